@@ -1,0 +1,30 @@
+#pragma once
+// Each `reel` subcommand lives in its own file and registers itself on the CLI11 app here.
+// Conventions: bad arguments and unreadable input print one line "reel: ..." to stderr and exit
+// with status 2; a successful run exits 0.
+
+#include <CLI/CLI.hpp>
+
+namespace reel::cli {
+
+// Exit status for usage errors and unreadable input.
+inline constexpr int kExitUsage = 2;
+
+// Status main() returns after a command's callback finished without throwing (e.g. the recorded
+// program's exit status for `reel record`).
+inline int exitStatus = 0;
+
+// Thrown by a command to end with a one-line message and a status.
+struct CommandError {
+    std::string message;
+    int status = kExitUsage;
+};
+
+void addInfoCommand(CLI::App& app);     // InfoCommand.cpp
+void addVerifyCommand(CLI::App& app);   // VerifyCommand.cpp
+void addRecordCommand(CLI::App& app);   // RecordCommand.cpp
+void addReplayCommand(CLI::App& app);   // ReplayCommand.cpp
+void addExportCommand(CLI::App& app);   // ExportCommand.cpp
+void addDemoCommand(CLI::App& app);     // DemoCommand.cpp
+
+}  // namespace reel::cli

@@ -1,0 +1,217 @@
+#pragma once
+// The event stream: how an EventBatch's `tags`, `args` and `blobs` columns encode what happened.
+//
+// Each record is one tag byte in `tags`; its arguments are unsigned LEB128 varints read in order
+// from `args`; OUTPUT records also take bytes from `blobs`. Records marked (numbered) are events:
+// they get consecutive global event numbers, starting at EventBatch.firstEvent. Unnumbered records
+// describe state changes and belong to the next numbered record (they are applied before it), so
+// the state "at event N" includes every record up to and including event N.
+//
+// Decoder state carried across records (reset per batch from EventBatch.start):
+//   thread       current Reel thread id (THREAD changes it)
+//   nextFrameId  id the next CALL gives its new frame
+//   prevOffset   byte offset of the previous OPCODE record in this batch (0 at batch start)
+//
+// Tags:
+//   0x00-0x9F OPCODE (numbered)     offset = prevOffset + 2 * (tag - 0x20); the top frame of the
+//                                   current thread is about to run the instruction at offset
+//   0xA0 OPCODE_ABS (numbered)      args: offset/2
+//   0xA1 CALL (numbered)            args: codeId, lasti. Pushes a new frame, id nextFrameId++,
+//                                   running code codeId, on the current thread (settrace 'call')
+//   0xA2 RESUME (numbered)          args: frameId, lasti. A suspended generator/coroutine frame
+//                                   is pushed again (settrace 'call' on resume)
+//   0xA3 RETURN (numbered)          args: valueRef returned, lasti. Pops the top frame
+//   0xA4 YIELD (numbered)           args: valueRef yielded/awaited, lasti. Pops (suspends) the
+//                                   top frame
+//   0xA5 UNWIND (numbered)          args: lasti. Pops the top frame, which exits with the
+//                                   exception in flight (settrace 'return' with None)
+//   0xA6 EXCEPTION (numbered)       args: valueRef of the exception, lasti. It reached the top
+//                                   frame (raised there or propagated into it) (settrace
+//                                   'exception')
+// `lasti` is the frame's f_lasti at that event, encoded as f_lasti/2 + 1 (0 for f_lasti < 0), so
+// the replayer computes f_lineno exactly as CPython does (CodeObject::lineAt). Where the
+// settrace view and the sys.monitoring view of an event differ, the recorder emits what
+// sys.settrace with f_trace_opcodes would have delivered.
+//   0xB0 LOCAL_SET                  args: slot, valueRef. Top frame's fast slot now holds value
+//                                   (bound, rebound, or mutated in place: a new snapshot)
+//   0xB1 LOCAL_DEL                  args: slot. Slot became unbound
+//   0xB2 NAME_SET                   args: stringId, valueRef. For frames whose locals are a dict
+//                                   (CodeObject.usesLocalsDict): name bound or its value changed
+//   0xB3 NAME_DEL                   args: stringId
+//   0xB4 THREAD                     args: threadId. Following records happen on that thread
+//   0xB5 THREAD_END                 args: threadId. The thread finished; its stack is empty
+//   0xB6 OUTPUT                     args: stream (1 stdout, 2 stderr), length; `length` bytes
+//                                   from blobs: what the program wrote, at this point
+//   0xB7 HANDLED                    args: handlerOffset/2. The exception in flight was caught by
+//                                   the top frame's handler at that offset
+//   0xB8 ASYNCGEN_HOOK              args: hook (0 firstiter, 1 finalizer), valueRef of the async
+//                                   generator object
+//   0xB9 TIME                       args: ns since TraceHeader.startTimeNs (monotonic clock),
+//                                   emitted periodically
+//   0xBA CORO_ORIGIN                args: frameId, valueRef of cr_origin (tuple of tuples)
+//   0xBB FRAME_OBJECT               args: frameId, valueRef. Identity of the generator,
+//                                   coroutine or async generator object that owns the top frame
+//
+// Any other tag is damage (TraceFormatError).
+
+#include <cstdint>
+#include <vector>
+
+#include "reel/format/Varint.h"
+#include "reel/format/ValueRef.h"
+
+namespace reel::format {
+
+namespace tag {
+inline constexpr uint8_t kOpcodeDeltaLast = 0x9F;
+inline constexpr int kOpcodeDeltaBias = 0x20;
+inline constexpr uint8_t kOpcodeAbs = 0xA0;
+inline constexpr uint8_t kCall = 0xA1;
+inline constexpr uint8_t kResume = 0xA2;
+inline constexpr uint8_t kReturn = 0xA3;
+inline constexpr uint8_t kYield = 0xA4;
+inline constexpr uint8_t kUnwind = 0xA5;
+inline constexpr uint8_t kException = 0xA6;
+inline constexpr uint8_t kLocalSet = 0xB0;
+inline constexpr uint8_t kLocalDel = 0xB1;
+inline constexpr uint8_t kNameSet = 0xB2;
+inline constexpr uint8_t kNameDel = 0xB3;
+inline constexpr uint8_t kThread = 0xB4;
+inline constexpr uint8_t kThreadEnd = 0xB5;
+inline constexpr uint8_t kOutput = 0xB6;
+inline constexpr uint8_t kHandled = 0xB7;
+inline constexpr uint8_t kAsyncGenHook = 0xB8;
+inline constexpr uint8_t kTime = 0xB9;
+inline constexpr uint8_t kCoroOrigin = 0xBA;
+inline constexpr uint8_t kFrameObject = 0xBB;
+}  // namespace tag
+
+enum class RecordKind : uint8_t {
+    Opcode, Call, Resume, Return, Yield, Unwind, Exception,  // numbered
+    LocalSet, LocalDel, NameSet, NameDel, Thread, ThreadEnd, Output, Handled, AsyncGenHook, Time,
+    CoroOrigin, FrameObject
+};
+
+inline bool isNumbered(RecordKind k) { return k <= RecordKind::Exception; }
+
+// Appends records to the three columns. Inline and allocation-free once the vectors have grown:
+// it runs on the interpreter thread for every event.
+class EventEncoder {
+public:
+    std::vector<uint8_t> tags, args, blobs;
+    uint32_t eventCount = 0;
+
+    void reset() {
+        tags.clear();
+        args.clear();
+        blobs.clear();
+        eventCount = 0;
+        prevOffset_ = 0;
+    }
+
+    void opcode(uint32_t offset) {
+        int64_t delta = (static_cast<int64_t>(offset) - static_cast<int64_t>(prevOffset_)) / 2;
+        if (!(offset & 1) && delta >= -tag::kOpcodeDeltaBias &&
+            delta <= tag::kOpcodeDeltaLast - tag::kOpcodeDeltaBias) {
+            tags.push_back(static_cast<uint8_t>(delta + tag::kOpcodeDeltaBias));
+        } else {
+            tags.push_back(tag::kOpcodeAbs);
+            putVarint(args, offset / 2);
+        }
+        prevOffset_ = offset & ~1u;
+        ++eventCount;
+    }
+    // `lasti` is f_lasti in bytes (negative before the first instruction).
+    void call(uint32_t codeId, int32_t lasti) { numbered2(tag::kCall, codeId, lasti); }
+    void resume(uint64_t frameId, int32_t lasti) { numbered2(tag::kResume, frameId, lasti); }
+    void ret(ValueRef v, int32_t lasti) { numbered2(tag::kReturn, v.raw, lasti); }
+    void yield(ValueRef v, int32_t lasti) { numbered2(tag::kYield, v.raw, lasti); }
+    void unwind(int32_t lasti) {
+        tags.push_back(tag::kUnwind);
+        putVarint(args, encodeLasti(lasti));
+        ++eventCount;
+    }
+    void exception(ValueRef exc, int32_t lasti) { numbered2(tag::kException, exc.raw, lasti); }
+
+    void localSet(uint32_t slot, ValueRef v) { rec2(tag::kLocalSet, slot, v.raw); }
+    void localDel(uint32_t slot) { rec1(tag::kLocalDel, slot); }
+    void nameSet(uint32_t stringId, ValueRef v) { rec2(tag::kNameSet, stringId, v.raw); }
+    void nameDel(uint32_t stringId) { rec1(tag::kNameDel, stringId); }
+    void thread(uint32_t threadId) { rec1(tag::kThread, threadId); }
+    void threadEnd(uint32_t threadId) { rec1(tag::kThreadEnd, threadId); }
+    void output(uint32_t stream, const void* data, size_t len) {
+        rec2(tag::kOutput, stream, len);
+        auto p = static_cast<const uint8_t*>(data);
+        blobs.insert(blobs.end(), p, p + len);
+    }
+    void handled(uint32_t handlerOffset) { rec1(tag::kHandled, handlerOffset / 2); }
+    void asyncGenHook(uint32_t hook, ValueRef gen) { rec2(tag::kAsyncGenHook, hook, gen.raw); }
+    void time(int64_t nsSinceStart) { rec1(tag::kTime, static_cast<uint64_t>(nsSinceStart)); }
+    void coroOrigin(uint64_t frameId, ValueRef origin) { rec2(tag::kCoroOrigin, frameId, origin.raw); }
+    void frameObject(uint64_t frameId, ValueRef obj) { rec2(tag::kFrameObject, frameId, obj.raw); }
+
+    size_t bytes() const { return tags.size() + args.size() + blobs.size(); }
+
+    static uint64_t encodeLasti(int32_t lasti) { return lasti < 0 ? 0 : static_cast<uint64_t>(lasti) / 2 + 1; }
+
+private:
+    void numbered2(uint8_t t, uint64_t a, int32_t lasti) {
+        tags.push_back(t);
+        putVarint(args, a);
+        putVarint(args, encodeLasti(lasti));
+        ++eventCount;
+    }
+    void rec1(uint8_t t, uint64_t a) {
+        tags.push_back(t);
+        putVarint(args, a);
+    }
+    void rec2(uint8_t t, uint64_t a, uint64_t b) {
+        tags.push_back(t);
+        putVarint(args, a);
+        putVarint(args, b);
+    }
+    uint32_t prevOffset_ = 0;
+};
+
+// One decoded record. Fields not used by a kind are 0.
+struct Record {
+    RecordKind kind{};
+    uint64_t event = 0;   // global event number: this record's if numbered, else the next one's
+    uint32_t offset = 0;  // Opcode: byte offset; Handled: handler byte offset
+    int32_t lasti = -1;   // numbered records: f_lasti in bytes (Opcode: == offset)
+    uint64_t a = 0;       // codeId, frameId, slot, stringId, threadId, stream, hook, ns
+    uint64_t b = 0;       // Call: id of the new frame
+    ValueRef value;       // Return, Yield, Exception, LocalSet, NameSet, AsyncGenHook, ...
+    const uint8_t* blob = nullptr;  // Output bytes (points into the decoded chunk)
+    uint32_t blobLen = 0;
+};
+
+// Sequential decoder over one events chunk. Validates as it goes: unknown tags, truncated
+// varints, out-of-range blob lengths and more numbered records than the batch claims throw
+// TraceFormatError with the chunk's file offset.
+class EventDecoder {
+public:
+    EventDecoder(const uint8_t* tags, size_t nTags, const uint8_t* args, size_t nArgs,
+                 const uint8_t* blobs, size_t nBlobs, uint64_t firstEvent, uint32_t eventCount,
+                 uint32_t startThread, uint64_t startNextFrameId, uint64_t fileOffset);
+
+    // Decodes the next record into `r`; false at the end of the batch.
+    bool next(Record& r);
+
+    uint32_t thread() const { return thread_; }          // after the last decoded record
+    uint64_t nextFrameId() const { return nextFrameId_; }  // after the last decoded record
+    uint64_t nextEvent() const { return nextEvent_; }    // number the next numbered record gets
+    size_t recordIndex() const { return tags_.position(); }
+    // Checks that the batch ended where it should (all args and blobs consumed, event count met).
+    void finish() const;
+
+private:
+    ByteCursor tags_, args_, blobs_;
+    uint64_t nextEvent_, endEvent_;
+    uint32_t thread_;
+    uint64_t nextFrameId_;
+    uint32_t prevOffset_ = 0;
+    uint64_t fileOffset_;
+};
+
+}  // namespace reel::format

@@ -1,0 +1,116 @@
+#pragma once
+// Value records: snapshots of Python objects taken by the recorder without running Python code.
+// A ValueBatch's `data` is a sequence of records; record i has value id ValueBatch.firstId + i.
+// Children are ValueRefs to records with smaller ids (the recorder writes children first), so
+// the graph is acyclic; a cycle in the live object graph appears as a CYCLE record that names the
+// identity of the ancestor it points back to.
+//
+// Snapshots are content-addressed by the recorder: identical records (same kind, identity and
+// content) are stored once, so one id can be shared by many locals and events.
+//
+// `identity` is a recorder-assigned number for the live object (equal identities at the same
+// moment mean the same object: aliasing). It is 0 for values whose identity is not tracked
+// (exact int, float, complex, str, bytes).
+//
+// Record layout: kind byte, then varints (v) / raw bytes:
+//   0x01 INT        zigzag(v)                              exact int that did not fit a ValueRef
+//   0x02 BIGINT     sign byte (0/1), bits v, ndigits v, ndigits ASCII decimal digits (magnitude);
+//                   ndigits is 0 when the number was too large to convert cheaply
+//   0x03 FLOAT      8 bytes IEEE-754 binary64
+//   0x04 COMPLEX    8 bytes real, 8 bytes imaginary
+//   0x05 STR        fullLength v (code points), n v, n bytes: the first min(fullLength, maxStr)
+//                   code points in UTF-8 (lone surrogates encoded as in "surrogatepass")
+//   0x06 BYTES      fullLength v, n v, n bytes
+//   0x07 BYTEARRAY  identity v, fullLength v, n v, n bytes
+//   0x08 LIST       identity v, fullLength v, n v, n refs
+//   0x09 TUPLE      identity v, fullLength v, n v, n refs
+//   0x0A SET        identity v, fullLength v, n v, n refs (iteration order)
+//   0x0B FROZENSET  identity v, fullLength v, n v, n refs
+//   0x0C DICT       identity v, fullLength v, n v, n (key ref, value ref) pairs
+//   0x0D OBJECT     identity v, typeId v, total v, n v, n (nameStringId v, ref): slots (MRO order
+//                   from the object's type, declaration order) then __dict__ entries, names that
+//                   start with "__" left out; total counts all such attributes
+//   0x0E EXCEPTION  identity v, typeId v, nargs v, n v, n refs (args), cause ref, context ref,
+//                   then nsub v, nsub refs (ExceptionGroup.exceptions, else 0)
+//   0x0F FUNCTION   identity v, qualnameStringId v
+//   0x10 CLASS      identity v, typeId v (the class itself, described as a type record)
+//   0x11 MODULE     identity v, nameStringId v
+//   0x12 OPAQUE     identity v, typeId v              anything else (rendering rule 8)
+//   0x13 SUBCLASS   typeId v, ref to the builtin-typed content record (LIST, INT, STR, ...; for
+//                   containers the inner record carries the identity)
+//   0x14 TRUNCATED  identity v, typeId v, innerKind byte: a container/object/exception deeper
+//                   than maxDepth; innerKind is the kind it would have had
+//   0x15 CYCLE      identity v of the ancestor on the path from the top value
+//   0x16 GENERATOR  identity v, typeId v, qualnameStringId v: generator, coroutine, async
+//                   generator (rendered like OPAQUE; kept apart for timelines)
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "reel/format/ValueRef.h"
+#include "reel/format/Varint.h"
+
+namespace reel::format {
+
+enum class ValueKind : uint8_t {
+    Int = 0x01, BigInt, Float, Complex, Str, Bytes, Bytearray, List, Tuple, Set, Frozenset, Dict,
+    Object, Exception, Function, Class, Module, Opaque, Subclass, Truncated, Cycle, Generator
+};
+inline constexpr uint8_t kMaxValueKind = static_cast<uint8_t>(ValueKind::Generator);
+
+// A decoded record. Views point into the chunk's buffer, which must outlive the record.
+struct ValueRecord {
+    ValueKind kind{};
+    uint64_t identity = 0;
+    uint32_t typeId = 0;          // Object, Exception, Class, Opaque, Subclass, Truncated, Generator
+    uint32_t stringId = 0;        // Function/Generator qualname, Module name
+    uint64_t fullLength = 0;      // Str, Bytes, Bytearray, containers; Object: total attributes
+    int64_t intValue = 0;         // Int
+    bool negative = false;        // BigInt
+    uint64_t bits = 0;            // BigInt
+    double real = 0, imag = 0;    // Float, Complex
+    std::string_view text;        // Str/Bytes/Bytearray bytes, BigInt digits
+    std::vector<ValueRef> items;  // containers, exception args; Dict: k0, v0, k1, v1, ...
+    std::vector<uint32_t> names;  // Object: attribute name string ids, parallel to items
+    ValueRef inner;               // Subclass content
+    ValueRef cause, context;      // Exception
+    std::vector<ValueRef> subExceptions;
+    ValueKind innerKind{};        // Truncated
+};
+
+// Decodes the record at the cursor, advancing past it. Validates kinds, lengths and refs
+// (a Record ref must be < `selfId`, the id of the record being decoded).
+ValueRecord decodeValue(ByteCursor& cursor, uint64_t selfId);
+// Advances past one record without materializing it (used to index a chunk).
+void skipValue(ByteCursor& cursor);
+
+// Builders used by the recorder. Each appends exactly one record to `out`.
+namespace encode {
+inline void kindByte(std::vector<uint8_t>& out, ValueKind k) { out.push_back(static_cast<uint8_t>(k)); }
+void intValue(std::vector<uint8_t>& out, int64_t v);
+void bigInt(std::vector<uint8_t>& out, bool negative, uint64_t bits, std::string_view digits);
+void floatValue(std::vector<uint8_t>& out, double v);
+void complexValue(std::vector<uint8_t>& out, double re, double im);
+void str(std::vector<uint8_t>& out, uint64_t fullLength, std::string_view utf8Prefix);
+void bytes(std::vector<uint8_t>& out, uint64_t fullLength, std::string_view prefix);
+void bytearray(std::vector<uint8_t>& out, uint64_t identity, uint64_t fullLength, std::string_view prefix);
+// LIST, TUPLE, SET, FROZENSET, DICT (refs holds key/value pairs for DICT).
+void container(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity, uint64_t fullLength,
+               const ValueRef* refs, size_t nRefs);
+void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
+            const uint32_t* names, const ValueRef* refs, size_t n);
+void exception(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t nargs,
+               const ValueRef* args, size_t n, ValueRef cause, ValueRef context,
+               const ValueRef* subs, size_t nSubs);
+void function(std::vector<uint8_t>& out, uint64_t identity, uint32_t qualnameStringId);
+void classValue(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId);
+void module(std::vector<uint8_t>& out, uint64_t identity, uint32_t nameStringId);
+void opaque(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId);
+void subclass(std::vector<uint8_t>& out, uint32_t typeId, ValueRef inner);
+void truncated(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, ValueKind innerKind);
+void cycle(std::vector<uint8_t>& out, uint64_t ancestorIdentity);
+void generator(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint32_t qualnameStringId);
+}  // namespace encode
+
+}  // namespace reel::format

@@ -1,0 +1,295 @@
+#include "reel/format/ValueCodec.h"
+
+#include <cstring>
+
+namespace reel::format {
+
+namespace {
+
+// Bounds for counts read from a file: a record can never hold more items than bytes remain, so
+// anything larger is damage and must not size an allocation.
+uint64_t count(ByteCursor& c, const char* what) { return c.varintBounded(c.remaining(), what); }
+
+ValueRef ref(ByteCursor& c, uint64_t selfId) {
+    ValueRef v{c.varint()};
+    REEL_REQUIRE(v.valid(), c.baseOffset(), "invalid value reference");
+    REEL_REQUIRE(v.kind() != ValueRef::Kind::Record || v.recordId() < selfId, c.baseOffset(),
+                 "value refers forward to a record that is not defined yet");
+    return v;
+}
+
+uint32_t id32(ByteCursor& c, const char* what) {
+    return static_cast<uint32_t>(c.varintBounded(0xFFFFFFFFu, what));
+}
+
+double f64(ByteCursor& c) {
+    double d;
+    std::memcpy(&d, c.bytes(8), 8);
+    return d;
+}
+
+void refs(ByteCursor& c, uint64_t selfId, uint64_t n, std::vector<ValueRef>& out) {
+    out.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) out.push_back(ref(c, selfId));
+}
+
+void putF64(std::vector<uint8_t>& out, double d) {
+    uint8_t b[8];
+    std::memcpy(b, &d, 8);
+    out.insert(out.end(), b, b + 8);
+}
+
+void putBytes(std::vector<uint8_t>& out, std::string_view s) {
+    putVarint(out, s.size());
+    out.insert(out.end(), s.begin(), s.end());
+}
+
+void putRefs(std::vector<uint8_t>& out, const ValueRef* refs, size_t n) {
+    for (size_t i = 0; i < n; ++i) putVarint(out, refs[i].raw);
+}
+
+}  // namespace
+
+ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
+    ValueRecord r;
+    uint8_t k = c.byte();
+    REEL_REQUIRE(k >= 1 && k <= kMaxValueKind, c.baseOffset(), "unknown value kind " + std::to_string(k));
+    r.kind = static_cast<ValueKind>(k);
+    auto text = [&] {
+        uint64_t n = count(c, "string length past end of record");
+        r.text = std::string_view(reinterpret_cast<const char*>(c.bytes(n)), n);
+    };
+    switch (r.kind) {
+        case ValueKind::Int:
+            r.intValue = unzigzag(c.varint());
+            break;
+        case ValueKind::BigInt: {
+            uint8_t sign = c.byte();
+            REEL_REQUIRE(sign <= 1, c.baseOffset(), "bad big int sign");
+            r.negative = sign;
+            r.bits = c.varint();
+            text();
+            for (char ch : r.text)
+                REEL_REQUIRE(ch >= '0' && ch <= '9', c.baseOffset(), "bad big int digits");
+            break;
+        }
+        case ValueKind::Float:
+            r.real = f64(c);
+            break;
+        case ValueKind::Complex:
+            r.real = f64(c);
+            r.imag = f64(c);
+            break;
+        case ValueKind::Str:
+        case ValueKind::Bytes:
+            r.fullLength = c.varint();
+            text();
+            break;
+        case ValueKind::Bytearray:
+            r.identity = c.varint();
+            r.fullLength = c.varint();
+            text();
+            break;
+        case ValueKind::List:
+        case ValueKind::Tuple:
+        case ValueKind::Set:
+        case ValueKind::Frozenset: {
+            r.identity = c.varint();
+            r.fullLength = c.varint();
+            refs(c, selfId, count(c, "item count past end of record"), r.items);
+            REEL_REQUIRE(r.items.size() <= r.fullLength, c.baseOffset(), "more items than the container holds");
+            break;
+        }
+        case ValueKind::Dict: {
+            r.identity = c.varint();
+            r.fullLength = c.varint();
+            uint64_t n = count(c, "entry count past end of record");
+            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more entries than the dict holds");
+            refs(c, selfId, 2 * n, r.items);
+            break;
+        }
+        case ValueKind::Object: {
+            r.identity = c.varint();
+            r.typeId = id32(c, "type id out of range");
+            r.fullLength = c.varint();
+            uint64_t n = count(c, "attribute count past end of record");
+            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more attributes than the object has");
+            r.names.reserve(n);
+            r.items.reserve(n);
+            for (uint64_t i = 0; i < n; ++i) {
+                r.names.push_back(id32(c, "string id out of range"));
+                r.items.push_back(ref(c, selfId));
+            }
+            break;
+        }
+        case ValueKind::Exception: {
+            r.identity = c.varint();
+            r.typeId = id32(c, "type id out of range");
+            r.fullLength = c.varint();
+            uint64_t n = count(c, "argument count past end of record");
+            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more arguments than the exception has");
+            refs(c, selfId, n, r.items);
+            r.cause = ref(c, selfId);
+            r.context = ref(c, selfId);
+            refs(c, selfId, count(c, "sub-exception count past end of record"), r.subExceptions);
+            break;
+        }
+        case ValueKind::Function:
+            r.identity = c.varint();
+            r.stringId = id32(c, "string id out of range");
+            break;
+        case ValueKind::Class:
+        case ValueKind::Opaque:
+            r.identity = c.varint();
+            r.typeId = id32(c, "type id out of range");
+            break;
+        case ValueKind::Module:
+            r.identity = c.varint();
+            r.stringId = id32(c, "string id out of range");
+            break;
+        case ValueKind::Subclass:
+            r.typeId = id32(c, "type id out of range");
+            r.inner = ref(c, selfId);
+            break;
+        case ValueKind::Truncated: {
+            r.identity = c.varint();
+            r.typeId = id32(c, "type id out of range");
+            uint8_t inner = c.byte();
+            REEL_REQUIRE(inner >= 1 && inner <= kMaxValueKind, c.baseOffset(), "bad truncated kind");
+            r.innerKind = static_cast<ValueKind>(inner);
+            break;
+        }
+        case ValueKind::Cycle:
+            r.identity = c.varint();
+            break;
+        case ValueKind::Generator:
+            r.identity = c.varint();
+            r.typeId = id32(c, "type id out of range");
+            r.stringId = id32(c, "string id out of range");
+            break;
+    }
+    return r;
+}
+
+void skipValue(ByteCursor& c) {
+    // Decoding is cheap next to decompression; one code path keeps validation identical.
+    decodeValue(c, ~uint64_t{0});
+}
+
+namespace encode {
+
+void intValue(std::vector<uint8_t>& out, int64_t v) {
+    kindByte(out, ValueKind::Int);
+    putVarint(out, zigzag(v));
+}
+void bigInt(std::vector<uint8_t>& out, bool negative, uint64_t bits, std::string_view digits) {
+    kindByte(out, ValueKind::BigInt);
+    out.push_back(negative ? 1 : 0);
+    putVarint(out, bits);
+    putBytes(out, digits);
+}
+void floatValue(std::vector<uint8_t>& out, double v) {
+    kindByte(out, ValueKind::Float);
+    putF64(out, v);
+}
+void complexValue(std::vector<uint8_t>& out, double re, double im) {
+    kindByte(out, ValueKind::Complex);
+    putF64(out, re);
+    putF64(out, im);
+}
+void str(std::vector<uint8_t>& out, uint64_t fullLength, std::string_view utf8Prefix) {
+    kindByte(out, ValueKind::Str);
+    putVarint(out, fullLength);
+    putBytes(out, utf8Prefix);
+}
+void bytes(std::vector<uint8_t>& out, uint64_t fullLength, std::string_view prefix) {
+    kindByte(out, ValueKind::Bytes);
+    putVarint(out, fullLength);
+    putBytes(out, prefix);
+}
+void bytearray(std::vector<uint8_t>& out, uint64_t identity, uint64_t fullLength, std::string_view prefix) {
+    kindByte(out, ValueKind::Bytearray);
+    putVarint(out, identity);
+    putVarint(out, fullLength);
+    putBytes(out, prefix);
+}
+void container(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity, uint64_t fullLength,
+               const ValueRef* refs, size_t nRefs) {
+    REEL_ASSERT(kind >= ValueKind::List && kind <= ValueKind::Dict, "not a container kind");
+    REEL_ASSERT(kind != ValueKind::Dict || nRefs % 2 == 0, "dict refs come in pairs");
+    kindByte(out, kind);
+    putVarint(out, identity);
+    putVarint(out, fullLength);
+    putVarint(out, kind == ValueKind::Dict ? nRefs / 2 : nRefs);
+    putRefs(out, refs, nRefs);
+}
+void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
+            const uint32_t* names, const ValueRef* refs, size_t n) {
+    kindByte(out, ValueKind::Object);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+    putVarint(out, total);
+    putVarint(out, n);
+    for (size_t i = 0; i < n; ++i) {
+        putVarint(out, names[i]);
+        putVarint(out, refs[i].raw);
+    }
+}
+void exception(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t nargs,
+               const ValueRef* args, size_t n, ValueRef cause, ValueRef context,
+               const ValueRef* subs, size_t nSubs) {
+    kindByte(out, ValueKind::Exception);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+    putVarint(out, nargs);
+    putVarint(out, n);
+    putRefs(out, args, n);
+    putVarint(out, cause.raw);
+    putVarint(out, context.raw);
+    putVarint(out, nSubs);
+    putRefs(out, subs, nSubs);
+}
+void function(std::vector<uint8_t>& out, uint64_t identity, uint32_t qualnameStringId) {
+    kindByte(out, ValueKind::Function);
+    putVarint(out, identity);
+    putVarint(out, qualnameStringId);
+}
+void classValue(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId) {
+    kindByte(out, ValueKind::Class);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+}
+void module(std::vector<uint8_t>& out, uint64_t identity, uint32_t nameStringId) {
+    kindByte(out, ValueKind::Module);
+    putVarint(out, identity);
+    putVarint(out, nameStringId);
+}
+void opaque(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId) {
+    kindByte(out, ValueKind::Opaque);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+}
+void subclass(std::vector<uint8_t>& out, uint32_t typeId, ValueRef inner) {
+    kindByte(out, ValueKind::Subclass);
+    putVarint(out, typeId);
+    putVarint(out, inner.raw);
+}
+void truncated(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, ValueKind innerKind) {
+    kindByte(out, ValueKind::Truncated);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+    out.push_back(static_cast<uint8_t>(innerKind));
+}
+void cycle(std::vector<uint8_t>& out, uint64_t ancestorIdentity) {
+    kindByte(out, ValueKind::Cycle);
+    putVarint(out, ancestorIdentity);
+}
+void generator(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint32_t qualnameStringId) {
+    kindByte(out, ValueKind::Generator);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+    putVarint(out, qualnameStringId);
+}
+
+}  // namespace encode
+}  // namespace reel::format

@@ -1,0 +1,2 @@
+// Placeholder translation unit; the replayer library grows here.
+namespace reel::replayer {}

@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include "reel/format/EventStream.h"
+
+using namespace reel::format;
+
+TEST_CASE("event stream round-trips every record kind", "[format][events]") {
+    EventEncoder enc;
+    enc.thread(0);
+    enc.call(7, -1);
+    enc.opcode(0);
+    enc.localSet(1, ValueRef::smallInt(-5));
+    enc.opcode(2);
+    enc.opcode(400);   // beyond the delta range: absolute form
+    enc.opcode(10);    // backward jump within delta range
+    enc.output(1, "hi\n", 3);
+    enc.exception(ValueRef::record(3), 10);
+    enc.handled(12);
+    enc.localDel(1);
+    enc.nameSet(4, ValueRef::constant(Constant::None));
+    enc.yield(ValueRef::constant(Constant::True), 10);
+    enc.resume(0, 10);
+    enc.unwind(12);
+    enc.asyncGenHook(1, ValueRef::record(2));
+    enc.ret(ValueRef::smallInt(1), 14);
+    REQUIRE(enc.eventCount == 10);
+
+    EventDecoder dec(enc.tags.data(), enc.tags.size(), enc.args.data(), enc.args.size(),
+                     enc.blobs.data(), enc.blobs.size(), 100, enc.eventCount, 0, 5, 0);
+    Record r;
+    std::vector<RecordKind> kinds;
+    std::vector<uint32_t> offsets;
+    while (dec.next(r)) {
+        kinds.push_back(r.kind);
+        if (r.kind == RecordKind::Opcode) offsets.push_back(r.offset);
+        if (r.kind == RecordKind::Call) {
+            CHECK(r.a == 7);
+            CHECK(r.b == 5);
+            CHECK(r.event == 100);
+            CHECK(r.lasti == -1);
+        }
+        if (r.kind == RecordKind::Unwind) CHECK(r.lasti == 12);
+        if (r.kind == RecordKind::LocalSet) CHECK(r.value.smallInt() == -5);
+        if (r.kind == RecordKind::Output) CHECK(std::string(reinterpret_cast<const char*>(r.blob), r.blobLen) == "hi\n");
+        if (r.kind == RecordKind::Handled) CHECK(r.offset == 12);
+        if (r.kind == RecordKind::Return) CHECK(r.event == 109);
+    }
+    dec.finish();
+    CHECK(offsets == std::vector<uint32_t>{0, 2, 400, 10});
+    CHECK(kinds.size() == 17);
+    CHECK(dec.nextFrameId() == 6);
+}
+
+TEST_CASE("event decoder rejects damage", "[format][events]") {
+    EventEncoder enc;
+    enc.call(1, -1);
+    enc.opcode(0);
+    SECTION("unknown tag") {
+        enc.tags[1] = 0xEE;
+        EventDecoder dec(enc.tags.data(), enc.tags.size(), enc.args.data(), enc.args.size(),
+                         nullptr, 0, 0, 2, 0, 0, 77);
+        Record r;
+        REQUIRE(dec.next(r));
+        REQUIRE_THROWS_AS(dec.next(r), TraceFormatError);
+    }
+    SECTION("more events than claimed") {
+        EventDecoder dec(enc.tags.data(), enc.tags.size(), enc.args.data(), enc.args.size(),
+                         nullptr, 0, 0, 1, 0, 0, 77);
+        Record r;
+        REQUIRE(dec.next(r));
+        REQUIRE_THROWS_AS(dec.next(r), TraceFormatError);
+    }
+    SECTION("truncated args") {
+        EventDecoder dec(enc.tags.data(), enc.tags.size(), nullptr, 0, nullptr, 0, 0, 2, 0, 0, 77);
+        Record r;
+        REQUIRE_THROWS_AS(dec.next(r), TraceFormatError);
+    }
+}
