@@ -26,5 +26,6 @@ void addRecordCommand(CLI::App& app);   // RecordCommand.cpp
 void addReplayCommand(CLI::App& app);   // ReplayCommand.cpp
 void addExportCommand(CLI::App& app);   // ExportCommand.cpp
 void addDemoCommand(CLI::App& app);     // DemoCommand.cpp
+void addDumpCommand(CLI::App& app);     // DumpCommand.cpp
 
 }  // namespace reel::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     reel::cli::addInfoCommand(app);
     reel::cli::addVerifyCommand(app);
     reel::cli::addDemoCommand(app);
+    reel::cli::addDumpCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
