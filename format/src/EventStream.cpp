@@ -10,6 +10,7 @@ EventDecoder::EventDecoder(const uint8_t* tags, size_t nTags, const uint8_t* arg
       args_(args, nArgs, fileOffset),
       blobs_(blobs, nBlobs, fileOffset),
       nextEvent_(firstEvent),
+      firstEvent_(firstEvent),
       endEvent_(firstEvent + eventCount),
       thread_(startThread),
       nextFrameId_(startNextFrameId),
@@ -33,7 +34,14 @@ int32_t readLasti(ByteCursor& c) {
 bool EventDecoder::next(Record& r) {
     if (tags_.atEnd()) return false;
     uint8_t t = tags_.byte();
-    r = Record{};
+    // Field by field: assigning a temporary Record{} costs a store-forwarding stall per record,
+    // which dominated the replayer's indexing pass.
+    r.offset = 0;
+    r.lasti = -1;
+    r.a = r.b = 0;
+    r.value = ValueRef{};
+    r.blob = nullptr;
+    r.blobLen = 0;
     auto numbered = [&](RecordKind k) {
         REEL_REQUIRE(nextEvent_ < endEvent_, fileOffset_, "more events in batch than its header says");
         r.kind = k;
@@ -153,6 +161,23 @@ bool EventDecoder::next(Record& r) {
         default:
             throw TraceFormatError("unknown event tag " + std::to_string(t), fileOffset_);
     }
+}
+
+DecoderPosition EventDecoder::position() const {
+    return {tags_.position(), args_.position(), blobs_.position(), nextEvent_, thread_,
+            nextFrameId_, prevOffset_};
+}
+
+void EventDecoder::seek(const DecoderPosition& pos) {
+    REEL_REQUIRE(pos.nextEvent >= firstEvent_ && pos.nextEvent <= endEvent_, fileOffset_,
+                 "decoder position outside its batch");
+    tags_.seek(pos.tags);
+    args_.seek(pos.args);
+    blobs_.seek(pos.blobs);
+    nextEvent_ = pos.nextEvent;
+    thread_ = pos.thread;
+    nextFrameId_ = pos.nextFrameId;
+    prevOffset_ = pos.prevOffset;
 }
 
 void EventDecoder::finish() const {

@@ -46,7 +46,7 @@
 //                                   the top frame's handler at that offset
 //   0xB8 ASYNCGEN_HOOK              args: hook (0 firstiter, 1 finalizer), valueRef of the async
 //                                   generator object
-//   0xB9 TIME                       args: ns since TraceHeader.startTimeNs (monotonic clock),
+//   0xB9 TIME                       args: ns since recording started (monotonic clock),
 //                                   emitted periodically
 //   0xBA CORO_ORIGIN                args: frameId, valueRef of cr_origin (tuple of tuples)
 //   0xBB FRAME_OBJECT               args: frameId, valueRef. Identity of the generator,
@@ -186,6 +186,17 @@ struct Record {
     uint32_t blobLen = 0;
 };
 
+// Where an EventDecoder stands inside its batch: enough to resume decoding there later without
+// re-reading the batch from its start (the replayer's checkpoints keep one per checkpoint).
+struct DecoderPosition {
+    size_t tags = 0, args = 0, blobs = 0;  // read positions in the three columns
+    uint64_t nextEvent = 0;
+    uint32_t thread = 0;
+    uint64_t nextFrameId = 0;
+    uint32_t prevOffset = 0;
+    bool operator==(const DecoderPosition&) const = default;
+};
+
 // Sequential decoder over one events chunk. Validates as it goes: unknown tags, truncated
 // varints, out-of-range blob lengths and more numbered records than the batch claims throw
 // TraceFormatError with the chunk's file offset.
@@ -202,12 +213,17 @@ public:
     uint64_t nextFrameId() const { return nextFrameId_; }  // after the last decoded record
     uint64_t nextEvent() const { return nextEvent_; }    // number the next numbered record gets
     size_t recordIndex() const { return tags_.position(); }
+    // The position after the last decoded record, and a jump back to one taken earlier from a
+    // decoder over the same batch. seek() validates the position against the batch (columns'
+    // sizes, event range) and throws TraceFormatError when it cannot belong to it.
+    DecoderPosition position() const;
+    void seek(const DecoderPosition& pos);
     // Checks that the batch ended where it should (all args and blobs consumed, event count met).
     void finish() const;
 
 private:
     ByteCursor tags_, args_, blobs_;
-    uint64_t nextEvent_, endEvent_;
+    uint64_t nextEvent_, firstEvent_, endEvent_;
     uint32_t thread_;
     uint64_t nextFrameId_;
     uint32_t prevOffset_ = 0;

@@ -1,0 +1,535 @@
+#include "reel/format/TraceWriter.h"
+
+#include <capnp/serialize.h>
+#include <fcntl.h>
+#include <lz4.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "ContainerIO.h"
+#include "reel.capnp.h"
+#include "reel/format/Container.h"
+
+namespace reel::format {
+
+using detail::ChunkHeader;
+using detail::storeLE;
+
+namespace {
+
+[[noreturn]] void throwErrno(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+// Everything a recorder batch costs in memory while queued; drives back-pressure.
+size_t batchBytes(const Batch& b) {
+    size_t n = sizeof(Batch) + b.values.size() + b.tags.size() + b.args.size() + b.blobs.size();
+    for (const auto& s : b.defs.sources) n += s.path.size() + s.text.size() + 64;
+    for (const auto& c : b.defs.codes)
+        n += c.bytecode.size() + c.instructions.size() * sizeof(Instruction) + 256;
+    n += b.defs.types.size() * 128 + b.defs.threads.size() * 64;
+    for (const auto& s : b.defs.strings) n += s.second.size() + 32;
+    return n;
+}
+
+capnp::Data::Reader dataOf(const std::vector<uint8_t>& v) {
+    return capnp::Data::Reader(v.data(), v.size());
+}
+
+void fillText(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& items) {
+    for (size_t i = 0; i < items.size(); ++i) list.set(i, items[i]);
+}
+
+void buildDefs(schema::Defs::Builder d, const NewDefs& defs) {
+    auto sources = d.initSources(defs.sources.size());
+    for (size_t i = 0; i < defs.sources.size(); ++i) {
+        const auto& s = defs.sources[i];
+        auto b = sources[i];
+        b.setId(s.id);
+        b.setPath(s.path);
+        b.setText(s.text);
+        b.setHasText(s.hasText);
+    }
+    auto codes = d.initCodes(defs.codes.size());
+    for (size_t i = 0; i < defs.codes.size(); ++i) {
+        const auto& c = defs.codes[i];
+        auto b = codes[i];
+        b.setId(c.id);
+        b.setQualname(c.qualname);
+        b.setName(c.name);
+        b.setFilename(c.filename);
+        b.setSourceId(c.sourceId);
+        b.setFirstLine(c.firstLine);
+        b.setFlags(c.flags);
+        b.setArgCount(c.argCount);
+        fillText(b.initLocalNames(c.localNames.size()), c.localNames);
+        b.setLocalKinds(dataOf(c.localKinds));
+        auto ins = b.initInstructions(c.instructions.size());
+        for (size_t j = 0; j < c.instructions.size(); ++j) {
+            const auto& in = c.instructions[j];
+            auto ib = ins[j];
+            ib.setOffset(in.offset);
+            ib.setOpcode(in.opcode);
+            ib.setOpname(in.opname);
+            ib.setArg(in.arg);
+            ib.setArgRepr(in.argRepr);
+            ib.setLine(in.line);
+            ib.setSize(in.size);
+            ib.setJumpTarget(in.jumpTarget);
+        }
+        b.setUsesLocalsDict(c.usesLocalsDict);
+        b.setBytecode(dataOf(c.bytecode));
+    }
+    auto types = d.initTypes(defs.types.size());
+    for (size_t i = 0; i < defs.types.size(); ++i) {
+        const auto& t = defs.types[i];
+        auto b = types[i];
+        b.setId(t.id);
+        b.setQualname(t.qualname);
+        b.setModule(t.module);
+        b.setDisplayName(t.displayName);
+        b.setBuiltinBase(static_cast<schema::BuiltinBase>(t.builtinBase));
+    }
+    auto strings = d.initStrings(defs.strings.size());
+    for (size_t i = 0; i < defs.strings.size(); ++i) {
+        strings[i].setId(defs.strings[i].first);
+        strings[i].setText(defs.strings[i].second);
+    }
+    auto threads = d.initThreads(defs.threads.size());
+    for (size_t i = 0; i < defs.threads.size(); ++i) {
+        const auto& t = defs.threads[i];
+        auto b = threads[i];
+        b.setId(t.id);
+        b.setIdent(t.ident);
+        b.setNativeId(t.nativeId);
+        b.setName(t.name);
+        b.setIsMain(t.isMain);
+    }
+}
+
+void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info) {
+    h.setFormatMajor(kFormatMajor);
+    h.setFormatMinor(kFormatMinor);
+    // Nothing written so far changes the meaning of data an older 1.x reader understands.
+    h.setRequiredReaderMinor(0);
+    h.setRecorderVersion(info.recorderVersion);
+    h.setPythonImplementation(info.pythonImplementation);
+    h.setPythonVersion(info.pythonVersion);
+    h.setPythonHexVersion(info.pythonHexVersion);
+    h.setPlatform(info.platform);
+    fillText(h.initArgv(info.argv.size()), info.argv);
+    h.setCwd(info.cwd);
+    h.setStartTimeNs(info.startTimeNs);
+    h.setPid(info.pid);
+    h.setExecutable(info.executable);
+    h.setHook(info.hook);
+    auto c = h.initCapture();
+    c.setMaxDepth(info.capture.maxDepth);
+    c.setMaxItems(info.capture.maxItems);
+    c.setMaxStr(info.capture.maxStr);
+    fillText(c.initOnly(info.capture.only.size()), info.capture.only);
+    fillText(c.initExclude(info.capture.exclude.size()), info.capture.exclude);
+    c.setOriginDepth(info.capture.originDepth);
+    c.setRedact(info.capture.redact);
+    c.setNoValues(info.capture.noValues);
+}
+
+struct IndexEntry {
+    uint64_t offset;
+    uint16_t kind;
+    uint32_t compressedSize, uncompressedSize;
+    uint64_t first;
+    uint32_t count;
+};
+
+}  // namespace
+
+class TraceWriter::Impl {
+  public:
+    Impl(std::filesystem::path path, const HeaderInfo& header, Options options)
+        : path_(std::move(path)), partial_(path_), options_(options) {
+        partial_ += ".partial";
+        if (options_.lz4Acceleration < 1) options_.lz4Acceleration = 1;
+        fd_ = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd_ < 0) throwErrno("cannot create " + partial_.string());
+        try {
+            writePreamble(header);
+        } catch (...) {
+            ::close(fd_);
+            fd_ = -1;
+            throw;
+        }
+        thread_ = std::thread([this] { run(); });
+    }
+
+    ~Impl() {
+        if (thread_.joinable()) {
+            {
+                std::lock_guard lock(mu_);
+                stop_ = true;
+            }
+            workCv_.notify_all();
+            thread_.join();
+        }
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    void append(Batch&& batch) {
+        if (closed_) throw std::logic_error("TraceWriter::append after close");
+        checkBatch(batch);
+        size_t bytes = batchBytes(batch);
+        std::unique_lock lock(mu_);
+        rethrowLocked();
+        // A batch larger than the whole budget still goes through once the queue is empty, so
+        // memory stays bounded by max(maxQueuedBytes, largest batch).
+        spaceCv_.wait(lock, [&] {
+            return error_ || queuedBytes_ == 0 || queuedBytes_ + bytes <= options_.maxQueuedBytes;
+        });
+        rethrowLocked();
+        queuedBytes_ += bytes;
+        queue_.push_back(Item{std::move(batch), bytes});
+        lock.unlock();
+        workCv_.notify_one();
+    }
+
+    void flush() {
+        if (closed_) return;
+        waitIdle();
+        if (options_.durable && ::fdatasync(fd_) != 0) throwErrno("fdatasync " + partial_.string());
+    }
+
+    void close(const ExitInfo& exit) {
+        if (closed_) return;
+        if (closeStarted_)
+            throw std::runtime_error("TraceWriter::close failed earlier; " + partial_.string() +
+                                     " is left for recovery");
+        waitIdle();
+        closeStarted_ = true;
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        workCv_.notify_all();
+        thread_.join();
+        // The background thread is gone: the footer is written from here, no lock needed.
+        writeFooter(exit);
+        uint8_t trailer[kTrailerSize];
+        storeLE(trailer, footerOffset_, 8);
+        storeLE(trailer + 8, detail::hash64(trailer, 8), 8);
+        std::memcpy(trailer + 16, kEndMagic.data(), 8);
+        writeAll(trailer, sizeof trailer);
+        if (options_.durable && ::fdatasync(fd_) != 0) throwErrno("fdatasync " + partial_.string());
+        if (::close(fd_) != 0) {
+            fd_ = -1;
+            throwErrno("close " + partial_.string());
+        }
+        fd_ = -1;
+        std::filesystem::rename(partial_, path_);
+        if (options_.durable) syncDirectory();
+        closed_ = true;
+    }
+
+    const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& partialPath() const { return partial_; }
+    uint64_t bytesWritten() const { return written_.load(std::memory_order_acquire); }
+
+  private:
+    struct Item {
+        Batch batch;
+        size_t bytes;
+    };
+
+    // Catches recorder bugs on the caller's thread, where they can be reported, instead of
+    // writing a file the reader would refuse.
+    void checkBatch(const Batch& b) {
+        auto expect = [](bool ok, const char* what) {
+            if (!ok) throw std::invalid_argument(std::string("TraceWriter::append: ") + what);
+        };
+        const auto& d = b.defs;
+        // Checked against copies and committed at the end, so a rejected batch changes nothing.
+        uint32_t src = nextSource_, code = nextCode_, type = nextType_, str = nextString_,
+                 thr = nextThread_;
+        for (const auto& s : d.sources) expect(s.id == src++, "source ids must be dense");
+        for (const auto& c : d.codes) expect(c.id == code++, "code ids must be dense");
+        for (const auto& t : d.types) expect(t.id == type++, "type ids must be dense");
+        for (const auto& s : d.strings) expect(s.first == str++, "string ids must be dense");
+        for (const auto& t : d.threads) expect(t.id == thr++, "thread ids must be dense");
+        const bool hasValues = b.valueCount || !b.values.empty();
+        const bool hasEvents = b.eventCount || !b.tags.empty();
+        if (hasValues) {
+            expect(b.firstValueId == nextValue_, "values must be numbered densely");
+            expect(b.valueCount <= b.values.size(), "more values than value bytes");
+        }
+        if (hasEvents) {
+            expect(b.firstEvent == nextEvent_, "events must be numbered densely");
+            expect(b.eventCount <= b.tags.size(), "more events than tags");
+        }
+        // Leave room for the message framing; a recorder flushes batches long before this.
+        constexpr size_t kLimit = kMaxChunkPayload - (1u << 20);
+        expect(b.values.size() < kLimit, "values batch too large for one chunk");
+        expect(b.tags.size() + b.args.size() + b.blobs.size() < kLimit,
+               "events batch too large for one chunk");
+        nextSource_ = src;
+        nextCode_ = code;
+        nextType_ = type;
+        nextString_ = str;
+        nextThread_ = thr;
+        if (hasValues) nextValue_ += b.valueCount;
+        if (hasEvents) nextEvent_ += b.eventCount;
+    }
+
+    void rethrowLocked() {
+        if (error_) {
+            auto e = error_;
+            // Reported once; the writer stays failed (further appends are dropped by the thread).
+            error_ = nullptr;
+            failed_ = true;
+            std::rethrow_exception(e);
+        }
+        if (failed_) throw std::runtime_error("TraceWriter failed earlier; trace is incomplete");
+    }
+
+    void waitIdle() {
+        std::unique_lock lock(mu_);
+        idleCv_.wait(lock, [&] { return error_ || (queue_.empty() && !busy_); });
+        rethrowLocked();
+    }
+
+    void run() {
+        std::unique_lock lock(mu_);
+        for (;;) {
+            workCv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) break;  // stop_ and drained
+            size_t bytes = queue_.front().bytes;
+            busy_ = true;
+            std::exception_ptr err;
+            {
+                Batch batch = std::move(queue_.front().batch);
+                queue_.pop_front();
+                lock.unlock();
+                if (!failed_) {
+                    try {
+                        writeBatch(batch);
+                    } catch (...) {
+                        err = std::current_exception();
+                    }
+                }
+            }  // the batch's memory is released before it stops counting against the budget
+            lock.lock();
+            busy_ = false;
+            queuedBytes_ -= std::min(queuedBytes_, bytes);
+            if (err) {
+                error_ = err;
+                failed_ = true;
+                // Nothing after a failed chunk can be trusted to land; drop the rest so waiters
+                // wake up and see the error.
+                queue_.clear();
+                queuedBytes_ = 0;
+            }
+            spaceCv_.notify_all();
+            idleCv_.notify_all();
+        }
+    }
+
+    void writeBatch(const Batch& b) {
+        if (!b.defs.empty()) {
+            capnp::MallocMessageBuilder msg;
+            buildDefs(msg.initRoot<schema::Defs>(), b.defs);
+            writeChunk(1, 0, 0, msg);
+        }
+        if (b.valueCount || !b.values.empty()) {
+            capnp::MallocMessageBuilder msg;
+            auto v = msg.initRoot<schema::ValueBatch>();
+            v.setFirstId(b.firstValueId);
+            v.setCount(b.valueCount);
+            v.setData(dataOf(b.values));
+            writeChunk(2, b.firstValueId, b.valueCount, msg);
+        }
+        if (b.eventCount || !b.tags.empty()) {
+            capnp::MallocMessageBuilder msg((b.tags.size() + b.args.size() + b.blobs.size()) / 8 +
+                                            64);
+            auto e = msg.initRoot<schema::EventBatch>();
+            e.setFirstEvent(b.firstEvent);
+            e.setEventCount(b.eventCount);
+            e.setTags(dataOf(b.tags));
+            e.setArgs(dataOf(b.args));
+            e.setBlobs(dataOf(b.blobs));
+            auto s = e.initStart();
+            s.setThread(b.startThread);
+            s.setNextFrameId(b.startNextFrameId);
+            e.setStartTimeNs(b.startTimeNs);
+            e.setEndTimeNs(b.endTimeNs);
+            writeChunk(3, b.firstEvent, b.eventCount, msg);
+        }
+    }
+
+    void writeFooter(const ExitInfo& exit) {
+        capnp::MallocMessageBuilder msg;
+        auto f = msg.initRoot<schema::Footer>();
+        auto refs = f.initChunks(index_.size());
+        uint64_t events = 0, values = 0;
+        for (size_t i = 0; i < index_.size(); ++i) {
+            const auto& e = index_[i];
+            auto r = refs[i];
+            r.setOffset(e.offset);
+            r.setKind(static_cast<schema::ChunkKind>(e.kind));
+            r.setCompressedSize(e.compressedSize);
+            r.setUncompressedSize(e.uncompressedSize);
+            r.setFirstEvent(e.first);
+            r.setCount(e.count);
+            if (e.kind == 3) events += e.count;
+            if (e.kind == 2) values += e.count;
+        }
+        f.setEventCount(events);
+        f.setValueCount(values);
+        f.setEndTimeNs(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+        auto x = f.initExit();
+        x.setKind(static_cast<schema::ExitKind>(exit.kind));
+        x.setStatus(exit.status);
+        x.setMessage(exit.message);
+        footerOffset_ = offset_;
+        writeChunk(4, 0, 0, msg, /*indexed=*/false);
+    }
+
+    void writeChunk(uint16_t kind, uint64_t first, uint32_t count, capnp::MessageBuilder& msg,
+                    bool indexed = true) {
+        kj::Array<capnp::word> flat = capnp::messageToFlatArray(msg);
+        auto bytes = flat.asBytes();
+        if (bytes.size() > kMaxChunkPayload)
+            throw std::length_error("chunk payload exceeds the format's limit");
+        const int u = static_cast<int>(bytes.size());
+        const size_t bound = static_cast<size_t>(LZ4_compressBound(u));
+        if (buf_.size() < kChunkHeaderSize + bound) buf_.resize(kChunkHeaderSize + bound);
+        char* payload = reinterpret_cast<char*>(buf_.data()) + kChunkHeaderSize;
+        int c = LZ4_compress_fast(reinterpret_cast<const char*>(bytes.begin()), payload, u,
+                                  static_cast<int>(bound), options_.lz4Acceleration);
+        ChunkHeader h;
+        h.kind = kind;
+        h.first = first;
+        h.count = count;
+        h.uncompressedSize = static_cast<uint32_t>(u);
+        if (c > 0 && c < u) {
+            h.flags = kChunkFlagLz4;
+            h.compressedSize = static_cast<uint32_t>(c);
+        } else {
+            // Incompressible: stored raw, so the reader never decompresses a bigger blob.
+            std::memcpy(payload, bytes.begin(), bytes.size());
+            h.compressedSize = h.uncompressedSize;
+        }
+        h.payloadHash = detail::hash64(payload, h.compressedSize);
+        h.encode(buf_.data());
+        const uint64_t at = offset_;
+        writeAll(buf_.data(), kChunkHeaderSize + h.compressedSize);
+        if (indexed)
+            index_.push_back({at, kind, h.compressedSize, h.uncompressedSize, first, count});
+        // Don't keep a huge buffer around after one exceptional chunk.
+        if (buf_.size() > (size_t{32} << 20)) std::vector<uint8_t>().swap(buf_);
+    }
+
+    void writePreamble(const HeaderInfo& info) {
+        capnp::MallocMessageBuilder msg;
+        buildHeader(msg.initRoot<schema::TraceHeader>(), info);
+        kj::Array<capnp::word> flat = capnp::messageToFlatArray(msg);
+        auto bytes = flat.asBytes();
+        if (bytes.size() > kMaxHeaderSize) throw std::length_error("trace header too large");
+        std::vector<uint8_t> out(kPreambleSize + bytes.size());
+        std::memcpy(out.data(), kMagic.data(), 8);
+        storeLE(out.data() + 8, kContainerMajor, 2);
+        storeLE(out.data() + 10, kContainerMinor, 2);
+        storeLE(out.data() + 12, bytes.size(), 4);
+        storeLE(out.data() + 16, detail::hash64(bytes.begin(), bytes.size()), 8);
+        std::memcpy(out.data() + kPreambleSize, bytes.begin(), bytes.size());
+        writeAll(out.data(), out.size());
+    }
+
+    void writeAll(const void* data, size_t n) {
+        auto p = static_cast<const uint8_t*>(data);
+        while (n > 0) {
+            ssize_t w = ::write(fd_, p, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                throwErrno("write " + partial_.string());
+            }
+            p += w;
+            n -= static_cast<size_t>(w);
+            offset_ += static_cast<uint64_t>(w);
+        }
+        written_.store(offset_, std::memory_order_release);
+    }
+
+    void syncDirectory() {
+        auto dir = path_.parent_path();
+        if (dir.empty()) dir = ".";
+        int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) return;  // the data itself is synced; the rename will reach disk eventually
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+
+    std::filesystem::path path_, partial_;
+    Options options_;
+    int fd_ = -1;
+    bool closed_ = false;
+    bool closeStarted_ = false;
+
+    // Caller-thread bookkeeping for checkBatch.
+    uint32_t nextSource_ = 0, nextCode_ = 0, nextType_ = 0, nextString_ = 0, nextThread_ = 0;
+    uint64_t nextValue_ = 0, nextEvent_ = 0;
+
+    // Owned by the background thread while it runs, by close() afterwards.
+    uint64_t offset_ = 0;
+    uint64_t footerOffset_ = 0;
+    std::vector<IndexEntry> index_;
+    std::vector<uint8_t> buf_;
+    std::atomic<uint64_t> written_{0};
+
+    std::mutex mu_;
+    std::condition_variable workCv_, spaceCv_, idleCv_;
+    std::deque<Item> queue_;
+    size_t queuedBytes_ = 0;
+    bool busy_ = false;
+    bool stop_ = false;
+    std::exception_ptr error_;
+    std::atomic<bool> failed_{false};
+    std::thread thread_;
+};
+
+TraceWriter::TraceWriter(std::filesystem::path path, const HeaderInfo& header, Options options)
+    : impl_(std::make_unique<Impl>(std::move(path), header, options)) {}
+TraceWriter::TraceWriter(std::filesystem::path path, const HeaderInfo& header)
+    : TraceWriter(std::move(path), header, Options{}) {}
+TraceWriter::~TraceWriter() = default;
+
+void TraceWriter::append(Batch&& batch) {
+    impl_->append(std::move(batch));
+}
+void TraceWriter::flush() {
+    impl_->flush();
+}
+void TraceWriter::close(const ExitInfo& exit) {
+    impl_->close(exit);
+}
+const std::filesystem::path& TraceWriter::path() const {
+    return impl_->path();
+}
+const std::filesystem::path& TraceWriter::partialPath() const {
+    return impl_->partialPath();
+}
+uint64_t TraceWriter::bytesWritten() const {
+    return impl_->bytesWritten();
+}
+
+}  // namespace reel::format
