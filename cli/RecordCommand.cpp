@@ -1,11 +1,86 @@
+// `reel record [--python EXE] ARGS...`: replaces this process with `EXE -m reel record ARGS...`,
+// with PYTHONPATH prefixed by this build's package directory for EXE's version, so the recorded
+// program keeps its own process (pid, signals, exit status, stdio) with nothing in between.
+#include <unistd.h>
+
+#include <sys/wait.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
 #include "Commands.h"
 
 namespace reel::cli {
 
-// Placeholder until the command lands; refuses to run rather than pretending.
+namespace {
+
+// "X.Y" of an interpreter, by running it once (before exec, so the error is ours to report).
+std::string pythonVersionOf(const std::string& exe) {
+    std::string cmd =
+        "'" + exe + "' -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])' 2>/dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return "";
+    char buf[64] = {0};
+    std::string out;
+    if (std::fgets(buf, sizeof buf, p)) out = buf;
+    int status = ::pclose(p);
+    if (status != 0) return "";
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+}  // namespace
+
 void addRecordCommand(CLI::App& app) {
-    auto* cmd = app.add_subcommand("record", "(not available yet)");
-    cmd->callback([] { throw CommandError{"'record' is not available in this build yet"}; });
+    auto* cmd = app.add_subcommand("record",
+                                   "Record a Python program: reel record [--python EXE] [-o FILE] "
+                                   "[--only PATH]... [--exclude PATH]... "
+                                   "[--max-depth N] [--max-items N] [--max-str N] [--origin-depth "
+                                   "N] (script.py | -m module | -c code) [args...]");
+    static std::string python;
+    static std::vector<std::string> rest;
+    cmd->add_option("--python", python,
+                    "interpreter to record with (default: " REEL_DEFAULT_PYTHON ")");
+    // Everything else (recorder options, the program and its arguments) goes to `python -m reel
+    // record` untouched.
+    cmd->allow_extras();
+    cmd->prefix_command();
+    cmd->callback([cmd] {
+        rest = cmd->remaining();
+        if (rest.empty())
+            throw CommandError{"record: no program given (reel record script.py [args...])"};
+        std::string exe = python.empty() ? std::string(REEL_DEFAULT_PYTHON) : python;
+        std::string ver = pythonVersionOf(exe);
+        if (ver.empty()) throw CommandError{"record: cannot run Python interpreter '" + exe + "'"};
+        std::filesystem::path pkg = std::filesystem::path(REEL_BUILD_PYTHON_DIR) / ver;
+        if (!std::filesystem::exists(pkg / "reel" / "__init__.py"))
+            throw CommandError{
+                "record: Python " + ver + " (" + exe +
+                ") is not supported by this build (supported: see " REEL_BUILD_PYTHON_DIR
+                "/interpreters.txt)"};
+        const char* old = std::getenv("PYTHONPATH");
+        std::string path = pkg.string() + (old && *old ? ":" + std::string(old) : "");
+        // reel/_launcher.py gives the program its original PYTHONPATH back.
+        if (old)
+            ::setenv("REEL_SAVED_PYTHONPATH", old, 1);
+        else
+            ::setenv("REEL_PYTHONPATH_UNSET", "1", 1);
+        ::setenv("PYTHONPATH", path.c_str(), 1);
+        std::vector<std::string> args = {exe, "-m", "reel", "record"};
+        args.insert(args.end(), rest.begin(), rest.end());
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::fflush(stdout);
+        std::fflush(stderr);
+        ::execvp(exe.c_str(), argv.data());
+        throw CommandError{"record: cannot execute " + exe + ": " + std::strerror(errno)};
+    });
 }
 
 }  // namespace reel::cli

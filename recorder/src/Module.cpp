@@ -1,9 +1,261 @@
-// Placeholder: the recorder extension lands with the recorder issue.
-#include <Python.h>
+// reel._reel: the recorder extension. start()/stop() drive one recording session at a time; the
+// Python package (reel/__init__.py, reel/__main__.py) wraps them.
+#include "Compat.h"
 
-static struct PyModuleDef reelModule = {PyModuleDef_HEAD_INIT, "_reel", nullptr, -1, nullptr};
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "Recorder.h"
+#include "SettraceHook.h"
+
+#include "ValueCaptureTesting.h"
+
+using namespace reel::recorder;
+
+namespace {
+
+bool stringList(PyObject* seq, std::vector<std::string>& out, const char* what) {
+    if (seq == nullptr || seq == Py_None) return true;
+    PyObject* fast = PySequence_Fast(seq, what);
+    if (!fast) return false;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); ++i) {
+        PyObject* item = PySequence_Fast_GET_ITEM(fast, i);
+        if (!PyUnicode_Check(item)) {
+            Py_DECREF(fast);
+            PyErr_Format(PyExc_TypeError, "%s must contain str", what);
+            return false;
+        }
+        out.push_back(utf8Of(item));
+    }
+    Py_DECREF(fast);
+    return true;
+}
+
+PyObject* reelFrameMarker(PyObject*, PyObject*) {
+    Py_RETURN_NONE;
+}
+
+PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
+    static const char* kwlist[] = {"path",         "opcodes",       "only",      "exclude",
+                                   "reel_dir",     "max_depth",     "max_items", "max_str",
+                                   "origin_depth", "argv",          "cwd",       "executable",
+                                   "main_ident",   "trace_running", "durable",   nullptr};
+    const char* path = nullptr;
+    PyObject *opcodes = nullptr, *only = nullptr, *exclude = nullptr, *argv = nullptr;
+    const char *reelDir = "", *cwd = "", *executable = "";
+    unsigned int maxDepth = 4, maxItems = 64, maxStr = 256, originDepth = 0;
+    unsigned long long mainIdent = 0;
+    int traceRunning = 1, durable = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sO|OOsIIIIOssKpp", const_cast<char**>(kwlist),
+                                     &path, &opcodes, &only, &exclude, &reelDir, &maxDepth,
+                                     &maxItems, &maxStr, &originDepth, &argv, &cwd, &executable,
+                                     &mainIdent, &traceRunning, &durable))
+        return nullptr;
+    HookState& hs = hookState();
+    if (hs.recorder) {
+        PyErr_SetString(PyExc_RuntimeError, "reel: a recording is already running");
+        return nullptr;
+    }
+    if (maxDepth < 1 || maxItems < 1 || maxStr < 1) {
+        PyErr_SetString(PyExc_ValueError, "reel: capture limits must be at least 1");
+        return nullptr;
+    }
+    if (!hs.ops.load(opcodes)) return nullptr;
+    RecorderOptions o;
+    o.path = path;
+    o.limits = CaptureLimits{maxDepth, maxItems, maxStr};
+    if (!stringList(only, o.filter.only, "only") ||
+        !stringList(exclude, o.filter.exclude, "exclude") ||
+        !stringList(argv, o.header.argv, "argv"))
+        return nullptr;
+    if (*reelDir) o.filter.alwaysExclude.push_back(reelDir);
+    o.originDepth = originDepth;
+    o.durable = durable != 0;
+    o.mainThreadIdent = mainIdent;
+    auto& h = o.header;
+    h.recorderVersion = REEL_VERSION;
+    h.pythonImplementation = "cpython";
+    h.pythonVersion =
+        std::string(Py_GetVersion()).substr(0, std::string(Py_GetVersion()).find(' '));
+    h.pythonHexVersion = PY_VERSION_HEX;
+    h.platform = Py_GetPlatform();
+    h.cwd = cwd;
+    h.pid = static_cast<uint32_t>(getpid());
+    h.executable = executable;
+    h.hook = compat::hookName();
+    h.capture.maxDepth = maxDepth;
+    h.capture.maxItems = maxItems;
+    h.capture.maxStr = maxStr;
+    h.capture.only = o.filter.only;
+    h.capture.exclude = o.filter.exclude;
+    h.capture.originDepth = originDepth;
+    try {
+        hs.recorder = std::make_unique<Recorder>(std::move(o), hs.ops);
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_OSError, "reel: cannot record to %s: %s", path, e.what());
+        return nullptr;
+    }
+    if (!hs.marker) {
+        // A do-nothing trace function: if a Python-level tracer is installed after we stop, it
+        // may call the f_trace left on frames that ran while we recorded; returning None makes it
+        // drop the frame quietly.
+        static PyMethodDef markerDef = {"_reel_frame_marker", reelFrameMarker, METH_VARARGS,
+                                        "placeholder frame.f_trace while Reel records"};
+        hs.marker = PyCFunction_New(&markerDef, nullptr);
+        if (!hs.marker) return nullptr;
+    }
+    if (!installHook(traceRunning != 0)) {
+        hs.recorder.reset();
+        return nullptr;
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* reelStop(PyObject*, PyObject* args, PyObject* kwargs) {
+    static const char* kwlist[] = {"kind", "status", "message", nullptr};
+    int kind = static_cast<int>(reel::format::ExitKind::StoppedByApi), status = 0;
+    const char* message = "";
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|iis", const_cast<char**>(kwlist), &kind,
+                                     &status, &message))
+        return nullptr;
+    HookState& hs = hookState();
+    removeHook();
+    std::unique_ptr<Recorder> rec = std::move(hs.recorder);
+    if (!rec) Py_RETURN_FALSE;
+    try {
+        reel::format::ExitInfo exit;
+        exit.kind = static_cast<reel::format::ExitKind>(kind);
+        exit.status = status;
+        exit.message = message;
+        rec->finish(exit);
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_OSError, "reel: closing the trace failed: %s", e.what());
+        return nullptr;
+    }
+    Py_RETURN_TRUE;
+}
+
+PyObject* reelFlush(PyObject*, PyObject*) {
+    HookState& hs = hookState();
+    if (hs.recorder) {
+        try {
+            hs.recorder->flush();
+        } catch (const std::exception& e) {
+            internalError(e.what());
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* reelIsRecording(PyObject*, PyObject*) {
+    return PyBool_FromLong(hookState().recorder != nullptr);
+}
+
+PyObject* reelOutput(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    // (stream, bytes): what the program wrote, recorded at the current point of the trace.
+    HookState& hs = hookState();
+    if (!hs.recorder || nargs != 2 || !PyBytes_Check(args[1])) Py_RETURN_NONE;
+    long stream = PyLong_AsLong(args[0]);
+    if (stream == -1 && PyErr_Occurred()) return nullptr;
+    try {
+        hs.recorder->onOutput(static_cast<int>(stream), PyBytes_AS_STRING(args[1]),
+                              static_cast<size_t>(PyBytes_GET_SIZE(args[1])));
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* reelAfterForkChild(PyObject*, PyObject*) {
+    // A forked child inherits the session but not the writer's thread: recording continues only
+    // in the parent. The child's copy is deliberately leaked; destroying it would wait for a
+    // thread that does not exist here and write to the parent's file.
+    HookState& hs = hookState();
+    if (hs.recorder) {
+        removeHook();
+        (void)hs.recorder.release();
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* reelAsyncGenHook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    // (hook, agen): called by reel/_asyncgen.py's wrappers before they forward to the program's
+    // own hook.
+    HookState& hs = hookState();
+    if (!hs.recorder || nargs != 2) Py_RETURN_NONE;
+    long hook = PyLong_AsLong(args[0]);
+    if (hook == -1 && PyErr_Occurred()) return nullptr;
+    try {
+        hs.recorder->onAsyncGenHook(static_cast<int>(hook), args[1]);
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* reelCaptureForTesting(PyObject*, PyObject* args, PyObject* kwargs) {
+    static const char* kwlist[] = {"obj", "max_depth", "max_items", "max_str", nullptr};
+    PyObject* obj = nullptr;
+    unsigned int maxDepth = 4, maxItems = 64, maxStr = 256;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|III", const_cast<char**>(kwlist), &obj,
+                                     &maxDepth, &maxItems, &maxStr))
+        return nullptr;
+    try {
+        return reel::recorder::reelCaptureForTesting(obj,
+                                                     CaptureLimits{maxDepth, maxItems, maxStr});
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_RuntimeError, "reel: %s", e.what());
+        return nullptr;
+    }
+}
+
+PyMethodDef methods[] = {
+    {"start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStart)),
+     METH_VARARGS | METH_KEYWORDS,
+     "start(path, opcodes, only=(), exclude=(), ...): begin recording into path"},
+    {"stop", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStop)),
+     METH_VARARGS | METH_KEYWORDS,
+     "stop(kind=4, status=0, message=''): finish the trace; False when not recording"},
+    {"flush", reelFlush, METH_NOARGS, "hand buffered events to the writer and wait for the disk"},
+    {"is_recording", reelIsRecording, METH_NOARGS, "True while a recording runs"},
+    {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
+     METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
+    {"_after_fork_child", reelAfterForkChild, METH_NOARGS, "stop recording in a forked child"},
+    {"_asyncgen_hook",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelAsyncGenHook)), METH_FASTCALL,
+     "_asyncgen_hook(hook, agen): record an async generator hook call"},
+    {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
+     METH_FASTCALL, "_output(stream, data): record program output"},
+    {"_capture_for_testing",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelCaptureForTesting)),
+     METH_VARARGS | METH_KEYWORDS,
+     "_capture_for_testing(obj, max_depth=4, max_items=64, max_str=256)"},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyModuleDef reelModule = {PyModuleDef_HEAD_INIT, "_reel", "Reel's recorder (C++).", -1, methods};
+
+}  // namespace
 
 PyMODINIT_FUNC PyInit__reel(void) {
-    PyErr_SetString(PyExc_ImportError, "reel._reel: the recorder is not built yet");
-    return nullptr;
+    // The build makes one extension per CPython; refuse a mismatched interpreter loudly.
+    unsigned long running = Py_Version;
+    if ((running >> 16) != (PY_VERSION_HEX >> 16)) {
+        PyErr_Format(PyExc_ImportError,
+                     "reel: this recorder was built for CPython %d.%d but is running on %lu.%lu",
+                     PY_MAJOR_VERSION, PY_MINOR_VERSION, (running >> 24) & 0xFF,
+                     (running >> 16) & 0xFF);
+        return nullptr;
+    }
+    PyObject* m = PyModule_Create(&reelModule);
+    if (!m) return nullptr;
+    if (PyModule_AddStringConstant(m, "python_version", PY_VERSION) < 0 ||
+        PyModule_AddStringConstant(m, "hook", compat::hookName()) < 0) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    return m;
 }

@@ -55,6 +55,8 @@ public:
 
     uint64_t valueCount() const;    // records created so far (the next record's id)
     size_t pendingBytes() const;    // bytes of records not yet drained
+    // Captures that hit an internal failure (and returned an OPAQUE/NotCaptured ref instead).
+    uint64_t failureCount() const;
 
 private:
     class Impl;

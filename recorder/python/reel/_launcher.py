@@ -1,0 +1,271 @@
+"""The `record` command line: parses options, runs the program as __main__ under the recorder and
+reproduces what the interpreter itself would do at exit (status, traceback, KeyboardInterrupt,
+atexit order), so a recorded run is indistinguishable from a plain one."""
+
+import atexit
+import builtins
+import os
+import signal
+import sys
+import types
+
+import reel
+from reel import _output
+
+USAGE = ("usage: python -m reel record [-o FILE] [--only PATH]... [--exclude PATH]... "
+         "[--max-depth N] [--max-items N] [--max-str N] [--origin-depth N] "
+         "(script.py | -m module | -c code) [args...]")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _int_option(name, value, minimum):
+    try:
+        n = int(value)
+    except ValueError:
+        raise UsageError("%s needs an integer, got %r" % (name, value))
+    if n < minimum:
+        raise UsageError("%s must be at least %d" % (name, minimum))
+    return n
+
+
+def parse(argv):
+    if not argv or argv[0] != "record":
+        raise UsageError("expected the 'record' command")
+    opts = {"output": None, "only": [], "exclude": [], "max_depth": 4, "max_items": 64,
+            "max_str": 256, "origin_depth": 0}
+    limits = {"--max-depth": ("max_depth", 3), "--max-items": ("max_items", 16),
+              "--max-str": ("max_str", 64), "--origin-depth": ("origin_depth", 0)}
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        name, eq, inline = a.partition("=")
+        takes = name in ("-o", "--output", "--only", "--exclude") or name in limits
+        if takes:
+            if eq:
+                value = inline
+                i += 1
+            else:
+                if i + 1 >= len(argv):
+                    raise UsageError("%s needs a value" % name)
+                value = argv[i + 1]
+                i += 2
+            if name in ("-o", "--output"):
+                opts["output"] = value
+            elif name == "--only":
+                opts["only"].append(value)
+            elif name == "--exclude":
+                opts["exclude"].append(value)
+            else:
+                key, minimum = limits[name]
+                opts[key] = _int_option(name, value, minimum)
+            continue
+        if a in ("-m", "-c"):
+            if i + 1 >= len(argv):
+                raise UsageError("%s needs an argument" % a)
+            kind = "module" if a == "-m" else "command"
+            return kind, argv[i + 1], argv[i + 2:], opts
+        if a == "--":
+            i += 1
+            break
+        if a.startswith("-") and a != "-":
+            raise UsageError("unknown option %s" % a)
+        break
+    if i >= len(argv):
+        raise UsageError("no program given")
+    return "script", argv[i], argv[i + 1:], opts
+
+
+def _exit_code_of(exc):
+    """What the interpreter does with an uncaught SystemExit (Python/pythonrun.c)."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return int(code)
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _restore_environment():
+    # `reel record` prefixed PYTHONPATH with its build directory; the program sees the original.
+    saved = os.environ.pop("REEL_SAVED_PYTHONPATH", None)
+    if os.environ.pop("REEL_PYTHONPATH_UNSET", None):
+        os.environ.pop("PYTHONPATH", None)
+    elif saved is not None:
+        os.environ["PYTHONPATH"] = saved
+
+
+class _Session:
+    def __init__(self):
+        self.exit_kind = reel.EXIT_EXITED
+        self.status = 0
+        self.message = ""
+        self.keyboard_interrupt = False
+        self.finished = False
+
+    def finish(self):
+        """Last atexit handler (registered first): closes the trace after the program's own."""
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            reel.stop(self.exit_kind, self.status, self.message)
+        except Exception as e:  # never turn a recorded run into a failing one
+            sys.stderr.write("reel: could not close the trace: %s\n" % e)
+        if self.keyboard_interrupt:
+            # Like the interpreter: after atexit, die of SIGINT so the parent sees it.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_sigterm(self, signum, frame):
+        self.exit_kind, self.status, self.message = reel.EXIT_SIGNAL, signum, "SIGTERM"
+        self.finished = True
+        try:
+            reel.stop(self.exit_kind, self.status, self.message)
+        except Exception:
+            pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def _wrap_os_exit():
+    """os._exit skips atexit: hand everything recorded so far to the file first, so the .partial
+    trace keeps the whole run."""
+    real_exit = os._exit
+
+    def _exit(status):
+        try:
+            reel.flush()
+        except Exception:
+            pass
+        real_exit(status)
+
+    _exit.__doc__ = real_exit.__doc__
+    os._exit = _exit
+
+
+def _prepare(kind, target, args):
+    """Returns (code, globals) for the program and sets sys.argv / sys.path[0] like the
+    interpreter would for `python script.py`, `python -m module` or `python -c code`."""
+    g = {"__name__": "__main__", "__doc__": None, "__package__": None, "__spec__": None,
+         "__annotations__": {}, "__builtins__": builtins}
+    if kind == "script":
+        path = os.path.abspath(target)
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
+                             % (sys.executable, path, e.errno, e.strerror))
+            raise SystemExit(2)
+        code = compile(source, path, "exec", dont_inherit=True)
+        sys.argv[:] = [target] + args
+        sys.path[0] = os.path.dirname(os.path.realpath(path))
+        from importlib.machinery import SourceFileLoader
+        g["__file__"] = path
+        g["__cached__"] = None
+        g["__loader__"] = SourceFileLoader("__main__", path)
+    elif kind == "module":
+        import runpy
+        sys.argv[:] = ["-m"] + args  # as the interpreter does while the module is located
+        try:
+            mod_name, spec, code = runpy._get_module_details(target)
+        except ImportError as e:
+            sys.stderr.write("%s: %s\n" % (sys.executable, e))
+            raise SystemExit(1)
+        sys.argv[0] = spec.origin
+        g.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
+                 __package__=spec.parent, __spec__=spec)
+    else:
+        code = compile(target, "<string>", "exec", dont_inherit=True)
+        sys.argv[:] = ["-c"] + args
+        sys.path[0] = ""
+    return code, g
+
+
+def default_output(kind, target):
+    if kind == "script":
+        name = os.path.splitext(os.path.basename(target))[0] or "program"
+    elif kind == "module":
+        name = target.rsplit(".", 1)[-1]
+    else:
+        name = "command"
+    return os.path.join(os.getcwd(), name + ".reel")
+
+
+def main(argv):
+    try:
+        kind, target, args, opts = parse(argv)
+    except UsageError as e:
+        sys.stderr.write("reel: %s\n%s\n" % (e, USAGE))
+        return 2
+    _restore_environment()
+    output = opts["output"] or default_output(kind, target)
+    code, g = _prepare(kind, target, args)
+
+    launcher_main = sys.modules["__main__"]  # keep our own module alive
+    main_mod = types.ModuleType("__main__")
+    main_mod.__dict__.update(g)
+    g = main_mod.__dict__
+    sys.modules["__main__"] = main_mod
+
+    session = _Session()
+    atexit.register(session.finish)  # first registered, so it runs after the program's handlers
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, session.on_sigterm)
+    try:
+        reel.start(output, only=opts["only"], exclude=opts["exclude"],
+                   max_depth=opts["max_depth"], max_items=opts["max_items"],
+                   max_str=opts["max_str"], origin_depth=opts["origin_depth"],
+                   argv=list(sys.argv), _trace_running=False)
+    except (OSError, ValueError, RuntimeError) as e:
+        sys.stderr.write("reel: %s\n" % e)
+        return 2
+    _output.install()
+    _wrap_os_exit()
+    status = 0
+    try:
+        exec(code, g)
+    except SystemExit as e:
+        status = _exit_code_of(e)
+        session.status = status
+    except BaseException as e:
+        tb = e.__traceback__
+        # Drop the launcher's frames: the traceback starts at the program's module frame.
+        while tb is not None and tb.tb_frame.f_code is not code:
+            tb = tb.tb_next
+        e.__traceback__ = tb
+        sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+        if sys.version_info >= (3, 12):
+            sys.last_exc = e
+        try:
+            sys.excepthook(type(e), e, tb)
+        except BaseException:
+            pass
+        status = 1
+        session.exit_kind = reel.EXIT_UNCAUGHT
+        session.status = 1
+        session.message = type(e).__qualname__  # str(e) could run program code
+        if isinstance(e, KeyboardInterrupt):
+            session.exit_kind = reel.EXIT_SIGNAL
+            session.status = int(signal.SIGINT)
+            session.keyboard_interrupt = True
+        del e, tb
+    del launcher_main
+    return status

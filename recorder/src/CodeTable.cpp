@@ -1,0 +1,266 @@
+#include "CodeTable.h"
+
+#include <fnmatch.h>
+
+#include <sys/stat.h>
+#include <fstream>
+#include <sstream>
+
+namespace reel::recorder {
+
+namespace {
+
+Py_ssize_t codeExtraIndex() {
+    // One index per process: CPython offers a limited number and never gives them back.
+    static Py_ssize_t index = PyUnstable_Eval_RequestCodeExtraIndex(nullptr);
+    return index;
+}
+
+uintptr_t nextSession() {
+    static uintptr_t session = 0;
+    return ++session;
+}
+
+bool readWholeFile(const std::string& path, std::string& out) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return true;
+}
+
+bool startsWithDir(const std::string& path, const std::string& dir) {
+    if (dir.empty()) return false;
+    if (path.compare(0, dir.size(), dir) != 0) return false;
+    return path.size() == dir.size() || dir.back() == '/' || path[dir.size()] == '/';
+}
+
+bool matches(const std::string& path, const std::string& pattern) {
+    if (pattern.find_first_of("*?[") != std::string::npos)
+        return ::fnmatch(pattern.c_str(), path.c_str(), 0) == 0;
+    return path == pattern || startsWithDir(path, pattern);
+}
+
+// Readable form of a constant without running Python code that could be user code: only exact
+// builtin types are rendered with repr (their repr is C code that calls nothing user-defined).
+std::string constRepr(PyObject* c, int depth = 0) {
+    if (c == Py_None || PyBool_Check(c) || c == Py_Ellipsis || PyLong_CheckExact(c) ||
+        PyFloat_CheckExact(c) || PyComplex_CheckExact(c) || PyUnicode_CheckExact(c) ||
+        PyBytes_CheckExact(c)) {
+        PyObject* r = PyObject_Repr(c);
+        if (!r) {
+            PyErr_Clear();
+            return "?";
+        }
+        std::string s = utf8Of(r);
+        Py_DECREF(r);
+        if (s.size() > 200) s = s.substr(0, 200) + "...";
+        return s;
+    }
+    if (PyTuple_CheckExact(c) && depth < 3) {
+        std::string s = "(";
+        Py_ssize_t n = PyTuple_GET_SIZE(c);
+        for (Py_ssize_t i = 0; i < n; ++i) {
+            if (i) s += ", ";
+            s += constRepr(PyTuple_GET_ITEM(c, i), depth + 1);
+        }
+        if (n == 1) s += ",";
+        return s + ")";
+    }
+    if (PyFrozenSet_CheckExact(c)) return "frozenset({...})";
+    if (PyCode_Check(c)) {
+        auto* co = reinterpret_cast<PyCodeObject*>(c);
+        return "<code object " + utf8Of(co->co_name) + ">";
+    }
+    return std::string("<") + Py_TYPE(c)->tp_name + ">";
+}
+
+std::string tupleItem(PyObject* tuple, Py_ssize_t i) {
+    if (!tuple || !PyTuple_Check(tuple) || i < 0 || i >= PyTuple_GET_SIZE(tuple)) return "";
+    return utf8Of(PyTuple_GET_ITEM(tuple, i));
+}
+
+}  // namespace
+
+std::string utf8Of(PyObject* s) {
+    if (!s || !PyUnicode_Check(s)) return "";
+    Py_ssize_t n = 0;
+    const char* p = PyUnicode_AsUTF8AndSize(s, &n);
+    if (!p) {
+        PyErr_Clear();
+        return "";
+    }
+    return std::string(p, static_cast<size_t>(n));
+}
+
+bool PathFilter::accepts(const std::string& filename) const {
+    for (const auto& d : alwaysExclude)
+        if (startsWithDir(filename, d)) return false;
+    if (!only.empty()) {
+        bool ok = false;
+        for (const auto& p : only)
+            if (matches(filename, p)) {
+                ok = true;
+                break;
+            }
+        if (!ok) return false;
+    }
+    for (const auto& p : exclude)
+        if (matches(filename, p)) return false;
+    return true;
+}
+
+CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
+    : ops_(ops),
+      filter_(std::move(filter)),
+      extraIndex_(codeExtraIndex()),
+      session_(nextSession()) {}
+
+CodeTable::~CodeTable() = default;
+
+CodeInfo* CodeTable::insert(PyCodeObject* code) {
+    if (extraIndex_ < 0 || infos_.size() >= 0xFFFFFFF0u) return nullptr;
+    auto info = std::make_unique<CodeInfo>();
+    std::string filename = utf8Of(code->co_filename);
+    info->traced = filter_.accepts(filename);
+    info->usesLocalsDict = !(code->co_flags & CO_OPTIMIZED);
+    if (info->traced) {
+        format::CodeObject def;
+        def.id = info->id = nextCodeId_++;
+        def.qualname = utf8Of(code->co_qualname);
+        def.name = utf8Of(code->co_name);
+        def.filename = filename;
+        def.sourceId = sourceFor(filename);
+        def.firstLine = code->co_firstlineno;
+        def.flags = static_cast<uint32_t>(code->co_flags);
+        def.argCount = static_cast<uint16_t>(code->co_argcount);
+        def.usesLocalsDict = info->usesLocalsDict;
+        decode(code, *info, def);
+        pendingCodes_.push_back(std::move(def));
+    }
+    infos_.push_back(std::move(info));
+    uintptr_t tagged = (session_ << 32) | infos_.size();
+    if (PyUnstable_Code_SetExtra(reinterpret_cast<PyObject*>(code), extraIndex_,
+                                 reinterpret_cast<void*>(tagged)) < 0) {
+        PyErr_Clear();
+    }
+    return infos_.back().get();
+}
+
+uint32_t CodeTable::sourceFor(const std::string& filename) {
+    auto it = sourceIds_.find(filename);
+    if (it != sourceIds_.end()) return it->second;
+    format::SourceFile sf;
+    sf.id = static_cast<uint32_t>(sourceIds_.size());
+    sf.path = filename;
+    // Pseudo-files ("<string>", "<frozen ...>") have no text on disk.
+    if (!filename.empty() && filename[0] != '<') sf.hasText = readWholeFile(filename, sf.text);
+    sourceIds_.emplace(filename, sf.id);
+    uint32_t id = sf.id;
+    pendingSources_.push_back(std::move(sf));
+    return id;
+}
+
+void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def) {
+    Py_ssize_t nlp = PyTuple_GET_SIZE(code->co_localsplusnames);
+    info.nlocalsplus = static_cast<uint32_t>(nlp);
+    const char* kinds = PyBytes_AS_STRING(code->co_localspluskinds);
+    for (Py_ssize_t i = 0; i < nlp; ++i) {
+        def.localNames.push_back(tupleItem(code->co_localsplusnames, i));
+        def.localKinds.push_back(static_cast<uint8_t>(kinds[i]));
+        info.kinds.push_back(static_cast<uint8_t>(kinds[i]));
+    }
+
+    // Unspecialized, uninstrumented bytecode: the live one has adaptive/instrumented opcodes.
+    PyObject* bytes = PyCode_GetCode(code);
+    if (!bytes) {
+        PyErr_Clear();
+        return;
+    }
+    const auto* bc = reinterpret_cast<const uint8_t*>(PyBytes_AS_STRING(bytes));
+    size_t n = static_cast<size_t>(PyBytes_GET_SIZE(bytes));
+    def.bytecode.assign(bc, bc + n);
+    info.opFlags.assign(n / 2 + 1, 0);
+
+    PyObject* consts = code->co_consts;
+    PyObject* names = code->co_names;
+    uint32_t extended = 0;
+    for (size_t off = 0; off + 1 < n;) {
+        uint8_t op = bc[off];
+        const OpcodeInfo& oi = ops_.ops[op];
+        uint32_t arg = extended | bc[off + 1];
+        size_t size = 2 + 2 * static_cast<size_t>(oi.cacheEntries);
+        info.opFlags[off / 2] = static_cast<uint16_t>(oi.flags);
+        if (oi.flags & opflag::kExtendedArg) {
+            extended = arg << 8;
+            format::Instruction ins;
+            ins.offset = static_cast<uint32_t>(off);
+            ins.opcode = op;
+            ins.opname = oi.name;
+            ins.arg = static_cast<int32_t>(arg);
+            ins.line = PyCode_Addr2Line(code, static_cast<int>(off));
+            ins.size = static_cast<uint16_t>(size);
+            def.instructions.push_back(std::move(ins));
+            off += size;
+            continue;
+        }
+        extended = 0;
+        format::Instruction ins;
+        ins.offset = static_cast<uint32_t>(off);
+        ins.opcode = op;
+        ins.opname = oi.name;
+        ins.arg = (oi.flags & opflag::kHasArg) ? static_cast<int32_t>(arg) : -1;
+        ins.line = PyCode_Addr2Line(code, static_cast<int>(off));
+        ins.size = static_cast<uint16_t>(size);
+        const std::string& nm = oi.name;
+        if (oi.flags & opflag::kConst) {
+            if (consts && arg < static_cast<uint32_t>(PyTuple_GET_SIZE(consts)))
+                ins.argRepr = constRepr(PyTuple_GET_ITEM(consts, arg));
+        } else if (oi.flags & opflag::kName) {
+            uint32_t idx = arg;
+            if (nm == "LOAD_GLOBAL" || (nm == "LOAD_ATTR" && ops_.minor >= 12))
+                idx = arg >> 1;
+            else if (nm == "LOAD_SUPER_ATTR")
+                idx = arg >> 2;
+            ins.argRepr = tupleItem(names, idx);
+            if (nm == "LOAD_GLOBAL" && (arg & 1)) ins.argRepr = "NULL + " + ins.argRepr;
+        } else if (oi.flags & (opflag::kLocal | opflag::kFree)) {
+            if (nm == "LOAD_FAST_LOAD_FAST" || nm == "STORE_FAST_LOAD_FAST" ||
+                nm == "STORE_FAST_STORE_FAST") {
+                ins.argRepr = tupleItem(code->co_localsplusnames, arg >> 4) + ", " +
+                              tupleItem(code->co_localsplusnames, arg & 15);
+            } else {
+                ins.argRepr = tupleItem(code->co_localsplusnames, arg);
+            }
+        } else if (oi.flags & opflag::kCompare) {
+            uint32_t idx = ops_.minor >= 13 ? arg >> 5 : ops_.minor == 12 ? arg >> 4 : arg;
+            if (idx < ops_.compareOps.size()) ins.argRepr = ops_.compareOps[idx];
+        }
+        if (oi.flags & (opflag::kJrel | opflag::kJabs)) {
+            int64_t after = static_cast<int64_t>(off + size);
+            int64_t target = (oi.flags & opflag::kJabs) ? 2 * static_cast<int64_t>(arg)
+                             : (oi.flags & opflag::kBackward)
+                                 ? after - 2 * static_cast<int64_t>(arg)
+                                 : after + 2 * static_cast<int64_t>(arg);
+            if (target >= 0 && target < static_cast<int64_t>(n)) {
+                ins.jumpTarget = static_cast<int32_t>(target);
+                if (ins.argRepr.empty()) ins.argRepr = "to " + std::to_string(target);
+            }
+        }
+        def.instructions.push_back(std::move(ins));
+        off += size;
+    }
+    Py_DECREF(bytes);
+}
+
+void CodeTable::drainInto(format::NewDefs& defs) {
+    for (auto& s : pendingSources_) defs.sources.push_back(std::move(s));
+    for (auto& c : pendingCodes_) defs.codes.push_back(std::move(c));
+    pendingSources_.clear();
+    pendingCodes_.clear();
+}
+
+}  // namespace reel::recorder

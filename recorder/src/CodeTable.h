@@ -1,0 +1,78 @@
+#pragma once
+// Each code object the recorder meets, described once: a format::CodeObject definition (decoded
+// instructions, lines, local names and kinds, source text of its file) for the trace, and a small
+// CodeInfo the hook consults at every event (is it traced, what kind of instruction sits at each
+// offset). The CodeInfo is found through the code object's co_extra slot, so the lookup costs one
+// load on the hot path and no hash.
+
+#include "Compat.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "OpcodeTable.h"
+#include "reel/format/TraceWriter.h"
+
+namespace reel::recorder {
+
+struct CodeInfo {
+    uint32_t id = UINT32_MAX;  // trace code id; UINT32_MAX for code the filters reject
+    bool traced = false;
+    bool usesLocalsDict = false;
+    uint32_t nlocalsplus = 0;
+    std::vector<uint8_t> kinds;     // co_localspluskinds
+    std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there
+};
+
+struct PathFilter {
+    std::vector<std::string> only, exclude;  // absolute directories or globs
+    std::vector<std::string> alwaysExclude;  // Reel's own package directory
+    bool accepts(const std::string& filename) const;
+};
+
+class CodeTable {
+  public:
+    CodeTable(const OpcodeTable& ops, PathFilter filter);
+    ~CodeTable();
+    CodeTable(const CodeTable&) = delete;
+    CodeTable& operator=(const CodeTable&) = delete;
+
+    // The CodeInfo for `code`, creating (and queueing the definition of) it on first sight.
+    // Returns nullptr only on an internal failure (with no Python exception set).
+    CodeInfo* lookup(PyCodeObject* code) {
+        void* extra = nullptr;
+        if (PyUnstable_Code_GetExtra(reinterpret_cast<PyObject*>(code), extraIndex_, &extra) == 0 &&
+            extra != nullptr) {
+            auto tagged = reinterpret_cast<uintptr_t>(extra);
+            if ((tagged >> 32) == session_) return infos_[(tagged & 0xFFFFFFFFu) - 1].get();
+        }
+        return insert(code);
+    }
+
+    // Moves definitions created since the last call into `defs`.
+    void drainInto(format::NewDefs& defs);
+    bool hasPending() const { return !pendingCodes_.empty() || !pendingSources_.empty(); }
+
+  private:
+    CodeInfo* insert(PyCodeObject* code);
+    uint32_t sourceFor(const std::string& filename);
+    void decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def);
+
+    const OpcodeTable& ops_;
+    PathFilter filter_;
+    Py_ssize_t extraIndex_;
+    uintptr_t session_;
+    std::vector<std::unique_ptr<CodeInfo>> infos_;
+    uint32_t nextCodeId_ = 0;
+    std::unordered_map<std::string, uint32_t> sourceIds_;
+    std::vector<format::CodeObject> pendingCodes_;
+    std::vector<format::SourceFile> pendingSources_;
+};
+
+// UTF-8 of a str object, "" when it is not a str or cannot be encoded (clears the error).
+std::string utf8Of(PyObject* s);
+
+}  // namespace reel::recorder

@@ -1,0 +1,382 @@
+#include "Recorder.h"
+
+#include <ctime>
+
+namespace reel::recorder {
+
+namespace {
+constexpr size_t kHandOverEventBytes = size_t{1} << 20;
+constexpr size_t kHandOverValueBytes = size_t{4} << 20;
+constexpr uint32_t kClockCheckEvery = 4096;
+constexpr int64_t kHandOverIntervalNs = 250'000'000;  // bounds what os._exit can lose
+
+uint64_t nextRecorderSerial() {
+    static uint64_t serial = 0;
+    return ++serial;
+}
+
+// Per-thread cache of the session's ThreadShadow; the serial tells a stale cache (from an earlier
+// session) from the current one.
+thread_local ThreadShadow* tlThread = nullptr;
+thread_local uint64_t tlSerial = 0;
+
+// The instruction an opcode event at `lasti` announces: on 3.11 an instruction prefixed by
+// EXTENDED_ARG is reported once, at the prefix.
+uint16_t flagsAt(const CodeInfo* ci, int lasti) {
+    if (lasti < 0) return 0;
+    size_t i = static_cast<size_t>(lasti) / 2;
+    while (i < ci->opFlags.size() && (ci->opFlags[i] & opflag::kExtendedArg)) ++i;
+    return i < ci->opFlags.size() ? ci->opFlags[i] : 0;
+}
+}  // namespace
+
+int64_t monotonicNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
+    : options_(std::move(options)),
+      ops_(ops),
+      codes_(ops, options_.filter),
+      values_(std::make_unique<ValueCapture>(options_.limits)),
+      serial_(nextRecorderSerial()) {
+    format::TraceWriter::Options wo;
+    wo.durable = options_.durable;
+    startNs_ = monotonicNs();
+    // The header holds wall-clock time (when the run happened); every time inside the trace is
+    // relative to startNs_ on the monotonic clock, so clock adjustments cannot reorder events.
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    options_.header.startTimeNs = static_cast<int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec;
+    writer_ = std::make_unique<format::TraceWriter>(options_.path, options_.header, wo);
+    batchStartNs_ = startNs_;
+    enc_.tags.reserve(kHandOverEventBytes + 4096);
+    enc_.args.reserve(kHandOverEventBytes);
+}
+
+Recorder::~Recorder() = default;
+
+ThreadShadow& Recorder::thread() {
+    if (tlThread != nullptr && tlSerial == serial_) return *tlThread;
+    uint64_t ident = PyThread_get_thread_ident();
+    auto it = threadsByIdent_.find(ident);
+    ThreadShadow* ts;
+    {
+        if (it != threadsByIdent_.end()) {
+            // This OS thread has not been seen in this session, yet its ident is known: the earlier
+            // thread with that ident has finished (idents are unique only among live threads).
+            enc_.threadEnd(it->second->id);
+            threadsByIdent_.erase(it);
+        }
+        auto owned = std::make_unique<ThreadShadow>();
+        owned->id = static_cast<uint32_t>(threads_.size());
+        owned->ident = ident;
+        ts = owned.get();
+        threads_.push_back(std::move(owned));
+        threadsByIdent_[ident] = ts;
+        format::ThreadRecord rec;
+        rec.id = ts->id;
+        rec.ident = ident;
+        rec.nativeId = PyThread_get_thread_native_id();
+        rec.isMain = ident == options_.mainThreadIdent;
+        rec.name = rec.isMain ? "MainThread" : "Thread-" + std::to_string(ts->id);
+        pendingThreads_.push_back(std::move(rec));
+    }
+    tlThread = ts;
+    tlSerial = serial_;
+    return *ts;
+}
+
+void Recorder::switchThread(ThreadShadow& ts) {
+    if (!anyThread_ || ts.id != curThread_) {
+        enc_.thread(ts.id);
+        curThread_ = ts.id;
+        anyThread_ = true;
+    }
+}
+
+ShadowFrame& Recorder::push(ThreadShadow& ts) {
+    if (ts.depth == ts.stack.size()) ts.stack.emplace_back();
+    return ts.stack[ts.depth++];
+}
+
+void Recorder::pushNew(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code) {
+    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+    ShadowFrame& sf = push(ts);
+    sf.iframe = iframe;
+    sf.code = code;
+    sf.frameId = nextFrameId_++;
+    sf.lastMutations = mutations_;
+    sf.lastOpFlags = 0;
+    sf.dictInit = false;
+    sf.lastDictVersion = 0;
+    sf.slots.assign(code->nlocalsplus, SlotShadow{});
+    sf.names.clear();
+    enc_.call(code->id, PyFrame_GetLasti(frame));
+    if (compat::isGeneratorFrame(iframe)) {
+        ts.suspended.erase(iframe);  // a stale entry from a dead generator at the same address
+        enc_.frameObject(sf.frameId, values_->capture(compat::generatorOf(iframe)));
+    }
+}
+
+ShadowFrame* Recorder::frameFor(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code,
+                                bool leaving) {
+    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+    if (ts.depth > 0 && ts.stack[ts.depth - 1].iframe == iframe) return &ts.stack[ts.depth - 1];
+    for (size_t i = ts.depth; i-- > 0;) {
+        if (ts.stack[i].iframe == iframe) {
+            // Frames above vanished without a return event; forget them.
+            ts.depth = i + 1;
+            return &ts.stack[i];
+        }
+    }
+    if (!ignored_.empty()) {
+        auto it = ignored_.find(iframe);
+        if (it != ignored_.end()) {
+            if (leaving) ignored_.erase(it);
+            return nullptr;
+        }
+    }
+    // A frame that was already running when recording started: it enters the trace here.
+    pushNew(ts, frame, code);
+    return &ts.stack[ts.depth - 1];
+}
+
+void Recorder::deltas(ShadowFrame& sf) {
+    const CodeInfo* ci = sf.code;
+    bool mutated = sf.lastMutations != mutations_;
+    sf.lastMutations = mutations_;
+    PyObject** lp = compat::localsplus(sf.iframe);
+    uint32_t n = ci->nlocalsplus;
+    for (uint32_t i = 0; i < n; ++i) {
+        PyObject* v = lp[i];
+        if (v != nullptr && (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) &&
+            PyCell_Check(v))
+            v = PyCell_GET(v);
+        SlotShadow& s = sf.slots[i];
+        if (v != s.ptr) {
+            if (v == nullptr) {
+                enc_.localDel(i);
+                s.ptr = nullptr;
+                s.ref = {};
+            } else {
+                format::ValueRef ref = values_->capture(v);
+                enc_.localSet(i, ref);
+                s.ptr = v;
+                s.ref = ref;
+            }
+        } else if (v != nullptr && mutated && ValueCapture::mayMutate(v)) {
+            format::ValueRef ref = values_->capture(v);
+            if (ref != s.ref) {
+                enc_.localSet(i, ref);
+                s.ref = ref;
+            }
+        }
+    }
+    if (ci->usesLocalsDict) {
+        PyObject* d = compat::localsDict(sf.iframe);
+        if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated);
+    }
+}
+
+void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
+    uint64_t version = compat::dictVersion(dict);
+    if (sf.dictInit && !mutated && version == sf.lastDictVersion) return;
+    sf.dictInit = true;
+    sf.lastDictVersion = version;
+    uint64_t epoch = ++sf.sweep;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    size_t live = 0;
+    while (PyDict_Next(dict, &pos, &k, &v)) {
+        if (!PyUnicode_CheckExact(k)) continue;
+        auto [it, inserted] = sf.names.try_emplace(k);
+        NameShadow& ns = it->second;
+        if (inserted) ns.stringId = values_->internString(k);
+        ns.seen = epoch;
+        ++live;
+        if (ns.stringId == 0xFFFFFFFFu) continue;
+        if (v != ns.ptr) {
+            format::ValueRef ref = values_->capture(v);
+            enc_.nameSet(ns.stringId, ref);
+            ns.ptr = v;
+            ns.ref = ref;
+        } else if (mutated && ValueCapture::mayMutate(v)) {
+            format::ValueRef ref = values_->capture(v);
+            if (ref != ns.ref) {
+                enc_.nameSet(ns.stringId, ref);
+                ns.ref = ref;
+            }
+        }
+    }
+    if (live != sf.names.size()) {
+        for (auto it = sf.names.begin(); it != sf.names.end();) {
+            if (it->second.seen != epoch) {
+                // A key object that left the dict; if the same name is bound again through another
+                // str object, that entry already emitted its NAME_SET, so only report a deletion
+                // when no live entry carries the name.
+                uint32_t sid = it->second.stringId;
+                bool rebound = false;
+                for (auto& [key, other] : sf.names)
+                    if (other.seen == epoch && other.stringId == sid) rebound = true;
+                if (!rebound && sid != 0xFFFFFFFFu) enc_.nameDel(sid);
+                it = sf.names.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+}
+
+void Recorder::onCall(PyFrameObject* frame, CodeInfo* code) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+    if (compat::isGeneratorFrame(iframe)) {
+        auto it = ts.suspended.find(iframe);
+        if (it != ts.suspended.end()) {
+            ShadowFrame& sf = push(ts);
+            sf = std::move(it->second);
+            sf.lastOpFlags = 0;
+            ts.suspended.erase(it);
+            enc_.resume(sf.frameId, PyFrame_GetLasti(frame));
+            deltas(sf);
+            return;
+        }
+    }
+    // No hand-over here: the argument LOCAL_SETs that follow belong to the next event, and a batch
+    // always ends right after a numbered record.
+    pushNew(ts, frame, code);
+    deltas(ts.stack[ts.depth - 1]);
+}
+
+void Recorder::onOpcode(PyFrameObject* frame, CodeInfo* code) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    ShadowFrame* sfp = frameFor(ts, frame, code, false);
+    if (!sfp) return;
+    deltas(*sfp);
+    int lasti = PyFrame_GetLasti(frame);
+    enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
+    uint16_t flags = flagsAt(code, lasti);
+    sfp->lastOpFlags = flags;
+    if (!(flags & opflag::kPure)) ++mutations_;
+    if (++checkCountdown_ >= kClockCheckEvery || enc_.bytes() >= kHandOverEventBytes)
+        maybeHandOver();
+}
+
+void Recorder::onReturn(PyFrameObject* frame, CodeInfo* code, PyObject* arg) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    ShadowFrame* sfp = frameFor(ts, frame, code, true);
+    if (!sfp) return;
+    ShadowFrame& sf = *sfp;
+    deltas(sf);
+    int lasti = PyFrame_GetLasti(frame);
+    uint16_t flags = sf.lastOpFlags;
+    bool suspend = false;
+    if (arg == nullptr) {
+        enc_.unwind(lasti);
+    } else if (flags & opflag::kReturn) {
+        enc_.ret(values_->capture(arg), lasti);
+    } else if ((flags & opflag::kYield) && compat::isGeneratorFrame(sf.iframe)) {
+        enc_.yield(values_->capture(arg), lasti);
+        suspend = true;
+    } else {
+        // 3.12+ legacy tracing reports an unwind as 'return' with None at the raising
+        // instruction.
+        enc_.unwind(lasti);
+    }
+    if (suspend) ts.suspended[sf.iframe] = std::move(sf);
+    --ts.depth;
+    maybeHandOver();
+}
+
+void Recorder::onException(PyFrameObject* frame, CodeInfo* code, PyObject* arg) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    ShadowFrame* sfp = frameFor(ts, frame, code, false);
+    if (!sfp) return;
+    deltas(*sfp);
+    sfp->lastOpFlags = 0;
+    PyObject* exc = arg;
+    if (arg != nullptr && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) >= 2) {
+        exc = PyTuple_GET_ITEM(arg, 1);
+        if (exc == Py_None || exc == nullptr) exc = PyTuple_GET_ITEM(arg, 0);
+    }
+    format::ValueRef ref =
+        exc ? values_->capture(exc) : format::ValueRef::constant(format::Constant::None);
+    enc_.exception(ref, PyFrame_GetLasti(frame));
+    maybeHandOver();
+}
+
+void Recorder::onOutput(int stream, const char* data, size_t len) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    enc_.output(static_cast<uint32_t>(stream), data, len);
+}
+
+void Recorder::onAsyncGenHook(int hook, PyObject* agen) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    enc_.asyncGenHook(static_cast<uint32_t>(hook), values_->capture(agen));
+}
+
+void Recorder::maybeHandOver() {
+    if (enc_.bytes() >= kHandOverEventBytes || values_->pendingBytes() >= kHandOverValueBytes) {
+        handOver();
+        return;
+    }
+    if (checkCountdown_ >= kClockCheckEvery) {
+        checkCountdown_ = 0;
+        int64_t now = monotonicNs();
+        if (now - batchStartNs_ >= kHandOverIntervalNs) {
+            handOver();
+            enc_.time(now - startNs_);
+        }
+    }
+}
+
+void Recorder::handOver() {
+    format::Batch b;
+    codes_.drainInto(b.defs);
+    for (auto& t : pendingThreads_) b.defs.threads.push_back(std::move(t));
+    pendingThreads_.clear();
+    values_->drainInto(b);
+    b.firstEvent = firstEvent_;
+    b.eventCount = enc_.eventCount;
+    b.startThread = batchStartThread_;
+    b.startNextFrameId = batchStartFrameId_;
+    b.startTimeNs = batchStartNs_ - startNs_;
+    int64_t now = monotonicNs();
+    b.endTimeNs = now - startNs_;
+    if (b.eventCount == 0 && enc_.tags.empty() && b.defs.empty() && b.valueCount == 0) return;
+    b.tags = std::move(enc_.tags);
+    b.args = std::move(enc_.args);
+    b.blobs = std::move(enc_.blobs);
+    firstEvent_ += enc_.eventCount;
+    enc_.reset();
+    enc_.tags.reserve(kHandOverEventBytes + 4096);
+    enc_.args.reserve(kHandOverEventBytes);
+    batchStartThread_ = curThread_;
+    batchStartFrameId_ = nextFrameId_;
+    batchStartNs_ = now;
+    writer_->append(std::move(b));
+}
+
+void Recorder::flush() {
+    if (finished_) return;
+    handOver();
+    writer_->flush();
+}
+
+void Recorder::finish(const format::ExitInfo& exit) {
+    if (finished_) return;
+    finished_ = true;
+    handOver();
+    writer_->close(exit);
+}
+
+}  // namespace reel::recorder

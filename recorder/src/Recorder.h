@@ -1,0 +1,144 @@
+#pragma once
+// One recording session: the trace writer, the event encoder, value capture, the code table and
+// the per-thread shadow stacks that turn raw frame state into LOCAL_SET/LOCAL_DEL/NAME_SET/
+// NAME_DEL deltas. The hook (SettraceHook.cpp) calls the on*() methods with the GIL held; every
+// method is noexcept towards CPython: failures become fail(), which stops the session.
+
+#include "Compat.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "CodeTable.h"
+#include "OpcodeTable.h"
+#include "ValueCapture.h"
+#include "reel/format/EventStream.h"
+#include "reel/format/TraceWriter.h"
+
+namespace reel::recorder {
+
+struct RecorderOptions {
+    std::string path;
+    CaptureLimits limits;
+    PathFilter filter;
+    uint32_t originDepth = 0;
+    format::HeaderInfo header;
+    bool durable = false;
+    uint64_t mainThreadIdent = 0;
+};
+
+struct SlotShadow {
+    PyObject* ptr = nullptr;  // borrowed, only compared: holding it would change lifetimes
+    format::ValueRef ref;
+};
+
+struct NameShadow {
+    PyObject* ptr = nullptr;
+    format::ValueRef ref;
+    uint32_t stringId = 0;
+    uint64_t seen = 0;  // sweep epoch in which the name was last found in the dict
+};
+
+struct ShadowFrame {
+    _PyInterpreterFrame* iframe = nullptr;
+    CodeInfo* code = nullptr;
+    uint64_t frameId = 0;
+    uint64_t lastMutations = 0;
+    // opflag bits of the instruction announced by this frame's latest opcode event (0 after any
+    // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
+    // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
+    uint16_t lastOpFlags = 0;
+    uint64_t lastDictVersion = 0;
+    bool dictInit = false;
+    uint64_t sweep = 0;
+    std::vector<SlotShadow> slots;
+    // Dict-locals frames (module, class body, exec): keyed by the name object (borrowed; the
+    // dict keeps it alive while it is a key, and a vanished key is swept).
+    std::unordered_map<PyObject*, NameShadow> names;
+};
+
+struct ThreadShadow {
+    uint32_t id = 0;
+    uint64_t ident = 0;
+    std::vector<ShadowFrame> stack;  // stack[0..depth) live; entries beyond keep their capacity
+    size_t depth = 0;
+    // Suspended generator/coroutine frames by interpreter frame address (stable inside the
+    // generator object while it lives).
+    std::unordered_map<_PyInterpreterFrame*, ShadowFrame> suspended;
+};
+
+class Recorder {
+  public:
+    Recorder(RecorderOptions options, const OpcodeTable& ops);
+    ~Recorder();
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+
+    // Hook entry points (GIL held). `lasti` is frame.f_lasti.
+    void onCall(PyFrameObject* frame, CodeInfo* code);
+    void onOpcode(PyFrameObject* frame, CodeInfo* code);
+    void onReturn(PyFrameObject* frame, CodeInfo* code, PyObject* arg);
+    void onException(PyFrameObject* frame, CodeInfo* code, PyObject* arg);
+    void onOutput(int stream, const char* data, size_t len);
+    // An async generator hook call (0 firstiter, 1 finalizer) for `agen`.
+    void onAsyncGenHook(int hook, PyObject* agen);
+
+    CodeTable& codes() { return codes_; }
+    // Frames running when recording started that stay out of the trace (the launcher's own
+    // frames under `python -m reel record`).
+    void ignoreFrame(_PyInterpreterFrame* f) { ignored_.insert(f); }
+    ValueCapture& values() { return *values_; }
+    const RecorderOptions& options() const { return options_; }
+
+    // Hands everything over to the writer and closes the file.
+    void finish(const format::ExitInfo& exit);
+    // Hands over what is buffered (for os._exit and crash safety).
+    void flush();
+    uint64_t eventCount() const { return firstEvent_ + enc_.eventCount; }
+
+  private:
+    ThreadShadow& thread();
+    void switchThread(ThreadShadow& ts);
+    // The shadow of `frame`, or nullptr for an ignored frame (`leaving`: its last event).
+    ShadowFrame* frameFor(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code, bool leaving);
+    ShadowFrame& push(ThreadShadow& ts);
+    void pushNew(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code);
+    void deltas(ShadowFrame& sf);
+    void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
+    void maybeHandOver();
+    void handOver();
+
+    RecorderOptions options_;
+    const OpcodeTable& ops_;
+    CodeTable codes_;
+    std::unique_ptr<ValueCapture> values_;
+    std::unique_ptr<format::TraceWriter> writer_;
+    format::EventEncoder enc_;
+
+    std::vector<std::unique_ptr<ThreadShadow>> threads_;
+    std::unordered_map<uint64_t, ThreadShadow*> threadsByIdent_;
+    std::vector<format::ThreadRecord> pendingThreads_;
+    uint32_t curThread_ = 0;
+    bool anyThread_ = false;
+
+    uint64_t nextFrameId_ = 0;
+    uint64_t mutations_ = 0;  // bumped before every non-pure instruction runs
+    uint64_t firstEvent_ = 0;
+    uint32_t batchStartThread_ = 0;
+    uint64_t batchStartFrameId_ = 0;
+    int64_t batchStartNs_ = 0;
+    int64_t startNs_ = 0;
+    uint32_t checkCountdown_ = 0;
+    bool finished_ = false;
+    uint64_t serial_;
+    std::unordered_set<_PyInterpreterFrame*> ignored_;
+};
+
+int64_t monotonicNs();
+
+}  // namespace reel::recorder

@@ -1,0 +1,156 @@
+#include "SettraceHook.h"
+
+#include <cstdio>
+#include <exception>
+
+namespace reel::recorder {
+
+namespace {
+// Set while this thread runs recorder code: anything that re-enters (a GC-triggered finalizer,
+// a nested trace call) is not recorded.
+thread_local bool tlInCallback = false;
+
+struct CallbackGuard {
+    CallbackGuard() { tlInCallback = true; }
+    ~CallbackGuard() { tlInCallback = false; }
+};
+
+void dispatch(Recorder& rec, PyFrameObject* frame, int what, PyObject* arg) {
+    CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(frame)));
+    if (ci == nullptr) throw std::runtime_error("code table full or unavailable");
+    if (!ci->traced) return;
+    switch (what) {
+        case PyTrace_CALL: {
+            HookState& hs = hookState();
+            // Save the exception state around the 3.13 attribute setter (it must not disturb an
+            // exception being thrown into a generator).
+            PyObject *t, *v, *tb;
+            PyErr_Fetch(&t, &v, &tb);
+            if (compat::enableOpcodes(frame, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
+            PyErr_Restore(t, v, tb);
+            frame->f_trace_lines = 0;  // line events are not recorded; skip their callback
+            rec.onCall(frame, ci);
+            break;
+        }
+        case PyTrace_OPCODE:
+            rec.onOpcode(frame, ci);
+            break;
+        case PyTrace_RETURN:
+            rec.onReturn(frame, ci, arg);
+            break;
+        case PyTrace_EXCEPTION:
+            rec.onException(frame, ci, arg);
+            break;
+        default:
+            break;
+    }
+}
+
+int traceFunc(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
+    if (tlInCallback || what == PyTrace_LINE) return 0;
+    Recorder* rec = hookState().recorder.get();
+    if (rec == nullptr) return 0;
+    CallbackGuard guard;
+    try {
+        dispatch(*rec, frame, what, arg);
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    } catch (...) {
+        internalError("unknown exception");
+    }
+    return 0;
+}
+
+void enableOnRunningFrames(Recorder& rec, bool traceRunning) {
+    HookState& hs = hookState();
+    PyThreadState* self = PyThreadState_Get();
+    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t;
+         t = PyThreadState_Next(t)) {
+        PyFrameObject* f = PyThreadState_GetFrame(t);  // new reference or NULL
+        while (f != nullptr) {
+            CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
+            if (ci && ci->traced) {
+                if (traceRunning) {
+                    if (compat::enableOpcodes(f, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
+                } else {
+                    rec.ignoreFrame(compat::interpreterFrame(f));
+                }
+            }
+            PyFrameObject* back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+        }
+    }
+}
+}  // namespace
+
+HookState& hookState() {
+    static HookState state;
+    return state;
+}
+
+bool installHook(bool traceRunning) {
+    HookState& hs = hookState();
+    if (!hs.opcodesAttr) {
+        hs.opcodesAttr = PyUnicode_InternFromString("f_trace_opcodes");
+        if (!hs.opcodesAttr) return false;
+    }
+    CallbackGuard guard;
+    try {
+        enableOnRunningFrames(*hs.recorder, traceRunning);
+        PyFrameObject* cur = PyEval_GetFrame();  // borrowed
+        if (compat::primeOpcodeTracing(cur, hs.opcodesAttr) < 0) return false;
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_RuntimeError, "reel: %s", e.what());
+        return false;
+    }
+    compat::setTraceAllThreads(traceFunc);
+    PyEval_SetTrace(traceFunc, nullptr);
+    return true;
+}
+
+void removeHook() {
+    compat::setTraceAllThreads(nullptr);
+    PyEval_SetTrace(nullptr, nullptr);
+}
+
+PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    // Called as a sys.settrace function: (frame, event, arg). Replace the Python-level trampoline
+    // by the C hook for this thread, then record the event that brought us here.
+    Recorder* rec = hookState().recorder.get();
+    PyEval_SetTrace(rec ? traceFunc : nullptr, nullptr);
+    if (rec && nargs == 3 && PyFrame_Check(args[0])) {
+        // The thread's bootstrap frames were already running when its tracing began; settrace
+        // never reports them, so neither do we.
+        PyFrameObject* back = PyFrame_GetBack(reinterpret_cast<PyFrameObject*>(args[0]));
+        while (back != nullptr) {
+            rec->ignoreFrame(compat::interpreterFrame(back));
+            PyFrameObject* next = PyFrame_GetBack(back);
+            Py_DECREF(back);
+            back = next;
+        }
+        // The trampoline runs us with tracing suppressed; the C hook's own guard is not set.
+        traceFunc(nullptr, reinterpret_cast<PyFrameObject*>(args[0]), PyTrace_CALL, nullptr);
+    }
+    Py_RETURN_NONE;
+}
+
+void internalError(const char* what) {
+    HookState& hs = hookState();
+    std::fprintf(stderr, "reel: internal error, recording stopped: %s\n", what);
+    std::fflush(stderr);
+    std::unique_ptr<Recorder> rec = std::move(hs.recorder);
+    removeHook();
+    if (rec) {
+        try {
+            format::ExitInfo exit;
+            exit.kind = format::ExitKind::Unknown;
+            exit.message = std::string("recorder internal error: ") + what;
+            rec->finish(exit);
+        } catch (...) {
+            // The .partial file keeps what was handed over.
+        }
+    }
+}
+
+}  // namespace reel::recorder

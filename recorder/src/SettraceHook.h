@@ -1,0 +1,38 @@
+#pragma once
+// The recording hook: a C Py_tracefunc installed with PyEval_SetTrace (every thread that exists at
+// start, and threads started later through threading.settrace), with 'opcode' events switched on
+// per traced frame. Because CPython builds sys.settrace itself on this very mechanism, the events
+// it delivers are by construction the ones a pure-Python settrace tracer would see.
+
+#include "Compat.h"
+
+#include <memory>
+
+#include "OpcodeTable.h"
+#include "Recorder.h"
+
+namespace reel::recorder {
+
+struct HookState {
+    std::unique_ptr<Recorder> recorder;
+    OpcodeTable ops;
+    PyObject* marker = nullptr;       // stands in for frame.f_trace on 3.13 (see compat)
+    PyObject* opcodesAttr = nullptr;  // interned "f_trace_opcodes"
+};
+
+HookState& hookState();
+
+// Starts delivering events to hookState().recorder. `traceRunning`: frames already on the stacks
+// are recorded from their next event on; otherwise they stay out of the trace.
+bool installHook(bool traceRunning);  // false with a Python exception set
+void removeHook();
+
+// A METH_FASTCALL builtin for threading.settrace: called by a new thread's first 'call' event, it
+// installs the C hook in that thread and records that first call.
+PyObject* threadTraceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs);
+
+// Stops recording after an internal failure: one line on stderr, the trace closed with what was
+// recorded, the program unharmed.
+void internalError(const char* what);
+
+}  // namespace reel::recorder

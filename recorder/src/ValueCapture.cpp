@@ -1,0 +1,1356 @@
+// Value snapshots without running Python code. See docs/recorder.md, "Value capture", for the
+// rules and the reasons behind them (identity, managed dicts, budgets).
+#include "ValueCapture.h"
+
+#include <structmember.h>
+
+// Inlined: records are short (tens of bytes), where the call into the shared library costs as
+// much as the hash itself.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reel/format/ValueCodec.h"
+
+#if PY_VERSION_HEX >= 0x030D0000
+// Moved to the internal pycore_setobject.h on 3.13 (still exported); that header cannot be
+// included from C++ here, so declare the one function we need.
+extern "C" int _PySet_NextEntry(PyObject* set, Py_ssize_t* pos, PyObject** key, Py_hash_t* hash);
+#endif
+
+namespace reel::recorder {
+
+using format::Constant;
+using format::ValueKind;
+using format::ValueRef;
+namespace encode = format::encode;
+
+namespace {
+
+// The state-export contract's limits (issue 4): every node the contract can render is captured
+// even when the node budget is spent, so a budget cut never changes an exported rendering.
+constexpr uint32_t kContractDepth = 3;
+constexpr uint32_t kContractItems = 16;
+// Nodes (values visited) per top-level capture beyond the contract-protected ones. Bounds the
+// work a pathological object graph can cost: 64 items at 4 levels would otherwise be 16M nodes.
+constexpr int64_t kNodeBudget = 20000;
+// Big ints above this many bits keep their bit count only (decimal conversion is quadratic).
+constexpr uint64_t kMaxDecimalBits = 10000;
+// T_OBJECT_EX / Py_T_OBJECT_EX: the member type CPython uses for __slots__ entries.
+constexpr int kMemberObjectEx = 16;
+
+bool supportsWeakrefs(PyTypeObject* tp) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return tp->tp_weaklistoffset != 0;  // negative: managed weakref list (3.12+)
+#else
+    return tp->tp_weaklistoffset > 0;
+#endif
+}
+
+// The referent of a weakref we created, or NULL when it died. Reads the field directly because
+// PyWeakref_GET_OBJECT is deprecated on 3.13 and PyWeakref_GetRef returns a new reference.
+PyObject* weakTarget(PyObject* ref) {
+    PyObject* o = reinterpret_cast<PyWeakReference*>(ref)->wr_object;
+    return o == Py_None ? nullptr : o;
+}
+
+// Appends code point `c` as UTF-8; surrogates get their 3-byte form ("surrogatepass").
+void putUtf8(std::string& out, Py_UCS4 c) {
+    if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+}
+
+// The first `limit` code points of a str (exact or subclass) as UTF-8 into `out`; false when the
+// string's storage is not readable (a legacy, not-ready string on 3.11).
+bool strPrefix(PyObject* s, Py_ssize_t limit, std::string& out) {
+    out.clear();
+#if PY_VERSION_HEX < 0x030C0000
+    if (!PyUnicode_IS_READY(s)) return false;
+#endif
+    Py_ssize_t n = std::min(PyUnicode_GET_LENGTH(s), limit);
+    int kind = PyUnicode_KIND(s);
+    const void* data = PyUnicode_DATA(s);
+    if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
+        out.assign(static_cast<const char*>(data), static_cast<size_t>(n));
+        return true;
+    }
+    out.reserve(static_cast<size_t>(n) * 2);
+    for (Py_ssize_t i = 0; i < n; ++i) putUtf8(out, PyUnicode_READ(kind, data, i));
+    return true;
+}
+
+bool strEqualsAscii(PyObject* s, std::string_view ascii) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (!PyUnicode_IS_READY(s)) return false;
+#endif
+    if (!PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) != static_cast<Py_ssize_t>(ascii.size()))
+        return false;
+    return std::memcmp(PyUnicode_DATA(s), ascii.data(), ascii.size()) == 0;
+}
+
+bool strStartsWithDunder(PyObject* s) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (!PyUnicode_IS_READY(s)) return false;
+#endif
+    if (PyUnicode_GET_LENGTH(s) < 2) return false;
+    int kind = PyUnicode_KIND(s);
+    const void* data = PyUnicode_DATA(s);
+    return PyUnicode_READ(kind, data, 0) == '_' && PyUnicode_READ(kind, data, 1) == '_';
+}
+
+// Dict lookups by iterating the entries: PyDict_GetItem with a str key can still call a user
+// __eq__ when a non-str key in the dict has a colliding hash. PyDict_Next never runs Python code.
+PyObject* dictFindAscii(PyObject* dict, std::string_view key) {
+    if (dict == nullptr || !PyDict_Check(dict)) return nullptr;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(dict, &pos, &k, &v))
+        if (PyUnicode_Check(k) && strEqualsAscii(k, key)) return v;
+    return nullptr;
+}
+
+// ---- int internals: magnitude digits and sign, per version ----
+struct LongView {
+    const digit* digits;
+    Py_ssize_t ndigits;
+    bool negative;
+};
+
+LongView longView(PyObject* o) {
+    auto* l = reinterpret_cast<PyLongObject*>(o);
+#if PY_VERSION_HEX >= 0x030C0000
+    uintptr_t tag = l->long_value.lv_tag;
+    return {l->long_value.ob_digit, static_cast<Py_ssize_t>(tag >> 3), (tag & 3) == 2};
+#else
+    Py_ssize_t size = Py_SIZE(o);
+    return {l->ob_digit, size < 0 ? -size : size, size < 0};
+#endif
+}
+
+// Decimal digits of the magnitude, by base-10^9 long division of the 30-bit (or 15-bit) digits:
+// the same algorithm as CPython's long_to_decimal_string, without creating a str.
+void decimalDigits(const LongView& v, std::vector<uint32_t>& scratch, std::string& out) {
+    constexpr uint32_t kBase = 1000000000u;
+    scratch.clear();
+    for (Py_ssize_t i = v.ndigits; i-- > 0;) {
+        uint64_t hi = v.digits[i];
+        for (auto& w : scratch) {
+            uint64_t z = (static_cast<uint64_t>(w) << PyLong_SHIFT) | hi;
+            hi = z / kBase;
+            w = static_cast<uint32_t>(z - hi * kBase);
+        }
+        while (hi) {
+            scratch.push_back(static_cast<uint32_t>(hi % kBase));
+            hi /= kBase;
+        }
+    }
+    out.clear();
+    if (scratch.empty()) {
+        out.push_back('0');
+        return;
+    }
+    out += std::to_string(scratch.back());
+    char buf[10];
+    for (size_t i = scratch.size() - 1; i-- > 0;) {
+        uint32_t w = scratch[i];
+        for (int j = 8; j >= 0; --j) {
+            buf[j] = static_cast<char>('0' + w % 10);
+            w /= 10;
+        }
+        out.append(buf, 9);
+    }
+}
+
+// ---- instance attributes stored outside a dict (inline values, 3.11+) ----
+// Mirrors of CPython's private dict layouts (Include/internal/pycore_dict.h), identical on 3.11,
+// 3.12 and 3.13 for GIL builds. Declared here rather than included: the internal dict header pulls
+// in pycore_atomic.h and friends, which do not compile as C++ on 3.12. The managed-dict tests in
+// tests/python/test_values.py exercise every field read here on each version.
+struct DictKeysLayout {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind;  // 0 general, 1 unicode, 2 split (shared keys of a class)
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[1];  // 1 << dk_log2_index_bytes bytes, then the entries
+};
+constexpr uint8_t kDictKeysGeneral = 0;
+struct DictUnicodeEntry {
+    PyObject* me_key;
+    PyObject* me_value;
+};
+#if PY_VERSION_HEX >= 0x030D0000
+// 3.13: a small header, then the values, then the insertion order (one byte per index).
+struct DictValuesLayout {
+    uint8_t capacity;
+    uint8_t size;
+    uint8_t embedded;
+    uint8_t valid;
+    PyObject* values[1];
+};
+#else
+// 3.11/3.12: the values, preceded by [-1] prefix size, [-2] used size, [-3 - i] i-th index.
+struct DictValuesLayout {
+    PyObject* values[1];
+};
+#endif
+
+DictUnicodeEntry* unicodeEntries(DictKeysLayout* keys) {
+    return reinterpret_cast<DictUnicodeEntry*>(keys->dk_indices +
+                                               (size_t{1} << keys->dk_log2_index_bytes));
+}
+
+// Content address -> value id. Open addressing with linear probing over a power-of-two table:
+// one probe in the common case, no allocation except when growing, nothing is ever removed (ids
+// stay valid for the whole trace). 24 bytes per slot, at most half full.
+class DedupTable {
+  public:
+    DedupTable() : slots_(1024), mask_(1023) {}
+
+    // The id stored for (lo, hi), or `fresh` after storing it.
+    uint64_t findOrInsert(uint64_t lo, uint64_t hi, uint64_t fresh, bool& inserted) {
+        if ((used_ + 1) * 2 > slots_.size()) grow();
+        size_t i = static_cast<size_t>(lo) & mask_;
+        while (true) {
+            Slot& s = slots_[i];
+            if (s.idPlus1 == 0) {
+                s = {lo, hi, fresh + 1};
+                ++used_;
+                inserted = true;
+                return fresh;
+            }
+            if (s.lo == lo && s.hi == hi) {
+                inserted = false;
+                return s.idPlus1 - 1;
+            }
+            i = (i + 1) & mask_;
+        }
+    }
+
+  private:
+    struct Slot {
+        uint64_t lo = 0, hi = 0;
+        uint64_t idPlus1 = 0;  // 0: empty
+    };
+    void grow() {
+        std::vector<Slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        mask_ = slots_.size() - 1;
+        for (const Slot& s : old) {
+            if (s.idPlus1 == 0) continue;
+            size_t i = static_cast<size_t>(s.lo) & mask_;
+            while (slots_[i].idPlus1 != 0) i = (i + 1) & mask_;
+            slots_[i] = s;
+        }
+    }
+    std::vector<Slot> slots_;
+    size_t mask_;
+    size_t used_ = 0;
+};
+
+struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace
+
+class ValueCapture::Impl {
+  public:
+    explicit Impl(CaptureLimits limits) : limits_(limits), subtypeDealloc_(findSubtypeDealloc()) {
+        if (limits_.maxDepth < 1) limits_.maxDepth = 1;
+        // Levels 1..maxDepth hold children; +2 so depth maxDepth+1 (TRUNCATED leaves) is in range.
+        levelRefs_.resize(limits_.maxDepth + 2);
+        levelNames_.resize(limits_.maxDepth + 2);
+        levelSubs_.resize(limits_.maxDepth + 2);
+        for (auto& v : levelRefs_) v.reserve(std::min<uint32_t>(limits_.maxItems, 1024) * 2);
+        path_.reserve(limits_.maxDepth + 2);
+        pathIds_.reserve(limits_.maxDepth + 2);
+    }
+
+    ~Impl() {
+        // Weakrefs are Python objects: release them only while the interpreter is alive (the
+        // recorder destroys us with the GIL held; at finalization Py_IsInitialized is false).
+        if (!Py_IsInitialized()) return;
+        for (auto& [p, e] : identities_) Py_XDECREF(e.weakref);
+        for (auto& [p, t] : types_) Py_XDECREF(t.weakref);
+    }
+
+    ValueRef capture(PyObject* obj) {
+        // Nothing below leaves a Python exception set: the few calls that can fail (weakref
+        // creation) save and restore the error indicator themselves, so a pending exception (a
+        // capture inside an exception event) survives and the common path pays no check.
+        ValueRef result;
+        try {
+            maybeSweep();
+            path_.clear();
+            pathIds_.clear();
+            nodesLeft_ = kNodeBudget;
+            result = visit(obj, 1, true);
+        } catch (...) {
+            ++failures_;
+            result = ValueRef::constant(Constant::NotCaptured);
+        }
+        return result;
+    }
+
+    uint32_t internString(std::string_view s) { return intern(s).second; }
+
+    // Attribute names and qualnames recur constantly: a small direct-mapped cache keyed by the
+    // str object's address skips hashing. An entry is trusted only if the cached text still equals
+    // the object's characters, so a dead and reused address can never return a wrong id (and we
+    // hold no reference that would keep the string alive).
+    uint32_t internString(PyObject* s) {
+#if PY_VERSION_HEX < 0x030C0000
+        bool ascii = PyUnicode_IS_READY(s) && PyUnicode_IS_ASCII(s);
+#else
+        bool ascii = PyUnicode_IS_ASCII(s);
+#endif
+        if (ascii) {
+            size_t n = static_cast<size_t>(PyUnicode_GET_LENGTH(s));
+            const char* data = static_cast<const char*>(PyUnicode_DATA(s));
+            NameCacheEntry& e =
+                nameCache_[(reinterpret_cast<uintptr_t>(s) >> 4) & (kNameCacheSize - 1)];
+            if (e.ptr == s && e.text->size() == n && std::memcmp(e.text->data(), data, n) == 0)
+                return e.id;
+            auto [text, id] = intern(std::string_view(data, n));
+            e = {s, text, id};
+            return id;
+        }
+        if (!strPrefix(s, PY_SSIZE_T_MAX, strScratch_)) return 0xFFFFFFFFu;
+        return internString(std::string_view(strScratch_));
+    }
+
+    void drainInto(format::Batch& batch) {
+        if (pendingCount_ > 0) {
+            if (batch.valueCount == 0) batch.firstValueId = firstPendingId_;
+            batch.values.insert(batch.values.end(), pending_.begin(), pending_.end());
+            batch.valueCount += static_cast<uint32_t>(pendingCount_);
+        }
+        pending_.clear();
+        pendingCount_ = 0;
+        firstPendingId_ = nextValueId_;
+        for (auto& t : pendingTypes_) batch.defs.types.push_back(std::move(t));
+        pendingTypes_.clear();
+        for (auto& s : pendingStrings_) batch.defs.strings.push_back(std::move(s));
+        pendingStrings_.clear();
+    }
+
+    uint64_t valueCount() const {
+        return nextValueId_;
+    }
+    size_t pendingBytes() const {
+        return pending_.size();
+    }
+    uint64_t failures() const {
+        return failures_;
+    }
+
+  private:
+    // The stored text (stable: unordered_map nodes do not move) and the id of `s`.
+    std::pair<const std::string*, uint32_t> intern(std::string_view s) {
+        auto it = strings_.find(s);
+        if (it != strings_.end()) return {&it->first, it->second};
+        uint32_t id = static_cast<uint32_t>(strings_.size());
+        it = strings_.emplace(std::string(s), id).first;
+        pendingStrings_.emplace_back(id, std::string(s));
+        return {&it->first, id};
+    }
+
+    static constexpr size_t kNameCacheSize = 1024;
+    struct NameCacheEntry {
+        PyObject* ptr = nullptr;  // never dereferenced unless it equals the str being interned
+        const std::string* text = nullptr;
+        uint32_t id = 0;
+    };
+
+    struct Identity {
+        uint64_t id = 0;
+        PyTypeObject* type = nullptr;
+        PyObject* weakref = nullptr;  // owned; NULL when weakrefs are unsupported or unsafe
+        // Without a weakref, a second discriminator where we have one: the qualname object of a
+        // generator/coroutine (a reused address then only merges runs of the same function).
+        const void* aux = nullptr;
+    };
+
+    static const void* auxOf(PyObject* o, PyTypeObject* tp) {
+        if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
+            return reinterpret_cast<PyGenObject*>(o)->gi_qualname;
+        return nullptr;
+    }
+    struct Slot {
+        uint32_t nameId;
+        Py_ssize_t offset;
+    };
+    struct TypeInfo {
+        uint32_t id = 0;
+        PyObject* weakref = nullptr;  // heap types only (static types never die)
+        bool hasDict = false;
+        std::vector<Slot> slots;
+        // Heap types can be renamed after we described them (namedtuple sets __module__ after
+        // creating the class; code may assign __qualname__): what the record was built from.
+        uint64_t dictVersion = 0;
+        PyObject* qualnameObj = nullptr;  // compared by address only, never dereferenced
+        std::string displayName, qualname, module;
+    };
+
+    static uint64_t dictVersionOf(PyObject* dict) {
+        if (dict == nullptr) return 0;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        // PEP 509 version (still maintained on 3.11-3.13): changes on every mutation of the dict.
+        return reinterpret_cast<PyDictObject*>(dict)->ma_version_tag;
+#pragma GCC diagnostic pop
+    }
+
+    // A new type record when the class's name or module changed since its record was made.
+    void refreshType(PyTypeObject* tp, TypeInfo& t) {
+        auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
+        t.dictVersion = dictVersionOf(tp->tp_dict);
+        t.qualnameObj = ht->ht_qualname;
+        format::TypeRecord r = typeRecord(tp, t.id);
+        if (r.qualname == t.qualname && r.module == t.module) return;
+        r.id = t.id = static_cast<uint32_t>(nextTypeId_++);
+        t.qualname = r.qualname;
+        t.module = r.module;
+        t.displayName = r.displayName;
+        pendingTypes_.push_back(std::move(r));
+    }
+
+    // ---- identities ----
+
+    uint64_t identityOf(PyObject* o) {
+        PyTypeObject* tp = Py_TYPE(o);
+        auto it = identities_.find(o);
+        if (it != identities_.end()) {
+            Identity& e = it->second;
+            // With a weakref we know for sure (and survive a __class__ assignment); without one,
+            // a different type at this address is the only reuse we can see.
+            if (e.weakref != nullptr ? weakTarget(e.weakref) == o
+                                     : (e.type == tp && e.aux == auxOf(o, tp))) {
+                e.type = tp;
+                return e.id;
+            }
+            // The address was reused by another object.
+            Py_CLEAR(e.weakref);
+            e.id = nextIdentity_++;
+            e.type = tp;
+            e.aux = auxOf(o, tp);
+            e.weakref = makeWeakref(o);
+            return e.id;
+        }
+        Identity e;
+        e.id = nextIdentity_++;
+        e.type = tp;
+        e.aux = auxOf(o, tp);
+        e.weakref = makeWeakref(o);
+        identities_.emplace(o, e);
+        return e.id;
+    }
+
+    // Whether a weakref we create can never outlive its referent uncleared. A type whose
+    // deallocator clears the weakref list and only then runs a finalizer that can run Python
+    // code (generators, coroutines and async generators: gen_dealloc) would leave a weakref
+    // created during that finalization (the recorder captures the generator when its frame runs
+    // the finally blocks) pointing at freed memory, and releasing it later would write into that
+    // memory. Types without a finalizer cannot expose a dying object to Python code; class-
+    // statement types (subtype_dealloc) clear weakrefs again after the finalizer when the weakref
+    // list is theirs.
+    bool weakrefSafe(PyTypeObject* tp) const {
+        if (!supportsWeakrefs(tp)) return false;
+        if (tp->tp_finalize == nullptr && tp->tp_del == nullptr) return true;
+        if (subtypeDealloc_ == nullptr || tp->tp_dealloc != subtypeDealloc_) return false;
+        PyTypeObject* base = tp;
+        while (base != nullptr && base->tp_dealloc == subtypeDealloc_) base = base->tp_base;
+        return base == nullptr || base->tp_weaklistoffset == 0;
+    }
+
+    // CPython's subtype_dealloc (not exported): the deallocator of every class-statement type,
+    // read from abc.ABCMeta (a class statement in Lib/abc.py, and abc is imported at startup by
+    // io). Looked up through dicts only; NULL if not found, and then no heap type with a
+    // finalizer gets weakrefs. (Making a probe type with PyType_FromSpec would leave it visible in
+    // object.__subclasses__() until the next collection.)
+    static destructor findSubtypeDealloc() {
+        PyObject* abc = dictFindAscii(PyImport_GetModuleDict(), "abc");
+        if (abc == nullptr || !PyModule_Check(abc)) return nullptr;
+        PyObject* meta = dictFindAscii(PyModule_GetDict(abc), "ABCMeta");
+        if (meta == nullptr || !PyType_Check(meta)) return nullptr;
+        auto* tp = reinterpret_cast<PyTypeObject*>(meta);
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return nullptr;
+        return tp->tp_dealloc;
+    }
+
+    // A weakref without callback, to tell later whether this address still holds the same
+    // object. CPython shares one callback-less weakref per object, so when the program (or
+    // CPython, as for classes) already made one we add nothing observable. Automatic GC is held
+    // off around the allocation: a collection here would run __del__/weakref callbacks in the
+    // middle of our traversal, with the graph we are reading changing under us.
+    PyObject* makeWeakref(PyObject* o) {
+        if (!weakrefSafe(Py_TYPE(o))) return nullptr;
+#if PY_VERSION_HEX >= 0x030C0000
+        PyObject* pending = PyErr_GetRaisedException();
+#else
+        PyObject *et = nullptr, *ev = nullptr, *etb = nullptr;
+        PyErr_Fetch(&et, &ev, &etb);
+#endif
+        int wasEnabled = PyGC_Disable();
+        PyObject* ref = PyWeakref_NewRef(o, nullptr);
+        if (wasEnabled) PyGC_Enable();
+        if (ref == nullptr) {
+            PyErr_Clear();
+            ++failures_;
+        }
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(pending);
+#else
+        PyErr_Restore(et, ev, etb);
+#endif
+        return ref;
+    }
+
+    // Drops identities of objects known dead (their weakref cleared). Runs before a capture,
+    // when the table doubled since the last sweep, so the cost is amortized O(1) per entry.
+    void maybeSweep() {
+        if (identities_.size() < sweepAt_) return;
+        for (auto it = identities_.begin(); it != identities_.end();) {
+            if (it->second.weakref != nullptr && weakTarget(it->second.weakref) == nullptr) {
+                Py_DECREF(it->second.weakref);
+                it = identities_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        sweepAt_ = std::max<size_t>(2 * identities_.size(), 4096);
+    }
+
+    // ---- types ----
+
+    TypeInfo& typeInfo(PyTypeObject* tp) {
+        auto it = types_.find(tp);
+        if (it != types_.end()) {
+            TypeInfo& t = it->second;
+            if (t.weakref == nullptr || weakTarget(t.weakref) == reinterpret_cast<PyObject*>(tp)) {
+                if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+                    (dictVersionOf(tp->tp_dict) != t.dictVersion ||
+                     reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname != t.qualnameObj))
+                    refreshType(tp, t);
+                return t;
+            }
+            // A heap type died and another type took its address.
+            Py_CLEAR(t.weakref);
+            types_.erase(it);
+        }
+        TypeInfo info;
+        info.id = static_cast<uint32_t>(nextTypeId_++);
+        if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+            info.weakref = makeWeakref(reinterpret_cast<PyObject*>(tp));
+        info.hasDict = tp->tp_dictoffset != 0 || (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT);
+        computeSlots(tp, info.slots);
+        format::TypeRecord r = typeRecord(tp, info.id);
+        if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            info.dictVersion = dictVersionOf(tp->tp_dict);
+            info.qualnameObj = reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname;
+        }
+        info.qualname = r.qualname;
+        info.module = r.module;
+        info.displayName = r.displayName;
+        pendingTypes_.push_back(std::move(r));
+        return types_.emplace(tp, std::move(info)).first->second;
+    }
+
+    format::TypeRecord typeRecord(PyTypeObject* tp, uint32_t id) {
+        format::TypeRecord r;
+        r.id = id;
+        std::string_view tpName = tp->tp_name ? tp->tp_name : "?";
+        size_t dot = tpName.rfind('.');
+        if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
+            if (ht->ht_qualname && PyUnicode_Check(ht->ht_qualname) &&
+                strPrefix(ht->ht_qualname, PY_SSIZE_T_MAX, strScratch_))
+                r.qualname = strScratch_;
+            else
+                r.qualname =
+                    std::string(dot == std::string_view::npos ? tpName : tpName.substr(dot + 1));
+            PyObject* mod = dictFindAscii(tp->tp_dict, "__module__");
+            if (mod && PyUnicode_Check(mod) && strPrefix(mod, PY_SSIZE_T_MAX, strScratch_))
+                r.module = strScratch_;
+            else
+                r.module = "builtins";
+        } else {
+            if (dot == std::string_view::npos) {
+                r.qualname = std::string(tpName);
+                r.module = "builtins";
+            } else {
+                r.qualname = std::string(tpName.substr(dot + 1));
+                r.module = std::string(tpName.substr(0, dot));
+            }
+        }
+        r.displayName = (r.module == "builtins" || r.module == "__main__")
+                            ? r.qualname
+                            : r.module + "." + r.qualname;
+        r.builtinBase = builtinBase(tp);
+        return r;
+    }
+
+    static format::BuiltinBase builtinBase(PyTypeObject* tp) {
+        using B = format::BuiltinBase;
+        PyObject* mro = tp->tp_mro;
+        if (mro == nullptr || !PyTuple_Check(mro)) return B::None;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
+            PyObject* c = PyTuple_GET_ITEM(mro, i);
+            if (c == reinterpret_cast<PyObject*>(&PyBool_Type)) continue;
+            if (c == reinterpret_cast<PyObject*>(&PyLong_Type)) return B::Int;
+            if (c == reinterpret_cast<PyObject*>(&PyFloat_Type)) return B::Float;
+            if (c == reinterpret_cast<PyObject*>(&PyComplex_Type)) return B::Complex;
+            if (c == reinterpret_cast<PyObject*>(&PyUnicode_Type)) return B::Str;
+            if (c == reinterpret_cast<PyObject*>(&PyBytes_Type)) return B::Bytes;
+            if (c == reinterpret_cast<PyObject*>(&PyByteArray_Type)) return B::Bytearray;
+            if (c == reinterpret_cast<PyObject*>(&PyList_Type)) return B::List;
+            if (c == reinterpret_cast<PyObject*>(&PyTuple_Type)) return B::Tuple;
+            if (c == reinterpret_cast<PyObject*>(&PyDict_Type)) return B::Dict;
+            if (c == reinterpret_cast<PyObject*>(&PySet_Type)) return B::Set;
+            if (c == reinterpret_cast<PyObject*>(&PyFrozenSet_Type)) return B::Frozenset;
+            if (c == PyExc_BaseException) return B::Exception;
+        }
+        return B::None;
+    }
+
+    // The slot members of instances of `tp`, in rendering order: the MRO from `tp`, each class's
+    // __slots__ (its class-dict entry) in declaration order, private names mangled. Unlike
+    // __dict__ keys, slot names starting with "__" are kept (only __dict__/__weakref__ are not
+    // members). Computed once per type; a later reassignment of a class's __slots__ entry is not
+    // seen (it does not change the members either).
+    void computeSlots(PyTypeObject* tp, std::vector<Slot>& out) {
+        PyObject* mro = tp->tp_mro;
+        if (mro == nullptr || !PyTuple_Check(mro)) return;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
+            PyObject* c = PyTuple_GET_ITEM(mro, i);
+            if (!PyType_Check(c)) continue;
+            auto* cls = reinterpret_cast<PyTypeObject*>(c);
+            if (!(cls->tp_flags & Py_TPFLAGS_HEAPTYPE) || cls->tp_dict == nullptr) continue;
+            PyObject* slots = dictFindAscii(cls->tp_dict, "__slots__");
+            if (slots == nullptr) continue;
+            auto add = [&](PyObject* name) {
+                if (PyUnicode_CheckExact(name)) addSlot(tp, cls, name, out);
+            };
+            if (PyUnicode_CheckExact(slots)) {
+                add(slots);
+            } else if (PyTuple_CheckExact(slots)) {
+                for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(slots); ++j)
+                    add(PyTuple_GET_ITEM(slots, j));
+            } else if (PyList_CheckExact(slots)) {
+                for (Py_ssize_t j = 0; j < PyList_GET_SIZE(slots); ++j)
+                    add(PyList_GET_ITEM(slots, j));
+            } else if (PyDict_CheckExact(slots)) {
+                Py_ssize_t pos = 0;
+                PyObject *k, *v;
+                while (PyDict_Next(slots, &pos, &k, &v)) add(k);
+            } else {
+                // Any other iterable (or a subclass of those) was consumed when the class was made
+                // and iterating it again would run Python code: the class's member descriptors (in
+                // class-dict order) name the same slots.
+                Py_ssize_t pos = 0;
+                PyObject *k, *v;
+                while (PyDict_Next(cls->tp_dict, &pos, &k, &v))
+                    if (Py_IS_TYPE(v, &PyMemberDescr_Type)) add(k);
+            }
+        }
+    }
+
+    void addSlot(PyTypeObject* objType, PyTypeObject* cls, PyObject* name, std::vector<Slot>& out) {
+        if (strEqualsAscii(name, "__dict__") || strEqualsAscii(name, "__weakref__")) return;
+        // Private-name mangling as the compiler does it: "__x" (not ending in "__", no dot) in
+        // class "_Cls" becomes "_Cls__x"; a class named only by underscores mangles nothing.
+        std::string attr;
+        if (!strPrefix(name, PY_SSIZE_T_MAX, attr)) return;
+        std::string mangled = attr;
+        if (attr.size() > 2 && attr.compare(0, 2, "__") == 0 &&
+            attr.compare(attr.size() - 2, 2, "__") != 0 && attr.find('.') == std::string::npos) {
+            std::string clsName;
+            PyObject* htName = reinterpret_cast<PyHeapTypeObject*>(cls)->ht_name;
+            if (htName && PyUnicode_Check(htName) && strPrefix(htName, PY_SSIZE_T_MAX, clsName)) {
+                size_t k = clsName.find_first_not_of('_');
+                if (k != std::string::npos) mangled = "_" + clsName.substr(k) + attr;
+            }
+        }
+        // Find the member descriptor under the mangled name in this class's dict.
+        PyObject* descr = nullptr;
+        {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (PyDict_Next(cls->tp_dict, &pos, &k, &v)) {
+                if (!PyUnicode_Check(k)) continue;
+                if (strPrefix(k, PY_SSIZE_T_MAX, strScratch_) && strScratch_ == mangled) {
+                    descr = v;
+                    break;
+                }
+            }
+        }
+        if (descr == nullptr || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) return;
+        auto* md = reinterpret_cast<PyMemberDescrObject*>(descr);
+        // The offset is only meaningful for instances of the descriptor's own class: a member
+        // descriptor copied into another class's dict must not make us read foreign memory.
+        PyTypeObject* owner = md->d_common.d_type;
+        if (md->d_member == nullptr || md->d_member->type != kMemberObjectEx || owner == nullptr ||
+            !PyType_IsSubtype(objType, owner))
+            return;
+        out.push_back({internString(std::string_view(mangled)), md->d_member->offset});
+    }
+
+    // ---- records ----
+
+    // Content addressing: the record in scratch_ gets the id of an identical earlier record.
+    ValueRef emit() {
+        XXH128_hash_t h = XXH3_128bits(scratch_.data(), scratch_.size());
+        bool inserted;
+        uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
+        if (inserted) {
+            pending_.insert(pending_.end(), scratch_.begin(), scratch_.end());
+            ++nextValueId_;
+            ++pendingCount_;
+        }
+        return ValueRef::record(id);
+    }
+
+    bool budgetAllows(bool prot) {
+        if (nodesLeft_ > 0) return true;
+        return prot;
+    }
+    // Whether the child at `index` of a node at `depth` is inside the contract-protected zone.
+    static bool childProtected(bool prot, uint32_t depth, size_t index) {
+        return prot && depth <= kContractDepth && index < kContractItems;
+    }
+
+    ValueRef visit(PyObject* o, uint32_t depth, bool prot) {
+        --nodesLeft_;
+        if (o == Py_None) return ValueRef::constant(Constant::None);
+        if (o == Py_True) return ValueRef::constant(Constant::True);
+        if (o == Py_False) return ValueRef::constant(Constant::False);
+        if (o == Py_Ellipsis) return ValueRef::constant(Constant::Ellipsis);
+        if (o == Py_NotImplemented) return ValueRef::constant(Constant::NotImplemented);
+        PyTypeObject* tp = Py_TYPE(o);
+
+        if (tp == &PyLong_Type) return intRef(o);
+        if (tp == &PyFloat_Type) return floatRef(o);
+        if (tp == &PyUnicode_Type) return strRef(o);
+        if (tp == &PyBytes_Type) return bytesRef(o);
+        if (tp == &PyComplex_Type) return complexRef(o);
+        if (tp == &PyList_Type) return sequence(o, ValueKind::List, depth, prot);
+        if (tp == &PyTuple_Type) return sequence(o, ValueKind::Tuple, depth, prot);
+        if (tp == &PyDict_Type) return dict(o, depth, prot);
+        if (tp == &PySet_Type) return set(o, ValueKind::Set, depth, prot);
+        if (tp == &PyFrozenSet_Type) return set(o, ValueKind::Frozenset, depth, prot);
+        if (tp == &PyByteArray_Type) return bytearrayRef(o);
+        if (tp == &PyFunction_Type) {
+            uint64_t id = identityOf(o);
+            PyObject* qn = reinterpret_cast<PyFunctionObject*>(o)->func_qualname;
+            uint32_t s = (qn && PyUnicode_Check(qn)) ? internString(qn) : internString("?");
+            scratch_.clear();
+            encode::function(scratch_, id, s);
+            return emit();
+        }
+        if (PyType_Check(o)) {
+            uint64_t id = identityOf(o);
+            uint32_t t = typeInfo(reinterpret_cast<PyTypeObject*>(o)).id;
+            scratch_.clear();
+            encode::classValue(scratch_, id, t);
+            return emit();
+        }
+        if (PyModule_Check(o)) {
+            uint64_t id = identityOf(o);
+            PyObject* name = dictFindAscii(PyModule_GetDict(o), "__name__");
+            uint32_t s = (name && PyUnicode_Check(name)) ? internString(name) : internString("?");
+            scratch_.clear();
+            encode::module(scratch_, id, s);
+            return emit();
+        }
+        if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type) {
+            uint64_t id = identityOf(o);
+            uint32_t t = typeInfo(tp).id;
+            // Generators, coroutines and async generators share the head layout.
+            PyObject* qn = reinterpret_cast<PyGenObject*>(o)->gi_qualname;
+            uint32_t s = (qn && PyUnicode_Check(qn)) ? internString(qn) : internString("?");
+            scratch_.clear();
+            encode::generator(scratch_, id, t, s);
+            return emit();
+        }
+        if (PyExceptionInstance_Check(o)) return exception(o, depth, prot);
+
+        // Strict subclasses of builtins: the builtin storage, wrapped with the type. Subclasses of
+        // complex and bytearray are not in rendering rule 4: they are plain objects (rule 7/8).
+        if (PyLong_Check(o)) return subclass(tp, intRef(o));
+        if (PyFloat_Check(o)) return subclass(tp, floatRef(o));
+        if (PyUnicode_Check(o)) return subclass(tp, strRef(o));
+        if (PyBytes_Check(o)) return subclass(tp, bytesRef(o));
+        if (PyList_Check(o)) return subclassContainer(o, ValueKind::List, depth, prot);
+        if (PyTuple_Check(o)) return subclassContainer(o, ValueKind::Tuple, depth, prot);
+        if (PyDict_Check(o)) return subclassContainer(o, ValueKind::Dict, depth, prot);
+        if (PyFrozenSet_Check(o)) return subclassContainer(o, ValueKind::Frozenset, depth, prot);
+        if (PySet_Check(o)) return subclassContainer(o, ValueKind::Set, depth, prot);
+
+        return object(o, depth, prot);
+    }
+
+    // Rendered text of a non-str instance-dict key for the scalar cases (None, bools, exact
+    // ints); anything else gets "<TYPE object>" (see docs/recorder.md, known gaps).
+    uint32_t keyLabel(PyObject* k) {
+        if (k == Py_None) return internString("None");
+        if (k == Py_True) return internString("True");
+        if (k == Py_False) return internString("False");
+        if (Py_IS_TYPE(k, &PyLong_Type)) {
+            size_t bits = _PyLong_NumBits(k);
+            if (bits > 200) return internString("<int " + std::to_string(bits) + " bits>");
+            decimalDigits(longView(k), bigScratch_, strScratch_);
+            if (longView(k).negative) strScratch_.insert(strScratch_.begin(), '-');
+            return internString(std::string_view(strScratch_));
+        }
+        return internString("<" + typeInfo(Py_TYPE(k)).displayName + " object>");
+    }
+
+    ValueRef intRef(PyObject* o) {
+        // Fast path for ints of at most one digit (|v| < 2**30), the vast majority.
+        LongView lv0 = longView(o);
+        if (lv0.ndigits <= 1) {
+            int64_t v = lv0.ndigits ? static_cast<int64_t>(lv0.digits[0]) : 0;
+            return ValueRef::smallInt(lv0.negative ? -v : v);
+        }
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0) {
+            if (ValueRef::fitsSmallInt(v)) return ValueRef::smallInt(v);
+            scratch_.clear();
+            encode::intValue(scratch_, v);
+            return emit();
+        }
+        // Cannot fail for an int (it only overflows past 2**64 bits).
+        size_t bits = _PyLong_NumBits(o);
+        LongView lv = longView(o);
+        if (bits <= kMaxDecimalBits)
+            decimalDigits(lv, bigScratch_, strScratch_);
+        else
+            strScratch_.clear();
+        scratch_.clear();
+        encode::bigInt(scratch_, lv.negative, bits, strScratch_);
+        return emit();
+    }
+
+    ValueRef floatRef(PyObject* o) {
+        scratch_.clear();
+        encode::floatValue(scratch_, PyFloat_AS_DOUBLE(o));
+        return emit();
+    }
+
+    ValueRef complexRef(PyObject* o) {
+        Py_complex c = reinterpret_cast<PyComplexObject*>(o)->cval;
+        scratch_.clear();
+        encode::complexValue(scratch_, c.real, c.imag);
+        return emit();
+    }
+
+    ValueRef strRef(PyObject* o) {
+        if (!strPrefix(o, limits_.maxStr, strScratch_)) return opaqueOf(o);
+        scratch_.clear();
+        encode::str(scratch_, static_cast<uint64_t>(PyUnicode_GET_LENGTH(o)), strScratch_);
+        return emit();
+    }
+
+    ValueRef bytesRef(PyObject* o) {
+        Py_ssize_t n = PyBytes_GET_SIZE(o);
+        size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+        scratch_.clear();
+        encode::bytes(scratch_, static_cast<uint64_t>(n),
+                      std::string_view(PyBytes_AS_STRING(o), take));
+        return emit();
+    }
+
+    ValueRef bytearrayRef(PyObject* o) {
+        uint64_t id = identityOf(o);
+        Py_ssize_t n = PyByteArray_GET_SIZE(o);
+        size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+        scratch_.clear();
+        encode::bytearray(scratch_, id, static_cast<uint64_t>(n),
+                          std::string_view(n ? PyByteArray_AS_STRING(o) : "", take));
+        return emit();
+    }
+
+    ValueRef subclass(PyTypeObject* tp, ValueRef inner) {
+        uint32_t t = typeInfo(tp).id;
+        scratch_.clear();
+        encode::subclass(scratch_, t, inner);
+        return emit();
+    }
+
+    ValueRef subclassContainer(PyObject* o, ValueKind kind, uint32_t depth, bool prot) {
+        ValueRef inner;
+        switch (kind) {
+            case ValueKind::List:
+            case ValueKind::Tuple:
+                inner = sequence(o, kind, depth, prot);
+                break;
+            case ValueKind::Dict:
+                inner = dict(o, depth, prot);
+                break;
+            default:
+                inner = set(o, kind, depth, prot);
+                break;
+        }
+        // Truncated and cycle records already name the subclass type or the ancestor.
+        if (lastWasLeafMarker_) return inner;
+        return subclass(Py_TYPE(o), inner);
+    }
+
+    ValueRef opaqueOf(PyObject* o) {
+        uint64_t id = identityOf(o);
+        uint32_t t = typeInfo(Py_TYPE(o)).id;
+        scratch_.clear();
+        encode::opaque(scratch_, id, t);
+        return emit();
+    }
+
+    // Shared prologue of every node with children: depth limit, node budget, cycle. Returns true
+    // with `out` set when the node is a leaf marker (TRUNCATED or CYCLE) instead.
+    bool marker(PyObject* o, ValueKind kind, uint32_t depth, bool prot, uint64_t& id,
+                ValueRef& out) {
+        id = identityOf(o);
+        lastWasLeafMarker_ = false;
+        for (size_t i = 0; i < path_.size(); ++i) {
+            if (path_[i] == o) {
+                scratch_.clear();
+                encode::cycle(scratch_, pathIds_[i]);
+                out = emit();
+                lastWasLeafMarker_ = true;
+                return true;
+            }
+        }
+        if (depth > limits_.maxDepth || !budgetAllows(prot)) {
+            uint32_t t = typeInfo(Py_TYPE(o)).id;
+            scratch_.clear();
+            encode::truncated(scratch_, id, t, kind);
+            out = emit();
+            lastWasLeafMarker_ = true;
+            return true;
+        }
+        return false;
+    }
+
+    struct PathGuard {
+        Impl& self;
+        PathGuard(Impl& s, PyObject* o, uint64_t id) : self(s) {
+            self.path_.push_back(o);
+            self.pathIds_.push_back(id);
+        }
+        ~PathGuard() {
+            self.path_.pop_back();
+            self.pathIds_.pop_back();
+        }
+    };
+
+    ValueRef sequence(PyObject* o, ValueKind kind, uint32_t depth, bool prot) {
+        uint64_t id;
+        ValueRef m;
+        if (marker(o, kind, depth, prot, id, m)) return m;
+        bool isList = kind == ValueKind::List;
+        Py_ssize_t n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+        auto& refs = levelRefs_[depth];
+        {
+            PathGuard g(*this, o, id);
+            refs.clear();
+            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxItems);
+            for (size_t i = 0; i < take; ++i) {
+                bool cp = childProtected(prot, depth, i);
+                if (!budgetAllows(cp)) break;
+                // Re-read the size: nothing we call runs Python code, but stay in bounds anyway.
+                Py_ssize_t cur = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+                if (static_cast<Py_ssize_t>(i) >= cur) break;
+                PyObject* item = isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
+                if (item == nullptr) break;
+                ValueRef r = visit(item, depth + 1, cp);
+                refs.push_back(r);
+            }
+        }
+        scratch_.clear();
+        encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
+        lastWasLeafMarker_ = false;
+        return emit();
+    }
+
+    ValueRef dict(PyObject* o, uint32_t depth, bool prot) {
+        uint64_t id;
+        ValueRef m;
+        if (marker(o, ValueKind::Dict, depth, prot, id, m)) return m;
+        Py_ssize_t n = PyDict_GET_SIZE(o);
+        auto& refs = levelRefs_[depth];
+        {
+            PathGuard g(*this, o, id);
+            refs.clear();
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            size_t i = 0;
+            while (i < limits_.maxItems && PyDict_Next(o, &pos, &k, &v)) {
+                bool cp = childProtected(prot, depth, i);
+                if (!budgetAllows(cp)) break;
+                ValueRef kr = visit(k, depth + 1, cp);
+                ValueRef vr = visit(v, depth + 1, cp);
+                refs.push_back(kr);
+                refs.push_back(vr);
+                ++i;
+            }
+        }
+        scratch_.clear();
+        encode::container(scratch_, ValueKind::Dict, id, static_cast<uint64_t>(n), refs.data(),
+                          refs.size());
+        lastWasLeafMarker_ = false;
+        return emit();
+    }
+
+    ValueRef set(PyObject* o, ValueKind kind, uint32_t depth, bool prot) {
+        uint64_t id;
+        ValueRef m;
+        if (marker(o, kind, depth, prot, id, m)) return m;
+        Py_ssize_t n = PySet_GET_SIZE(o);
+        auto& refs = levelRefs_[depth];
+        {
+            PathGuard g(*this, o, id);
+            refs.clear();
+            Py_ssize_t pos = 0;
+            PyObject* key;
+            Py_hash_t hash;
+            size_t i = 0;
+            while (i < limits_.maxItems && _PySet_NextEntry(o, &pos, &key, &hash)) {
+                bool cp = childProtected(prot, depth, i);
+                if (!budgetAllows(cp)) break;
+                refs.push_back(visit(key, depth + 1, cp));
+                ++i;
+            }
+        }
+        scratch_.clear();
+        encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
+        lastWasLeafMarker_ = false;
+        return emit();
+    }
+
+    ValueRef exception(PyObject* o, uint32_t depth, bool prot) {
+        uint64_t id;
+        ValueRef m;
+        if (marker(o, ValueKind::Exception, depth, prot, id, m)) return m;
+        uint32_t t = typeInfo(Py_TYPE(o)).id;
+        auto* e = reinterpret_cast<PyBaseExceptionObject*>(o);
+        PyObject* args = (e->args && PyTuple_Check(e->args)) ? e->args : nullptr;
+        Py_ssize_t nargs = args ? PyTuple_GET_SIZE(args) : 0;
+        auto& refs = levelRefs_[depth];
+        auto& subs = levelSubs_[depth];
+        ValueRef cause = ValueRef::constant(Constant::None);
+        ValueRef context = ValueRef::constant(Constant::None);
+        {
+            PathGuard g(*this, o, id);
+            refs.clear();
+            subs.clear();
+            size_t take = std::min<size_t>(static_cast<size_t>(nargs), limits_.maxItems);
+            for (size_t i = 0; i < take; ++i) {
+                bool cp = childProtected(prot, depth, i);
+                if (!budgetAllows(cp)) break;
+                refs.push_back(visit(PyTuple_GET_ITEM(args, i), depth + 1, cp));
+            }
+            // Chaining and sub-exceptions are not part of the exported rendering, so they are not
+            // protected: once the budget is spent they become TRUNCATED (never a misleading None).
+            if (e->cause) cause = visit(e->cause, depth + 1, false);
+            if (e->context) context = visit(e->context, depth + 1, false);
+            if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(PyExc_BaseExceptionGroup))) {
+                PyObject* excs = reinterpret_cast<PyBaseExceptionGroupObject*>(o)->excs;
+                if (excs && PyTuple_Check(excs)) {
+                    size_t ns = std::min<size_t>(static_cast<size_t>(PyTuple_GET_SIZE(excs)),
+                                                 limits_.maxItems);
+                    for (size_t i = 0; i < ns; ++i)
+                        subs.push_back(visit(PyTuple_GET_ITEM(excs, i), depth + 1, false));
+                }
+            }
+        }
+        scratch_.clear();
+        encode::exception(scratch_, id, t, static_cast<uint64_t>(nargs), refs.data(), refs.size(),
+                          cause, context, subs.data(), subs.size());
+        lastWasLeafMarker_ = false;
+        return emit();
+    }
+
+    // The instance dict, or the inline values array with the type's shared keys, without
+    // materializing a dict (that would allocate and change the object's representation).
+    struct InstanceAttrs {
+        PyObject* dict = nullptr;
+        DictValuesLayout* values = nullptr;
+        DictKeysLayout* keys = nullptr;
+    };
+
+    static InstanceAttrs instanceAttrs(PyObject* o) {
+        InstanceAttrs a;
+        PyTypeObject* tp = Py_TYPE(o);
+        if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+            auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
+#if PY_VERSION_HEX >= 0x030D0000
+            // 3.13: dict pointer at -3 words; values inline after the object header while valid.
+            PyObject* d =
+                *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) - 3 * sizeof(PyObject*));
+            if (d != nullptr) {
+                a.dict = d;
+            } else if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) &&
+                       tp->tp_basicsize == sizeof(PyObject) &&
+                       (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+                auto* values = reinterpret_cast<DictValuesLayout*>(reinterpret_cast<char*>(o) +
+                                                                   sizeof(PyObject));
+                if (values->valid) {
+                    a.values = values;
+                    a.keys = reinterpret_cast<DictKeysLayout*>(ht->ht_cached_keys);
+                }
+            }
+#elif PY_VERSION_HEX >= 0x030C0000
+            // 3.12: one word at -3 holds either the dict or the values pointer tagged with 1.
+            uintptr_t w =
+                *reinterpret_cast<uintptr_t*>(reinterpret_cast<char*>(o) - 3 * sizeof(PyObject*));
+            if (w & 1) {
+                if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+                    a.values = reinterpret_cast<DictValuesLayout*>(w + 1);
+                    a.keys = reinterpret_cast<DictKeysLayout*>(ht->ht_cached_keys);
+                }
+            } else {
+                a.dict = reinterpret_cast<PyObject*>(w);
+            }
+#else
+            // 3.11: values pointer at -4 words, dict at -3.
+            PyObject* d = reinterpret_cast<PyObject**>(o)[-3];
+            DictValuesLayout* values = reinterpret_cast<DictValuesLayout**>(o)[-4];
+            if (d != nullptr) {
+                a.dict = d;
+            } else if (values != nullptr && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+                a.values = values;
+                a.keys = reinterpret_cast<DictKeysLayout*>(ht->ht_cached_keys);
+            }
+#endif
+            if (a.keys == nullptr) a.values = nullptr;
+        } else if (tp->tp_dictoffset != 0) {
+            // Not managed: _PyObject_GetDictPtr only computes the address (it materializes only
+            // managed dicts, which took the branch above).
+            PyObject** p = _PyObject_GetDictPtr(o);
+            if (p != nullptr) a.dict = *p;
+        }
+        if (a.dict != nullptr && !PyDict_Check(a.dict)) a.dict = nullptr;
+        return a;
+    }
+
+    // Calls f(name, value) for each inline value in insertion order.
+    template <typename F>
+    static void forEachInlineValue(const InstanceAttrs& a, F&& f) {
+        DictKeysLayout* keys = a.keys;
+        if (keys->dk_kind == kDictKeysGeneral) return;
+        DictUnicodeEntry* entries = unicodeEntries(keys);
+        Py_ssize_t nentries = keys->dk_nentries;
+#if PY_VERSION_HEX >= 0x030D0000
+        const uint8_t* order =
+            reinterpret_cast<const uint8_t*>(&a.values->values[a.values->capacity]);
+        int size = a.values->size;
+        auto ixAt = [&](int i) { return order[i]; };
+#else
+        const uint8_t* base = reinterpret_cast<const uint8_t*>(a.values);
+        int size = base[-2];
+        auto ixAt = [&](int i) { return base[-3 - i]; };
+#endif
+        for (int i = 0; i < size; ++i) {
+            Py_ssize_t ix = ixAt(i);
+            if (ix >= nentries) continue;
+            PyObject* v = a.values->values[ix];
+            PyObject* k = entries[ix].me_key;
+            if (v == nullptr || k == nullptr) continue;
+            if (!f(k, v)) return;
+        }
+    }
+
+    ValueRef object(PyObject* o, uint32_t depth, bool prot) {
+        PyTypeObject* tp = Py_TYPE(o);
+        TypeInfo& ti = typeInfo(tp);
+        uint32_t typeId = ti.id;
+        bool anySlot = false;
+        for (const Slot& s : ti.slots)
+            if (*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset) != nullptr) {
+                anySlot = true;
+                break;
+            }
+        if (!ti.hasDict && !anySlot) return opaqueOf(o);
+        uint64_t id;
+        ValueRef m;
+        if (marker(o, ValueKind::Object, depth, prot, id, m)) return m;
+        // `ti` stays valid while children are visited: unordered_map nodes do not move on insert,
+        // and only a dead type's entry is ever erased.
+        auto& refs = levelRefs_[depth];
+        auto& names = levelNames_[depth];
+        uint64_t total = 0;
+        {
+            PathGuard g(*this, o, id);
+            refs.clear();
+            names.clear();
+            // Attributes are captured as a prefix: once one is left out (maxItems or budget), the
+            // rest are only counted.
+            // Returns whether the next attribute is captured (else it is only counted).
+            auto wanted = [&]() {
+                size_t i = refs.size();
+                ++total;
+                return i < limits_.maxItems && static_cast<uint64_t>(i) + 1 == total &&
+                       budgetAllows(childProtected(prot, depth, i));
+            };
+            auto add = [&](uint32_t nameId, PyObject* v) {
+                bool cp = childProtected(prot, depth, refs.size());
+                ValueRef r = visit(v, depth + 1, cp);
+                names.push_back(nameId);
+                refs.push_back(r);
+            };
+            for (const Slot& s : ti.slots) {
+                PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
+                if (v != nullptr && wanted()) add(s.nameId, v);
+            }
+            InstanceAttrs a = instanceAttrs(o);
+            auto onAttr = [&](PyObject* k, PyObject* v) {
+                if (PyUnicode_Check(k)) {
+                    if (strStartsWithDunder(k)) return true;
+                    if (wanted()) add(internString(k), v);
+                } else if (wanted()) {
+                    // A non-str key (obj.__dict__[5] = ...): the rendering rules label it with its
+                    // own rendering; names are strings in the record, so store that text.
+                    add(keyLabel(k), v);
+                }
+                return true;
+            };
+            if (a.dict != nullptr) {
+                Py_ssize_t pos = 0;
+                PyObject *k, *v;
+                while (PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
+            } else if (a.values != nullptr) {
+                forEachInlineValue(a, onAttr);
+            }
+        }
+        scratch_.clear();
+        encode::object(scratch_, id, typeId, total, names.data(), refs.data(), refs.size());
+        lastWasLeafMarker_ = false;
+        return emit();
+    }
+
+    CaptureLimits limits_;
+    destructor subtypeDealloc_;
+    int64_t nodesLeft_ = 0;
+    bool lastWasLeafMarker_ = false;
+
+    // Per-depth scratch (children of the node being built at that depth); reused across captures.
+    std::vector<std::vector<ValueRef>> levelRefs_;
+    std::vector<std::vector<uint32_t>> levelNames_;
+    std::vector<std::vector<ValueRef>> levelSubs_;
+    std::vector<PyObject*> path_;
+    std::vector<uint64_t> pathIds_;
+    std::vector<uint8_t> scratch_;
+    std::string strScratch_;
+    std::vector<uint32_t> bigScratch_;
+
+    std::unordered_map<const PyObject*, Identity> identities_;
+    uint64_t nextIdentity_ = 1;
+    size_t sweepAt_ = 4096;
+    std::unordered_map<PyTypeObject*, TypeInfo> types_;
+    uint64_t nextTypeId_ = 0;
+    std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> strings_;
+    std::vector<NameCacheEntry> nameCache_ = std::vector<NameCacheEntry>(kNameCacheSize);
+    DedupTable dedup_;
+
+    std::vector<uint8_t> pending_;
+    uint64_t pendingCount_ = 0;
+    uint64_t firstPendingId_ = 0;
+    uint64_t nextValueId_ = 0;
+    std::vector<format::TypeRecord> pendingTypes_;
+    std::vector<std::pair<uint32_t, std::string>> pendingStrings_;
+    uint64_t failures_ = 0;
+};
+
+ValueCapture::ValueCapture(CaptureLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
+ValueCapture::~ValueCapture() = default;
+
+format::ValueRef ValueCapture::capture(PyObject* obj) {
+    try {
+        return impl_->capture(obj);
+    } catch (...) {
+        return ValueRef::constant(Constant::NotCaptured);
+    }
+}
+
+bool ValueCapture::mayMutate(PyObject* o) {
+    auto immutableLeaf = [](PyObject* x) {
+        if (x == Py_None || x == Py_True || x == Py_False || x == Py_Ellipsis ||
+            x == Py_NotImplemented)
+            return true;
+        PyTypeObject* t = Py_TYPE(x);
+        return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
+               t == &PyUnicode_Type || t == &PyBytes_Type || t == &PyFunction_Type ||
+               t == &PyCode_Type || PyType_Check(x) || t == &PyModule_Type;
+    };
+    if (immutableLeaf(o)) return false;
+    PyTypeObject* t = Py_TYPE(o);
+    if (t == &PyTuple_Type) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
+            if (!immutableLeaf(PyTuple_GET_ITEM(o, i))) return true;
+        return false;
+    }
+    if (t == &PyFrozenSet_Type) {
+        Py_ssize_t pos = 0;
+        PyObject* key;
+        Py_hash_t hash;
+        while (_PySet_NextEntry(o, &pos, &key, &hash))
+            if (!immutableLeaf(key)) return true;
+        return false;
+    }
+    return true;
+}
+
+uint32_t ValueCapture::internString(std::string_view utf8) {
+    try {
+        return impl_->internString(utf8);
+    } catch (...) {
+        return 0xFFFFFFFFu;
+    }
+}
+
+uint32_t ValueCapture::internString(PyObject* s) {
+    try {
+        if (s == nullptr || !PyUnicode_Check(s)) return 0xFFFFFFFFu;
+        return impl_->internString(s);
+    } catch (...) {
+        return 0xFFFFFFFFu;
+    }
+}
+
+void ValueCapture::drainInto(format::Batch& batch) {
+    impl_->drainInto(batch);
+}
+uint64_t ValueCapture::valueCount() const {
+    return impl_->valueCount();
+}
+size_t ValueCapture::pendingBytes() const {
+    return impl_->pendingBytes();
+}
+uint64_t ValueCapture::failureCount() const {
+    return impl_->failures();
+}
+
+}  // namespace reel::recorder

@@ -1,0 +1,533 @@
+"""End-to-end tests of the recorder (issue 3) on the interpreter under test ($REEL_TEST_PYTHON):
+record small real programs with `python -m reel record` / `reel record`, read the traces back with
+`reel dump` (JSON Lines of every record) and check events, local deltas, exceptions, generators,
+threads; and check that a recorded run behaves exactly like a plain one."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from conftest import PROGRAMS_DIR, RUN_TIMEOUT
+
+
+def _decode(b):
+    return b.decode("utf-8", "surrogateescape")
+
+
+@pytest.fixture
+def record(python_exe, reel_env, tmp_path):
+    """record(source_or_path, *args, extra=[]) -> (trace, stdout, stderr, returncode)."""
+    def run(program, *args, extra=(), name="prog"):
+        if isinstance(program, str):
+            path = tmp_path / (name + ".py")
+            path.write_text(textwrap.dedent(program))
+        else:
+            path = pathlib.Path(program)
+        trace = tmp_path / (path.stem + ".reel")
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", "-o", str(trace), *extra, str(path), *map(str, args)],
+            cwd=path.parent, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+    return run
+
+
+@pytest.fixture
+def dump(reel_bin):
+    """dump(trace, *flags) -> list of dicts, one per record (`reel dump`)."""
+    def run(trace, *flags):
+        proc = subprocess.run([str(reel_bin), "dump", *flags, str(trace)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    return run
+
+
+def _code_ids(records, qualname):
+    return {r["code"] for r in records if r.get("qualname") == qualname and "instructions" in r}
+
+
+def _frame_records(records, qualname):
+    return [r for r in records if r.get("fn") == qualname and "kind" in r]
+
+
+def _slot(records, qualname, name):
+    for r in records:
+        if r.get("qualname") == qualname and "locals" in r:
+            return r["locals"].index(name)
+    raise KeyError(name)
+
+
+def _values(records):
+    return {r["value"]: r for r in records if "value" in r and "kind" in r and "ev" not in r
+            and isinstance(r["value"], int) and r.get("kind") not in ("local_set", "name_set")}
+
+
+# --- the extension itself ------------------------------------------------------------------
+
+def test_extension_imports(python_exe, reel_env, pyver):
+    proc = subprocess.run([python_exe, "-c", "import reel, reel._reel as r; print(r.python_version)"],
+                          env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout.decode().startswith(pyver)
+
+
+def test_wrong_python_gets_clear_import_error(build_dir, pyver):
+    # The package built for this version, imported by another interpreter (a different supported
+    # minor, or an old pyenv one): a clear ImportError naming the running version, no crash.
+    others = []
+    for line in (build_dir / "python" / "interpreters.txt").read_text().splitlines():
+        ver, _, exe = line.partition("=")
+        if ver and ver != pyver:
+            others.append((ver, exe))
+    for old in sorted(pathlib.Path("/root/.pyenv/versions").glob("3.10*/bin/python3.10")):
+        others.append(("3.10", str(old)))
+    if not others:
+        pytest.skip("no second interpreter on this machine")
+    ver, exe = others[0]
+    env = dict(os.environ, PYTHONPATH=str(build_dir / "python" / pyver))
+    proc = subprocess.run([exe, "-c", "import reel"], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    err = _decode(proc.stderr)
+    assert proc.returncode == 1
+    assert "ImportError: reel: no recorder for Python " + ver in err
+
+
+# --- events and local deltas ----------------------------------------------------------------
+
+SIMPLE = """
+def f(a, b):
+    c = a + b
+    xs = []
+    for i in range(3):
+        xs.append(i * c)
+    del c
+    return xs
+
+r = f(1, 2)
+print("result", r)
+"""
+
+
+def test_simple_program_events_and_locals(record, dump):
+    trace, out, err, rc = record(SIMPLE)
+    assert (out, rc) == ("result [0, 3, 6]\n", 0), err
+    assert trace.exists() and not pathlib.Path(str(trace) + ".partial").exists()
+    recs = dump(trace, "--defs", "--values")
+    f = _frame_records(recs, "f")
+    kinds = [r["kind"] for r in f]
+    assert kinds[0] == "call" and kinds[-1] == "return"
+    assert kinds.count("call") == 1
+    assert kinds.count("opcode") > 20
+    # Arguments are set right after the call, as small inline ints.
+    slot_a, slot_b, slot_c = (_slot(recs, "f", n) for n in "abc")
+    sets = [(r["slot"], r["value"]) for r in f if r["kind"] == "local_set"]
+    assert sets[0:2] == [(slot_a, 1), (slot_b, 2)]
+    assert (slot_c, 3) in sets
+    # i takes 0, 1, 2 in order.
+    slot_i = _slot(recs, "f", "i")
+    assert [v for s, v in sets if s == slot_i] == [0, 1, 2]
+    # The list is re-snapshotted after each in-place append: 4 distinct snapshots ([] .. [0,3,6]).
+    slot_xs = _slot(recs, "f", "xs")
+    xs_refs = [v for s, v in sets if s == slot_xs]
+    assert len(xs_refs) == 4 and len(set(xs_refs)) == 4
+    values = _values(recs)
+    last = values[int(xs_refs[-1][1:])]
+    assert last["kind"] == "list" and last["items"] == [0, 3, 6]
+    # `del c` is a LOCAL_DEL before the next opcode.
+    assert any(r["kind"] == "local_del" and r["slot"] == slot_c for r in f)
+    ret = [r for r in f if r["kind"] == "return"][0]
+    assert ret["value"] == xs_refs[-1]
+    # Every opcode event's offset is an instruction start of f's code, and lasti == off.
+    code = [r for r in recs if r.get("qualname") == "f" and "instructions" in r][0]
+    starts = {i["off"] for i in code["instructions"]}
+    for r in f:
+        if r["kind"] == "opcode":
+            assert r["off"] in starts and r["lasti"] == r["off"]
+    # Module-level names arrive as NAME_SET records.
+    assert any(r.get("kind") == "name_set" and r["name"] == "r" and r["value"] == ret["value"] for r in recs)
+    # Code definitions carry the source text and readable instructions.
+    assert code["first_line"] == 2 and "a" in code["locals"]
+    assert any(i["op"] == "BINARY_OP" for i in code["instructions"])
+    assert any(r.get("source") == code["source"] and r.get("has_text") for r in recs if "path" in r)
+
+
+def test_reel_own_frames_not_recorded(record, dump):
+    trace, out, err, rc = record(SIMPLE)
+    recs = dump(trace, "--defs")
+    files = {r["filename"] for r in recs if "instructions" in r}
+    assert not any("/reel/" in f and f.endswith(("__init__.py", "_launcher.py", "__main__.py")) for f in files)
+    assert not any(f.endswith("runpy.py") for f in files)
+    first_call = next(r for r in recs if r.get("kind") == "call")
+    assert first_call["fn"] == "<module>"
+
+
+def test_exceptions_raise_unwind_handle(record, dump):
+    trace, out, err, rc = record("""
+        def inner():
+            raise ValueError("bad", 7)
+
+        def outer():
+            try:
+                inner()
+            except ValueError as e:
+                return e.args
+
+        print(outer())
+    """)
+    assert rc == 0 and out == "('bad', 7)\n", err
+    recs = dump(trace, "--defs", "--values")
+    inner = _frame_records(recs, "inner")
+    assert [r["kind"] for r in inner if r["kind"] != "opcode" and "ev" in r] == ["call", "exception", "unwind"]
+    exc = next(r for r in inner if r["kind"] == "exception")
+    v = _values(recs)[int(exc["value"][1:])]
+    assert v["kind"] == "exception" and v["type_name"] == "ValueError"
+    outer = [r["kind"] for r in _frame_records(recs, "outer") if "ev" in r and r["kind"] != "opcode"]
+    assert outer == ["call", "exception", "return"]
+
+
+def test_generators_resume_and_yield(record, dump):
+    trace, out, err, rc = record("""
+        def gen(n):
+            for i in range(n):
+                yield i * 10
+
+        g = gen(3)
+        print(next(g), next(g), list(g))
+    """)
+    assert rc == 0 and out == "0 10 [20]\n", err
+    recs = dump(trace)
+    g = [r for r in recs if r.get("fn") == "gen" and "ev" in r and r["kind"] != "opcode"]
+    kinds = [r["kind"] for r in g]
+    assert kinds == ["call", "yield", "resume", "yield", "resume", "yield", "resume", "return"]
+    assert [r["value"] for r in g if r["kind"] == "yield"] == [0, 10, 20]
+    # One frame id throughout: resumes continue the same frame.
+    assert len({r["frame"] for r in g}) == 1
+    assert any(r["kind"] == "frame_object" for r in recs)
+
+
+def test_closures_and_nonlocal_cells(record, dump):
+    trace, out, err, rc = record("""
+        def counter():
+            n = 0
+            def inc():
+                nonlocal n
+                n += 1
+                return n
+            inc(); inc()
+            return n
+
+        print(counter())
+    """)
+    assert rc == 0 and out == "2\n", err
+    recs = dump(trace, "--defs")
+    slot_n = _slot(recs, "counter", "n")
+    sets = [r["value"] for r in _frame_records(recs, "counter") if r["kind"] == "local_set" and r["slot"] == slot_n]
+    assert sets == [0, 1, 2]  # the caller sees the cell change made by inc()
+
+
+def test_threads_are_recorded(record, dump):
+    trace, out, err, rc = record("""
+        import threading
+        def work(k):
+            total = 0
+            for i in range(50):
+                total += i * k
+            return total
+        ts = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print("done")
+    """)
+    assert rc == 0 and out == "done\n", err
+    recs = dump(trace, "--defs")
+    threads = {r["thread_def"]: r for r in recs if "thread_def" in r}
+    assert len(threads) >= 4 and sum(t["main"] for t in threads.values()) == 1
+    work_threads = {r["thread"] for r in recs if r.get("fn") == "work" and r.get("kind") == "call"}
+    assert len(work_threads) == 3 and 0 not in work_threads
+
+
+# --- behaves like a plain run ---------------------------------------------------------------
+
+@pytest.mark.parametrize("source, status", [
+    ("import sys\nprint('out'); print('err', file=sys.stderr)\nsys.exit(3)\n", 3),
+    ("import atexit\natexit.register(print, 'bye')\ndef f():\n    raise KeyError('k')\nf()\n", 1),
+    ("import sys\nsys.exit('message')\n", 1),
+    ("import sys\nprint(sys.argv, __name__, __file__ == sys.argv[0] or __file__)\n", 0),
+])
+def test_same_behaviour_as_plain_run(record, run_plain, tmp_path, source, status):
+    prog = tmp_path / "behave.py"
+    prog.write_text(source)
+    trace, out, err, rc = record(prog, "x", "--y")
+    assert (out, err, rc) == run_plain(prog, "x", "--y")
+    assert rc == status
+    assert trace.exists()
+
+
+def test_uncaught_exception_traceback_has_no_reel_frames(record, run_plain, tmp_path):
+    prog = tmp_path / "boom.py"
+    prog.write_text("def f():\n    1/0\nf()\n")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert "reel" not in err and "ZeroDivisionError" in err
+
+
+def test_keyboard_interrupt_kills_with_sigint(record, run_plain, tmp_path, dump):
+    prog = tmp_path / "kbd.py"
+    prog.write_text("import atexit\natexit.register(print, 'atexit ran')\nraise KeyboardInterrupt\n")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert rc == -signal.SIGINT
+    assert trace.exists() and dump(trace)
+
+
+def test_sigterm_closes_trace(python_exe, reel_env, tmp_path, dump):
+    prog = tmp_path / "term.py"
+    prog.write_text("import time\nprint('ready', flush=True)\nwhile True:\n    time.sleep(0.01)\n")
+    trace = tmp_path / "term.reel"
+    p = subprocess.Popen([python_exe, "-m", "reel", "record", "-o", str(trace), str(prog)],
+                         env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    time.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=RUN_TIMEOUT)
+    assert p.returncode == -signal.SIGTERM
+    assert trace.exists(), "the trace is closed (renamed from .partial)"
+    assert any(r.get("kind") == "opcode" for r in dump(trace))
+
+
+def test_sigkill_leaves_recoverable_partial(python_exe, reel_env, tmp_path, reel_bin):
+    prog = tmp_path / "killed.py"
+    prog.write_text("import time\nn = 0\nprint('ready', flush=True)\nwhile True:\n    n += 1\n")
+    trace = tmp_path / "killed.reel"
+    p = subprocess.Popen([python_exe, "-m", "reel", "record", "-o", str(trace), str(prog)],
+                         env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    time.sleep(1.5)
+    p.kill()
+    p.wait(timeout=RUN_TIMEOUT)
+    partial = pathlib.Path(str(trace) + ".partial")
+    assert not trace.exists() and partial.exists()
+    proc = subprocess.run([str(reel_bin), "dump", str(partial)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert "recovered" in _decode(proc.stderr)
+    events = [json.loads(l) for l in proc.stdout.decode().splitlines()]
+    assert sum(1 for r in events if r.get("kind") == "opcode") > 1000
+
+
+# --- command line ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    ([], "no program given"),
+    (["--max-depth", "x", "p.py"], "--max-depth needs an integer"),
+    (["--max-items", "3", "p.py"], "--max-items must be at least 16"),
+    (["--bogus", "p.py"], "unknown option --bogus"),
+    (["-o"], "-o needs a value"),
+])
+def test_bad_arguments_exit_2(python_exe, reel_env, args, message):
+    proc = subprocess.run([python_exe, "-m", "reel", "record", *args], env=reel_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 2
+    assert message in _decode(proc.stderr)
+
+
+def test_reel_record_cli_uses_python_option(reel_bin, python_exe, pyver, tmp_path, dump):
+    prog = tmp_path / "cli.py"
+    prog.write_text("import os, sys\nprint(sys.version_info[:2], os.environ.get('PYTHONPATH', 'unset'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(reel_bin), "record", "--python", python_exe, str(prog)], cwd=tmp_path,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    major, minor = pyver.split(".")
+    assert proc.stdout.decode() == "(%s, %s) unset\n" % (major, minor)
+    assert any(r.get("kind") == "call" for r in dump(tmp_path / "cli.reel"))
+
+
+def test_reel_record_cli_rejects_unsupported_python(reel_bin, tmp_path):
+    proc = subprocess.run([str(reel_bin), "record", "--python", "/nonexistent/python3", "x.py"],
+                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 2 and "cannot run Python interpreter" in _decode(proc.stderr)
+
+
+def test_module_and_command_modes(python_exe, reel_env, tmp_path, dump):
+    pkg = tmp_path / "mymod.py"
+    pkg.write_text("import sys\nprint('mod', __name__, sys.argv[1:])\n")
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-m", "mymod", "a"], cwd=tmp_path,
+                          env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout == b"mod __main__ ['a']\n"
+    assert (tmp_path / "mymod.reel").exists()
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-c", "x = 6 * 7\nprint(x)"], cwd=tmp_path,
+                          env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"42\n", _decode(proc.stderr)
+    recs = dump(tmp_path / "command.reel")
+    assert any(r.get("kind") == "name_set" and r.get("name") == "x" and r.get("value") == 42 for r in recs)
+
+
+def test_only_and_exclude_filters(record, dump, tmp_path):
+    (tmp_path / "helper_lib.py").write_text("def helper(x):\n    return x + 1\n")
+    src = "import helper_lib\ndef main():\n    return helper_lib.helper(1)\nprint(main())\n"
+    trace, out, err, rc = record(src, extra=["--exclude", str(tmp_path / "helper_lib.py")])
+    assert rc == 0 and out == "2\n", err
+    fns = {r.get("fn") for r in dump(trace) if r.get("kind") == "call"}
+    assert "main" in fns and "helper" not in fns
+    trace, out, err, rc = record(src, extra=["--only", str(tmp_path / "helper_lib.py")])
+    fns = {r.get("fn") for r in dump(trace) if r.get("kind") == "call"}
+    assert fns == {"<module>", "helper"}  # helper_lib's module body and helper()
+
+
+def test_python_api_context_manager(python_exe, reel_env, tmp_path, dump):
+    prog = tmp_path / "api.py"
+    trace = tmp_path / "api.reel"
+    prog.write_text(textwrap.dedent("""
+        import reel, sys
+        def work(n):
+            return sum(range(n))
+        with reel.record(sys.argv[1]):
+            assert reel.is_recording()
+            r = work(10)
+        assert not reel.is_recording()
+        work(5)
+        print(r)
+    """))
+    proc = subprocess.run([python_exe, str(prog), str(trace)], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"45\n", _decode(proc.stderr)
+    recs = dump(trace)
+    calls = [r for r in recs if r.get("kind") == "call"]
+    assert [r["fn"] for r in calls].count("work") == 1
+    assert not any("reel" in (r.get("fn") or "") for r in recs)
+
+
+# --- against the reference tracer -----------------------------------------------------------
+
+def _implied_events(recs, only_dir):
+    """The settrace view implied by a trace: (ev, fn, line, off) for frames in only_dir."""
+    wanted = {}
+    for r in recs:
+        if "instructions" in r:
+            fn = r["filename"]
+            wanted[r["code"]] = not fn.startswith("<") and \
+                os.path.realpath(fn).startswith(str(only_dir) + os.sep)
+    kinds = {"call": "call", "resume": "call", "opcode": "opcode", "exception": "exception",
+             "return": "return", "yield": "return", "unwind": "return"}
+    out = []
+    for r in recs:
+        if "ev" in r and wanted.get(r.get("code")):
+            line = r.get("line")
+            out.append((kinds[r["kind"]], r["fn"], None if line == -1 else line, r.get("off")))
+    return out
+
+
+def test_event_sequence_matches_oracle(corpus_program, record, dump, run_oracle, run_plain, tmp_path):
+    trace, out, err, rc = record(corpus_program)
+    assert (out, err, rc) == run_plain(corpus_program)
+    oracle_out = tmp_path / "oracle.jsonl"
+    run_oracle(corpus_program, oracle_out, only=PROGRAMS_DIR)
+    expected = []
+    for line in oracle_out.read_text(encoding="utf-8", errors="surrogatepass").splitlines():
+        j = json.loads(line)
+        expected.append((j["ev"], j["fn"], j["line"], j.get("off")))
+    actual = _implied_events(dump(trace, "--defs"), PROGRAMS_DIR.resolve())
+    if actual != expected:
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            if a != e:
+                pytest.fail("event %d differs: recorded %r, oracle %r\n recorded: %r\n oracle:   %r"
+                            % (i, a, e, actual[max(0, i - 4):i + 3], expected[max(0, i - 4):i + 3]))
+        pytest.fail("lengths differ: recorded %d, oracle %d" % (len(actual), len(expected)))
+
+
+# --- output, async generator hooks ------------------------------------------------------------
+
+def test_output_recorded_at_its_point(record, dump):
+    trace, out, err, rc = record("""
+        import sys
+        def shout(x):
+            print("value", x)
+            sys.stderr.write("warn\\n")
+        shout(1)
+        shout(2)
+    """)
+    assert rc == 0 and out == "value 1\nvalue 2\n" and err == "warn\nwarn\n"
+    recs = dump(trace)
+    outs = [(r["stream"], r["text"], r.get("fn")) for r in recs if r.get("kind") == "output"]
+    assert "".join(t for s, t, _ in outs if s == 1) == out
+    assert "".join(t for s, t, _ in outs if s == 2) == err
+    assert all(fn == "shout" for _, _, fn in outs)  # written while shout() was the top frame
+
+
+def test_asyncgen_hooks_recorded_and_transparent(record, dump):
+    trace, out, err, rc = record("""
+        import asyncio, sys
+        seen = []
+        async def agen():
+            yield 1
+            yield 2
+        async def main():
+            hooks = sys.get_asyncgen_hooks()
+            seen.append(hooks.firstiter.__qualname__)
+            async for v in agen():
+                seen.append(v)
+            g = agen()
+            await g.__anext__()
+            await g.aclose()
+        asyncio.run(main())
+        mine = []
+        sys.set_asyncgen_hooks(firstiter=lambda g: mine.append("first"))
+        async def solo():
+            yield 0
+        g = solo()
+        try:
+            g.__anext__().send(None)
+        except StopIteration:
+            pass
+        print(seen, mine, sys.get_asyncgen_hooks().firstiter.__qualname__)
+    """)
+    assert rc == 0, err
+    assert out == "['BaseEventLoop._asyncgen_firstiter_hook', 1, 2] ['first'] <lambda>\n"
+    hooks = [r for r in dump(trace) if r.get("kind") == "asyncgen_hook"]
+    assert [h["hook"] for h in hooks].count(0) == 3  # two in asyncio.run, one with our lambda
+
+
+def test_forked_child_runs_unrecorded(record, dump):
+    trace, out, err, rc = record("""
+        import os
+        def child_work():
+            return sum(range(10))
+        pid = os.fork()
+        if pid == 0:
+            os._exit(child_work())
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+    """)
+    assert rc == 0 and out == "45\n", err
+    calls = [r.get("fn") for r in dump(trace) if r.get("kind") == "call"]
+    assert "child_work" not in calls
+
+
+def test_os_exit_keeps_everything_in_partial(record, reel_bin):
+    trace, out, err, rc = record("""
+        import os
+        def f(n):
+            return n * 2
+        for i in range(100):
+            f(i)
+        print("bye", flush=True)
+        os._exit(4)
+    """)
+    assert (out, rc) == ("bye\n", 4), err
+    partial = pathlib.Path(str(trace) + ".partial")
+    assert partial.exists()
+    proc = subprocess.run([str(reel_bin), "dump", str(partial)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    recs = [json.loads(l) for l in proc.stdout.decode().splitlines()]
+    assert sum(1 for r in recs if r.get("kind") == "call" and r.get("fn") == "f") == 100
