@@ -1,0 +1,126 @@
+#pragma once
+// Navigation over a replayed trace: the one implementation every front end (terminal, GUI) uses.
+// A Navigator has a position (an event number) and the state there; every command moves the
+// position and returns where it stopped and why. Exact definitions: docs/replayer.md
+// ("Navigation"). In short, with T the focus thread (the current event's thread unless set) and
+// d its call depth at the position:
+//   stepInto   next/previous event on T that is a stop (line granularity: a line start or any
+//              non-OPCODE event; instruction granularity: any event)
+//   stepOver   the same, restricted to depth <= d (forward from a RETURN/YIELD/UNWIND, and
+//              backward from a CALL/RESUME, d - 1: that frame is gone)
+//   stepOut    next event on T with depth < d (back in the caller, just after the return);
+//              backward: the last event on T with depth < d before the frame was entered
+//   continueRun next/previous breakpoint hit (an OPCODE event that starts a line, like pdb) or,
+//              when enabled, exception raise
+// When nothing matches, forward commands go to the last event (AtEnd) and backward ones to event
+// 0 (AtStart); a command at the end (start) already stays there and says so. Watchpoint, frame
+// and exception searches that find nothing stay put and report NotFound.
+//
+// API stability: other modules build on this header. Additive changes only; any change is noted
+// here.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reel/replayer/ProgramState.h"
+
+namespace reel::replayer {
+
+class Replayer;
+
+enum class Direction : uint8_t { Forward, Backward };
+enum class Granularity : uint8_t { Line, Instruction };
+
+enum class StopReason : uint8_t {
+    Step,        // a step command found its stop
+    Breakpoint,  // a breakpoint was hit (NavResult::breakpointId)
+    Exception,   // an exception raise (continueRun with break-on-raise, toException)
+    Watch,       // a change of the watched local
+    FrameEdge,   // the frame's call or return (toFrameCall/toFrameReturn)
+    Target,      // goTo / thread navigation reached its event
+    AtStart,     // nothing matched backward: at event 0
+    AtEnd,       // nothing matched forward: at the last event
+    NotFound,    // nothing matched; position unchanged
+};
+const char* toString(StopReason r);
+
+struct NavResult {
+    uint64_t event = 0;  // position after the command
+    StopReason reason = StopReason::Step;
+    bool moved = false;
+    int breakpointId = -1;
+};
+
+struct Breakpoint {
+    // Matches a code object whose filename equals `file`, or ends with "/" + file.
+    std::string file;
+    int32_t line = 0;
+    // Optional hit condition, evaluated at a candidate stop with the state and the frame there
+    // (e.g. the front end renders a local and compares it). Must not throw.
+    std::function<bool(const ProgramState&, const Frame&)> condition;
+    bool enabled = true;
+};
+
+class Navigator {
+  public:
+    // Starts at event 0. The Replayer must outlive the Navigator. Throws std::out_of_range for
+    // an empty trace.
+    explicit Navigator(Replayer& replayer);
+    ~Navigator();
+    Navigator(const Navigator&) = delete;
+    Navigator& operator=(const Navigator&) = delete;
+
+    uint64_t position() const;
+    // The state at position() (no copy; valid until the next command).
+    const ProgramState& state() const;
+    bool atStart() const;
+    bool atEnd() const;
+
+    // Thread whose stack step commands follow; by default (nullopt) the current event's thread.
+    void setFocusThread(std::optional<uint32_t> thread);
+    uint32_t focusThread() const;
+
+    // Throws std::out_of_range (message names the valid range) when n >= eventCount().
+    NavResult goTo(uint64_t n);
+    NavResult goToStart();
+    NavResult goToEnd();
+
+    NavResult stepInto(Direction dir, Granularity g = Granularity::Line);
+    NavResult stepOver(Direction dir, Granularity g = Granularity::Line);
+    NavResult stepOut(Direction dir);
+
+    int addBreakpoint(Breakpoint bp);  // returns its id (>= 1)
+    bool removeBreakpoint(int id);
+    void clearBreakpoints();
+    const Breakpoint* breakpoint(int id) const;
+    std::vector<int> breakpointIds() const;
+    void setBreakOnRaise(bool on);
+    // To the next/previous breakpoint hit, or exception raise when break-on-raise is on.
+    NavResult continueRun(Direction dir);
+
+    // To the next/previous exception raise (any thread).
+    NavResult toException(Direction dir);
+    // To the next/previous event at which the local `key` of frame `frameId` changed (a
+    // LOCAL_SET/LOCAL_DEL/NAME_SET/NAME_DEL record for it belongs to that event). Backward finds
+    // the latest change strictly before the position.
+    NavResult toLocalChange(Direction dir, uint64_t frameId, LocalKey key);
+    // The CALL that created the frame at `stackIndex` (0 = outermost) of the focus thread, and
+    // the RETURN/YIELD/UNWIND ending its current activation.
+    NavResult toFrameCall(size_t stackIndex);
+    NavResult toFrameReturn(size_t stackIndex);
+    // Next/previous event on `thread` (Target), and the next/previous thread switch (the first
+    // event of a run on another thread going forward, the last event of the previous run going
+    // backward).
+    NavResult toThreadEvent(Direction dir, uint32_t thread);
+    NavResult toThreadSwitch(Direction dir);
+
+  private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reel::replayer

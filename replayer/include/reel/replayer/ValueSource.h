@@ -1,0 +1,55 @@
+#pragma once
+// Where value records come from: the values chunks of a trace, or a buffer of records built in
+// memory (tests, tools). The renderer only needs "record by id".
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "reel/format/ValueCodec.h"
+
+namespace reel::format {
+class TraceReader;
+}
+
+namespace reel::replayer {
+
+// A decoded record together with what keeps its views (text, digits) valid.
+struct FetchedValue {
+    format::ValueRecord record;
+    std::shared_ptr<const void> storage;
+    uint64_t fileOffset = format::TraceFormatError::kNoOffset;  // of the chunk, for error messages
+};
+
+class ValueSource {
+  public:
+    virtual ~ValueSource() = default;
+    // The record with value id `id`. Throws TraceFormatError when the id does not exist or the
+    // record is damaged.
+    virtual FetchedValue fetch(uint64_t id) = 0;
+};
+
+// Records from a trace's values chunks (decompressed and cached by the reader).
+class TraceValueSource : public ValueSource {
+  public:
+    explicit TraceValueSource(format::TraceReader& reader) : reader_(reader) {}
+    FetchedValue fetch(uint64_t id) override;
+
+  private:
+    format::TraceReader& reader_;
+};
+
+// Records encoded back to back (format::encode::*) with consecutive ids from `firstId`.
+class BufferValueSource : public ValueSource {
+  public:
+    explicit BufferValueSource(std::vector<uint8_t> data, uint64_t firstId = 0);
+    FetchedValue fetch(uint64_t id) override;
+    uint64_t count() const { return offsets_.size(); }
+
+  private:
+    std::shared_ptr<const std::vector<uint8_t>> data_;
+    std::vector<size_t> offsets_;
+    uint64_t firstId_;
+};
+
+}  // namespace reel::replayer

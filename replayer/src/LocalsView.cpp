@@ -1,0 +1,93 @@
+#include "reel/replayer/LocalsView.h"
+
+#include <algorithm>
+
+#include "reel/format/TraceFormatError.h"
+
+namespace reel::replayer {
+
+LocalsView::LocalsView(const format::Definitions& defs, int pythonMajor, int pythonMinor)
+    : defs_(defs), major_(pythonMajor), minor_(pythonMinor) {
+    const bool atLeast313 = major_ > 3 || (major_ == 3 && minor_ >= 13);
+    cachedDictLocals_ = !atLeast313;
+    hiddenMerge_ = major_ == 3 && minor_ == 12;
+    proxyForHidden_ = atLeast313;
+}
+
+const std::vector<LocalsView::Entry>& LocalsView::read(const Frame& f) {
+    REEL_REQUIRE(
+        f.codeId < defs_.codes.size(), format::TraceFormatError::kNoOffset,
+        "frame runs code " + std::to_string(f.codeId) + ", which the trace does not define");
+    const format::CodeObject& code = defs_.codes[f.codeId];
+    entries_.clear();
+    if (!code.usesLocalsDict) {
+        if (cachedDictLocals_) {
+            readOptimizedDict(f, code);
+            if (hiddenMerge_) mergeHidden(f, code);
+        } else {
+            readProxy(f, code);
+        }
+        return entries_;
+    }
+    if (proxyForHidden_) {
+        for (size_t i = 0; i < f.slots.size(); ++i) {
+            if ((kindOf(code, i) & kHidden) && f.slots[i].bound()) {
+                readProxy(f, code);
+                return entries_;
+            }
+        }
+    }
+    readNamespace(f, code);
+    if (hiddenMerge_) mergeHidden(f, code);
+    return entries_;
+}
+
+void LocalsView::readOptimizedDict(const Frame& f, const format::CodeObject& code) {
+    // _PyFrame_GetLocals / PyFrame_FastToLocalsWithError: one pass over the slots, in order,
+    // setting bound ones and deleting unbound ones from the frame's persistent dict.
+    std::vector<uint32_t>& order = cachedDicts_[f.id];
+    for (uint32_t i = 0; i < f.slots.size(); ++i) {
+        const uint8_t kind = kindOf(code, i);
+        if (kind & kHidden) continue;  // never stored in the dict (merged into a copy on 3.12)
+        auto it = std::find(order.begin(), order.end(), i);
+        if (f.slots[i].bound()) {
+            if (it == order.end()) order.push_back(i);
+        } else if (it != order.end()) {
+            order.erase(it);
+        }
+    }
+    for (uint32_t i : order) entries_.push_back({&code.localNames[i], f.slots[i].value});
+}
+
+void LocalsView::readProxy(const Frame& f, const format::CodeObject& code) {
+    // FrameLocalsProxy iteration: bound fast slots in slot order (PEP 667). A class body's free
+    // variables are not among them (observed on 3.13, /work/oracle-findings.md section 4).
+    for (uint32_t i = 0; i < f.slots.size() && i < code.localNames.size(); ++i) {
+        if (code.usesLocalsDict && (kindOf(code, i) & kFree)) continue;
+        if (f.slots[i].bound()) entries_.push_back({&code.localNames[i], f.slots[i].value});
+    }
+}
+
+void LocalsView::readNamespace(const Frame& f, const format::CodeObject& code) {
+    for (const auto& n : f.names) {
+        REEL_REQUIRE(n.nameId < defs_.strings.size(), format::TraceFormatError::kNoOffset,
+                     "local name id " + std::to_string(n.nameId) + " is not defined");
+        entries_.push_back({&defs_.strings[n.nameId], n.value});
+    }
+}
+
+void LocalsView::mergeHidden(const Frame& f, const format::CodeObject& code) {
+    // PyDict_Merge(copy, hidden): an existing key keeps its position and takes the new value.
+    for (uint32_t i = 0; i < f.slots.size() && i < code.localNames.size(); ++i) {
+        if (!(kindOf(code, i) & kHidden) || !f.slots[i].bound()) continue;
+        const std::string& name = code.localNames[i];
+        auto it = std::find_if(entries_.begin(), entries_.end(),
+                               [&](const Entry& e) { return *e.name == name; });
+        if (it != entries_.end())
+            it->value = f.slots[i].value;
+        else
+            entries_.push_back({&name, f.slots[i].value});
+    }
+}
+
+}  // namespace reel::replayer

@@ -1,0 +1,471 @@
+#include "reel/replayer/Navigator.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "ReplayerImpl.h"
+#include "reel/replayer/Replayer.h"
+
+namespace reel::replayer {
+
+const char* toString(StopReason r) {
+    switch (r) {
+        case StopReason::Step:
+            return "step";
+        case StopReason::Breakpoint:
+            return "breakpoint";
+        case StopReason::Exception:
+            return "exception";
+        case StopReason::Watch:
+            return "watch";
+        case StopReason::FrameEdge:
+            return "frame edge";
+        case StopReason::Target:
+            return "target";
+        case StopReason::AtStart:
+            return "at start";
+        case StopReason::AtEnd:
+            return "at end";
+        case StopReason::NotFound:
+            return "not found";
+    }
+    return "?";
+}
+
+namespace {
+bool isExit(RecordKind k) {
+    return k == RecordKind::Return || k == RecordKind::Yield || k == RecordKind::Unwind;
+}
+bool isEntry(RecordKind k) {
+    return k == RecordKind::Call || k == RecordKind::Resume;
+}
+
+bool fileMatches(const std::string& path, const std::string& file) {
+    if (path == file) return true;
+    return path.size() > file.size() &&
+           path.compare(path.size() - file.size(), file.size(), file) == 0 &&
+           path[path.size() - file.size() - 1] == '/';
+}
+}  // namespace
+
+class Navigator::Impl {
+  public:
+    explicit Impl(Replayer& r) : impl(r.impl()), live(impl) {
+        impl.requireEvent(0);
+        live.seek(0);
+    }
+
+    Replayer::Impl& impl;
+    Scanner live;
+    std::optional<uint32_t> focus;
+    std::map<int, Breakpoint> bps;
+    std::map<int, std::vector<uint32_t>> bpCodes;  // code ids each breakpoint can hit (sorted)
+    std::vector<uint32_t> allBpCodes;              // union over enabled breakpoints (sorted)
+    int nextBp = 1;
+    bool breakOnRaise = false;
+
+    uint64_t pos() const { return live.event(); }
+    uint64_t last() const { return impl.events - 1; }
+    uint32_t focusThread() const { return focus ? *focus : live.state().thread; }
+    uint64_t blockLast(size_t b) const {
+        return impl.blockFirst(b) + impl.blocks[b].eventCount - 1;
+    }
+
+    // First event after the position, at most `limit`, for which pred holds (the live scanner
+    // stops there). `skip(b)` says block b cannot hold a match. On failure the live scanner is
+    // somewhere past the position: callers move it.
+    template <class Pred, class Skip>
+    std::optional<uint64_t> searchForward(uint64_t limit, Pred&& pred, Skip&& skip) {
+        Scanner& s = live;
+        bool positioned = true;
+        for (size_t b = impl.blockOf(s.event()); b < impl.blocks.size(); ++b) {
+            if (impl.blockFirst(b) > limit) break;
+            const uint64_t bl = blockLast(b);
+            if (positioned && s.event() >= bl) continue;  // nothing left of this block
+            if (skip(b)) {
+                positioned = false;
+                continue;
+            }
+            if (!positioned) s.restoreBlock(b);
+            positioned = true;
+            while (s.event() < bl && s.event() < limit) {
+                s.advance();
+                if (pred(s)) return s.event();
+            }
+            if (s.event() >= limit) break;
+        }
+        return std::nullopt;
+    }
+
+    // Last event before the position, at least `lowest`, for which pred holds (the live scanner
+    // is moved there). On failure the live scanner is somewhere before the position.
+    template <class Pred, class Skip>
+    std::optional<uint64_t> searchBackward(uint64_t lowest, Pred&& pred, Skip&& skip) {
+        Scanner& s = live;
+        const uint64_t cur = s.event();
+        if (cur == 0 || cur <= lowest) return std::nullopt;
+        uint64_t upto = cur - 1;
+        size_t b = impl.blockOf(upto);
+        while (true) {
+            if (!skip(b)) {
+                s.restoreBlock(b);
+                std::optional<uint64_t> best;
+                while (s.event() == kNoEvent || s.event() < upto) {
+                    s.advance();
+                    if (s.event() >= lowest && pred(s)) best = s.event();
+                }
+                if (best) {
+                    s.seek(*best);
+                    return best;
+                }
+            }
+            if (b == 0 || impl.blockFirst(b) <= lowest) return std::nullopt;
+            --b;
+            upto = impl.blockFirst(b + 1) - 1;
+        }
+    }
+
+    // A step-like command: found -> Step; else to the end (start) of the trace.
+    template <class Pred, class Skip>
+    NavResult step(Direction dir, Pred&& pred, Skip&& skip) {
+        const uint64_t orig = pos();
+        if (dir == Direction::Forward) {
+            if (orig == last()) return {orig, StopReason::AtEnd, false};
+            if (auto e = searchForward(last(), pred, skip)) return {*e, StopReason::Step, true};
+            live.seek(last());
+            return {last(), StopReason::AtEnd, last() != orig};
+        }
+        if (orig == 0) return {0, StopReason::AtStart, false};
+        if (auto e = searchBackward(0, pred, skip)) return {*e, StopReason::Step, true};
+        live.seek(0);
+        return {0, StopReason::AtStart, true};
+    }
+
+    // A search that stays put when it finds nothing.
+    template <class Pred, class Skip>
+    NavResult find(Direction dir, StopReason reason, Pred&& pred, Skip&& skip,
+                   uint64_t lowest = 0) {
+        const uint64_t orig = pos();
+        std::optional<uint64_t> e = dir == Direction::Forward ? searchForward(last(), pred, skip)
+                                                              : searchBackward(lowest, pred, skip);
+        if (e) return {*e, reason, true};
+        live.seek(orig);
+        return {orig, StopReason::NotFound, false};
+    }
+
+    bool threadAbsent(size_t b, uint32_t t) const { return impl.blockThread(b, t) == nullptr; }
+
+    void rebuildBpCodes() {
+        allBpCodes.clear();
+        for (const auto& [id, bp] : bps)
+            if (bp.enabled)
+                allBpCodes.insert(allBpCodes.end(), bpCodes[id].begin(), bpCodes[id].end());
+        std::sort(allBpCodes.begin(), allBpCodes.end());
+        allBpCodes.erase(std::unique(allBpCodes.begin(), allBpCodes.end()), allBpCodes.end());
+    }
+
+    // The breakpoint hit at the scanner's event, or 0.
+    int breakpointHit(const Scanner& s) {
+        // Like pdb: breakpoints fire where a line starts running, not at calls, returns or
+        // exceptions that report the same line.
+        if (!s.sm.lineStop() || s.state().kind != RecordKind::Opcode) return 0;
+        const Frame* f = s.state().eventFrame();
+        if (!f || !std::binary_search(allBpCodes.begin(), allBpCodes.end(), f->codeId)) return 0;
+        for (const auto& [id, bp] : bps) {
+            if (!bp.enabled || bp.line != f->line) continue;
+            const auto& codes = bpCodes[id];
+            if (!std::binary_search(codes.begin(), codes.end(), f->codeId)) continue;
+            if (bp.condition && !bp.condition(s.state(), *f)) continue;
+            return id;
+        }
+        return 0;
+    }
+};
+
+Navigator::Navigator(Replayer& replayer) : impl_(std::make_unique<Impl>(replayer)) {}
+Navigator::~Navigator() = default;
+
+uint64_t Navigator::position() const {
+    return impl_->pos();
+}
+const ProgramState& Navigator::state() const {
+    return impl_->live.state();
+}
+bool Navigator::atStart() const {
+    return impl_->pos() == 0;
+}
+bool Navigator::atEnd() const {
+    return impl_->pos() == impl_->last();
+}
+void Navigator::setFocusThread(std::optional<uint32_t> thread) {
+    impl_->focus = thread;
+}
+uint32_t Navigator::focusThread() const {
+    return impl_->focusThread();
+}
+
+NavResult Navigator::goTo(uint64_t n) {
+    impl_->impl.requireEvent(n);
+    const uint64_t orig = impl_->pos();
+    impl_->live.seek(n);
+    return {n, StopReason::Target, n != orig};
+}
+NavResult Navigator::goToStart() {
+    NavResult r = goTo(0);
+    r.reason = StopReason::AtStart;
+    return r;
+}
+NavResult Navigator::goToEnd() {
+    NavResult r = goTo(impl_->last());
+    r.reason = StopReason::AtEnd;
+    return r;
+}
+
+NavResult Navigator::stepInto(Direction dir, Granularity g) {
+    const uint32_t t = impl_->focusThread();
+    const bool instr = g == Granularity::Instruction;
+    return impl_->step(
+        dir, [&](const Scanner& s) { return s.state().thread == t && (instr || s.sm.lineStop()); },
+        [&](size_t b) { return impl_->threadAbsent(b, t); });
+}
+
+NavResult Navigator::stepOver(Direction dir, Granularity g) {
+    const uint32_t t = impl_->focusThread();
+    const ProgramState& st = impl_->live.state();
+    const ThreadState* ts = st.threadState(t);
+    uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    // The frame of an exit event is already gone going forward; the frame of an entry event is
+    // not there yet going backward.
+    if (d > 0 && st.thread == t && (dir == Direction::Forward ? isExit(st.kind) : isEntry(st.kind)))
+        --d;
+    const bool instr = g == Granularity::Instruction;
+    return impl_->step(
+        dir,
+        [&](const Scanner& s) {
+            return s.state().thread == t && s.sm.depth() <= d && (instr || s.sm.lineStop());
+        },
+        [&](size_t b) {
+            const ThreadSummary* x = impl_->impl.blockThread(b, t);
+            return !x || x->minDepth > d;
+        });
+}
+
+NavResult Navigator::stepOut(Direction dir) {
+    const uint32_t t = impl_->focusThread();
+    const ThreadState* ts = impl_->live.state().threadState(t);
+    const uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    return impl_->step(
+        dir, [&](const Scanner& s) { return s.state().thread == t && s.sm.depth() < d; },
+        [&](size_t b) {
+            const ThreadSummary* x = impl_->impl.blockThread(b, t);
+            return !x || x->minDepth >= d;
+        });
+}
+
+int Navigator::addBreakpoint(Breakpoint bp) {
+    const int id = impl_->nextBp++;
+    std::vector<uint32_t> codes;
+    const auto& defs = impl_->impl.reader.defs();
+    for (const auto& c : defs.codes) {
+        bool file = fileMatches(c.filename, bp.file);
+        if (!file && c.sourceId < defs.sources.size())
+            file = fileMatches(defs.sources[c.sourceId].path, bp.file);
+        if (!file) continue;
+        bool line = c.firstLine == bp.line;  // CALL events report the first line
+        for (const auto& in : c.instructions) line = line || in.line == bp.line;
+        if (line) codes.push_back(c.id);
+    }
+    std::sort(codes.begin(), codes.end());
+    impl_->bpCodes[id] = std::move(codes);
+    impl_->bps.emplace(id, std::move(bp));
+    impl_->rebuildBpCodes();
+    return id;
+}
+
+bool Navigator::removeBreakpoint(int id) {
+    impl_->bpCodes.erase(id);
+    bool removed = impl_->bps.erase(id) > 0;
+    impl_->rebuildBpCodes();
+    return removed;
+}
+
+void Navigator::clearBreakpoints() {
+    impl_->bps.clear();
+    impl_->bpCodes.clear();
+    impl_->rebuildBpCodes();
+}
+
+const Breakpoint* Navigator::breakpoint(int id) const {
+    auto it = impl_->bps.find(id);
+    return it == impl_->bps.end() ? nullptr : &it->second;
+}
+
+std::vector<int> Navigator::breakpointIds() const {
+    std::vector<int> ids;
+    for (const auto& [id, bp] : impl_->bps) ids.push_back(id);
+    return ids;
+}
+
+void Navigator::setBreakOnRaise(bool on) {
+    impl_->breakOnRaise = on;
+}
+
+NavResult Navigator::continueRun(Direction dir) {
+    Impl& m = *impl_;
+    const uint64_t orig = m.pos();
+    const auto& ex = m.impl.exceptions;
+    int hit = 0;
+    auto pred = [&](const Scanner& s) { return (hit = m.breakpointHit(s)) != 0; };
+    auto skip = [&](size_t b) { return !m.impl.blockHasAnyCode(b, m.allBpCodes); };
+    const bool anyBp = !m.allBpCodes.empty();
+    if (dir == Direction::Forward) {
+        if (orig == m.last()) return {orig, StopReason::AtEnd, false};
+        std::optional<uint64_t> raise;
+        if (m.breakOnRaise) {
+            auto it =
+                std::upper_bound(ex.begin(), ex.end(), orig,
+                                 [](uint64_t e, const ExceptionInfo& x) { return e < x.raisedAt; });
+            if (it != ex.end()) raise = it->raisedAt;
+        }
+        const uint64_t limit = raise ? *raise - 1 : m.last();
+        if (anyBp && limit > orig)
+            if (auto e = m.searchForward(limit, pred, skip))
+                return {*e, StopReason::Breakpoint, true, hit};
+        if (raise) {
+            m.live.seek(*raise);
+            return {*raise, StopReason::Exception, true};
+        }
+        m.live.seek(m.last());
+        return {m.last(), StopReason::AtEnd, true};
+    }
+    if (orig == 0) return {0, StopReason::AtStart, false};
+    std::optional<uint64_t> raise;
+    if (m.breakOnRaise) {
+        auto it =
+            std::lower_bound(ex.begin(), ex.end(), orig,
+                             [](const ExceptionInfo& x, uint64_t e) { return x.raisedAt < e; });
+        if (it != ex.begin()) raise = std::prev(it)->raisedAt;
+    }
+    const uint64_t lowest = raise ? *raise + 1 : 0;
+    if (anyBp && lowest < orig)
+        if (auto e = m.searchBackward(lowest, pred, skip)) {
+            // The backward scan leaves `hit` at its last evaluation; re-evaluate at the stop.
+            return {*e, StopReason::Breakpoint, true, m.breakpointHit(m.live)};
+        }
+    if (raise) {
+        m.live.seek(*raise);
+        return {*raise, StopReason::Exception, true};
+    }
+    m.live.seek(0);
+    return {0, StopReason::AtStart, true};
+}
+
+NavResult Navigator::toException(Direction dir) {
+    Impl& m = *impl_;
+    const uint64_t orig = m.pos();
+    const auto& ex = m.impl.exceptions;
+    std::optional<uint64_t> target;
+    if (dir == Direction::Forward) {
+        auto it =
+            std::upper_bound(ex.begin(), ex.end(), orig,
+                             [](uint64_t e, const ExceptionInfo& x) { return e < x.raisedAt; });
+        if (it != ex.end()) target = it->raisedAt;
+    } else {
+        auto it =
+            std::lower_bound(ex.begin(), ex.end(), orig,
+                             [](const ExceptionInfo& x, uint64_t e) { return x.raisedAt < e; });
+        if (it != ex.begin()) target = std::prev(it)->raisedAt;
+    }
+    if (!target) return {orig, StopReason::NotFound, false};
+    m.live.seek(*target);
+    return {*target, StopReason::Exception, true};
+}
+
+NavResult Navigator::toLocalChange(Direction dir, uint64_t frameId, LocalKey key) {
+    Impl& m = *impl_;
+    const Frame* f = m.live.state().findFrame(frameId);
+    std::vector<uint32_t> codes;
+    if (f) codes.push_back(f->codeId);
+    const uint64_t lowest = f && f->callEvent != kNoEvent ? f->callEvent : 0;
+    bool frameEnded = false;
+    auto pred = [&](const Scanner& s) {
+        for (const auto& c : s.sm.changes())
+            if (c.frameId == frameId && c.key == key) return true;
+        // A frame that returned or unwound never changes again: stop there.
+        const ProgramState& st = s.state();
+        if (dir == Direction::Forward &&
+            (st.kind == RecordKind::Return || st.kind == RecordKind::Unwind)) {
+            const Frame* ef = st.eventFrame();
+            if (ef && ef->id == frameId) return frameEnded = true;
+        }
+        return false;
+    };
+    // Without the frame's code (it is not alive here) no block can be ruled out.
+    auto skip = [&](size_t b) { return f && !m.impl.blockHasAnyCode(b, codes); };
+    const uint64_t orig = m.pos();
+    NavResult r = m.find(dir, StopReason::Watch, pred, skip, lowest);
+    if (frameEnded && r.moved) {
+        m.live.seek(orig);
+        return {orig, StopReason::NotFound, false};
+    }
+    return r;
+}
+
+NavResult Navigator::toFrameCall(size_t stackIndex) {
+    const uint32_t t = impl_->focusThread();
+    const ThreadState* ts = impl_->live.state().threadState(t);
+    if (!ts || stackIndex >= ts->stack.size())
+        throw std::out_of_range("stack index " + std::to_string(stackIndex) +
+                                " is out of range: thread " + std::to_string(t) + " has " +
+                                std::to_string(ts ? ts->stack.size() : 0) + " frames");
+    const uint64_t e = ts->stack[stackIndex].callEvent;
+    NavResult r = goTo(e);
+    r.reason = StopReason::FrameEdge;
+    return r;
+}
+
+NavResult Navigator::toFrameReturn(size_t stackIndex) {
+    Impl& m = *impl_;
+    const uint32_t t = m.focusThread();
+    const ProgramState& st = m.live.state();
+    const ThreadState* ts = st.threadState(t);
+    if (!ts || stackIndex >= ts->stack.size())
+        throw std::out_of_range("stack index " + std::to_string(stackIndex) +
+                                " is out of range: thread " + std::to_string(t) + " has " +
+                                std::to_string(ts ? ts->stack.size() : 0) + " frames");
+    const uint64_t frameId = ts->stack[stackIndex].id;
+    if (ts->stack[stackIndex].exiting) return {m.pos(), StopReason::FrameEdge, false};
+    const uint32_t depth = static_cast<uint32_t>(stackIndex + 1);
+    NavResult r = m.find(
+        Direction::Forward, StopReason::FrameEdge,
+        [&](const Scanner& s) {
+            const ProgramState& x = s.state();
+            if (x.thread != t || s.sm.depth() != depth || !isExit(x.kind)) return false;
+            const Frame* ef = x.eventFrame();
+            return ef && ef->id == frameId;
+        },
+        [&](size_t b) {
+            const ThreadSummary* x = m.impl.blockThread(b, t);
+            return !x || x->minDepth > depth || x->maxDepth < depth;
+        });
+    return r;
+}
+
+NavResult Navigator::toThreadEvent(Direction dir, uint32_t thread) {
+    return impl_->find(
+        dir, StopReason::Target, [&](const Scanner& s) { return s.state().thread == thread; },
+        [&](size_t b) { return impl_->threadAbsent(b, thread); });
+}
+
+NavResult Navigator::toThreadSwitch(Direction dir) {
+    const uint32_t cur = impl_->live.state().thread;
+    return impl_->find(
+        dir, StopReason::Target, [&](const Scanner& s) { return s.state().thread != cur; },
+        [&](size_t b) {
+            auto threads = impl_->impl.blockThreads(b);
+            return threads.size() == 1 && threads[0].thread == cur;
+        });
+}
+
+}  // namespace reel::replayer

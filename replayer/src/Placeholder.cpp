@@ -1,2 +1,0 @@
-// Placeholder translation unit; the replayer library grows here.
-namespace reel::replayer {}

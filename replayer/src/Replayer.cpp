@@ -1,0 +1,499 @@
+#include "reel/replayer/Replayer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ReplayerImpl.h"
+#include "SidecarIndex.h"
+#include "StateCodec.h"
+#include "reel/format/TraceFormatError.h"
+
+namespace reel::replayer {
+
+using format::Record;
+using format::TraceFormatError;
+
+namespace {
+
+// Collects the exceptions list and the per-block raise counts while the index is built.
+class ExceptionLog : public ExceptionObserver {
+  public:
+    ExceptionLog(std::vector<ExceptionInfo>& list, std::vector<BlockData>& blocks,
+                 uint32_t interval)
+        : list_(list), blocks_(blocks), interval_(interval) {}
+
+    void onException(const ExceptionEvent& e) override {
+        using W = ExceptionEvent::What;
+        if (e.what == W::Raised) {
+            REEL_ASSERT(e.index == list_.size(), "exception indices are dense");
+            ExceptionInfo x;
+            x.index = e.index;
+            x.value = e.value;
+            x.thread = e.thread;
+            x.raisedAt = e.event;
+            x.raiseFrameId = x.endFrameId = e.frameId;
+            x.raiseCodeId = x.endCodeId = e.codeId;
+            x.raiseLine = x.endLine = e.line;
+            list_.push_back(x);
+            size_t b = static_cast<size_t>(e.event / interval_);
+            if (b < blocks_.size()) ++blocks_[b].raises;
+            return;
+        }
+        REEL_ASSERT(e.index < list_.size(), "transition of an unknown exception");
+        ExceptionInfo& x = list_[e.index];
+        if (e.what == W::Propagated) {
+            ++x.framesReached;
+            x.endFrameId = e.frameId;
+            x.endCodeId = e.codeId;
+            x.endLine = e.line;
+            return;
+        }
+        x.outcome = e.what == W::Handled    ? ExceptionInfo::Outcome::Handled
+                    : e.what == W::Uncaught ? ExceptionInfo::Outcome::Uncaught
+                                            : ExceptionInfo::Outcome::Replaced;
+        x.endEvent = e.event;
+        x.endFrameId = e.frameId;
+        x.endCodeId = e.codeId;
+        x.endLine = e.line;
+        x.handlerOffset = e.handlerOffset;
+    }
+
+  private:
+    std::vector<ExceptionInfo>& list_;
+    std::vector<BlockData>& blocks_;
+    uint32_t interval_;
+};
+
+// Lines past this are not tracked for coverage (a hostile line table must not allocate much).
+constexpr int32_t kMaxCoverageLine = 1 << 22;
+
+std::vector<uint8_t> encodeState(const ProgramState& s) {
+    std::vector<uint8_t> out;
+    StateCodec::encode(s, out);
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Replayer::Impl::Impl(const std::filesystem::path& trace, Options opts)
+    : options(opts),
+      reader(trace, opts.reader),
+      interval(std::max<uint32_t>(16, opts.checkpointInterval)),
+      lines(std::make_shared<LineTables>(reader.defs())) {}
+
+void Replayer::Impl::requireEvent(uint64_t n) const {
+    if (n >= events)
+        throw std::out_of_range(
+            events == 0
+                ? "event " + std::to_string(n) + " is out of range: the trace has no events"
+                : "event " + std::to_string(n) + " is out of range: the trace has events 0.." +
+                      std::to_string(events - 1));
+}
+
+bool Replayer::Impl::blockHasAnyCode(size_t b, const std::vector<uint32_t>& sortedCodes) const {
+    auto codes = blockCodes(b);
+    auto i = codes.begin();
+    auto j = sortedCodes.begin();
+    while (i != codes.end() && j != sortedCodes.end()) {
+        if (*i == *j) return true;
+        if (*i < *j)
+            ++i;
+        else
+            ++j;
+    }
+    return false;
+}
+
+void Replayer::Impl::buildIndex(const Progress& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    events = reader.eventCount();
+    const size_t nBlocks = static_cast<size_t>((events + interval - 1) / interval);
+    blocks.clear();
+    blocks.resize(nBlocks);
+    exceptions.clear();
+    hooks.clear();
+    outputs[0].clear();
+    outputs[1].clear();
+
+    ExceptionLog log(exceptions, blocks, interval);
+    StateMachine sm(reader.defs(), lines);
+    sm.setExceptionObserver(&log);
+    ChunkCursor cursor(reader);
+
+    double bytesPerEvent =
+        options.maxCheckpointBytesPerEvent > 0 ? options.maxCheckpointBytesPerEvent : 0.5;
+    size_t checkpointBytes = 0;
+    size_t lastCheckpointBlock = 0, lastCheckpointSize = 0;
+    if (nBlocks) {
+        auto cp = std::make_unique<Checkpoint>();
+        cp->state = encodeState(sm.state());
+        lastCheckpointSize = checkpointBytes = cp->state.size();
+        blocks[0].checkpoint = std::move(cp);
+    }
+
+    // Per-block summaries under construction. Stamps avoid searching the code list per frame
+    // change.
+    std::vector<uint32_t> codeStamp(reader.defs().codes.size(), ~0u);
+    executed.assign(reader.defs().codes.size(), {});
+    std::vector<uint8_t> threadSeen;
+    std::vector<ThreadSummary> curThreads;
+    std::vector<uint32_t> curCodes;
+    size_t curBlock = 0;
+    uint64_t blockEnd = std::min<uint64_t>(events, interval);  // one past the block's last event
+    uint32_t lastThread = ~0u;
+    size_t tsIndex = 0;
+    uint64_t lastTopId = ~uint64_t{0};
+
+    auto closeBlock = [&] {
+        BlockData& bd = blocks[curBlock];
+        bd.eventCount = static_cast<uint32_t>(blockEnd - blockFirst(curBlock));
+        bd.threadsBegin = static_cast<uint32_t>(threadPool.size());
+        bd.threadsCount = static_cast<uint32_t>(curThreads.size());
+        threadPool.insert(threadPool.end(), curThreads.begin(), curThreads.end());
+        std::sort(curCodes.begin(), curCodes.end());
+        bd.codesBegin = static_cast<uint32_t>(codePool.size());
+        bd.codesCount = static_cast<uint32_t>(curCodes.size());
+        codePool.insert(codePool.end(), curCodes.begin(), curCodes.end());
+        curThreads.clear();
+        curCodes.clear();
+        lastThread = ~0u;
+        lastTopId = ~uint64_t{0};
+    };
+    auto thin = [&] {
+        // Keep every other checkpoint (block 0's always): seeks then replay up to twice as far.
+        bool keep = true;
+        checkpointBytes = 0;
+        for (size_t b = 0; b < blocks.size(); ++b) {
+            if (!blocks[b].checkpoint) continue;
+            if (keep || b == 0)
+                checkpointBytes += blocks[b].checkpoint->state.size();
+            else
+                blocks[b].checkpoint.reset();
+            keep = !keep;
+        }
+        bytesPerEvent /= 2;
+        ++stats.thinnings;
+    };
+
+    Record r;
+    while (cursor.next(r)) {
+        const uint32_t th = cursor.thread();
+        sm.apply(r, th, cursor.fileOffset());
+        if (!format::isNumbered(r.kind)) {
+            if (r.kind == format::RecordKind::Output && events > 0) {
+                auto& v = outputs[r.a - 1];
+                OutputRef o;
+                o.event = std::min(r.event, events - 1);
+                o.chunk = static_cast<uint32_t>(cursor.chunkIndex());
+                o.blobPos = static_cast<uint32_t>(r.blob - cursor.chunkData()->blobs.data());
+                o.len = r.blobLen;
+                o.totalAfter = (v.empty() ? 0 : v.back().totalAfter) + r.blobLen;
+                v.push_back(o);
+            } else if (r.kind >= format::RecordKind::LocalSet &&
+                       r.kind <= format::RecordKind::NameDel) {
+                // The event this change belongs to may run in another frame (a CALL right after
+                // the store): count the changed frame's code in the block so watchpoint scans
+                // do not skip it.
+                const Frame& f = sm.state().threads[th].stack.back();
+                const size_t b = static_cast<size_t>(std::min(r.event, events - 1) / interval);
+                if (b == curBlock && codeStamp[f.codeId] != curBlock) {
+                    codeStamp[f.codeId] = static_cast<uint32_t>(curBlock);
+                    curCodes.push_back(f.codeId);
+                }
+            } else if (r.kind == format::RecordKind::AsyncGenHook) {
+                hooks.push_back({std::min(r.event, events ? events - 1 : 0), th,
+                                 static_cast<uint32_t>(r.a), r.value});
+            }
+            continue;
+        }
+        const uint32_t depth = sm.depth();
+        if (th != lastThread) {
+            lastThread = th;
+            lastTopId = ~uint64_t{0};
+            tsIndex = curThreads.size();
+            for (size_t i = 0; i < curThreads.size(); ++i)
+                if (curThreads[i].thread == th) tsIndex = i;
+            if (tsIndex == curThreads.size()) curThreads.push_back({th, depth, depth, 0});
+            if (th >= threadSeen.size()) threadSeen.resize(th + 1, 0);
+            threadSeen[th] = 1;
+        }
+        ThreadSummary& ts = curThreads[tsIndex];
+        ts.minDepth = std::min(ts.minDepth, depth);
+        ts.maxDepth = std::max(ts.maxDepth, depth);
+        ++ts.events;
+        const Frame& top = sm.state().threads[th].stack.back();
+        if (r.kind == format::RecordKind::Opcode && sm.lineStop() && top.line < kMaxCoverageLine) {
+            auto& lines = executed[top.codeId];
+            if (lines.size() <= static_cast<size_t>(top.line))
+                lines.resize(static_cast<size_t>(top.line) + 1);
+            lines[static_cast<size_t>(top.line)] = true;
+        }
+        if (top.id != lastTopId) {
+            lastTopId = top.id;
+            if (codeStamp[top.codeId] != curBlock) {
+                codeStamp[top.codeId] = static_cast<uint32_t>(curBlock);
+                curCodes.push_back(top.codeId);
+            }
+        }
+        if (r.event + 1 == blockEnd) {
+            closeBlock();
+            if (blockEnd < events) {
+                ++curBlock;
+                blockEnd = std::min<uint64_t>(events, blockEnd + interval);
+                const uint64_t since = blockFirst(curBlock) - blockFirst(lastCheckpointBlock);
+                if (static_cast<double>(since) * bytesPerEvent >=
+                    static_cast<double>(lastCheckpointSize)) {
+                    auto cp = std::make_unique<Checkpoint>();
+                    cp->state = encodeState(sm.state());
+                    cp->pos = cursor.position();
+                    lastCheckpointSize = cp->state.size();
+                    checkpointBytes += lastCheckpointSize;
+                    lastCheckpointBlock = curBlock;
+                    blocks[curBlock].checkpoint = std::move(cp);
+                    while (checkpointBytes > options.checkpointBudgetBytes && stats.thinnings < 40)
+                        thin();
+                }
+            }
+            if (progress && (curBlock & 63) == 0 && !progress(r.event + 1, events))
+                throw IndexingCancelled();
+        }
+    }
+    REEL_REQUIRE(events == 0 || sm.state().event == events - 1, TraceFormatError::kNoOffset,
+                 "the trace's events end before its declared event count");
+
+    for (uint32_t i = 0; i < threadSeen.size(); ++i)
+        if (threadSeen[i]) threadIds.push_back(i);
+    computeStats();
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (progress) progress(events, events);
+}
+
+void Replayer::Impl::computeStats() {
+    stats.events = events;
+    stats.interval = interval;
+    stats.blocks = blocks.size();
+    stats.checkpoints = 0;
+    stats.checkpointBytes = 0;
+    for (const auto& b : blocks)
+        if (b.checkpoint) {
+            ++stats.checkpoints;
+            stats.checkpointBytes += b.checkpoint->state.size() + sizeof(Checkpoint);
+        }
+    stats.tableBytes =
+        blocks.size() * sizeof(BlockData) + threadPool.size() * sizeof(ThreadSummary) +
+        codePool.size() * sizeof(uint32_t) + exceptions.size() * sizeof(ExceptionInfo) +
+        hooks.size() * sizeof(AsyncGenHookCall) +
+        (outputs[0].size() + outputs[1].size()) * sizeof(OutputRef);
+    stats.bytesPerEvent =
+        events ? static_cast<double>(stats.checkpointBytes + stats.tableBytes) / events : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Scanner::Scanner(Replayer::Impl& i) : impl(i), sm(i.reader.defs(), i.lines), cursor(i.reader) {}
+
+void Scanner::restoreBlock(size_t b) {
+    REEL_ASSERT(b < impl.blocks.size(), "block out of range");
+    size_t cb = b;
+    while (!impl.blocks[cb].checkpoint) --cb;  // block 0 always has one
+    const Checkpoint& cp = *impl.blocks[cb].checkpoint;
+    sm.setState(StateCodec::decode(cp.state.data(), cp.state.size()));
+    cursor.seek(cp.pos);
+    const uint64_t first = impl.blockFirst(b);
+    while (sm.state().event + 1 < first) advance();  // kNoEvent + 1 == 0
+}
+
+bool Scanner::advance() {
+    const uint64_t e = sm.state().event;
+    if (impl.events == 0 || (e != kNoEvent && e + 1 >= impl.events)) return false;
+    Record r;
+    while (cursor.next(r)) {
+        sm.apply(r, cursor.thread(), cursor.fileOffset());
+        if (format::isNumbered(r.kind)) return true;
+    }
+    throw TraceFormatError("the trace's events end before its declared event count",
+                           cursor.fileOffset());
+}
+
+void Scanner::seek(uint64_t n) {
+    impl.requireEvent(n);
+    const uint64_t cur = sm.state().event;
+    if (cur != kNoEvent && cur == n) return;
+    if (cur == kNoEvent || n < cur ||
+        (impl.blockOf(n) != impl.blockOf(cur) && n - cur > impl.interval))
+        restoreBlock(impl.blockOf(n));
+    while (sm.state().event != n) advance();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Replayer::Replayer(const std::filesystem::path& trace) : Replayer(trace, Options{}) {}
+
+Replayer::Replayer(const std::filesystem::path& trace, Options options, Progress progress)
+    : impl_(std::make_unique<Impl>(trace, options)) {
+    if (options.sidecar) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (SidecarIndex::load(*impl_)) {
+            impl_->computeStats();
+            impl_->stats.fromSidecar = true;
+            impl_->stats.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            if (progress) progress(impl_->events, impl_->events);
+            return;
+        }
+    }
+    impl_->buildIndex(progress);
+    if (options.sidecar) impl_->stats.sidecarWritten = SidecarIndex::save(*impl_);
+}
+
+Replayer::~Replayer() = default;
+
+format::TraceReader& Replayer::reader() {
+    return impl_->reader;
+}
+const format::Definitions& Replayer::defs() const {
+    return impl_->reader.defs();
+}
+uint64_t Replayer::eventCount() const {
+    return impl_->events;
+}
+uint64_t Replayer::lastEvent() const {
+    if (impl_->events == 0) throw std::out_of_range("the trace has no events");
+    return impl_->events - 1;
+}
+
+ProgramState Replayer::stateAt(uint64_t n) {
+    impl_->requireEvent(n);
+    if (!impl_->seeker) impl_->seeker = std::make_unique<Scanner>(*impl_);
+    impl_->seeker->seek(n);
+    ProgramState s = impl_->seeker->state();
+    if (n + 1 == impl_->events) {
+        // Output recorded after the last event (a final flush) counts at the last event.
+        for (int k = 0; k < 2; ++k)
+            if (!impl_->outputs[k].empty()) s.outputBytes[k] = impl_->outputs[k].back().totalAfter;
+    }
+    return s;
+}
+
+int32_t Replayer::lineAt(uint32_t codeId, int32_t lasti) {
+    if (codeId >= defs().codes.size()) return -1;
+    return impl_->lines->get(codeId).lineAt(lasti);
+}
+
+uint64_t Replayer::outputSize(uint32_t stream, uint64_t n) const {
+    impl_->requireEvent(n);
+    if (stream < 1 || stream > 2)
+        throw std::out_of_range("output stream must be 1 (stdout) or 2 (stderr)");
+    const auto& v = impl_->outputs[stream - 1];
+    auto end = std::upper_bound(v.begin(), v.end(), n,
+                                [](uint64_t e, const OutputRef& o) { return e < o.event; });
+    return end == v.begin() ? 0 : (end - 1)->totalAfter;
+}
+
+std::string Replayer::outputText(uint32_t stream, uint64_t n, size_t maxBytes) {
+    const uint64_t total = outputSize(stream, n);
+    const auto& v = impl_->outputs[stream - 1];
+    auto end = std::upper_bound(v.begin(), v.end(), n,
+                                [](uint64_t e, const OutputRef& o) { return e < o.event; });
+    const uint64_t from = total > maxBytes ? total - maxBytes : 0;
+    auto it = std::upper_bound(v.begin(), end, from,
+                               [](uint64_t b, const OutputRef& o) { return b < o.totalAfter; });
+    std::string out;
+    out.reserve(static_cast<size_t>(total - from));
+    for (; it != end; ++it) {
+        auto chunk = impl_->reader.eventChunk(it->chunk);
+        const uint64_t recStart = it->totalAfter - it->len;
+        const uint64_t skip = from > recStart ? from - recStart : 0;
+        REEL_REQUIRE(uint64_t(it->blobPos) + it->len <= chunk->blobs.size(), chunk->fileOffset,
+                     "output record outside its chunk");
+        out.append(reinterpret_cast<const char*>(chunk->blobs.data()) + it->blobPos + skip,
+                   static_cast<size_t>(it->len - skip));
+    }
+    return out;
+}
+
+std::vector<int32_t> Replayer::executedLines(uint32_t codeId) const {
+    std::vector<int32_t> out;
+    if (codeId >= impl_->executed.size()) return out;
+    const auto& lines = impl_->executed[codeId];
+    for (size_t l = 0; l < lines.size(); ++l)
+        if (lines[l]) out.push_back(static_cast<int32_t>(l));
+    return out;
+}
+
+const std::vector<ExceptionInfo>& Replayer::exceptions() const {
+    return impl_->exceptions;
+}
+const std::vector<AsyncGenHookCall>& Replayer::asyncGenHookCalls() const {
+    return impl_->hooks;
+}
+size_t Replayer::blockCount() const {
+    return impl_->blocks.size();
+}
+
+BlockSummary Replayer::block(size_t i) const {
+    if (i >= impl_->blocks.size()) throw std::out_of_range("block index out of range");
+    const BlockData& b = impl_->blocks[i];
+    BlockSummary s;
+    s.firstEvent = impl_->blockFirst(i);
+    s.eventCount = b.eventCount;
+    s.raises = b.raises;
+    s.hasCheckpoint = b.checkpoint != nullptr;
+    s.threads = impl_->blockThreads(i);
+    s.codes = impl_->blockCodes(i);
+    return s;
+}
+
+size_t Replayer::blockOf(uint64_t event) const {
+    impl_->requireEvent(event);
+    return impl_->blockOf(event);
+}
+
+const std::vector<uint32_t>& Replayer::threadIds() const {
+    return impl_->threadIds;
+}
+
+std::vector<ThreadSpan> Replayer::threadSpans(uint64_t first, uint64_t last, size_t maxSpans) {
+    impl_->requireEvent(first);
+    impl_->requireEvent(last);
+    std::vector<ThreadSpan> spans;
+    if (first > last) return spans;
+    auto add = [&](uint32_t th, uint64_t a, uint64_t z) {
+        if (!spans.empty() && spans.back().thread == th && spans.back().last + 1 == a)
+            spans.back().last = z;
+        else
+            spans.push_back({th, a, z});
+    };
+    Scanner s(*impl_);
+    uint64_t e = first;
+    while (e <= last && spans.size() <= maxSpans) {
+        const size_t b = impl_->blockOf(e);
+        const uint64_t blockLast = impl_->blockFirst(b) + impl_->blocks[b].eventCount - 1;
+        const uint64_t stop = std::min(blockLast, last);
+        auto threads = impl_->blockThreads(b);
+        if (threads.size() == 1) {  // one thread ran the whole block: no need to decode it
+            add(threads[0].thread, e, stop);
+        } else {
+            s.seek(e);
+            add(s.state().thread, e, e);
+            while (s.event() < stop && spans.size() <= maxSpans) {
+                s.advance();
+                add(s.state().thread, s.event(), s.event());
+            }
+        }
+        e = stop + 1;
+    }
+    if (spans.size() > maxSpans) spans.resize(maxSpans);
+    return spans;
+}
+
+const IndexStats& Replayer::stats() const {
+    return impl_->stats;
+}
+const Replayer::Options& Replayer::options() const {
+    return impl_->options;
+}
+
+}  // namespace reel::replayer

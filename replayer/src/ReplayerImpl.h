@@ -1,0 +1,101 @@
+#pragma once
+// Internals shared by Replayer, Navigator and the indexing pass (not installed API).
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ChunkCursor.h"
+#include "reel/replayer/Replayer.h"
+#include "reel/replayer/StateMachine.h"
+
+namespace reel::replayer {
+
+struct Checkpoint {
+    std::vector<uint8_t> state;  // StateCodec: the state just before the block's first event
+    TracePosition pos;           // decoding resumes with the block's first record
+};
+
+struct BlockData {
+    uint32_t eventCount = 0;
+    uint32_t raises = 0;
+    uint32_t threadsBegin = 0, threadsCount = 0;  // in Replayer::Impl::threadPool
+    uint32_t codesBegin = 0, codesCount = 0;      // in Replayer::Impl::codePool
+    std::unique_ptr<Checkpoint> checkpoint;
+};
+
+// An OUTPUT record: where its bytes are in the trace, and the stream's total after it.
+struct OutputRef {
+    uint64_t event = 0;  // the event it belongs to (clamped to the last event)
+    uint32_t chunk = 0;
+    uint32_t blobPos = 0;
+    uint32_t len = 0;
+    uint64_t totalAfter = 0;
+};
+
+class Scanner;
+
+class Replayer::Impl {
+  public:
+    Impl(const std::filesystem::path& trace, Options options);
+
+    void buildIndex(const Progress& progress);
+    void computeStats();
+
+    uint64_t blockFirst(size_t b) const { return uint64_t(b) * interval; }
+    size_t blockOf(uint64_t e) const { return static_cast<size_t>(e / interval); }
+    std::span<const ThreadSummary> blockThreads(size_t b) const {
+        return {threadPool.data() + blocks[b].threadsBegin, blocks[b].threadsCount};
+    }
+    std::span<const uint32_t> blockCodes(size_t b) const {
+        return {codePool.data() + blocks[b].codesBegin, blocks[b].codesCount};
+    }
+    const ThreadSummary* blockThread(size_t b, uint32_t thread) const {
+        for (const auto& t : blockThreads(b))
+            if (t.thread == thread) return &t;
+        return nullptr;
+    }
+    bool blockHasAnyCode(size_t b, const std::vector<uint32_t>& sortedCodes) const;
+    void requireEvent(uint64_t n) const;
+
+    Options options;
+    format::TraceReader reader;
+    uint32_t interval;
+    uint64_t events = 0;
+    std::vector<BlockData> blocks;
+    std::vector<ThreadSummary> threadPool;
+    std::vector<uint32_t> codePool;
+    std::vector<ExceptionInfo> exceptions;
+    std::vector<AsyncGenHookCall> hooks;
+    std::vector<OutputRef> outputs[2];
+    std::vector<uint32_t> threadIds;
+    std::vector<std::vector<bool>> executed;  // by code id, then line
+    IndexStats stats;
+    std::shared_ptr<LineTables> lines;
+    std::unique_ptr<Scanner> seeker;  // stateAt(): successive nearby seeks stay incremental
+};
+
+// A StateMachine driven over the trace from checkpoints: the engine behind stateAt, navigation
+// scans and threadSpans.
+class Scanner {
+  public:
+    explicit Scanner(Replayer::Impl& impl);
+
+    // The state just before block b's first event (the nearest checkpoint, then replay).
+    void restoreBlock(size_t b);
+    // Applies the records up to and including the next numbered event; false (state untouched)
+    // when the state is already at the last event.
+    bool advance();
+    // The state at event n (n < event count): forward from here when n is near ahead, else from
+    // the checkpoint at or before n.
+    void seek(uint64_t n);
+
+    uint64_t event() const { return sm.state().event; }
+    const ProgramState& state() const { return sm.state(); }
+
+    Replayer::Impl& impl;
+    StateMachine sm;
+    ChunkCursor cursor;
+};
+
+}  // namespace reel::replayer

@@ -1,0 +1,329 @@
+#include "SidecarIndex.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "StateCodec.h"
+#include "reel/format/TraceFormatError.h"
+#include "reel/format/Varint.h"
+
+namespace reel::replayer {
+
+using format::ByteCursor;
+using format::putVarint;
+using format::TraceFormatError;
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 0};
+constexpr size_t kIdentityBytes = 64 * 1024;
+
+// Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and
+// the footer index with every chunk's offset and checksum). A rewritten or appended trace
+// changes it.
+struct Identity {
+    uint64_t size = 0, head = 0, tail = 0;
+    bool operator==(const Identity&) const = default;
+};
+
+Identity identityOf(const std::filesystem::path& trace) {
+    Identity id;
+    std::ifstream in(trace, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read trace");
+    in.seekg(0, std::ios::end);
+    id.size = static_cast<uint64_t>(in.tellg());
+    std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(id.size, kIdentityBytes)));
+    in.seekg(0);
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    id.head = XXH64(buf.data(), buf.size(), 1);
+    in.seekg(static_cast<std::streamoff>(id.size - buf.size()));
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    id.tail = XXH64(buf.data(), buf.size(), 2);
+    if (!in) throw std::runtime_error("cannot read trace");
+    return id;
+}
+
+void putPos(std::vector<uint8_t>& o, const TracePosition& p) {
+    putVarint(o, p.chunk);
+    putVarint(o, p.chunkStart ? 1 : 0);
+    putVarint(o, p.dec.tags);
+    putVarint(o, p.dec.args);
+    putVarint(o, p.dec.blobs);
+    putVarint(o, p.dec.nextEvent);
+    putVarint(o, p.dec.thread);
+    putVarint(o, p.dec.nextFrameId);
+    putVarint(o, p.dec.prevOffset);
+}
+
+// Every count is bounded by what the remaining bytes could hold, so a damaged count cannot make
+// us allocate more than the file's size.
+uint64_t count(ByteCursor& c, size_t minBytesEach) {
+    return c.varintBounded(c.remaining() / std::max<size_t>(1, minBytesEach),
+                           "sidecar count too large");
+}
+uint32_t u32(ByteCursor& c) {
+    return static_cast<uint32_t>(c.varintBounded(0xFFFFFFFFu, "sidecar value too large"));
+}
+ValueRef ref(ByteCursor& c) {
+    ValueRef v{c.varint()};
+    REEL_REQUIRE(v.valid(), c.baseOffset(), "sidecar value ref invalid");
+    return v;
+}
+
+}  // namespace
+
+std::filesystem::path SidecarIndex::pathFor(const std::filesystem::path& trace) {
+    return std::filesystem::path(trace.string() + ".idx");
+}
+
+bool SidecarIndex::save(const Replayer::Impl& m) {
+    try {
+        const Identity id = identityOf(m.reader.path());
+        std::vector<uint8_t> o(kMagic, kMagic + 8);
+        putVarint(o, kMajor);
+        putVarint(o, kMinor);
+        putVarint(o, id.size);
+        putVarint(o, id.head);
+        putVarint(o, id.tail);
+        putVarint(o, m.interval);
+        putVarint(o, m.events);
+        putVarint(o, m.blocks.size());
+        for (const auto& b : m.blocks) {
+            putVarint(o, b.eventCount);
+            putVarint(o, b.raises);
+            putVarint(o, b.threadsBegin);
+            putVarint(o, b.threadsCount);
+            putVarint(o, b.codesBegin);
+            putVarint(o, b.codesCount);
+            putVarint(o, b.checkpoint ? 1 : 0);
+            if (b.checkpoint) {
+                putPos(o, b.checkpoint->pos);
+                putVarint(o, b.checkpoint->state.size());
+                o.insert(o.end(), b.checkpoint->state.begin(), b.checkpoint->state.end());
+            }
+        }
+        putVarint(o, m.threadPool.size());
+        for (const auto& t : m.threadPool) {
+            putVarint(o, t.thread);
+            putVarint(o, t.minDepth);
+            putVarint(o, t.maxDepth);
+            putVarint(o, t.events);
+        }
+        putVarint(o, m.codePool.size());
+        for (uint32_t c : m.codePool) putVarint(o, c);
+        putVarint(o, m.exceptions.size());
+        for (const auto& x : m.exceptions) {
+            putVarint(o, x.value.raw);
+            putVarint(o, x.thread);
+            putVarint(o, x.raisedAt);
+            putVarint(o, x.raiseFrameId);
+            putVarint(o, x.raiseCodeId);
+            putVarint(o, format::zigzag(x.raiseLine));
+            putVarint(o, x.framesReached);
+            putVarint(o, static_cast<uint64_t>(x.outcome));
+            putVarint(o, x.endEvent + 1);
+            putVarint(o, x.endFrameId);
+            putVarint(o, x.endCodeId);
+            putVarint(o, format::zigzag(x.endLine));
+            putVarint(o, format::zigzag(x.handlerOffset));
+        }
+        putVarint(o, m.hooks.size());
+        for (const auto& h : m.hooks) {
+            putVarint(o, h.event);
+            putVarint(o, h.thread);
+            putVarint(o, h.hook);
+            putVarint(o, h.generator.raw);
+        }
+        for (const auto& v : m.outputs) {
+            putVarint(o, v.size());
+            for (const auto& r : v) {
+                putVarint(o, r.event);
+                putVarint(o, r.chunk);
+                putVarint(o, r.blobPos);
+                putVarint(o, r.len);
+            }
+        }
+        putVarint(o, m.threadIds.size());
+        for (uint32_t t : m.threadIds) putVarint(o, t);
+        putVarint(o, m.executed.size());
+        for (const auto& lines : m.executed) {
+            uint64_t n = 0;
+            for (bool b : lines) n += b;
+            putVarint(o, n);
+            for (size_t l = 0; l < lines.size(); ++l)
+                if (lines[l]) putVarint(o, l);
+        }
+        const uint64_t sum = XXH64(o.data(), o.size(), 0);
+        for (int k = 0; k < 8; ++k) o.push_back(static_cast<uint8_t>(sum >> (8 * k)));
+
+        const auto path = pathFor(m.reader.path());
+        const auto partial = std::filesystem::path(path.string() + ".partial");
+        {
+            std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+            out.write(reinterpret_cast<const char*>(o.data()),
+                      static_cast<std::streamsize>(o.size()));
+            if (!out) throw std::runtime_error("write failed");
+        }
+        std::filesystem::rename(partial, path);
+        return true;
+    } catch (const std::exception&) {
+        std::error_code ec;
+        std::filesystem::remove(
+            std::filesystem::path(pathFor(m.reader.path()).string() + ".partial"), ec);
+        return false;
+    }
+}
+
+bool SidecarIndex::load(Replayer::Impl& m) {
+    const auto path = pathFor(m.reader.path());
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return false;
+    try {
+        std::ifstream in(path, std::ios::binary);
+        std::vector<uint8_t> data{std::istreambuf_iterator<char>(in),
+                                  std::istreambuf_iterator<char>()};
+        if (data.size() < 16 || std::memcmp(data.data(), kMagic, 8) != 0) return false;
+        uint64_t stored = 0;
+        for (int k = 0; k < 8; ++k) stored |= uint64_t(data[data.size() - 8 + k]) << (8 * k);
+        if (XXH64(data.data(), data.size() - 8, 0) != stored) return false;
+
+        ByteCursor c(data.data() + 8, data.size() - 16, TraceFormatError::kNoOffset);
+        if (c.varint() != kMajor) return false;
+        (void)c.varint();  // minor: additions a reader of the same major can ignore
+        Identity id;
+        id.size = c.varint();
+        id.head = c.varint();
+        id.tail = c.varint();
+        if (!(id == identityOf(m.reader.path()))) return false;
+        if (c.varint() != m.interval) return false;
+        const uint64_t events = c.varint();
+        if (events != m.reader.eventCount()) return false;
+        const uint64_t nBlocks = count(c, 7);
+        if (nBlocks != (events + m.interval - 1) / m.interval) return false;
+
+        std::vector<BlockData> blocks(static_cast<size_t>(nBlocks));
+        for (size_t i = 0; i < blocks.size(); ++i) {
+            BlockData& b = blocks[i];
+            b.eventCount = u32(c);
+            b.raises = u32(c);
+            b.threadsBegin = u32(c);
+            b.threadsCount = u32(c);
+            b.codesBegin = u32(c);
+            b.codesCount = u32(c);
+            const uint64_t expect =
+                std::min<uint64_t>(m.interval, events - uint64_t(i) * m.interval);
+            if (b.eventCount != expect) return false;
+            if (c.varintBounded(1, "bad flag")) {
+                auto cp = std::make_unique<Checkpoint>();
+                cp->pos.chunk = static_cast<size_t>(c.varint());
+                cp->pos.chunkStart = c.varintBounded(1, "bad flag") != 0;
+                cp->pos.dec.tags = static_cast<size_t>(c.varint());
+                cp->pos.dec.args = static_cast<size_t>(c.varint());
+                cp->pos.dec.blobs = static_cast<size_t>(c.varint());
+                cp->pos.dec.nextEvent = c.varint();
+                cp->pos.dec.thread = u32(c);
+                cp->pos.dec.nextFrameId = c.varint();
+                cp->pos.dec.prevOffset = u32(c);
+                if (cp->pos.chunk > m.reader.eventChunkCount()) return false;
+                const uint64_t len = count(c, 1);
+                const uint8_t* p = c.bytes(static_cast<size_t>(len));
+                cp->state.assign(p, p + len);
+                // Never trusted: the state must decode and sit just before the block.
+                ProgramState s = StateCodec::decode(cp->state.data(), cp->state.size());
+                if (s.event + 1 != uint64_t(i) * m.interval) return false;
+                b.checkpoint = std::move(cp);
+            }
+        }
+        if (blocks.empty() ? events != 0 : !blocks[0].checkpoint) return false;
+
+        std::vector<ThreadSummary> threadPool(static_cast<size_t>(count(c, 4)));
+        for (auto& t : threadPool) t = {u32(c), u32(c), u32(c), u32(c)};
+        std::vector<uint32_t> codePool(static_cast<size_t>(count(c, 1)));
+        for (auto& x : codePool) {
+            x = u32(c);
+            if (x >= m.reader.defs().codes.size()) return false;
+        }
+        for (const auto& b : blocks)
+            if (uint64_t(b.threadsBegin) + b.threadsCount > threadPool.size() ||
+                uint64_t(b.codesBegin) + b.codesCount > codePool.size())
+                return false;
+
+        std::vector<ExceptionInfo> exceptions(static_cast<size_t>(count(c, 13)));
+        for (size_t i = 0; i < exceptions.size(); ++i) {
+            ExceptionInfo& x = exceptions[i];
+            x.index = i;
+            x.value = ref(c);
+            x.thread = u32(c);
+            x.raisedAt = c.varint();
+            x.raiseFrameId = c.varint();
+            x.raiseCodeId = u32(c);
+            x.raiseLine = static_cast<int32_t>(format::unzigzag(c.varint()));
+            x.framesReached = u32(c);
+            x.outcome = static_cast<ExceptionInfo::Outcome>(c.varintBounded(3, "bad outcome"));
+            x.endEvent = c.varint() - 1;
+            x.endFrameId = c.varint();
+            x.endCodeId = u32(c);
+            x.endLine = static_cast<int32_t>(format::unzigzag(c.varint()));
+            x.handlerOffset = static_cast<int32_t>(format::unzigzag(c.varint()));
+            if (x.raisedAt >= events || (i && x.raisedAt < exceptions[i - 1].raisedAt))
+                return false;
+        }
+        std::vector<AsyncGenHookCall> hooks(static_cast<size_t>(count(c, 4)));
+        for (auto& h : hooks) {
+            h.event = c.varint();
+            h.thread = u32(c);
+            h.hook = u32(c);
+            h.generator = ref(c);
+            if (h.event >= events) return false;
+        }
+        std::vector<OutputRef> outputs[2];
+        for (auto& v : outputs) {
+            v.resize(static_cast<size_t>(count(c, 4)));
+            uint64_t total = 0, prevEvent = 0;
+            for (auto& r : v) {
+                r.event = c.varint();
+                r.chunk = u32(c);
+                r.blobPos = u32(c);
+                r.len = u32(c);
+                r.totalAfter = total += r.len;
+                if (r.event >= events || r.event < prevEvent ||
+                    r.chunk >= m.reader.eventChunkCount())
+                    return false;
+                prevEvent = r.event;
+            }
+        }
+        std::vector<uint32_t> threadIds(static_cast<size_t>(count(c, 1)));
+        for (auto& t : threadIds) t = u32(c);
+        const uint64_t nCodes = count(c, 1);
+        if (nCodes != m.reader.defs().codes.size()) return false;
+        std::vector<std::vector<bool>> executed(static_cast<size_t>(nCodes));
+        for (auto& lines : executed) {
+            const uint64_t n = count(c, 1);
+            for (uint64_t k = 0; k < n; ++k) {
+                const uint64_t l = c.varintBounded(1 << 22, "line out of range");
+                if (lines.size() <= l) lines.resize(static_cast<size_t>(l) + 1);
+                lines[static_cast<size_t>(l)] = true;
+            }
+        }
+        if (!c.atEnd()) return false;
+
+        m.events = events;
+        m.blocks = std::move(blocks);
+        m.threadPool = std::move(threadPool);
+        m.codePool = std::move(codePool);
+        m.exceptions = std::move(exceptions);
+        m.hooks = std::move(hooks);
+        m.outputs[0] = std::move(outputs[0]);
+        m.outputs[1] = std::move(outputs[1]);
+        m.threadIds = std::move(threadIds);
+        m.executed = std::move(executed);
+        return true;
+    } catch (const std::exception&) {
+        return false;  // TraceFormatError from a damaged sidecar, I/O errors: rebuild
+    }
+}
+
+}  // namespace reel::replayer

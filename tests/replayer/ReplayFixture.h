@@ -1,0 +1,152 @@
+#pragma once
+// Builds synthetic traces for the replayer tests: a small program model (code objects with a
+// line per instruction, threads, values) whose events go through the real EventEncoder and
+// TraceWriter, so the tests read them back through TraceReader like a recorded trace.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "format/TraceFixture.h"
+#include "reel/format/EventStream.h"
+#include "reel/format/TraceWriter.h"
+#include "reel/format/ValueCodec.h"
+
+namespace reel::test {
+
+class ProgramBuilder {
+  public:
+    // Events are cut into batches (chunks) of about this many events, so seeks and scans cross
+    // chunk boundaries.
+    explicit ProgramBuilder(uint32_t eventsPerBatch = 1000) : perBatch_(eventsPerBatch) {}
+
+    // A code object whose instruction k sits at offset 2k on line lines[k].
+    uint32_t code(const std::string& qualname, int32_t firstLine, const std::vector<int32_t>& lines,
+                  const std::vector<std::string>& locals, bool dictLocals = false,
+                  const std::string& file = "/work/prog.py") {
+        CodeObject c;
+        c.id = static_cast<uint32_t>(codes_.size());
+        c.qualname = c.name = qualname;
+        c.filename = file;
+        c.firstLine = firstLine;
+        c.localNames = locals;
+        c.localKinds.assign(locals.size(), 0x20);
+        c.usesLocalsDict = dictLocals;
+        for (size_t k = 0; k < lines.size(); ++k) {
+            Instruction in;
+            in.offset = static_cast<uint32_t>(2 * k);
+            in.opcode = 1;
+            in.opname = "NOP";
+            in.line = lines[k];
+            in.size = 2;
+            c.instructions.push_back(in);
+        }
+        c.bytecode.assign(lines.size() * 2, 0);
+        codes_.push_back(c);
+        pending_.codes.push_back(c);
+        return c.id;
+    }
+    uint32_t string(const std::string& s) {
+        uint32_t id = static_cast<uint32_t>(strings_++);
+        pending_.strings.push_back({id, s});
+        return id;
+    }
+    ValueRef value(const std::string& s) {
+        encode::str(values_, s.size(), s);
+        return ValueRef::record(nextValue_++);
+    }
+    void threadRecord(uint32_t id, const std::string& name) {
+        pending_.threads.push_back({id, 1000 + id, 2000 + id, name, id == 0});
+    }
+
+    void thread(uint32_t t) {
+        enc_.thread(t);
+        thread_ = t;
+    }
+    uint64_t call(uint32_t code, int32_t lasti = -1) {
+        enc_.call(code, lasti);
+        uint64_t id = nextFrame_++;
+        numbered();
+        return id;
+    }
+    void resume(uint64_t frame, int32_t lasti) { enc_.resume(frame, lasti), numbered(); }
+    void op(uint32_t offset) { enc_.opcode(offset), numbered(); }
+    void ret(ValueRef v, int32_t lasti) { enc_.ret(v, lasti), numbered(); }
+    void yield(ValueRef v, int32_t lasti) { enc_.yield(v, lasti), numbered(); }
+    void unwind(int32_t lasti) { enc_.unwind(lasti), numbered(); }
+    void exception(ValueRef v, int32_t lasti) { enc_.exception(v, lasti), numbered(); }
+    void handled(uint32_t offset) { enc_.handled(offset); }
+    void set(uint32_t slot, ValueRef v) { enc_.localSet(slot, v); }
+    void del(uint32_t slot) { enc_.localDel(slot); }
+    void nameSet(uint32_t name, ValueRef v) { enc_.nameSet(name, v); }
+    void nameDel(uint32_t name) { enc_.nameDel(name); }
+    void output(uint32_t stream, const std::string& s) { enc_.output(stream, s.data(), s.size()); }
+    void time(int64_t ns) { enc_.time(ns); }
+    void threadEnd(uint32_t t) { enc_.threadEnd(t); }
+    void hook(uint32_t which, ValueRef gen) { enc_.asyncGenHook(which, gen); }
+    void frameObject(uint64_t frame, ValueRef v) { enc_.frameObject(frame, v); }
+
+    uint64_t events() const { return firstEvent_ + enc_.eventCount; }
+    uint32_t currentThread() const { return thread_; }
+    const std::vector<CodeObject>& codes() const { return codes_; }
+
+    // Writes the trace; `close` false leaves a .partial file as a crashed recorder would.
+    void write(const std::filesystem::path& path, bool close = true) {
+        TraceWriter w(path, sampleHeader(), testOptions());
+        for (auto& b : batches_) w.append(std::move(b));
+        batches_.clear();
+        flush(w);
+        if (close)
+            w.close({ExitKind::Exited, 0, ""});
+        else
+            w.flush();
+    }
+
+  private:
+    void numbered() {
+        if (enc_.eventCount >= perBatch_) cut();
+    }
+    void cut() {
+        Batch b;
+        b.defs = std::move(pending_);
+        pending_ = {};
+        b.firstValueId = firstValue_;
+        b.valueCount = static_cast<uint32_t>(nextValue_ - firstValue_);
+        b.values = std::move(values_);
+        values_.clear();
+        firstValue_ = nextValue_;
+        b.firstEvent = firstEvent_;
+        b.eventCount = enc_.eventCount;
+        b.tags = enc_.tags;
+        b.args = enc_.args;
+        b.blobs = enc_.blobs;
+        b.startThread = batchThread_;
+        b.startNextFrameId = batchFrame_;
+        firstEvent_ += enc_.eventCount;
+        batchThread_ = thread_;
+        batchFrame_ = nextFrame_;
+        enc_.reset();
+        batches_.push_back(std::move(b));
+    }
+    void flush(TraceWriter& w) {
+        if (enc_.tags.size() || !pending_.empty() || !values_.empty()) cut();
+        for (auto& b : batches_) w.append(std::move(b));
+        batches_.clear();
+    }
+
+    uint32_t perBatch_;
+    std::vector<CodeObject> codes_;
+    size_t strings_ = 0;
+    NewDefs pending_;
+    std::vector<uint8_t> values_;
+    uint64_t nextValue_ = 0, firstValue_ = 0;
+    EventEncoder enc_;
+    uint64_t firstEvent_ = 0;
+    uint32_t thread_ = 0, batchThread_ = 0;
+    uint64_t nextFrame_ = 0, batchFrame_ = 0;
+    std::vector<Batch> batches_;
+};
+
+}  // namespace reel::test
