@@ -27,5 +27,6 @@ void addReplayCommand(CLI::App& app);   // ReplayCommand.cpp
 void addExportCommand(CLI::App& app);   // ExportCommand.cpp
 void addDemoCommand(CLI::App& app);     // DemoCommand.cpp
 void addDumpCommand(CLI::App& app);     // DumpCommand.cpp
+void addGuiCommand(CLI::App& app);      // GuiCommand.cpp
 
 }  // namespace reel::cli

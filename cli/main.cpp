@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     reel::cli::addVerifyCommand(app);
     reel::cli::addDemoCommand(app);
     reel::cli::addDumpCommand(app);
+    reel::cli::addGuiCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

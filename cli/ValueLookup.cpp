@@ -1,0 +1,282 @@
+#include "ValueLookup.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "reel/format/TraceFormatError.h"
+#include "reel/replayer/PyRepr.h"
+
+namespace reel::cli {
+
+using format::Constant;
+using format::ValueKind;
+using format::ValueRef;
+using replayer::FetchedValue;
+
+ValueLookup::ValueLookup(const format::Definitions& defs, replayer::ValueSource& values,
+                         replayer::ValueRenderer& renderer)
+    : defs_(defs), values_(values), renderer_(renderer) {}
+
+void ValueLookup::setFrame(const replayer::ProgramState& state, const replayer::Frame& frame,
+                           uint32_t thread) {
+    state_ = &state;
+    frame_ = &frame;
+    thread_ = thread;
+}
+
+std::string ValueLookup::frameName() const {
+    if (!frame_ || frame_->codeId >= defs_.codes.size()) return "this frame";
+    return defs_.codes[frame_->codeId].name + "()";
+}
+
+const ValueRef* ValueLookup::local(const std::string& name, bool* unbound) {
+    if (unbound) *unbound = false;
+    if (!frame_ || frame_->codeId >= defs_.codes.size()) return nullptr;
+    const auto& code = defs_.codes[frame_->codeId];
+    // A namespace frame (module, class body, exec) shows its dict first, like f_locals.
+    for (const auto& n : frame_->names)
+        if (n.nameId < defs_.strings.size() && defs_.strings[n.nameId] == name) return &n.value;
+    bool sawUnbound = false;
+    for (size_t i = 0; i < code.localNames.size(); ++i) {
+        if (code.localNames[i] != name) continue;
+        const replayer::Local* l = frame_->slot(static_cast<uint32_t>(i));
+        if (l && l->bound()) return &l->value;
+        sawUnbound = true;
+    }
+    if (unbound) *unbound = sawUnbound;
+    return nullptr;
+}
+
+FetchedValue ValueLookup::fetchUnwrapped(ValueRef ref) {
+    FetchedValue v = values_.fetch(ref.recordId());
+    if (v.record.kind == ValueKind::Subclass && v.record.inner.kind() == ValueRef::Kind::Record)
+        v = values_.fetch(v.record.inner.recordId());
+    return v;
+}
+
+ValueRef ValueLookup::lookup(const ValuePath& path) {
+    if (!frame_ || !state_) throw EvalError("no frame here to read '" + path.name + "' in");
+    ValueRef ref;
+    if (path.name == "$value") {
+        using format::RecordKind;
+        const auto k = state_->kind;
+        if (state_->thread != thread_ ||
+            !(k == RecordKind::Return || k == RecordKind::Yield || k == RecordKind::Exception))
+            throw EvalError("$value is only defined at a return, yield or exception event");
+        ref = state_->value;
+    } else if (path.name == "$exc") {
+        const replayer::ThreadState* t = state_->threadState(thread_);
+        if (!t || !t->exception) throw EvalError("no exception is in flight on this thread here");
+        ref = t->exception->value;
+    } else {
+        bool unbound = false;
+        const ValueRef* v = local(path.name, &unbound);
+        if (!v) {
+            if (unbound)
+                throw EvalError("local '" + path.name + "' of " + frameName() +
+                                " has no value at this point");
+            throw EvalError("'" + path.name + "' is not a local of " + frameName());
+        }
+        ref = *v;
+    }
+    for (size_t i = 0; i < path.steps.size(); ++i) ref = step(ref, path, i);
+    return ref;
+}
+
+ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
+    const ValuePath::Step& s = path.steps[i];
+    const std::string here = renderer_.render(ref);
+    if (ref.kind() != ValueRef::Kind::Record) {
+        if (s.kind == ValuePath::Step::Kind::Attr)
+            throw EvalError(here + " has no recorded attribute '" + s.attr + "'");
+        throw EvalError(here + " cannot be indexed");
+    }
+    FetchedValue fv = fetchUnwrapped(ref);
+    const format::ValueRecord& r = fv.record;
+    if (r.kind == ValueKind::Truncated)
+        throw EvalError(here +
+                        " was not recorded in detail (deeper than the recorder's --max-depth)");
+
+    if (s.kind == ValuePath::Step::Kind::Attr) {
+        if (r.kind == ValueKind::Object) {
+            for (size_t k = 0; k < r.names.size() && k < r.items.size(); ++k)
+                if (r.names[k] < defs_.strings.size() && defs_.strings[r.names[k]] == s.attr)
+                    return r.items[k];
+            std::string why = r.items.size() < r.fullLength
+                                  ? " (the recorder kept " + std::to_string(r.items.size()) +
+                                        " of its " + std::to_string(r.fullLength) + " attributes)"
+                                  : "";
+            throw EvalError(here + " has no recorded attribute '" + s.attr + "'" + why);
+        }
+        if (r.kind == ValueKind::Exception) {
+            if (s.attr == "__cause__") return r.cause;
+            if (s.attr == "__context__") return r.context;
+            // `e.args[0]`, `g.exceptions[1]`: the index that follows picks the element.
+            const bool args = s.attr == "args", subs = s.attr == "exceptions";
+            if ((args || subs) && i + 1 < path.steps.size() &&
+                path.steps[i + 1].kind == ValuePath::Step::Kind::Index &&
+                path.steps[i + 1].key.kind == Literal::Kind::Int) {
+                const auto& list = args ? r.items : r.subExceptions;
+                const long long k = std::strtoll(path.steps[i + 1].key.digits.c_str(), nullptr, 10);
+                const long long n = static_cast<long long>(list.size());
+                const long long idx = k < 0 ? k + n : k;
+                if (idx < 0 || idx >= n)
+                    throw EvalError(here + "." + s.attr + " has no recorded item [" +
+                                    std::to_string(k) + "]");
+                ++i;
+                return list[static_cast<size_t>(idx)];
+            }
+            throw EvalError(
+                here + ": only args[N], exceptions[N], __cause__ and __context__ are recorded");
+        }
+        throw EvalError(here + " has no recorded attribute '" + s.attr + "'");
+    }
+
+    // Index step.
+    if (r.kind == ValueKind::List || r.kind == ValueKind::Tuple) {
+        if (s.key.kind != Literal::Kind::Int)
+            throw EvalError(std::string(r.kind == ValueKind::List ? "list" : "tuple") +
+                            " indices must be integers");
+        const long long k = std::strtoll(s.key.digits.c_str(), nullptr, 10);
+        const long long full = static_cast<long long>(r.fullLength);
+        const long long idx = k < 0 ? k + full : k;
+        if (idx < 0 || idx >= full)
+            throw EvalError("index " + std::to_string(k) + " is out of range: " + here + " has " +
+                            std::to_string(full) + " items");
+        if (static_cast<size_t>(idx) >= r.items.size())
+            throw EvalError("item [" + std::to_string(k) +
+                            "] was not recorded (the recorder kept " +
+                            std::to_string(r.items.size()) + " of " + std::to_string(full) + ")");
+        return r.items[static_cast<size_t>(idx)];
+    }
+    if (r.kind == ValueKind::Dict) {
+        const Operand key = literalOperand(s.key);
+        for (size_t k = 0; k + 1 < r.items.size(); k += 2)
+            if (operandsEqual(key, operand(r.items[k]))) return r.items[k + 1];
+        std::string why = r.items.size() / 2 < r.fullLength
+                              ? " (the recorder kept " + std::to_string(r.items.size() / 2) +
+                                    " of " + std::to_string(r.fullLength) + " entries)"
+                              : "";
+        throw EvalError("no key " + key.rendered + " in " + here + why);
+    }
+    throw EvalError(here + " cannot be indexed");
+}
+
+Operand ValueLookup::operand(ValueRef ref) {
+    Operand v;
+    switch (ref.kind()) {
+        case ValueRef::Kind::SmallInt:
+            v.kind = Operand::Kind::Int;
+            v.digits = std::to_string(ref.smallInt());
+            v.number = static_cast<double>(ref.smallInt());
+            v.rendered = v.digits;
+            return v;
+        case ValueRef::Kind::Constant:
+            switch (ref.constant()) {
+                case Constant::None:
+                    v.kind = Operand::Kind::None;
+                    break;
+                case Constant::True:
+                case Constant::False:
+                    v.kind = Operand::Kind::Bool;
+                    v.boolValue = ref.constant() == Constant::True;
+                    v.number = v.boolValue ? 1 : 0;
+                    break;
+                case Constant::Unbound:
+                    throw EvalError("the value is unbound");
+                case Constant::Redacted:
+                    throw EvalError("the value was redacted when recording (--redact)");
+                case Constant::NotCaptured:
+                    throw EvalError("values were not recorded (--no-values)");
+                default:
+                    break;
+            }
+            v.rendered = renderer_.render(ref);
+            return v;
+        case ValueRef::Kind::Record:
+            break;
+    }
+    v.rendered = renderer_.render(ref);
+    FetchedValue fv = fetchUnwrapped(ref);
+    const format::ValueRecord& r = fv.record;
+    switch (r.kind) {
+        case ValueKind::Int:
+            v.kind = Operand::Kind::Int;
+            v.digits = std::to_string(r.intValue);
+            v.number = static_cast<double>(r.intValue);
+            break;
+        case ValueKind::BigInt:
+            v.kind = Operand::Kind::Int;
+            if (!r.text.empty()) {
+                std::string mag(r.text);
+                while (mag.size() > 1 && mag[0] == '0') mag.erase(0, 1);
+                v.digits = (r.negative && mag != "0" ? "-" : "") + mag;
+                v.number = std::strtod(v.digits.c_str(), nullptr);
+            } else {
+                // Too large to have been converted: only comparisons with floats could work, and
+                // those would be meaningless at this size.
+                throw EvalError("an int of " + std::to_string(r.bits) +
+                                " bits was recorded without its digits");
+            }
+            break;
+        case ValueKind::Float:
+            v.kind = Operand::Kind::Float;
+            v.number = r.real;
+            break;
+        case ValueKind::Str:
+            v.kind = Operand::Kind::Str;
+            v.text = std::string(r.text);
+            try {
+                const uint64_t got = replayer::pyrepr::utf8Length(r.text);
+                v.fullLength = std::max<uint64_t>(r.fullLength, got);
+                v.truncated = got < v.fullLength;
+            } catch (const std::invalid_argument& e) {
+                throw format::TraceFormatError(e.what(), fv.fileOffset);
+            }
+            break;
+        case ValueKind::List:
+        case ValueKind::Tuple:
+        case ValueKind::Set:
+        case ValueKind::Frozenset:
+        case ValueKind::Dict:
+            v.container = true;
+            v.fullLength = r.fullLength;
+            break;
+        default:
+            break;
+    }
+    return v;
+}
+
+Operand ValueLookup::resolve(const ValuePath& path) {
+    return operand(lookup(path));
+}
+
+std::vector<Operand> ValueLookup::elements(const ValuePath& path) {
+    const ValueRef ref = lookup(path);
+    const std::string here = path.text;
+    if (ref.kind() != ValueRef::Kind::Record)
+        throw EvalError("'in " + here + "' needs a string or a container");
+    FetchedValue fv = fetchUnwrapped(ref);
+    const format::ValueRecord& r = fv.record;
+    const bool dict = r.kind == ValueKind::Dict;
+    if (!(dict || r.kind == ValueKind::List || r.kind == ValueKind::Tuple ||
+          r.kind == ValueKind::Set || r.kind == ValueKind::Frozenset))
+        throw EvalError("'in " + here + "' needs a string or a container, not " +
+                        renderer_.render(ref));
+    const size_t stride = dict ? 2 : 1;
+    if (r.items.size() / stride < r.fullLength)
+        throw EvalError("the recorder kept " + std::to_string(r.items.size() / stride) +
+                        " of the " + std::to_string(r.fullLength) + " elements of " + here);
+    std::vector<Operand> out;
+    for (size_t k = 0; k < r.items.size(); k += stride) {
+        try {
+            out.push_back(operand(r.items[k]));
+        } catch (const EvalError&) {
+            // An element that cannot be compared (e.g. redacted) simply never matches.
+        }
+    }
+    return out;
+}
+
+}  // namespace reel::cli
