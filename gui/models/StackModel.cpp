@@ -1,0 +1,92 @@
+#include "models/StackModel.h"
+
+#include <QFileInfo>
+#include <QFont>
+
+#include "models/Session.h"
+
+namespace reel::gui {
+
+StackModel::StackModel(Session& session, QObject* parent)
+    : QAbstractItemModel(parent), session_(session) {
+    connect(&session_, &Session::selectionChanged, this, &StackModel::refresh);
+    connect(&session_, &Session::closed, this, &StackModel::refresh);
+    refresh();
+}
+
+void StackModel::refresh() {
+    // A step usually changes the depth by at most one and the frames' lines: a reset is cheap at
+    // these sizes and keeps the view's selection logic simple.
+    beginResetModel();
+    const replayer::ThreadState* t = session_.isOpen() ? session_.threadState() : nullptr;
+    rows_ = t ? static_cast<int>(t->stack.size()) : 0;
+    endResetModel();
+}
+
+QModelIndex StackModel::index(int row, int column, const QModelIndex& parent) const {
+    if (parent.isValid() || row < 0 || row >= rows_ || column < 0 || column >= ColumnCount)
+        return {};
+    return createIndex(row, column);
+}
+QModelIndex StackModel::parent(const QModelIndex&) const {
+    return {};
+}
+int StackModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : rows_;
+}
+int StackModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant StackModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || !session_.isOpen()) return {};
+    const replayer::ThreadState* t = session_.threadState();
+    const int si = stackIndexOfRow(index.row());
+    if (!t || si < 0 || si >= static_cast<int>(t->stack.size())) return {};
+    const replayer::Frame& f = t->stack[static_cast<size_t>(si)];
+    const format::CodeObject* code = session_.codeById(f.codeId);
+    switch (role) {
+        case Qt::DisplayRole:
+            if (index.column() == FunctionColumn)
+                return code ? QString::fromStdString(code->qualname)
+                            : QStringLiteral("<code %1>").arg(f.codeId);
+            if (index.column() == LocationColumn)
+                return QStringLiteral("%1:%2")
+                    .arg(code ? QFileInfo(QString::fromStdString(code->filename)).fileName()
+                              : QString())
+                    .arg(f.line);
+            return {};
+        case Qt::ToolTipRole:
+            return QStringLiteral("%1\n%2:%3\nframe %4%5")
+                .arg(code ? QString::fromStdString(code->qualname) : QString())
+                .arg(code ? QString::fromStdString(code->filename) : QString())
+                .arg(f.line)
+                .arg(f.id)
+                .arg(f.exiting ? QStringLiteral(" (returning)") : QString());
+        case Qt::FontRole:
+            if (si == session_.selectedFrame()) {
+                QFont bold;
+                bold.setBold(true);
+                return bold;
+            }
+            return {};
+        case StackIndexRole:
+            return si;
+        case FrameIdRole:
+            return QVariant::fromValue<qulonglong>(f.id);
+        case LineRole:
+            return f.line;
+        case FileRole:
+            return code ? QString::fromStdString(code->filename) : QString();
+        case SelectedRole:
+            return si == session_.selectedFrame();
+    }
+    return {};
+}
+
+QVariant StackModel::headerData(int section, Qt::Orientation o, int role) const {
+    if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    return section == FunctionColumn ? QStringLiteral("Function") : QStringLiteral("Location");
+}
+
+}  // namespace reel::gui

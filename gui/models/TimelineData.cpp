@@ -1,0 +1,88 @@
+#include "models/TimelineData.h"
+
+#include <algorithm>
+
+#include "models/Session.h"
+
+namespace reel::gui {
+
+void TimelineData::clear() {
+    *this = TimelineData{};
+}
+
+void TimelineData::build(Session& session) {
+    clear();
+    if (!session.isOpen()) return;
+    replayer::Replayer& r = session.replayer();
+    events_ = r.eventCount();
+    interval_ = r.stats().interval ? r.stats().interval : r.options().checkpointInterval;
+    const size_t blocks = r.blockCount();
+    maxDepthPerBlock_.resize(blocks);
+    minDepthPerBlock_.resize(blocks);
+    for (size_t b = 0; b < blocks; ++b) {
+        const replayer::BlockSummary s = r.block(b);
+        uint32_t lo = ~0u, hi = 0;
+        for (const auto& t : s.threads) {
+            lo = std::min(lo, t.minDepth);
+            hi = std::max(hi, t.maxDepth);
+        }
+        if (lo == ~0u) lo = 0;
+        maxDepthPerBlock_[b] = static_cast<uint16_t>(std::min<uint32_t>(hi, 0xFFFF));
+        minDepthPerBlock_[b] = static_cast<uint16_t>(std::min<uint32_t>(lo, 0xFFFF));
+        maxDepth_ = std::max(maxDepth_, hi);
+    }
+    using Outcome = replayer::ExceptionInfo::Outcome;
+    for (const auto& e : r.exceptions()) {
+        // Red only for exceptions that ended the thread (or the trace) still propagating; one
+        // replaced by another exception is marked like a handled one (the run went on).
+        const bool fatal = e.outcome == Outcome::Uncaught || e.outcome == Outcome::InFlightAtEnd;
+        const char* outcome = e.outcome == Outcome::Handled    ? "handled"
+                              : e.outcome == Outcome::Replaced ? "replaced by another exception"
+                              : e.outcome == Outcome::Uncaught ? "not handled"
+                                                               : "still in flight at the end";
+        const format::CodeObject* c = session.codeById(e.raiseCodeId);
+        markers_.push_back(
+            {fatal ? TimelineMarker::Kind::ExceptionUncaught
+                   : TimelineMarker::Kind::ExceptionHandled,
+             e.raisedAt,
+             QStringLiteral("%1 raised in %2 line %3 (%4)")
+                 .arg(session.render(e.value), c ? QString::fromStdString(c->qualname) : QString())
+                 .arg(e.raiseLine)
+                 .arg(QLatin1String(outcome))});
+    }
+    for (const auto& h : r.asyncGenHookCalls())
+        markers_.push_back({TimelineMarker::Kind::AsyncGenHook, h.event,
+                            h.hook == 0 ? QStringLiteral("asyncgen firstiter")
+                                        : QStringLiteral("asyncgen finalizer")});
+    if (events_ && r.threadIds().size() > 1) {
+        auto spans = r.threadSpans(0, events_ - 1, kMaxThreadSwitches + 1);
+        switchesTruncated_ = spans.size() > kMaxThreadSwitches;
+        for (size_t i = 1; i < spans.size() && i <= kMaxThreadSwitches; ++i)
+            markers_.push_back(
+                {TimelineMarker::Kind::ThreadSwitch, spans[i].first,
+                 QStringLiteral("switch to %1").arg(session.threadName(spans[i].thread))});
+    }
+    std::stable_sort(
+        markers_.begin(), markers_.end(),
+        [](const TimelineMarker& a, const TimelineMarker& b) { return a.event < b.event; });
+}
+
+const TimelineMarker* TimelineData::markerNear(uint64_t event, uint64_t tolerance) const {
+    auto it = std::lower_bound(markers_.begin(), markers_.end(),
+                               event > tolerance ? event - tolerance : 0,
+                               [](const TimelineMarker& m, uint64_t e) { return m.event < e; });
+    const TimelineMarker* best = nullptr;
+    uint64_t bestDist = tolerance + 1;
+    for (; it != markers_.end() && it->event <= event + tolerance; ++it) {
+        const uint64_t d = it->event > event ? it->event - event : event - it->event;
+        // Exceptions win ties: they are what a user clicks for.
+        if (d < bestDist ||
+            (d == bestDist && best && best->kind == TimelineMarker::Kind::ThreadSwitch)) {
+            best = &*it;
+            bestDist = d;
+        }
+    }
+    return best;
+}
+
+}  // namespace reel::gui

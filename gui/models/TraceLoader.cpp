@@ -1,0 +1,55 @@
+#include "models/TraceLoader.h"
+
+#include <QElapsedTimer>
+
+#include <system_error>
+
+#include "reel/format/TraceFormatError.h"
+
+namespace reel::gui {
+
+TraceLoader::TraceLoader(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<reel::gui::LoadedTrace>();
+    qRegisterMetaType<reel::gui::TraceProfile>();
+}
+
+void TraceLoader::load(const QString& path) {
+    cancel_.store(false);
+    Q_EMIT started(path);
+    QElapsedTimer clock;
+    clock.start();
+    qint64 lastReport = -1000;
+    auto onProgress = [&](uint64_t done, uint64_t total) {
+        if (clock.elapsed() - lastReport >= 20) {
+            lastReport = clock.elapsed();
+            Q_EMIT progress(done, total);
+        }
+        return !cancel_.load();
+    };
+    try {
+        LoadedTrace t = loadTrace(path, onProgress);
+        Q_EMIT progress(t.replayer->eventCount(), t.replayer->eventCount());
+        Q_EMIT loaded(t);
+        t = {};  // the UI thread owns the Replayer from now on
+        // Coverage only decorates the gutter: a failure here is not worth a dialog (the loaded
+        // trace already reported its damage, if any).
+        try {
+            TraceProfile cov = computeTraceProfile(path.toStdString(), &cancel_);
+            if (cov.valid()) Q_EMIT profileReady(path, cov);
+        } catch (const std::exception&) {
+        }
+    } catch (const replayer::IndexingCancelled&) {
+        Q_EMIT cancelled(path);
+    } catch (const format::TraceFormatError& e) {
+        Q_EMIT failed(path, QStringLiteral("The trace is damaged and cannot be opened:\n%1")
+                                .arg(QString::fromUtf8(e.what())));
+    } catch (const std::system_error& e) {
+        Q_EMIT failed(path,
+                      QStringLiteral("Cannot read the file:\n%1").arg(QString::fromUtf8(e.what())));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(
+            path, QStringLiteral("Cannot open the trace:\n%1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+}  // namespace reel::gui

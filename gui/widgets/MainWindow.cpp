@@ -1,0 +1,588 @@
+#include "widgets/MainWindow.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QRegularExpressionValidator>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include "models/BytecodeModel.h"
+#include "models/ExceptionsModel.h"
+#include "models/LocalsModel.h"
+#include "models/Session.h"
+#include "models/StackModel.h"
+#include "models/TraceLoader.h"
+#include "widgets/LocalsTree.h"
+#include "widgets/SourceView.h"
+#include "widgets/Theme.h"
+#include "widgets/TimelineWidget.h"
+
+namespace reel::gui {
+
+using replayer::Direction;
+
+namespace {
+constexpr int kMaxRecent = 10;
+constexpr const char* kRecentKey = "recentFiles";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), session_(std::make_unique<Session>()) {
+    setObjectName("mainWindow");
+    setWindowTitle(tr("Reel"));
+    setAcceptDrops(true);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+
+    // Central: a banner for recovered traces above the source.
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    banner_ = new QLabel(central);
+    banner_->setObjectName("recoveryBanner");
+    banner_->setWordWrap(true);
+    banner_->setMargin(6);
+    banner_->setStyleSheet("QLabel { background: #f5d76e; color: #3a2c00; }");
+    banner_->hide();
+    source_ = new SourceView(*session_, central);
+    layout->addWidget(banner_);
+    layout->addWidget(source_);
+    setCentralWidget(central);
+
+    stackModel_ = new StackModel(*session_, this);
+    localsModel_ = new LocalsModel(*session_, this);
+    bytecodeModel_ = new BytecodeModel(*session_, this);
+    exceptionsModel_ = new ExceptionsModel(*session_, this);
+
+    buildActions();
+    buildDocks();
+    buildMenus();
+
+    // Status bar.
+    eventLabel_ = new QLabel(this);
+    eventLabel_->setObjectName("eventLabel");
+    threadLabel_ = new QLabel(this);
+    timeLabel_ = new QLabel(this);
+    stopLabel_ = new QLabel(this);
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(220);
+    progress_->setTextVisible(true);
+    progress_->hide();
+    statusBar()->addWidget(eventLabel_);
+    statusBar()->addWidget(threadLabel_);
+    statusBar()->addWidget(timeLabel_);
+    statusBar()->addWidget(stopLabel_, 1);
+    statusBar()->addPermanentWidget(progress_);
+
+    connect(session_.get(), &Session::positionChanged, this, &MainWindow::onPosition);
+    connect(session_.get(), &Session::selectionChanged, this, &MainWindow::onSelection);
+    connect(session_.get(), &Session::error, this,
+            [this](const QString& m) { showError(tr("Reel"), m); });
+
+    // The loader lives on its own thread for the window's lifetime.
+    loader_ = new TraceLoader;
+    loader_->moveToThread(&loaderThread_);
+    connect(&loaderThread_, &QThread::finished, loader_, &QObject::deleteLater);
+    connect(this, &MainWindow::requestLoad, loader_, &TraceLoader::load);
+    connect(loader_, &TraceLoader::progress, this, [this](quint64 done, quint64 total) {
+        progress_->setRange(0, 1000);
+        progress_->setValue(total ? int(done * 1000 / total) : 0);
+        progress_->setFormat(tr("Indexing %1%").arg(total ? done * 100 / total : 0));
+    });
+    connect(loader_, &TraceLoader::loaded, this, &MainWindow::onLoaded);
+    connect(loader_, &TraceLoader::failed, this, &MainWindow::onFailed);
+    connect(loader_, &TraceLoader::cancelled, this, [this](const QString&) {
+        if (--pendingLoads_ > 0) return;  // superseded: a later request is queued
+        loading_ = false;
+        progress_->hide();
+        Q_EMIT loadFinished(false);
+    });
+    connect(loader_, &TraceLoader::profileReady, this,
+            [this](const QString& path, const TraceProfile& c) {
+                if (session_->isOpen() && path == session_->trace().path) {
+                    timeline_->setProfile(c);
+                }
+            });
+    loaderThread_.start();
+
+    QSettings settings;
+    Theme::apply(Theme::fromName(settings.value("theme", "system").toString()));
+    rebuildRecentMenu();
+    restoreLayout();
+    onPosition();
+    updateActions();
+}
+
+MainWindow::~MainWindow() {
+    loader_->cancel();
+    loaderThread_.quit();
+    loaderThread_.wait();
+}
+
+QAction* MainWindow::action(const QString& name) const {
+    return findChild<QAction*>(name);
+}
+
+void MainWindow::buildActions() {
+    auto make = [this](const QString& name, const QString& text, const QKeySequence& key, auto fn) {
+        auto* a = new QAction(text, this);
+        a->setObjectName(name);
+        if (!key.isEmpty()) a->setShortcut(key);
+        a->setToolTip(key.isEmpty() ? text
+                                    : QStringLiteral("%1 (%2)").arg(
+                                          text, key.toString(QKeySequence::NativeText)));
+        connect(a, &QAction::triggered, this, fn);
+        return a;
+    };
+    make("open", tr("&Open..."), QKeySequence::Open, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open a trace"), QString(),
+                                         tr("Reel traces (*.reel *.reel.partial);;All files (*)"));
+        if (!path.isEmpty()) openFile(path);
+    });
+    Session& s = *session_;
+    make("goToStart", tr("Go to start"), QKeySequence(Qt::CTRL | Qt::Key_Home),
+         [&s] { s.goToStart(); });
+    make("reverseContinue", tr("Reverse continue"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
+         [&s] { s.continueRun(Direction::Backward); });
+    make("stepBackOut", tr("Step back out"), QKeySequence(Qt::SHIFT | Qt::Key_F9),
+         [&s] { s.stepOut(Direction::Backward); });
+    make("stepBackOver", tr("Step back over"), QKeySequence(Qt::SHIFT | Qt::Key_F8),
+         [&s] { s.stepOver(Direction::Backward); });
+    make("stepBackInto", tr("Step back into"), QKeySequence(Qt::SHIFT | Qt::Key_F7),
+         [&s] { s.stepInto(Direction::Backward); });
+    make("stepInto", tr("Step into"), QKeySequence(Qt::Key_F7),
+         [&s] { s.stepInto(Direction::Forward); });
+    make("stepOver", tr("Step over"), QKeySequence(Qt::Key_F8),
+         [&s] { s.stepOver(Direction::Forward); });
+    make("stepOut", tr("Step out"), QKeySequence(Qt::Key_F9),
+         [&s] { s.stepOut(Direction::Forward); });
+    make("continue", tr("Continue"), QKeySequence(Qt::Key_F5),
+         [&s] { s.continueRun(Direction::Forward); });
+    make("goToEnd", tr("Go to end"), QKeySequence(Qt::CTRL | Qt::Key_End), [&s] { s.goToEnd(); });
+    make("previousException", tr("Previous exception"), QKeySequence(Qt::SHIFT | Qt::Key_F6),
+         [&s] { s.toException(Direction::Backward); });
+    make("nextException", tr("Next exception"), QKeySequence(Qt::Key_F6),
+         [&s] { s.toException(Direction::Forward); });
+    make("previousThreadSwitch", tr("Previous thread switch"), QKeySequence(),
+         [&s] { s.toThreadSwitch(Direction::Backward); });
+    make("nextThreadSwitch", tr("Next thread switch"), QKeySequence(),
+         [&s] { s.toThreadSwitch(Direction::Forward); });
+    auto* g = make("instructionGranularity", tr("Instruction steps"),
+                   QKeySequence(Qt::CTRL | Qt::Key_I), [this](bool on) {
+                       session_->setGranularity(on ? replayer::Granularity::Instruction
+                                                   : replayer::Granularity::Line);
+                   });
+    g->setCheckable(true);
+    g->setToolTip(tr("Step by bytecode instruction instead of by line (Ctrl+I)"));
+    auto* raise = make("breakOnRaise", tr("Stop on exceptions"), QKeySequence(),
+                       [this](bool on) { session_->setBreakOnRaise(on); });
+    raise->setCheckable(true);
+    raise->setToolTip(tr("Continue and reverse continue also stop where an exception is raised"));
+    make("gotoEvent", tr("Go to event..."), QKeySequence(Qt::CTRL | Qt::Key_G), [this] {
+        gotoBox_->setFocus();
+        gotoBox_->selectAll();
+    });
+
+    auto* tb = addToolBar(tr("Navigation"));
+    tb->setObjectName("navigationToolBar");
+    tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    tb->addAction(action("open"));
+    tb->addSeparator();
+    for (const char* n :
+         {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto"})
+        tb->addAction(action(n));
+    tb->addSeparator();
+    for (const char* n : {"stepInto", "stepOver", "stepOut", "continue", "goToEnd"})
+        tb->addAction(action(n));
+    tb->addSeparator();
+    tb->addAction(action("instructionGranularity"));
+    tb->addAction(action("breakOnRaise"));
+    tb->addSeparator();
+    tb->addWidget(new QLabel(tr(" Event "), tb));
+    gotoBox_ = new QLineEdit(tb);
+    gotoBox_->setObjectName("gotoBox");
+    gotoBox_->setPlaceholderText(tr("go to event"));
+    gotoBox_->setMaximumWidth(130);
+    gotoBox_->setValidator(
+        new QRegularExpressionValidator(QRegularExpression("[0-9]{1,19}"), gotoBox_));
+    connect(gotoBox_, &QLineEdit::returnPressed, this, &MainWindow::goToEventText);
+    tb->addWidget(gotoBox_);
+}
+
+void MainWindow::goToEventText() {
+    if (!session_->isOpen()) return;
+    bool ok = false;
+    const qulonglong n = gotoBox_->text().toULongLong(&ok);
+    if (!ok || n >= session_->eventCount()) {
+        showError(tr("Go to event"), tr("Event %1 is out of range: the trace has events 0 to %2.")
+                                         .arg(gotoBox_->text())
+                                         .arg(session_->eventCount() - 1));
+        return;
+    }
+    session_->goTo(n);
+}
+
+void MainWindow::buildDocks() {
+    auto dock = [this](const QString& name, const QString& title, QWidget* w,
+                       Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name);
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+
+    timeline_ = new TimelineWidget(*session_, this);
+    auto* tl = dock("timelineDock", tr("Timeline"), timeline_, Qt::BottomDockWidgetArea);
+
+    // Stack with its thread selector.
+    auto* stackPane = new QWidget(this);
+    auto* sl = new QVBoxLayout(stackPane);
+    sl->setContentsMargins(0, 0, 0, 0);
+    threadBox_ = new QComboBox(stackPane);
+    threadBox_->setObjectName("threadSelector");
+    connect(threadBox_, &QComboBox::activated, this, [this](int i) {
+        const QVariant v = threadBox_->itemData(i);
+        session_->setThread(v.isValid() ? std::optional<uint32_t>(v.toUInt()) : std::nullopt);
+    });
+    stackView_ = new QTreeView(stackPane);
+    stackView_->setObjectName("stackView");
+    stackView_->setModel(stackModel_);
+    stackView_->setRootIsDecorated(false);
+    stackView_->setUniformRowHeights(true);
+    stackView_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    stackView_->header()->setStretchLastSection(false);
+    stackView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* toCall = new QAction(tr("Go to this frame's call"), stackView_);
+    auto* toReturn = new QAction(tr("Go to this frame's return"), stackView_);
+    connect(toCall, &QAction::triggered, this, [this] {
+        const QModelIndex i = stackView_->currentIndex();
+        if (i.isValid()) session_->toFrameCall(i.data(StackModel::StackIndexRole).toInt());
+    });
+    connect(toReturn, &QAction::triggered, this, [this] {
+        const QModelIndex i = stackView_->currentIndex();
+        if (i.isValid()) session_->toFrameReturn(i.data(StackModel::StackIndexRole).toInt());
+    });
+    stackView_->addAction(toCall);
+    stackView_->addAction(toReturn);
+    connect(stackView_, &QTreeView::clicked, this, [this](const QModelIndex& i) {
+        session_->selectFrame(i.data(StackModel::StackIndexRole).toInt());
+    });
+    sl->addWidget(threadBox_);
+    sl->addWidget(stackView_);
+    auto* st = dock("stackDock", tr("Call stack"), stackPane, Qt::RightDockWidgetArea);
+
+    localsView_ = new LocalsTree(*session_, *localsModel_, this);
+    localsView_->setFont(mono);
+    auto* lo = dock("localsDock", tr("Locals"), localsView_, Qt::RightDockWidgetArea);
+    splitDockWidget(st, lo, Qt::Vertical);
+
+    bytecodeView_ = new QTableView(this);
+    bytecodeView_->setObjectName("bytecodeView");
+    bytecodeView_->setModel(bytecodeModel_);
+    bytecodeView_->setFont(mono);
+    bytecodeView_->verticalHeader()->hide();
+    bytecodeView_->verticalHeader()->setDefaultSectionSize(QFontMetrics(mono).height() + 4);
+    bytecodeView_->horizontalHeader()->setStretchLastSection(true);
+    bytecodeView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    bytecodeView_->setShowGrid(false);
+    connect(bytecodeModel_, &BytecodeModel::currentRowChanged, this, [this](int row) {
+        if (row >= 0)
+            bytecodeView_->scrollTo(bytecodeModel_->index(row, 0),
+                                    QAbstractItemView::EnsureVisible);
+    });
+    auto* bc = dock("bytecodeDock", tr("Bytecode"), bytecodeView_, Qt::LeftDockWidgetArea);
+
+    exceptionsView_ = new QTableView(this);
+    exceptionsView_->setObjectName("exceptionsView");
+    exceptionsView_->setModel(exceptionsModel_);
+    exceptionsView_->verticalHeader()->hide();
+    exceptionsView_->horizontalHeader()->setStretchLastSection(true);
+    exceptionsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    exceptionsView_->setShowGrid(false);
+    connect(exceptionsView_, &QTableView::activated, this, [this](const QModelIndex& i) {
+        session_->goTo(i.data(ExceptionsModel::RaisedEventRole).toULongLong());
+    });
+    auto* ex = dock("exceptionsDock", tr("Exceptions"), exceptionsView_, Qt::BottomDockWidgetArea);
+
+    output_ = new QPlainTextEdit(this);
+    output_->setObjectName("outputView");
+    output_->setReadOnly(true);
+    output_->setFont(mono);
+    output_->setPlaceholderText(tr("Nothing printed yet at this point of the run"));
+    auto* out = dock("outputDock", tr("Output"), output_, Qt::BottomDockWidgetArea);
+    // Timeline across the bottom, exceptions and output tabbed under it.
+    splitDockWidget(tl, ex, Qt::Vertical);
+    tabifyDockWidget(ex, out);
+    out->raise();
+    resizeDocks({bc, st}, {330, 420}, Qt::Horizontal);
+    resizeDocks({st, lo}, {190, 330}, Qt::Vertical);
+    resizeDocks({tl, ex}, {110, 150}, Qt::Vertical);
+}
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action("open"));
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    quit->setObjectName("quit");
+
+    auto* nav = menuBar()->addMenu(tr("&Navigate"));
+    for (const char* n :
+         {"stepInto", "stepOver", "stepOut", "continue", "nextException", "goToEnd"})
+        nav->addAction(action(n));
+    nav->addSeparator();
+    for (const char* n : {"stepBackInto", "stepBackOver", "stepBackOut", "reverseContinue",
+                          "previousException", "goToStart"})
+        nav->addAction(action(n));
+    nav->addSeparator();
+    nav->addAction(action("nextThreadSwitch"));
+    nav->addAction(action("previousThreadSwitch"));
+    nav->addAction(action("gotoEvent"));
+    nav->addSeparator();
+    nav->addAction(action("instructionGranularity"));
+    nav->addAction(action("breakOnRaise"));
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    for (auto* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
+    viewMenu_->addSeparator();
+    auto* theme = viewMenu_->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (auto m : {Theme::Mode::System, Theme::Mode::Light, Theme::Mode::Dark}) {
+        auto* a = theme->addAction(m == Theme::Mode::System  ? tr("Follow the system")
+                                   : m == Theme::Mode::Light ? tr("Light")
+                                                             : tr("Dark"));
+        a->setObjectName("theme-" + Theme::name(m));
+        a->setCheckable(true);
+        a->setChecked(QSettings().value("theme", "system").toString() == Theme::name(m));
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, m] { setTheme(int(m)); });
+    }
+    auto* dunder = viewMenu_->addAction(tr("Show dunder names in locals"));
+    dunder->setCheckable(true);
+    connect(dunder, &QAction::toggled, this, [this](bool on) { localsModel_->setShowDunder(on); });
+}
+
+void MainWindow::setTheme(int mode) {
+    Theme::apply(Theme::Mode(mode));
+    QSettings().setValue("theme", Theme::name(Theme::Mode(mode)));
+}
+
+void MainWindow::changeEvent(QEvent* e) {
+    QMainWindow::changeEvent(e);
+    if (e->type() == QEvent::PaletteChange) {
+        banner_->setStyleSheet(Theme::isDark(palette())
+                                   ? "QLabel { background: #6b5310; color: #fff4cc; }"
+                                   : "QLabel { background: #f5d76e; color: #3a2c00; }");
+    }
+}
+
+void MainWindow::openFile(const QString& path) {
+    loadingPath_ = QFileInfo(path).absoluteFilePath();
+    // Stops whatever the loader is doing (indexing another file, or the profile pass of the one
+    // shown) so the new request, queued behind it, starts at once; load() clears the flag.
+    loader_->cancel();
+    loading_ = true;
+    ++pendingLoads_;
+    progress_->setRange(0, 0);
+    progress_->setFormat(tr("Opening..."));
+    progress_->show();
+    Q_EMIT requestLoad(loadingPath_);
+}
+
+void MainWindow::onLoaded(const LoadedTrace& trace) {
+    // Requests are answered in order (one each: loaded, failed or cancelled); only the answer to
+    // the latest one counts.
+    if (--pendingLoads_ > 0) return;
+    loading_ = false;
+    progress_->hide();
+    shownOutput_ = {~0ull, ~0ull};
+    if (!session_->open(trace)) {
+        Q_EMIT loadFinished(false);
+        return;
+    }
+    setWindowTitle(tr("%1 - Reel").arg(QFileInfo(trace.path).fileName()));
+    banner_->setText(trace.recoveryMessage);
+    banner_->setVisible(trace.recovered);
+    addRecent(trace.path);
+    rebuildThreads();
+    exceptionsView_->resizeColumnsToContents();
+    bytecodeView_->resizeColumnsToContents();
+    updateActions();
+    eventLabel_->setToolTip(tr("%1 events, indexed in %2 s")
+                                .arg(session_->eventCount())
+                                .arg(trace.indexSeconds, 0, 'f', 2));
+    Q_EMIT loadFinished(true);
+}
+
+void MainWindow::onFailed(const QString& path, const QString& message) {
+    if (--pendingLoads_ > 0) return;
+    loading_ = false;
+    progress_->hide();
+    showError(tr("Cannot open %1").arg(QFileInfo(path).fileName()), message);
+    Q_EMIT loadFinished(false);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    lastError_ = message;
+    // Not modal-blocking: the window (and the tests driving it) keep running.
+    if (errorBox_) errorBox_->close();
+    errorBox_ = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    errorBox_->setAttribute(Qt::WA_DeleteOnClose);
+    errorBox_->open();
+}
+
+QStringList MainWindow::recentFiles() const {
+    return QSettings().value(kRecentKey).toStringList();
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QStringList list = recentFiles();
+    list.removeAll(path);
+    list.prepend(path);
+    while (list.size() > kMaxRecent) list.removeLast();
+    QSettings().setValue(kRecentKey, list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList list = recentFiles();
+    for (const QString& p : list) recentMenu_->addAction(p, this, [this, p] { openFile(p); });
+    recentMenu_->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::rebuildThreads() {
+    threadBox_->clear();
+    threadBox_->addItem(tr("Follow the current event"));
+    if (!session_->isOpen()) return;
+    for (uint32_t id : session_->replayer().threadIds())
+        threadBox_->addItem(QStringLiteral("%1 (#%2)").arg(session_->threadName(id)).arg(id), id);
+    threadBox_->setEnabled(threadBox_->count() > 2);
+}
+
+void MainWindow::updateActions() {
+    const bool open = session_->isOpen();
+    for (const char* n :
+         {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto", "stepInto",
+          "stepOver", "stepOut", "continue", "goToEnd", "previousException", "nextException",
+          "previousThreadSwitch", "nextThreadSwitch", "gotoEvent"})
+        action(n)->setEnabled(open);
+    if (!open) return;
+    const bool atStart = session_->navigator().atStart(), atEnd = session_->navigator().atEnd();
+    for (const char* n : {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver",
+                          "stepBackInto", "previousException"})
+        action(n)->setEnabled(!atStart);
+    for (const char* n :
+         {"stepInto", "stepOver", "stepOut", "continue", "goToEnd", "nextException"})
+        action(n)->setEnabled(!atEnd);
+    const bool threads = session_->replayer().threadIds().size() > 1;
+    action("previousThreadSwitch")->setEnabled(threads);
+    action("nextThreadSwitch")->setEnabled(threads);
+}
+
+void MainWindow::onPosition() {
+    updateActions();
+    updateOutput();
+    if (!session_->isOpen()) {
+        eventLabel_->setText(tr("No trace"));
+        threadLabel_->clear();
+        timeLabel_->clear();
+        stopLabel_->clear();
+        return;
+    }
+    const auto& st = session_->state();
+    eventLabel_->setText(
+        tr("Event %1 / %2").arg(session_->position()).arg(session_->eventCount() - 1));
+    timeLabel_->setText(tr("t = %1 s").arg(double(st.timeNs) / 1e9, 0, 'f', 6));
+    stopLabel_->setText(session_->stopText());
+    if (!gotoBox_->hasFocus()) gotoBox_->setText(QString::number(session_->position()));
+}
+
+void MainWindow::onSelection() {
+    if (!session_->isOpen()) return;
+    threadLabel_->setText(tr("Thread: %1%2")
+                              .arg(session_->threadName(session_->thread()))
+                              .arg(session_->threadPinned() ? tr(" (pinned)") : QString()));
+    const int row = stackModel_->rowOfStackIndex(session_->selectedFrame());
+    if (row >= 0 && row < stackModel_->rowCount())
+        stackView_->setCurrentIndex(stackModel_->index(row, 0));
+}
+
+void MainWindow::updateOutput(bool force) {
+    if (!session_->isOpen()) {
+        output_->clear();
+        shownOutput_ = {~0ull, ~0ull};
+        return;
+    }
+    // Re-read only when the amount written changed: most steps print nothing.
+    const auto& bytes = session_->state().outputBytes;
+    if (!force && bytes[0] == shownOutput_[0] && bytes[1] == shownOutput_[1]) return;
+    shownOutput_ = {bytes[0], bytes[1]};
+    QString text = session_->outputText(1);
+    if (bytes[1]) {
+        if (!text.isEmpty() && !text.endsWith('\n')) text += '\n';
+        text += tr("--- stderr ---\n") + session_->outputText(2);
+    }
+    output_->setPlainText(text);
+    output_->moveCursor(QTextCursor::End);
+}
+
+QString MainWindow::statusText() const {
+    return QStringList{eventLabel_->text(), threadLabel_->text(), timeLabel_->text(),
+                       stopLabel_->text()}
+        .join(" | ");
+}
+
+void MainWindow::restoreLayout() {
+    QSettings s;
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    QMainWindow::closeEvent(e);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls() && !e->mimeData()->urls().isEmpty() &&
+        e->mimeData()->urls().first().isLocalFile())
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) {
+        openFile(urls.first().toLocalFile());
+        e->acceptProposedAction();
+    }
+}
+
+}  // namespace reel::gui

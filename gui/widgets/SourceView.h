@@ -1,0 +1,56 @@
+#pragma once
+// The source pane: the selected frame's source text as recorded in the trace (never read from
+// disk), Python highlighting, a gutter with line numbers, lines executed at least once (a thin
+// bar, from the replayer's index), breakpoints (click the gutter to toggle) and an arrow on the
+// current line, which is also highlighted across the text.
+
+#include <QPlainTextEdit>
+
+#include <vector>
+
+namespace reel::gui {
+
+class Session;
+class PythonHighlighter;
+
+class SourceView : public QPlainTextEdit {
+    Q_OBJECT
+  public:
+    explicit SourceView(Session& session, QWidget* parent = nullptr);
+    ~SourceView() override;
+
+    // What is shown, for tests and the status bar.
+    int currentLine() const { return currentLine_; }
+    QString fileName() const { return file_; }
+    bool isExecuted(int line) const;
+    void setDark(bool dark);
+
+    int gutterWidth() const;
+    // Toggles the breakpoint on `line` of the shown file (what a gutter click does).
+    void toggleBreakpointAt(int line);
+    // Sets (or replaces) the breakpoint on `line` with a hit condition (see Session).
+    void setBreakpointAt(int line, const QString& condition);
+    int lineAtY(int y) const;
+
+  protected:
+    void resizeEvent(QResizeEvent* e) override;
+    void changeEvent(QEvent* e) override;
+
+  private:
+    class Gutter;
+    void refresh();
+    void paintGutter(QPaintEvent* e);
+    void updateSelections();
+
+    Session& session_;
+    Gutter* gutter_;
+    PythonHighlighter* highlighter_;
+    uint32_t shownSource_ = ~0u;  // SourceFile id shown; ~0u: none
+    QString file_;
+    int currentLine_ = -1;
+    bool currentIsException_ = false;
+    std::vector<uint8_t> executed_;  // by line, for the shown file
+    bool dark_ = false;
+};
+
+}  // namespace reel::gui
