@@ -18,7 +18,9 @@ using format::TraceFormatError;
 
 namespace {
 
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 0};
+// The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions);
+// a sidecar of another version is rebuilt.
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 1};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and

@@ -86,17 +86,22 @@ void StateCodec::encode(const ProgramState& s, std::vector<uint8_t>& out) {
     putVarint(out, s.exceptionCount);
     putVarint(out, s.threads.size());
     for (const auto& t : s.threads) {
-        putVarint(out, (t.seen ? 1u : 0u) | (t.ended ? 2u : 0u) | (t.exception ? 4u : 0u));
+        putVarint(out, (t.seen ? 1u : 0u) | (t.ended ? 2u : 0u) | (t.exception ? 4u : 0u) |
+                           (t.setAside.empty() ? 0u : 8u));
         putVarint(out, t.lastEvent + 1);
         putVarint(out, static_cast<uint64_t>(t.lastKind));
-        if (t.exception) {
-            const auto& x = *t.exception;
+        auto putException = [&out](const ExceptionInFlight& x) {
             putVarint(out, x.value.raw);
             putVarint(out, x.frameId);
             putVarint(out, x.raisedAt);
             putVarint(out, x.lastEvent);
             putVarint(out, x.index);
             putVarint(out, x.uncaught ? 1 : 0);
+        };
+        if (t.exception) putException(*t.exception);
+        if (!t.setAside.empty()) {
+            putVarint(out, t.setAside.size());
+            for (const auto& x : t.setAside) putException(x);
         }
         putVarint(out, t.stack.size());
         for (const auto& f : t.stack) putFrame(out, f);
@@ -122,13 +127,13 @@ ProgramState StateCodec::decode(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < s.threads.size(); ++i) {
         auto& t = s.threads[i];
         t.id = static_cast<uint32_t>(i);
-        uint64_t flags = c.varintBounded(7, "bad thread flags");
+        uint64_t flags = c.varintBounded(15, "bad thread flags");
         t.seen = flags & 1;
         t.ended = flags & 2;
         t.lastEvent = c.varint() - 1;
         t.lastKind = static_cast<RecordKind>(
             c.varintBounded(static_cast<uint64_t>(RecordKind::Exception), "bad event kind"));
-        if (flags & 4) {
+        auto getException = [&c] {
             ExceptionInFlight x;
             x.value = getRef(c);
             x.frameId = c.varint();
@@ -136,7 +141,13 @@ ProgramState StateCodec::decode(const uint8_t* data, size_t size) {
             x.lastEvent = c.varint();
             x.index = c.varint();
             x.uncaught = c.varintBounded(1, "bad flag") != 0;
-            t.exception = x;
+            return x;
+        };
+        if (flags & 4) t.exception = getException();
+        if (flags & 8) {
+            t.setAside.resize(c.varintBounded(std::min<uint64_t>(kMaxCount, c.remaining()),
+                                              "set-aside exception count"));
+            for (auto& x : t.setAside) x = getException();
         }
         t.stack.resize(
             c.varintBounded(std::min<uint64_t>(kMaxCount, c.remaining()), "frame count"));

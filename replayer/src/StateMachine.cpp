@@ -64,6 +64,10 @@ void StateMachine::finishPendingPop() {
     }
 }
 
+namespace {
+constexpr size_t kMaxSetAside = 8;
+}  // namespace
+
 void StateMachine::notify(ExceptionEvent::What what, const ExceptionInFlight& x, uint64_t event,
                           uint32_t thread, const Frame* f, int32_t handlerOffset) {
     if (!observer_) return;
@@ -84,6 +88,10 @@ void StateMachine::clearException(ThreadState& t, uint64_t event, uint32_t threa
                                   int32_t handlerOffset) {
     notify(ExceptionEvent::What::Handled, *t.exception, event, thread, f, handlerOffset);
     t.exception.reset();
+    if (!t.setAside.empty()) {
+        t.exception = t.setAside.back();
+        t.setAside.pop_back();
+    }
 }
 
 void StateMachine::numbered(const Record& r, uint32_t thread, ThreadState& t) {
@@ -124,7 +132,10 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             REEL_REQUIRE(r.a < defs_.codes.size(), fileOffset, "CALL of an unknown code id");
             // A new outermost call on a thread whose previous exception escaped it: that story is
             // over.
-            if (t.stack.empty()) t.exception.reset();
+            if (t.stack.empty()) {
+                t.exception.reset();
+                t.setAside.clear();
+            }
             Frame f;
             f.id = r.b;
             f.codeId = static_cast<uint32_t>(r.a);
@@ -143,7 +154,10 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             auto it = state_.suspended.find(r.a);
             REEL_REQUIRE(it != state_.suspended.end(), fileOffset,
                          "RESUME of a frame that is not suspended");
-            if (t.stack.empty()) t.exception.reset();
+            if (t.stack.empty()) {
+                t.exception.reset();
+                t.setAside.clear();
+            }
             Frame f = std::move(it->second);
             state_.suspended.erase(it);
             f.lasti = r.lasti;
@@ -190,16 +204,41 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.line = lines(f.codeId).lineAt(r.lasti);
             f.prevWasOpcode = false;
             auto& x = t.exception;
+            // A set-aside exception reaching a frame again: the nested one ended without an event
+            // of its own (C code such as generator close() swallowed it).
+            if (!t.setAside.empty() && t.setAside.back().value == r.value &&
+                !(x && x->value == r.value)) {
+                if (x) notify(ExceptionEvent::What::Handled, *x, r.event, thread, &f);
+                x = t.setAside.back();
+                t.setAside.pop_back();
+            }
             const bool live = x && !x->uncaught;
+            // Propagation: right after an UNWIND, a re-raise in the same frame, or the same
+            // exception object reaching a frame that was already running when it was raised.
             const bool propagated =
                 live && ((t.lastKind == RecordKind::Unwind && t.lastEvent != kNoEvent) ||
-                         (x->frameId == f.id && x->value == r.value));
+                         (x->value == r.value &&
+                          (x->frameId == f.id || f.activationEvent < x->raisedAt)));
+            // Raised in a generator/coroutine resumed after the live exception last moved (close()
+            // during unwinding sends GeneratorExit): nested, not a replacement; the live one goes
+            // on once the nested one ends. A plain call raising instead is taken as a replacement:
+            // C code swallows exceptions without any event (e.g. re's parser catching IndexError).
+            const bool resumed = f.activationEvent != f.callEvent;
+            const bool nested =
+                live && !propagated && resumed && f.activationEvent > x->lastEvent;
             if (propagated) {
                 x->frameId = f.id;
                 x->lastEvent = r.event;
                 notify(ExceptionEvent::What::Propagated, *x, r.event, thread, &f);
             } else {
-                if (live) notify(ExceptionEvent::What::Replaced, *x, r.event, thread, &f);
+                if (nested) {
+                    // Bounded: a set-aside exception whose propagation never resumes is dropped
+                    // once a few newer ones wait.
+                    if (t.setAside.size() == kMaxSetAside) t.setAside.erase(t.setAside.begin());
+                    t.setAside.push_back(*x);
+                }
+                else if (live)
+                    notify(ExceptionEvent::What::Replaced, *x, r.event, thread, &f);
                 ExceptionInFlight nx;
                 nx.value = r.value;
                 nx.frameId = f.id;

@@ -72,9 +72,6 @@ def test_exception_list_shows_the_failure(reel_bin, inventory_trace):
                      r"\s+raised at event \d+ in Inventory\.reserve\(\) at \S*inventory\.py:36\n", out)
 
 
-@pytest.mark.xfail(strict=False, reason="replayer: the generator closed while the ValueError unwinds "
-                                        "main() replaces it in the thread's single exception slot, so "
-                                        "the uncaught exception seems to be raised in <module>")
 def test_continue_runs_to_the_uncaught_exception(reel_bin, inventory_trace):
     rc, out, err = replay(reel_bin, inventory_trace, "c; where")
     assert rc == 0, err

@@ -674,3 +674,62 @@ TEST_CASE("sidecar index: reused when valid, rebuilt when stale or damaged",
         same(rep);
     }
 }
+
+TEST_CASE("a generator closed while an exception unwinds does not replace that exception",
+          "[replayer]") {
+    // inventory.py on 3.11/3.12: the ValueError leaving main() finalizes the generator main was
+    // iterating; close() resumes it with GeneratorExit, which C code swallows, and the ValueError
+    // then reaches <module>. It stays one exception, raised in reserve() and uncaught.
+    TempDir dir;
+    ProgramBuilder pb(4);
+    const uint32_t mod = pb.code("<module>", 1, {1, 2}, {});
+    const uint32_t mainc = pb.code("main", 10, {11, 12, 13}, {});
+    const uint32_t gen = pb.code("orders", 20, {21, 22}, {});
+    const uint32_t reserve = pb.code("reserve", 30, {31, 32}, {});
+    const ValueRef err = pb.value("ValueError('not enough')");
+    const ValueRef exit = pb.value("GeneratorExit()");
+    pb.thread(0);
+    pb.call(mod);                   // 0
+    pb.op(0);                       // 1
+    pb.call(mainc);                 // 2
+    pb.op(0);                       // 3
+    const uint64_t fg = pb.call(gen);  // 4
+    pb.op(0);                       // 5
+    pb.yield(err, 0);               // 6 suspended (the value does not matter here)
+    pb.op(2);                       // 7
+    const uint64_t fr = pb.call(reserve);  // 8
+    pb.op(2);                       // 9
+    pb.exception(err, 2);           // 10 raised in reserve
+    pb.unwind(2);                   // 11
+    pb.exception(err, 2);           // 12 reached main
+    pb.unwind(2);                   // 13
+    pb.resume(fg, 0);               // 14 close(): GeneratorExit into the suspended generator
+    pb.exception(exit, 0);          // 15
+    pb.unwind(0);                   // 16 swallowed by close(), no event
+    pb.exception(err, 0);           // 17 the ValueError reaches <module>
+    pb.unwind(0);                   // 18 uncaught
+    pb.write(dir / "g.reel");
+
+    Replayer rep(dir / "g.reel");
+    const auto& ex = rep.exceptions();
+    REQUIRE(ex.size() == 2);
+    CHECK(ex[0].value == err);
+    CHECK(ex[0].raisedAt == 10);
+    CHECK(ex[0].raiseFrameId == fr);
+    CHECK(ex[0].framesReached == 3);
+    CHECK(ex[0].outcome == ExceptionInfo::Outcome::Uncaught);
+    CHECK(ex[0].endEvent == 18);
+    CHECK(ex[1].value == exit);
+    CHECK(ex[1].raisedAt == 15);
+    CHECK(ex[1].outcome == ExceptionInfo::Outcome::Handled);
+
+    auto s = rep.stateAt(15);  // inside the generator: GeneratorExit in flight, ValueError aside
+    REQUIRE(s.threads[0].exception);
+    CHECK(s.threads[0].exception->value == exit);
+    REQUIRE(s.threads[0].setAside.size() == 1);
+    CHECK(s.threads[0].setAside[0].value == err);
+    s = rep.stateAt(17);
+    REQUIRE(s.threads[0].exception);
+    CHECK(s.threads[0].exception->value == err);
+    CHECK(s.threads[0].setAside.empty());
+}

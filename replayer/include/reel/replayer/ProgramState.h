@@ -97,6 +97,10 @@ struct ThreadState {
     bool ended = false;        // THREAD_END seen
     std::vector<Frame> stack;  // outermost first; back() is the running frame
     std::optional<ExceptionInFlight> exception;
+    // Exceptions set aside while a nested one is in flight: one raised in a frame entered during
+    // their propagation (e.g. a generator closed with GeneratorExit while a ValueError unwinds the
+    // frame that iterated it). The innermost set-aside one comes back when the nested one ends.
+    std::vector<ExceptionInFlight> setAside;
     uint64_t lastEvent = kNoEvent;             // latest numbered event on this thread
     RecordKind lastKind = RecordKind::Opcode;  // kind of that event
     size_t depth() const { return stack.size(); }
