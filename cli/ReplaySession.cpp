@@ -418,25 +418,20 @@ bool ReplaySession::execute(std::string_view lineView) {
 // -------------------------------------------------------------------------------
 
 void ReplaySession::cmdStep(const std::string& args, Direction dir, Granularity g) {
-    const int n = parseCount(args);
-    NavResult r;
-    bool moved = false;
-    for (int i = 0; i < n; ++i) {
-        r = nav_->stepInto(dir, g);
-        moved = moved || r.moved;
-        if (r.reason != StopReason::Step) break;
-    }
-    // "s 5" that ran out of trace on its third step did move: say so, not "already at the end".
-    r.moved = moved;
-    report(r, g);
+    repeatStep(args, g, [&] { return nav_->stepInto(dir, g); });
 }
 
 void ReplaySession::cmdNext(const std::string& args, Direction dir, Granularity g) {
+    repeatStep(args, g, [&] { return nav_->stepOver(dir, g); });
+}
+
+void ReplaySession::repeatStep(const std::string& args, Granularity g,
+                               const std::function<NavResult()>& step) {
     const int n = parseCount(args);
     NavResult r;
     bool moved = false;
     for (int i = 0; i < n; ++i) {
-        r = nav_->stepOver(dir, g);
+        r = step();
         moved = moved || r.moved;
         if (r.reason != StopReason::Step) break;
     }

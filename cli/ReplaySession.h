@@ -5,6 +5,7 @@
 // only chooses the call, and renders the state it stops at. Line editing, history and the input
 // loop live in ReplayCommand.cpp; this class only sees complete lines, so tests can drive it.
 
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -62,6 +63,9 @@ class ReplaySession {
     // Command handlers; `args` is the text after the command word, trimmed.
     void cmdStep(const std::string& args, replayer::Direction dir, replayer::Granularity g);
     void cmdNext(const std::string& args, replayer::Direction dir, replayer::Granularity g);
+    // Runs `step` up to the count in `args`, stopping early at anything but a plain step.
+    void repeatStep(const std::string& args, replayer::Granularity g,
+                    const std::function<replayer::NavResult()>& step);
     void cmdFinish(const std::string& args, replayer::Direction dir);
     void cmdContinue(const std::string& args, replayer::Direction dir);
     void cmdBreak(const std::string& args);
