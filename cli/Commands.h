@@ -4,6 +4,8 @@
 // with status 2; a successful run exits 0.
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace reel::cli {
 
@@ -28,5 +30,13 @@ void addExportCommand(CLI::App& app);   // ExportCommand.cpp
 void addDemoCommand(CLI::App& app);     // DemoCommand.cpp
 void addDumpCommand(CLI::App& app);     // DumpCommand.cpp
 void addGuiCommand(CLI::App& app);      // GuiCommand.cpp
+void addPytestCommand(CLI::App& app);   // PytestCommand.cpp
+
+// Replaces this process with `python pythonArgs...` (python: "" for the default interpreter),
+// PYTHONPATH prefixed with this build's `reel` package for that interpreter's version; throws
+// CommandError when the interpreter cannot run or is not supported (RecordCommand.cpp).
+[[noreturn]] void execPythonWithReel(const std::string& command, const std::string& python,
+                                     const std::vector<std::string>& pythonArgs);
+void addSliceCommand(CLI::App& app);    // SliceCommand.cpp
 
 }  // namespace reel::cli

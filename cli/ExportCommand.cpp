@@ -2,8 +2,11 @@
 // docs/values.md): JSON Lines, one object per event sys.settrace with f_trace_opcodes would have
 // delivered, byte-identical to tests/oracle/reel_oracle.py. The logic lives in the replayer
 // library (StateExporter); this file only parses arguments and opens the trace.
-// `reel export --json [--only DIR] FILE`: a summary document (JsonExport.h).
+// `reel export --json [-o OUT] [--only DIR] FILE`: a summary document (JsonExport.h).
+// `reel export --chrome OUT.json [--only DIR] FILE`: the call timeline in Chrome trace-event format
+// (ChromeExport.h), for Perfetto and chrome://tracing. OUT "-" is stdout.
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -12,6 +15,7 @@
 
 #include "Commands.h"
 #include "reel/format/TraceReader.h"
+#include "reel/replayer/ChromeExport.h"
 #include "reel/replayer/JsonExport.h"
 #include "reel/replayer/StateExporter.h"
 
@@ -22,13 +26,19 @@ namespace {
 struct ExportArgs {
     bool states = false;
     bool json = false;
+    std::string chrome;  // output file of --chrome
+    std::string output = "-";
     std::string only;
     std::string file;
     uint32_t depth = 3, items = 16, chars = 64, intBits = 200;
 };
 
 void runExport(const ExportArgs& a) {
-    if (a.states == a.json) throw CommandError{"export: say what to export: --states or --json"};
+    const int modes = int(a.states) + int(a.json) + int(!a.chrome.empty());
+    if (modes != 1)
+        throw CommandError{"export: say what to export: one of --states, --json, --chrome OUT"};
+    if (a.states && a.output != "-")
+        throw CommandError{"export: --states writes to stdout (redirect it)"};
     std::error_code ec;
     if (!std::filesystem::is_regular_file(a.file, ec))
         throw CommandError{"export: cannot read '" + a.file +
@@ -50,11 +60,25 @@ void runExport(const ExportArgs& a) {
     replayer::ExportOptions options;
     options.only = a.only;
     options.limits = {a.depth, a.items, a.chars, a.intBits};
+    const std::string target = a.chrome.empty() ? a.output : a.chrome;
+    std::FILE* out = stdout;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+    if (target != "-") {
+        file.reset(std::fopen(target.c_str(), "wb"));
+        if (!file)
+            throw CommandError{"export: cannot write '" + target +
+                               "': " + std::error_code(errno, std::generic_category()).message()};
+        out = file.get();
+    }
     try {
         if (a.states)
-            replayer::exportStates(*reader, options, stdout);
+            replayer::exportStates(*reader, options, out);
+        else if (a.json)
+            replayer::exportJson(*reader, options, out);
         else
-            replayer::exportJson(*reader, options, stdout);
+            replayer::exportChrome(*reader, options, out);
+        if (file && std::fclose(file.release()) != 0)
+            throw CommandError{"export: cannot write '" + target + "'"};
     } catch (const format::TraceFormatError& e) {
         // Lines already written stay written: a damaged tail still exports what came before it.
         std::fflush(stdout);
@@ -74,6 +98,12 @@ void addExportCommand(CLI::App& app) {
     cmd->add_flag("--json", args->json,
                   "One JSON document: calls and how they ended, exceptions, output, exit (shape in "
                   "replayer/include/reel/replayer/JsonExport.h)");
+    cmd->add_option("--chrome", args->chrome,
+                    "Write the call timeline in Chrome trace-event format (opens in Perfetto and "
+                    "chrome://tracing) to OUT ('-': stdout)")
+        ->type_name("OUT");
+    cmd->add_option("-o,--output", args->output, "Where --json writes (default '-': stdout)")
+        ->type_name("OUT");
     cmd->add_option(
            "--only", args->only,
            "Only frames whose file is inside DIR (relative DIR: against the recording's cwd)")

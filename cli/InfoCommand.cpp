@@ -112,7 +112,12 @@ json describe(TraceReader& r, int check) {
                    {"defs", perKind[1]},
                    {"values", perKind[2]},
                    {"events", perKind[3]}};
-    j["events"] = r.eventCount();
+    j["events"] = r.eventCount() - r.firstEvent();
+    if (const auto& cp = r.checkpoint())  // a slice (format 1.1): original event numbers
+        j["slice"] = {{"firstEvent", r.firstEvent()},
+                      {"lastEvent", r.eventCount() - 1},
+                      {"originalEvents", cp->originalEventCount},
+                      {"original", cp->originalPath}};
     j["values"] = r.valueCount();
     j["codeObjects"] = d.codes.size();
     json sources = json::array();
@@ -126,7 +131,8 @@ json describe(TraceReader& r, int check) {
     j["payloadBytes"] = stored;  // chunk payloads as stored (footer excluded)
     j["uncompressedBytes"] = uncompressed;
     j["compressionRatio"] = stored ? double(uncompressed) / double(stored) : 0.0;
-    j["bytesPerEvent"] = r.eventCount() ? double(r.fileSize()) / double(r.eventCount()) : 0.0;
+    const uint64_t nEvents = r.eventCount() - r.firstEvent();
+    j["bytesPerEvent"] = nEvents ? double(r.fileSize()) / double(nEvents) : 0.0;
 
     const auto& rec = r.recovery();
     j["recovered"] = rec.recovered;
@@ -193,6 +199,14 @@ void printText(const json& j, std::ostream& out) {
                         std::to_string(ch["values"].get<uint64_t>()) + ", events " +
                         std::to_string(ch["events"].get<uint64_t>()) + ")");
     line("events:", std::to_string(j["events"].get<uint64_t>()));
+    if (j.contains("slice")) {
+        const auto& sl = j["slice"];
+        line("slice:", "events " + std::to_string(sl["firstEvent"].get<uint64_t>()) + ".." +
+                           std::to_string(sl["lastEvent"].get<uint64_t>()) + " of " +
+                           sl["original"].get<std::string>() + " (" +
+                           std::to_string(sl["originalEvents"].get<uint64_t>()) +
+                           " events), starting from a checkpoint");
+    }
     line("values:", std::to_string(j["values"].get<uint64_t>()));
     line("code objects:", std::to_string(j["codeObjects"].get<uint64_t>()));
     line("source files:", std::to_string(j["sourceFiles"].size()));

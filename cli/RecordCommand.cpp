@@ -36,12 +36,42 @@ std::string pythonVersionOf(const std::string& exe) {
 
 }  // namespace
 
+void execPythonWithReel(const std::string& command, const std::string& python,
+                        const std::vector<std::string>& pythonArgs) {
+    std::string exe = python.empty() ? std::string(REEL_DEFAULT_PYTHON) : python;
+    std::string ver = pythonVersionOf(exe);
+    if (ver.empty()) throw CommandError{command + ": cannot run Python interpreter '" + exe + "'"};
+    std::filesystem::path pkg = std::filesystem::path(REEL_BUILD_PYTHON_DIR) / ver;
+    if (!std::filesystem::exists(pkg / "reel" / "__init__.py"))
+        throw CommandError{command + ": Python " + ver + " (" + exe +
+                           ") is not supported by this build (supported: see " REEL_BUILD_PYTHON_DIR
+                           "/interpreters.txt)"};
+    const char* old = std::getenv("PYTHONPATH");
+    std::string path = pkg.string() + (old && *old ? ":" + std::string(old) : "");
+    // reel/_launcher.py (and the pytest plugin) give the program its original PYTHONPATH back.
+    if (old)
+        ::setenv("REEL_SAVED_PYTHONPATH", old, 1);
+    else
+        ::setenv("REEL_PYTHONPATH_UNSET", "1", 1);
+    ::setenv("PYTHONPATH", path.c_str(), 1);
+    std::vector<std::string> args = {exe};
+    args.insert(args.end(), pythonArgs.begin(), pythonArgs.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::execvp(exe.c_str(), argv.data());
+    throw CommandError{command + ": cannot execute " + exe + ": " + std::strerror(errno)};
+}
+
 void addRecordCommand(CLI::App& app) {
     auto* cmd = app.add_subcommand("record",
                                    "Record a Python program: reel record [--python EXE] [-o FILE] "
-                                   "[--only PATH]... [--exclude PATH]... "
+                                   "[--keep always|failure] [--only PATH]... [--exclude PATH]... "
                                    "[--max-depth N] [--max-items N] [--max-str N] [--origin-depth "
-                                   "N] (script.py | -m module | -c code) [args...]");
+                                   "N] [--redact PATTERN] [--no-values] (script.py | -m module | "
+                                   "-c code) [args...]");
     static std::string python;
     static std::vector<std::string> rest;
     cmd->add_option("--python", python,
@@ -54,32 +84,9 @@ void addRecordCommand(CLI::App& app) {
         rest = cmd->remaining();
         if (rest.empty())
             throw CommandError{"record: no program given (reel record script.py [args...])"};
-        std::string exe = python.empty() ? std::string(REEL_DEFAULT_PYTHON) : python;
-        std::string ver = pythonVersionOf(exe);
-        if (ver.empty()) throw CommandError{"record: cannot run Python interpreter '" + exe + "'"};
-        std::filesystem::path pkg = std::filesystem::path(REEL_BUILD_PYTHON_DIR) / ver;
-        if (!std::filesystem::exists(pkg / "reel" / "__init__.py"))
-            throw CommandError{
-                "record: Python " + ver + " (" + exe +
-                ") is not supported by this build (supported: see " REEL_BUILD_PYTHON_DIR
-                "/interpreters.txt)"};
-        const char* old = std::getenv("PYTHONPATH");
-        std::string path = pkg.string() + (old && *old ? ":" + std::string(old) : "");
-        // reel/_launcher.py gives the program its original PYTHONPATH back.
-        if (old)
-            ::setenv("REEL_SAVED_PYTHONPATH", old, 1);
-        else
-            ::setenv("REEL_PYTHONPATH_UNSET", "1", 1);
-        ::setenv("PYTHONPATH", path.c_str(), 1);
-        std::vector<std::string> args = {exe, "-m", "reel", "record"};
+        std::vector<std::string> args = {"-m", "reel", "record"};
         args.insert(args.end(), rest.begin(), rest.end());
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::fflush(stdout);
-        std::fflush(stderr);
-        ::execvp(exe.c_str(), argv.data());
-        throw CommandError{"record: cannot execute " + exe + ": " + std::strerror(errno)};
+        execPythonWithReel("record", python, args);
     });
 }
 

@@ -128,8 +128,11 @@ const ReplaySession::Command* ReplaySession::findCommand(const std::string& word
 ReplaySession::ReplaySession(const std::filesystem::path& trace, std::ostream& out,
                              std::ostream& err, const replayer::Replayer::Progress& progress)
     : out_(out), err_(err) {
-    replayer_ =
-        std::make_unique<replayer::Replayer>(trace, replayer::Replayer::Options{}, progress);
+    // Large traces keep their index (checkpoints read on demand) in <trace>.idx: bounded memory,
+    // and the next `reel replay` skips indexing.
+    replayer::Replayer::Options options;
+    options.sidecarFromEvents = 20'000'000;
+    replayer_ = std::make_unique<replayer::Replayer>(trace, options, progress);
     if (replayer_->eventCount() == 0) throw std::out_of_range("the trace holds no events");
     nav_ = std::make_unique<replayer::Navigator>(*replayer_);
     values_ = std::make_unique<replayer::TraceValueSource>(replayer_->reader());
@@ -137,7 +140,7 @@ ReplaySession::ReplaySession(const std::filesystem::path& trace, std::ostream& o
     const auto& printable = replayer::UnicodePrintable::forPythonVersion(header.pythonVersion);
     renderer_ = std::make_unique<replayer::ValueRenderer>(*values_, replayer_->defs(), printable);
     lookup_ = std::make_unique<ValueLookup>(replayer_->defs(), *values_, *renderer_);
-    conditionLookup_ = std::make_unique<ValueLookup>(replayer_->defs(), *values_, *renderer_);
+    conditions_ = std::make_unique<ConditionEvaluator>(replayer_->defs(), *values_, *renderer_);
     sources_ = std::make_unique<SourceText>(replayer_->defs());
     // `print` shows everything the recorder kept (its capture limits), never less than the
     // export rendering.
@@ -305,7 +308,7 @@ void ReplaySession::report(const NavResult& r, Granularity g, const std::string&
             break;
         case StopReason::AtStart:
             if (!r.moved) {
-                out_ << "Already at the start of the trace (event 0).\n";
+                out_ << "Already at the start of the trace (event " << r.event << ").\n";
                 return;
             }
             out_ << "No earlier stop: at the start of the trace.\n";
@@ -338,7 +341,7 @@ void ReplaySession::report(const NavResult& r, Granularity g, const std::string&
     if ((r.reason == StopReason::Step || r.reason == StopReason::Target) && r.moved) {
         if (st.event == replayer_->lastEvent())
             out_ << "(this is the end of the trace)\n";
-        else if (st.event == 0)
+        else if (st.event == replayer_->firstEvent())
             out_ << "(this is the start of the trace)\n";
     }
 }
@@ -447,25 +450,16 @@ void ReplaySession::cmdFinish(const std::string& args, Direction dir) {
 
 void ReplaySession::cmdContinue(const std::string& args, Direction dir) {
     if (!args.empty()) fail("continue takes no arguments (set breakpoints with 'break')");
-    nav_->setBreakOnRaise(catch_ != CatchMode::Off);
-    NavResult r = nav_->continueRun(dir);
-    // `catch uncaught` (the default) lets handled exceptions pass: the Navigator stops at every
-    // raise, and raises that were handled are skipped here by continuing from them.
-    if (catch_ == CatchMode::Uncaught) {
-        const auto& ex = replayer_->exceptions();
-        while (r.reason == StopReason::Exception) {
-            auto it = std::lower_bound(
-                ex.begin(), ex.end(), r.event,
-                [](const replayer::ExceptionInfo& x, uint64_t e) { return x.raisedAt < e; });
-            const bool escaped = it != ex.end() && it->raisedAt == r.event &&
-                                 (it->outcome == replayer::ExceptionInfo::Outcome::Uncaught ||
-                                  it->outcome == replayer::ExceptionInfo::Outcome::InFlightAtEnd);
-            if (escaped) break;
-            NavResult next = nav_->continueRun(dir);
-            next.moved = true;
-            r = next;
-        }
+    // `catch uncaught` (the default) lets handled exceptions pass: the Navigator's raise filter
+    // stops only at raises that are never handled.
+    if (catch_ == CatchMode::Off) {
+        nav_->setBreakOnRaise(false);
+    } else {
+        replayer::RaiseFilter filter;
+        filter.handled = catch_ == CatchMode::All;
+        nav_->setRaiseFilter(filter);
     }
+    NavResult r = nav_->continueRun(dir);
     if (r.reason == StopReason::Exception) {
         const auto& ex = replayer_->exceptions();
         auto it = std::lower_bound(
@@ -487,8 +481,8 @@ void ReplaySession::cmdContinue(const std::string& args, Direction dir) {
 void ReplaySession::cmdGoto(const std::string& args) {
     auto w = words(args);
     if (w.size() != 1)
-        fail("usage: goto N (an event number, 0 to " + std::to_string(replayer_->lastEvent()) +
-             ")");
+        fail("usage: goto N (an event number, " + std::to_string(replayer_->firstEvent()) + " to " +
+             std::to_string(replayer_->lastEvent()) + ")");
     const uint64_t n = parseEvent(w[0]);
     NavResult r = nav_->goTo(n);
     if (!r.moved) {
@@ -579,23 +573,7 @@ void ReplaySession::installBreakpoint(BreakEntry& b) {
     replayer::Breakpoint bp;
     bp.file = b.file;
     bp.line = b.line;
-    if (b.condition) {
-        auto cond = b.condition;
-        auto lastError = b.lastError;
-        ValueLookup* lookup = conditionLookup_.get();
-        bp.condition = [cond, lastError, lookup](const replayer::ProgramState& st, const Frame& f) {
-            lastError->clear();
-            try {
-                lookup->setFrame(st, f, st.thread);
-                return cond->evaluate(*lookup);
-            } catch (const std::exception& e) {
-                // As in pdb, a condition that cannot be evaluated stops: silently never stopping
-                // would hide a typo.
-                *lastError = e.what();
-                return true;
-            }
-        };
-    }
+    if (b.condition) bp.condition = conditions_->make(b.condition, b.lastError);
     b.navId = nav_->addBreakpoint(std::move(bp));
 }
 
@@ -1191,8 +1169,9 @@ void ReplaySession::cmdInfo(const std::string& args) {
     out_ << "Program:    " << argv << "\n";
     out_ << "Python:     " << h.pythonImplementation << " " << h.pythonVersion << "\n";
     out_ << "Directory:  " << h.cwd << "\n";
-    out_ << "Events:     " << replayer_->eventCount() << " (0 to " << replayer_->lastEvent()
-         << "), now at " << nav_->position() << "\n";
+    out_ << "Events:     " << replayer_->eventCount() - replayer_->firstEvent() << " ("
+         << replayer_->firstEvent() << " to " << replayer_->lastEvent() << "), now at "
+         << nav_->position() << "\n";
     out_ << "Threads:    " << replayer_->threadIds().size() << "\n";
     out_ << "Exceptions: " << replayer_->exceptions().size() << " raised\n";
     out_ << "Output:     " << replayer_->outputSize(1, replayer_->lastEvent())

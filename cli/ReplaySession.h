@@ -15,15 +15,23 @@
 #include <string_view>
 #include <vector>
 
-#include "ConditionExpr.h"
 #include "SourceText.h"
-#include "ValueLookup.h"
+#include "reel/replayer/ConditionExpr.h"
 #include "reel/replayer/Navigator.h"
 #include "reel/replayer/Replayer.h"
 #include "reel/replayer/ValueRenderer.h"
+#include "reel/replayer/ValueLookup.h"
 #include "reel/replayer/ValueSource.h"
 
 namespace reel::cli {
+
+// The expression language and its evaluator are the replayer's (shared with the GUI).
+using replayer::ConditionEvaluator;
+using replayer::ConditionExpr;
+using replayer::EvalError;
+using replayer::ExprSyntaxError;
+using replayer::ValueLookup;
+using replayer::ValuePath;
 
 class ReplaySession {
   public:
@@ -125,7 +133,7 @@ class ReplaySession {
     std::unique_ptr<replayer::TraceValueSource> values_;
     std::unique_ptr<replayer::ValueRenderer> renderer_;  // export-contract limits
     std::unique_ptr<ValueLookup> lookup_;                // names for commands
-    std::unique_ptr<ValueLookup> conditionLookup_;       // names for breakpoint conditions
+    std::unique_ptr<ConditionEvaluator> conditions_;     // breakpoint conditions
     std::unique_ptr<SourceText> sources_;
     replayer::RenderLimits printLimits_;
 

@@ -42,7 +42,7 @@ void addVerifyCommand(CLI::App& app) {
                              {"ok", ok},
                              {"recovered", reader->recovery().recovered},
                              {"chunks", reader->chunks().size()},
-                             {"events", reader->eventCount()},
+                             {"events", reader->eventCount() - reader->firstEvent()},
                              {"values", reader->valueCount()},
                              {"problems", problems}};
             std::cout << j.dump(2) << "\n";
@@ -50,8 +50,8 @@ void addVerifyCommand(CLI::App& app) {
             for (const auto& p : problems) std::cout << args->file << ": " << p << "\n";
             if (ok)
                 std::cout << args->file << ": OK (" << reader->chunks().size() << " chunks, "
-                          << reader->eventCount() << " events, " << reader->valueCount()
-                          << " values)\n";
+                          << reader->eventCount() - reader->firstEvent() << " events, "
+                          << reader->valueCount() << " values)\n";
             else
                 std::cout << args->file << ": DAMAGED (" << problems.size() << " problem"
                           << (problems.size() == 1 ? "" : "s") << ")\n";

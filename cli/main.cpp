@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", REEL_VERSION);
     app.require_subcommand(1);
     reel::cli::addRecordCommand(app);
+    reel::cli::addPytestCommand(app);
     reel::cli::addReplayCommand(app);
     reel::cli::addExportCommand(app);
     reel::cli::addInfoCommand(app);
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
     reel::cli::addDemoCommand(app);
     reel::cli::addDumpCommand(app);
     reel::cli::addGuiCommand(app);
+    reel::cli::addSliceCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -75,6 +75,9 @@ enum ChunkKind {
   # Payload: EventBatch.
   footer @4;
   # Payload: Footer. Only at the end of a cleanly closed file.
+  checkpoint @5;
+  # Payload: Checkpoint (format 1.1). At most one, before the first Events chunk, in a trace
+  # whose events do not start at 0 (a slice); the chunk header's `first` is its firstEvent.
 }
 
 struct Defs {
@@ -221,10 +224,112 @@ struct StreamState {
   # Frame id the next CALL record creates.
 }
 
+struct Checkpoint {
+  # Format 1.1. The replayer state just before the trace's first event, for a trace that does not
+  # start at event 0: `reel slice` writes one, so the slice replays to exactly the states of the
+  # original (same event numbers, frame ids, value ids, exception indices). A file with a
+  # checkpoint sets TraceHeader.requiredReaderMinor to 1: a 1.0 reader refuses it. Event numbers
+  # below use 0xFFFFFFFFFFFFFFFF for "none"; value fields are raw ValueRef varint values
+  # (ValueRef.h). docs/format.md, "Checkpoint chunk", describes the fields.
+  firstEvent @0 :UInt64;
+  # The first event of the file; the state is the one at event firstEvent - 1 (every record up to
+  # and including it applied). Equals the chunk header's `first`.
+  eventKind @1 :UInt8;
+  # Kind of event firstEvent - 1: 0 opcode, 1 call, 2 resume, 3 return, 4 yield, 5 unwind,
+  # 6 exception.
+  thread @2 :UInt32;
+  # Thread of event firstEvent - 1.
+  value @3 :UInt64;
+  # Returned/yielded value or exception at that event (ValueRef), None otherwise.
+  timeNs @4 :Int64;
+  # Latest TIME record: ns since TraceHeader.startTimeNs.
+  stdoutBytes @5 :UInt64;
+  stderrBytes @6 :UInt64;
+  # Bytes written to each stream before firstEvent (in the original run).
+  outputRecords @7 :UInt64;
+  exceptionCount @8 :UInt64;
+  # Exceptions raised before firstEvent: the first raise in this file has this index.
+  threads @9 :List(CheckpointThread);
+  # Every thread seen before firstEvent.
+  suspended @10 :List(CheckpointFrame);
+  # Suspended generator/coroutine frames, by ascending frame id.
+  stdoutTail @11 :Data;
+  stderrTail @12 :Data;
+  # The last bytes written to each stream before firstEvent (all of them unless the writer
+  # limited it: stdoutBytes - size(stdoutTail) earlier bytes are elided).
+  originalEventCount @13 :UInt64;
+  # Provenance: events in the trace this one was cut from, and its file name.
+  originalPath @14 :Text;
+}
+
+struct CheckpointThread {
+  id @0 :UInt32;
+  ended @1 :Bool;
+  lastEvent @2 :UInt64;
+  # Latest numbered event on the thread (none: all ones).
+  lastKind @3 :UInt8;
+  hasException @4 :Bool;
+  exception @5 :CheckpointException;
+  # The exception in flight, when hasException.
+  setAside @6 :List(CheckpointException);
+  # Exceptions set aside while a nested one is in flight, outermost first.
+  stack @7 :List(CheckpointFrame);
+  # Outermost first.
+}
+
+struct CheckpointException {
+  value @0 :UInt64;
+  frameId @1 :UInt64;
+  # The frame it reached most recently.
+  raisedAt @2 :UInt64;
+  lastEvent @3 :UInt64;
+  index @4 :UInt64;
+  # Position in the original run's exception list.
+  uncaught @5 :Bool;
+}
+
+struct CheckpointFrame {
+  id @0 :UInt64;
+  codeId @1 :UInt32;
+  lasti @2 :Int32;
+  # f_lasti in bytes, -1 before the first instruction.
+  line @3 :Int32;
+  # f_lineno at lasti.
+  callEvent @4 :UInt64;
+  activationEvent @5 :UInt64;
+  exiting @6 :Bool;
+  # At its RETURN/YIELD/UNWIND event (firstEvent - 1): popped by the file's first record.
+  prevWasOpcode @7 :Bool;
+  hasObject @8 :Bool;
+  object @9 :UInt64;
+  # FRAME_OBJECT value, when hasObject.
+  hasOrigin @10 :Bool;
+  origin @11 :UInt64;
+  # CORO_ORIGIN value, when hasOrigin.
+  slots @12 :List(CheckpointLocal);
+  # One per CodeObject.localNames entry.
+  names @13 :List(CheckpointName);
+  # Dict-locals frames, in dict order.
+}
+
+struct CheckpointLocal {
+  value @0 :UInt64;
+  # ValueRef; the "unbound" constant when the slot has no value.
+  changedAt @1 :UInt64;
+}
+
+struct CheckpointName {
+  nameId @0 :UInt32;
+  value @1 :UInt64;
+  changedAt @2 :UInt64;
+}
+
 struct Footer {
   chunks @0 :List(ChunkRef);
   # Every chunk in file order, the footer itself excluded.
   eventCount @1 :UInt64;
+  # One past the last event number: the number of events for a trace that starts at event 0
+  # (a trace with a Checkpoint chunk starts at its firstEvent).
   valueCount @2 :UInt64;
   endTimeNs @3 :Int64;
   # Wall clock at close, ns since the Unix epoch.

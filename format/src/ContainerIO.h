@@ -41,6 +41,8 @@ inline const char* chunkKindName(uint16_t kind) {
             return "events";
         case 4:
             return "footer";
+        case 5:
+            return "checkpoint";
         default:
             return "invalid";
     }
@@ -82,7 +84,7 @@ struct ChunkHeader {
         h.first = loadLE(in + 16, 8);
         h.count = static_cast<uint32_t>(loadLE(in + 24, 4));
         h.payloadHash = loadLE(in + 32, 8);
-        REEL_REQUIRE(h.kind >= 1 && h.kind <= 4, fileOffset,
+        REEL_REQUIRE(h.kind >= 1 && h.kind <= 5, fileOffset,
                      "unknown chunk kind " + std::to_string(h.kind));
         REEL_REQUIRE((h.flags & ~kChunkFlagLz4) == 0, fileOffset, "unknown chunk flags");
         REEL_REQUIRE(loadLE(in + 28, 4) == 0 && loadLE(in + 44, 4) == 0, fileOffset,
@@ -102,7 +104,10 @@ struct ChunkHeader {
             REEL_REQUIRE(h.compressedSize == h.uncompressedSize, fileOffset,
                          "stored chunk sizes disagree");
         }
-        if (h.kind != 2 && h.kind != 3)
+        if (h.kind == 5)  // checkpoint: `first` is the first event of the file
+            REEL_REQUIRE(h.first > 0 && h.count == 0, fileOffset,
+                         "checkpoint chunk without a first event, or with a count");
+        else if (h.kind != 2 && h.kind != 3)
             REEL_REQUIRE(h.first == 0 && h.count == 0, fileOffset,
                          "first/count set on a chunk that carries no numbered records");
         return h;

@@ -29,7 +29,7 @@ using detail::loadLE;
 
 namespace {
 
-constexpr uint16_t kDefs = 1, kValues = 2, kEvents = 3, kFooter = 4;
+constexpr uint16_t kDefs = 1, kValues = 2, kEvents = 3, kFooter = 4, kCheckpoint = 5;
 
 std::string version(uint32_t major, uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
@@ -105,6 +105,7 @@ class TraceReader::Impl {
             readHeader();
             readIndex();
             loadDefs();
+            loadCheckpoint();
         } catch (...) {
             ::close(fd_);
             fd_ = -1;
@@ -124,12 +125,16 @@ class TraceReader::Impl {
     uint64_t fileSize() const { return fileSize_; }
     const std::vector<ChunkInfo>& chunks() const { return chunks_; }
     uint64_t eventCount() const { return eventCount_; }
+    uint64_t firstEvent() const { return firstEvent_; }
+    const std::optional<Checkpoint>& checkpoint() const { return checkpoint_; }
     uint64_t valueCount() const { return valueCount_; }
     size_t eventChunkCount() const { return eventChunks_.size(); }
     const ChunkInfo& eventChunkInfo(size_t i) const { return chunks_.at(eventChunks_.at(i)); }
 
     size_t findEventChunk(uint64_t n) const {
         if (n >= eventCount_) throw std::out_of_range("event number past the end of the trace");
+        if (n < firstEvent_)
+            throw std::out_of_range("event number before the start of the trace (a slice)");
         // Last chunk whose first event is <= n and that holds at least one event (chunks holding
         // only trailing unnumbered records share `first` with their successor).
         size_t lo = 0, hi = eventChunks_.size();
@@ -174,6 +179,7 @@ class TraceReader::Impl {
     }
 
     std::vector<std::string> verifyChunks(bool decodeRecords);
+    void verifyCheckpoint(const Checkpoint& cp, uint64_t values, uint64_t at);
 
   private:
     // ---- raw I/O --------------------------------------------------------------------------
@@ -325,7 +331,8 @@ class TraceReader::Impl {
         chunks_.clear();
         eventChunks_.clear();
         valueChunks_.clear();
-        eventCount_ = valueCount_ = 0;
+        eventCount_ = valueCount_ = firstEvent_ = 0;
+        checkpointChunk_.reset();
         exit_.reset();
         recover(why);
     }
@@ -388,11 +395,12 @@ class TraceReader::Impl {
     // events and values numbered densely; builds the per-kind lists and totals.
     void checkIndex(uint64_t end, uint64_t reportAt) {
         uint64_t pos = headerEnd_;
-        eventCount_ = valueCount_ = 0;
+        eventCount_ = valueCount_ = firstEvent_ = 0;
         for (size_t i = 0; i < chunks_.size(); ++i) {
             const auto& c = chunks_[i];
             const std::string which = "index entry " + std::to_string(i) + ": ";
-            REEL_REQUIRE(c.kind >= kDefs && c.kind <= kEvents, reportAt, which + "bad chunk kind");
+            REEL_REQUIRE((c.kind >= kDefs && c.kind <= kEvents) || c.kind == kCheckpoint, reportAt,
+                         which + "bad chunk kind");
             REEL_REQUIRE(c.offset == pos, reportAt, which + "chunk offsets are not contiguous");
             REEL_REQUIRE(
                 c.compressedSize <= kMaxChunkPayload && c.uncompressedSize <= kMaxChunkPayload,
@@ -411,6 +419,8 @@ class TraceReader::Impl {
                              which + "values chunks are not contiguous in value ids");
                 valueCount_ += c.count;
                 valueChunks_.push_back(i);
+            } else if (c.kind == kCheckpoint) {
+                noteCheckpoint(i, c.first, c.count, reportAt);
             } else {
                 REEL_REQUIRE(c.first == 0 && c.count == 0, reportAt,
                              which + "defs chunk with an event range");
@@ -434,6 +444,7 @@ class TraceReader::Impl {
                 }
                 // Decompressing proves the chunk complete; its message is parsed when used.
                 readPayload(pos, h, true);
+                if (h.kind == kCheckpoint) noteCheckpoint(chunks_.size(), h.first, h.count, pos);
                 if (h.kind == kEvents)
                     REEL_REQUIRE(h.first == eventCount_, pos, "events chunk out of sequence");
                 if (h.kind == kValues)
@@ -457,6 +468,100 @@ class TraceReader::Impl {
         recovery_.bytesKept = pos;
         recovery_.bytesDiscarded = fileSize_ - pos;
         recovery_.chunksKept = chunks_.size();
+    }
+
+    // A checkpoint chunk starts the event numbering at its first event; only one, before every
+    // events chunk (the header's requiredReaderMinor already told older readers to refuse).
+    void noteCheckpoint(size_t index, uint64_t first, uint32_t count, uint64_t reportAt) {
+        REEL_REQUIRE(!checkpointChunk_ && eventChunks_.empty(), reportAt,
+                     "checkpoint chunk after events, or more than one");
+        REEL_REQUIRE(first > 0 && count == 0, reportAt, "checkpoint chunk without a first event");
+        checkpointChunk_ = index;
+        firstEvent_ = eventCount_ = first;
+    }
+
+    static CheckpointFrame readFrame(schema::CheckpointFrame::Reader r, size_t words, uint64_t at) {
+        CheckpointFrame f;
+        f.id = r.getId();
+        f.codeId = r.getCodeId();
+        f.lasti = r.getLasti();
+        f.line = r.getLine();
+        f.callEvent = r.getCallEvent();
+        f.activationEvent = r.getActivationEvent();
+        f.exiting = r.getExiting();
+        f.prevWasOpcode = r.getPrevWasOpcode();
+        if (r.getHasObject()) f.object = ValueRef{r.getObject()};
+        if (r.getHasOrigin()) f.origin = ValueRef{r.getOrigin()};
+        auto slots = r.getSlots();
+        auto names = r.getNames();
+        requireListFits<schema::CheckpointLocal>(slots, words, at, "checkpoint slot");
+        requireListFits<schema::CheckpointName>(names, words, at, "checkpoint name");
+        f.slots.reserve(slots.size());
+        for (auto l : slots) f.slots.push_back({ValueRef{l.getValue()}, l.getChangedAt()});
+        f.names.reserve(names.size());
+        for (auto n : names)
+            f.names.push_back({n.getNameId(), ValueRef{n.getValue()}, n.getChangedAt()});
+        return f;
+    }
+    static CheckpointException readException(schema::CheckpointException::Reader r) {
+        return {ValueRef{r.getValue()}, r.getFrameId(), r.getRaisedAt(),
+                r.getLastEvent(),       r.getIndex(),   r.getUncaught()};
+    }
+
+    // Parses the checkpoint's message. Ids inside it (codes, values, strings) are checked by the
+    // replayer when it builds its state, and by verifyAll().
+    void loadCheckpoint() {
+        if (!checkpointChunk_) return;
+        const ChunkInfo& c = chunks_[*checkpointChunk_];
+        auto words = readChunk(c);
+        parsing(c.offset, "checkpoint chunk", [&] {
+            capnp::FlatArrayMessageReader msg(words, readerOptions(words.size()));
+            requireExact(msg, words, c.offset, "checkpoint");
+            auto r = msg.getRoot<schema::Checkpoint>();
+            Checkpoint cp;
+            cp.firstEvent = r.getFirstEvent();
+            REEL_REQUIRE(cp.firstEvent == c.first, c.offset,
+                         "checkpoint disagrees with its chunk header");
+            cp.eventKind = r.getEventKind();
+            cp.thread = r.getThread();
+            cp.value = ValueRef{r.getValue()};
+            cp.timeNs = r.getTimeNs();
+            cp.outputBytes = {r.getStdoutBytes(), r.getStderrBytes()};
+            cp.outputRecords = r.getOutputRecords();
+            cp.exceptionCount = r.getExceptionCount();
+            const size_t n = words.size();
+            auto threads = r.getThreads();
+            auto susp = r.getSuspended();
+            requireListFits<schema::CheckpointThread>(threads, n, c.offset, "checkpoint thread");
+            requireListFits<schema::CheckpointFrame>(susp, n, c.offset, "checkpoint frame");
+            for (auto t : threads) {
+                CheckpointThread ct;
+                ct.id = t.getId();
+                ct.ended = t.getEnded();
+                ct.lastEvent = t.getLastEvent();
+                ct.lastKind = t.getLastKind();
+                if (t.getHasException()) ct.exception = readException(t.getException());
+                auto aside = t.getSetAside();
+                auto stack = t.getStack();
+                requireListFits<schema::CheckpointException>(aside, n, c.offset,
+                                                             "checkpoint exception");
+                requireListFits<schema::CheckpointFrame>(stack, n, c.offset, "checkpoint frame");
+                for (auto x : aside) ct.setAside.push_back(readException(x));
+                for (auto f : stack) ct.stack.push_back(readFrame(f, n, c.offset));
+                cp.threads.push_back(std::move(ct));
+            }
+            for (auto f : susp) cp.suspended.push_back(readFrame(f, n, c.offset));
+            auto out = r.getStdoutTail();
+            auto err = r.getStderrTail();
+            cp.outputTail[0].assign(reinterpret_cast<const char*>(out.begin()), out.size());
+            cp.outputTail[1].assign(reinterpret_cast<const char*>(err.begin()), err.size());
+            REEL_REQUIRE(cp.outputTail[0].size() <= cp.outputBytes[0] &&
+                             cp.outputTail[1].size() <= cp.outputBytes[1],
+                         c.offset, "checkpoint carries more output than was written");
+            cp.originalEventCount = r.getOriginalEventCount();
+            cp.originalPath = copyText(r.getOriginalPath());
+            checkpoint_ = std::move(cp);
+        });
     }
 
     void loadDefs() {
@@ -648,9 +753,44 @@ class TraceReader::Impl {
     std::vector<ChunkInfo> chunks_;
     std::vector<size_t> eventChunks_, valueChunks_;  // indices into chunks_
     uint64_t eventCount_ = 0, valueCount_ = 0;
+    uint64_t firstEvent_ = 0;                // a checkpoint's first event, else 0
+    std::optional<size_t> checkpointChunk_;  // index into chunks_
+    std::optional<Checkpoint> checkpoint_;
     std::list<std::pair<size_t, std::shared_ptr<const void>>> lru_;
     std::unordered_map<size_t, decltype(lru_)::iterator> cacheMap_;
 };
+
+// References inside a checkpoint must name defined values, codes, threads and strings, like the
+// records of an events chunk.
+void TraceReader::Impl::verifyCheckpoint(const Checkpoint& cp, uint64_t values, uint64_t at) {
+    auto ref = [&](ValueRef v) {
+        REEL_REQUIRE(v.valid() && (v.kind() != ValueRef::Kind::Record || v.recordId() < values), at,
+                     "checkpoint refers to an undefined value");
+    };
+    auto frame = [&](const CheckpointFrame& f) {
+        REEL_REQUIRE(f.codeId < defs_.codes.size(), at,
+                     "checkpoint frame runs undefined code object " + std::to_string(f.codeId));
+        REEL_REQUIRE(f.slots.size() == defs_.codes[f.codeId].localNames.size(), at,
+                     "checkpoint frame has the wrong number of slots");
+        for (const auto& l : f.slots) ref(l.value);
+        for (const auto& n : f.names) {
+            ref(n.value);
+            REEL_REQUIRE(n.nameId < defs_.strings.size(), at,
+                         "checkpoint frame names an undefined string");
+        }
+        if (f.object) ref(*f.object);
+        if (f.origin) ref(*f.origin);
+    };
+    ref(cp.value);
+    for (const auto& t : cp.threads) {
+        REEL_REQUIRE(t.id < defs_.threads.size(), at,
+                     "checkpoint names undefined thread " + std::to_string(t.id));
+        if (t.exception) ref(t.exception->value);
+        for (const auto& x : t.setAside) ref(x.value);
+        for (const auto& f : t.stack) frame(f);
+    }
+    for (const auto& f : cp.suspended) frame(f);
+}
 
 std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
     std::vector<std::string> problems;
@@ -675,9 +815,11 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                                   detail::chunkKindName(c.kind) + ", at byte offset " +
                                   std::to_string(c.offset) + "): ";
         try {
-            if (c.kind == kDefs) {
+            if (c.kind == kDefs || c.kind == kCheckpoint) {
                 // Parsed at open; re-read here to check the payload checksum too.
                 readChunk(c, true);
+                if (c.kind == kCheckpoint && decodeRecords && checkpoint_)
+                    verifyCheckpoint(*checkpoint_, values, c.offset);
             } else if (c.kind == kEvents) {
                 auto e = loadEventChunk(ci, true);
                 if (!decodeRecords) continue;
@@ -786,6 +928,12 @@ const std::vector<ChunkInfo>& TraceReader::chunks() const {
 }
 uint64_t TraceReader::eventCount() const {
     return impl_->eventCount();
+}
+uint64_t TraceReader::firstEvent() const {
+    return impl_->firstEvent();
+}
+const std::optional<Checkpoint>& TraceReader::checkpoint() const {
+    return impl_->checkpoint();
 }
 uint64_t TraceReader::valueCount() const {
     return impl_->valueCount();

@@ -40,6 +40,8 @@ size_t batchBytes(const Batch& b) {
         n += c.bytecode.size() + c.instructions.size() * sizeof(Instruction) + 256;
     n += b.defs.types.size() * 128 + b.defs.threads.size() * 64;
     for (const auto& s : b.defs.strings) n += s.second.size() + 32;
+    if (b.checkpoint)
+        n += b.checkpoint->outputTail[0].size() + b.checkpoint->outputTail[1].size() + 4096;
     return n;
 }
 
@@ -118,11 +120,13 @@ void buildDefs(schema::Defs::Builder d, const NewDefs& defs) {
     }
 }
 
-void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info) {
+void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info,
+                 uint16_t requiredReaderMinor) {
     h.setFormatMajor(kFormatMajor);
     h.setFormatMinor(kFormatMinor);
-    // Nothing written so far changes the meaning of data an older 1.x reader understands.
-    h.setRequiredReaderMinor(0);
+    // 0 for recordings: nothing in them changes the meaning of data a 1.0 reader understands.
+    // A slice (Checkpoint chunk) needs 1.1: a 1.0 reader would misplace its events.
+    h.setRequiredReaderMinor(requiredReaderMinor);
     h.setRecorderVersion(info.recorderVersion);
     h.setPythonImplementation(info.pythonImplementation);
     h.setPythonVersion(info.pythonVersion);
@@ -143,6 +147,76 @@ void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info) {
     c.setOriginDepth(info.capture.originDepth);
     c.setRedact(info.capture.redact);
     c.setNoValues(info.capture.noValues);
+}
+
+void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
+    b.setId(f.id);
+    b.setCodeId(f.codeId);
+    b.setLasti(f.lasti);
+    b.setLine(f.line);
+    b.setCallEvent(f.callEvent);
+    b.setActivationEvent(f.activationEvent);
+    b.setExiting(f.exiting);
+    b.setPrevWasOpcode(f.prevWasOpcode);
+    b.setHasObject(f.object.has_value());
+    if (f.object) b.setObject(f.object->raw);
+    b.setHasOrigin(f.origin.has_value());
+    if (f.origin) b.setOrigin(f.origin->raw);
+    auto slots = b.initSlots(f.slots.size());
+    for (size_t i = 0; i < f.slots.size(); ++i) {
+        slots[i].setValue(f.slots[i].value.raw);
+        slots[i].setChangedAt(f.slots[i].changedAt);
+    }
+    auto names = b.initNames(f.names.size());
+    for (size_t i = 0; i < f.names.size(); ++i) {
+        names[i].setNameId(f.names[i].nameId);
+        names[i].setValue(f.names[i].value.raw);
+        names[i].setChangedAt(f.names[i].changedAt);
+    }
+}
+
+void buildException(schema::CheckpointException::Builder b, const CheckpointException& x) {
+    b.setValue(x.value.raw);
+    b.setFrameId(x.frameId);
+    b.setRaisedAt(x.raisedAt);
+    b.setLastEvent(x.lastEvent);
+    b.setIndex(x.index);
+    b.setUncaught(x.uncaught);
+}
+
+void buildCheckpoint(schema::Checkpoint::Builder c, const Checkpoint& cp) {
+    c.setFirstEvent(cp.firstEvent);
+    c.setEventKind(cp.eventKind);
+    c.setThread(cp.thread);
+    c.setValue(cp.value.raw);
+    c.setTimeNs(cp.timeNs);
+    c.setStdoutBytes(cp.outputBytes[0]);
+    c.setStderrBytes(cp.outputBytes[1]);
+    c.setOutputRecords(cp.outputRecords);
+    c.setExceptionCount(cp.exceptionCount);
+    auto threads = c.initThreads(cp.threads.size());
+    for (size_t i = 0; i < cp.threads.size(); ++i) {
+        const auto& t = cp.threads[i];
+        auto b = threads[i];
+        b.setId(t.id);
+        b.setEnded(t.ended);
+        b.setLastEvent(t.lastEvent);
+        b.setLastKind(t.lastKind);
+        b.setHasException(t.exception.has_value());
+        if (t.exception) buildException(b.initException(), *t.exception);
+        auto aside = b.initSetAside(t.setAside.size());
+        for (size_t j = 0; j < t.setAside.size(); ++j) buildException(aside[j], t.setAside[j]);
+        auto stack = b.initStack(t.stack.size());
+        for (size_t j = 0; j < t.stack.size(); ++j) buildFrame(stack[j], t.stack[j]);
+    }
+    auto susp = c.initSuspended(cp.suspended.size());
+    for (size_t i = 0; i < cp.suspended.size(); ++i) buildFrame(susp[i], cp.suspended[i]);
+    c.setStdoutTail(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(cp.outputTail[0].data()),
+                                        cp.outputTail[0].size()));
+    c.setStderrTail(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(cp.outputTail[1].data()),
+                                        cp.outputTail[1].size()));
+    c.setOriginalEventCount(cp.originalEventCount);
+    c.setOriginalPath(cp.originalPath);
 }
 
 struct IndexEntry {
@@ -267,12 +341,21 @@ class TraceWriter::Impl {
         for (const auto& t : d.threads) expect(t.id == thr++, "thread ids must be dense");
         const bool hasValues = b.valueCount || !b.values.empty();
         const bool hasEvents = b.eventCount || !b.tags.empty();
+        uint64_t firstEvent = nextEvent_;
+        if (b.checkpoint) {
+            expect(!sawEvents_ && !sawCheckpoint_,
+                   "a checkpoint must come before every events chunk, once");
+            expect(b.checkpoint->firstEvent > 0, "a checkpoint's first event must be > 0");
+            expect(options_.requiredReaderMinor >= kCheckpointReaderMinor,
+                   "a checkpoint needs Options::requiredReaderMinor >= 1");
+            firstEvent = b.checkpoint->firstEvent;
+        }
         if (hasValues) {
             expect(b.firstValueId == nextValue_, "values must be numbered densely");
             expect(b.valueCount <= b.values.size(), "more values than value bytes");
         }
         if (hasEvents) {
-            expect(b.firstEvent == nextEvent_, "events must be numbered densely");
+            expect(b.firstEvent == firstEvent, "events must be numbered densely");
             expect(b.eventCount <= b.tags.size(), "more events than tags");
         }
         // Leave room for the message framing; a recorder flushes batches long before this.
@@ -286,7 +369,14 @@ class TraceWriter::Impl {
         nextString_ = str;
         nextThread_ = thr;
         if (hasValues) nextValue_ += b.valueCount;
-        if (hasEvents) nextEvent_ += b.eventCount;
+        if (b.checkpoint) {
+            sawCheckpoint_ = true;
+            nextEvent_ = firstEvent;
+        }
+        if (hasEvents) {
+            nextEvent_ += b.eventCount;
+            sawEvents_ = true;
+        }
     }
 
     void rethrowLocked() {
@@ -348,6 +438,11 @@ class TraceWriter::Impl {
             buildDefs(msg.initRoot<schema::Defs>(), b.defs);
             writeChunk(1, 0, 0, msg);
         }
+        if (b.checkpoint) {
+            capnp::MallocMessageBuilder msg;
+            buildCheckpoint(msg.initRoot<schema::Checkpoint>(), *b.checkpoint);
+            writeChunk(5, b.checkpoint->firstEvent, 0, msg);
+        }
         if (b.valueCount || !b.values.empty()) {
             capnp::MallocMessageBuilder msg;
             auto v = msg.initRoot<schema::ValueBatch>();
@@ -389,6 +484,7 @@ class TraceWriter::Impl {
             r.setFirstEvent(e.first);
             r.setCount(e.count);
             if (e.kind == 3) events += e.count;
+            if (e.kind == 5) events = e.first;  // before any events chunk: numbering starts here
             if (e.kind == 2) values += e.count;
         }
         f.setEventCount(events);
@@ -441,7 +537,7 @@ class TraceWriter::Impl {
 
     void writePreamble(const HeaderInfo& info) {
         capnp::MallocMessageBuilder msg;
-        buildHeader(msg.initRoot<schema::TraceHeader>(), info);
+        buildHeader(msg.initRoot<schema::TraceHeader>(), info, options_.requiredReaderMinor);
         kj::Array<capnp::word> flat = capnp::messageToFlatArray(msg);
         auto bytes = flat.asBytes();
         if (bytes.size() > kMaxHeaderSize) throw std::length_error("trace header too large");
@@ -488,6 +584,7 @@ class TraceWriter::Impl {
     // Caller-thread bookkeeping for checkBatch.
     uint32_t nextSource_ = 0, nextCode_ = 0, nextType_ = 0, nextString_ = 0, nextThread_ = 0;
     uint64_t nextValue_ = 0, nextEvent_ = 0;
+    bool sawEvents_ = false, sawCheckpoint_ = false;
 
     // Owned by the background thread while it runs, by close() afterwards.
     uint64_t offset_ = 0;

@@ -43,7 +43,12 @@ int screenshot(MainWindow& w, const QString& file, const QCommandLineParser& arg
     }
     Session& s = w.session();
     if (args.isSet("at")) {
-        s.goTo(args.value("at").toULongLong());
+        const quint64 at = args.value("at").toULongLong();
+        if (!s.containsEvent(at)) {  // e.g. an event outside a slice's window
+            std::fprintf(stderr, "reel-gui: %s\n", qPrintable(s.outOfRangeText(args.value("at"))));
+            return 2;
+        }
+        s.goTo(at);
     } else if (args.isSet("break")) {
         const QString spec = args.value("break");
         const int colon = int(spec.lastIndexOf(':'));

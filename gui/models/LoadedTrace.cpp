@@ -22,8 +22,12 @@ LoadedTrace loadTrace(const QString& path, const replayer::Replayer::Progress& p
     const auto start = std::chrono::steady_clock::now();
     LoadedTrace t;
     t.path = path;
+    // Large traces keep their index (checkpoints read on demand) in <trace>.idx: bounded memory,
+    // and the next open skips indexing.
+    replayer::Replayer::Options options;
+    options.sidecarFromEvents = 20'000'000;
     t.replayer = std::make_shared<replayer::Replayer>(std::filesystem::path(path.toStdString()),
-                                                      replayer::Replayer::Options{}, progress);
+                                                      options, progress);
     t.recoveryMessage = recoveryText(*t.replayer);
     t.recovered = !t.recoveryMessage.isEmpty();
     t.indexSeconds =

@@ -1,11 +1,15 @@
 #include "models/Session.h"
 
-#include <QRegularExpression>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QTimer>
 
 #include <stdexcept>
+#include <string>
 
 #include "reel/format/TraceFormatError.h"
 #include "reel/replayer/UnicodePrintable.h"
+#include "reel/replayer/ValueLookup.h"
 #include "reel/replayer/ValueSource.h"
 
 namespace reel::gui {
@@ -16,6 +20,12 @@ Session::Session(QObject* parent) : QObject(parent) {}
 Session::~Session() = default;
 
 bool Session::open(LoadedTrace trace) {
+    if (inCommand_) {
+        // Called from the event loop a search pumps: stop the search, then open.
+        cancelRequested_ = true;
+        QTimer::singleShot(0, this, [this, trace] { open(trace); });
+        return true;
+    }
     close();
     if (!trace.valid()) return false;
     try {
@@ -25,18 +35,25 @@ bool Session::open(LoadedTrace trace) {
         renderer_ = std::make_unique<replayer::ValueRenderer>(
             *values_, r.defs(),
             replayer::UnicodePrintable::forPythonVersion(r.reader().header().pythonVersion));
+        conditions_ =
+            std::make_unique<replayer::ConditionEvaluator>(r.defs(), *values_, *renderer_);
         nav_ = std::make_unique<replayer::Navigator>(r);
+        nav_->setCancelCheck([this] { return pollSearch(); });
     } catch (const std::exception& e) {
         QString msg = QString::fromUtf8(e.what());
         nav_.reset();
+        conditions_.reset();
         renderer_.reset();
         values_.reset();
         trace_ = {};
         Q_EMIT error(QStringLiteral("Cannot show this trace: %1").arg(msg));
         return false;
     }
-    last_ = {0, replayer::StopReason::Target, false, -1};
+    // A slice opens at its first event, which is not the run's start: the status bar says so.
+    last_ = {nav_->position(),
+             isSlice() ? replayer::StopReason::AtStart : replayer::StopReason::Target, false, -1};
     syncBreakpoints();
+    nav_->setRaiseFilter(raiseFilter_);
     nav_->setBreakOnRaise(breakOnRaise_);
     resetSelection();
     Q_EMIT opened();
@@ -46,8 +63,14 @@ bool Session::open(LoadedTrace trace) {
 }
 
 void Session::close() {
+    if (inCommand_) {
+        cancelRequested_ = true;
+        QTimer::singleShot(0, this, [this] { close(); });
+        return;
+    }
     if (!isOpen() && !trace_.valid()) return;
     nav_.reset();
+    conditions_.reset();
     renderer_.reset();
     values_.reset();
     trace_ = {};
@@ -57,58 +80,98 @@ void Session::close() {
 }
 
 template <class F>
-NavResult Session::run(F&& f) {
-    if (!nav_) return {};
-    try {
-        last_ = f();
-    } catch (const std::exception& e) {
-        Q_EMIT error(QString::fromUtf8(e.what()));
-        return {position(), replayer::StopReason::NotFound, false, -1};
+NavResult Session::run(F&& f, bool search) {
+    // Commands arriving from the event loop a search pumps (a key, a timeline drag) are ignored.
+    if (!nav_ || inCommand_) return last_;
+    inCommand_ = true;
+    searchable_ = search;
+    cancelRequested_ = false;
+    if (search) {
+        // What the panes show if the search takes long enough to pump the event loop.
+        searchState_ = nav_->state();
+        commandStartMs_ = lastPumpMs_ = QDateTime::currentMSecsSinceEpoch();
     }
+    NavResult r;
+    bool failed = false;
+    try {
+        r = f();
+    } catch (const std::exception& e) {
+        failed = true;
+        r = {nav_->position(), replayer::StopReason::NotFound, false, -1};
+        Q_EMIT error(QString::fromUtf8(e.what()));
+    }
+    inCommand_ = false;
+    searchable_ = false;
+    if (searching_) {
+        searching_ = false;
+        searchState_ = {};
+        Q_EMIT searchingChanged(false);
+    }
+    if (failed) return r;
+    last_ = r;
     resetSelection();
     Q_EMIT positionChanged(position());
     Q_EMIT selectionChanged();
     return last_;
 }
 
+bool Session::pollSearch() {
+    if (!searchable_) return false;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now - lastPumpMs_ < pumpIntervalMs_ || now - commandStartMs_ < searchDelayMs_)
+        return cancelRequested_;
+    lastPumpMs_ = now;
+    if (!searching_) {
+        searching_ = true;  // from here state() is searchState_
+        Q_EMIT searchingChanged(true);
+    }
+    QCoreApplication::processEvents();
+    return cancelRequested_;
+}
+
 NavResult Session::goTo(uint64_t event) {
-    return run([&] { return nav_->goTo(event); });
+    // Same message as the go-to box (naming a slice's window) rather than the replayer's.
+    if (nav_ && !inCommand_ && !containsEvent(event)) {
+        Q_EMIT error(outOfRangeText(QString::number(event)));
+        return last_;
+    }
+    return run([&] { return nav_->goTo(event); }, false);
 }
 NavResult Session::goToStart() {
-    return run([&] { return nav_->goToStart(); });
+    return run([&] { return nav_->goToStart(); }, false);
 }
 NavResult Session::goToEnd() {
-    return run([&] { return nav_->goToEnd(); });
+    return run([&] { return nav_->goToEnd(); }, false);
 }
 NavResult Session::stepInto(Direction dir) {
-    return run([&] { return nav_->stepInto(dir, granularity_); });
+    return run([&] { return nav_->stepInto(dir, granularity_); }, true);
 }
 NavResult Session::stepOver(Direction dir) {
-    return run([&] { return nav_->stepOver(dir, granularity_); });
+    return run([&] { return nav_->stepOver(dir, granularity_); }, true);
 }
 NavResult Session::stepOut(Direction dir) {
-    return run([&] { return nav_->stepOut(dir); });
+    return run([&] { return nav_->stepOut(dir); }, true);
 }
 NavResult Session::continueRun(Direction dir) {
-    return run([&] { return nav_->continueRun(dir); });
+    return run([&] { return nav_->continueRun(dir); }, true);
 }
 NavResult Session::toException(Direction dir) {
-    return run([&] { return nav_->toException(dir); });
+    return run([&] { return nav_->toException(dir); }, false);
 }
 NavResult Session::toLocalChange(Direction dir, replayer::LocalKey key) {
     const replayer::Frame* f = frame();
     if (!f) return {position(), replayer::StopReason::NotFound, false, -1};
     const uint64_t frameId = f->id;
-    return run([&] { return nav_->toLocalChange(dir, frameId, key); });
+    return run([&] { return nav_->toLocalChange(dir, frameId, key); }, true);
 }
 NavResult Session::toFrameCall(int stackIndex) {
-    return run([&] { return nav_->toFrameCall(static_cast<size_t>(stackIndex)); });
+    return run([&] { return nav_->toFrameCall(static_cast<size_t>(stackIndex)); }, false);
 }
 NavResult Session::toFrameReturn(int stackIndex) {
-    return run([&] { return nav_->toFrameReturn(static_cast<size_t>(stackIndex)); });
+    return run([&] { return nav_->toFrameReturn(static_cast<size_t>(stackIndex)); }, true);
 }
 NavResult Session::toThreadSwitch(Direction dir) {
-    return run([&] { return nav_->toThreadSwitch(dir); });
+    return run([&] { return nav_->toThreadSwitch(dir); }, true);
 }
 
 void Session::resetSelection() {
@@ -117,7 +180,7 @@ void Session::resetSelection() {
 }
 
 void Session::setThread(std::optional<uint32_t> thread) {
-    if (!nav_) return;
+    if (!nav_ || inCommand_) return;  // not while a search runs on the focus thread
     pinnedThread_ = thread;
     nav_->setFocusThread(thread);
     resetSelection();
@@ -193,6 +256,40 @@ QString Session::localName(const replayer::Frame& f, replayer::LocalKey key) con
     return QStringLiteral("<slot %1>").arg(key.id);
 }
 
+std::vector<replayer::OutputChunk> Session::outputChunks(size_t maxBytes) {
+    if (!nav_) return {};
+    try {
+        std::vector<replayer::OutputChunk> chunks =
+            trace_.replayer->outputChunks(position(), maxBytes);
+        // A slice carries only the tail of the output written before its first event (reel
+        // slice --max-output): when the pane shows the output from its beginning, say how much
+        // of each stream is missing above it (outputText marks it the same way).
+        if (const auto& cp = trace_.replayer->reader().checkpoint()) {
+            size_t shown = 0;
+            for (const auto& c : chunks) shown += c.text.size();
+            if (shown < maxBytes) {
+                std::vector<replayer::OutputChunk> notes;
+                for (uint32_t k = 0; k < 2; ++k) {
+                    const uint64_t kept = cp->outputTail[k].size();
+                    if (cp->outputBytes[k] <= kept) continue;
+                    replayer::OutputChunk note;
+                    note.event = firstEvent();
+                    note.stream = k + 1;
+                    note.text = "[" + std::to_string(cp->outputBytes[k] - kept) +
+                                " earlier bytes of " + (k == 0 ? "stdout" : "stderr") +
+                                " are not in this slice]\n";
+                    notes.push_back(std::move(note));
+                }
+                chunks.insert(chunks.begin(), notes.begin(), notes.end());
+            }
+        }
+        return chunks;
+    } catch (const std::exception& e) {
+        Q_EMIT error(QString::fromUtf8(e.what()));
+        return {};
+    }
+}
+
 QString Session::outputText(uint32_t stream, size_t maxBytes) {
     if (!nav_) return {};
     try {
@@ -211,39 +308,92 @@ bool Session::hasBreakpoint(const QString& file, int line) const {
 
 namespace {
 
-// "NAME OP VALUE": OP is == or !=, VALUE is compared with the local's rendered text (quotes and
-// all, so `s == 'abc'` and `n == 3` both read naturally).
-struct Condition {
-    QString name, op, value;
-    static std::optional<Condition> parse(const QString& text) {
-        static const QRegularExpression re(
-            QStringLiteral(R"(^\s*([A-Za-z_]\w*)\s*(==|!=)\s*(.+?)\s*$)"));
-        auto m = re.match(text);
-        if (!m.hasMatch()) return std::nullopt;
-        return Condition{m.captured(1), m.captured(2), m.captured(3)};
+// The replayer's condition parser (shared with `reel replay`); an error names what is wrong.
+std::shared_ptr<const replayer::ConditionExpr> parseCondition(const QString& text, QString* error) {
+    if (text.trimmed().isEmpty()) return nullptr;
+    try {
+        return std::make_shared<const replayer::ConditionExpr>(
+            replayer::ConditionExpr::parse(text.trimmed().toStdString()));
+    } catch (const std::exception& e) {
+        *error = QStringLiteral("Bad condition \"%1\": %2").arg(text, QString::fromUtf8(e.what()));
+        return nullptr;
     }
-};
+}
 
 }  // namespace
 
 bool Session::toggleBreakpoint(const QString& file, int line, const QString& condition) {
+    // The Navigator's breakpoints must not change under a search in progress (the event loop
+    // it pumps can deliver a click on the gutter or the Breakpoints pane).
+    if (inCommand_) return false;
     for (int i = 0; i < breakpoints_.size(); ++i) {
         if (breakpoints_[i].file == file && breakpoints_[i].line == line) {
-            if (nav_) nav_->removeBreakpoint(breakpoints_[i].id);
-            breakpoints_.remove(i);
-            Q_EMIT breakpointsChanged();
+            removeBreakpointAt(i);
             return false;
         }
     }
-    if (!condition.trimmed().isEmpty() && !Condition::parse(condition)) {
-        Q_EMIT error(QStringLiteral("Bad condition \"%1\": expected NAME == VALUE or NAME != VALUE")
-                         .arg(condition));
+    QString err;
+    auto parsed = parseCondition(condition, &err);
+    if (!err.isEmpty()) {
+        Q_EMIT error(err);
         return false;
     }
-    breakpoints_.push_back({0, file, line, condition.trimmed()});
+    BreakpointEntry b;
+    b.file = file;
+    b.line = line;
+    b.condition = condition.trimmed();
+    b.parsed = std::move(parsed);
+    breakpoints_.push_back(b);
     syncBreakpoints();
     Q_EMIT breakpointsChanged();
     return true;
+}
+
+bool Session::setBreakpointEnabled(int index, bool enabled) {
+    if (inCommand_ || index < 0 || index >= breakpoints_.size()) return false;
+    BreakpointEntry& b = breakpoints_[index];
+    b.enabled = enabled;
+    if (nav_ && b.id > 0) nav_->setBreakpointEnabled(b.id, enabled);
+    Q_EMIT breakpointsChanged();
+    return true;
+}
+
+bool Session::setBreakpointCondition(int index, const QString& condition) {
+    if (inCommand_ || index < 0 || index >= breakpoints_.size()) return false;
+    QString err;
+    auto parsed = parseCondition(condition, &err);
+    if (!err.isEmpty()) {
+        Q_EMIT error(err);
+        return false;
+    }
+    breakpoints_[index].condition = condition.trimmed();
+    breakpoints_[index].parsed = std::move(parsed);
+    breakpoints_[index].lastError->clear();
+    syncBreakpoints();
+    Q_EMIT breakpointsChanged();
+    return true;
+}
+
+bool Session::removeBreakpointAt(int index) {
+    if (inCommand_ || index < 0 || index >= breakpoints_.size()) return false;
+    if (nav_ && breakpoints_[index].id > 0) nav_->removeBreakpoint(breakpoints_[index].id);
+    breakpoints_.remove(index);
+    Q_EMIT breakpointsChanged();
+    return true;
+}
+
+void Session::clearBreakpoints() {
+    if (inCommand_) return;
+    breakpoints_.clear();
+    syncBreakpoints();
+    Q_EMIT breakpointsChanged();
+}
+
+NavResult Session::toBreakpointHit(int index, Direction dir) {
+    if (!nav_ || index < 0 || index >= breakpoints_.size())
+        return {position(), replayer::StopReason::NotFound, false, -1};
+    const int id = breakpoints_[index].id;
+    return run([&] { return nav_->toBreakpointHit(dir, id); }, true);
 }
 
 void Session::syncBreakpoints() {
@@ -253,30 +403,8 @@ void Session::syncBreakpoints() {
         replayer::Breakpoint bp;
         bp.file = b.file.toStdString();
         bp.line = b.line;
-        if (auto cond = Condition::parse(b.condition)) {
-            bp.condition = [this, c = *cond](const replayer::ProgramState&,
-                                             const replayer::Frame& f) {
-                try {
-                    const format::CodeObject* code = codeById(f.codeId);
-                    std::optional<format::ValueRef> v;
-                    if (code) {
-                        for (size_t s = 0; s < code->localNames.size() && !v; ++s)
-                            if (QString::fromStdString(code->localNames[s]) == c.name &&
-                                s < f.slots.size() && f.slots[s].bound())
-                                v = f.slots[s].value;
-                    }
-                    for (const auto& n : f.names)
-                        if (!v && n.nameId < defs().strings.size() &&
-                            QString::fromStdString(defs().strings[n.nameId]) == c.name)
-                            v = n.value;
-                    if (!v) return false;
-                    const bool equal = QString::fromStdString(renderer_->render(*v)) == c.value;
-                    return c.op == QLatin1String("==") ? equal : !equal;
-                } catch (...) {
-                    return false;  // the Navigator requires conditions not to throw
-                }
-            };
-        }
+        bp.enabled = b.enabled;
+        if (b.parsed) bp.condition = conditions_->make(b.parsed, b.lastError);
         b.id = nav_->addBreakpoint(std::move(bp));
     }
 }
@@ -286,14 +414,69 @@ void Session::setBreakOnRaise(bool on) {
     if (nav_) nav_->setBreakOnRaise(on);
 }
 
+void Session::setRaiseFilter(const replayer::RaiseFilter& filter) {
+    raiseFilter_ = filter;
+    if (!nav_) return;
+    nav_->setRaiseFilter(filter);  // also turns break-on-raise on: restore the switch
+    nav_->setBreakOnRaise(breakOnRaise_);
+}
+
+QString Session::sliceText() const {
+    if (!isSlice()) return {};
+    const format::Checkpoint& cp = *trace_.replayer->reader().checkpoint();
+    QString t =
+        QStringLiteral("This trace is a slice: events %1 to %2").arg(firstEvent()).arg(lastEvent());
+    if (cp.originalEventCount > 0) {
+        t += QStringLiteral(" of the %1 events").arg(cp.originalEventCount);
+        if (!cp.originalPath.empty())
+            t += QStringLiteral(" of %1").arg(QString::fromStdString(cp.originalPath));
+    }
+    t += QStringLiteral(" (original event numbers). Nothing before event %1 can be shown.")
+             .arg(firstEvent());
+    // The slicer carries only the tail of each stream's earlier output (--max-output).
+    const char* names[2] = {"stdout", "stderr"};
+    QStringList elided;
+    for (int k = 0; k < 2; ++k) {
+        const uint64_t written = cp.outputBytes[size_t(k)];
+        const uint64_t kept = cp.outputTail[size_t(k)].size();
+        if (written > kept)
+            elided << QStringLiteral("%1 bytes of %2").arg(written - kept).arg(names[k]);
+    }
+    if (!elided.isEmpty())
+        t += QStringLiteral(
+                 " Output written before it is cut short: the first %1 are not in "
+                 "this slice.")
+                 .arg(elided.join(QStringLiteral(" and ")));
+    return t;
+}
+
+QString Session::outOfRangeText(const QString& event) const {
+    if (isSlice())
+        return QStringLiteral(
+                   "Event %1 is out of range: this slice holds events %2 to %3 of the original "
+                   "run.")
+            .arg(event)
+            .arg(firstEvent())
+            .arg(lastEvent());
+    return QStringLiteral("Event %1 is out of range: the trace has events %2 to %3.")
+        .arg(event)
+        .arg(firstEvent())
+        .arg(lastEvent());
+}
+
 QString Session::stopText() const {
     switch (last_.reason) {
         case replayer::StopReason::Breakpoint: {
             for (const auto& b : breakpoints_)
-                if (b.id == last_.breakpointId)
-                    return QStringLiteral("Breakpoint at %1:%2")
-                        .arg(b.file.section('/', -1))
-                        .arg(b.line);
+                if (b.id == last_.breakpointId) {
+                    QString t = QStringLiteral("Breakpoint at %1:%2")
+                                    .arg(b.file.section('/', -1))
+                                    .arg(b.line);
+                    if (!b.lastError->empty())
+                        t += QStringLiteral(" (its condition could not be evaluated: %1)")
+                                 .arg(QString::fromStdString(*b.lastError));
+                    return t;
+                }
             return QStringLiteral("Breakpoint");
         }
         case replayer::StopReason::Exception:
@@ -305,11 +488,18 @@ QString Session::stopText() const {
         case replayer::StopReason::Target:
             return QStringLiteral("Moved");
         case replayer::StopReason::AtStart:
+            // In a slice the run went on before this event; say why stepping back stops here.
+            if (isSlice())
+                return QStringLiteral(
+                           "At the first event of this slice (%1): earlier events are not in it")
+                    .arg(firstEvent());
             return QStringLiteral("At the start of the trace");
         case replayer::StopReason::AtEnd:
             return QStringLiteral("At the end of the trace");
         case replayer::StopReason::NotFound:
             return QStringLiteral("Not found");
+        case replayer::StopReason::Cancelled:
+            return QStringLiteral("Search cancelled");
         case replayer::StopReason::Step:
             break;
     }

@@ -13,8 +13,14 @@
 #include <optional>
 
 #include "models/LoadedTrace.h"
+#include "reel/replayer/ConditionExpr.h"
 #include "reel/replayer/Navigator.h"
+#include "reel/replayer/Replayer.h"
 #include "reel/replayer/ValueRenderer.h"
+
+namespace reel::replayer {
+class ConditionEvaluator;
+}
 
 namespace reel::gui {
 
@@ -22,7 +28,13 @@ struct BreakpointEntry {
     int id = 0;
     QString file;  // the code object's filename, as the trace spells it
     int line = 0;
-    QString condition;  // "NAME OP VALUE" on a local's rendered value; empty: always
+    // The replayer's condition language (replayer/ConditionExpr.h, the same as `reel replay`'s
+    // `break F:L if EXPR`); empty: always.
+    QString condition;
+    bool enabled = true;
+    std::shared_ptr<const replayer::ConditionExpr> parsed;
+    // Why the condition could not be evaluated at its latest hit (such a hit stops, as in pdb).
+    std::shared_ptr<std::string> lastError = std::make_shared<std::string>();
 };
 
 class Session : public QObject {
@@ -34,7 +46,8 @@ class Session : public QObject {
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
 
-    // Takes over a loaded trace (from TraceLoader or loadTrace) and goes to event 0. Returns
+    // Takes over a loaded trace (from TraceLoader or loadTrace) and goes to its first event (0,
+    // or a slice's first event). Returns
     // false (with error() emitted) when the trace cannot be navigated, e.g. it has no events.
     bool open(LoadedTrace trace);
     void close();
@@ -47,14 +60,36 @@ class Session : public QObject {
     const format::Definitions& defs() const { return trace_.replayer->defs(); }
     const format::TraceHeaderInfo& header() const { return trace_.replayer->reader().header(); }
 
-    uint64_t position() const { return nav_ ? nav_->position() : 0; }
+    // While a search runs (isSearching()), the position and state are those from before it:
+    // the panes keep showing them while the Navigator scans.
+    uint64_t position() const {
+        return searching_ ? searchState_.event : nav_ ? nav_->position() : 0;
+    }
+    // One past the last event number. A slice (`reel slice`, format 1.1) keeps the original
+    // run's event numbers: its events are firstEvent() .. lastEvent(), and eventCount() is not
+    // its length (eventsInTrace() is).
     uint64_t eventCount() const { return trace_.replayer ? trace_.replayer->eventCount() : 0; }
-    const replayer::ProgramState& state() const { return nav_->state(); }
+    uint64_t firstEvent() const { return trace_.replayer ? trace_.replayer->firstEvent() : 0; }
+    uint64_t lastEvent() const {
+        return eventCount() > firstEvent() ? eventCount() - 1 : firstEvent();
+    }
+    uint64_t eventsInTrace() const { return eventCount() - firstEvent(); }
+    bool containsEvent(uint64_t n) const { return n >= firstEvent() && n < eventCount(); }
+    // True for a trace cut from a longer one by `reel slice` (it starts after event 0).
+    bool isSlice() const { return trace_.replayer && trace_.replayer->reader().checkpoint(); }
+    // For a slice: which events of which original it holds, and how much output from before
+    // its first event was left out; empty otherwise. Shown in the window's slice banner.
+    QString sliceText() const;
+    // "Event N is out of range: ..." naming the events this trace has (for the go-to box).
+    QString outOfRangeText(const QString& event) const;
+    const replayer::ProgramState& state() const {
+        return searching_ ? searchState_ : nav_->state();
+    }
     const replayer::NavResult& lastResult() const { return last_; }
 
     // The thread whose stack the panes show: the focus thread of the Navigator (the current
     // event's thread unless the user picked one).
-    uint32_t thread() const { return nav_ ? nav_->focusThread() : 0; }
+    uint32_t thread() const { return pinnedThread_ ? *pinnedThread_ : nav_ ? state().thread : 0; }
     bool threadPinned() const { return pinnedThread_.has_value(); }
     void setThread(std::optional<uint32_t> thread);
     const replayer::ThreadState* threadState() const;
@@ -80,14 +115,41 @@ class Session : public QObject {
 
     // Output (stdout then, if any, stderr) written up to the position: the last `maxBytes` only.
     QString outputText(uint32_t stream, size_t maxBytes = 256 * 1024);
+    // Both streams interleaved as written, each write with its event (Replayer::outputChunks).
+    std::vector<replayer::OutputChunk> outputChunks(size_t maxBytes = 256 * 1024);
 
     // Breakpoints, by code filename and line.
     const QVector<BreakpointEntry>& breakpoints() const { return breakpoints_; }
     bool hasBreakpoint(const QString& file, int line) const;
-    // Adds or removes; returns true when a breakpoint is now set there.
+    // Adds or removes; returns true when a breakpoint is now set there. A condition that does
+    // not parse is refused with error().
     bool toggleBreakpoint(const QString& file, int line, const QString& condition = {});
+    // By index in breakpoints(): enable/disable (kept, not deleted), change the condition
+    // (empty: none; false and error() when it does not parse), remove.
+    bool setBreakpointEnabled(int index, bool enabled);
+    bool setBreakpointCondition(int index, const QString& condition);
+    bool removeBreakpointAt(int index);
+    void clearBreakpoints();
+    // Next/previous hit of one breakpoint (enabled or not), ignoring the others.
+    replayer::NavResult toBreakpointHit(int index, Direction dir);
     void setBreakOnRaise(bool on);
     bool breakOnRaise() const { return breakOnRaise_; }
+    // Which raises break-on-raise stops at (the Navigator's RaiseFilter: handled/unhandled,
+    // type names); kept across opens.
+    void setRaiseFilter(const replayer::RaiseFilter& filter);
+    const replayer::RaiseFilter& raiseFilter() const { return raiseFilter_; }
+
+    // Long searches (continue, watchpoints, steps over long calls) run on the UI thread but pump
+    // the event loop every few tens of milliseconds, so the window repaints and takes input;
+    // cancelSearch() (the Cancel action, Esc) stops the search where it started. Commands and
+    // breakpoint edits issued while a search runs are ignored (they return false / last result).
+    bool isSearching() const { return searching_; }
+    void cancelSearch() { cancelRequested_ = true; }
+    // How long a command runs before the event loop is first pumped, and then how often (ms).
+    void setSearchPumping(int delayMs, int intervalMs) {
+        searchDelayMs_ = delayMs;
+        pumpIntervalMs_ = intervalMs;
+    }
 
     // Commands. Each returns what the Navigator returned and emits positionChanged; errors (a
     // damaged chunk met while scanning) are reported through error() and leave the position.
@@ -116,13 +178,16 @@ class Session : public QObject {
     // The shown thread or frame changed (also emitted after every positionChanged).
     void selectionChanged();
     void breakpointsChanged();
+    // A command has been searching for a while (true), or finished / was cancelled (false).
+    void searchingChanged(bool searching);
     void error(const QString& message);
 
   private:
     template <class F>
-    replayer::NavResult run(F&& f);
+    replayer::NavResult run(F&& f, bool search);
     void resetSelection();
     void syncBreakpoints();
+    bool pollSearch();
 
     LoadedTrace trace_;
     std::unique_ptr<replayer::Navigator> nav_;
@@ -134,6 +199,13 @@ class Session : public QObject {
     replayer::NavResult last_;
     QVector<BreakpointEntry> breakpoints_;
     bool breakOnRaise_ = false;
+    replayer::RaiseFilter raiseFilter_;
+    std::unique_ptr<replayer::ConditionEvaluator> conditions_;
+    // Search in progress: started when the command began, shown as searching after a delay.
+    bool inCommand_ = false, searchable_ = false, searching_ = false, cancelRequested_ = false;
+    int searchDelayMs_ = 100, pumpIntervalMs_ = 30;
+    qint64 commandStartMs_ = 0, lastPumpMs_ = 0;
+    replayer::ProgramState searchState_;  // the state shown while searching
 };
 
 }  // namespace reel::gui

@@ -15,6 +15,11 @@ void TimelineData::build(Session& session) {
     if (!session.isOpen()) return;
     replayer::Replayer& r = session.replayer();
     events_ = r.eventCount();
+    first_ = r.firstEvent();
+    if (first_ >= events_) {  // no events at all: nothing to draw
+        events_ = first_ = 0;
+        return;
+    }
     interval_ = r.stats().interval ? r.stats().interval : r.options().checkpointInterval;
     const size_t blocks = r.blockCount();
     maxDepthPerBlock_.resize(blocks);
@@ -55,7 +60,7 @@ void TimelineData::build(Session& session) {
                             h.hook == 0 ? QStringLiteral("asyncgen firstiter")
                                         : QStringLiteral("asyncgen finalizer")});
     if (events_ && r.threadIds().size() > 1) {
-        auto spans = r.threadSpans(0, events_ - 1, kMaxThreadSwitches + 1);
+        auto spans = r.threadSpans(first_, events_ - 1, kMaxThreadSwitches + 1);
         switchesTruncated_ = spans.size() > kMaxThreadSwitches;
         for (size_t i = 1; i < spans.size() && i <= kMaxThreadSwitches; ++i)
             markers_.push_back(

@@ -29,10 +29,15 @@ class TimelineData {
     // Reads the index of the Session's trace; renders exception values for the tool tips.
     void build(Session& session);
 
+    // One past the last event number (0: nothing to show). A slice (`reel slice`) keeps the
+    // original run's numbers, so its events are first() .. last(), not 0 .. events() - 1.
     uint64_t events() const { return events_; }
+    uint64_t first() const { return first_; }
+    uint64_t last() const { return events_ ? events_ - 1 : 0; }
     uint32_t interval() const { return interval_; }
     uint32_t maxDepth() const { return maxDepth_; }
-    // Per block (interval() events each): depth range over every thread that ran in it.
+    // Per block (interval() events each, block b starting at first() + b * interval()): depth range
+    // over every thread that ran in it.
     const std::vector<uint16_t>& blockMaxDepth() const { return maxDepthPerBlock_; }
     const std::vector<uint16_t>& blockMinDepth() const { return minDepthPerBlock_; }
     // Sorted by event.
@@ -45,6 +50,7 @@ class TimelineData {
 
   private:
     uint64_t events_ = 0;
+    uint64_t first_ = 0;
     uint32_t interval_ = 1;
     uint32_t maxDepth_ = 0;
     std::vector<uint16_t> maxDepthPerBlock_, minDepthPerBlock_;

@@ -17,7 +17,10 @@ namespace reel::gui {
 
 struct TraceProfile {
     struct Data {
-        uint64_t bucketSize = 1;                   // events per depth bucket
+        uint64_t bucketSize = 1;  // events per depth bucket
+        // The trace's first event (a slice's, else 0): bucket b covers events from
+        // firstEvent + b * bucketSize.
+        uint64_t firstEvent = 0;
         std::vector<uint16_t> depthMax, depthMin;  // per bucket, over all threads
     };
     std::shared_ptr<const Data> data;  // shared: copies are cheap and cross threads by value

@@ -27,6 +27,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include "models/BreakpointsModel.h"
 #include "models/BytecodeModel.h"
 #include "models/ExceptionsModel.h"
 #include "models/LocalsModel.h"
@@ -34,6 +35,7 @@
 #include "models/StackModel.h"
 #include "models/TraceLoader.h"
 #include "widgets/LocalsTree.h"
+#include "widgets/OutputView.h"
 #include "widgets/SourceView.h"
 #include "widgets/Theme.h"
 #include "widgets/TimelineWidget.h"
@@ -65,8 +67,16 @@ MainWindow::MainWindow(QWidget* parent)
     banner_->setMargin(6);
     banner_->setStyleSheet("QLabel { background: #f5d76e; color: #3a2c00; }");
     banner_->hide();
+    // A slice is not damaged, only partial: an informational (blue) note, not the warning one.
+    sliceBanner_ = new QLabel(central);
+    sliceBanner_->setObjectName("sliceBanner");
+    sliceBanner_->setWordWrap(true);
+    sliceBanner_->setMargin(6);
+    sliceBanner_->setStyleSheet("QLabel { background: #cfe3f7; color: #0d2a47; }");
+    sliceBanner_->hide();
     source_ = new SourceView(*session_, central);
     layout->addWidget(banner_);
+    layout->addWidget(sliceBanner_);
     layout->addWidget(source_);
     setCentralWidget(central);
 
@@ -74,6 +84,7 @@ MainWindow::MainWindow(QWidget* parent)
     localsModel_ = new LocalsModel(*session_, this);
     bytecodeModel_ = new BytecodeModel(*session_, this);
     exceptionsModel_ = new ExceptionsModel(*session_, this);
+    breakpointsModel_ = new BreakpointsModel(*session_, this);
 
     buildActions();
     buildDocks();
@@ -96,6 +107,7 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(progress_);
 
     connect(session_.get(), &Session::positionChanged, this, &MainWindow::onPosition);
+    connect(session_.get(), &Session::searchingChanged, this, &MainWindow::onSearching);
     connect(session_.get(), &Session::selectionChanged, this, &MainWindow::onSelection);
     connect(session_.get(), &Session::error, this,
             [this](const QString& m) { showError(tr("Reel"), m); });
@@ -200,6 +212,20 @@ void MainWindow::buildActions() {
                        [this](bool on) { session_->setBreakOnRaise(on); });
     raise->setCheckable(true);
     raise->setToolTip(tr("Continue and reverse continue also stop where an exception is raised"));
+    auto* unhandled =
+        make("unhandledOnly", tr("Only exceptions never handled"), QKeySequence(), [this](bool on) {
+            replayer::RaiseFilter f = session_->raiseFilter();
+            f.handled = !on;
+            session_->setRaiseFilter(f);
+        });
+    unhandled->setCheckable(true);
+    unhandled->setToolTip(
+        tr("With Stop on exceptions: stop only at raises that are never handled "
+           "(uncaught, or still in flight at the end)"));
+    auto* cancel = make("cancelSearch", tr("Cancel search"), QKeySequence(Qt::Key_Escape),
+                        [this] { session_->cancelSearch(); });
+    cancel->setEnabled(false);
+    cancel->setToolTip(tr("Stop a continue or step that is still searching (Esc)"));
     make("gotoEvent", tr("Go to event..."), QKeySequence(Qt::CTRL | Qt::Key_G), [this] {
         gotoBox_->setFocus();
         gotoBox_->selectAll();
@@ -216,6 +242,8 @@ void MainWindow::buildActions() {
     tb->addSeparator();
     for (const char* n : {"stepInto", "stepOver", "stepOut", "continue", "goToEnd"})
         tb->addAction(action(n));
+    tb->addSeparator();
+    tb->addAction(action("cancelSearch"));
     tb->addSeparator();
     tb->addAction(action("instructionGranularity"));
     tb->addAction(action("breakOnRaise"));
@@ -235,10 +263,11 @@ void MainWindow::goToEventText() {
     if (!session_->isOpen()) return;
     bool ok = false;
     const qulonglong n = gotoBox_->text().toULongLong(&ok);
-    if (!ok || n >= session_->eventCount()) {
-        showError(tr("Go to event"), tr("Event %1 is out of range: the trace has events 0 to %2.")
-                                         .arg(gotoBox_->text())
-                                         .arg(session_->eventCount() - 1));
+    if (!ok || !session_->containsEvent(n)) {
+        // A slice keeps the original's numbers: say which window it has, not "0 to N".
+        const QString msg = session_->outOfRangeText(gotoBox_->text());
+        stopLabel_->setText(msg);
+        showError(tr("Go to event"), msg);
         return;
     }
     session_->goTo(n);
@@ -328,15 +357,62 @@ void MainWindow::buildDocks() {
     });
     auto* ex = dock("exceptionsDock", tr("Exceptions"), exceptionsView_, Qt::BottomDockWidgetArea);
 
-    output_ = new QPlainTextEdit(this);
+    output_ = new OutputView(this);
     output_->setObjectName("outputView");
-    output_->setReadOnly(true);
     output_->setFont(mono);
-    output_->setPlaceholderText(tr("Nothing printed yet at this point of the run"));
+    connect(output_, &OutputView::jumpRequested, this,
+            [this](quint64 event) { session_->goTo(event); });
     auto* out = dock("outputDock", tr("Output"), output_, Qt::BottomDockWidgetArea);
+
+    // Breakpoints: enable/disable, edit the condition, jump to a hit, remove.
+    breakpointsView_ = new QTableView(this);
+    breakpointsView_->setObjectName("breakpointsView");
+    breakpointsView_->setModel(breakpointsModel_);
+    breakpointsView_->verticalHeader()->hide();
+    breakpointsView_->horizontalHeader()->setStretchLastSection(true);
+    breakpointsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    breakpointsView_->setSelectionMode(QAbstractItemView::SingleSelection);
+    breakpointsView_->setShowGrid(false);
+    breakpointsView_->setEditTriggers(QAbstractItemView::DoubleClicked |
+                                      QAbstractItemView::EditKeyPressed);
+    breakpointsView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto bpAction = [this](const QString& name, const QString& text, const QKeySequence& key,
+                           auto fn) {
+        auto* a = new QAction(text, breakpointsView_);
+        a->setObjectName(name);
+        if (!key.isEmpty()) {
+            a->setShortcut(key);
+            a->setShortcutContext(Qt::WidgetShortcut);
+        }
+        connect(a, &QAction::triggered, this, fn);
+        breakpointsView_->addAction(a);
+        return a;
+    };
+    bpAction("breakpointNextHit", tr("Go to next hit"), QKeySequence(), [this] {
+        if (int row = currentBreakpointRow(); row >= 0)
+            session_->toBreakpointHit(row, Direction::Forward);
+    });
+    bpAction("breakpointPreviousHit", tr("Go to previous hit"), QKeySequence(), [this] {
+        if (int row = currentBreakpointRow(); row >= 0)
+            session_->toBreakpointHit(row, Direction::Backward);
+    });
+    bpAction("removeBreakpoint", tr("Remove"), QKeySequence(Qt::Key_Delete), [this] {
+        if (int row = currentBreakpointRow(); row >= 0) session_->removeBreakpointAt(row);
+    });
+    bpAction("removeAllBreakpoints", tr("Remove all"), QKeySequence(),
+             [this] { session_->clearBreakpoints(); });
+    // Activating the location jumps to the breakpoint's next hit (Enter, or a double-click:
+    // a double-click on the condition edits it instead).
+    connect(breakpointsView_, &QTableView::activated, this, [this](const QModelIndex& i) {
+        if (i.column() == BreakpointsModel::LocationColumn)
+            session_->toBreakpointHit(i.row(), Direction::Forward);
+    });
+    auto* bps =
+        dock("breakpointsDock", tr("Breakpoints"), breakpointsView_, Qt::BottomDockWidgetArea);
     // Timeline across the bottom, exceptions and output tabbed under it.
     splitDockWidget(tl, ex, Qt::Vertical);
     tabifyDockWidget(ex, out);
+    tabifyDockWidget(out, bps);
     out->raise();
     resizeDocks({bc, st}, {330, 420}, Qt::Horizontal);
     resizeDocks({st, lo}, {190, 330}, Qt::Vertical);
@@ -366,6 +442,7 @@ void MainWindow::buildMenus() {
     nav->addSeparator();
     nav->addAction(action("instructionGranularity"));
     nav->addAction(action("breakOnRaise"));
+    nav->addAction(action("unhandledOnly"));
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     for (auto* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
@@ -394,10 +471,18 @@ void MainWindow::setTheme(int mode) {
 
 void MainWindow::changeEvent(QEvent* e) {
     QMainWindow::changeEvent(e);
+    // The platform's colour scheme changed (a desktop switching to dark): when following the
+    // system, take its palette again (Qt 6.4 has no QStyleHints::colorScheme; the platform
+    // theme's palette is what says light or dark).
+    if (e->type() == QEvent::ThemeChange && Theme::current() == Theme::Mode::System)
+        Theme::apply(Theme::Mode::System);
     if (e->type() == QEvent::PaletteChange) {
         banner_->setStyleSheet(Theme::isDark(palette())
                                    ? "QLabel { background: #6b5310; color: #fff4cc; }"
                                    : "QLabel { background: #f5d76e; color: #3a2c00; }");
+        sliceBanner_->setStyleSheet(Theme::isDark(palette())
+                                        ? "QLabel { background: #1d3b5c; color: #dcecff; }"
+                                        : "QLabel { background: #cfe3f7; color: #0d2a47; }");
     }
 }
 
@@ -428,14 +513,22 @@ void MainWindow::onLoaded(const LoadedTrace& trace) {
     setWindowTitle(tr("%1 - Reel").arg(QFileInfo(trace.path).fileName()));
     banner_->setText(trace.recoveryMessage);
     banner_->setVisible(trace.recovered);
+    sliceBanner_->setText(session_->sliceText());
+    sliceBanner_->setVisible(session_->isSlice());
     addRecent(trace.path);
     rebuildThreads();
     exceptionsView_->resizeColumnsToContents();
     bytecodeView_->resizeColumnsToContents();
     updateActions();
-    eventLabel_->setToolTip(tr("%1 events, indexed in %2 s")
-                                .arg(session_->eventCount())
-                                .arg(trace.indexSeconds, 0, 'f', 2));
+    eventLabel_->setToolTip(session_->isSlice()
+                                ? tr("%1 events (%2 to %3, a slice), indexed in %4 s")
+                                      .arg(session_->eventsInTrace())
+                                      .arg(session_->firstEvent())
+                                      .arg(session_->lastEvent())
+                                      .arg(trace.indexSeconds, 0, 'f', 2)
+                                : tr("%1 events, indexed in %2 s")
+                                      .arg(session_->eventsInTrace())
+                                      .arg(trace.indexSeconds, 0, 'f', 2));
     Q_EMIT loadFinished(true);
 }
 
@@ -485,7 +578,31 @@ void MainWindow::rebuildThreads() {
     threadBox_->setEnabled(threadBox_->count() > 2);
 }
 
+void MainWindow::onSearching(bool searching) {
+    action("cancelSearch")->setEnabled(searching);
+    if (searching) {
+        for (const char* n :
+             {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto",
+              "stepInto", "stepOver", "stepOut", "continue", "goToEnd", "previousException",
+              "nextException", "previousThreadSwitch", "nextThreadSwitch", "gotoEvent"})
+            action(n)->setEnabled(false);
+        stopLabel_->setText(tr("Searching... (Esc to cancel)"));
+        progress_->setRange(0, 0);
+        progress_->setFormat(tr("Searching"));
+        progress_->show();
+    } else {
+        if (!loading_) progress_->hide();
+        updateActions();
+    }
+}
+
+int MainWindow::currentBreakpointRow() const {
+    const QModelIndex i = breakpointsView_->currentIndex();
+    return i.isValid() ? i.row() : -1;
+}
+
 void MainWindow::updateActions() {
+    if (session_->isSearching()) return;
     const bool open = session_->isOpen();
     for (const char* n :
          {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto", "stepInto",
@@ -516,8 +633,15 @@ void MainWindow::onPosition() {
         return;
     }
     const auto& st = session_->state();
-    eventLabel_->setText(
-        tr("Event %1 / %2").arg(session_->position()).arg(session_->eventCount() - 1));
+    // A slice shows its window ("Event 150 / 120..300 (slice)"): numbers are the original's.
+    if (session_->isSlice())
+        eventLabel_->setText(tr("Event %1 / %2..%3 (slice)")
+                                 .arg(session_->position())
+                                 .arg(session_->firstEvent())
+                                 .arg(session_->lastEvent()));
+    else
+        eventLabel_->setText(
+            tr("Event %1 / %2").arg(session_->position()).arg(session_->lastEvent()));
     timeLabel_->setText(tr("t = %1 s").arg(double(st.timeNs) / 1e9, 0, 'f', 6));
     stopLabel_->setText(session_->stopText());
     if (!gotoBox_->hasFocus()) gotoBox_->setText(QString::number(session_->position()));
@@ -535,7 +659,7 @@ void MainWindow::onSelection() {
 
 void MainWindow::updateOutput(bool force) {
     if (!session_->isOpen()) {
-        output_->clear();
+        output_->clearOutput();
         shownOutput_ = {~0ull, ~0ull};
         return;
     }
@@ -543,13 +667,7 @@ void MainWindow::updateOutput(bool force) {
     const auto& bytes = session_->state().outputBytes;
     if (!force && bytes[0] == shownOutput_[0] && bytes[1] == shownOutput_[1]) return;
     shownOutput_ = {bytes[0], bytes[1]};
-    QString text = session_->outputText(1);
-    if (bytes[1]) {
-        if (!text.isEmpty() && !text.endsWith('\n')) text += '\n';
-        text += tr("--- stderr ---\n") + session_->outputText(2);
-    }
-    output_->setPlainText(text);
-    output_->moveCursor(QTextCursor::End);
+    output_->showChunks(session_->outputChunks());
 }
 
 QString MainWindow::statusText() const {

@@ -12,6 +12,7 @@
 
 #include "models/LoadedTrace.h"
 #include "models/TraceProfile.h"
+#include "widgets/OutputView.h"  // outputView() is a QPlainTextEdit to callers
 
 class QAction;
 class QComboBox;
@@ -25,6 +26,7 @@ class QTreeView;
 
 namespace reel::gui {
 
+class BreakpointsModel;
 class BytecodeModel;
 class ExceptionsModel;
 class LocalsModel;
@@ -52,17 +54,21 @@ class MainWindow : public QMainWindow {
     LocalsTree* localsView() const { return localsView_; }
     QTableView* bytecodeView() const { return bytecodeView_; }
     QTableView* exceptionsView() const { return exceptionsView_; }
-    QPlainTextEdit* outputView() const { return output_; }
+    OutputView* outputView() const { return output_; }
+    QTableView* breakpointsView() const { return breakpointsView_; }
     QComboBox* threadSelector() const { return threadBox_; }
     QLineEdit* gotoBox() const { return gotoBox_; }
     QLabel* banner() const { return banner_; }
+    // Shown for a slice (`reel slice`): which events of the original it holds.
+    QLabel* sliceBanner() const { return sliceBanner_; }
     QString statusText() const;
     // The message of the last error dialog (tests: the dialogs are not modal).
     QString lastError() const { return lastError_; }
     QStringList recentFiles() const;
     // Actions by objectName: "stepInto", "stepBackInto", "stepOver", "stepBackOver", "stepOut",
     // "stepBackOut", "continue", "reverseContinue", "goToStart", "goToEnd", "nextException",
-    // "previousException", "instructionGranularity", "breakOnRaise", "open".
+    // "previousException", "instructionGranularity", "breakOnRaise", "open", "cancelSearch",
+    // "breakpointNextHit", "breakpointPreviousHit", "removeBreakpoint", "removeAllBreakpoints".
     QAction* action(const QString& name) const;
 
     // Restores dock layout and geometry from QSettings (called by the constructor).
@@ -92,6 +98,8 @@ class MainWindow : public QMainWindow {
     void rebuildThreads();
     void updateOutput(bool force = false);
     void updateActions();
+    void onSearching(bool searching);
+    int currentBreakpointRow() const;
     void setTheme(int mode);
     void goToEventText();
 
@@ -104,6 +112,7 @@ class MainWindow : public QMainWindow {
 
     SourceView* source_ = nullptr;
     QLabel* banner_ = nullptr;
+    QLabel* sliceBanner_ = nullptr;
     TimelineWidget* timeline_ = nullptr;
     StackModel* stackModel_ = nullptr;
     LocalsModel* localsModel_ = nullptr;
@@ -113,7 +122,9 @@ class MainWindow : public QMainWindow {
     LocalsTree* localsView_ = nullptr;
     QTableView* bytecodeView_ = nullptr;
     QTableView* exceptionsView_ = nullptr;
-    QPlainTextEdit* output_ = nullptr;
+    OutputView* output_ = nullptr;
+    BreakpointsModel* breakpointsModel_ = nullptr;
+    QTableView* breakpointsView_ = nullptr;
     QComboBox* threadBox_ = nullptr;
     QLineEdit* gotoBox_ = nullptr;
     QProgressBar* progress_ = nullptr;

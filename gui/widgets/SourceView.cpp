@@ -41,8 +41,8 @@ class SourceView::Gutter : public QWidget {
             bool ok = false;
             const QString cond =
                 QInputDialog::getText(view_, tr("Conditional breakpoint"),
-                                      tr("Stop at line %1 when (NAME == VALUE or NAME != VALUE, "
-                                         "VALUE as the locals pane shows it):")
+                                      tr("Stop at line %1 when (e.g. total > 10 and "
+                                         "name == 'bolt', as in reel replay's break ... if):")
                                           .arg(line),
                                       QLineEdit::Normal, QString(), &ok);
             if (ok) view_->setBreakpointAt(line, cond);
@@ -225,8 +225,17 @@ void SourceView::paintGutter(QPaintEvent* e) {
             }
             if (!file_.isEmpty() && session_.hasBreakpoint(file_, line)) {
                 p.setRenderHint(QPainter::Antialiasing);
-                p.setBrush(QColor(220, 40, 40));
-                p.setPen(Qt::NoPen);
+                // A disabled breakpoint is a hollow circle (kept, not stopping).
+                bool enabled = true;
+                for (const auto& bp : session_.breakpoints())
+                    if (bp.line == line && bp.file == file_) enabled = bp.enabled;
+                if (enabled) {
+                    p.setBrush(QColor(220, 40, 40));
+                    p.setPen(Qt::NoPen);
+                } else {
+                    p.setBrush(Qt::NoBrush);
+                    p.setPen(QPen(QColor(220, 40, 40), 1.5));
+                }
                 const int d = std::min(fh - 4, 12);
                 p.drawEllipse(QRect(3, y + (fh - d) / 2, d, d));
             }

@@ -57,7 +57,10 @@ void Theme::apply(Mode mode) {
     current_ = mode;
     if (mode == Mode::System) {
         if (!systemStyle_.isEmpty()) QApplication::setStyle(QStyleFactory::create(systemStyle_));
-        QApplication::setPalette(QApplication::style()->standardPalette());
+        // A palette with no role set resolves every role against the platform theme's palette,
+        // and Qt resolves it again when the platform theme changes (light <-> dark), so the
+        // window follows the system instead of freezing the palette it had at startup.
+        QApplication::setPalette(QPalette());
         return;
     }
     QApplication::setStyle(QStyleFactory::create("Fusion"));

@@ -54,25 +54,28 @@ void TimelineWidget::rebuild() {
 }
 
 uint64_t TimelineWidget::viewFirst() const {
-    return uint64_t(std::max(0.0, std::floor(first_)));
+    return uint64_t(std::max(double(data_.first()), std::floor(first_)));
 }
 uint64_t TimelineWidget::viewLast() const {
-    return uint64_t(std::max(0.0, std::ceil(last_)));
+    return uint64_t(std::max(double(data_.first()), std::ceil(last_)));
 }
 
 void TimelineWidget::setView(double first, double last) {
-    const double total = data_.events() ? double(data_.events() - 1) : 0;
+    // The trace's events are data_.first() .. data_.last(): a slice keeps the original run's
+    // numbers, and the view never shows (or scrubs to) events the trace does not have.
+    const double lo = double(data_.first()), hi = double(data_.last());
+    const double total = hi - lo;
     double span =
         std::max(std::min(last - first, total), std::min(total, 20.0));  // at least 20 events
-    first = std::clamp(first, 0.0, std::max(0.0, total - span));
+    first = std::clamp(first, lo, std::max(lo, hi - span));
     first_ = first;
-    last_ = std::min(total, first + span);
+    last_ = std::min(hi, first + span);
     Q_EMIT viewChanged();
     update();
 }
 
 void TimelineWidget::resetZoom() {
-    setView(0, data_.events() ? double(data_.events() - 1) : 0);
+    setView(double(data_.first()), double(data_.last()));
 }
 
 void TimelineWidget::zoom(double factor, double around) {
@@ -108,7 +111,7 @@ const TimelineMarker* TimelineWidget::markerAtX(double x) const {
 
 void TimelineWidget::scrubTo(double x) {
     if (!session_.isOpen()) return;
-    const uint64_t e = std::min(eventAt(x), session_.eventCount() - 1);
+    const uint64_t e = std::clamp(eventAt(x), session_.firstEvent(), session_.lastEvent());
     if (e != session_.position()) session_.goTo(e);
 }
 
@@ -130,13 +133,16 @@ void TimelineWidget::paintLayer(QPainter& p) {
     const auto& hi = fine ? profile_.data->depthMax : data_.blockMaxDepth();
     const auto& lo = fine ? profile_.data->depthMin : data_.blockMinDepth();
     const double interval = fine ? double(profile_.data->bucketSize) : double(data_.interval());
+    // Blocks and buckets count from the trace's first event (a slice's is not 0).
+    const double base = fine ? double(profile_.data->firstEvent) : double(data_.first());
     const QColor fill = dark ? QColor(80, 140, 220, 160) : QColor(70, 120, 200, 140);
     const QColor band = dark ? QColor(80, 140, 220, 60) : QColor(70, 120, 200, 50);
     const int x0 = int(r.left()), x1 = int(r.right());
     for (int x = x0; x < x1; ++x) {
         const double e0 = first_ + (x - r.left()) / r.width() * (last_ - first_);
         const double e1 = first_ + (x + 1 - r.left()) / r.width() * (last_ - first_);
-        size_t b0 = size_t(std::max(0.0, e0) / interval), b1 = size_t(std::max(0.0, e1) / interval);
+        size_t b0 = size_t(std::max(0.0, e0 - base) / interval),
+               b1 = size_t(std::max(0.0, e1 - base) / interval);
         if (b0 >= hi.size()) break;
         b1 = std::min(b1, hi.size() - 1);
         uint16_t h = 0, l = 0xFFFF;
@@ -189,7 +195,7 @@ void TimelineWidget::paintLayer(QPainter& p) {
     const QRectF axis(r.left(), r.bottom() + 1, r.width(), kAxisBand - 1);
     p.drawText(axis, Qt::AlignLeft | Qt::AlignVCenter, QString::number(viewFirst()));
     p.drawText(axis, Qt::AlignRight | Qt::AlignVCenter, QString::number(viewLast()));
-    const double zoomFactor = (data_.events() - 1) / std::max(1.0, last_ - first_);
+    const double zoomFactor = double(data_.last() - data_.first()) / std::max(1.0, last_ - first_);
     if (zoomFactor > 1.01)
         p.drawText(axis, Qt::AlignHCenter | Qt::AlignVCenter,
                    tr("zoom ×%1").arg(zoomFactor, 0, 'f', 1));

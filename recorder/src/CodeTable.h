@@ -22,6 +22,7 @@ struct CodeInfo {
     uint32_t id = UINT32_MAX;  // trace code id; UINT32_MAX for code the filters reject
     bool traced = false;
     bool usesLocalsDict = false;
+    bool localEvents = false;  // sys.monitoring hook: INSTRUCTION enabled on this code object
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds
     std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there

@@ -69,8 +69,39 @@ inline PyObject* generatorOf(_PyInterpreterFrame* f) {
                                        offsetof(PyGenObject, gi_iframe));
 }
 
+// A coroutine's cr_origin (a tuple of (file, line, function) tuples, recorded when it was created
+// under sys.set_coroutine_origin_tracking_depth), borrowed; NULL when not a coroutine or none.
+// Read from the struct: the attribute getter would allocate a new tuple each time.
+inline PyObject* coroutineOrigin(PyObject* gen) {
+    if (!PyCoro_CheckExact(gen)) return nullptr;
+    PyObject* origin = reinterpret_cast<PyCoroObject*>(gen)->cr_origin_or_finalizer;
+    return origin && PyTuple_CheckExact(origin) ? origin : nullptr;
+}
+
 inline _PyInterpreterFrame* interpreterFrame(PyFrameObject* frame) {
     return frame->f_frame;
+}
+
+// frame.f_lasti in bytes, computed exactly as PyFrame_GetLasti does (-1 before the first
+// instruction), from the interpreter frame so no frame object is needed.
+inline int frameLasti(_PyInterpreterFrame* f) {
+    int units = _PyInterpreterFrame_LASTI(f);
+    return units < 0 ? -1 : units * static_cast<int>(sizeof(_Py_CODEUNIT));
+}
+
+// sys.monitoring (PEP 669) exists from 3.12 on; 3.11 only has legacy tracing.
+inline constexpr bool kHasMonitoring = PY_VERSION_HEX >= 0x030C0000;
+
+// The frame running in the calling thread: inside a sys.monitoring callback, the frame the event
+// is about. Read from the thread state (PyEval_GetFrame would materialize a frame object).
+inline _PyInterpreterFrame* currentFrame() {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyThreadState* ts = PyThreadState_GetUnchecked();
+    return ts ? ts->current_frame : nullptr;
+#else
+    PyThreadState* ts = _PyThreadState_UncheckedGet();
+    return ts ? ts->cframe->current_frame : nullptr;
+#endif
 }
 
 // Turns on 'opcode' events for `frame` under legacy (PyEval_SetTrace) tracing, the way
@@ -133,9 +164,87 @@ inline void setTraceAllThreads(Py_tracefunc func) {
 #endif
 }
 
-// Name of the hook recorded in the trace header.
+// The object a weak reference points to (new reference), or NULL when it died.
+inline PyObject* weakrefTarget(PyObject* ref) {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject* obj = nullptr;
+    if (PyWeakref_GetRef(ref, &obj) < 0) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    return obj;
+#else
+    PyObject* obj = PyWeakref_GetObject(ref);
+    if (obj == nullptr) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    return obj == Py_None ? nullptr : Py_NewRef(obj);
+#endif
+}
+
+// The innermost frame of thread `t` (walk outwards with ->previous), and whether a frame is a C
+// entry shim rather than a Python frame (3.12+ put one at the bottom of each C-to-Python call).
+inline _PyInterpreterFrame* threadFrame(PyThreadState* t) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return t->current_frame;
+#else
+    return t->cframe ? t->cframe->current_frame : nullptr;
+#endif
+}
+
+inline bool isShimFrame(_PyInterpreterFrame* f) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return f->owner == FRAME_OWNED_BY_CSTACK;
+#else
+    (void)f;
+    return false;
+#endif
+}
+
+// The sys.monitoring instrumentation version `code` was last instrumented for. At PY_START and
+// PY_RESUME the code is up to date, so this is the interpreter's current version: a change means
+// some tool (or sys.settrace/sys.setprofile) changed its global events since we last looked.
+inline uint64_t instrumentationVersion(PyCodeObject* code) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return static_cast<uint64_t>(code->_co_instrumentation_version);
+#else
+    (void)code;
+    return 0;
+#endif
+}
+
+// Takes the error indicator (the exception object, or NULL) and puts it back, so teardown code
+// run while an exception propagates leaves it alone.
+inline PyObject* takeError() {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (v && tb) PyException_SetTraceback(v, tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+#endif
+}
+
+inline void restoreError(PyObject* exc) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(exc);
+#else
+    if (exc) PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
+#endif
+}
+
+// Names of the hooks, recorded in the trace header.
+inline constexpr const char* kSettraceHookName = "PyEval_SetTrace+f_trace_opcodes";
+inline constexpr const char* kMonitoringHookName = "sys.monitoring+INSTRUCTION";
+
+// The hook used unless the caller asks for another: the fastest one this version has.
 inline const char* hookName() {
-    return "PyEval_SetTrace+f_trace_opcodes";
+    return kHasMonitoring ? kMonitoringHookName : kSettraceHookName;
 }
 
 }  // namespace reel::recorder::compat

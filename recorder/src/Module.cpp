@@ -4,11 +4,15 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <regex>
 #include <string>
 #include <vector>
 
+#include "OutputTap.h"
+#include "MonitoringHook.h"
 #include "Recorder.h"
 #include "SettraceHook.h"
 
@@ -43,18 +47,47 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     static const char* kwlist[] = {"path",         "opcodes",       "only",      "exclude",
                                    "reel_dir",     "max_depth",     "max_items", "max_str",
                                    "origin_depth", "argv",          "cwd",       "executable",
-                                   "main_ident",   "trace_running", "durable",   nullptr};
+                                   "main_ident",   "trace_running", "durable",   "hook",
+                                   "redact",       "no_values",     nullptr};
     const char* path = nullptr;
     PyObject *opcodes = nullptr, *only = nullptr, *exclude = nullptr, *argv = nullptr;
     const char *reelDir = "", *cwd = "", *executable = "";
     unsigned int maxDepth = 4, maxItems = 64, maxStr = 256, originDepth = 0;
     unsigned long long mainIdent = 0;
     int traceRunning = 1, durable = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sO|OOsIIIIOssKpp", const_cast<char**>(kwlist),
-                                     &path, &opcodes, &only, &exclude, &reelDir, &maxDepth,
-                                     &maxItems, &maxStr, &originDepth, &argv, &cwd, &executable,
-                                     &mainIdent, &traceRunning, &durable))
+    const char* hookArg = nullptr;
+    const char* redact = nullptr;
+    int noValues = 0;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwargs, "sO|OOsIIIIOssKppzzp", const_cast<char**>(kwlist), &path, &opcodes, &only,
+            &exclude, &reelDir, &maxDepth, &maxItems, &maxStr, &originDepth, &argv, &cwd,
+            &executable, &mainIdent, &traceRunning, &durable, &hookArg, &redact, &noValues))
         return nullptr;
+    if (redact && *redact) {
+        try {
+            std::regex check(redact, std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error& e) {
+            PyErr_Format(PyExc_ValueError, "reel: invalid --redact pattern '%s': %s", redact,
+                         e.what());
+            return nullptr;
+        }
+    }
+    // Which hook: "auto" (sys.monitoring where the version has it, else legacy tracing),
+    // "monitoring" or "settrace"; REEL_HOOK when the caller does not say.
+    std::string hook = hookArg ? hookArg : "";
+    if (hook.empty()) {
+        const char* env = std::getenv("REEL_HOOK");
+        hook = env && *env ? env : "auto";
+    }
+    if (hook != "auto" && hook != "monitoring" && hook != "settrace") {
+        PyErr_Format(PyExc_ValueError, "reel: hook must be auto, monitoring or settrace, not '%s'",
+                     hook.c_str());
+        return nullptr;
+    }
+    if (hook == "monitoring" && !compat::kHasMonitoring) {
+        PyErr_SetString(PyExc_ValueError, "reel: the monitoring hook needs CPython 3.12 or later");
+        return nullptr;
+    }
     HookState& hs = hookState();
     if (hs.recorder) {
         PyErr_SetString(PyExc_RuntimeError, "reel: a recording is already running");
@@ -74,6 +107,8 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
         return nullptr;
     if (*reelDir) o.filter.alwaysExclude.push_back(reelDir);
     o.originDepth = originDepth;
+    o.redact = redact ? redact : "";
+    o.noValues = noValues != 0;
     o.durable = durable != 0;
     o.mainThreadIdent = mainIdent;
     auto& h = o.header;
@@ -86,16 +121,33 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     h.cwd = cwd;
     h.pid = static_cast<uint32_t>(getpid());
     h.executable = executable;
-    h.hook = compat::hookName();
+    h.hook = compat::kSettraceHookName;
     h.capture.maxDepth = maxDepth;
     h.capture.maxItems = maxItems;
     h.capture.maxStr = maxStr;
     h.capture.only = o.filter.only;
     h.capture.exclude = o.filter.exclude;
     h.capture.originDepth = originDepth;
+    h.capture.redact = o.redact;
+    h.capture.noValues = o.noValues;
+    bool monitoring = false;
+    if (hook != "settrace" && compat::kHasMonitoring) {
+        int claimed = claimMonitoringTool();
+        if (claimed < 0) return nullptr;
+        if (claimed == 0 && hook == "monitoring") {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "reel: every sys.monitoring tool id is in use (REEL_HOOK=settrace "
+                            "records with legacy tracing instead)");
+            return nullptr;
+        }
+        // No free tool id under "auto": legacy tracing records the same events, more slowly.
+        monitoring = claimed == 1;
+    }
+    if (monitoring) h.hook = compat::kMonitoringHookName;
     try {
         hs.recorder = std::make_unique<Recorder>(std::move(o), hs.ops);
     } catch (const std::exception& e) {
+        if (monitoring) releaseMonitoringTool();
         PyErr_Format(PyExc_OSError, "reel: cannot record to %s: %s", path, e.what());
         return nullptr;
     }
@@ -106,12 +158,21 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
         static PyMethodDef markerDef = {"_reel_frame_marker", reelFrameMarker, METH_VARARGS,
                                         "placeholder frame.f_trace while Reel records"};
         hs.marker = PyCFunction_New(&markerDef, nullptr);
-        if (!hs.marker) return nullptr;
+        if (!hs.marker) {
+            hs.recorder.reset();
+            if (monitoring) releaseMonitoringTool();
+            return nullptr;
+        }
     }
-    if (!installHook(traceRunning != 0)) {
+    bool installed = monitoring ? installMonitoringHook(traceRunning != 0)
+                                : installSettraceHook(traceRunning != 0);
+    if (!installed) {
         hs.recorder.reset();
         return nullptr;
     }
+    // --origin-depth: coroutines created from now on carry cr_origin, recorded once each.
+    hs.savedOriginDepth =
+        originDepth > 0 ? setOriginTrackingDepth(static_cast<int>(originDepth)) : -1;
     Py_RETURN_NONE;
 }
 
@@ -126,6 +187,10 @@ PyObject* reelStop(PyObject*, PyObject* args, PyObject* kwargs) {
     removeHook();
     std::unique_ptr<Recorder> rec = std::move(hs.recorder);
     if (!rec) Py_RETURN_FALSE;
+    if (hs.savedOriginDepth >= 0) {
+        setOriginTrackingDepth(hs.savedOriginDepth);
+        hs.savedOriginDepth = -1;
+    }
     try {
         reel::format::ExitInfo exit;
         exit.kind = static_cast<reel::format::ExitKind>(kind);
@@ -213,6 +278,31 @@ PyObject* reelCaptureForTesting(PyObject*, PyObject* args, PyObject* kwargs) {
     }
 }
 
+// Testing hooks of ValueCaptureTesting.h that take an iterable and capture limits (plus the
+// per-generation size of the content-address table, to exercise eviction).
+template <PyObject* (*Fn)(PyObject*, CaptureLimits)>
+PyObject* iterableForTesting(PyObject*, PyObject* args, PyObject* kwargs) {
+    static const char* kwlist[] = {"iterable", "max_depth",   "max_items",
+                                   "max_str",  "dedup_slots", nullptr};
+    PyObject* obj = nullptr;
+    unsigned int maxDepth = 4, maxItems = 64, maxStr = 256;
+    unsigned long long dedupSlots = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|IIIK", const_cast<char**>(kwlist), &obj,
+                                     &maxDepth, &maxItems, &maxStr, &dedupSlots))
+        return nullptr;
+    if (dedupSlots & (dedupSlots - 1)) {
+        PyErr_SetString(PyExc_ValueError, "dedup_slots must be a power of two");
+        return nullptr;
+    }
+    CaptureLimits limits{maxDepth, maxItems, maxStr};
+    limits.dedupSlots = static_cast<size_t>(dedupSlots);
+    return Fn(obj, limits);
+}
+
+PyObject* mayMutateForTesting(PyObject*, PyObject* obj) {
+    return reel::recorder::reelMayMutateForTesting(obj);
+}
+
 PyMethodDef methods[] = {
     {"start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStart)),
      METH_VARARGS | METH_KEYWORDS,
@@ -230,10 +320,23 @@ PyMethodDef methods[] = {
      "_asyncgen_hook(hook, agen): record an async generator hook call"},
     {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
      METH_FASTCALL, "_output(stream, data): record program output"},
+    {"_make_os_write", makeOsWriteTap, METH_O,
+     "_make_os_write(real_write): os.write replacement that records writes to fd 1 and 2"},
     {"_capture_for_testing",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelCaptureForTesting)),
      METH_VARARGS | METH_KEYWORDS,
      "_capture_for_testing(obj, max_depth=4, max_items=64, max_str=256)"},
+    {"_capture_sequence_for_testing",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(
+         iterableForTesting<reel::recorder::reelCaptureSequenceForTesting>)),
+     METH_VARARGS | METH_KEYWORDS,
+     "_capture_sequence_for_testing(iterable, max_depth=4, max_items=64, max_str=256, "
+     "dedup_slots=0)"},
+    {"_recapture_for_testing",
+     reinterpret_cast<PyCFunction>(
+         reinterpret_cast<void (*)()>(iterableForTesting<reel::recorder::reelRecaptureForTesting>)),
+     METH_VARARGS | METH_KEYWORDS, "_recapture_for_testing(iterable, ...)"},
+    {"_may_mutate_for_testing", mayMutateForTesting, METH_O, "_may_mutate_for_testing(obj)"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef reelModule = {PyModuleDef_HEAD_INIT, "_reel", "Reel's recorder (C++).", -1, methods};

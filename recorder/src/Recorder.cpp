@@ -17,8 +17,9 @@ uint64_t nextRecorderSerial() {
 
 // Per-thread cache of the session's ThreadShadow; the serial tells a stale cache (from an earlier
 // session) from the current one.
-thread_local ThreadShadow* tlThread = nullptr;
-thread_local uint64_t tlSerial = 0;
+// initial-exec: read at every event; the default model for a dlopen'ed module calls __tls_get_addr.
+[[gnu::tls_model("initial-exec")]] thread_local ThreadShadow* tlThread = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local uint64_t tlSerial = 0;
 
 // The instruction an opcode event at `lasti` announces: on 3.11 an instruction prefixed by
 // EXTENDED_ARG is reported once, at the prefix.
@@ -42,6 +43,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
       codes_(ops, options_.filter),
       values_(std::make_unique<ValueCapture>(options_.limits)),
       serial_(nextRecorderSerial()) {
+    values_->setPrivacy(options_.redact, options_.noValues);
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
     startNs_ = monotonicNs();
@@ -102,8 +104,7 @@ ShadowFrame& Recorder::push(ThreadShadow& ts) {
     return ts.stack[ts.depth++];
 }
 
-void Recorder::pushNew(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code) {
-    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+void Recorder::pushNew(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* code) {
     ShadowFrame& sf = push(ts);
     sf.iframe = iframe;
     sf.code = code;
@@ -114,16 +115,21 @@ void Recorder::pushNew(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code) {
     sf.lastDictVersion = 0;
     sf.slots.assign(code->nlocalsplus, SlotShadow{});
     sf.names.clear();
-    enc_.call(code->id, PyFrame_GetLasti(frame));
+    enc_.call(code->id, compat::frameLasti(iframe));
     if (compat::isGeneratorFrame(iframe)) {
         ts.suspended.erase(iframe);  // a stale entry from a dead generator at the same address
-        enc_.frameObject(sf.frameId, values_->capture(compat::generatorOf(iframe)));
+        PyObject* gen = compat::generatorOf(iframe);
+        enc_.frameObject(sf.frameId, values_->capture(gen));
+        // Once per coroutine: its first CALL (later activations are RESUMEs of the same frame).
+        if (options_.originDepth > 0) {
+            if (PyObject* origin = compat::coroutineOrigin(gen))
+                enc_.coroOrigin(sf.frameId, values_->capture(origin));
+        }
     }
 }
 
-ShadowFrame* Recorder::frameFor(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code,
+ShadowFrame* Recorder::frameFor(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* code,
                                 bool leaving) {
-    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
     if (ts.depth > 0 && ts.stack[ts.depth - 1].iframe == iframe) return &ts.stack[ts.depth - 1];
     for (size_t i = ts.depth; i-- > 0;) {
         if (ts.stack[i].iframe == iframe) {
@@ -140,8 +146,28 @@ ShadowFrame* Recorder::frameFor(ThreadShadow& ts, PyFrameObject* frame, CodeInfo
         }
     }
     // A frame that was already running when recording started: it enters the trace here.
-    pushNew(ts, frame, code);
+    pushNew(ts, iframe, code);
     return &ts.stack[ts.depth - 1];
+}
+
+// Which fast slots of the frame's code have a name matching --redact; computed once per code
+// object (names read from co_localsplusnames, never through Python code).
+const std::vector<uint8_t>& Recorder::redactMaskFor(const ShadowFrame& sf) {
+    auto [it, inserted] = redactMasks_.try_emplace(sf.code);
+    if (inserted) {
+        PyCodeObject* co = compat::frameCode(sf.iframe);
+        PyObject* names = co ? co->co_localsplusnames : nullptr;
+        it->second.assign(sf.code->nlocalsplus, 0);
+        for (uint32_t i = 0; names && PyTuple_Check(names) && i < sf.code->nlocalsplus &&
+                             i < static_cast<uint32_t>(PyTuple_GET_SIZE(names));
+             ++i) {
+            // Interning reads the characters directly (no Python call, no error indicator).
+            uint32_t id = values_->internString(PyTuple_GET_ITEM(names, i));
+            // A name we cannot read: keep its value private.
+            it->second[i] = id == 0xFFFFFFFFu || values_->redactsString(id) ? 1 : 0;
+        }
+    }
+    return it->second;
 }
 
 void Recorder::deltas(ShadowFrame& sf) {
@@ -150,25 +176,53 @@ void Recorder::deltas(ShadowFrame& sf) {
     sf.lastMutations = mutations_;
     PyObject** lp = compat::localsplus(sf.iframe);
     uint32_t n = ci->nlocalsplus;
+    const uint8_t* redacted = nullptr;
+    if (values_->redacting()) {
+        if (sf.redactCode != ci) {
+            sf.redactMask = &redactMaskFor(sf);
+            sf.redactCode = ci;
+        }
+        redacted = sf.redactMask->data();
+    }
     for (uint32_t i = 0; i < n; ++i) {
         PyObject* v = lp[i];
         if (v != nullptr && (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) &&
             PyCell_Check(v))
             v = PyCell_GET(v);
         SlotShadow& s = sf.slots[i];
+        if (redacted != nullptr && redacted[i]) {
+            // The value is never read: only binding and unbinding are recorded.
+            if (v != s.ptr) {
+                if (v == nullptr)
+                    enc_.localDel(i);
+                else
+                    enc_.localSet(i, format::ValueRef::constant(format::Constant::Redacted));
+                s.ptr = v;
+                s.ref = {};
+            }
+            continue;
+        }
         if (v != s.ptr) {
             if (v == nullptr) {
                 enc_.localDel(i);
                 s.ptr = nullptr;
                 s.ref = {};
             } else {
-                format::ValueRef ref = values_->capture(v);
+                // An object that can change in place gets its shape now, so the checks that
+                // follow can answer "unchanged" without capturing it again.
+                // (mayMutate depends only on the object's type and, for tuples and frozensets, on
+                // their fixed items: it is computed once per binding.)
+                s.mayMutate = ValueCapture::mayMutate(v);
+                format::ValueRef ref =
+                    s.mayMutate ? values_->captureShaped(v, s.shape) : values_->capture(v);
                 enc_.localSet(i, ref);
                 s.ptr = v;
                 s.ref = ref;
             }
-        } else if (v != nullptr && mutated && ValueCapture::mayMutate(v)) {
-            format::ValueRef ref = values_->capture(v);
+        } else if (v != nullptr && mutated && s.mayMutate) {
+            // Same object, something may have mutated it: the shape check answers "unchanged"
+            // without a capture in the common case.
+            format::ValueRef ref = values_->recapture(v, s.ref, s.shape);
             if (ref != s.ref) {
                 enc_.localSet(i, ref);
                 s.ref = ref;
@@ -198,13 +252,22 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
         ns.seen = epoch;
         ++live;
         if (ns.stringId == 0xFFFFFFFFu) continue;
+        if (values_->redactsString(ns.stringId)) {
+            if (v != ns.ptr) {
+                enc_.nameSet(ns.stringId, format::ValueRef::constant(format::Constant::Redacted));
+                ns.ptr = v;
+            }
+            continue;
+        }
         if (v != ns.ptr) {
-            format::ValueRef ref = values_->capture(v);
+            ns.mayMutate = ValueCapture::mayMutate(v);
+            format::ValueRef ref =
+                ns.mayMutate ? values_->captureShaped(v, ns.shape) : values_->capture(v);
             enc_.nameSet(ns.stringId, ref);
             ns.ptr = v;
             ns.ref = ref;
-        } else if (mutated && ValueCapture::mayMutate(v)) {
-            format::ValueRef ref = values_->capture(v);
+        } else if (mutated && ns.mayMutate) {
+            format::ValueRef ref = values_->recapture(v, ns.ref, ns.shape);
             if (ref != ns.ref) {
                 enc_.nameSet(ns.stringId, ref);
                 ns.ref = ref;
@@ -230,10 +293,9 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
     }
 }
 
-void Recorder::onCall(PyFrameObject* frame, CodeInfo* code) {
+void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
-    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
     if (compat::isGeneratorFrame(iframe)) {
         auto it = ts.suspended.find(iframe);
         if (it != ts.suspended.end()) {
@@ -241,40 +303,52 @@ void Recorder::onCall(PyFrameObject* frame, CodeInfo* code) {
             sf = std::move(it->second);
             sf.lastOpFlags = 0;
             ts.suspended.erase(it);
-            enc_.resume(sf.frameId, PyFrame_GetLasti(frame));
+            enc_.resume(sf.frameId, compat::frameLasti(iframe));
             deltas(sf);
             return;
         }
     }
     // No hand-over here: the argument LOCAL_SETs that follow belong to the next event, and a batch
     // always ends right after a numbered record.
-    pushNew(ts, frame, code);
+    pushNew(ts, iframe, code);
     deltas(ts.stack[ts.depth - 1]);
 }
 
-void Recorder::onOpcode(PyFrameObject* frame, CodeInfo* code) {
+void Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, false);
     if (!sfp) return;
-    deltas(*sfp);
-    int lasti = PyFrame_GetLasti(frame);
+    opcodeIn(*sfp, frame);
+}
+
+bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
+    ThreadShadow& ts = thread();
+    if (ts.depth == 0 || ts.stack[ts.depth - 1].iframe != frame) return false;
+    switchThread(ts);
+    opcodeIn(ts.stack[ts.depth - 1], frame);
+    return true;
+}
+
+void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+    deltas(sf);
+    int lasti = compat::frameLasti(frame);
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
-    uint16_t flags = flagsAt(code, lasti);
-    sfp->lastOpFlags = flags;
+    uint16_t flags = flagsAt(sf.code, lasti);
+    sf.lastOpFlags = flags;
     if (!(flags & opflag::kPure)) ++mutations_;
     if (++checkCountdown_ >= kClockCheckEvery || enc_.bytes() >= kHandOverEventBytes)
         maybeHandOver();
 }
 
-void Recorder::onReturn(PyFrameObject* frame, CodeInfo* code, PyObject* arg) {
+void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg) {
     ThreadShadow& ts = thread();
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, true);
     if (!sfp) return;
     ShadowFrame& sf = *sfp;
     deltas(sf);
-    int lasti = PyFrame_GetLasti(frame);
+    int lasti = compat::frameLasti(frame);
     uint16_t flags = sf.lastOpFlags;
     bool suspend = false;
     if (arg == nullptr) {
@@ -294,7 +368,7 @@ void Recorder::onReturn(PyFrameObject* frame, CodeInfo* code, PyObject* arg) {
     maybeHandOver();
 }
 
-void Recorder::onException(PyFrameObject* frame, CodeInfo* code, PyObject* arg) {
+void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg) {
     ThreadShadow& ts = thread();
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, false);
@@ -308,8 +382,17 @@ void Recorder::onException(PyFrameObject* frame, CodeInfo* code, PyObject* arg) 
     }
     format::ValueRef ref =
         exc ? values_->capture(exc) : format::ValueRef::constant(format::Constant::None);
-    enc_.exception(ref, PyFrame_GetLasti(frame));
+    enc_.exception(ref, compat::frameLasti(frame));
     maybeHandOver();
+}
+
+void Recorder::onHandled(_PyInterpreterFrame* frame, CodeInfo* code, int handlerOffset) {
+    ThreadShadow& ts = thread();
+    switchThread(ts);
+    ShadowFrame* sfp = frameFor(ts, frame, code, false);
+    if (!sfp || handlerOffset < 0) return;
+    // Unnumbered: it belongs to the handler's first opcode event, which follows at once.
+    enc_.handled(static_cast<uint32_t>(handlerOffset));
 }
 
 void Recorder::onOutput(int stream, const char* data, size_t len) {

@@ -1,8 +1,9 @@
 #pragma once
 // One recording session: the trace writer, the event encoder, value capture, the code table and
 // the per-thread shadow stacks that turn raw frame state into LOCAL_SET/LOCAL_DEL/NAME_SET/
-// NAME_DEL deltas. The hook (SettraceHook.cpp) calls the on*() methods with the GIL held; every
-// method is noexcept towards CPython: failures become fail(), which stops the session.
+// NAME_DEL deltas. The hooks (SettraceHook.cpp on every version, MonitoringHook.cpp on 3.12+) call
+// the on*() methods with the GIL held; failures throw, and the hook turns them into
+// internalError(), which stops the session.
 
 #include "Compat.h"
 
@@ -30,16 +31,24 @@ struct RecorderOptions {
     format::HeaderInfo header;
     bool durable = false;
     uint64_t mainThreadIdent = 0;
+    // Privacy (issue 6): names matching `redact` record their value as Redacted; `noValues`
+    // records every value as its type only. See ValueCapture::setPrivacy.
+    std::string redact;
+    bool noValues = false;
 };
 
 struct SlotShadow {
     PyObject* ptr = nullptr;  // borrowed, only compared: holding it would change lifetimes
     format::ValueRef ref;
+    ValueShape shape;        // what `ref` depended on, for ValueCapture::recapture
+    bool mayMutate = false;  // ValueCapture::mayMutate(ptr), computed when ptr was bound
 };
 
 struct NameShadow {
     PyObject* ptr = nullptr;
     format::ValueRef ref;
+    ValueShape shape;
+    bool mayMutate = false;
     uint32_t stringId = 0;
     uint64_t seen = 0;  // sweep epoch in which the name was last found in the dict
 };
@@ -60,6 +69,9 @@ struct ShadowFrame {
     // Dict-locals frames (module, class body, exec): keyed by the name object (borrowed; the
     // dict keeps it alive while it is a key, and a vanished key is swept).
     std::unordered_map<PyObject*, NameShadow> names;
+    // --redact: which fast slots of `code` have a matching name (redactMaskFor), cached per frame.
+    const CodeInfo* redactCode = nullptr;
+    const std::vector<uint8_t>* redactMask = nullptr;
 };
 
 struct ThreadShadow {
@@ -79,11 +91,19 @@ class Recorder {
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
-    // Hook entry points (GIL held). `lasti` is frame.f_lasti.
-    void onCall(PyFrameObject* frame, CodeInfo* code);
-    void onOpcode(PyFrameObject* frame, CodeInfo* code);
-    void onReturn(PyFrameObject* frame, CodeInfo* code, PyObject* arg);
-    void onException(PyFrameObject* frame, CodeInfo* code, PyObject* arg);
+    // Hook entry points (GIL held), in sys.settrace terms: both hooks translate their events to
+    // these. `frame` is the interpreter frame the event is about (its f_lasti is read from it) and
+    // `code` its CodeInfo, which must be traced. onReturn's `arg` is NULL for an unwind.
+    void onCall(_PyInterpreterFrame* frame, CodeInfo* code);
+    void onOpcode(_PyInterpreterFrame* frame, CodeInfo* code);
+    // onOpcode when `frame` is the top of the thread's shadow stack (the usual case), whose
+    // CodeInfo is then known without a co_extra lookup; false (nothing done) otherwise.
+    bool onOpcodeAtTop(_PyInterpreterFrame* frame);
+    void onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg);
+    void onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg);
+    // The exception in flight was caught by `frame`'s handler at `handlerOffset` (sys.monitoring
+    // EXCEPTION_HANDLED; legacy tracing has no such event).
+    void onHandled(_PyInterpreterFrame* frame, CodeInfo* code, int handlerOffset);
     void onOutput(int stream, const char* data, size_t len);
     // An async generator hook call (0 firstiter, 1 finalizer) for `agen`.
     void onAsyncGenHook(int hook, PyObject* agen);
@@ -105,11 +125,14 @@ class Recorder {
     ThreadShadow& thread();
     void switchThread(ThreadShadow& ts);
     // The shadow of `frame`, or nullptr for an ignored frame (`leaving`: its last event).
-    ShadowFrame* frameFor(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code, bool leaving);
+    ShadowFrame* frameFor(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code,
+                          bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
-    void pushNew(ThreadShadow& ts, PyFrameObject* frame, CodeInfo* code);
+    void opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    void pushNew(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code);
     void deltas(ShadowFrame& sf);
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
+    const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();
     void handOver();
 
@@ -137,6 +160,7 @@ class Recorder {
     bool finished_ = false;
     uint64_t serial_;
     std::unordered_set<_PyInterpreterFrame*> ignored_;
+    std::unordered_map<const CodeInfo*, std::vector<uint8_t>> redactMasks_;
 };
 
 int64_t monotonicNs();

@@ -1,14 +1,16 @@
 #include "SettraceHook.h"
 
 #include <cstdio>
+
 #include <exception>
+#include "MonitoringHook.h"
 
 namespace reel::recorder {
 
 namespace {
 // Set while this thread runs recorder code: anything that re-enters (a GC-triggered finalizer,
 // a nested trace call) is not recorded.
-thread_local bool tlInCallback = false;
+[[gnu::tls_model("initial-exec")]] thread_local bool tlInCallback = false;
 
 struct CallbackGuard {
     CallbackGuard() { tlInCallback = true; }
@@ -16,7 +18,8 @@ struct CallbackGuard {
 };
 
 void dispatch(Recorder& rec, PyFrameObject* frame, int what, PyObject* arg) {
-    CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(frame)));
+    _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+    CodeInfo* ci = rec.codes().lookup(compat::frameCode(iframe));
     if (ci == nullptr) throw std::runtime_error("code table full or unavailable");
     if (!ci->traced) return;
     switch (what) {
@@ -29,17 +32,17 @@ void dispatch(Recorder& rec, PyFrameObject* frame, int what, PyObject* arg) {
             if (compat::enableOpcodes(frame, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
             PyErr_Restore(t, v, tb);
             frame->f_trace_lines = 0;  // line events are not recorded; skip their callback
-            rec.onCall(frame, ci);
+            rec.onCall(iframe, ci);
             break;
         }
         case PyTrace_OPCODE:
-            rec.onOpcode(frame, ci);
+            rec.onOpcode(iframe, ci);
             break;
         case PyTrace_RETURN:
-            rec.onReturn(frame, ci, arg);
+            rec.onReturn(iframe, ci, arg);
             break;
         case PyTrace_EXCEPTION:
-            rec.onException(frame, ci, arg);
+            rec.onException(iframe, ci, arg);
             break;
         default:
             break;
@@ -84,13 +87,15 @@ void enableOnRunningFrames(Recorder& rec, bool traceRunning) {
 }
 }  // namespace
 
+static HookState gHookState;  // namespace scope: no initialization guard at every event
+
 HookState& hookState() {
-    static HookState state;
-    return state;
+    return gHookState;
 }
 
-bool installHook(bool traceRunning) {
+bool installSettraceHook(bool traceRunning) {
     HookState& hs = hookState();
+    hs.monitoring = false;
     if (!hs.opcodesAttr) {
         hs.opcodesAttr = PyUnicode_InternFromString("f_trace_opcodes");
         if (!hs.opcodesAttr) return false;
@@ -110,15 +115,46 @@ bool installHook(bool traceRunning) {
 }
 
 void removeHook() {
+    HookState& hs = hookState();
+    if (hs.monitoring) {
+        removeMonitoringHook();
+        hs.monitoring = false;
+        return;
+    }
     compat::setTraceAllThreads(nullptr);
     PyEval_SetTrace(nullptr, nullptr);
+}
+
+int setOriginTrackingDepth(int depth) {
+    PyObject* saved = compat::takeError();
+    int previous = -1;
+    PyObject* get = PySys_GetObject("get_coroutine_origin_tracking_depth");  // borrowed
+    PyObject* set = PySys_GetObject("set_coroutine_origin_tracking_depth");
+    if (get && set) {
+        PyObject* old = PyObject_CallNoArgs(get);
+        if (old) {
+            previous = static_cast<int>(PyLong_AsLong(old));
+            Py_DECREF(old);
+        }
+        PyObject* arg = PyLong_FromLong(depth);
+        PyObject* r = arg ? PyObject_CallOneArg(set, arg) : nullptr;
+        Py_XDECREF(arg);
+        if (!r) previous = -1;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+    compat::restoreError(saved);
+    return previous;
 }
 
 PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     // Called as a sys.settrace function: (frame, event, arg). Replace the Python-level trampoline
     // by the C hook for this thread, then record the event that brought us here.
-    Recorder* rec = hookState().recorder.get();
-    PyEval_SetTrace(rec ? traceFunc : nullptr, nullptr);
+    HookState& hs = hookState();
+    Recorder* rec = hs.recorder.get();
+    PyEval_SetTrace(rec && !hs.monitoring ? traceFunc : nullptr, nullptr);
+    if (rec && rec->options().originDepth > 0)
+        setOriginTrackingDepth(static_cast<int>(rec->options().originDepth));
     if (rec && nargs == 3 && PyFrame_Check(args[0])) {
         // The thread's bootstrap frames were already running when its tracing began; settrace
         // never reports them, so neither do we.
@@ -128,6 +164,12 @@ PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             PyFrameObject* next = PyFrame_GetBack(back);
             Py_DECREF(back);
             back = next;
+        }
+        if (hs.monitoring) {
+            // The monitoring callbacks for this very 'call' run after us (the settrace tool has
+            // a higher id and CPython calls tools from the highest id down) and record it.
+            openThreadGate();
+            Py_RETURN_NONE;
         }
         // The trampoline runs us with tracing suppressed; the C hook's own guard is not set.
         traceFunc(nullptr, reinterpret_cast<PyFrameObject*>(args[0]), PyTrace_CALL, nullptr);

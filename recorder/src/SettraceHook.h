@@ -15,6 +15,8 @@ namespace reel::recorder {
 
 struct HookState {
     std::unique_ptr<Recorder> recorder;
+    int savedOriginDepth = -1;  // the starting thread's depth before --origin-depth
+    bool monitoring = false;    // the sys.monitoring hook (MonitoringHook.h) is installed
     OpcodeTable ops;
     PyObject* marker = nullptr;       // stands in for frame.f_trace on 3.13 (see compat)
     PyObject* opcodesAttr = nullptr;  // interned "f_trace_opcodes"
@@ -22,14 +24,23 @@ struct HookState {
 
 HookState& hookState();
 
-// Starts delivering events to hookState().recorder. `traceRunning`: frames already on the stacks
-// are recorded from their next event on; otherwise they stay out of the trace.
-bool installHook(bool traceRunning);  // false with a Python exception set
+// Starts delivering events to hookState().recorder through legacy tracing. `traceRunning`: frames
+// already on the stacks are recorded from their next event on; otherwise they stay out of the
+// trace.
+bool installSettraceHook(bool traceRunning);  // false with a Python exception set
+// Removes whichever hook is installed (this one or the sys.monitoring one).
 void removeHook();
 
 // A METH_FASTCALL builtin for threading.settrace: called by a new thread's first 'call' event, it
-// installs the C hook in that thread and records that first call.
+// ignores the thread's bootstrap frames (settrace never reports them) and, under legacy tracing,
+// installs the C hook in that thread and records that first call; under sys.monitoring it opens
+// the thread's gate (MonitoringHook.h) and the monitoring callbacks record the call.
 PyObject* threadTraceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs);
+
+// Sets this thread's sys.set_coroutine_origin_tracking_depth (per thread in CPython) and returns
+// the previous depth, -1 on failure (no exception left set). Used for --origin-depth: at start,
+// in each new thread (threadTraceEntry) and to restore the depth at stop.
+int setOriginTrackingDepth(int depth);
 
 // Stops recording after an internal failure: one line on stderr, the trace closed with what was
 // recorded, the program unharmed.

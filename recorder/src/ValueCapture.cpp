@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <regex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -221,52 +222,102 @@ DictUnicodeEntry* unicodeEntries(DictKeysLayout* keys) {
                                                (size_t{1} << keys->dk_log2_index_bytes));
 }
 
-// Content address -> value id. Open addressing with linear probing over a power-of-two table:
-// one probe in the common case, no allocation except when growing, nothing is ever removed (ids
-// stay valid for the whole trace). 24 bytes per slot, at most half full.
+// Content address -> value id, bounded. Two generations of open-addressed tables (linear
+// probing, power-of-two size, 24 bytes per slot, at most half full): lookups try the current
+// generation, then the previous one (a hit there is copied forward, so a snapshot in use keeps
+// its id); when the current generation is full the previous one is dropped and the current one
+// becomes previous. Memory is therefore at most two tables of kMaxSlots, however long the run
+// (issue 3: recorder memory bounded). A snapshot whose entry was dropped and that reappears gets
+// a new id and its record is written again: ids of the dropped records stay valid in the trace
+// (records are never removed), only the sharing is lost. So "same ref" still implies "same
+// content", which is all the recorder relies on; "different ref" may now mean equal content.
 class DedupTable {
   public:
-    DedupTable() : slots_(1024), mask_(1023) {}
+    explicit DedupTable(size_t maxSlots = kDefaultMaxSlots)
+        : maxSlots_(std::max<size_t>(maxSlots, 16)) {
+        cur_.reset(std::min<size_t>(1024, maxSlots_));
+    }
 
     // The id stored for (lo, hi), or `fresh` after storing it.
     uint64_t findOrInsert(uint64_t lo, uint64_t hi, uint64_t fresh, bool& inserted) {
-        if ((used_ + 1) * 2 > slots_.size()) grow();
-        size_t i = static_cast<size_t>(lo) & mask_;
-        while (true) {
-            Slot& s = slots_[i];
-            if (s.idPlus1 == 0) {
-                s = {lo, hi, fresh + 1};
-                ++used_;
-                inserted = true;
-                return fresh;
-            }
-            if (s.lo == lo && s.hi == hi) {
-                inserted = false;
-                return s.idPlus1 - 1;
-            }
-            i = (i + 1) & mask_;
+        Table::Slot* s = cur_.find(lo, hi);
+        if (s->idPlus1 != 0) {
+            inserted = false;
+            return s->idPlus1 - 1;
         }
+        uint64_t id = fresh;
+        inserted = true;
+        if (!old_.slots.empty()) {
+            Table::Slot* o = old_.find(lo, hi);
+            if (o->idPlus1 != 0) {
+                id = o->idPlus1 - 1;
+                inserted = false;
+            }
+        }
+        if ((cur_.used + 1) * 2 > cur_.slots.size()) {
+            if (cur_.slots.size() < maxSlots_) {
+                cur_.grow();
+            } else {
+                // Generation change: keep the current entries as the previous generation and
+                // start an empty one of the same size (reusing the dropped table's memory).
+                std::swap(old_, cur_);
+                cur_.reset(old_.slots.size());
+                ++generations_;
+            }
+            s = cur_.find(lo, hi);
+        }
+        *s = {lo, hi, id + 1};
+        ++cur_.used;
+        return id;
     }
 
-  private:
-    struct Slot {
-        uint64_t lo = 0, hi = 0;
-        uint64_t idPlus1 = 0;  // 0: empty
-    };
-    void grow() {
-        std::vector<Slot> old(slots_.size() * 2);
-        old.swap(slots_);
-        mask_ = slots_.size() - 1;
-        for (const Slot& s : old) {
-            if (s.idPlus1 == 0) continue;
-            size_t i = static_cast<size_t>(s.lo) & mask_;
-            while (slots_[i].idPlus1 != 0) i = (i + 1) & mask_;
-            slots_[i] = s;
-        }
+    uint64_t generations() const { return generations_; }
+    size_t memoryBytes() const {
+        return (cur_.slots.capacity() + old_.slots.capacity()) * sizeof(Table::Slot);
     }
-    std::vector<Slot> slots_;
-    size_t mask_;
-    size_t used_ = 0;
+
+    // 2 x 2^19 slots x 24 bytes = 24 MiB at most; each generation holds up to 256K records.
+    static constexpr size_t kDefaultMaxSlots = size_t{1} << 19;
+
+  private:
+    struct Table {
+        struct Slot {
+            uint64_t lo = 0, hi = 0;
+            uint64_t idPlus1 = 0;  // 0: empty
+        };
+        std::vector<Slot> slots;
+        size_t mask = 0;
+        size_t used = 0;
+
+        void reset(size_t n) {
+            slots.assign(n, Slot{});
+            mask = n - 1;
+            used = 0;
+        }
+        // The slot holding (lo, hi), or the empty slot where it would go.
+        Slot* find(uint64_t lo, uint64_t hi) {
+            size_t i = static_cast<size_t>(lo) & mask;
+            while (true) {
+                Slot& s = slots[i];
+                if (s.idPlus1 == 0 || (s.lo == lo && s.hi == hi)) return &s;
+                i = (i + 1) & mask;
+            }
+        }
+        void grow() {
+            std::vector<Slot> old(slots.size() * 2);
+            old.swap(slots);
+            mask = slots.size() - 1;
+            for (const Slot& s : old) {
+                if (s.idPlus1 == 0) continue;
+                size_t i = static_cast<size_t>(s.lo) & mask;
+                while (slots[i].idPlus1 != 0) i = (i + 1) & mask;
+                slots[i] = s;
+            }
+        }
+    };
+    size_t maxSlots_;
+    Table cur_, old_;
+    uint64_t generations_ = 0;
 };
 
 struct StringHash {
@@ -278,7 +329,10 @@ struct StringHash {
 
 class ValueCapture::Impl {
   public:
-    explicit Impl(CaptureLimits limits) : limits_(limits), subtypeDealloc_(findSubtypeDealloc()) {
+    explicit Impl(CaptureLimits limits)
+        : limits_(limits),
+          subtypeDealloc_(findSubtypeDealloc()),
+          dedup_(limits.dedupSlots ? limits.dedupSlots : DedupTable::kDefaultMaxSlots) {
         if (limits_.maxDepth < 1) limits_.maxDepth = 1;
         // Levels 1..maxDepth hold children; +2 so depth maxDepth+1 (TRUNCATED leaves) is in range.
         levelRefs_.resize(limits_.maxDepth + 2);
@@ -307,12 +361,62 @@ class ValueCapture::Impl {
             path_.clear();
             pathIds_.clear();
             nodesLeft_ = kNodeBudget;
-            result = visit(obj, 1, true);
+            result = noValues_ ? typeOnly(obj) : visit(obj, 1, true);
         } catch (...) {
             ++failures_;
             result = ValueRef::constant(Constant::NotCaptured);
         }
         return result;
+    }
+
+    // See ValueCapture::recapture. The shape is computed right before the capture, with no
+    // Python code running in between, so the stored shape always describes the stored snapshot.
+    ValueRef recapture(PyObject* obj, ValueRef prev, ValueShape& shape) {
+        if (noValues_) return capture(obj);
+        bool shaped = false;
+        try {
+            shapeWords_.clear();
+            shaped = shapeOf(obj, 1);
+        } catch (...) {
+            shaped = false;
+        }
+        if (shaped && shape.valid && shape.ref == prev && shapeWords_.equals(shape.words)) {
+            ++shapeHits_;
+            return prev;
+        }
+        ++shapeMisses_;
+        // The same object was often just captured through another local (a method's `self`
+        // after it mutated itself, then the caller's variable): the memo at depth 1 answers.
+        // Unlike this slot's own shape, the memo entry may come from a dead object at the same
+        // address, so the identity is compared too.
+        MemoEntry& e = memo_[memoSlot(obj, 1)];
+        uint64_t ident = 0;
+        if (shaped && weakrefSafe(Py_TYPE(obj))) ident = identityOf(obj);
+        if (shaped && e.obj == obj && e.depth == 1 && e.identity == ident &&
+            shapeWords_.equals(e.words)) {
+            ++memoHits_;
+            shapeWords_.copyTo(shape.words);
+            shape.valid = true;
+            shape.ref = e.ref;
+            return e.ref;
+        }
+        // The capture below uses shapeWords_ for its subtree memo: keep this shape first.
+        if (shaped)
+            shapeWords_.copyTo(shape.words);
+        else
+            shape.words.clear();
+        ValueRef r = capture(obj);
+        shape.valid = shaped;
+        shape.ref = r;
+        if (shaped && r.kind() == ValueRef::Kind::Record && shape.words.size() <= kMemoMaxWords) {
+            e.obj = obj;
+            e.depth = 1;
+            e.nodes = 0;
+            e.identity = ident;
+            e.ref = r;
+            e.words.assign(shape.words.begin(), shape.words.end());
+        }
+        return r;
     }
 
     uint32_t internString(std::string_view s) { return intern(s).second; }
@@ -366,6 +470,12 @@ class ValueCapture::Impl {
     uint64_t failures() const {
         return failures_;
     }
+    uint64_t shapeHits() const {
+        return shapeHits_;
+    }
+    uint64_t shapeMisses() const {
+        return shapeMisses_;
+    }
 
   private:
     // The stored text (stable: unordered_map nodes do not move) and the id of `s`.
@@ -375,9 +485,38 @@ class ValueCapture::Impl {
         uint32_t id = static_cast<uint32_t>(strings_.size());
         it = strings_.emplace(std::string(s), id).first;
         pendingStrings_.emplace_back(id, std::string(s));
+        // Every name the recorder ever uses is interned here first, so the redaction decision is
+        // made once per distinct name, never per capture.
+        if (redact_) redactedIds_.push_back(redactsName(s) ? 1 : 0);
         return {&it->first, id};
     }
 
+  public:
+    void setPrivacy(const std::string& pattern, bool noValues) {
+        noValues_ = noValues;
+        redact_.reset();
+        if (!pattern.empty()) {
+            redact_ = std::make_unique<std::regex>(
+                pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+            // Strings interned before the pattern was set.
+            redactedIds_.assign(strings_.size(), 0);
+            for (const auto& [text, id] : strings_) redactedIds_[id] = redactsName(text) ? 1 : 0;
+        }
+    }
+    bool redactsName(std::string_view name) const {
+        return redact_ && std::regex_search(name.begin(), name.end(), *redact_);
+    }
+    bool redactsId(uint32_t id) const {
+        return redact_ && id < redactedIds_.size() && redactedIds_[id] != 0;
+    }
+    bool noValues() const {
+        return noValues_;
+    }
+    bool hasRedact() const {
+        return redact_ != nullptr;
+    }
+
+  private:
     static constexpr size_t kNameCacheSize = 1024;
     struct NameCacheEntry {
         PyObject* ptr = nullptr;  // never dereferenced unless it equals the str being interned
@@ -547,19 +686,31 @@ class ValueCapture::Impl {
     // ---- types ----
 
     TypeInfo& typeInfo(PyTypeObject* tp) {
-        auto it = types_.find(tp);
-        if (it != types_.end()) {
-            TypeInfo& t = it->second;
+        // One-entry cache in front of the map: the same type recurs (a list of instances, the
+        // same local checked again). The map's nodes are stable; the cache is dropped on erase.
+        TypeInfo* found = nullptr;
+        if (tp == lastType_) {
+            found = lastTypeInfo_;
+        } else {
+            auto it = types_.find(tp);
+            if (it != types_.end()) found = &it->second;
+        }
+        if (found != nullptr) {
+            TypeInfo& t = *found;
             if (t.weakref == nullptr || weakTarget(t.weakref) == reinterpret_cast<PyObject*>(tp)) {
                 if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
                     (dictVersionOf(tp->tp_dict) != t.dictVersion ||
                      reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname != t.qualnameObj))
                     refreshType(tp, t);
+                lastType_ = tp;
+                lastTypeInfo_ = &t;
                 return t;
             }
             // A heap type died and another type took its address.
             Py_CLEAR(t.weakref);
-            types_.erase(it);
+            types_.erase(tp);
+            lastType_ = nullptr;
+            lastTypeInfo_ = nullptr;
         }
         TypeInfo info;
         info.id = static_cast<uint32_t>(nextTypeId_++);
@@ -576,7 +727,10 @@ class ValueCapture::Impl {
         info.module = r.module;
         info.displayName = r.displayName;
         pendingTypes_.push_back(std::move(r));
-        return types_.emplace(tp, std::move(info)).first->second;
+        TypeInfo& t = types_.emplace(tp, std::move(info)).first->second;
+        lastType_ = tp;
+        lastTypeInfo_ = &t;
+        return t;
     }
 
     format::TypeRecord typeRecord(PyTypeObject* tp, uint32_t id) {
@@ -756,6 +910,62 @@ class ValueCapture::Impl {
         if (tp == &PyUnicode_Type) return strRef(o);
         if (tp == &PyBytes_Type) return bytesRef(o);
         if (tp == &PyComplex_Type) return complexRef(o);
+        if (depth >= 2) return memoVisit(o, depth, prot);
+        return composite(o, depth, prot);
+    }
+
+    // Subtree memo: a node below the top (depth >= 2) whose subtree was big enough is
+    // remembered with its shape; when the same object at the same depth has the same shape
+    // again, its record is reused without visiting the subtree. This is what makes re-capturing
+    // a changed object cheap when most of what it reaches did not change (an object whose
+    // counter moved while its list of 5000 tokens did not; one body of an n-body system).
+    // Reuse also requires what the record cannot show to be unchanged: no node of the subtree is
+    // on the current path (it would be a CYCLE now), no CYCLE marker pointed out of the subtree
+    // when it was recorded, and the node budget would not have run out inside it.
+    ValueRef memoVisit(PyObject* o, uint32_t depth, bool prot) {
+        MemoEntry& e = memo_[memoSlot(o, depth)];
+        bool known = e.obj == o && e.depth == depth;
+        bool shaped = false;
+        if (known) {
+            shapeWords_.clear();
+            shapeAvoidPath_ = true;
+            shaped = shapeOf(o, depth) && shapeWords_.size() <= kMemoMaxWords;
+            shapeAvoidPath_ = false;
+            if (shaped && shapeWords_.equals(e.words) && nodesLeft_ > e.nodes) {
+                nodesLeft_ -= e.nodes;
+                lastWasLeafMarker_ = false;
+                ++memoHits_;
+                return e.ref;
+            }
+        }
+        int64_t before = nodesLeft_;
+        uint64_t cycles = cycleMarkers_;
+        ValueRef r = composite(o, depth, prot);
+        int64_t nodes = before - nodesLeft_;
+        if (nodes < kMemoMinNodes || lastWasLeafMarker_ || cycles != cycleMarkers_ ||
+            nodesLeft_ <= 0 || r.kind() != ValueRef::Kind::Record)
+            return r;
+        // Only a subtree that holds no path node can be reused later; the path check runs at
+        // reuse time, so record the shape without it.
+        if (!known || !shaped) {
+            shapeWords_.clear();
+            if (!shapeOf(o, depth) || shapeWords_.size() > kMemoMaxWords) return r;
+        }
+        e.obj = o;
+        e.depth = depth;
+        e.nodes = nodes;
+        e.ref = r;
+        shapeWords_.copyTo(e.words);
+        return r;
+    }
+
+    size_t memoSlot(PyObject* o, uint32_t depth) const {
+        uint64_t h = (reinterpret_cast<uintptr_t>(o) >> 4) * 0x9E3779B97F4A7C15ull + depth;
+        return static_cast<size_t>(h >> 32) & (kMemoSlots - 1);
+    }
+
+    ValueRef composite(PyObject* o, uint32_t depth, bool prot) {
+        PyTypeObject* tp = Py_TYPE(o);
         if (tp == &PyList_Type) return sequence(o, ValueKind::List, depth, prot);
         if (tp == &PyTuple_Type) return sequence(o, ValueKind::Tuple, depth, prot);
         if (tp == &PyDict_Type) return dict(o, depth, prot);
@@ -920,6 +1130,15 @@ class ValueCapture::Impl {
         return subclass(Py_TYPE(o), inner);
     }
 
+    // --no-values: the type and nothing else (no identity either), so every value of a type is
+    // one shared record.
+    ValueRef typeOnly(PyObject* o) {
+        uint32_t t = typeInfo(Py_TYPE(o)).id;
+        scratch_.clear();
+        encode::opaque(scratch_, 0, t);
+        return emit();
+    }
+
     ValueRef opaqueOf(PyObject* o) {
         uint64_t id = identityOf(o);
         uint32_t t = typeInfo(Py_TYPE(o)).id;
@@ -938,6 +1157,7 @@ class ValueCapture::Impl {
             if (path_[i] == o) {
                 scratch_.clear();
                 encode::cycle(scratch_, pathIds_[i]);
+                ++cycleMarkers_;
                 out = emit();
                 lastWasLeafMarker_ = true;
                 return true;
@@ -1011,7 +1231,10 @@ class ValueCapture::Impl {
                 bool cp = childProtected(prot, depth, i);
                 if (!budgetAllows(cp)) break;
                 ValueRef kr = visit(k, depth + 1, cp);
-                ValueRef vr = visit(v, depth + 1, cp);
+                // --redact: the value under a str key whose text matches (the key stays visible).
+                ValueRef vr = redact_ && PyUnicode_Check(k) && redactsId(internString(k))
+                                  ? ValueRef::constant(Constant::Redacted)
+                                  : visit(v, depth + 1, cp);
                 refs.push_back(kr);
                 refs.push_back(vr);
                 ++i;
@@ -1217,7 +1440,8 @@ class ValueCapture::Impl {
             };
             auto add = [&](uint32_t nameId, PyObject* v) {
                 bool cp = childProtected(prot, depth, refs.size());
-                ValueRef r = visit(v, depth + 1, cp);
+                ValueRef r = redactsId(nameId) ? ValueRef::constant(Constant::Redacted)
+                                               : visit(v, depth + 1, cp);
                 names.push_back(nameId);
                 refs.push_back(r);
             };
@@ -1251,6 +1475,317 @@ class ValueCapture::Impl {
         return emit();
     }
 
+    // ---- shapes (cheap change detection, see ValueCapture::recapture) ----
+    //
+    // shapeOf() walks the same nodes as visit() (same depth and item limits, same order) and
+    // writes, instead of records, words that determine each node's record: type (and, for heap
+    // types, what a type record is built from), identity (the identity table for weakref-able
+    // objects; address and type otherwise, which is what the table keys them by), sizes,
+    // attribute names, and the content of every scalar (float bits, int digits, a str's hash or
+    // a hash of its captured prefix). Two equal word sequences therefore mean equal snapshots.
+    // Pointers of scalars are never trusted: a float freed and another allocated at the same
+    // address is common. It returns false (no shape: the caller captures in full) for graphs
+    // larger than kShapeMaxWords and for the rare kinds it does not model (modules, exceptions,
+    // big ints, non-str attribute keys): a shape is an optimisation, never a requirement.
+
+    static constexpr size_t kShapeMaxWords = 4096;
+
+    __attribute__((always_inline)) void sw(uint64_t w) {
+        shapeWords_.push(w);
+    }
+    static uint64_t ptrWord(const void* p) {
+        return reinterpret_cast<uintptr_t>(p);
+    }
+
+    bool shapeFull() const {
+        return shapeWords_.size() > kShapeMaxWords;
+    }
+
+    void shapeType(PyTypeObject* tp) {
+        sw(ptrWord(tp));
+        if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            sw(dictVersionOf(tp->tp_dict));
+            sw(ptrWord(reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname));
+        }
+    }
+
+    void shapeIdentity(PyObject* o, uint32_t depth) {
+        PyTypeObject* tp = Py_TYPE(o);
+        sw(ptrWord(o));
+        // The top value is held by the local being checked, so it has been alive (and kept its
+        // identity) since its shape was taken; below the top, an object may have been replaced
+        // by another one at the same address.
+        if (depth == 1) return;
+        // Identities held through a weakref change when a dead object's address is reused: ask
+        // the table (one lookup). Others are keyed by address and type like the table does.
+        if (weakrefSafe(tp)) sw(identityOf(o));
+    }
+
+    void shapeStr(PyObject* o) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+        sw(static_cast<uint64_t>(n));
+        Py_hash_t h = reinterpret_cast<PyASCIIObject*>(o)->hash;
+        if (h != -1) {
+            sw(static_cast<uint64_t>(h));  // CPython's own hash of the whole content
+            return;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (!PyUnicode_IS_READY(o)) {
+            sw(ptrWord(o));
+            return;
+        }
+#endif
+        int kind = PyUnicode_KIND(o);
+        size_t take = static_cast<size_t>(std::min<Py_ssize_t>(n, limits_.maxStr));
+        sw(static_cast<uint64_t>(kind) << 56 |
+           XXH3_64bits(PyUnicode_DATA(o), take * static_cast<size_t>(kind)));
+    }
+
+    bool shapeOf(PyObject* o, uint32_t depth) {
+        if (shapeFull()) return false;
+        if (o == Py_None || o == Py_True || o == Py_False || o == Py_Ellipsis ||
+            o == Py_NotImplemented) {
+            sw(ptrWord(o));
+            return true;
+        }
+        PyTypeObject* tp = Py_TYPE(o);
+        sw(ptrWord(tp));
+        if (tp == &PyLong_Type) return shapeLong(o);
+        if (tp == &PyFloat_Type) {
+            double d = PyFloat_AS_DOUBLE(o);
+            uint64_t bits;
+            std::memcpy(&bits, &d, sizeof bits);
+            sw(bits);
+            return true;
+        }
+        if (tp == &PyUnicode_Type) {
+            shapeStr(o);
+            return true;
+        }
+        if (tp == &PyBytes_Type || tp == &PyByteArray_Type) {
+            bool ba = tp == &PyByteArray_Type;
+            Py_ssize_t n = ba ? PyByteArray_GET_SIZE(o) : PyBytes_GET_SIZE(o);
+            if (ba) shapeIdentity(o, depth);
+            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+            sw(static_cast<uint64_t>(n));
+            if (take) sw(XXH3_64bits(ba ? PyByteArray_AS_STRING(o) : PyBytes_AS_STRING(o), take));
+            return true;
+        }
+        if (tp == &PyComplex_Type) {
+            Py_complex c = reinterpret_cast<PyComplexObject*>(o)->cval;
+            uint64_t a, b;
+            std::memcpy(&a, &c.real, sizeof a);
+            std::memcpy(&b, &c.imag, sizeof b);
+            sw(a);
+            sw(b);
+            return true;
+        }
+        if (tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
+            tp == &PyFrozenSet_Type)
+            return shapeContainer(o, depth);
+        if (tp == &PyFunction_Type) {
+            shapeIdentity(o, depth);
+            PyObject* qn = reinterpret_cast<PyFunctionObject*>(o)->func_qualname;
+            if (qn == nullptr || !PyUnicode_Check(qn)) return false;
+            shapeStr(qn);
+            return true;
+        }
+        if (PyType_Check(o)) {
+            shapeIdentity(o, depth);
+            shapeType(reinterpret_cast<PyTypeObject*>(o));
+            return true;
+        }
+        if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type) {
+            PyObject* qn = reinterpret_cast<PyGenObject*>(o)->gi_qualname;
+            sw(ptrWord(o));
+            if (qn == nullptr || !PyUnicode_Check(qn)) return false;
+            sw(ptrWord(qn));
+            shapeStr(qn);
+            return true;
+        }
+        if (PyModule_Check(o) || PyExceptionInstance_Check(o)) return false;
+        if (PyLong_Check(o) || PyFloat_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) ||
+            PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
+            PyFrozenSet_Check(o)) {
+            shapeType(tp);
+            if (PyLong_Check(o)) return shapeLong(o);
+            if (PyFloat_Check(o)) {
+                double d = PyFloat_AS_DOUBLE(o);
+                uint64_t bits;
+                std::memcpy(&bits, &d, sizeof bits);
+                sw(bits);
+                return true;
+            }
+            if (PyUnicode_Check(o)) {
+                shapeStr(o);  // the hash of a subclass instance is CPython's str hash too
+                return true;
+            }
+            if (PyBytes_Check(o)) {
+                Py_ssize_t n = PyBytes_GET_SIZE(o);
+                size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+                sw(static_cast<uint64_t>(n));
+                if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
+                return true;
+            }
+            return shapeContainer(o, depth);
+        }
+        return shapeObject(o, depth);
+    }
+
+    bool shapeLong(PyObject* o) {
+        LongView lv = longView(o);
+        if (lv.ndigits > 8) return false;
+        sw(static_cast<uint64_t>(lv.ndigits) | (lv.negative ? uint64_t{1} << 63 : 0));
+        for (Py_ssize_t i = 0; i < lv.ndigits; ++i) sw(lv.digits[i]);
+        return true;
+    }
+
+    // Exact containers and builtin-container subclasses: identity, then (within the depth limit)
+    // the full length and the captured items, in visit()'s order.
+    bool onPath(PyObject* o) const {
+        for (PyObject* p : path_)
+            if (p == o) return true;
+        return false;
+    }
+
+    bool shapeContainer(PyObject* o, uint32_t depth) {
+        if (shapeAvoidPath_ && onPath(o)) return false;
+        shapeIdentity(o, depth);
+        if (depth > limits_.maxDepth) return true;  // TRUNCATED: identity and type only
+        if (PyList_Check(o) || PyTuple_Check(o)) {
+            bool isList = PyList_Check(o);
+            Py_ssize_t n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+            sw(static_cast<uint64_t>(n));
+            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxItems);
+            for (size_t i = 0; i < take; ++i) {
+                PyObject* item = isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
+                if (item == nullptr) return false;
+                if (!shapeOf(item, depth + 1)) return false;
+            }
+            return true;
+        }
+        if (PyDict_Check(o)) {
+            sw(static_cast<uint64_t>(PyDict_GET_SIZE(o)));
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            size_t i = 0;
+            while (i < limits_.maxItems && PyDict_Next(o, &pos, &k, &v)) {
+                if (!shapeOf(k, depth + 1) || !shapeOf(v, depth + 1)) return false;
+                ++i;
+            }
+            return true;
+        }
+        sw(static_cast<uint64_t>(PySet_GET_SIZE(o)));
+        Py_ssize_t pos = 0;
+        PyObject* key;
+        Py_hash_t hash;
+        size_t i = 0;
+        while (i < limits_.maxItems && _PySet_NextEntry(o, &pos, &key, &hash)) {
+            if (!shapeOf(key, depth + 1)) return false;
+            ++i;
+        }
+        return true;
+    }
+
+    bool shapeObject(PyObject* o, uint32_t depth) {
+        if (shapeAvoidPath_ && onPath(o)) return false;
+        PyTypeObject* tp = Py_TYPE(o);
+        shapeType(tp);
+        shapeIdentity(o, depth);
+        TypeInfo& ti = typeInfo(tp);
+        if (depth > limits_.maxDepth) {
+            // TRUNCATED or OPAQUE: which one depends on whether a slot is set.
+            for (const Slot& s : ti.slots)
+                sw(*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset) != nullptr);
+            return true;
+        }
+        for (const Slot& s : ti.slots) {
+            PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
+            sw(s.nameId);
+            if (v == nullptr) {
+                sw(0);
+            } else if (!shapeOf(v, depth + 1)) {
+                return false;
+            }
+        }
+        if (!ti.hasDict) return true;
+        InstanceAttrs a = instanceAttrs(o);
+        bool ok = true;
+        size_t n = 0;
+        auto onAttr = [&](PyObject* k, PyObject* v) {
+            if (!PyUnicode_CheckExact(k)) {
+                ok = false;
+                return false;
+            }
+            shapeStr(k);
+            // Attributes beyond maxItems are only counted by the record; every attribute is
+            // walked here (bounded by kShapeMaxWords), which only makes the shape stricter.
+            if (n++ < limits_.maxItems + 1 && !shapeOf(v, depth + 1)) {
+                ok = false;
+                return false;
+            }
+            return !shapeFull();
+        };
+        if (a.dict != nullptr) {
+            sw(1);
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (ok && PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
+        } else if (a.values != nullptr) {
+            sw(2);
+            forEachInlineValue(a, onAttr);
+        } else {
+            sw(3);
+        }
+        sw(n);
+        return ok && !shapeFull();
+    }
+
+    // The shape being computed: a grow-only buffer (push is one compare and one store; a
+    // std::vector push_back was a third of a shape check's time).
+    class WordBuf {
+      public:
+        void clear() { n_ = 0; }
+        size_t size() const { return n_; }
+        __attribute__((always_inline)) void push(uint64_t w) {
+            if (n_ == v_.size()) v_.resize(v_.empty() ? 1024 : v_.size() * 2);
+            v_[n_++] = w;
+        }
+        bool equals(const std::vector<uint64_t>& o) const {
+            return o.size() == n_ && (n_ == 0 || std::memcmp(o.data(), v_.data(), n_ * 8) == 0);
+        }
+        void copyTo(std::vector<uint64_t>& o) const { o.assign(v_.data(), v_.data() + n_); }
+
+      private:
+        std::vector<uint64_t> v_;
+        size_t n_ = 0;
+    };
+    WordBuf shapeWords_;
+    uint64_t shapeHits_ = 0, shapeMisses_ = 0;
+    bool shapeAvoidPath_ = false;  // shapeOf fails on a node that is on path_ (memo reuse)
+
+    // Subtree memo (memoVisit): direct-mapped by (object, depth). At most kMemoSlots entries of
+    // kMemoMaxWords words: bounded memory (8 MiB at worst, far less in practice).
+    static constexpr size_t kMemoSlots = 1024;
+    static constexpr size_t kMemoMaxWords = 1024;
+    static constexpr int64_t kMemoMinNodes = 8;
+    struct MemoEntry {
+        PyObject* obj = nullptr;  // compared only; the shape decides whether it is the same
+        uint32_t depth = 0;
+        int64_t nodes = 0;
+        uint64_t identity = 0;  // depth 1 only: the object's identity (0: not weakref-able)
+        ValueRef ref;
+        std::vector<uint64_t> words;
+    };
+    std::vector<MemoEntry> memo_ = std::vector<MemoEntry>(kMemoSlots);
+    uint64_t memoHits_ = 0;
+    uint64_t cycleMarkers_ = 0;
+
+    // Privacy settings (setPrivacy); redactedIds_[string id] is 1 when the name matches.
+    std::unique_ptr<std::regex> redact_;
+    std::vector<uint8_t> redactedIds_;
+    bool noValues_ = false;
+
     CaptureLimits limits_;
     destructor subtypeDealloc_;
     int64_t nodesLeft_ = 0;
@@ -1270,6 +1805,8 @@ class ValueCapture::Impl {
     uint64_t nextIdentity_ = 1;
     size_t sweepAt_ = 4096;
     std::unordered_map<PyTypeObject*, TypeInfo> types_;
+    PyTypeObject* lastType_ = nullptr;  // compared only
+    TypeInfo* lastTypeInfo_ = nullptr;
     uint64_t nextTypeId_ = 0;
     std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> strings_;
     std::vector<NameCacheEntry> nameCache_ = std::vector<NameCacheEntry>(kNameCacheSize);
@@ -1301,9 +1838,13 @@ bool ValueCapture::mayMutate(PyObject* o) {
             x == Py_NotImplemented)
             return true;
         PyTypeObject* t = Py_TYPE(x);
+        // A class statement's class can be renamed (__qualname__/__module__ assignment, as
+        // namedtuple does), which changes its rendering; static types cannot.
+        if (PyType_Check(x))
+            return !(reinterpret_cast<PyTypeObject*>(x)->tp_flags & Py_TPFLAGS_HEAPTYPE);
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
                t == &PyUnicode_Type || t == &PyBytes_Type || t == &PyFunction_Type ||
-               t == &PyCode_Type || PyType_Check(x) || t == &PyModule_Type;
+               t == &PyCode_Type || t == &PyModule_Type;
     };
     if (immutableLeaf(o)) return false;
     PyTypeObject* t = Py_TYPE(o);
@@ -1321,6 +1862,40 @@ bool ValueCapture::mayMutate(PyObject* o) {
         return false;
     }
     return true;
+}
+
+format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape) {
+    try {
+        return impl_->recapture(obj, prev, shape);
+    } catch (...) {
+        shape.valid = false;
+        return ValueRef::constant(Constant::NotCaptured);
+    }
+}
+void ValueCapture::setPrivacy(const std::string& redact, bool noValues) {
+    impl_->setPrivacy(redact, noValues);
+}
+bool ValueCapture::redactsName(std::string_view name) const {
+    try {
+        return impl_->redactsName(name);
+    } catch (...) {
+        return true;  // a regex engine failure (e.g. complexity limit): err on the private side
+    }
+}
+bool ValueCapture::redactsString(uint32_t id) const {
+    return impl_->redactsId(id);
+}
+bool ValueCapture::redacting() const {
+    return impl_->hasRedact();
+}
+bool ValueCapture::noValues() const {
+    return impl_->noValues();
+}
+uint64_t ValueCapture::shapeHits() const {
+    return impl_->shapeHits();
+}
+uint64_t ValueCapture::shapeMisses() const {
+    return impl_->shapeMisses();
 }
 
 uint32_t ValueCapture::internString(std::string_view utf8) {

@@ -462,6 +462,46 @@ PyObject* reelCaptureSequenceForTesting(PyObject* iterable, CaptureLimits limits
     }
 }
 
+PyObject* reelRecaptureForTesting(PyObject* iterable, CaptureLimits limits) {
+    try {
+        Ref it(check(PyObject_GetIter(iterable)));
+        ValueCapture capture(limits);
+        ValueShape shape;
+        ValueRef prev;
+        bool first = true;
+        Ref out(check(PyList_New(0)));
+        while (true) {
+            PyObject* next = PyIter_Next(it.get());
+            if (next == nullptr) {
+                if (PyErr_Occurred()) return nullptr;
+                break;
+            }
+            uint64_t hits = capture.shapeHits();
+            ValueRef r1 =
+                first ? capture.captureShaped(next, shape) : capture.recapture(next, prev, shape);
+            bool hit = capture.shapeHits() != hits;
+            ValueRef r2 = capture.capture(next);
+            Py_DECREF(next);
+            Ref d(check(PyDict_New()));
+            setItem(d.get(), "same", PyBool_FromLong(r1 == r2));
+            setItem(d.get(), "hit", PyBool_FromLong(hit));
+            setItem(d.get(), "changed", PyBool_FromLong(!first && r1 != prev));
+            if (PyList_Append(out.get(), d.get()) < 0) return nullptr;
+            prev = r1;
+            first = false;
+        }
+        return out.release();
+    } catch (const PyError&) {
+        return nullptr;
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_RuntimeError, "recapture for testing failed: %s", e.what());
+        return nullptr;
+    } catch (...) {
+        PyErr_SetString(PyExc_RuntimeError, "recapture for testing failed");
+        return nullptr;
+    }
+}
+
 PyObject* reelMayMutateForTesting(PyObject* obj) {
     return PyBool_FromLong(ValueCapture::mayMutate(obj));
 }

@@ -26,6 +26,13 @@ PyObject* reelCaptureForTesting(PyObject* obj, CaptureLimits limits);
 // max_str=256).
 PyObject* reelCaptureSequenceForTesting(PyObject* iterable, CaptureLimits limits);
 
+// Exactness of ValueCapture::recapture: for each object an iterator yields (typically the same
+// object, mutated by the iterator between steps), recapture(obj, previous ref, shape) and then a
+// plain capture(obj) with the same ValueCapture. Returns a list of {"same": recapture's ref ==
+// capture's ref, "hit": the shape answered (no capture), "changed": ref != previous ref}.
+// Registered as reel._reel._recapture_for_testing(iterable).
+PyObject* reelRecaptureForTesting(PyObject* iterable, CaptureLimits limits);
+
 // ValueCapture::mayMutate(obj) as a Python bool. Registered as
 // reel._reel._may_mutate_for_testing(obj).
 PyObject* reelMayMutateForTesting(PyObject* obj);

@@ -1,12 +1,22 @@
 #include "reel/replayer/EventCursor.h"
 
+#include "CheckpointState.h"
+
 #include "ChunkCursor.h"
 
 namespace reel::replayer {
 
 class EventCursor::Impl {
   public:
-    explicit Impl(format::TraceReader& reader) : sm(reader.defs()), cursor(reader) {}
+    explicit Impl(format::TraceReader& reader) : sm(reader.defs()), cursor(reader) {
+        // A slice starts from its checkpoint (the state before its first event).
+        if (const auto& cp = reader.checkpoint()) {
+            uint64_t at = 0;
+            for (const auto& c : reader.chunks())
+                if (c.kind == 5) at = c.offset;
+            sm.setState(stateFromCheckpoint(*cp, reader.defs(), at));
+        }
+    }
     StateMachine sm;
     ChunkCursor cursor;
     bool ended = false;

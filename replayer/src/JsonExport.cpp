@@ -49,7 +49,8 @@ uint64_t exportJson(format::TraceReader& reader, const ExportOptions& options, s
     doc["python"] = header.pythonVersion;
     doc["argv"] = header.argv;
     doc["cwd"] = header.cwd;
-    doc["events"] = reader.eventCount();
+    doc["events"] = reader.eventCount() - reader.firstEvent();
+    doc["first_event"] = reader.firstEvent();
     json calls = json::array();
     json exceptions = json::array();
     // Open activations by frame id: index into `calls` (a frame has one open activation at most).
@@ -117,13 +118,46 @@ uint64_t exportJson(format::TraceReader& reader, const ExportOptions& options, s
     doc["exceptions"] = std::move(exceptions);
 
     json output = {{"stdout", ""}, {"stderr", ""}};
-    if (reader.eventCount() > 0) {
-        // The output index is the Replayer's; it reads OUTPUT records on demand.
+    json raises = json::array();
+    if (reader.eventCount() > reader.firstEvent()) {
+        // The output index and the exception list are the Replayer's; it reads OUTPUT records on
+        // demand.
         Replayer replayer(reader.path());
         const uint64_t last = replayer.lastEvent();
         output["stdout"] = replayer.outputText(1, last);
         output["stderr"] = replayer.outputText(2, last);
+        auto where = [&](uint64_t event, uint64_t frame, uint32_t codeId, int32_t line) {
+            const auto& code = defs.codes.at(codeId);
+            return json{{"event", event},
+                        {"frame", frame},
+                        {"fn", code.qualname},
+                        {"file", code.filename},
+                        {"line", line < 0 ? json(nullptr) : json(line)}};
+        };
+        for (const ExceptionInfo& x : replayer.exceptions()) {
+            if (!filter.wanted(x.raiseCodeId) && !filter.wanted(x.endCodeId)) continue;
+            json j;
+            j["index"] = x.index;
+            j["thread"] = x.thread;
+            j["exc"] = renderer.render(x.value);
+            j["raised"] = where(x.raisedAt, x.raiseFrameId, x.raiseCodeId, x.raiseLine);
+            j["frames_reached"] = x.framesReached;
+            using O = ExceptionInfo::Outcome;
+            j["outcome"] = x.outcome == O::Handled    ? "handled"
+                           : x.outcome == O::Uncaught ? "uncaught"
+                           : x.outcome == O::Replaced ? "replaced"
+                                                      : "in flight at end";
+            if (x.outcome == O::InFlightAtEnd) {
+                j["ended"] = nullptr;
+            } else {
+                j["ended"] = where(x.endEvent, x.endFrameId, x.endCodeId, x.endLine);
+                j["ended"]["handler_offset"] =
+                    x.handlerOffset < 0 ? json(nullptr) : json(x.handlerOffset);
+            }
+            raises.push_back(std::move(j));
+        }
     }
+    doc["raises"] = std::move(raises);
     doc["output"] = std::move(output);
     if (const auto& exit = reader.exitInfo())
         doc["exit"] = {

@@ -6,6 +6,7 @@
 
 #include "ReplayerImpl.h"
 #include "reel/replayer/Replayer.h"
+#include "reel/replayer/ValueSource.h"
 
 namespace reel::replayer {
 
@@ -29,6 +30,8 @@ const char* toString(StopReason r) {
             return "at end";
         case StopReason::NotFound:
             return "not found";
+        case StopReason::Cancelled:
+            return "cancelled";
     }
     return "?";
 }
@@ -41,6 +44,10 @@ bool isEntry(RecordKind k) {
     return k == RecordKind::Call || k == RecordKind::Resume;
 }
 
+// Thrown by the cancel check inside a search; caught by the command, which restores the
+// position. Never leaves the Navigator.
+struct SearchCancelled {};
+
 bool fileMatches(const std::string& path, const std::string& file) {
     if (path == file) return true;
     return path.size() > file.size() &&
@@ -52,8 +59,8 @@ bool fileMatches(const std::string& path, const std::string& file) {
 class Navigator::Impl {
   public:
     explicit Impl(Replayer& r) : impl(r.impl()), live(impl) {
-        impl.requireEvent(0);
-        live.seek(0);
+        impl.requireEvent(impl.base);  // a slice starts at its first event, not 0
+        live.seek(impl.base);
     }
 
     Replayer::Impl& impl;
@@ -64,6 +71,64 @@ class Navigator::Impl {
     std::vector<uint32_t> allBpCodes;              // union over enabled breakpoints (sorted)
     int nextBp = 1;
     bool breakOnRaise = false;
+    RaiseFilter raiseFilter;
+    std::vector<std::string> raiseTypes;  // by exception index, filled on demand ("" = unknown)
+    Navigator::CancelCheck cancel;
+    uint32_t pollCounter = 0;
+
+    // Polls the cancel check (every 1024 calls: a call costs about one event's replay).
+    void poll() {
+        if (cancel && (++pollCounter & 1023) == 0 && cancel()) throw SearchCancelled{};
+    }
+    void pollNow() {
+        if (cancel && cancel()) throw SearchCancelled{};
+    }
+    // Runs a search command; a cancelled search leaves the position where it was.
+    template <class F>
+    NavResult guarded(F&& f) {
+        const uint64_t orig = pos();
+        try {
+            return f();
+        } catch (const SearchCancelled&) {
+            live.seek(orig);
+            return {orig, StopReason::Cancelled, false};
+        }
+    }
+
+    // The exception's type as "module.qualname" / display name candidates for RaiseFilter.
+    bool typeMatches(size_t index) {
+        if (raiseTypes.size() != impl.exceptions.size())
+            raiseTypes.assign(impl.exceptions.size(), {});
+        std::string& names = raiseTypes[index];
+        if (names.empty()) {
+            names = "\n";  // looked up; stays "\n" when the type is unknown
+            const ValueRef v = impl.exceptions[index].value;
+            if (v.kind() == ValueRef::Kind::Record) {
+                try {
+                    TraceValueSource values(impl.reader);
+                    const auto rec = values.fetch(v.recordId()).record;
+                    const auto& types = impl.reader.defs().types;
+                    if (rec.typeId < types.size()) {
+                        const auto& t = types[rec.typeId];
+                        names += t.displayName + "\n" + t.qualname + "\n" + t.module + "." +
+                                 t.qualname + "\n";
+                    }
+                } catch (const std::exception&) {
+                    // A damaged value record: the type is unknown and matches no name.
+                }
+            }
+        }
+        for (const auto& want : raiseFilter.types)
+            if (names.find("\n" + want + "\n") != std::string::npos) return true;
+        return false;
+    }
+    bool raiseAccepted(size_t index) {
+        const ExceptionInfo& x = impl.exceptions[index];
+        const bool unhandled = x.outcome == ExceptionInfo::Outcome::Uncaught ||
+                               x.outcome == ExceptionInfo::Outcome::InFlightAtEnd;
+        if (!(unhandled ? raiseFilter.unhandled : raiseFilter.handled)) return false;
+        return raiseFilter.types.empty() || typeMatches(index);
+    }
 
     uint64_t pos() const { return live.event(); }
     uint64_t last() const { return impl.events - 1; }
@@ -81,6 +146,7 @@ class Navigator::Impl {
         bool positioned = true;
         for (size_t b = impl.blockOf(s.event()); b < impl.blocks.size(); ++b) {
             if (impl.blockFirst(b) > limit) break;
+            poll();
             const uint64_t bl = blockLast(b);
             if (positioned && s.event() >= bl) continue;  // nothing left of this block
             if (skip(b)) {
@@ -92,6 +158,7 @@ class Navigator::Impl {
             while (s.event() < bl && s.event() < limit) {
                 s.advance();
                 if (pred(s)) return s.event();
+                poll();
             }
             if (s.event() >= limit) break;
         }
@@ -104,16 +171,18 @@ class Navigator::Impl {
     std::optional<uint64_t> searchBackward(uint64_t lowest, Pred&& pred, Skip&& skip) {
         Scanner& s = live;
         const uint64_t cur = s.event();
-        if (cur == 0 || cur <= lowest) return std::nullopt;
+        if (cur == impl.base || cur <= lowest) return std::nullopt;
         uint64_t upto = cur - 1;
         size_t b = impl.blockOf(upto);
         while (true) {
+            poll();
             if (!skip(b)) {
                 s.restoreBlock(b);
                 std::optional<uint64_t> best;
                 while (s.event() == kNoEvent || s.event() < upto) {
                     s.advance();
                     if (s.event() >= lowest && pred(s)) best = s.event();
+                    poll();
                 }
                 if (best) {
                     s.seek(*best);
@@ -129,6 +198,10 @@ class Navigator::Impl {
     // A step-like command: found -> Step; else to the end (start) of the trace.
     template <class Pred, class Skip>
     NavResult step(Direction dir, Pred&& pred, Skip&& skip) {
+        return guarded([&] { return stepUnguarded(dir, pred, skip); });
+    }
+    template <class Pred, class Skip>
+    NavResult stepUnguarded(Direction dir, Pred&& pred, Skip&& skip) {
         const uint64_t orig = pos();
         if (dir == Direction::Forward) {
             if (orig == last()) return {orig, StopReason::AtEnd, false};
@@ -136,16 +209,22 @@ class Navigator::Impl {
             live.seek(last());
             return {last(), StopReason::AtEnd, last() != orig};
         }
-        if (orig == 0) return {0, StopReason::AtStart, false};
-        if (auto e = searchBackward(0, pred, skip)) return {*e, StopReason::Step, true};
-        live.seek(0);
-        return {0, StopReason::AtStart, true};
+        const uint64_t first = impl.base;
+        if (orig == first) return {first, StopReason::AtStart, false};
+        if (auto e = searchBackward(first, pred, skip)) return {*e, StopReason::Step, true};
+        live.seek(first);
+        return {first, StopReason::AtStart, true};
     }
 
     // A search that stays put when it finds nothing.
     template <class Pred, class Skip>
     NavResult find(Direction dir, StopReason reason, Pred&& pred, Skip&& skip,
                    uint64_t lowest = 0) {
+        return guarded([&] { return findUnguarded(dir, reason, pred, skip, lowest); });
+    }
+    template <class Pred, class Skip>
+    NavResult findUnguarded(Direction dir, StopReason reason, Pred&& pred, Skip&& skip,
+                            uint64_t lowest) {
         const uint64_t orig = pos();
         std::optional<uint64_t> e = dir == Direction::Forward ? searchForward(last(), pred, skip)
                                                               : searchBackward(lowest, pred, skip);
@@ -165,15 +244,18 @@ class Navigator::Impl {
         allBpCodes.erase(std::unique(allBpCodes.begin(), allBpCodes.end()), allBpCodes.end());
     }
 
-    // The breakpoint hit at the scanner's event, or 0.
-    int breakpointHit(const Scanner& s) {
+    // The breakpoint hit at the scanner's event, or 0; with `only`, that breakpoint's hit
+    // (enabled or not).
+    int breakpointHit(const Scanner& s, int only = 0) {
         // Like pdb: breakpoints fire where a line starts running, not at calls, returns or
         // exceptions that report the same line.
         if (!s.sm.lineStop() || s.state().kind != RecordKind::Opcode) return 0;
         const Frame* f = s.state().eventFrame();
-        if (!f || !std::binary_search(allBpCodes.begin(), allBpCodes.end(), f->codeId)) return 0;
+        if (!f) return 0;
+        if (!only && !std::binary_search(allBpCodes.begin(), allBpCodes.end(), f->codeId)) return 0;
         for (const auto& [id, bp] : bps) {
-            if (!bp.enabled || bp.line != f->line) continue;
+            if (only ? id != only : !bp.enabled) continue;
+            if (bp.line != f->line) continue;
             const auto& codes = bpCodes[id];
             if (!std::binary_search(codes.begin(), codes.end(), f->codeId)) continue;
             if (bp.condition && !bp.condition(s.state(), *f)) continue;
@@ -193,7 +275,7 @@ const ProgramState& Navigator::state() const {
     return impl_->live.state();
 }
 bool Navigator::atStart() const {
-    return impl_->pos() == 0;
+    return impl_->pos() == impl_->impl.base;
 }
 bool Navigator::atEnd() const {
     return impl_->pos() == impl_->last();
@@ -212,7 +294,7 @@ NavResult Navigator::goTo(uint64_t n) {
     return {n, StopReason::Target, n != orig};
 }
 NavResult Navigator::goToStart() {
-    NavResult r = goTo(0);
+    NavResult r = goTo(impl_->impl.base);
     r.reason = StopReason::AtStart;
     return r;
 }
@@ -307,11 +389,36 @@ std::vector<int> Navigator::breakpointIds() const {
     return ids;
 }
 
+bool Navigator::setBreakpointEnabled(int id, bool enabled) {
+    auto it = impl_->bps.find(id);
+    if (it == impl_->bps.end()) return false;
+    it->second.enabled = enabled;
+    impl_->rebuildBpCodes();
+    return true;
+}
+
 void Navigator::setBreakOnRaise(bool on) {
     impl_->breakOnRaise = on;
 }
+bool Navigator::breakOnRaise() const {
+    return impl_->breakOnRaise;
+}
+void Navigator::setRaiseFilter(RaiseFilter filter) {
+    impl_->raiseFilter = std::move(filter);
+    impl_->breakOnRaise = true;
+}
+const RaiseFilter& Navigator::raiseFilter() const {
+    return impl_->raiseFilter;
+}
+void Navigator::setCancelCheck(CancelCheck check) {
+    impl_->cancel = std::move(check);
+}
 
 NavResult Navigator::continueRun(Direction dir) {
+    return impl_->guarded([&] { return continueUnguarded(dir); });
+}
+
+NavResult Navigator::continueUnguarded(Direction dir) {
     Impl& m = *impl_;
     const uint64_t orig = m.pos();
     const auto& ex = m.impl.exceptions;
@@ -326,7 +433,10 @@ NavResult Navigator::continueRun(Direction dir) {
             auto it =
                 std::upper_bound(ex.begin(), ex.end(), orig,
                                  [](uint64_t e, const ExceptionInfo& x) { return e < x.raisedAt; });
-            if (it != ex.end()) raise = it->raisedAt;
+            for (; it != ex.end() && !raise; ++it) {
+                if (m.raiseAccepted(static_cast<size_t>(it - ex.begin()))) raise = it->raisedAt;
+                m.poll();
+            }
         }
         const uint64_t limit = raise ? *raise - 1 : m.last();
         if (anyBp && limit > orig)
@@ -339,13 +449,17 @@ NavResult Navigator::continueRun(Direction dir) {
         m.live.seek(m.last());
         return {m.last(), StopReason::AtEnd, true};
     }
-    if (orig == 0) return {0, StopReason::AtStart, false};
+    if (orig == m.impl.base) return {orig, StopReason::AtStart, false};
     std::optional<uint64_t> raise;
     if (m.breakOnRaise) {
         auto it =
             std::lower_bound(ex.begin(), ex.end(), orig,
                              [](const ExceptionInfo& x, uint64_t e) { return x.raisedAt < e; });
-        if (it != ex.begin()) raise = std::prev(it)->raisedAt;
+        while (it != ex.begin() && !raise) {
+            --it;
+            if (m.raiseAccepted(static_cast<size_t>(it - ex.begin()))) raise = it->raisedAt;
+            m.poll();
+        }
     }
     const uint64_t lowest = raise ? *raise + 1 : 0;
     if (anyBp && lowest < orig)
@@ -357,8 +471,19 @@ NavResult Navigator::continueRun(Direction dir) {
         m.live.seek(*raise);
         return {*raise, StopReason::Exception, true};
     }
-    m.live.seek(0);
-    return {0, StopReason::AtStart, true};
+    m.live.seek(m.impl.base);
+    return {m.impl.base, StopReason::AtStart, true};
+}
+
+NavResult Navigator::toBreakpointHit(Direction dir, int id) {
+    Impl& m = *impl_;
+    if (!m.bps.count(id)) throw std::out_of_range("no breakpoint " + std::to_string(id));
+    const std::vector<uint32_t>& codes = m.bpCodes[id];
+    NavResult r = m.find(
+        dir, StopReason::Breakpoint, [&](const Scanner& s) { return m.breakpointHit(s, id) != 0; },
+        [&](size_t b) { return !m.impl.blockHasAnyCode(b, codes); });
+    if (r.reason == StopReason::Breakpoint) r.breakpointId = id;
+    return r;
 }
 
 NavResult Navigator::toException(Direction dir) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "CheckpointState.h"
 #include "ReplayerImpl.h"
 #include "SidecarIndex.h"
 #include "StateCodec.h"
@@ -18,14 +19,17 @@ namespace {
 // Collects the exceptions list and the per-block raise counts while the index is built.
 class ExceptionLog : public ExceptionObserver {
   public:
+    // A slice starts with `firstIndex` exceptions raised before its first event (`base`): they
+    // are not listed (their raise is not in the trace), and list_[i] has index firstIndex + i.
     ExceptionLog(std::vector<ExceptionInfo>& list, std::vector<BlockData>& blocks,
-                 uint32_t interval)
-        : list_(list), blocks_(blocks), interval_(interval) {}
+                 uint32_t interval, uint64_t base, uint64_t firstIndex)
+        : list_(list), blocks_(blocks), interval_(interval), base_(base), firstIndex_(firstIndex) {}
 
     void onException(const ExceptionEvent& e) override {
         using W = ExceptionEvent::What;
+        if (e.index < firstIndex_) return;  // raised before the slice
         if (e.what == W::Raised) {
-            REEL_ASSERT(e.index == list_.size(), "exception indices are dense");
+            REEL_ASSERT(e.index == firstIndex_ + list_.size(), "exception indices are dense");
             ExceptionInfo x;
             x.index = e.index;
             x.value = e.value;
@@ -35,12 +39,12 @@ class ExceptionLog : public ExceptionObserver {
             x.raiseCodeId = x.endCodeId = e.codeId;
             x.raiseLine = x.endLine = e.line;
             list_.push_back(x);
-            size_t b = static_cast<size_t>(e.event / interval_);
+            size_t b = static_cast<size_t>((e.event - base_) / interval_);
             if (b < blocks_.size()) ++blocks_[b].raises;
             return;
         }
-        REEL_ASSERT(e.index < list_.size(), "transition of an unknown exception");
-        ExceptionInfo& x = list_[e.index];
+        REEL_ASSERT(e.index - firstIndex_ < list_.size(), "transition of an unknown exception");
+        ExceptionInfo& x = list_[e.index - firstIndex_];
         if (e.what == W::Propagated) {
             ++x.framesReached;
             x.endFrameId = e.frameId;
@@ -62,6 +66,7 @@ class ExceptionLog : public ExceptionObserver {
     std::vector<ExceptionInfo>& list_;
     std::vector<BlockData>& blocks_;
     uint32_t interval_;
+    uint64_t base_, firstIndex_;
 };
 
 // Lines past this are not tracked for coverage (a hostile line table must not allocate much).
@@ -81,15 +86,26 @@ Replayer::Impl::Impl(const std::filesystem::path& trace, Options opts)
     : options(opts),
       reader(trace, opts.reader),
       interval(std::max<uint32_t>(16, opts.checkpointInterval)),
+      base(reader.firstEvent()),
       lines(std::make_shared<LineTables>(reader.defs())) {}
 
 void Replayer::Impl::requireEvent(uint64_t n) const {
-    if (n >= events)
+    if (n >= events || n < base)
         throw std::out_of_range(
-            events == 0
+            events == base
                 ? "event " + std::to_string(n) + " is out of range: the trace has no events"
-                : "event " + std::to_string(n) + " is out of range: the trace has events 0.." +
-                      std::to_string(events - 1));
+                : "event " + std::to_string(n) + " is out of range: the trace has events " +
+                      std::to_string(base) + ".." + std::to_string(events - 1) +
+                      (base ? " (it is a slice)" : ""));
+}
+
+ProgramState Replayer::Impl::initialState() const {
+    const auto& cp = reader.checkpoint();
+    if (!cp) return {};
+    uint64_t at = 0;
+    for (const auto& c : reader.chunks())
+        if (c.kind == 5) at = c.offset;
+    return stateFromCheckpoint(*cp, reader.defs(), at);
 }
 
 bool Replayer::Impl::blockHasAnyCode(size_t b, const std::vector<uint32_t>& sortedCodes) const {
@@ -109,16 +125,25 @@ bool Replayer::Impl::blockHasAnyCode(size_t b, const std::vector<uint32_t>& sort
 void Replayer::Impl::buildIndex(const Progress& progress) {
     const auto t0 = std::chrono::steady_clock::now();
     events = reader.eventCount();
-    const size_t nBlocks = static_cast<size_t>((events + interval - 1) / interval);
+    const size_t nBlocks = static_cast<size_t>((events - base + interval - 1) / interval);
     blocks.clear();
     blocks.resize(nBlocks);
     exceptions.clear();
     hooks.clear();
     outputs[0].clear();
     outputs[1].clear();
+    if (const auto& cp = reader.checkpoint()) {
+        // Output written before a slice's first event: shown at every event of the slice.
+        for (int k = 0; k < 2; ++k)
+            if (cp->outputBytes[k] > 0)
+                outputs[k].push_back({base, kCarriedOutput, 0,
+                                      static_cast<uint32_t>(cp->outputTail[k].size()),
+                                      cp->outputBytes[k]});
+    }
 
-    ExceptionLog log(exceptions, blocks, interval);
     StateMachine sm(reader.defs(), lines);
+    sm.setState(initialState());
+    ExceptionLog log(exceptions, blocks, interval, base, sm.state().exceptionCount);
     sm.setExceptionObserver(&log);
     ChunkCursor cursor(reader);
 
@@ -141,7 +166,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
     std::vector<ThreadSummary> curThreads;
     std::vector<uint32_t> curCodes;
     size_t curBlock = 0;
-    uint64_t blockEnd = std::min<uint64_t>(events, interval);  // one past the block's last event
+    uint64_t blockEnd = std::min<uint64_t>(events, base + interval);  // one past the block's last
     uint32_t lastThread = ~0u;
     size_t tsIndex = 0;
     uint64_t lastTopId = ~uint64_t{0};
@@ -182,7 +207,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         const uint32_t th = cursor.thread();
         sm.apply(r, th, cursor.fileOffset());
         if (!format::isNumbered(r.kind)) {
-            if (r.kind == format::RecordKind::Output && events > 0) {
+            if (r.kind == format::RecordKind::Output && events > base) {
                 auto& v = outputs[r.a - 1];
                 OutputRef o;
                 o.event = std::min(r.event, events - 1);
@@ -197,7 +222,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
                 // the store): count the changed frame's code in the block so watchpoint scans
                 // do not skip it.
                 const Frame& f = sm.state().threads[th].stack.back();
-                const size_t b = static_cast<size_t>(std::min(r.event, events - 1) / interval);
+                const size_t b = blockOf(std::min(r.event, events - 1));
                 if (b == curBlock && codeStamp[f.codeId] != curBlock) {
                     codeStamp[f.codeId] = static_cast<uint32_t>(curBlock);
                     curCodes.push_back(f.codeId);
@@ -260,7 +285,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
                 throw IndexingCancelled();
         }
     }
-    REEL_REQUIRE(events == 0 || sm.state().event == events - 1, TraceFormatError::kNoOffset,
+    REEL_REQUIRE(events == base || sm.state().event == events - 1, TraceFormatError::kNoOffset,
                  "the trace's events end before its declared event count");
 
     for (uint32_t i = 0; i < threadSeen.size(); ++i)
@@ -276,10 +301,12 @@ void Replayer::Impl::computeStats() {
     stats.blocks = blocks.size();
     stats.checkpoints = 0;
     stats.checkpointBytes = 0;
+    stats.checkpointsOnDisk = 0;
     for (const auto& b : blocks)
         if (b.checkpoint) {
             ++stats.checkpoints;
             stats.checkpointBytes += b.checkpoint->state.size() + sizeof(Checkpoint);
+            if (b.checkpoint->onDisk()) ++stats.checkpointsOnDisk;
         }
     stats.tableBytes =
         blocks.size() * sizeof(BlockData) + threadPool.size() * sizeof(ThreadSummary) +
@@ -299,7 +326,7 @@ void Scanner::restoreBlock(size_t b) {
     size_t cb = b;
     while (!impl.blocks[cb].checkpoint) --cb;  // block 0 always has one
     const Checkpoint& cp = *impl.blocks[cb].checkpoint;
-    sm.setState(StateCodec::decode(cp.state.data(), cp.state.size()));
+    sm.setState(impl.checkpointState(cb));
     cursor.seek(cp.pos);
     const uint64_t first = impl.blockFirst(b);
     while (sm.state().event + 1 < first) advance();  // kNoEvent + 1 == 0
@@ -307,7 +334,7 @@ void Scanner::restoreBlock(size_t b) {
 
 bool Scanner::advance() {
     const uint64_t e = sm.state().event;
-    if (impl.events == 0 || (e != kNoEvent && e + 1 >= impl.events)) return false;
+    if (impl.events == impl.base || (e != kNoEvent && e + 1 >= impl.events)) return false;
     Record r;
     while (cursor.next(r)) {
         sm.apply(r, cursor.thread(), cursor.fileOffset());
@@ -333,9 +360,15 @@ Replayer::Replayer(const std::filesystem::path& trace) : Replayer(trace, Options
 
 Replayer::Replayer(const std::filesystem::path& trace, Options options, Progress progress)
     : impl_(std::make_unique<Impl>(trace, options)) {
+    if (options.sidecarFromEvents && impl_->reader.eventCount() >= options.sidecarFromEvents)
+        options.sidecar = true;
+    // A slice is small and its index would need the base too: always indexed in memory.
+    if (impl_->base != 0) options.sidecar = false;
+    impl_->options.sidecar = options.sidecar;
     if (options.sidecar) {
         const auto t0 = std::chrono::steady_clock::now();
         if (SidecarIndex::load(*impl_)) {
+            if (options.checkpointsOnDisk) SidecarIndex::spill(*impl_);
             impl_->computeStats();
             impl_->stats.fromSidecar = true;
             impl_->stats.seconds =
@@ -345,7 +378,11 @@ Replayer::Replayer(const std::filesystem::path& trace, Options options, Progress
         }
     }
     impl_->buildIndex(progress);
-    if (options.sidecar) impl_->stats.sidecarWritten = SidecarIndex::save(*impl_);
+    if (options.sidecar) {
+        impl_->stats.sidecarWritten = SidecarIndex::save(*impl_);
+        if (impl_->stats.sidecarWritten && options.checkpointsOnDisk && SidecarIndex::spill(*impl_))
+            impl_->computeStats();
+    }
 }
 
 Replayer::~Replayer() = default;
@@ -359,8 +396,11 @@ const format::Definitions& Replayer::defs() const {
 uint64_t Replayer::eventCount() const {
     return impl_->events;
 }
+uint64_t Replayer::firstEvent() const {
+    return impl_->base;
+}
 uint64_t Replayer::lastEvent() const {
-    if (impl_->events == 0) throw std::out_of_range("the trace has no events");
+    if (impl_->events == impl_->base) throw std::out_of_range("the trace has no events");
     return impl_->events - 1;
 }
 
@@ -403,14 +443,79 @@ std::string Replayer::outputText(uint32_t stream, uint64_t n, size_t maxBytes) {
     std::string out;
     out.reserve(static_cast<size_t>(total - from));
     for (; it != end; ++it) {
-        auto chunk = impl_->reader.eventChunk(it->chunk);
         const uint64_t recStart = it->totalAfter - it->len;
         const uint64_t skip = from > recStart ? from - recStart : 0;
+        if (it->chunk == kCarriedOutput) {
+            // A slice's output from before its first event, possibly only the tail of it.
+            if (from < recStart)
+                out += "[" + std::to_string(recStart - from) +
+                       " earlier bytes of output are not in this slice]\n";
+            const std::string& tail = impl_->reader.checkpoint()->outputTail[stream - 1];
+            out.append(tail, static_cast<size_t>(skip), std::string::npos);
+            continue;
+        }
+        auto chunk = impl_->reader.eventChunk(it->chunk);
         REEL_REQUIRE(uint64_t(it->blobPos) + it->len <= chunk->blobs.size(), chunk->fileOffset,
                      "output record outside its chunk");
         out.append(reinterpret_cast<const char*>(chunk->blobs.data()) + it->blobPos + skip,
                    static_cast<size_t>(it->len - skip));
     }
+    return out;
+}
+
+std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
+    impl_->requireEvent(n);
+    // Walk both streams' records backwards from the last one at or before n, always taking the
+    // later write: (chunk, position in the chunk's blobs) is the order the records were written.
+    auto endOf = [&](const std::vector<OutputRef>& v) {
+        return std::upper_bound(v.begin(), v.end(), n,
+                                [](uint64_t e, const OutputRef& o) { return e < o.event; }) -
+               v.begin();
+    };
+    const std::vector<OutputRef>* vs[2] = {&impl_->outputs[0], &impl_->outputs[1]};
+    ptrdiff_t idx[2] = {endOf(*vs[0]), endOf(*vs[1])};
+    std::vector<OutputChunk> out;
+    size_t bytes = 0;
+    while (bytes < maxBytes && (idx[0] > 0 || idx[1] > 0)) {
+        int k;
+        if (idx[0] == 0)
+            k = 1;
+        else if (idx[1] == 0)
+            k = 0;
+        else {
+            const OutputRef& a = (*vs[0])[static_cast<size_t>(idx[0] - 1)];
+            const OutputRef& b = (*vs[1])[static_cast<size_t>(idx[1] - 1)];
+            // A slice's carried output (kCarriedOutput) came before every record in the file.
+            auto key = [](const OutputRef& o) {
+                return std::make_pair(o.chunk == kCarriedOutput ? -1 : int64_t{o.chunk}, o.blobPos);
+            };
+            k = key(a) > key(b) ? 0 : 1;
+        }
+        const OutputRef& o = (*vs[k])[static_cast<size_t>(--idx[k])];
+        if (o.chunk == kCarriedOutput) {
+            const std::string& tail = impl_->reader.checkpoint()->outputTail[k];
+            const size_t take = std::min<size_t>(tail.size(), maxBytes - bytes);
+            OutputChunk c;
+            c.event = o.event;
+            c.stream = static_cast<uint32_t>(k + 1);
+            c.text = tail.substr(tail.size() - take);
+            bytes += take;
+            out.push_back(std::move(c));
+            continue;
+        }
+        auto chunk = impl_->reader.eventChunk(o.chunk);
+        REEL_REQUIRE(uint64_t(o.blobPos) + o.len <= chunk->blobs.size(), chunk->fileOffset,
+                     "output record outside its chunk");
+        const size_t take = std::min<size_t>(o.len, maxBytes - bytes);
+        OutputChunk c;
+        c.event = o.event;
+        c.stream = static_cast<uint32_t>(k + 1);
+        c.text.assign(
+            reinterpret_cast<const char*>(chunk->blobs.data()) + o.blobPos + (o.len - take), take);
+        bytes += take;
+        out.push_back(std::move(c));
+    }
+    std::reverse(out.begin(), out.end());
     return out;
 }
 

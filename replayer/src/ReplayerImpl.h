@@ -14,7 +14,14 @@ namespace reel::replayer {
 struct Checkpoint {
     std::vector<uint8_t> state;  // StateCodec: the state just before the block's first event
     TracePosition pos;           // decoding resumes with the block's first record
+    // Where `state`'s bytes are in the sidecar index (set when it was written or loaded). With
+    // Options::checkpointsOnDisk, `state` is then emptied and read back on demand.
+    uint64_t sidecarOffset = 0;
+    uint32_t sidecarSize = 0;
+    bool onDisk() const { return sidecarSize != 0 && state.empty(); }
 };
+
+class SpilledCheckpoints;  // SidecarIndex.h
 
 struct BlockData {
     uint32_t eventCount = 0;
@@ -24,7 +31,10 @@ struct BlockData {
     std::unique_ptr<Checkpoint> checkpoint;
 };
 
-// An OUTPUT record: where its bytes are in the trace, and the stream's total after it.
+// An OUTPUT record: where its bytes are in the trace, and the stream's total after it. A slice's
+// output from before its first event is one entry with chunk == kCarriedOutput: its bytes are the
+// checkpoint's output tail.
+inline constexpr uint32_t kCarriedOutput = ~0u;
 struct OutputRef {
     uint64_t event = 0;  // the event it belongs to (clamped to the last event)
     uint32_t chunk = 0;
@@ -40,10 +50,13 @@ class Replayer::Impl {
     Impl(const std::filesystem::path& trace, Options options);
 
     void buildIndex(const Progress& progress);
+    // The state before the first event: empty, or a slice's checkpoint.
+    ProgramState initialState() const;
     void computeStats();
 
-    uint64_t blockFirst(size_t b) const { return uint64_t(b) * interval; }
-    size_t blockOf(uint64_t e) const { return static_cast<size_t>(e / interval); }
+    // Blocks start at `base`, the trace's first event (0 unless it is a slice).
+    uint64_t blockFirst(size_t b) const { return base + uint64_t(b) * interval; }
+    size_t blockOf(uint64_t e) const { return static_cast<size_t>((e - base) / interval); }
     std::span<const ThreadSummary> blockThreads(size_t b) const {
         return {threadPool.data() + blocks[b].threadsBegin, blocks[b].threadsCount};
     }
@@ -61,7 +74,8 @@ class Replayer::Impl {
     Options options;
     format::TraceReader reader;
     uint32_t interval;
-    uint64_t events = 0;
+    uint64_t base = 0;    // first event number (a slice's checkpoint; else 0)
+    uint64_t events = 0;  // one past the last event number
     std::vector<BlockData> blocks;
     std::vector<ThreadSummary> threadPool;
     std::vector<uint32_t> codePool;
@@ -73,6 +87,10 @@ class Replayer::Impl {
     IndexStats stats;
     std::shared_ptr<LineTables> lines;
     std::unique_ptr<Scanner> seeker;  // stateAt(): successive nearby seeks stay incremental
+    uint64_t sidecarBytes = 0;        // size of the sidecar written or loaded (0: none)
+    std::unique_ptr<SpilledCheckpoints> spilled;  // checkpoints read from the sidecar on demand
+    // The state a checkpoint holds (block b's), decoded from memory or the sidecar.
+    ProgramState checkpointState(size_t b);
 };
 
 // A StateMachine driven over the trace from checkpoints: the engine behind stateAt, navigation

@@ -1,7 +1,11 @@
 #include "SidecarIndex.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -81,8 +85,9 @@ std::filesystem::path SidecarIndex::pathFor(const std::filesystem::path& trace) 
     return std::filesystem::path(trace.string() + ".idx");
 }
 
-bool SidecarIndex::save(const Replayer::Impl& m) {
+bool SidecarIndex::save(Replayer::Impl& m) {
     try {
+        std::vector<uint64_t> offsets;  // of each checkpoint's state, in block order
         const Identity id = identityOf(m.reader.path());
         std::vector<uint8_t> o(kMagic, kMagic + 8);
         putVarint(o, kMajor);
@@ -104,6 +109,7 @@ bool SidecarIndex::save(const Replayer::Impl& m) {
             if (b.checkpoint) {
                 putPos(o, b.checkpoint->pos);
                 putVarint(o, b.checkpoint->state.size());
+                offsets.push_back(o.size());
                 o.insert(o.end(), b.checkpoint->state.begin(), b.checkpoint->state.end());
             }
         }
@@ -170,6 +176,13 @@ bool SidecarIndex::save(const Replayer::Impl& m) {
             if (!out) throw std::runtime_error("write failed");
         }
         std::filesystem::rename(partial, path);
+        size_t k = 0;
+        for (auto& b : m.blocks)
+            if (b.checkpoint) {
+                b.checkpoint->sidecarOffset = offsets[k++];
+                b.checkpoint->sidecarSize = static_cast<uint32_t>(b.checkpoint->state.size());
+            }
+        m.sidecarBytes = o.size();
         return true;
     } catch (const std::exception&) {
         std::error_code ec;
@@ -233,6 +246,8 @@ bool SidecarIndex::load(Replayer::Impl& m) {
                 const uint64_t len = count(c, 1);
                 const uint8_t* p = c.bytes(static_cast<size_t>(len));
                 cp->state.assign(p, p + len);
+                cp->sidecarOffset = static_cast<uint64_t>(p - data.data());
+                cp->sidecarSize = static_cast<uint32_t>(len);
                 // Never trusted: the state must decode and sit just before the block.
                 ProgramState s = StateCodec::decode(cp->state.data(), cp->state.size());
                 if (s.event + 1 != uint64_t(i) * m.interval) return false;
@@ -322,10 +337,86 @@ bool SidecarIndex::load(Replayer::Impl& m) {
         m.outputs[1] = std::move(outputs[1]);
         m.threadIds = std::move(threadIds);
         m.executed = std::move(executed);
+        m.sidecarBytes = data.size();
         return true;
     } catch (const std::exception&) {
         return false;  // TraceFormatError from a damaged sidecar, I/O errors: rebuild
     }
+}
+
+bool SidecarIndex::spill(Replayer::Impl& m) {
+    if (m.sidecarBytes == 0) return false;
+    const auto path = pathFor(m.reader.path());
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    // Another process may have replaced the sidecar since we wrote or validated it: only a file
+    // of the same size is taken (each state read is validated again anyway).
+    if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != m.sidecarBytes) {
+        ::close(fd);
+        return false;
+    }
+    m.spilled = std::make_unique<SpilledCheckpoints>(fd, path);
+    for (auto& b : m.blocks)
+        if (b.checkpoint && b.checkpoint->sidecarSize) {
+            // Block 0's (the empty state, or a slice's start) stays: it is the fallback of every
+            // seek before the first other checkpoint and costs a few bytes.
+            if (&b == &m.blocks.front()) continue;
+            std::vector<uint8_t>().swap(b.checkpoint->state);
+        }
+    return true;
+}
+
+SpilledCheckpoints::~SpilledCheckpoints() {
+    ::close(fd_);
+}
+
+ProgramState SpilledCheckpoints::state(const Checkpoint& cp, uint64_t blockFirst) {
+    Entry* e = nullptr;
+    for (auto& x : cache_)
+        if (x.offset == cp.sidecarOffset) e = &x;
+    if (!e) {
+        if (cache_.size() < kCacheEntries) {
+            e = &cache_.emplace_back();
+        } else {
+            e = &*std::min_element(cache_.begin(), cache_.end(),
+                                   [](const Entry& a, const Entry& b) { return a.used < b.used; });
+        }
+        e->offset = cp.sidecarOffset;
+        e->bytes.resize(cp.sidecarSize);
+        size_t got = 0;
+        while (got < e->bytes.size()) {
+            const ssize_t r = ::pread(fd_, e->bytes.data() + got, e->bytes.size() - got,
+                                      static_cast<off_t>(cp.sidecarOffset + got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) {
+                e->offset = ~uint64_t{0};
+                throw TraceFormatError("cannot read a checkpoint from the sidecar index " +
+                                           path_.string() + " (truncated since it was opened?)",
+                                       cp.sidecarOffset);
+            }
+            got += static_cast<size_t>(r);
+        }
+        ++reads_;
+    }
+    e->used = ++tick_;
+    try {
+        ProgramState s = StateCodec::decode(e->bytes.data(), e->bytes.size());
+        if (s.event + 1 != blockFirst)
+            throw TraceFormatError("checkpoint does not sit before its block", cp.sidecarOffset);
+        return s;
+    } catch (const TraceFormatError& err) {
+        e->offset = ~uint64_t{0};
+        throw TraceFormatError("the sidecar index " + path_.string() +
+                                   " changed on disk since it was opened: " + err.what(),
+                               cp.sidecarOffset);
+    }
+}
+
+ProgramState Replayer::Impl::checkpointState(size_t b) {
+    const Checkpoint& cp = *blocks[b].checkpoint;
+    if (cp.onDisk() && spilled) return spilled->state(cp, blockFirst(b));
+    return StateCodec::decode(cp.state.data(), cp.state.size());
 }
 
 }  // namespace reel::replayer

@@ -65,7 +65,7 @@ TEST_CASE("reel info describes a complete trace", "[cli][info]") {
     CHECK(j["chunks"]["defs"] == 2);
     CHECK(j["fileSize"] == std::filesystem::file_size(path));
     CHECK(j["containerVersion"] == "1.0");
-    CHECK(j["formatVersion"] == "1.0");
+    CHECK(j["formatVersion"] == "1." + std::to_string(reel::format::kFormatMinor));
     CHECK(j["python"]["version"] == "3.12.1");
     CHECK(j["argv"] == std::vector<std::string>{"prog.py", "--flag", "arg with spaces"});
     CHECK(j["hook"] == "sys.monitoring");

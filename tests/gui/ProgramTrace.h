@@ -57,6 +57,8 @@ struct ProgramSpec {
     // A second thread ("worker", id 1) runs add(10, 20) while <module> is about to print "done":
     // two thread switches, for the thread selector and the timeline's switch markers.
     bool workerThread = false;
+    // A line on stderr ("warn\n") between the two stdout lines, for the interleaved output pane.
+    bool stderrLine = false;
 };
 
 // Instructions given as (line, opname, argRepr); offsets are 2 * index (no cache entries).
@@ -288,7 +290,9 @@ class ProgramTraceWriter {
             enc_.threadEnd(1);
             switchThread(0);
         }
-        op(13), op(14), op(15);
+        op(13), op(14);
+        if (spec_.stderrLine) enc_.output(2, "warn\n", 5);
+        op(15);
         output("done\n");
         op(16), op(17);
         event([&] { enc_.ret(ValueRef::constant(format::Constant::None), 34); });

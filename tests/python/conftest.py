@@ -26,6 +26,7 @@ Fixtures:
 stdout/stderr are str decoded as UTF-8 with "surrogateescape", so byte-exact comparison holds.
 """
 
+import json
 import os
 import pathlib
 import subprocess
@@ -131,3 +132,25 @@ def run_oracle(python_exe, plain_env):
 @pytest.fixture(scope="session")
 def corpus_programs():
     return corpus_program_paths()
+
+
+@pytest.fixture
+def dump(reel_bin):
+    """dump(trace, *flags) -> list of dicts, one per record (`reel dump`)."""
+    def run(trace, *flags):
+        proc = subprocess.run([str(reel_bin), "dump", *flags, str(trace)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    return run
+
+
+@pytest.fixture
+def info(reel_bin):
+    """info(trace) -> `reel info --json` as a dict."""
+    def run(trace):
+        proc = subprocess.run([str(reel_bin), "info", "--json", str(trace)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return json.loads(proc.stdout)
+    return run

@@ -898,10 +898,13 @@ def test_may_mutate(python_exe, reel_env):
             def f(): pass
             class C: pass
             class MyInt(int): pass
-            immutable = [1, 2**100, 1.5, 2j, 'x', b'x', None, True, ..., NotImplemented, f, C, int,
-                         some_module, f.__code__, (1, 'a', None), (), frozenset({1, 'b'}), frozenset()]
+            # A class statement's class can be renamed (its rendering changes); builtin types
+            # cannot.
+            immutable = [1, 2**100, 1.5, 2j, 'x', b'x', None, True, ..., NotImplemented, f, int,
+                         some_module, f.__code__, (1, 'a', None), (), frozenset({1, 'b'}), frozenset(),
+                         (int, str)]
             mutable = [[], {}, set(), bytearray(), (1, []), ((1,),), frozenset({(1,)}), C(), object(),
-                       MyInt(3), len, iter([])]
+                       MyInt(3), len, iter([]), C, (C,)]
             _emit({'immutable': [_R._may_mutate_for_testing(v) for v in immutable],
                    'mutable': [_R._may_mutate_for_testing(v) for v in mutable]})
     """)
@@ -1105,3 +1108,105 @@ def test_recording_generators_finalized_mid_iteration(python_exe, reel_env, tmp_
         pytest.skip("the reel package is not built in this build directory")
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode() == f"total {sum(range(2000))}\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cheap change detection (ValueCapture::recapture) and the bounded content-address table
+
+
+def _recapture(python_exe, reel_env, setup):
+    code = textwrap.dedent(setup) + textwrap.dedent("""
+        _emit({'steps': _R._recapture_for_testing(gen())})
+    """)
+    (r,), other, err = run_snippet(python_exe, reel_env, code)
+    return r["steps"]
+
+
+def test_recapture_detects_every_change(python_exe, reel_env):
+    # Each yield is one check of the same object; the comment says what changed before it.
+    steps = _recapture(python_exe, reel_env, """
+        class P:
+            def __init__(self):
+                self.x = 1.0
+        class S:
+            __slots__ = ('a', 'b')
+        class R:
+            pass
+        def gen():
+            p = P()
+            s = S()
+            s.a = 'aaaa'
+            v = [1.0, [2.0, {'k': 'abcd'}], p, s]
+            yield v                      # first capture
+            yield v                      # nothing
+            v[0] = v[0] + 1.0            # a float replaced...
+            v[0] = v[0] + 1.0            # ...twice: the address of the first may come back
+            yield v
+            yield v                      # nothing
+            v[1][0] = v[1][0] * 3        # nested float
+            yield v
+            v[1][1]['k'] = v[1][1]['k'][:-1] + 'x'   # same-length str in a nested dict
+            yield v
+            p.x = 7                      # attribute of an object in the list
+            yield v
+            p.y = None                   # attribute added (inline values / dict)
+            yield v
+            del p.x                      # attribute deleted
+            yield v
+            s.b = 2                      # slot set
+            yield v
+            P.__qualname__ = 'Q'         # class renamed
+            yield v
+            p.__class__ = R              # class swapped
+            yield v
+            yield v                      # nothing
+            v.append(v)                  # a cycle
+            yield v
+            yield v                      # nothing
+    """)
+    # recapture's answer always equals a full capture's.
+    assert all(s["same"] for s in steps), steps
+    changed = [s["changed"] for s in steps[1:]]
+    assert changed == [False, True, False, True, True, True, True, True, True, True, True, False,
+                       True, False], changed
+    # Unchanged graphs are answered by the shape without a capture.
+    # (the first capture records the shape too).
+    assert [s["hit"] for s in steps[1:]] == [not c for c in changed]
+
+
+def test_recapture_falls_back_for_graphs_it_does_not_model(python_exe, reel_env):
+    steps = _recapture(python_exe, reel_env, """
+        import sys
+        def gen():
+            e = ValueError('x')
+            v = [e, sys, 2**300]
+            yield v
+            yield v
+            e.args = ('y',)
+            yield v
+    """)
+    assert all(s["same"] for s in steps), steps
+    assert [s["hit"] for s in steps[1:]] == [False, False]
+    assert [s["changed"] for s in steps[1:]] == [False, True]
+
+
+def test_dedup_table_is_bounded_and_re_emits_evicted_values(python_exe, reel_env):
+    code = textwrap.dedent("""
+        def gen():
+            for i in range(200):
+                yield [i + 0.5]
+            for i in range(200):
+                yield [i + 0.5]
+        big = _R._capture_sequence_for_testing(gen())
+        small = _R._capture_sequence_for_testing(gen(), dedup_slots=16)
+        _emit({'big': big['value_count'], 'small': small['value_count'],
+               'values': [v['items'][0]['value'] for v in small['values']],
+               'same_big': [a['id'] == b['id'] for a, b in zip(big['values'][:200], big['values'][200:])]})
+    """)
+    (r,), other, err = run_snippet(python_exe, reel_env, code)
+    # 200 distinct lists of one distinct float: 400 records, shared by the second round...
+    assert r["big"] == 400
+    assert all(r["same_big"])
+    # ...unless the table (two generations of 16 slots) forgot them: written again, same content.
+    assert r["small"] == 800
+    assert r["values"] == [i + 0.5 for i in range(200)] * 2

@@ -1,10 +1,13 @@
 #pragma once
-// Builds synthetic traces for the replayer tests: a small program model (code objects with a
-// line per instruction, threads, values) whose events go through the real EventEncoder and
-// TraceWriter, so the tests read them back through TraceReader like a recorded trace.
+// Builds synthetic traces for the replayer tests and bench/bench_replayer.cpp (one builder for
+// both): a small program model (code objects with a line per instruction, threads, values) whose
+// events go through the real EventEncoder and TraceWriter, so they read back through TraceReader
+// like a recorded trace. Batches are either kept until write() (tests: a .partial can be left
+// behind) or streamed to a writer opened by stream() (the benchmark's 50M events).
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +51,15 @@ class ProgramBuilder {
         pending_.codes.push_back(c);
         return c.id;
     }
+    // `nInstr` instructions, `perLine` of them per line, starting on the line after firstLine.
+    uint32_t code(const std::string& qualname, int32_t firstLine, uint32_t nInstr, uint32_t perLine,
+                  const std::vector<std::string>& locals, bool dictLocals = false,
+                  const std::string& file = "/work/prog.py") {
+        std::vector<int32_t> lines;
+        for (uint32_t k = 0; k < nInstr; ++k)
+            lines.push_back(firstLine + 1 + static_cast<int32_t>(k / perLine));
+        return code(qualname, firstLine, lines, locals, dictLocals, file);
+    }
     uint32_t string(const std::string& s) {
         uint32_t id = static_cast<uint32_t>(strings_++);
         pending_.strings.push_back({id, s});
@@ -55,6 +67,27 @@ class ProgramBuilder {
     }
     ValueRef value(const std::string& s) {
         encode::str(values_, s.size(), s);
+        return ValueRef::record(nextValue_++);
+    }
+    ValueRef container(ValueKind kind, uint32_t typeId, uint64_t length, const ValueRef* items,
+                       size_t n) {
+        encode::container(values_, kind, typeId, length, items, n);
+        return ValueRef::record(nextValue_++);
+    }
+    // A class (TypeRecord) and an exception instance of it with str args.
+    uint32_t type(const std::string& qualname, const std::string& module = "builtins") {
+        const uint32_t id = static_cast<uint32_t>(types_++);
+        pending_.types.push_back(
+            {id, qualname, module,
+             module == "builtins" || module == "__main__" ? qualname : module + "." + qualname,
+             BuiltinBase::Exception});
+        return id;
+    }
+    ValueRef exceptionValue(uint32_t typeId, const std::string& arg) {
+        const ValueRef a = value(arg);
+        encode::exception(values_, 1000 + nextValue_, typeId, 1, &a, 1,
+                          ValueRef::constant(Constant::None), ValueRef::constant(Constant::None),
+                          nullptr, 0);
         return ValueRef::record(nextValue_++);
     }
     void threadRecord(uint32_t id, const std::string& name) {
@@ -92,6 +125,18 @@ class ProgramBuilder {
     uint32_t currentThread() const { return thread_; }
     const std::vector<CodeObject>& codes() const { return codes_; }
 
+    // From now on every batch goes straight to a writer on `path` (memory stays flat however
+    // long the trace); finish() closes it. Call before the first event.
+    void stream(const std::filesystem::path& path, const HeaderInfo& header,
+                const TraceWriter::Options& options) {
+        writer_ = std::make_unique<TraceWriter>(path, header, options);
+    }
+    void finish(const ExitInfo& exit = {ExitKind::Exited, 0, ""}) {
+        flush(*writer_);
+        writer_->close(exit);
+        writer_.reset();
+    }
+
     // Writes the trace; `close` false leaves a .partial file as a crashed recorder would.
     void write(const std::filesystem::path& path, bool close = true) {
         TraceWriter w(path, sampleHeader(), testOptions());
@@ -128,7 +173,10 @@ class ProgramBuilder {
         batchThread_ = thread_;
         batchFrame_ = nextFrame_;
         enc_.reset();
-        batches_.push_back(std::move(b));
+        if (writer_)
+            writer_->append(std::move(b));
+        else
+            batches_.push_back(std::move(b));
     }
     void flush(TraceWriter& w) {
         if (enc_.tags.size() || !pending_.empty() || !values_.empty()) cut();
@@ -138,7 +186,7 @@ class ProgramBuilder {
 
     uint32_t perBatch_;
     std::vector<CodeObject> codes_;
-    size_t strings_ = 0;
+    size_t strings_ = 0, types_ = 0;
     NewDefs pending_;
     std::vector<uint8_t> values_;
     uint64_t nextValue_ = 0, firstValue_ = 0;
@@ -147,6 +195,7 @@ class ProgramBuilder {
     uint32_t thread_ = 0, batchThread_ = 0;
     uint64_t nextFrame_ = 0, batchFrame_ = 0;
     std::vector<Batch> batches_;
+    std::unique_ptr<TraceWriter> writer_;
 };
 
 }  // namespace reel::test

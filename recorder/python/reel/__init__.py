@@ -6,7 +6,10 @@
 
     reel.start("run.reel"); ...; reel.stop()
 
-`python -m reel record script.py` records a whole program (see reel/__main__.py).
+    reel.record_from_here("tail.reel")   # from here to the end of the program
+
+`python -m reel record script.py` records a whole program (see reel/__main__.py); `-p reel.pytest`
+records each pytest test (see reel/pytest.py).
 """
 
 import os as _os
@@ -30,7 +33,7 @@ from . import _asyncgen
 if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_reel._after_fork_child)
 
-__all__ = ["start", "stop", "record", "is_recording", "flush"]
+__all__ = ["start", "stop", "record", "record_from_here", "is_recording", "flush"]
 
 _REEL_DIR = _os.path.dirname(_os.path.abspath(__file__))
 
@@ -42,13 +45,21 @@ def _abs_patterns(patterns):
     out = []
     for p in patterns or ():
         p = _os.path.expanduser(str(p))
-        out.append(p if _os.path.isabs(p) else _os.path.abspath(p))
+        # "<frozen *>", "<string>": code without a file is named like this; not a relative path.
+        out.append(p if _os.path.isabs(p) or p.startswith("<") else _os.path.abspath(p))
     return out
 
 
 def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, origin_depth=0,
-          argv=None, durable=False, _trace_running=True):
-    """Starts recording every thread into `path` (written as path + ".partial" until stop())."""
+          argv=None, durable=False, hook=None, redact=None, no_values=False, _trace_running=True):
+    """Starts recording every thread into `path` (written as path + ".partial" until stop()).
+
+    redact: a regular expression (ECMAScript syntax, searched case-insensitively) matched against
+    names of locals, attributes and str dict keys; their values are recorded as <redacted>.
+    no_values: record control flow and the type of each value only.
+
+    hook: "auto" (sys.monitoring on 3.12+, legacy tracing on 3.11), "monitoring" or "settrace";
+    None means $REEL_HOOK, else "auto". The trace is the same whichever hook records it."""
     if max_depth < 3 or max_items < 16 or max_str < 64:
         raise ValueError("reel: capture limits below the export contract (3, 16, 64)")
     # Before the hook goes in, so threading's own frames here are not recorded. Threads started
@@ -56,7 +67,7 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     _threading.settrace(_reel._thread_trace)
     try:
         _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-               _trace_running)
+               _trace_running, hook, redact, no_values)
     except BaseException:
         _threading.settrace(None)
         raise
@@ -64,7 +75,7 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
 
 
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-           trace_running):
+           trace_running, hook=None, redact=None, no_values=False):
     _reel.start(
         _os.fspath(path), _opcodes.table(),
         only=_abs_patterns(only), exclude=_abs_patterns(exclude), reel_dir=_REEL_DIR,
@@ -72,7 +83,8 @@ def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, arg
         origin_depth=int(origin_depth), argv=list(_sys.argv if argv is None else argv),
         cwd=_os.getcwd(), executable=_sys.executable or "",
         main_ident=_threading.main_thread().ident or 0, trace_running=bool(trace_running),
-        durable=bool(durable))
+        durable=bool(durable), hook=hook, redact=str(redact) if redact else None,
+        no_values=bool(no_values))
 
 
 def stop(kind=EXIT_STOPPED, status=0, message=""):
@@ -92,12 +104,47 @@ def flush():
     _reel.flush()
 
 
+def _discard(path):
+    """Removes a finished trace and any .partial left of it (keep="failure" on a run that did not
+    fail). A file that is already gone is not an error."""
+    path = _os.fspath(path)
+    for p in (path, path + ".partial"):
+        try:
+            _os.remove(p)
+        except OSError:
+            pass
+
+
+KEEP_CHOICES = ("always", "failure")
+
+
+def _check_keep(keep):
+    if keep not in KEEP_CHOICES:
+        raise ValueError("reel: keep must be one of %s, got %r" % ("|".join(KEEP_CHOICES), keep))
+    return keep
+
+
+def _failed(exc_type, exc):
+    """Whether leaving a block with this exception counts as a failure for keep="failure":
+    any exception except SystemExit with status 0 (the program asked to exit successfully)."""
+    if exc_type is None:
+        return False
+    if issubclass(exc_type, SystemExit):
+        code = getattr(exc, "code", None)
+        return not (code is None or code == 0)
+    return True
+
+
 class record:
     """Context manager: records the body (and every thread) into `path`. A plain class rather
-    than contextlib.contextmanager, so no library frame runs while recording is on."""
+    than contextlib.contextmanager, so no library frame runs while recording is on.
 
-    def __init__(self, path, **options):
+    keep="failure" keeps the trace only when the body raises (SystemExit(0) does not count);
+    otherwise the trace is removed when the block ends. The other options are start()'s."""
+
+    def __init__(self, path, *, keep="always", **options):
         self._path = path
+        self._keep = _check_keep(keep)
         self._options = options
 
     def __enter__(self):
@@ -105,5 +152,72 @@ class record:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        stop()
+        failed = _failed(exc_type, exc)
+        if failed:
+            # The footer says how the block ended; the type name only (str(exc) could run code).
+            closed = stop(EXIT_STOPPED, 1, "exception: " + exc_type.__qualname__)
+        else:
+            closed = stop()
+        # `closed` is False in a forked child leaving the block: the file is the parent's.
+        if closed and self._keep == "failure" and not failed:
+            _discard(self._path)
         return False
+
+
+class _FromHere:
+    """State of record_from_here(): closes the trace at exit with how the program ended."""
+
+    def __init__(self, path, keep):
+        self.path = path
+        self.keep = keep
+        self.uncaught = None
+        self.prev_excepthook = None
+
+    def excepthook(self, exc_type, exc, tb):
+        # Runs for an uncaught exception before atexit: note it, then let the program's hook print.
+        self.uncaught = exc_type
+        hook = self.prev_excepthook or _sys.__excepthook__
+        return hook(exc_type, exc, tb)
+
+    def at_exit(self):
+        if _sys.excepthook == self.excepthook:
+            _sys.excepthook = self.prev_excepthook
+        if not is_recording():
+            return
+        if self.uncaught is not None:
+            closed = stop(EXIT_UNCAUGHT, 1, self.uncaught.__qualname__)
+        else:
+            closed = stop(EXIT_STOPPED, 0, "program ended")
+        if closed and self.keep == "failure" and self.uncaught is None:
+            _discard(self.path)
+
+
+def record_from_here(path=None, *, keep="always", **options):
+    """Starts recording at the call site and keeps recording until the program ends (or stop()).
+
+    The frames already running (the caller and the callers above it) are recorded from their
+    next event on, so the trace shows the rest of the function that called this and everything
+    after it, with what it prints (reel/_output.py). The trace is closed by an atexit handler;
+    an uncaught exception is noted in its footer. With keep="failure" the trace is removed unless the program ends with an uncaught
+    exception. Also usable as the breakpoint() hook: PYTHONBREAKPOINT=reel.record_from_here.
+
+    path defaults to "<program>-<pid>.reel" in the current directory. Returns the path, or None
+    (and does nothing) when a recording is already running."""
+    import atexit
+    if is_recording():
+        return None
+    _check_keep(keep)
+    if path is None:
+        name = _os.path.splitext(_os.path.basename(_sys.argv[0] if _sys.argv and _sys.argv[0]
+                                                   else "python"))[0] or "python"
+        path = _os.path.join(_os.getcwd(), "%s-%d.reel" % (name, _os.getpid()))
+    options.setdefault("_trace_running", True)
+    state = _FromHere(path, keep)
+    start(path, **options)
+    state.prev_excepthook = _sys.excepthook
+    _sys.excepthook = state.excepthook
+    atexit.register(state.at_exit)
+    # The rest of the program's console output goes into the trace, as under `reel record`.
+    from . import _output
+    _output.install()
+    return path

@@ -12,9 +12,15 @@ import types
 import reel
 from reel import _output
 
-USAGE = ("usage: python -m reel record [-o FILE] [--only PATH]... [--exclude PATH]... "
-         "[--max-depth N] [--max-items N] [--max-str N] [--origin-depth N] "
+USAGE = ("usage: python -m reel record [-o FILE] [--keep always|failure] [--only PATH]... "
+         "[--exclude PATH]... [--max-depth N] [--max-items N] [--max-str N] [--origin-depth N] "
+         "[--redact PATTERN] [--no-values] "
          "(script.py | -m module | -c code) [args...]")
+
+
+# --keep: "always" keeps every trace; "failure" only the trace of a run that failed (uncaught
+# exception, non-zero exit status, death by a signal). See docs/guide.md.
+KEEP_CHOICES = ("always", "failure")
 
 
 class UsageError(Exception):
@@ -35,14 +41,20 @@ def parse(argv):
     if not argv or argv[0] != "record":
         raise UsageError("expected the 'record' command")
     opts = {"output": None, "only": [], "exclude": [], "max_depth": 4, "max_items": 64,
-            "max_str": 256, "origin_depth": 0}
+            "max_str": 256, "origin_depth": 0, "keep": "always", "redact": None,
+            "no_values": False}
     limits = {"--max-depth": ("max_depth", 3), "--max-items": ("max_items", 16),
               "--max-str": ("max_str", 64), "--origin-depth": ("origin_depth", 0)}
     i = 1
     while i < len(argv):
         a = argv[i]
         name, eq, inline = a.partition("=")
-        takes = name in ("-o", "--output", "--only", "--exclude") or name in limits
+        if a == "--no-values":
+            opts["no_values"] = True
+            i += 1
+            continue
+        takes = (name in ("-o", "--output", "--only", "--exclude", "--keep", "--redact")
+                 or name in limits)
         if takes:
             if eq:
                 value = inline
@@ -58,6 +70,13 @@ def parse(argv):
                 opts["only"].append(value)
             elif name == "--exclude":
                 opts["exclude"].append(value)
+            elif name == "--redact":
+                opts["redact"] = value
+            elif name == "--keep":
+                if value not in KEEP_CHOICES:
+                    raise UsageError("--keep must be one of %s, got %r"
+                                     % ("|".join(KEEP_CHOICES), value))
+                opts["keep"] = value
             else:
                 key, minimum = limits[name]
                 opts[key] = _int_option(name, value, minimum)
@@ -92,6 +111,21 @@ def _exit_code_of(exc):
     return 1
 
 
+def _strip_reel_frames(exc):
+    """Drops the frames of Reel's output forwarders from the tracebacks of an uncaught exception
+    and of the exceptions chained to it (e.g. a BrokenPipeError raised inside print())."""
+    seen = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.__traceback__ is not None:
+            e.__traceback__ = _output.strip_traceback(e.__traceback__)
+        todo.extend((e.__cause__, e.__context__))
+
+
 def _restore_environment():
     # `reel record` prefixed PYTHONPATH with its build directory; the program sees the original.
     saved = os.environ.pop("REEL_SAVED_PYTHONPATH", None)
@@ -102,22 +136,35 @@ def _restore_environment():
 
 
 class _Session:
-    def __init__(self):
+    def __init__(self, output, keep):
+        self.output = output
+        self.keep = keep
         self.exit_kind = reel.EXIT_EXITED
         self.status = 0
         self.message = ""
         self.keyboard_interrupt = False
         self.finished = False
 
+    def _close(self):
+        """Closes the trace with the exit recorded so far, then applies --keep: with "failure" a
+        run that exited with status 0 leaves no trace behind (and says nothing, so a recorded run
+        still prints exactly what a plain one does)."""
+        self.finished = True
+        closed = False
+        try:
+            # False in a forked child (it does not record): it must not touch the parent's file.
+            closed = reel.stop(self.exit_kind, self.status, self.message)
+        except Exception as e:  # never turn a recorded run into a failing one
+            sys.stderr.write("reel: could not close the trace: %s\n" % e)
+        if closed and self.keep == "failure" and self.exit_kind == reel.EXIT_EXITED \
+                and self.status == 0:
+            reel._discard(self.output)
+
     def finish(self):
         """Last atexit handler (registered first): closes the trace after the program's own."""
         if self.finished:
             return
-        self.finished = True
-        try:
-            reel.stop(self.exit_kind, self.status, self.message)
-        except Exception as e:  # never turn a recorded run into a failing one
-            sys.stderr.write("reel: could not close the trace: %s\n" % e)
+        self._close()
         if self.keyboard_interrupt:
             # Like the interpreter: after atexit, die of SIGINT so the parent sees it.
             for stream in (sys.stdout, sys.stderr):
@@ -130,11 +177,7 @@ class _Session:
 
     def on_sigterm(self, signum, frame):
         self.exit_kind, self.status, self.message = reel.EXIT_SIGNAL, signum, "SIGTERM"
-        self.finished = True
-        try:
-            reel.stop(self.exit_kind, self.status, self.message)
-        except Exception:
-            pass
+        self._close()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -143,21 +186,23 @@ class _Session:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
+    def wrap_os_exit(self):
+        """os._exit skips atexit: close the trace first (exit kind "exited" with the status and the
+        message "os._exit"), so it keeps the whole run and opens without recovery. A forked child
+        does not record (reel/__init__.py), so its os._exit goes straight through."""
+        real_exit = os._exit
+        session = self
 
-def _wrap_os_exit():
-    """os._exit skips atexit: hand everything recorded so far to the file first, so the .partial
-    trace keeps the whole run."""
-    real_exit = os._exit
+        def _exit(status):
+            if type(status) is int and not session.finished and reel.is_recording():
+                session.exit_kind, session.status, session.message = \
+                    reel.EXIT_EXITED, status, "os._exit"
+                session._close()
+            real_exit(status)
 
-    def _exit(status):
-        try:
-            reel.flush()
-        except Exception:
-            pass
-        real_exit(status)
-
-    _exit.__doc__ = real_exit.__doc__
-    os._exit = _exit
+        _exit.__doc__ = real_exit.__doc__
+        _exit.__name__ = real_exit.__name__
+        os._exit = _exit
 
 
 def _prepare(kind, target, args):
@@ -225,7 +270,7 @@ def main(argv):
     g = main_mod.__dict__
     sys.modules["__main__"] = main_mod
 
-    session = _Session()
+    session = _Session(output, opts["keep"])
     atexit.register(session.finish)  # first registered, so it runs after the program's handlers
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, session.on_sigterm)
@@ -233,12 +278,13 @@ def main(argv):
         reel.start(output, only=opts["only"], exclude=opts["exclude"],
                    max_depth=opts["max_depth"], max_items=opts["max_items"],
                    max_str=opts["max_str"], origin_depth=opts["origin_depth"],
-                   argv=list(sys.argv), _trace_running=False)
+                   argv=list(sys.argv), redact=opts["redact"], no_values=opts["no_values"],
+                   _trace_running=False)
     except (OSError, ValueError, RuntimeError) as e:
         sys.stderr.write("reel: %s\n" % e)
         return 2
     _output.install()
-    _wrap_os_exit()
+    session.wrap_os_exit()
     status = 0
     try:
         exec(code, g)
@@ -251,6 +297,8 @@ def main(argv):
         while tb is not None and tb.tb_frame.f_code is not code:
             tb = tb.tb_next
         e.__traceback__ = tb
+        _strip_reel_frames(e)
+        tb = e.__traceback__
         sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
         if sys.version_info >= (3, 12):
             sys.last_exc = e

@@ -12,11 +12,12 @@
 //
 // Then chunks, back to back. Each chunk is a 48-byte header followed by its payload:
 //    0  4  magic "CHNK"
-//    4  2  kind (schema ChunkKind: 1 defs, 2 values, 3 events, 4 footer)
+//    4  2  kind (schema ChunkKind: 1 defs, 2 values, 3 events, 4 footer, 5 checkpoint (format
+//          1.1, only in files whose requiredReaderMinor is >= 1))
 //    6  2  flags: bit 0 set = payload is an LZ4 block (else stored raw); other bits must be 0
 //    8  4  C: payload length in the file
 //   12  4  U: payload length once decompressed (== C when stored raw); at most kMaxChunkPayload
-//   16  8  first: first event number (events) or first value id (values); 0 otherwise
+//   16  8  first: first event number (events, checkpoint) or first value id (values); 0 otherwise
 //   24  4  count: events (events) or values (values) in the chunk; 0 otherwise
 //   28  4  reserved, 0
 //   32  8  xxh64 (seed 0) of the C payload bytes as stored
@@ -47,7 +48,9 @@ inline constexpr uint16_t kContainerMajor = 1;
 inline constexpr uint16_t kContainerMinor = 0;
 // Schema generation written into TraceHeader.formatMajor/formatMinor.
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 0;
+// 1.1 (2026-11): Checkpoint chunks (kind 5) and traces whose events start after 0 (`reel slice`).
+// Ordinary recordings still set requiredReaderMinor 0, so 1.0 readers keep reading them.
+inline constexpr uint16_t kFormatMinor = 1;
 
 inline constexpr size_t kPreambleSize = 24;
 inline constexpr size_t kChunkHeaderSize = 48;

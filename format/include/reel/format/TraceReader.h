@@ -3,7 +3,8 @@
 //
 // Opening validates the preamble and header, reads the footer index (or, when the file has no
 // valid trailer, recovers by scanning every complete chunk and reports what it kept), and loads
-// all Defs chunks eagerly (they are small: code, sources, types, strings, threads). Event and
+// all Defs chunks eagerly (they are small: code, sources, types, strings, threads), and a slice's
+// Checkpoint chunk (format 1.1: the trace then starts at firstEvent() > 0). Event and
 // value chunks are decompressed on demand and kept in an LRU cache.
 //
 // Every length, count and id read from the file is checked before use: a damaged or hostile file
@@ -87,14 +88,19 @@ public:
     uint64_t fileSize() const;
 
     const std::vector<ChunkInfo>& chunks() const;  // every chunk, file order, footer excluded
+    // One past the last event number: the number of events for a trace that starts at event 0.
+    // A slice (format 1.1, a Checkpoint chunk) holds events firstEvent() .. eventCount() - 1.
     uint64_t eventCount() const;
+    uint64_t firstEvent() const;
+    // The slice's starting state (format 1.1); empty for a trace that starts at event 0.
+    const std::optional<Checkpoint>& checkpoint() const;
     uint64_t valueCount() const;
 
     // Events chunks in event order.
     size_t eventChunkCount() const;
     const ChunkInfo& eventChunkInfo(size_t i) const;
     // Index of the events chunk holding event `n` (binary search); throws std::out_of_range when
-    // n >= eventCount().
+    // n >= eventCount() or n < firstEvent().
     size_t findEventChunk(uint64_t n) const;
     std::shared_ptr<const EventChunk> eventChunk(size_t i);
 

@@ -14,9 +14,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "reel/format/Checkpoint.h"
 #include "reel/format/Definitions.h"
 
 namespace reel::format {
@@ -58,10 +60,16 @@ struct NewDefs {
 };
 
 // One hand-over from the recorder. The writer emits, in this order and only when non-empty, a
-// Defs chunk, a Values chunk and an Events chunk, so every id an events chunk refers to is
-// defined earlier in the file.
+// Defs chunk, a Checkpoint chunk, a Values chunk and an Events chunk, so every id an events chunk
+// refers to is defined earlier in the file.
 struct Batch {
     NewDefs defs;
+
+    // Format 1.1: the state before the file's first event, for a trace that starts at
+    // checkpoint->firstEvent (> 0) instead of 0 (`reel slice`). Only in a batch before any
+    // events, once per file, and only with Options::requiredReaderMinor >= 1 so that 1.0
+    // readers refuse the file instead of misreading it.
+    std::optional<Checkpoint> checkpoint;
 
     uint64_t firstValueId = 0;
     uint32_t valueCount = 0;
@@ -91,6 +99,9 @@ public:
         int lz4Acceleration = 1;
         // fdatasync on flush() and close(); off in tests and benchmarks that do not need it.
         bool durable = true;
+        // TraceHeader.requiredReaderMinor: 0 for ordinary recordings; kCheckpointReaderMinor for
+        // a file that will hold a Checkpoint chunk.
+        uint16_t requiredReaderMinor = 0;
     };
 
     // Creates "<path>.partial" and writes the preamble and header. Throws std::system_error when

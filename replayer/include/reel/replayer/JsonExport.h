@@ -4,7 +4,7 @@
 // output and exit. Values are RENDERED by the contract's rules (docs/values.md). Document shape:
 //
 //   {"reel_export": 1,
-//    "python": "3.12.1", "argv": [...], "cwd": "...", "events": N,
+//    "python": "3.12.1", "argv": [...], "cwd": "...", "events": N, "first_event": E0,
 //    "calls": [{"event": E, "thread": T, "frame": F, "depth": D, "fn": QUALNAME, "file": FILE,
 //               "line": L, "resume": false,
 //               "end": {"event": E2, "kind": "return"|"yield"|"unwind", "line": L2,
@@ -13,11 +13,19 @@
 //              , ...],
 //    "exceptions": [{"event": E, "thread": T, "frame": F, "fn": QUALNAME, "file": FILE, "line": L,
 //                    "exc": RENDERED}, ...],            (one per frame the exception reached)
+//    "raises": [{"index": I, "thread": T, "exc": RENDERED,   (one per raise: Replayer::exceptions)
+//                "raised": {"event": E, "frame": F, "fn": QUALNAME, "file": FILE, "line": L},
+//                "frames_reached": N,
+//                "outcome": "handled"|"uncaught"|"replaced"|"in flight at end",
+//                "ended": {"event": E, "frame": F, "fn": ..., "file": ..., "line": L,
+//                          "handler_offset": O or null}  or null when in flight at end}, ...],
 //    "output": {"stdout": TEXT, "stderr": TEXT},         (invalid UTF-8 replaced by U+FFFD)
 //    "exit": {"kind": "exited"|"uncaught exception"|"signal"|"stopped by API"|"unknown",
 //             "status": N, "message": TEXT} or null for a recovered (unclosed) trace}
 //
 // "depth" counts the frame's thread stack (1 = outermost). Lines are f_lineno (null when none).
+// "events" is the number of events, "first_event" the first one's number (0 unless the trace is a
+// slice). "ended" of a handled exception is the frame whose handler caught it.
 // --only filters calls and exceptions exactly as for --states.
 
 #include <cstdint>

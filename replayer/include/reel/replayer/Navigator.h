@@ -18,6 +18,8 @@
 //
 // API stability: other modules build on this header. Additive changes only; any change is noted
 // here.
+//   19:00 added setBreakpointEnabled, RaiseFilter/setRaiseFilter, setCancelCheck,
+//         StopReason::Cancelled, toBreakpointHit.
 
 #include <cstdint>
 #include <functional>
@@ -45,6 +47,7 @@ enum class StopReason : uint8_t {
     AtStart,     // nothing matched backward: at event 0
     AtEnd,       // nothing matched forward: at the last event
     NotFound,    // nothing matched; position unchanged
+    Cancelled,   // the cancel check asked to stop a search; position unchanged
 };
 const char* toString(StopReason r);
 
@@ -63,6 +66,19 @@ struct Breakpoint {
     // (e.g. the front end renders a local and compares it). Must not throw.
     std::function<bool(const ProgramState&, const Frame&)> condition;
     bool enabled = true;
+};
+
+// Which exception raises continueRun stops at when break-on-raise is on. A raise is "unhandled"
+// when its propagation ends Uncaught or is still in flight at the end of the trace, "handled"
+// when it ends Handled or Replaced (by another exception, e.g. raised in `finally`).
+struct RaiseFilter {
+    bool handled = true;
+    bool unhandled = true;
+    // Exception type names; empty: any type. A name matches the raised value's exact type (no
+    // subclass matching: the trace keeps no class hierarchy) by its display name
+    // ("ValueError", "mod.MyError"), its qualname ("MyError", "Outer.Inner") or module + "." +
+    // qualname.
+    std::vector<std::string> types;
 };
 
 class Navigator {
@@ -98,9 +114,30 @@ class Navigator {
     void clearBreakpoints();
     const Breakpoint* breakpoint(int id) const;
     std::vector<int> breakpointIds() const;
+    // Disables (continueRun passes it by) or enables a breakpoint without deleting it: its id
+    // and condition stay. False for an unknown id.
+    bool setBreakpointEnabled(int id, bool enabled);
+    // Break-on-raise with every raise (on), or none (off); keeps the filter's other settings.
     void setBreakOnRaise(bool on);
+    bool breakOnRaise() const;
+    // Break-on-raise restricted to the raises the filter accepts (turns break-on-raise on).
+    void setRaiseFilter(RaiseFilter filter);
+    const RaiseFilter& raiseFilter() const;
     // To the next/previous breakpoint hit, or exception raise when break-on-raise is on.
     NavResult continueRun(Direction dir);
+    // To the next/previous hit of breakpoint `id` alone (enabled or not; its condition applies),
+    // ignoring the other breakpoints and raises: a breakpoint list's "go to hit". NotFound (and
+    // stays) when there is none; Breakpoint otherwise. Throws std::out_of_range for an unknown id.
+    NavResult toBreakpointHit(Direction dir, int id);
+
+    // Polled during searches (continueRun, step commands, watchpoint, frame and thread
+    // searches) every few thousand events and between blocks; when it returns true the search
+    // stops, the position is restored and the result is {position, Cancelled, moved = false}.
+    // For front ends that keep a UI responsive during a long search (the GUI pumps its event
+    // loop from it and returns the state of a Cancel button). It must not use this Navigator
+    // or its Replayer. Empty (the default): never cancelled.
+    using CancelCheck = std::function<bool()>;
+    void setCancelCheck(CancelCheck check);
 
     // To the next/previous exception raise (any thread).
     NavResult toException(Direction dir);
@@ -119,6 +156,7 @@ class Navigator {
     NavResult toThreadSwitch(Direction dir);
 
   private:
+    NavResult continueUnguarded(Direction dir);
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

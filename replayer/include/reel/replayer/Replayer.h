@@ -18,6 +18,11 @@
 // here.
 //   16:30 added executedLines().
 //   16:50 added Options::sidecar, IndexStats::fromSidecar / sidecarWritten.
+//   19:00 added firstEvent(): a slice (format 1.1) holds events firstEvent()..lastEvent() with the
+//         original run's numbers; eventCount() is one past the last event number.
+//   19:00 added OutputChunk, outputChunks().
+//   19:00 added Options::checkpointsOnDisk, Options::sidecarFromEvents,
+//         IndexStats::checkpointsOnDisk.
 
 #include <cstdint>
 #include <filesystem>
@@ -77,6 +82,13 @@ struct BlockSummary {
     std::span<const uint32_t> codes;  // code ids with at least one event in the block (sorted)
 };
 
+// One write of the program to stdout or stderr (an OUTPUT record), and the event it belongs to.
+struct OutputChunk {
+    uint64_t event = 0;
+    uint32_t stream = 1;  // 1 stdout, 2 stderr
+    std::string text;
+};
+
 // A maximal run of consecutive events on one thread.
 struct ThreadSpan {
     uint32_t thread = 0;
@@ -87,13 +99,14 @@ struct IndexStats {
     uint64_t events = 0;
     uint32_t interval = 0;  // K
     size_t blocks = 0, checkpoints = 0;
-    size_t checkpointBytes = 0;   // serialized states kept in memory
-    size_t tableBytes = 0;        // summaries, exceptions, output and hook tables
-    double bytesPerEvent = 0;     // (checkpointBytes + tableBytes) / events
-    double seconds = 0;           // wall time of the indexing pass
-    uint32_t thinnings = 0;       // times the checkpoint budget forced dropping half of them
-    bool fromSidecar = false;     // loaded from <trace>.idx instead of indexing
-    bool sidecarWritten = false;  // this open wrote (or rewrote) <trace>.idx
+    size_t checkpointBytes = 0;    // serialized states kept in memory
+    size_t tableBytes = 0;         // summaries, exceptions, output and hook tables
+    double bytesPerEvent = 0;      // (checkpointBytes + tableBytes) / events
+    double seconds = 0;            // wall time of the indexing pass
+    uint32_t thinnings = 0;        // times the checkpoint budget forced dropping half of them
+    bool fromSidecar = false;      // loaded from <trace>.idx instead of indexing
+    bool sidecarWritten = false;   // this open wrote (or rewrote) <trace>.idx
+    size_t checkpointsOnDisk = 0;  // checkpoints read from <trace>.idx on demand, not in memory
 };
 
 // Thrown by the constructor when the progress callback asked to stop.
@@ -119,6 +132,13 @@ class Replayer {
         // version and K; checksummed and validated, never trusted), else index and write it
         // there (silently skipped when the directory is not writable).
         bool sidecar = false;
+        // Turns the sidecar on for traces of at least this many events (0: never): what front
+        // ends that open large traces use, so big indexes live on disk and reopening is fast.
+        uint64_t sidecarFromEvents = 0;
+        // With the sidecar: once it holds the checkpoints, drop them from memory and read them
+        // back from it on demand (a cache of the 32 latest), so the index in memory is the block
+        // table and the tables only. Costs a read (page cache) per seek to another block.
+        bool checkpointsOnDisk = true;
     };
     // Called now and then during indexing with (events indexed, total); return false to cancel
     // (the constructor then throws IndexingCancelled).
@@ -135,7 +155,13 @@ class Replayer {
 
     format::TraceReader& reader();
     const format::Definitions& defs() const;
+    // One past the last event number (the number of events when the trace starts at 0).
     uint64_t eventCount() const;
+    // The first event number: 0, or a slice's first event (its events keep the original run's
+    // numbers, frame ids, value ids and exception indices; stateAt(n) for n < firstEvent() is
+    // out of range). Output written before it is shown from the slice's checkpoint (outputText
+    // marks bytes the slice did not carry); exceptions() lists raises from firstEvent() on.
+    uint64_t firstEvent() const;
     // Last event number; throws std::out_of_range for an empty trace.
     uint64_t lastEvent() const;
 
@@ -153,6 +179,13 @@ class Replayer {
     std::string outputText(uint32_t stream, uint64_t n,
                            size_t maxBytes = std::numeric_limits<size_t>::max());
     uint64_t outputSize(uint32_t stream, uint64_t n) const;
+    // Both streams' output written by the end of event n, interleaved in the order it was
+    // written, one chunk per write, each with its event (so a front end can show output between
+    // events and jump to where a line was printed). `maxBytes` keeps the last bytes only (the
+    // first chunk may then be the tail of a write). Read on demand from the trace like
+    // outputText. Throws std::out_of_range for a bad n.
+    std::vector<OutputChunk> outputChunks(uint64_t n,
+                                          size_t maxBytes = std::numeric_limits<size_t>::max());
 
     // Lines of `codeId` that started running at least once in the whole trace (OPCODE line
     // stops), ascending: the source pane's "executed" marks. Empty for an unknown code id.

@@ -1,6 +1,8 @@
 #pragma once
-// The small expression language of `reel replay`: breakpoint conditions (`break F:L if EXPR`) and
-// the value paths `print` takes. No Python exists at replay time, so expressions never run
+// The small expression language of every front end: breakpoint conditions (`break F:L if EXPR`
+// in `reel replay`, conditional breakpoints in the GUI) and the value paths `print` takes. It
+// lives in the replayer library so both front ends share one parser and one evaluator
+// (ConditionEvaluator in ValueLookup.h). No Python exists at replay time, so expressions never run
 // program code: they read recorded values only.
 //
 //   expr       := or
@@ -27,7 +29,7 @@
 #include <variant>
 #include <vector>
 
-namespace reel::cli {
+namespace reel::replayer {
 
 // Bad expression text; the message says what and where.
 class ExprSyntaxError : public std::runtime_error {
@@ -79,7 +81,7 @@ struct Operand {
     bool container = false;   // list/tuple/set/frozenset/dict (truth value from fullLength)
 };
 
-// Supplies values for paths; implemented over a replayed frame (cli/ValueLookup.h).
+// Supplies values for paths; implemented over a replayed frame (ValueLookup.h).
 class OperandSource {
   public:
     virtual ~OperandSource() = default;
@@ -116,4 +118,4 @@ int compareOperands(const Operand& a, const Operand& b, const char* op);
 Operand literalOperand(const Literal& lit);
 bool truthValue(const Operand& v);
 
-}  // namespace reel::cli
+}  // namespace reel::replayer

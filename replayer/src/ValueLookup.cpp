@@ -1,4 +1,4 @@
-#include "ValueLookup.h"
+#include "reel/replayer/ValueLookup.h"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -6,19 +6,17 @@
 #include "reel/format/TraceFormatError.h"
 #include "reel/replayer/PyRepr.h"
 
-namespace reel::cli {
+namespace reel::replayer {
 
 using format::Constant;
 using format::ValueKind;
 using format::ValueRef;
-using replayer::FetchedValue;
 
-ValueLookup::ValueLookup(const format::Definitions& defs, replayer::ValueSource& values,
-                         replayer::ValueRenderer& renderer)
+ValueLookup::ValueLookup(const format::Definitions& defs, ValueSource& values,
+                         ValueRenderer& renderer)
     : defs_(defs), values_(values), renderer_(renderer) {}
 
-void ValueLookup::setFrame(const replayer::ProgramState& state, const replayer::Frame& frame,
-                           uint32_t thread) {
+void ValueLookup::setFrame(const ProgramState& state, const Frame& frame, uint32_t thread) {
     state_ = &state;
     frame_ = &frame;
     thread_ = thread;
@@ -39,7 +37,7 @@ const ValueRef* ValueLookup::local(const std::string& name, bool* unbound) {
     bool sawUnbound = false;
     for (size_t i = 0; i < code.localNames.size(); ++i) {
         if (code.localNames[i] != name) continue;
-        const replayer::Local* l = frame_->slot(static_cast<uint32_t>(i));
+        const Local* l = frame_->slot(static_cast<uint32_t>(i));
         if (l && l->bound()) return &l->value;
         sawUnbound = true;
     }
@@ -65,7 +63,7 @@ ValueRef ValueLookup::lookup(const ValuePath& path) {
             throw EvalError("$value is only defined at a return, yield or exception event");
         ref = state_->value;
     } else if (path.name == "$exc") {
-        const replayer::ThreadState* t = state_->threadState(thread_);
+        const ThreadState* t = state_->threadState(thread_);
         if (!t || !t->exception) throw EvalError("no exception is in flight on this thread here");
         ref = t->exception->value;
     } else {
@@ -227,7 +225,7 @@ Operand ValueLookup::operand(ValueRef ref) {
             v.kind = Operand::Kind::Str;
             v.text = std::string(r.text);
             try {
-                const uint64_t got = replayer::pyrepr::utf8Length(r.text);
+                const uint64_t got = pyrepr::utf8Length(r.text);
                 v.fullLength = std::max<uint64_t>(r.fullLength, got);
                 v.truncated = got < v.fullLength;
             } catch (const std::invalid_argument& e) {
@@ -279,4 +277,24 @@ std::vector<Operand> ValueLookup::elements(const ValuePath& path) {
     return out;
 }
 
-}  // namespace reel::cli
+ConditionEvaluator::Condition ConditionEvaluator::make(std::shared_ptr<const ConditionExpr> expr,
+                                                       std::shared_ptr<std::string> lastError) {
+    return [this, expr = std::move(expr), lastError = std::move(lastError)](const ProgramState& st,
+                                                                            const Frame& f) {
+        if (lastError) lastError->clear();
+        try {
+            return evaluate(*expr, st, f);
+        } catch (const std::exception& e) {
+            if (lastError) *lastError = e.what();
+            return true;
+        }
+    };
+}
+
+bool ConditionEvaluator::evaluate(const ConditionExpr& expr, const ProgramState& state,
+                                  const Frame& frame) {
+    lookup_.setFrame(state, frame, state.thread);
+    return expr.evaluate(lookup_);
+}
+
+}  // namespace reel::replayer

@@ -1,4 +1,4 @@
-#include "ConditionExpr.h"
+#include "reel/replayer/ConditionExpr.h"
 
 #include <cctype>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <optional>
 
-namespace reel::cli {
+namespace reel::replayer {
 
 namespace {
 
@@ -678,4 +678,4 @@ std::vector<std::string> ConditionExpr::names() const {
     return out;
 }
 
-}  // namespace reel::cli
+}  // namespace reel::replayer

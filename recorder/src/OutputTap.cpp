@@ -1,0 +1,78 @@
+#include "OutputTap.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "SettraceHook.h"
+
+namespace reel::recorder {
+
+namespace {
+
+PyObject* gRealWrite = nullptr;  // strong reference, kept for the interpreter's lifetime
+
+// Records (fd, data[:written]) when a recording runs. Touches only objects whose buffer can be
+// read without running Python code (bytes, bytearray, memoryview), and only an exact int fd
+// (an index-like object would run its __index__ again).
+void recordWrite(PyObject* fdObj, PyObject* data, PyObject* result) {
+    HookState& hs = hookState();
+    if (!hs.recorder || !PyLong_CheckExact(fdObj) || !PyLong_CheckExact(result)) return;
+    long fd = PyLong_AsLong(fdObj);
+    if (fd == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return;
+    }
+    if (fd != 1 && fd != 2) return;
+    Py_ssize_t written = PyLong_AsSsize_t(result);
+    if (written <= 0) {
+        PyErr_Clear();
+        return;
+    }
+    if (!PyBytes_Check(data) && !PyByteArray_Check(data) && !PyMemoryView_Check(data)) return;
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    try {
+        hs.recorder->onOutput(static_cast<int>(fd), static_cast<const char*>(view.buf),
+                              static_cast<size_t>(std::min(written, view.len)));
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    }
+    PyBuffer_Release(&view);
+}
+
+PyObject* osWriteTap(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (gRealWrite == nullptr) {
+        PyErr_SetString(PyExc_RuntimeError, "reel: os.write tap without the real os.write");
+        return nullptr;
+    }
+    // Argument errors, EINTR retries, signals and the GIL release all happen in the real one.
+    PyObject* result = PyObject_Vectorcall(gRealWrite, args, static_cast<size_t>(nargs), nullptr);
+    if (result != nullptr && nargs == 2) recordWrite(args[0], args[1], result);
+    return result;
+}
+
+// Same name, text signature and doc as posix.write, so help() and inspect.signature() agree.
+PyMethodDef gTapDef = {
+    "write", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(osWriteTap)), METH_FASTCALL,
+    "write(fd, data, /)\n--\n\nWrite a bytes object to a file descriptor."};
+
+}  // namespace
+
+PyObject* makeOsWriteTap(PyObject*, PyObject* realWrite) {
+    if (!PyCallable_Check(realWrite)) {
+        PyErr_SetString(PyExc_TypeError, "reel: _make_os_write needs the real os.write");
+        return nullptr;
+    }
+    Py_INCREF(realWrite);
+    Py_XSETREF(gRealWrite, realWrite);
+    PyObject* module = PyUnicode_FromString("posix");
+    if (!module) return nullptr;
+    PyObject* tap = PyCFunction_NewEx(&gTapDef, nullptr, module);
+    Py_DECREF(module);
+    return tap;
+}
+
+}  // namespace reel::recorder

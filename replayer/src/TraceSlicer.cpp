@@ -1,0 +1,307 @@
+#include "reel/replayer/TraceSlicer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "CheckpointState.h"
+#include "reel/format/EventStream.h"
+#include "reel/format/TraceFormatError.h"
+#include "reel/format/TraceWriter.h"
+#include "reel/replayer/EventCursor.h"
+
+namespace reel::replayer {
+
+using format::Record;
+using format::RecordKind;
+
+namespace {
+
+std::string range(uint64_t a, uint64_t b) {
+    return std::to_string(a) + ".." + std::to_string(b);
+}
+
+// Re-encodes one decoded record (the inverse of EventDecoder::next).
+void encode(format::EventEncoder& enc, const Record& r) {
+    switch (r.kind) {
+        case RecordKind::Opcode:
+            enc.opcode(r.offset);
+            break;
+        case RecordKind::Call:
+            enc.call(static_cast<uint32_t>(r.a), r.lasti);
+            break;
+        case RecordKind::Resume:
+            enc.resume(r.a, r.lasti);
+            break;
+        case RecordKind::Return:
+            enc.ret(r.value, r.lasti);
+            break;
+        case RecordKind::Yield:
+            enc.yield(r.value, r.lasti);
+            break;
+        case RecordKind::Unwind:
+            enc.unwind(r.lasti);
+            break;
+        case RecordKind::Exception:
+            enc.exception(r.value, r.lasti);
+            break;
+        case RecordKind::LocalSet:
+            enc.localSet(static_cast<uint32_t>(r.a), r.value);
+            break;
+        case RecordKind::LocalDel:
+            enc.localDel(static_cast<uint32_t>(r.a));
+            break;
+        case RecordKind::NameSet:
+            enc.nameSet(static_cast<uint32_t>(r.a), r.value);
+            break;
+        case RecordKind::NameDel:
+            enc.nameDel(static_cast<uint32_t>(r.a));
+            break;
+        case RecordKind::Thread:
+            enc.thread(static_cast<uint32_t>(r.a));
+            break;
+        case RecordKind::ThreadEnd:
+            enc.threadEnd(static_cast<uint32_t>(r.a));
+            break;
+        case RecordKind::Output:
+            enc.output(static_cast<uint32_t>(r.a), r.blob, r.blobLen);
+            break;
+        case RecordKind::Handled:
+            enc.handled(r.offset);
+            break;
+        case RecordKind::AsyncGenHook:
+            enc.asyncGenHook(static_cast<uint32_t>(r.a), r.value);
+            break;
+        case RecordKind::Time:
+            enc.time(static_cast<int64_t>(r.a));
+            break;
+        case RecordKind::CoroOrigin:
+            enc.coroOrigin(r.a, r.value);
+            break;
+        case RecordKind::FrameObject:
+            enc.frameObject(r.a, r.value);
+            break;
+    }
+}
+
+bool carriesValue(RecordKind k) {
+    switch (k) {
+        case RecordKind::Return:
+        case RecordKind::Yield:
+        case RecordKind::Exception:
+        case RecordKind::LocalSet:
+        case RecordKind::NameSet:
+        case RecordKind::AsyncGenHook:
+        case RecordKind::CoroOrigin:
+        case RecordKind::FrameObject:
+            return true;
+        default:
+            return false;
+    }
+}
+
+format::NewDefs allDefs(const format::Definitions& d) {
+    format::NewDefs n;
+    n.sources = d.sources;
+    n.codes = d.codes;
+    n.types = d.types;
+    for (size_t i = 0; i < d.strings.size(); ++i)
+        n.strings.emplace_back(static_cast<uint32_t>(i), d.strings[i]);
+    n.threads = d.threads;
+    return n;
+}
+
+}  // namespace
+
+std::pair<uint64_t, uint64_t> resolveSliceWindow(Replayer& original, const SliceOptions& o) {
+    if (original.eventCount() == original.firstEvent())
+        throw SliceRangeError("the trace has no events to slice");
+    const uint64_t lo = original.firstEvent(), hi = original.lastEvent();
+    const std::string valid = "the trace has events " + range(lo, hi);
+    uint64_t first = o.from.value_or(lo), last = o.to.value_or(hi);
+    if (o.from && (first < lo || first > hi))
+        throw SliceRangeError("--from " + std::to_string(first) + " is out of range: " + valid);
+    if (o.to && (last < lo || last > hi))
+        throw SliceRangeError("--to " + std::to_string(last) + " is out of range: " + valid);
+    if (first > last)
+        throw SliceRangeError("empty window: --from " + std::to_string(first) + " is after --to " +
+                              std::to_string(last));
+    for (auto t : {o.fromTime, o.toTime})
+        if (t && !(std::isfinite(*t) && *t >= 0))
+            throw SliceRangeError("times are seconds since the run started (>= 0)");
+    if (o.thread) {
+        const auto& ids = original.threadIds();
+        if (!std::binary_search(ids.begin(), ids.end(), *o.thread))
+            throw SliceRangeError("--thread " + std::to_string(*o.thread) +
+                                  ": no such thread in the trace");
+    }
+    if (o.fromTime || o.toTime || o.thread) {
+        // One pass over the window: TIME records are sparse, so times map to events only by
+        // replaying them.
+        const int64_t fromNs = o.fromTime ? static_cast<int64_t>(*o.fromTime * 1e9) : 0;
+        const int64_t toNs = o.toTime ? static_cast<int64_t>(*o.toTime * 1e9) : INT64_MAX;
+        std::optional<uint64_t> a, z;
+        EventCursor cur(original.reader());
+        while (cur.next()) {
+            const ProgramState& s = cur.state();
+            if (s.event < first) continue;
+            if (s.event > last) break;
+            if (s.timeNs < fromNs) continue;
+            if (s.timeNs > toNs) break;
+            if (o.thread && s.thread != *o.thread) continue;
+            if (!a) a = s.event;
+            z = s.event;
+        }
+        if (!a)
+            throw SliceRangeError(
+                "no event of the window " + range(first, last) + " matches" +
+                (o.fromTime || o.toTime ? std::string(" the time range") : std::string()) +
+                (o.thread ? " on thread " + std::to_string(*o.thread) : std::string()));
+        first = *a;
+        last = *z;
+    }
+    if (o.last) {
+        if (*o.last == 0) throw SliceRangeError("--last must keep at least one event");
+        if (last - first + 1 > *o.last) first = last - *o.last + 1;
+    }
+    return {first, last};
+}
+
+SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
+                       const SliceOptions& o) {
+    const auto [first, last] = resolveSliceWindow(original, o);
+    format::TraceReader& reader = original.reader();
+    SliceResult res;
+    res.first = first;
+    res.last = last;
+    const bool atEnd = last == original.lastEvent();
+
+    // The starting state: the original's own checkpoint when the window starts where it does,
+    // else the replayed state just before the window.
+    std::optional<format::Checkpoint> cp;
+    if (first > original.firstEvent()) {
+        ProgramState before = original.stateAt(first - 1);
+        cp = checkpointFromState(before);
+        for (uint32_t k = 0; k < 2; ++k)
+            cp->outputTail[k] = original.outputText(k + 1, first - 1, o.maxCarriedOutput);
+    } else if (reader.checkpoint()) {
+        cp = *reader.checkpoint();
+    }
+    if (cp) {
+        cp->originalEventCount = original.eventCount() - original.firstEvent();
+        cp->originalPath = reader.path().filename().string();
+    }
+    res.checkpoint = cp.has_value();
+    const int64_t startTimeNs = cp ? cp->timeNs : 0;
+
+    format::TraceWriter::Options wo;
+    wo.durable = o.durable;
+    wo.requiredReaderMinor = cp ? format::kCheckpointReaderMinor : 0;
+    format::TraceWriter writer(out, reader.header(), wo);
+
+    format::Batch head;
+    head.defs = allDefs(reader.defs());
+    head.checkpoint = std::move(cp);
+    writer.append(std::move(head));
+
+    // Values: every values chunk before the events chunk holding `last` in the file (see the
+    // header). Refs past them would be a recorder bug; the event pass below checks.
+    const size_t lastChunk = reader.findEventChunk(last);
+    const uint64_t lastChunkOffset = reader.eventChunkInfo(lastChunk).offset;
+    uint64_t values = 0;
+    for (const auto& c : reader.chunks()) {
+        if (c.kind != 2 || c.offset > lastChunkOffset || c.count == 0) continue;
+        auto vc = reader.valueChunkFor(c.first);
+        format::Batch b;
+        b.firstValueId = vc->firstId;
+        b.valueCount = static_cast<uint32_t>(vc->recordOffsets.size());
+        b.values = vc->data;
+        values = vc->firstId + b.valueCount;
+        writer.append(std::move(b));
+    }
+    res.values = values;
+
+    // Events: decode the original from the chunk holding `first`, keep records belonging to
+    // events first..last (plus the trailing records when the window reaches the end).
+    format::EventEncoder enc;
+    format::Batch cur;
+    bool open = false;
+    int64_t timeNs = 0;
+    auto startBatch = [&](uint64_t firstEvent, uint32_t thread, uint64_t nextFrameId) {
+        cur = format::Batch{};
+        cur.firstEvent = firstEvent;
+        cur.startThread = thread;
+        cur.startNextFrameId = nextFrameId;
+        cur.startTimeNs = timeNs;
+        enc.reset();
+        open = true;
+    };
+    auto flushBatch = [&] {
+        if (!open) return;
+        cur.eventCount = enc.eventCount;
+        cur.tags = enc.tags;
+        cur.args = enc.args;
+        cur.blobs = enc.blobs;
+        cur.endTimeNs = timeNs;
+        writer.append(std::move(cur));
+        open = false;
+    };
+    timeNs = startTimeNs;
+    uint64_t nextEvent = first;
+    bool done = false;
+    // Unnumbered records belonging to `first` may sit at the end of earlier chunks (a batch cut
+    // between a record and its event): start with every chunk that ends right before `first`.
+    size_t startChunk = reader.findEventChunk(first);
+    while (startChunk > 0) {
+        const auto& prev = reader.eventChunkInfo(startChunk - 1);
+        if (prev.first + prev.count < first) break;
+        --startChunk;
+    }
+    for (size_t ci = startChunk; ci < reader.eventChunkCount() && !done; ++ci) {
+        auto chunk = reader.eventChunk(ci);
+        const auto& c = *chunk;
+        format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
+                                 c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
+                                 c.startThread, c.startNextFrameId, c.fileOffset);
+        Record r;
+        uint32_t thread = dec.thread();
+        uint64_t nextFrameId = dec.nextFrameId();
+        while (dec.next(r)) {
+            // r.event: the event the record belongs to (its own number if numbered).
+            if (r.event < first) {
+                thread = dec.thread();
+                nextFrameId = dec.nextFrameId();
+                continue;
+            }
+            if (r.event > last && !(atEnd && !format::isNumbered(r.kind))) {
+                done = true;
+                break;
+            }
+            if (!open) startBatch(nextEvent, thread, nextFrameId);
+            if (carriesValue(r.kind) && r.value.kind() == format::ValueRef::Kind::Record)
+                REEL_REQUIRE(r.value.recordId() < values, c.fileOffset,
+                             "event " + std::to_string(r.event) + " refers to value " +
+                                 std::to_string(r.value.recordId()) +
+                                 ", written after its events chunk");
+            if (r.kind == RecordKind::Time) timeNs = static_cast<int64_t>(r.a);
+            encode(enc, r);
+            thread = dec.thread();
+            nextFrameId = dec.nextFrameId();
+            if (format::isNumbered(r.kind)) {
+                nextEvent = r.event + 1;
+                if (enc.eventCount >= o.eventsPerChunk || enc.bytes() >= (size_t{8} << 20)) {
+                    flushBatch();
+                }
+            }
+        }
+    }
+    flushBatch();
+    REEL_REQUIRE(nextEvent == last + 1, format::TraceFormatError::kNoOffset,
+                 "the trace's events end before event " + std::to_string(last));
+    writer.close(reader.exitInfo().value_or(format::ExitInfo{}));
+    std::error_code ec;
+    res.bytes = std::filesystem::file_size(out, ec);
+    return res;
+}
+
+}  // namespace reel::replayer

@@ -1,0 +1,76 @@
+# Covers: in-place changes the recorder's cheap "unchanged?" check must not miss: a scalar
+# replaced by another one at the same address (float/int/str freelists) while the caller's frame
+# sees no event, same-length strings, nested lists/dicts/objects/slots changed below the top,
+# attributes added and deleted, a class renamed, an object's class swapped.
+import sys
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+class Slotted:
+    __slots__ = ("a", "b")
+
+
+class Other:
+    pass
+
+
+def bump_twice(v):
+    # The first new float is made while the old one is alive; the second can take the address
+    # the first old float freed: the list then holds the same pointer with a different value.
+    v[0] = v[0] + 1.0
+    v[0] = v[0] + 1.0
+
+
+def rename_twice(words):
+    words[0] = words[0][:-1] + "x"
+    words[0] = words[0][:-1] + "y"
+
+
+def deep_change(grid, table, pt, s):
+    grid[1][0][0] = grid[1][0][0] * 2.5
+    table["k"]["inner"].append(7)
+    pt.x = pt.x + 0.5
+    pt.y = "changed"
+    s.b = [s.a]
+
+
+def shuffle_attrs(pt):
+    del pt.x
+    pt.z = 3
+    pt.x = 1.0
+
+
+def run():
+    v = [1.0, 2.0]
+    for _ in range(3):
+        bump_twice(v)
+    words = ["aaaa", "bbbb"]
+    rename_twice(words)
+    grid = [[[0.5]], [[1.5]]]
+    table = {"k": {"inner": []}}
+    pt = Point(1.0, 2.0)
+    s = Slotted()
+    s.a = 1
+    deep_change(grid, table, pt, s)
+    deep_change(grid, table, pt, s)
+    shuffle_attrs(pt)
+    holder = [pt, s, v]
+    pt.x = -1.0
+    s.a = None
+    Point.__qualname__ = "Renamed"
+    n = len(holder)
+    pt.__class__ = Other
+    n += 1
+    big = [i * 1.5 for i in range(40)]
+    big[39] = big[38]
+    big.sort(reverse=True)
+    return v, words, grid, table, n, big[0]
+
+
+print(run())
+sys.stdout.flush()

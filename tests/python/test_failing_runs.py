@@ -1,0 +1,471 @@
+"""Recording failing runs (issue 6) and the process-fidelity and output-capture parts of the
+recorder (issue 3), on the interpreter under test ($REEL_TEST_PYTHON):
+
+- `reel record --keep failure|always` and `reel.record(path, keep=...)`;
+- os._exit, SIGTERM and SIGINT: same exit status and stdout/stderr bytes as a plain run, and the
+  trace keeps everything recorded up to that point;
+- output written through sys.stdout.buffer, os.write(1/2) and sys.__stdout__ is recorded, while
+  the real stdout/stderr bytes stay those of a plain run;
+- recording from inside a program (reel.record_from_here, PYTHONBREAKPOINT) includes the frames
+  that were already running."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import RUN_TIMEOUT
+
+
+def _decode(b):
+    return b.decode("utf-8", "surrogateescape")
+
+
+@pytest.fixture
+def write_program(tmp_path):
+    def write(source, name="prog"):
+        path = tmp_path / (name + ".py")
+        path.write_text(textwrap.dedent(source))
+        return path
+    return write
+
+
+@pytest.fixture
+def record(python_exe, reel_env, tmp_path):
+    """record(path, *args, extra=()) -> (trace, stdout, stderr, returncode), stdout/stderr str."""
+    def run(path, *args, extra=()):
+        trace = tmp_path / (path.stem + ".reel")
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", "-o", str(trace), *extra, str(path), *map(str, args)],
+            cwd=path.parent, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+    return run
+
+
+@pytest.fixture
+def states(reel_bin):
+    def run(trace):
+        proc = subprocess.run([str(reel_bin), "export", "--states", str(trace)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    return run
+
+
+def _calls(recs, fn):
+    return sum(1 for r in recs if r.get("kind") == "call" and r.get("fn") == fn)
+
+
+def _outputs(recs, stream):
+    return b"".join(r["text"].encode("utf-8", "surrogateescape") for r in recs
+                    if r.get("kind") == "output" and r.get("stream") == stream)
+
+
+# --- --keep ----------------------------------------------------------------------------------
+
+KEEP_CASES = [
+    # (name, source, exit status, kept with --keep failure)
+    ("success", "def f():\n    return 1\nf()\nprint('fine')\n", 0, False),
+    ("sys_exit_0", "import sys\nsys.exit(0)\n", 0, False),
+    ("sys_exit_none", "import sys\nsys.exit()\n", 0, False),
+    ("os_exit_0", "import os\nprint('x', flush=True)\nos._exit(0)\n", 0, False),
+    ("uncaught", "def f():\n    raise ValueError('bad')\nf()\n", 1, True),
+    ("sys_exit_3", "import sys\nsys.exit(3)\n", 3, True),
+    ("sys_exit_msg", "import sys\nsys.exit('failed!')\n", 1, True),
+    ("os_exit_3", "import os\nos._exit(3)\n", 3, True),
+    ("keyboard_interrupt", "raise KeyboardInterrupt\n", -signal.SIGINT, True),
+    ("sigterm", "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n", -signal.SIGTERM, True),
+    ("fatal_signal", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", -signal.SIGKILL, True),
+]
+
+
+@pytest.mark.parametrize("name, source, status, kept", KEEP_CASES, ids=[c[0] for c in KEEP_CASES])
+def test_keep_failure_keeps_only_failed_runs(record, run_plain, write_program, name, source,
+                                             status, kept, info):
+    prog = write_program(source, name)
+    trace, out, err, rc = record(prog, extra=["--keep", "failure"])
+    assert rc == status, err
+    assert (out, err, rc) == run_plain(prog), "a recorded run prints and exits as a plain one"
+    partial = pathlib.Path(str(trace) + ".partial")
+    if not kept:
+        assert not trace.exists() and not partial.exists(), "a successful run leaves no trace"
+        return
+    if name == "fatal_signal":  # nothing runs after SIGKILL: the .partial is what is left
+        assert partial.exists() and not trace.exists()
+        assert info(partial)["state"] == "recovered"
+        return
+    assert trace.exists() and not partial.exists()
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert j["exit"]["kind"] in ("exited", "uncaught exception", "signal")
+    assert j["exit"]["status"] == (-status if status < 0 else status)
+
+
+@pytest.mark.parametrize("name, source, status, kept", KEEP_CASES[:6], ids=[c[0] for c in KEEP_CASES[:6]])
+def test_keep_always_is_the_default(record, write_program, name, source, status, kept):
+    prog = write_program(source, name)
+    trace, out, err, rc = record(prog)
+    assert rc == status, err
+    assert trace.exists()
+    trace2, out2, err2, rc2 = record(prog, extra=["--keep=always"])
+    assert rc2 == status and trace2.exists()
+
+
+def test_keep_failure_forked_child_leaves_parent_trace_alone(record, write_program, dump):
+    # The child inherits the launcher's atexit handler; exiting with status 0 there must not
+    # remove the parent's trace (still being written).
+    prog = write_program("""
+        import os, sys
+        def parent_work():
+            return sum(range(10))
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # runs atexit handlers in the child
+        os.waitpid(pid, 0)
+        parent_work()
+        raise SystemExit(7)
+    """, "forky")
+    trace, out, err, rc = record(prog, extra=["--keep", "failure"])
+    assert rc == 7, err
+    assert trace.exists()
+    assert _calls(dump(trace), "parent_work") == 1
+
+
+def test_keep_rejects_unknown_value(python_exe, reel_env, tmp_path):
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "--keep", "sometimes", "p.py"],
+                          env=reel_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=RUN_TIMEOUT)
+    assert proc.returncode == 2
+    assert "--keep must be one of always|failure" in _decode(proc.stderr)
+
+
+def test_reel_record_cli_passes_keep(reel_bin, python_exe, write_program, tmp_path):
+    ok = write_program("print('ok')\n", "ok")
+    bad = write_program("raise SystemExit(5)\n", "bad")
+    for prog, status, kept in ((ok, 0, False), (bad, 5, True)):
+        proc = subprocess.run([str(reel_bin), "record", "--python", python_exe, "--keep", "failure",
+                               str(prog)], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == status, _decode(proc.stderr)
+        assert proc.stderr == b""
+        assert (tmp_path / (prog.stem + ".reel")).exists() == kept
+
+
+def test_python_api_keep_failure(python_exe, reel_env, write_program, tmp_path, dump):
+    prog = write_program("""
+        import reel, sys
+        def work(n):
+            if n < 0:
+                raise ValueError(n)
+            return n * 2
+        with reel.record("ok.reel", keep="failure"):
+            work(1)
+        try:
+            with reel.record("bad.reel", keep="failure"):
+                work(-1)
+        except ValueError:
+            pass
+        try:
+            with reel.record("exit0.reel", keep="failure"):
+                sys.exit(0)
+        except SystemExit:
+            pass
+        with reel.record("always.reel"):
+            work(2)
+        try:
+            reel.record("x.reel", keep="maybe")
+        except ValueError as e:
+            print(e)
+    """)
+    proc = subprocess.run([python_exe, str(prog)], cwd=tmp_path, env=reel_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert b"keep must be one of always|failure" in proc.stdout
+    assert not (tmp_path / "ok.reel").exists() and not (tmp_path / "exit0.reel").exists()
+    assert (tmp_path / "always.reel").exists()
+    recs = dump(tmp_path / "bad.reel")
+    assert _calls(recs, "work") == 1
+    assert any(r.get("kind") == "exception" and r.get("fn") == "work" for r in recs)
+
+
+# --- process fidelity: os._exit, SIGTERM, SIGINT --------------------------------------------
+
+def test_os_exit_same_as_plain_and_trace_complete(record, run_plain, write_program, info, dump):
+    prog = write_program("""
+        import os, sys
+        def f(n):
+            return n * 2
+        for i in range(50):
+            f(i)
+        print("maybe lost by os._exit")
+        sys.stderr.write("err line\\n")
+        os.write(1, b"raw\\n")
+        os._exit(3)
+    """, "osexit")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert rc == 3 and out.endswith("raw\n")
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert j["exit"] == {"kind": "exited", "status": 3, "message": "os._exit"}
+    recs = dump(trace)
+    assert _calls(recs, "f") == 50
+    # Whether the print reached the fd (os._exit discards stdout's buffer unless it is
+    # unbuffered), the trace records the call.
+    assert _outputs(recs, 1) == b"maybe lost by os._exit\nraw\n"
+
+
+def _start_until_ready(cmd, cwd, env):
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    time.sleep(0.3)
+    return p
+
+
+LOOP = """
+import atexit, sys, time
+atexit.register(print, "atexit ran")
+def tick(n):
+    return n + 1
+print("ready", flush=True)
+n = 0
+while True:
+    n = tick(n)
+    time.sleep(0.001)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_same_as_plain_and_trace_kept(python_exe, reel_env, plain_env, tmp_path, sig, info,
+                                              dump):
+    prog = tmp_path / "loop.py"
+    prog.write_text(LOOP)
+    trace = tmp_path / "loop.reel"
+    results = []
+    for cmd, env in (([python_exe, str(prog)], plain_env),
+                     ([python_exe, "-m", "reel", "record", "-o", str(trace), str(prog)], reel_env)):
+        p = _start_until_ready(cmd, tmp_path, env)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+        results.append((p.returncode, b"ready\n" + out, err))
+    (prc, pout, perr), (rrc, rout, rerr) = results
+    assert rrc == prc == -sig
+    assert rout == pout
+    if sig == signal.SIGINT:
+        # Where the interrupt lands differs run to run; the traceback's shape must not.
+        assert pout == b"ready\natexit ran\n"
+        assert perr.startswith(b"Traceback (most recent call last):\n")
+        assert rerr.startswith(b"Traceback (most recent call last):\n")
+        assert rerr.endswith(b"KeyboardInterrupt\n") and perr.endswith(b"KeyboardInterrupt\n")
+        assert b"reel" not in rerr
+        expected_exit = {"kind": "signal", "status": int(signal.SIGINT)}
+    else:
+        assert rerr == perr == b""
+        expected_exit = {"kind": "signal", "status": int(signal.SIGTERM), "message": "SIGTERM"}
+    assert trace.exists() and not pathlib.Path(str(trace) + ".partial").exists()
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert {k: j["exit"][k] for k in expected_exit} == expected_exit
+    assert _calls(dump(trace), "tick") > 10
+
+
+def test_sigkill_partial_opens_as_recovered(python_exe, reel_env, tmp_path, reel_bin):
+    prog = tmp_path / "loop.py"
+    prog.write_text(LOOP)
+    trace = tmp_path / "loop.reel"
+    p = _start_until_ready([python_exe, "-m", "reel", "record", "-o", str(trace), str(prog)],
+                           tmp_path, reel_env)
+    time.sleep(1.2)  # past the writer's hand-over interval, so chunks are on disk
+    p.kill()
+    p.wait(timeout=RUN_TIMEOUT)
+    partial = pathlib.Path(str(trace) + ".partial")
+    assert partial.exists() and not trace.exists()
+    proc = subprocess.run([str(reel_bin), "info", str(partial)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    text = _decode(proc.stdout)
+    assert "recovered" in text
+    assert "exit:          not recorded" in text
+
+
+# --- output capture --------------------------------------------------------------------------
+
+OUTPUT_PROGRAM = """
+import io, os, sys
+def text(s):
+    print(s)
+def raw_buffer(b):
+    sys.stdout.buffer.write(b)
+    sys.stdout.buffer.flush()
+def raw_fd(fd, b):
+    os.write(fd, b)
+print(isinstance(sys.stdout, io.TextIOWrapper), isinstance(sys.stdout.buffer, io.BufferedWriter),
+      sys.stdout is sys.__stdout__, sys.stderr is sys.__stderr__, os.write.__name__)
+sys.stdout.flush()
+text("one")
+sys.stdout.flush()
+raw_buffer(b"two\\n")
+raw_fd(1, b"three\\n")
+sys.stderr.buffer.write(b"err-bytes\\n")
+sys.stderr.flush()
+os.write(2, memoryview(b"err-fd\\n"))
+sys.__stdout__.write("four\\n")
+sys.stdout.flush()  # text still in the TextIOWrapper would reach the fd after the bytes below
+sys.stdout.buffer.writelines([b"five\\n", bytearray(b"six\\n")])
+sys.stdout.flush()
+print("\\u00e9t\\u00e9")
+"""
+
+
+def test_output_through_buffer_and_fd_recorded(record, run_plain, write_program, dump):
+    prog = write_program(OUTPUT_PROGRAM, "outputs")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    # The stand-ins pass isinstance() checks and keep sys.stdout is sys.__stdout__ (the buffer
+    # check depends on PYTHONUNBUFFERED, equal to the plain run's anyway).
+    first = out.splitlines()[0].split()
+    assert (first[0], first[2:]) == ("True", ["True", "True", "write"])
+    assert out.splitlines()[1:] == ["one", "two", "three", "four", "five", "six", "\u00e9t\u00e9"]
+    recs = dump(trace)
+    assert _outputs(recs, 1) == out.encode("utf-8")
+    assert _outputs(recs, 2) == err.encode("utf-8") == b"err-bytes\nerr-fd\n"
+    by_fn = [(r.get("fn"), r["text"]) for r in recs if r.get("kind") == "output"]
+    assert ("raw_buffer", "two\n") in by_fn and ("raw_fd", "three\n") in by_fn
+
+
+def test_output_fd_tap_is_transparent(record, run_plain, write_program):
+    # Errors come from the real os.write, with a traceback that shows no Reel frame.
+    prog = write_program("""
+        import inspect, os, sys
+        print(inspect.signature(os.write))
+        try:
+            os.write(1, "not bytes")
+        except TypeError as e:
+            print("TypeError", e)
+        os.write(-1, b"x")
+    """, "tap")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert rc == 1 and "OSError" in err and "reel" not in err
+
+
+def test_broken_pipe_traceback_has_no_reel_frames(python_exe, reel_env, plain_env, write_program,
+                                                   tmp_path):
+    prog = write_program("""
+        import sys
+        for i in range(100000):
+            print("line", i)
+    """, "pipe")
+    results = []
+    for cmd, env in (([python_exe, str(prog)], plain_env),
+                     ([python_exe, "-m", "reel", "record", "-o", str(tmp_path / "pipe.reel"),
+                       str(prog)], reel_env)):
+        p = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.stdout.read(10)
+        p.stdout.close()
+        err = p.stderr.read()
+        p.wait(timeout=RUN_TIMEOUT)
+        results.append((p.returncode, err))
+    assert results[0][0] == results[1][0]
+    # The line the pipe broke on differs run to run; the frames shown must not include Reel's.
+    assert b"BrokenPipeError" in results[1][1]
+    assert b"/reel/" not in results[1][1]
+
+
+# --- recording from inside a program ---------------------------------------------------------
+
+FROM_HERE = """
+import reel, sys
+def inner(n):
+    total = 0
+    for i in range(n):
+        total += i
+        if i == 2:
+            reel.record_from_here(sys.argv[1])
+    return total
+def outer():
+    a = inner(5)
+    b = a * 2
+    return b
+def before():
+    return 1
+before()
+print(outer())
+"""
+
+
+def test_record_from_here_includes_running_frames(python_exe, reel_env, write_program, tmp_path,
+                                                  states, info, dump):
+    prog = write_program(FROM_HERE, "fromhere")
+    trace = tmp_path / "fromhere.reel"
+    proc = subprocess.run([python_exe, str(prog), str(trace)], cwd=tmp_path, env=reel_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"20\n", _decode(proc.stderr)
+    ev = states(trace)
+    fns = [e["fn"] for e in ev]
+    assert "before" not in fns, "nothing from before the call"
+    # The rest of inner() (from i == 2 on), then outer() and the module body after it returns.
+    inner_ops = [e for e in ev if e["fn"] == "inner" and e["ev"] == "opcode"]
+    assert inner_ops and inner_ops[0]["locals"]["i"] == "2"
+    assert {e["locals"]["i"] for e in inner_ops} == {"2", "3", "4"}
+    assert [e["value"] for e in ev if e["fn"] == "inner" and e["ev"] == "return"] == ["10"]
+    outer_ops = [e for e in ev if e["fn"] == "outer" and e["ev"] == "opcode"]
+    assert outer_ops[-1]["locals"] == {"a": "10", "b": "20"}
+    assert fns.index("inner") < fns.index("outer") < fns.index("<module>")
+    assert [e["value"] for e in ev if e["fn"] == "outer" and e["ev"] == "return"] == ["20"]
+    j = info(trace)
+    assert j["state"] == "complete" and j["exit"]["kind"] == "stopped by API"
+    outputs = [(r.get("fn"), r["text"]) for r in dump(trace) if r.get("kind") == "output"]
+    assert "".join(t for _, t in outputs) == "20\n" and {f for f, _ in outputs} == {"<module>"}
+
+
+def test_record_from_here_via_breakpoint_and_keep(python_exe, reel_env, write_program, tmp_path,
+                                                  dump, info):
+    prog = write_program("""
+        import sys
+        def work(n):
+            breakpoint()
+            return 10 // n
+        print(work(int(sys.argv[1])))
+    """, "bp")
+    env = dict(reel_env, PYTHONBREAKPOINT="reel.record_from_here")
+    # keep="failure" through a tiny wrapper: the program itself is untouched.
+    proc = subprocess.run([python_exe, str(prog), "2"], cwd=tmp_path, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"5\n", _decode(proc.stderr)
+    traces = sorted(tmp_path.glob("bp-*.reel"))
+    assert len(traces) == 1, "default name: <program>-<pid>.reel"
+    recs = dump(traces[0])
+    assert any(r.get("kind") == "return" and r.get("fn") == "work" for r in recs)
+    traces[0].unlink()
+    proc = subprocess.run([python_exe, str(prog), "0"], cwd=tmp_path, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 1 and b"ZeroDivisionError" in proc.stderr
+    assert b"reel" not in proc.stderr
+    traces = sorted(tmp_path.glob("bp-*.reel"))
+    assert len(traces) == 1
+    j = info(traces[0])
+    assert j["exit"] == {"kind": "uncaught exception", "status": 1, "message": "ZeroDivisionError"}
+    assert any(r.get("kind") == "exception" and r.get("fn") == "work" for r in dump(traces[0]))
+
+
+def test_record_from_here_keep_failure(python_exe, reel_env, write_program, tmp_path):
+    prog = write_program("""
+        import reel, sys
+        reel.record_from_here("run.reel", keep="failure")
+        if sys.argv[1] == "fail":
+            raise RuntimeError("boom")
+    """, "fh_keep")
+    for arg, rc, kept in (("ok", 0, False), ("fail", 1, True)):
+        proc = subprocess.run([python_exe, str(prog), arg], cwd=tmp_path, env=reel_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == rc, _decode(proc.stderr)
+        assert (tmp_path / "run.reel").exists() == kept

@@ -1,0 +1,255 @@
+"""The recorder's hooks (issue 3, docs/recorder.md "Hooks per version"): sys.monitoring with C
+callbacks on 3.12+, legacy C tracing (PyEval_SetTrace) on 3.11 and on request (REEL_HOOK=settrace
+or reel.start(hook="settrace")). The acceptance test: every corpus program recorded with either
+hook gives the same `reel export --states`, so the trace and the replayed state do not depend on
+the hook."""
+
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from conftest import PROGRAMS_DIR, RUN_TIMEOUT
+
+MONITORING = "sys.monitoring+INSTRUCTION"
+SETTRACE = "PyEval_SetTrace+f_trace_opcodes"
+
+
+def _decode(b):
+    return b.decode("utf-8", "surrogateescape")
+
+
+def _has_monitoring(pyver):
+    return tuple(map(int, pyver.split("."))) >= (3, 12)
+
+
+@pytest.fixture
+def record_with(python_exe, reel_env, tmp_path):
+    """record_with(hook, program_path, name) -> (trace, stdout, stderr, returncode)."""
+    def run(hook, program, name=None):
+        trace = tmp_path / ("%s-%s.reel" % (name or program.stem, hook))
+        env = dict(reel_env, REEL_HOOK=hook)
+        proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                              cwd=program.parent, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+    return run
+
+
+@pytest.fixture
+def export(reel_bin):
+    def run(trace, only):
+        proc = subprocess.run([str(reel_bin), "export", "--states", "--only", str(only), str(trace)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return proc.stdout.decode("utf-8", "surrogatepass")
+    return run
+
+
+def test_same_states_whichever_hook(corpus_program, pyver, record_with, export, info):
+    """The acceptance test of the hooks: identical `reel export --states` from both."""
+    if not _has_monitoring(pyver):
+        pytest.skip("only legacy tracing exists on %s" % pyver)
+    results = {}
+    for hook in ("monitoring", "settrace"):
+        trace, out, err, status = record_with(hook, corpus_program)
+        assert trace.exists(), "%s: no trace (stderr: %s)" % (hook, err[-2000:])
+        results[hook] = (out, err, status, export(trace, PROGRAMS_DIR))
+        assert info(trace)["hook"] == (MONITORING if hook == "monitoring" else SETTRACE)
+    mon, st = results["monitoring"], results["settrace"]
+    assert mon[:3] == st[:3], "the program behaved differently under the two hooks"
+    if mon[3] != st[3]:
+        a, b = mon[3].split("\n"), st[3].split("\n")
+        i = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+        pytest.fail("first difference at line %d:\n monitoring %s\n settrace   %s"
+                    % (i + 1, a[i] if i < len(a) else "<end>", b[i] if i < len(b) else "<end>"),
+                    pytrace=False)
+
+
+def test_default_hook_per_version(pyver, record_with, info, tmp_path):
+    prog = tmp_path / "p.py"
+    prog.write_text("x = 1\n")
+    trace, _, err, status = record_with("auto", prog)
+    assert status == 0, err
+    assert info(trace)["hook"] == (MONITORING if _has_monitoring(pyver) else SETTRACE)
+
+
+def test_bad_hook_names_are_refused(python_exe, reel_env, pyver, tmp_path):
+    code = textwrap.dedent("""
+        import reel
+        for hook in ("bogus", "monitoring"):
+            try:
+                reel.start(%r, hook=hook)
+            except ValueError as e:
+                print("ValueError", e)
+            else:
+                reel.stop()
+                print("started", hook)
+    """ % str(tmp_path / "t.reel"))
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "ValueError reel: hook must be auto, monitoring or settrace, not 'bogus'"
+    if _has_monitoring(pyver):
+        assert lines[1] == "started monitoring"
+    else:
+        assert lines[1] == "ValueError reel: the monitoring hook needs CPython 3.12 or later"
+
+
+def test_tool_ids_in_use_fall_back_to_settrace(python_exe, reel_env, pyver, tmp_path, info, dump):
+    """Every free sys.monitoring tool id taken by the program: "auto" records with legacy tracing
+    (same events), "monitoring" refuses clearly; the program's tools keep their ids."""
+    if not _has_monitoring(pyver):
+        pytest.skip("sys.monitoring is 3.12+")
+    trace = tmp_path / "t.reel"
+    code = textwrap.dedent("""
+        import sys, reel
+        for i in range(6):
+            sys.monitoring.use_tool_id(i, "other" + str(i))
+        try:
+            reel.start(%r, hook="monitoring")
+        except RuntimeError as e:
+            print("RuntimeError", e)
+        def f(a):
+            b = a + 1
+            return b
+        reel.start(%r)
+        f(1)
+        reel.stop()
+        print([sys.monitoring.get_tool(i) for i in range(6)])
+    """ % (str(tmp_path / "refused.reel"), str(trace)))
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].startswith("RuntimeError reel: every sys.monitoring tool id is in use")
+    assert lines[1] == str(["other%d" % i for i in range(6)])
+    assert info(trace)["hook"] == SETTRACE
+    recs = [r for r in dump(trace) if r.get("fn") == "f" and "ev" in r]
+    assert [r["kind"] for r in recs][:1] == ["call"] and recs[-1]["kind"] == "return"
+    assert sum(r["kind"] == "opcode" for r in recs) >= 4
+
+
+def test_tool_id_is_given_back(python_exe, reel_env, pyver, tmp_path):
+    """After stop() the tool id is free again and no event of ours is left switched on."""
+    if not _has_monitoring(pyver):
+        pytest.skip("sys.monitoring is 3.12+")
+    code = textwrap.dedent("""
+        import sys, reel
+        M = sys.monitoring
+        def f(a):
+            return a + 1
+        before = [M.get_tool(i) for i in range(6)]
+        reel.start(%r)
+        during = [M.get_tool(i) for i in range(6)]
+        tool = during.index("reel")
+        f(1)
+        reel.stop()
+        after = [M.get_tool(i) for i in range(6)]
+        print(before == after, M.get_events(tool), M.get_local_events(tool, f.__code__))
+        # A second session in the same process records again (its filters start afresh).
+        reel.start(%r)
+        f(2)
+        reel.stop()
+        print("again", M.get_tool(tool))
+    """ % (str(tmp_path / "a.reel"), str(tmp_path / "b.reel")))
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout.decode().splitlines() == ["True 0 0", "again None"]
+    assert (tmp_path / "b.reel").exists()
+
+
+def test_handled_records_under_monitoring(pyver, record_with, dump, tmp_path):
+    """sys.monitoring's EXCEPTION_HANDLED becomes a HANDLED record (handler offset) just before
+    the handler's first opcode event; legacy tracing has no such event."""
+    prog = tmp_path / "h.py"
+    prog.write_text(textwrap.dedent("""
+        def f():
+            try:
+                raise KeyError(1)
+            except KeyError:
+                return 2
+        f()
+    """))
+    hooks = ("monitoring", "settrace") if _has_monitoring(pyver) else ("settrace",)
+    for hook in hooks:
+        trace, _, err, status = record_with(hook, prog)
+        assert status == 0, err
+        recs = [r for r in dump(trace) if r.get("fn") == "f"]
+        handled = [i for i, r in enumerate(recs) if r.get("kind") == "handled"]
+        if hook == "settrace":
+            assert handled == []
+            continue
+        assert len(handled) == 1
+        nxt = recs[handled[0] + 1]
+        assert nxt["kind"] == "opcode" and nxt["off"] == recs[handled[0]]["handler"]
+
+
+def test_program_toggling_settrace_keeps_opcode_events(pyver, record_with, dump, tmp_path):
+    """CPython 3.12.1/3.13.0 drop the per-code INSTRUCTION events of running code when
+    sys.settrace/sys.setprofile is switched; the hook re-arms them at the next call event."""
+    if not _has_monitoring(pyver):
+        pytest.skip("sys.monitoring is 3.12+")
+    prog = tmp_path / "toggle.py"
+    prog.write_text(textwrap.dedent("""
+        import sys
+        def work(n):
+            s = 0
+            for i in range(n):
+                s += i
+            return s
+        sys.setprofile(lambda *a: None)
+        sys.setprofile(None)
+        a = work(2)
+        b = a + 1
+        c = b * 2
+    """))
+    trace, _, err, status = record_with("monitoring", prog)
+    assert status == 0, err
+    lines = [r["line"] for r in dump(trace)
+             if r.get("fn") == "<module>" and r.get("kind") == "opcode"]
+    assert 11 in lines and 12 in lines
+
+
+def test_coroutine_origins_recorded_once_each(python_exe, reel_env, tmp_path, dump):
+    """--origin-depth N: each coroutine's cr_origin is recorded once (CORO_ORIGIN, at its first
+    CALL), in the main thread and in threads started later; none without the option."""
+    prog = tmp_path / "coro.py"
+    prog.write_text(textwrap.dedent("""
+        import asyncio, sys, threading
+        async def leaf(n):
+            await asyncio.sleep(0)
+            return n
+        async def main():
+            return await leaf(1) + await leaf(2)
+        print(asyncio.run(main()), sys.get_coroutine_origin_tracking_depth())
+        t = threading.Thread(target=lambda: print(asyncio.run(main())))
+        t.start()
+        t.join()
+    """))
+    for depth in (0, 2):
+        trace = tmp_path / ("coro%d.reel" % depth)
+        proc = subprocess.run([python_exe, "-m", "reel", "record", "--origin-depth", str(depth),
+                               "-o", str(trace), str(prog)], cwd=tmp_path, env=reel_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        assert _decode(proc.stdout) == "3 %d\n3\n" % depth
+        recs = dump(trace)
+        calls = {r["frame"]: r for r in recs if r.get("kind") == "call"
+                 and r.get("fn") in ("main", "leaf")}
+        origins = [r for r in recs if r.get("kind") == "coro_origin"]
+        if depth == 0:
+            assert origins == []
+            continue
+        assert len(calls) == 6  # main + 2 leaves, in each of the two threads
+        targets = [r["target_frame"] for r in origins]  # also asyncio's own coroutines (sleep)
+        assert len(targets) == len(set(targets)), "an origin recorded twice"
+        assert set(calls) <= set(targets)
+        # Each origin follows its CALL and FRAME_OBJECT records.
+        for i, r in enumerate(recs):
+            if r.get("kind") == "coro_origin" and r["target_frame"] in calls:
+                assert recs[i - 1]["kind"] == "frame_object"
