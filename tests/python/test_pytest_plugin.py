@@ -234,3 +234,19 @@ def test_output_recorded_inside_pytest_capture(suite, run_pytest, reel_json):
     assert [(f, s, t) for f, s, t in got if s == 2] == [(fn, 2, "warn\n")]
     assert outputs("test_all_pass.py__test_capfd_sees_raw_fd_writes.reel") == [
         ("test_capfd_sees_raw_fd_writes", 1, "raw\n"), ("test_capfd_sees_raw_fd_writes", 1, "bytes\n")]
+
+
+def test_reel_pytest_finds_an_interpreter_with_pytest(tmp_path, reel_bin):
+    # Without --python, `reel pytest` must not pick an interpreter that lacks pytest (pyenv's have
+    # none here, Debian's python3 has python3-pytest): it runs the tests, or says what to do.
+    (tmp_path / "test_one.py").write_text("def test_bad():\n    x = 41\n    assert x == 42\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(reel_bin), "pytest", "-q", "-p", "no:cacheprovider",
+                           "--reel-dir", "traces"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    if proc.returncode == 2 and b"can import pytest" in proc.stderr:
+        pytest.skip("no interpreter with pytest on this machine")
+    out = _decode(proc.stdout)
+    assert proc.returncode == 1, out + _decode(proc.stderr)
+    assert "1 failed" in out
+    assert [p.name for p in (tmp_path / "traces").iterdir()] == ["test_one.py__test_bad.reel"]
