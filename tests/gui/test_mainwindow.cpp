@@ -20,6 +20,7 @@
 #include <QTreeView>
 
 #include "gui/ProgramTrace.h"
+#include "gui/WindowTest.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
 #include "widgets/LocalsTree.h"
@@ -33,18 +34,8 @@ using namespace reel::gui;
 
 namespace {
 
-QStringList column(const QAbstractItemModel* m, int col) {
-    QStringList out;
-    for (int r = 0; r < m->rowCount(); ++r) out << m->data(m->index(r, col)).toString();
-    return out;
-}
-
-QStringList localsText(const QAbstractItemModel* m) {
-    QStringList out;
-    for (int r = 0; r < m->rowCount(); ++r)
-        out << m->data(m->index(r, 0)).toString() + "=" + m->data(m->index(r, 1)).toString();
-    return out;
-}
+using test::column;
+using test::localsText;
 
 void sendMouse(QWidget* w, QEvent::Type type, QPointF pos, Qt::MouseButtons buttons) {
     QMouseEvent e(type, pos, w->mapToGlobal(pos),
@@ -62,22 +53,12 @@ class TestMainWindow : public QObject {
     uint64_t events_ = 0;
 
     std::unique_ptr<MainWindow> openWindow(const QString& path, bool expectOk = true) {
-        auto w = std::make_unique<MainWindow>();
-        w->resize(1280, 800);
-        w->show();
-        QSignalSpy done(w.get(), &MainWindow::loadFinished);
-        w->openFile(path);
-        if (!done.wait(20000)) return nullptr;
-        if (done.at(0).at(0).toBool() != expectOk) return nullptr;
-        return w;
+        return test::openWindow(path, expectOk);
     }
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);  // settings go to a test location
-        QCoreApplication::setOrganizationName("Reel");
-        QCoreApplication::setApplicationName("reel-gui-tests");
-        QSettings().clear();
+        test::isolateSettings("reel-gui-tests");
         dir_ = std::make_unique<test::TempDir>();
         trace_ = QString::fromStdString((*dir_ / "prog.reel").string());
         events_ =

@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include "gui/ProgramTrace.h"
+#include "gui/WindowTest.h"
 #include "models/BreakpointsModel.h"
 #include "models/Session.h"
 #include "widgets/LocalsTree.h"
@@ -27,12 +28,7 @@ using replayer::StopReason;
 
 namespace {
 
-QStringList localsText(const QAbstractItemModel* m) {
-    QStringList out;
-    for (int r = 0; r < m->rowCount(); ++r)
-        out << m->data(m->index(r, 0)).toString() + "=" + m->data(m->index(r, 1)).toString();
-    return out;
-}
+using test::localsText;
 
 }  // namespace
 
@@ -43,21 +39,12 @@ class TestPanes : public QObject {
     uint64_t events_ = 0;
 
     std::unique_ptr<MainWindow> openWindow(const QString& path) {
-        auto w = std::make_unique<MainWindow>();
-        w->resize(1280, 800);
-        w->show();
-        QSignalSpy done(w.get(), &MainWindow::loadFinished);
-        w->openFile(path);
-        if (!done.wait(60000) || !done.at(0).at(0).toBool()) return nullptr;
-        return w;
+        return test::openWindow(path, true, 60000);  // the long trace takes a while to index
     }
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName("Reel");
-        QCoreApplication::setApplicationName("reel-gui-pane-tests");
-        QSettings().clear();
+        test::isolateSettings("reel-gui-pane-tests");
         dir_ = std::make_unique<test::TempDir>();
         trace_ = QString::fromStdString((*dir_ / "prog.reel").string());
         events_ = test::writeProgramTrace(

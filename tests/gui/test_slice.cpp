@@ -20,6 +20,7 @@
 #include <QWheelEvent>
 
 #include "gui/ProgramTrace.h"
+#include "gui/WindowTest.h"
 #include "models/BytecodeModel.h"
 #include "models/LoadedTrace.h"
 #include "models/LocalsModel.h"
@@ -37,19 +38,11 @@ using namespace reel::gui;
 
 namespace {
 
-QStringList column(const QAbstractItemModel* m, int col) {
-    QStringList out;
-    for (int r = 0; r < m->rowCount(); ++r) out << m->data(m->index(r, col)).toString();
-    return out;
-}
+using test::column;
 
 // name=value, with a '*' when the local was written at this event (the highlight).
 QStringList localsText(const QAbstractItemModel* m) {
-    QStringList out;
-    for (int r = 0; r < m->rowCount(); ++r)
-        out << m->data(m->index(r, 0)).toString() + "=" + m->data(m->index(r, 1)).toString() +
-                   (m->data(m->index(r, 0), LocalsModel::ChangedRole).toBool() ? "*" : "");
-    return out;
+    return test::localsText(m, true);
 }
 
 // The bytecode pane's highlighted instruction (its offset), -1 for none.
@@ -98,22 +91,11 @@ class TestSlice : public QObject {
     QString original_, slice_, lateSlice_;
     uint64_t events_ = 0, first_ = 0, last_ = 0, lateFirst_ = 0;
 
-    std::unique_ptr<MainWindow> openWindow(const QString& path) {
-        auto w = std::make_unique<MainWindow>();
-        w->resize(1280, 800);
-        w->show();
-        QSignalSpy done(w.get(), &MainWindow::loadFinished);
-        w->openFile(path);
-        if (!done.wait(20000) || !done.at(0).at(0).toBool()) return nullptr;
-        return w;
-    }
+    std::unique_ptr<MainWindow> openWindow(const QString& path) { return test::openWindow(path); }
 
   private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName("Reel");
-        QCoreApplication::setApplicationName("reel-gui-slice-tests");
-        QSettings().clear();
+        test::isolateSettings("reel-gui-slice-tests");
         dir_ = std::make_unique<test::TempDir>();
         original_ = QString::fromStdString((*dir_ / "prog.reel").string());
         events_ = test::writeProgramTrace(original_.toStdString(),
