@@ -82,15 +82,6 @@ json refJson(format::ValueRef r) {
     return nullptr;
 }
 
-const char* valueKindName(format::ValueKind k) {
-    static const char* names[] = {
-        "?",     "int",    "bigint", "float",     "complex",   "str",    "bytes",     "bytearray",
-        "list",  "tuple",  "set",    "frozenset", "dict",      "object", "exception", "function",
-        "class", "module", "opaque", "subclass",  "truncated", "cycle",  "generator"};
-    auto i = static_cast<unsigned>(k);
-    return i < sizeof(names) / sizeof(names[0]) ? names[i] : "?";
-}
-
 json refList(const std::vector<format::ValueRef>& v) {
     json a = json::array();
     for (auto r : v) a.push_back(refJson(r));
@@ -102,7 +93,7 @@ std::string stringAt(const format::Definitions& d, uint64_t id) {
 }
 
 json valueJson(const format::ValueRecord& v, uint64_t id, const format::Definitions& d) {
-    json j = {{"value", id}, {"kind", valueKindName(v.kind)}};
+    json j = {{"value", id}, {"kind", format::valueKindName(v.kind)}};
     if (v.identity) j["identity"] = v.identity;
     switch (v.kind) {
         case format::ValueKind::Int:
@@ -169,7 +160,7 @@ json valueJson(const format::ValueRecord& v, uint64_t id, const format::Definiti
             break;
         case format::ValueKind::Truncated:
             j["type"] = v.typeId;
-            j["inner_kind"] = valueKindName(v.innerKind);
+            j["inner_kind"] = format::valueKindName(v.innerKind);
             break;
         default:
             break;

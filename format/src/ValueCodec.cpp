@@ -1,6 +1,7 @@
 #include "reel/format/ValueCodec.h"
 
 #include <cstring>
+#include <iterator>
 
 namespace reel::format {
 
@@ -8,7 +9,9 @@ namespace {
 
 // Bounds for counts read from a file: a record can never hold more items than bytes remain, so
 // anything larger is damage and must not size an allocation.
-uint64_t count(ByteCursor& c, const char* what) { return c.varintBounded(c.remaining(), what); }
+uint64_t count(ByteCursor& c, const char* what) {
+    return c.varintBounded(c.remaining(), what);
+}
 
 ValueRef ref(ByteCursor& c, uint64_t selfId) {
     ValueRef v{c.varint()};
@@ -53,7 +56,8 @@ void putRefs(std::vector<uint8_t>& out, const ValueRef* refs, size_t n) {
 ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
     ValueRecord r;
     uint8_t k = c.byte();
-    REEL_REQUIRE(k >= 1 && k <= kMaxValueKind, c.baseOffset(), "unknown value kind " + std::to_string(k));
+    REEL_REQUIRE(k >= 1 && k <= kMaxValueKind, c.baseOffset(),
+                 "unknown value kind " + std::to_string(k));
     r.kind = static_cast<ValueKind>(k);
     auto text = [&] {
         uint64_t n = count(c, "string length past end of record");
@@ -97,7 +101,8 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.identity = c.varint();
             r.fullLength = c.varint();
             refs(c, selfId, count(c, "item count past end of record"), r.items);
-            REEL_REQUIRE(r.items.size() <= r.fullLength, c.baseOffset(), "more items than the container holds");
+            REEL_REQUIRE(r.items.size() <= r.fullLength, c.baseOffset(),
+                         "more items than the container holds");
             break;
         }
         case ValueKind::Dict: {
@@ -127,7 +132,8 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.typeId = id32(c, "type id out of range");
             r.fullLength = c.varint();
             uint64_t n = count(c, "argument count past end of record");
-            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more arguments than the exception has");
+            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(),
+                         "more arguments than the exception has");
             refs(c, selfId, n, r.items);
             r.cause = ref(c, selfId);
             r.context = ref(c, selfId);
@@ -155,7 +161,8 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.identity = c.varint();
             r.typeId = id32(c, "type id out of range");
             uint8_t inner = c.byte();
-            REEL_REQUIRE(inner >= 1 && inner <= kMaxValueKind, c.baseOffset(), "bad truncated kind");
+            REEL_REQUIRE(inner >= 1 && inner <= kMaxValueKind, c.baseOffset(),
+                         "bad truncated kind");
             r.innerKind = static_cast<ValueKind>(inner);
             break;
         }
@@ -174,6 +181,16 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
 void skipValue(ByteCursor& c) {
     // Decoding is cheap next to decompression; one code path keeps validation identical.
     decodeValue(c, ~uint64_t{0});
+}
+
+const char* valueKindName(ValueKind k) {
+    static constexpr const char* kNames[] = {
+        "?",     "int",    "bigint", "float",     "complex",   "str",    "bytes",     "bytearray",
+        "list",  "tuple",  "set",    "frozenset", "dict",      "object", "exception", "function",
+        "class", "module", "opaque", "subclass",  "truncated", "cycle",  "generator"};
+    static_assert(std::size(kNames) == kMaxValueKind + 1u, "one name per ValueKind");
+    const auto i = static_cast<unsigned>(k);
+    return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 namespace encode {
@@ -207,7 +224,8 @@ void bytes(std::vector<uint8_t>& out, uint64_t fullLength, std::string_view pref
     putVarint(out, fullLength);
     putBytes(out, prefix);
 }
-void bytearray(std::vector<uint8_t>& out, uint64_t identity, uint64_t fullLength, std::string_view prefix) {
+void bytearray(std::vector<uint8_t>& out, uint64_t identity, uint64_t fullLength,
+               std::string_view prefix) {
     kindByte(out, ValueKind::Bytearray);
     putVarint(out, identity);
     putVarint(out, fullLength);
@@ -284,7 +302,8 @@ void cycle(std::vector<uint8_t>& out, uint64_t ancestorIdentity) {
     kindByte(out, ValueKind::Cycle);
     putVarint(out, ancestorIdentity);
 }
-void generator(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint32_t qualnameStringId) {
+void generator(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId,
+               uint32_t qualnameStringId) {
     kindByte(out, ValueKind::Generator);
     putVarint(out, identity);
     putVarint(out, typeId);

@@ -50,56 +50,6 @@ void setItem(PyObject* d, const char* key, PyObject* owned) {
     if (PyDict_SetItemString(d, key, v.get()) < 0) throw PyError{};
 }
 
-const char* kindName(ValueKind k) {
-    switch (k) {
-        case ValueKind::Int:
-            return "int";
-        case ValueKind::BigInt:
-            return "bigint";
-        case ValueKind::Float:
-            return "float";
-        case ValueKind::Complex:
-            return "complex";
-        case ValueKind::Str:
-            return "str";
-        case ValueKind::Bytes:
-            return "bytes";
-        case ValueKind::Bytearray:
-            return "bytearray";
-        case ValueKind::List:
-            return "list";
-        case ValueKind::Tuple:
-            return "tuple";
-        case ValueKind::Set:
-            return "set";
-        case ValueKind::Frozenset:
-            return "frozenset";
-        case ValueKind::Dict:
-            return "dict";
-        case ValueKind::Object:
-            return "object";
-        case ValueKind::Exception:
-            return "exception";
-        case ValueKind::Function:
-            return "function";
-        case ValueKind::Class:
-            return "class";
-        case ValueKind::Module:
-            return "module";
-        case ValueKind::Opaque:
-            return "opaque";
-        case ValueKind::Subclass:
-            return "subclass";
-        case ValueKind::Truncated:
-            return "truncated";
-        case ValueKind::Cycle:
-            return "cycle";
-        case ValueKind::Generator:
-            return "generator";
-    }
-    return "?";
-}
-
 const char* constantName(Constant c) {
     switch (c) {
         case Constant::None:
@@ -275,7 +225,7 @@ class Decoder {
         }
         const ValueRecord& r = records_[ix];
         Ref d(check(PyDict_New()));
-        setItem(d.get(), "kind", PyUnicode_FromString(kindName(r.kind)));
+        setItem(d.get(), "kind", PyUnicode_FromString(format::valueKindName(r.kind)));
         setItem(d.get(), "id", PyLong_FromUnsignedLongLong(id));
         auto identity = [&] {
             setItem(d.get(), "identity", PyLong_FromUnsignedLongLong(r.identity));
@@ -377,7 +327,8 @@ class Decoder {
             case ValueKind::Truncated:
                 identity();
                 setItem(d.get(), "type", type(r.typeId));
-                setItem(d.get(), "inner_kind", PyUnicode_FromString(kindName(r.innerKind)));
+                setItem(d.get(), "inner_kind",
+                        PyUnicode_FromString(format::valueKindName(r.innerKind)));
                 break;
             case ValueKind::Cycle:
                 identity();
@@ -402,104 +353,97 @@ class Decoder {
 
 }  // namespace
 
-PyObject* reelCaptureForTesting(PyObject* obj, CaptureLimits limits) {
+namespace {
+
+// The testing entry points are called from Python: every failure becomes a Python exception
+// (`what` names the entry point), none may escape as a C++ exception.
+template <class Body>
+PyObject* pythonBoundary(const char* what, Body&& body) {
     try {
+        return body();
+    } catch (const PyError&) {
+        return nullptr;
+    } catch (const format::TraceFormatError& e) {
+        PyErr_Format(PyExc_RuntimeError, "value records do not decode: %s", e.what());
+        return nullptr;
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_RuntimeError, "%s failed: %s", what, e.what());
+        return nullptr;
+    } catch (...) {
+        PyErr_Format(PyExc_RuntimeError, "%s failed", what);
+        return nullptr;
+    }
+}
+
+// Calls `fn(item)` (a borrowed reference) for each item of `iterable`; throws PyError when
+// iterating raises.
+template <class Fn>
+void forEachItem(PyObject* iterable, Fn&& fn) {
+    Ref it(check(PyObject_GetIter(iterable)));
+    for (;;) {
+        Ref next(PyIter_Next(it.get()));
+        if (next.get() == nullptr) break;
+        fn(next.get());
+    }
+    if (PyErr_Occurred()) throw PyError{};
+}
+
+// The decoder's result for what `capture` wrote, with the capture's counters added.
+PyObject* withCounters(PyObject* decoded, const ValueCapture& capture) {
+    Ref result(check(decoded));
+    setItem(result.get(), "failures", PyLong_FromUnsignedLongLong(capture.failureCount()));
+    setItem(result.get(), "value_count", PyLong_FromUnsignedLongLong(capture.valueCount()));
+    return result.release();
+}
+
+}  // namespace
+
+PyObject* reelCaptureForTesting(PyObject* obj, CaptureLimits limits) {
+    return pythonBoundary("capture for testing", [&] {
         ValueCapture capture(limits);
         ValueRef ref = capture.capture(obj);
         format::Batch batch;
         capture.drainInto(batch);
         Decoder decoder(batch);
-        Ref result(decoder.run(ref));
-        setItem(result.get(), "failures", PyLong_FromUnsignedLongLong(capture.failureCount()));
-        setItem(result.get(), "value_count", PyLong_FromUnsignedLongLong(capture.valueCount()));
-        return result.release();
-    } catch (const PyError&) {
-        return nullptr;
-    } catch (const format::TraceFormatError& e) {
-        PyErr_Format(PyExc_RuntimeError, "value records do not decode: %s", e.what());
-        return nullptr;
-    } catch (const std::exception& e) {
-        PyErr_Format(PyExc_RuntimeError, "capture for testing failed: %s", e.what());
-        return nullptr;
-    } catch (...) {
-        PyErr_SetString(PyExc_RuntimeError, "capture for testing failed");
-        return nullptr;
-    }
+        return withCounters(decoder.run(ref), capture);
+    });
 }
 
 PyObject* reelCaptureSequenceForTesting(PyObject* iterable, CaptureLimits limits) {
-    try {
-        Ref it(check(PyObject_GetIter(iterable)));
+    return pythonBoundary("capture for testing", [&] {
         ValueCapture capture(limits);
         std::vector<ValueRef> refs;
-        while (true) {
-            PyObject* next = PyIter_Next(it.get());
-            if (next == nullptr) {
-                if (PyErr_Occurred()) return nullptr;
-                break;
-            }
-            refs.push_back(capture.capture(next));
-            Py_DECREF(next);
-        }
+        forEachItem(iterable, [&](PyObject* item) { refs.push_back(capture.capture(item)); });
         format::Batch batch;
         capture.drainInto(batch);
         Decoder decoder(batch);
-        Ref result(decoder.run(refs.data(), refs.size(), true));
-        setItem(result.get(), "failures", PyLong_FromUnsignedLongLong(capture.failureCount()));
-        setItem(result.get(), "value_count", PyLong_FromUnsignedLongLong(capture.valueCount()));
-        return result.release();
-    } catch (const PyError&) {
-        return nullptr;
-    } catch (const format::TraceFormatError& e) {
-        PyErr_Format(PyExc_RuntimeError, "value records do not decode: %s", e.what());
-        return nullptr;
-    } catch (const std::exception& e) {
-        PyErr_Format(PyExc_RuntimeError, "capture for testing failed: %s", e.what());
-        return nullptr;
-    } catch (...) {
-        PyErr_SetString(PyExc_RuntimeError, "capture for testing failed");
-        return nullptr;
-    }
+        return withCounters(decoder.run(refs.data(), refs.size(), true), capture);
+    });
 }
 
 PyObject* reelRecaptureForTesting(PyObject* iterable, CaptureLimits limits) {
-    try {
-        Ref it(check(PyObject_GetIter(iterable)));
+    return pythonBoundary("recapture for testing", [&] {
         ValueCapture capture(limits);
         ValueShape shape;
         ValueRef prev;
         bool first = true;
         Ref out(check(PyList_New(0)));
-        while (true) {
-            PyObject* next = PyIter_Next(it.get());
-            if (next == nullptr) {
-                if (PyErr_Occurred()) return nullptr;
-                break;
-            }
+        forEachItem(iterable, [&](PyObject* item) {
             uint64_t hits = capture.shapeHits();
             ValueRef r1 =
-                first ? capture.captureShaped(next, shape) : capture.recapture(next, prev, shape);
+                first ? capture.captureShaped(item, shape) : capture.recapture(item, prev, shape);
             bool hit = capture.shapeHits() != hits;
-            ValueRef r2 = capture.capture(next);
-            Py_DECREF(next);
+            ValueRef r2 = capture.capture(item);
             Ref d(check(PyDict_New()));
             setItem(d.get(), "same", PyBool_FromLong(r1 == r2));
             setItem(d.get(), "hit", PyBool_FromLong(hit));
             setItem(d.get(), "changed", PyBool_FromLong(!first && r1 != prev));
-            if (PyList_Append(out.get(), d.get()) < 0) return nullptr;
+            if (PyList_Append(out.get(), d.get()) < 0) throw PyError{};
             prev = r1;
             first = false;
-        }
+        });
         return out.release();
-    } catch (const PyError&) {
-        return nullptr;
-    } catch (const std::exception& e) {
-        PyErr_Format(PyExc_RuntimeError, "recapture for testing failed: %s", e.what());
-        return nullptr;
-    } catch (...) {
-        PyErr_SetString(PyExc_RuntimeError, "recapture for testing failed");
-        return nullptr;
-    }
+    });
 }
 
 PyObject* reelMayMutateForTesting(PyObject* obj) {

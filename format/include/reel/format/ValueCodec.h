@@ -58,6 +58,9 @@ enum class ValueKind : uint8_t {
     Object, Exception, Function, Class, Module, Opaque, Subclass, Truncated, Cycle, Generator
 };
 inline constexpr uint8_t kMaxValueKind = static_cast<uint8_t>(ValueKind::Generator);
+// The kind's name as `reel dump` and the recorder's testing hooks spell it ("int", "bigint",
+// "truncated", ...); "?" for a value outside the enum.
+const char* valueKindName(ValueKind k);
 
 // A decoded record. Views point into the chunk's buffer, which must outlive the record.
 struct ValueRecord {
