@@ -22,21 +22,24 @@ struct CommandError {
     int status = kExitUsage;
 };
 
-void addInfoCommand(CLI::App& app);     // InfoCommand.cpp
-void addVerifyCommand(CLI::App& app);   // VerifyCommand.cpp
-void addRecordCommand(CLI::App& app);   // RecordCommand.cpp
-void addReplayCommand(CLI::App& app);   // ReplayCommand.cpp
-void addExportCommand(CLI::App& app);   // ExportCommand.cpp
-void addDemoCommand(CLI::App& app);     // DemoCommand.cpp
-void addDumpCommand(CLI::App& app);     // DumpCommand.cpp
-void addGuiCommand(CLI::App& app);      // GuiCommand.cpp
-void addPytestCommand(CLI::App& app);   // PytestCommand.cpp
+void addInfoCommand(CLI::App& app);    // InfoCommand.cpp
+void addVerifyCommand(CLI::App& app);  // VerifyCommand.cpp
+void addRecordCommand(CLI::App& app);  // RecordCommand.cpp
+void addReplayCommand(CLI::App& app);  // ReplayCommand.cpp
+void addExportCommand(CLI::App& app);  // ExportCommand.cpp
+void addDemoCommand(CLI::App& app);    // DemoCommand.cpp
+void addDumpCommand(CLI::App& app);    // DumpCommand.cpp
+void addGuiCommand(CLI::App& app);     // GuiCommand.cpp
+void addPytestCommand(CLI::App& app);  // PytestCommand.cpp
 
+// "X.Y" of interpreter `exe`, by running it once (before exec, so the error is ours to report);
+// "" when it cannot run or cannot import `alsoImport` (a module name, or "" for none).
+std::string pythonVersionOf(const std::string& exe, const std::string& alsoImport = "");
 // Replaces this process with `python pythonArgs...` (python: "" for the default interpreter),
 // PYTHONPATH prefixed with this build's `reel` package for that interpreter's version; throws
 // CommandError when the interpreter cannot run or is not supported (RecordCommand.cpp).
 [[noreturn]] void execPythonWithReel(const std::string& command, const std::string& python,
                                      const std::vector<std::string>& pythonArgs);
-void addSliceCommand(CLI::App& app);    // SliceCommand.cpp
+void addSliceCommand(CLI::App& app);  // SliceCommand.cpp
 
 }  // namespace reel::cli

@@ -2,7 +2,6 @@
 // `EXE -m pytest -p reel.pytest [pytest args...]`, with `import reel` made to work as for
 // `reel record`. The plugin (recorder/python/reel/pytest.py) records each test into its own trace
 // and keeps those of failed tests; its options (--reel-dir, --reel-keep, ...) pass through.
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,16 +18,7 @@ namespace {
 // then the build's default and the other interpreters the recorder was built for. The first that
 // this build supports and that can import pytest wins.
 bool supportedWithPytest(const std::string& exe) {
-    const std::string cmd = "'" + exe +
-                            "' -c 'import sys, pytest; print(\"%d.%d\" % sys.version_info[:2])' "
-                            "2>/dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return false;
-    char buf[64] = {0};
-    std::string ver;
-    if (std::fgets(buf, sizeof buf, p)) ver = buf;
-    if (::pclose(p) != 0) return false;
-    while (!ver.empty() && (ver.back() == '\n' || ver.back() == '\r')) ver.pop_back();
+    const std::string ver = pythonVersionOf(exe, "pytest");
     return !ver.empty() && std::filesystem::exists(std::filesystem::path(REEL_BUILD_PYTHON_DIR) /
                                                    ver / "reel" / "__init__.py");
 }

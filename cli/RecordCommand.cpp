@@ -17,12 +17,10 @@
 
 namespace reel::cli {
 
-namespace {
-
-// "X.Y" of an interpreter, by running it once (before exec, so the error is ours to report).
-std::string pythonVersionOf(const std::string& exe) {
-    std::string cmd =
-        "'" + exe + "' -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])' 2>/dev/null";
+std::string pythonVersionOf(const std::string& exe, const std::string& alsoImport) {
+    const std::string imports = alsoImport.empty() ? "sys" : "sys, " + alsoImport;
+    std::string cmd = "'" + exe + "' -c 'import " + imports +
+                      "; print(\"%d.%d\" % sys.version_info[:2])' 2>/dev/null";
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return "";
     char buf[64] = {0};
@@ -33,8 +31,6 @@ std::string pythonVersionOf(const std::string& exe) {
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
 }
-
-}  // namespace
 
 void execPythonWithReel(const std::string& command, const std::string& python,
                         const std::vector<std::string>& pythonArgs) {
