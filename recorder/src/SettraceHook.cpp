@@ -11,6 +11,11 @@ namespace {
 // Set while this thread runs recorder code: anything that re-enters (a GC-triggered finalizer,
 // a nested trace call) is not recorded.
 [[gnu::tls_model("initial-exec")]] thread_local bool tlInCallback = false;
+// The frame the last 'exception' event of this thread was reported in, until that frame runs on
+// (its next opcode event is the handler's first instruction: a HANDLED record, as sys.monitoring's
+// EXCEPTION_HANDLED gives on 3.12+) or returns (unwound). Legacy tracing has no 'handled' event;
+// events of other frames in between (a finalizer run during the unwinding) leave it pending.
+[[gnu::tls_model("initial-exec")]] thread_local _PyInterpreterFrame* tlRaisedIn = nullptr;
 
 struct CallbackGuard {
     CallbackGuard() { tlInCallback = true; }
@@ -36,12 +41,18 @@ void dispatch(Recorder& rec, PyFrameObject* frame, int what, PyObject* arg) {
             break;
         }
         case PyTrace_OPCODE:
+            if (tlRaisedIn == iframe) {
+                tlRaisedIn = nullptr;
+                rec.onHandled(iframe, ci, compat::frameLasti(iframe));
+            }
             rec.onOpcode(iframe, ci);
             break;
         case PyTrace_RETURN:
+            if (tlRaisedIn == iframe) tlRaisedIn = nullptr;
             rec.onReturn(iframe, ci, arg);
             break;
         case PyTrace_EXCEPTION:
+            tlRaisedIn = iframe;
             rec.onException(iframe, ci, arg);
             break;
         default:

@@ -119,10 +119,11 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.lasti = r.lasti;
             f.line = line;
             f.prevWasOpcode = true;
-            // The frame the exception reached runs on: a handler caught it (CPython 3.11 reports
-            // no separate 'handled' event).
+            // The frame the exception reached runs on: a handler caught it, and this is the
+            // handler's first instruction (traces from recorders that wrote no HANDLED record
+            // under legacy tracing).
             if (t.exception && !t.exception->uncaught && t.exception->frameId == f.id)
-                clearException(t, r.event, thread, &f, -1);
+                clearException(t, r.event, thread, &f, static_cast<int32_t>(r.lasti));
             state_.value = kNone;
             numbered(r, thread, t);
             return;

@@ -399,6 +399,35 @@ def test_python_api_context_manager(python_exe, reel_env, tmp_path, dump):
     assert not any("reel" in (r.get("fn") or "") for r in recs)
 
 
+def test_python_api_records_output_inside_the_block_only(python_exe, reel_env, tmp_path, dump):
+    """reel.record()/start() record what the block prints (text, bytes and os.write), at the
+    function that printed it; stop() puts the original streams back, so output after the block
+    is neither recorded nor routed through Reel, and the bytes on the real stdout are unchanged."""
+    prog = tmp_path / "api_out.py"
+    trace = tmp_path / "api_out.reel"
+    prog.write_text(textwrap.dedent("""
+        import os, reel, sys
+        original = sys.stdout
+        def talk():
+            print("inside")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(b"bytes\\n")
+            sys.stdout.buffer.flush()
+            os.write(1, b"raw\\n")
+        with reel.record(sys.argv[1]):
+            wrapped = sys.stdout is not original
+            talk()
+        print("after", wrapped, sys.stdout is original, sys.stdout is sys.__stdout__)
+    """))
+    proc = subprocess.run([python_exe, str(prog), str(trace)], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout == b"inside\nbytes\nraw\nafter True True True\n"
+    outputs = [(r.get("fn"), r["text"]) for r in dump(trace) if r.get("kind") == "output"]
+    assert outputs == [("talk", "inside"), ("talk", "\n"), ("talk", "bytes\n"),
+                       ("talk", "raw\n")]
+
+
 # --- against the reference tracer -----------------------------------------------------------
 
 def _implied_events(recs, only_dir):

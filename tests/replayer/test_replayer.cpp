@@ -222,7 +222,7 @@ TEST_CASE("exceptions unwind several frames and are listed with where they were 
     pb.handled(6);
     pb.op(6);               // 11 handler in a, line 4
     pb.op(8);               // 12
-    pb.exception(err2, 8);  // 13 a second one, handled implicitly (3.11 style)
+    pb.exception(err2, 8);  // 13 a second one, handled implicitly (no HANDLED record)
     pb.op(10);              // 14
     pb.call(b);             // 15
     pb.exception(err, 0);   // 16
@@ -244,7 +244,7 @@ TEST_CASE("exceptions unwind several frames and are listed with where they were 
     CHECK(ex[1].raisedAt == 13);
     CHECK(ex[1].outcome == ExceptionInfo::Outcome::Handled);
     CHECK(ex[1].endEvent == 14);
-    CHECK(ex[1].handlerOffset == -1);
+    CHECK(ex[1].handlerOffset == 10);  // the frame's next opcode is the handler's first
     CHECK(ex[2].raisedAt == 16);
     CHECK(ex[2].outcome == ExceptionInfo::Outcome::Uncaught);
     CHECK(ex[2].endEvent == 19);

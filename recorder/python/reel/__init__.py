@@ -51,7 +51,8 @@ def _abs_patterns(patterns):
 
 
 def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, origin_depth=0,
-          argv=None, durable=False, hook=None, redact=None, no_values=False, _trace_running=True):
+          argv=None, durable=False, hook=None, redact=None, no_values=False, output=True,
+          _trace_running=True):
     """Starts recording every thread into `path` (written as path + ".partial" until stop()).
 
     redact: a regular expression (ECMAScript syntax, searched case-insensitively) matched against
@@ -59,7 +60,12 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     no_values: record control flow and the type of each value only.
 
     hook: "auto" (sys.monitoring on 3.12+, legacy tracing on 3.11), "monitoring" or "settrace";
-    None means $REEL_HOOK, else "auto". The trace is the same whichever hook records it."""
+    None means $REEL_HOOK, else "auto". The trace is the same whichever hook records it.
+
+    output: also record what the program writes to sys.stdout/sys.stderr (their .buffer) and
+    with os.write to fd 1/2, at the event that writes it (reel/_output.py). The streams are
+    replaced by forwarding stand-ins; stop() puts the originals back unless the program
+    replaced them meanwhile."""
     if max_depth < 3 or max_items < 16 or max_str < 64:
         raise ValueError("reel: capture limits below the export contract (3, 16, 64)")
     # Before the hook goes in, so threading's own frames here are not recorded. Threads started
@@ -72,6 +78,10 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
         _threading.settrace(None)
         raise
     _asyncgen.install()
+    global _output_installed
+    if output:
+        from . import _output
+        _output_installed = _output.install()
 
 
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
@@ -89,10 +99,18 @@ def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, arg
 
 def stop(kind=EXIT_STOPPED, status=0, message=""):
     """Stops recording and closes the trace. Returns False when nothing was recording."""
+    global _output_installed
     stopped = _reel.stop(kind=kind, status=status, message=message)
     _threading.settrace(None)
     _asyncgen.uninstall()
+    if _output_installed:
+        from . import _output
+        _output.uninstall(_output_installed)
+        _output_installed = None
     return stopped
+
+
+_output_installed = None  # what start() replaced, for stop() to put back
 
 
 def is_recording():
@@ -217,7 +235,4 @@ def record_from_here(path=None, *, keep="always", **options):
     state.prev_excepthook = _sys.excepthook
     _sys.excepthook = state.excepthook
     atexit.register(state.at_exit)
-    # The rest of the program's console output goes into the trace, as under `reel record`.
-    from . import _output
-    _output.install()
     return path

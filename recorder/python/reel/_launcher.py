@@ -279,7 +279,7 @@ def main(argv):
                    max_depth=opts["max_depth"], max_items=opts["max_items"],
                    max_str=opts["max_str"], origin_depth=opts["origin_depth"],
                    argv=list(sys.argv), redact=opts["redact"], no_values=opts["no_values"],
-                   _trace_running=False)
+                   output=False, _trace_running=False)  # installed below, for the whole run
     except (OSError, ValueError, RuntimeError) as e:
         sys.stderr.write("reel: %s\n" % e)
         return 2

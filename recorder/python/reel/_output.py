@@ -148,15 +148,30 @@ def install():
     """Wraps the current sys.stdout/sys.stderr (when they are real streams) and os.write.
     sys.__stdout__/sys.__stderr__ get the same stand-in when they are the same object, so
     `sys.stdout is sys.__stdout__` holds as in a plain run and restoring from them keeps the
-    capture."""
+    capture. Returns what was replaced, for uninstall()."""
+    replaced = []
     for name, fd in (("stdout", 1), ("stderr", 2)):
         cur = getattr(sys, name)
         wrapped = wrap(cur, fd)
         if wrapped is not cur:
-            if getattr(sys, "__%s__" % name) is cur:
-                setattr(sys, "__%s__" % name, wrapped)
+            dunder = "__%s__" % name
+            also_dunder = getattr(sys, dunder) is cur
+            if also_dunder:
+                setattr(sys, dunder, wrapped)
             setattr(sys, name, wrapped)
+            replaced.append((name, dunder if also_dunder else None, cur, wrapped))
     install_os_write()
+    return replaced
+
+
+def uninstall(replaced):
+    """Puts back the streams install() replaced, where the stand-in is still in place (a stream
+    the program set meanwhile stays). The os.write tap stays: it records only while recording."""
+    for name, dunder, original, wrapped in replaced:
+        if getattr(sys, name) is wrapped:
+            setattr(sys, name, original)
+        if dunder is not None and getattr(sys, dunder) is wrapped:
+            setattr(sys, dunder, original)
 
 
 _os_write_tap = None

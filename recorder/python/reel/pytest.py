@@ -181,7 +181,8 @@ class ReelPlugin:
                     os.makedirs(self.dir)
                     self.created_dir = True
                 only, exclude = self.filters()
-                reel.start(path, only=only, exclude=exclude, _trace_running=False)
+                reel.start(path, only=only, exclude=exclude, output=False,
+                           _trace_running=False)  # output: per phase, see _phase
                 cur = _Current(item.nodeid, path)
             except (OSError, ValueError, RuntimeError) as e:
                 self.problem = "reel: recording is off: %s" % e
