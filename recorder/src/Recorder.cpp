@@ -293,12 +293,24 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
     }
 }
 
+// A generator frame at the address of a suspended one we know: is this the start of a new
+// generator (the old one ended without an event: 3.13 closes a generator suspended outside any
+// `try` without running it) rather than the old one resuming? Every suspension point is a
+// YIELD_VALUE, and a resumed frame is at or after one; a new frame is at its first RESUME, before
+// any. Only runs when the address is known, so the scan is off the hot path.
+bool Recorder::startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code) {
+    const int lasti = compat::frameLasti(iframe);
+    for (size_t unit = 0; unit < code.opFlags.size(); ++unit)
+        if (code.opFlags[unit] & opflag::kYield) return lasti < static_cast<int>(unit * 2);
+    return true;  // no yield at all: it cannot be a resumption
+}
+
 void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
     if (compat::isGeneratorFrame(iframe)) {
         auto it = ts.suspended.find(iframe);
-        if (it != ts.suspended.end()) {
+        if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
             ShadowFrame& sf = push(ts);
             sf = std::move(it->second);
             sf.lastOpFlags = 0;

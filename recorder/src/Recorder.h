@@ -129,6 +129,7 @@ class Recorder {
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
     void opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    static bool startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code);
     void pushNew(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code);
     void deltas(ShadowFrame& sf);
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);

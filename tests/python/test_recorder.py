@@ -202,6 +202,42 @@ def test_generators_resume_and_yield(record, dump):
     assert any(r["kind"] == "frame_object" for r in recs)
 
 
+def test_new_generator_at_a_dead_ones_address_is_a_new_frame(record, dump):
+    """A generator dropped while suspended outside any try: 3.13 closes it without running it (no
+    event), 3.11/3.12 run the close (resume, GeneratorExit, return). The next generator is often
+    allocated at the same address; its start must be a new frame, not a resume of the dead one."""
+    trace, out, err, rc = record("""
+        def gen(k):
+            yield k
+            yield k + 1
+
+        def main(n):
+            total = 0
+            for i in range(n):
+                g = gen(i)
+                total += next(g)
+            return total
+
+        print(main(50))
+    """)
+    assert rc == 0 and out == "1225\n", err
+    recs = dump(trace)
+    g = [r for r in recs if r.get("fn") == "gen" and "ev" in r and r["kind"] != "opcode"]
+    calls = [r for r in g if r["kind"] == "call"]
+    assert len(calls) == 50
+    assert len({r["frame"] for r in calls}) == 50
+    # Each frame yields its own k once (the first yield after its start), so no frame is mixed
+    # with another generator's.
+    first_yields = {}
+    for r in g:
+        if r["kind"] == "yield":
+            first_yields.setdefault(r["frame"], r["value"])
+    assert sorted(first_yields.values()) == list(range(50))
+    # Frame objects: one per new frame.
+    owners = [r for r in recs if r.get("kind") == "frame_object" and r.get("fn") == "gen"]
+    assert len(owners) == 50
+
+
 def test_closures_and_nonlocal_cells(record, dump):
     trace, out, err, rc = record("""
         def counter():
