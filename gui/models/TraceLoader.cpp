@@ -28,7 +28,8 @@ void TraceLoader::load(const QString& path) {
     };
     try {
         LoadedTrace t = loadTrace(path, onProgress);
-        Q_EMIT progress(t.replayer->eventCount(), t.replayer->eventCount());
+        const uint64_t kept = t.replayer->eventCount() - t.replayer->firstEvent();
+        Q_EMIT progress(kept, kept);  // counted from the first event, as the Replayer reports
         Q_EMIT loaded(t);
         t = {};  // the UI thread owns the Replayer from now on
         // Coverage only decorates the gutter: a failure here is not worth a dialog (the loaded

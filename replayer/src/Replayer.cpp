@@ -281,7 +281,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
                         thin();
                 }
             }
-            if (progress && (curBlock & 63) == 0 && !progress(r.event + 1, events))
+            if (progress && (curBlock & 63) == 0 && !progress(r.event + 1 - base, events - base))
                 throw IndexingCancelled();
         }
     }
@@ -292,7 +292,7 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         if (threadSeen[i]) threadIds.push_back(i);
     computeStats();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (progress) progress(events, events);
+    if (progress) progress(events - base, events - base);
 }
 
 void Replayer::Impl::computeStats() {

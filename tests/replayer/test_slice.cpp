@@ -136,6 +136,32 @@ TEST_CASE("a slice of a slice keeps the original's numbering and states", "[slic
     CHECK_THROWS_WITH(a.stateAt(799), Catch::Contains("800..2500"));
 }
 
+TEST_CASE("indexing progress of a slice counts from its first event", "[slice]") {
+    TempDir dir;
+    ProgramBuilder pb(31);
+    randomProgram(pb, {5, 20000, 1});
+    pb.write(dir / "orig.reel");
+    Replayer orig(dir / "orig.reel");
+    sliceTrace(orig, dir / "late.reel", window(15000, 19999));
+    Replayer::Options opt;
+    opt.checkpointInterval = 16;  // progress is reported every 64 blocks
+    std::vector<std::pair<uint64_t, uint64_t>> reports;
+    Replayer late(dir / "late.reel", opt, [&](uint64_t done, uint64_t total) {
+        reports.emplace_back(done, total);
+        return true;
+    });
+    REQUIRE(reports.size() >= 2);
+    const uint64_t kept = late.eventCount() - late.firstEvent();
+    CHECK(kept == 5000);
+    // The first report is early in the slice, not three quarters done.
+    CHECK(reports.front().first <= 64 * 16);
+    for (const auto& [done, total] : reports) {
+        CHECK(total == kept);
+        CHECK(done <= total);
+    }
+    CHECK(reports.back() == std::make_pair(kept, kept));
+}
+
 TEST_CASE("navigation in a slice stops at its first and last event", "[slice]") {
     TempDir dir;
     ProgramBuilder pb(97);

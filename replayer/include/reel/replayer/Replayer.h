@@ -140,7 +140,8 @@ class Replayer {
         // table and the tables only. Costs a read (page cache) per seek to another block.
         bool checkpointsOnDisk = true;
     };
-    // Called now and then during indexing with (events indexed, total); return false to cancel
+    // Called now and then during indexing with (events indexed, total), both counted from the
+    // trace's first event (a slice's progress starts at 0, not at its first event number); return false to cancel
     // (the constructor then throws IndexingCancelled).
     using Progress = std::function<bool(uint64_t done, uint64_t total)>;
 
