@@ -320,6 +320,13 @@ PyMethodDef methods[] = {
      "_asyncgen_hook(hook, agen): record an async generator hook call"},
     {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
      METH_FASTCALL, "_output(stream, data): record program output"},
+    {"_stand_in",
+     [](PyObject*, PyObject* member) -> PyObject* {
+         if (!ValueCapture::registerStandIn(member)) return nullptr;
+         Py_RETURN_NONE;
+     },
+     METH_O,
+     "_stand_in(member): values of the member's class are recorded as the object in that slot"},
     {"_make_os_write", makeOsWriteTap, METH_O,
      "_make_os_write(real_write): os.write replacement that records writes to fd 1 and 2"},
     {"_capture_for_testing",

@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <exception>
 #include <regex>
@@ -45,6 +46,28 @@ constexpr int64_t kNodeBudget = 20000;
 constexpr uint64_t kMaxDecimalBits = 10000;
 // T_OBJECT_EX / Py_T_OBJECT_EX: the member type CPython uses for __slots__ entries.
 constexpr int kMemberObjectEx = 16;
+
+// ValueCapture::registerStandIn: stand-in type -> offset of the slot holding the real object.
+// Written only with the GIL held at import of reel._output; read by every capture.
+struct StandIn {
+    PyTypeObject* type = nullptr;
+    Py_ssize_t offset = 0;
+};
+std::array<StandIn, 4> gStandIns{};
+
+// The object a stand-in forwards to (itself for anything else). One pointer compare per
+// registered type on the common path.
+inline PyObject* throughStandIn(PyObject* o) {
+    PyTypeObject* tp = Py_TYPE(o);
+    for (const StandIn& s : gStandIns) {
+        if (s.type == nullptr) break;
+        if (tp == s.type) {
+            PyObject* real = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
+            return real != nullptr ? real : o;
+        }
+    }
+    return o;
+}
 
 bool supportsWeakrefs(PyTypeObject* tp) {
 #if PY_VERSION_HEX >= 0x030C0000
@@ -898,6 +921,7 @@ class ValueCapture::Impl {
 
     ValueRef visit(PyObject* o, uint32_t depth, bool prot) {
         --nodesLeft_;
+        o = throughStandIn(o);
         if (o == Py_None) return ValueRef::constant(Constant::None);
         if (o == Py_True) return ValueRef::constant(Constant::True);
         if (o == Py_False) return ValueRef::constant(Constant::False);
@@ -1543,6 +1567,7 @@ class ValueCapture::Impl {
 
     bool shapeOf(PyObject* o, uint32_t depth) {
         if (shapeFull()) return false;
+        o = throughStandIn(o);
         if (o == Py_None || o == Py_True || o == Py_False || o == Py_Ellipsis ||
             o == Py_NotImplemented) {
             sw(ptrWord(o));
@@ -1830,6 +1855,29 @@ format::ValueRef ValueCapture::capture(PyObject* obj) {
     } catch (...) {
         return ValueRef::constant(Constant::NotCaptured);
     }
+}
+
+bool ValueCapture::registerStandIn(PyObject* member) {
+    if (!Py_IS_TYPE(member, &PyMemberDescr_Type)) {
+        PyErr_SetString(PyExc_TypeError, "reel: a stand-in is named by a __slots__ member");
+        return false;
+    }
+    auto* d = reinterpret_cast<PyMemberDescrObject*>(member);
+    if (d->d_member->type != T_OBJECT_EX || d->d_member->offset <= 0) {
+        PyErr_SetString(PyExc_TypeError, "reel: a stand-in's member must hold an object");
+        return false;
+    }
+    PyTypeObject* type = PyDescr_TYPE(d);
+    for (StandIn& s : gStandIns) {
+        if (s.type == type || s.type == nullptr) {
+            if (s.type == nullptr) Py_INCREF(type);  // kept for the life of the process
+            s.type = type;
+            s.offset = d->d_member->offset;
+            return true;
+        }
+    }
+    PyErr_SetString(PyExc_RuntimeError, "reel: too many stand-in types");
+    return false;
 }
 
 bool ValueCapture::mayMutate(PyObject* o) {

@@ -50,6 +50,14 @@ public:
     // Python code; objects it cannot read safely become OPAQUE records.
     format::ValueRef capture(PyObject* obj);
 
+    // Reel's own stand-ins for the program's objects (reel/_output.py's forwarders that replace
+    // sys.stdout/sys.stderr and their .buffer) are captured as the object they stand for, so a
+    // snapshot shows what a plain run has (`<_io.TextIOWrapper ...>`, with its identity) rather
+    // than Reel's wrapper. `member` is the member descriptor (a __slots__ entry) of the stand-in
+    // class that holds the real object. Process-wide; returns false with a Python exception set
+    // for anything else, or when the table is full.
+    static bool registerStandIn(PyObject* member);
+
     // False for objects whose rendering cannot change while the reference stays the same (exact
     // int, float, complex, str, bytes, None, bool, functions, classes, modules, code, and tuples
     // or frozensets holding only such objects, checked shallowly). The recorder re-captures only

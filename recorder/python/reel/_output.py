@@ -133,6 +133,11 @@ class _Forward:
         return repr(self._stream)
 
 
+# Snapshots of a stand-in show the stream it stands for (the program's view in a plain run).
+_reel._stand_in(_Forward._stream)
+_reel._stand_in(_BufferForward._raw)
+
+
 def is_wrapper(obj):
     return type(obj) in (_Forward, _BufferForward)
 
