@@ -1,5 +1,7 @@
 #include "Recorder.h"
 
+#include "ThreadEndWatch.h"
+
 #include <ctime>
 
 namespace reel::recorder {
@@ -85,10 +87,21 @@ ThreadShadow& Recorder::thread() {
         rec.isMain = ident == options_.mainThreadIdent;
         rec.name = rec.isMain ? "MainThread" : "Thread-" + std::to_string(ts->id);
         pendingThreads_.push_back(std::move(rec));
+        watchThreadEnd(serial_, ts->id);
     }
     tlThread = ts;
     tlSerial = serial_;
     return *ts;
+}
+
+void Recorder::onThreadEnd(uint32_t threadId) {
+    if (finished_ || threadId >= threads_.size()) return;
+    ThreadShadow* ts = threads_[threadId].get();
+    auto it = threadsByIdent_.find(ts->ident);
+    if (it == threadsByIdent_.end() || it->second != ts) return;  // its end is already written
+    threadsByIdent_.erase(it);
+    enc_.threadEnd(threadId);
+    if (tlThread == ts) tlThread = nullptr;
 }
 
 void Recorder::switchThread(ThreadShadow& ts) {

@@ -120,6 +120,9 @@ class Recorder {
     // Hands over what is buffered (for os._exit and crash safety).
     void flush();
     uint64_t eventCount() const { return firstEvent_ + enc_.eventCount; }
+    uint64_t serial() const { return serial_; }
+    // The thread with this trace id is finishing (ThreadEndWatch.h): THREAD_END, once.
+    void onThreadEnd(uint32_t threadId);
 
   private:
     ThreadShadow& thread();

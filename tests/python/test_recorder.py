@@ -258,6 +258,42 @@ def test_closures_and_nonlocal_cells(record, dump):
     assert sets == [0, 1, 2]  # the caller sees the cell change made by inc()
 
 
+def test_thread_end_is_written_when_the_thread_finishes(record, dump):
+    """THREAD_END comes right after a thread's last event, before the joining thread runs on, for
+    threads that end normally and by an uncaught exception; a daemon thread still running at exit
+    gets none (it never finished)."""
+    trace, out, err, rc = record("""
+        import threading, time
+        def work(n):
+            s = 0
+            for i in range(n):
+                s += i
+            return s
+        def fail():
+            raise ValueError("in thread")
+        threading.excepthook = lambda args: None
+        for target, args in ((work, (100,)), (fail, ()), (work, (200,))):
+            t = threading.Thread(target=target, args=args)
+            t.start()
+            t.join()
+            after_join = 1
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        print("done")
+    """)
+    assert rc == 0 and out == "done\n", err
+    recs = dump(trace)
+    workers = sorted({r["thread_id"] for r in recs if r.get("kind") == "thread_end"})
+    assert workers == [1, 2, 3]
+    for tid in workers:
+        ends = [i for i, r in enumerate(recs) if r.get("kind") == "thread_end" and r["thread_id"] == tid]
+        assert len(ends) == 1
+        last_event = max(i for i, r in enumerate(recs) if "ev" in r and r.get("thread") == tid)
+        assert last_event < ends[0]
+        # The main thread's next event is the join's continuation, after the end.
+        nxt = next(r for r in recs[ends[0]:] if "ev" in r)
+        assert nxt.get("thread") == 0
+
+
 def test_threads_are_recorded(record, dump):
     trace, out, err, rc = record("""
         import threading
