@@ -22,6 +22,7 @@
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceReader.h"
 #include "reel/format/TraceWriter.h"
+#include "reel/format/ValueCodec.h"
 
 using namespace reel::format;
 using Clock = std::chrono::steady_clock;
@@ -131,12 +132,15 @@ void writeStream(const std::filesystem::path& path, uint64_t events, uint64_t ba
                  static_cast<unsigned long long>(events), recordTotal ? "i and total" : "i only",
                  static_cast<unsigned long long>(batchEvents), path.c_str());
     EventEncoder enc;
+    enc.compactRefs = true;  // as the recorder writes (format 1.2: LOCAL_SET_INT deltas)
     LoopState loop;
     uint64_t columnBytes = 0;
     Clock::duration encodeTime{}, appendTime{};
     const auto t0 = Clock::now();
     {
-        TraceWriter writer(path, benchHeader());  // default options: durable, as when recording
+        TraceWriter::Options wo;  // default options: durable, as when recording
+        wo.requiredReaderMinor = kCompactValuesReaderMinor;
+        TraceWriter writer(path, benchHeader(), wo);
         for (uint64_t first = 0; first < events; first += batchEvents) {
             const uint64_t n = std::min(batchEvents, events - first);
             auto e0 = Clock::now();
@@ -180,6 +184,7 @@ void writeStream(const std::filesystem::path& path, uint64_t events, uint64_t ba
 void writerCapacity(const std::filesystem::path& path, uint64_t events, uint64_t batchEvents) {
     std::vector<Batch> templates(4);
     EventEncoder enc;
+    enc.compactRefs = true;
     LoopState loop;
     for (auto& t : templates) {
         encodeBatch(enc, loop, batchEvents, true);
@@ -190,7 +195,9 @@ void writerCapacity(const std::filesystem::path& path, uint64_t events, uint64_t
     uint64_t columnBytes = 0, first = 0;
     const auto t0 = Clock::now();
     {
-        TraceWriter writer(path, benchHeader());
+        TraceWriter::Options wo;
+        wo.requiredReaderMinor = kCompactValuesReaderMinor;
+        TraceWriter writer(path, benchHeader(), wo);
         for (size_t m = 0; first < events; ++m) {
             const Batch& t = templates[m % templates.size()];
             Batch b;

@@ -162,6 +162,20 @@ json valueJson(const format::ValueRecord& v, uint64_t id, const format::Definiti
             j["type"] = v.typeId;
             j["inner_kind"] = format::valueKindName(v.innerKind);
             break;
+        case format::ValueKind::Patch: {
+            // Shown as stored (format 1.2): the record it stands for is the base with these
+            // items replaced.
+            j["base"] = v.base;
+            if (!v.patchSameLength) {
+                j["length"] = v.fullLength;
+                j["count"] = v.patchCount;
+            }
+            json changes = json::array();
+            for (size_t i = 0; i < v.items.size(); ++i)
+                changes.push_back({v.patchIndex[i], refJson(v.items[i])});
+            j["changes"] = changes;
+            break;
+        }
         default:
             break;
     }

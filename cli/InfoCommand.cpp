@@ -1,6 +1,7 @@
 // `reel info FILE`: what a trace is (header), how big it is (chunks, events, sizes), and whether it
 // is whole (recovered after a crash, or damaged). `--json` prints the same as one JSON document.
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
@@ -99,7 +100,8 @@ json describe(TraceReader& r, int check) {
     j["capture"] = {{"maxDepth", h.capture.maxDepth}, {"maxItems", h.capture.maxItems},
                     {"maxStr", h.capture.maxStr},     {"only", h.capture.only},
                     {"exclude", h.capture.exclude},   {"originDepth", h.capture.originDepth},
-                    {"redact", h.capture.redact},     {"noValues", h.capture.noValues}};
+                    {"redact", h.capture.redact},     {"noValues", h.capture.noValues},
+                    {"flightLast", h.capture.flightLast}};
 
     uint64_t perKind[5] = {0, 0, 0, 0, 0};
     uint64_t stored = 0, uncompressed = 0;
@@ -118,6 +120,16 @@ json describe(TraceReader& r, int check) {
                       {"lastEvent", r.eventCount() - 1},
                       {"originalEvents", cp->originalEventCount},
                       {"original", cp->originalPath}};
+    // `reel record --last N`: a flight-recorder window of the run's last events.
+    if (h.capture.flightLast > 0)
+        j["flight"] = {{"lastEvents", h.capture.flightLast},
+                       {"firstEvent", r.firstEvent()},
+                       {"lastEvent", r.eventCount() > 0 ? r.eventCount() - 1 : 0},
+                       // A window ending where the run ended: the checkpoint's count (when
+                       // the generation started) can be below the file's last event.
+                       {"recordedEvents",
+                        std::max(r.eventCount(),
+                                 r.checkpoint() ? r.checkpoint()->originalEventCount : 0)}};
     j["values"] = r.valueCount();
     j["codeObjects"] = d.codes.size();
     json sources = json::array();
@@ -206,6 +218,14 @@ void printText(const json& j, std::ostream& out) {
                            sl["original"].get<std::string>() + " (" +
                            std::to_string(sl["originalEvents"].get<uint64_t>()) +
                            " events), starting from a checkpoint");
+    }
+    if (j.contains("flight")) {
+        const auto& fl = j["flight"];
+        line("flight:", "flight-recorder window (--last " +
+                            std::to_string(fl["lastEvents"].get<uint64_t>()) + "): events " +
+                            std::to_string(fl["firstEvent"].get<uint64_t>()) + ".." +
+                            std::to_string(fl["lastEvent"].get<uint64_t>()) + " of " +
+                            std::to_string(fl["recordedEvents"].get<uint64_t>()) + " recorded");
     }
     line("values:", std::to_string(j["values"].get<uint64_t>()));
     line("code objects:", std::to_string(j["codeObjects"].get<uint64_t>()));

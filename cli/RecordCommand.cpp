@@ -66,7 +66,7 @@ void addRecordCommand(CLI::App& app) {
                                    "Record a Python program: reel record [--python EXE] [-o FILE] "
                                    "[--keep always|failure] [--only PATH]... [--exclude PATH]... "
                                    "[--max-depth N] [--max-items N] [--max-str N] [--origin-depth "
-                                   "N] [--redact PATTERN] [--no-values] (script.py | -m module | "
+                                   "N] [--redact PATTERN] [--no-values] [--last N] (script.py | -m module | "
                                    "-c code) [args...]");
     static std::string python;
     static std::vector<std::string> rest;

@@ -62,6 +62,8 @@ struct CaptureSettings {
   # --redact pattern, empty when none.
   noValues @7 :Bool;
   # --no-values: control flow and types only.
+  flightLast @8 :UInt64;
+  # --last N (flight recorder): the recording kept only about the last N events; 0 when off.
 }
 
 enum ChunkKind {

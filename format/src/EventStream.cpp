@@ -104,7 +104,37 @@ bool EventDecoder::next(Record& r) {
             r.kind = RecordKind::LocalSet;
             r.a = readU32(args_, "slot out of range");
             r.value = readRef(args_);
+            // Mirrors EventEncoder::localSet: LOCAL_SET_INT deltas are against the latest small
+            // int of the slot number, whichever record carried it.
+            if (r.value.kind() == ValueRef::Kind::SmallInt && r.a < kIntDeltaSlots)
+                lastInt_[r.a] = r.value.smallInt();
             return true;
+        case tag::kLocalSetInt: {
+            r.kind = RecordKind::LocalSet;
+            r.a = readU32(args_, "slot out of range");
+            REEL_REQUIRE(r.a < kIntDeltaSlots, fileOffset_, "LOCAL_SET_INT slot out of range");
+            const uint64_t z = args_.varint();
+            // Small ints and their differences stay far inside int64: larger is damage.
+            REEL_REQUIRE(z < (uint64_t{1} << 63), fileOffset_, "LOCAL_SET_INT delta out of range");
+            const int64_t x = lastInt_[r.a] + unzigzag(z);
+            REEL_REQUIRE(ValueRef::fitsSmallInt(x), fileOffset_, "LOCAL_SET_INT value out of range");
+            lastInt_[r.a] = x;
+            r.value = ValueRef::smallInt(x);
+            return true;
+        }
+        case tag::kLocalSetDelta: {
+            r.kind = RecordKind::LocalSet;
+            r.a = readU32(args_, "slot out of range");
+            const int64_t d = unzigzag(args_.varint());
+            const uint64_t id = prevValueId_ + static_cast<uint64_t>(d);
+            // Both directions of wrap-around, and ids a ValueRef cannot hold, are damage.
+            REEL_REQUIRE(d >= 0 ? id >= prevValueId_ : id < prevValueId_, fileOffset_,
+                         "value reference delta points before the first record");
+            REEL_REQUIRE(id < (uint64_t{1} << 62), fileOffset_, "value reference out of range");
+            prevValueId_ = id;
+            r.value = ValueRef::record(id);
+            return true;
+        }
         case tag::kLocalDel:
             r.kind = RecordKind::LocalDel;
             r.a = readU32(args_, "slot out of range");
@@ -165,7 +195,7 @@ bool EventDecoder::next(Record& r) {
 
 DecoderPosition EventDecoder::position() const {
     return {tags_.position(), args_.position(), blobs_.position(), nextEvent_, thread_,
-            nextFrameId_, prevOffset_};
+            nextFrameId_, prevOffset_, prevValueId_, lastInt_};
 }
 
 void EventDecoder::seek(const DecoderPosition& pos) {
@@ -178,6 +208,8 @@ void EventDecoder::seek(const DecoderPosition& pos) {
     thread_ = pos.thread;
     nextFrameId_ = pos.nextFrameId;
     prevOffset_ = pos.prevOffset;
+    prevValueId_ = pos.prevValueId;
+    lastInt_ = pos.lastInt;
 }
 
 void EventDecoder::finish() const {
@@ -185,6 +217,32 @@ void EventDecoder::finish() const {
     REEL_REQUIRE(args_.atEnd(), fileOffset_, "events batch has trailing arguments");
     REEL_REQUIRE(blobs_.atEnd(), fileOffset_, "events batch has trailing output bytes");
     REEL_REQUIRE(nextEvent_ == endEvent_, fileOffset_, "events batch has fewer events than its header says");
+}
+
+void encodeRecord(EventEncoder& enc, const Record& r) {
+    switch (r.kind) {
+        case RecordKind::Opcode: enc.opcode(r.offset); break;
+        case RecordKind::Call: enc.call(static_cast<uint32_t>(r.a), r.lasti); break;
+        case RecordKind::Resume: enc.resume(r.a, r.lasti); break;
+        case RecordKind::Return: enc.ret(r.value, r.lasti); break;
+        case RecordKind::Yield: enc.yield(r.value, r.lasti); break;
+        case RecordKind::Unwind: enc.unwind(r.lasti); break;
+        case RecordKind::Exception: enc.exception(r.value, r.lasti); break;
+        case RecordKind::LocalSet: enc.localSet(static_cast<uint32_t>(r.a), r.value); break;
+        case RecordKind::LocalDel: enc.localDel(static_cast<uint32_t>(r.a)); break;
+        case RecordKind::NameSet: enc.nameSet(static_cast<uint32_t>(r.a), r.value); break;
+        case RecordKind::NameDel: enc.nameDel(static_cast<uint32_t>(r.a)); break;
+        case RecordKind::Thread: enc.thread(static_cast<uint32_t>(r.a)); break;
+        case RecordKind::ThreadEnd: enc.threadEnd(static_cast<uint32_t>(r.a)); break;
+        case RecordKind::Output: enc.output(static_cast<uint32_t>(r.a), r.blob, r.blobLen); break;
+        case RecordKind::Handled: enc.handled(r.offset); break;
+        case RecordKind::AsyncGenHook:
+            enc.asyncGenHook(static_cast<uint32_t>(r.a), r.value);
+            break;
+        case RecordKind::Time: enc.time(static_cast<int64_t>(r.a)); break;
+        case RecordKind::CoroOrigin: enc.coroOrigin(r.a, r.value); break;
+        case RecordKind::FrameObject: enc.frameObject(r.a, r.value); break;
+    }
 }
 
 }  // namespace reel::format

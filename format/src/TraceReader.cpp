@@ -155,10 +155,25 @@ class TraceReader::Impl {
         if (id >= valueCount_) throw std::out_of_range("value id past the end of the trace");
         auto it = std::upper_bound(valueChunks_.begin(), valueChunks_.end(), id,
                                    [&](uint64_t v, size_t ci) { return v < chunks_[ci].first; });
-        while (true) {
+        while (it != valueChunks_.begin()) {
             --it;
             const auto& c = chunks_[*it];
             if (c.count > 0 && id < c.first + c.count) return *it;
+            // A chunk with records ending before `id`: the id falls in a gap (a file with a
+            // checkpoint may skip ids: a flight-recorder generation carries only what it needs).
+            if (c.count > 0) break;
+        }
+        throw std::out_of_range("value id not stored in the trace");
+    }
+
+    // Whether value `id` is stored (dense files: below valueCount()).
+    bool hasValue(uint64_t id) const {
+        if (!sparseValues_) return id < valueCount_;
+        try {
+            findValueChunk(id);
+            return true;
+        } catch (const std::out_of_range&) {
+            return false;
         }
     }
 
@@ -304,6 +319,7 @@ class TraceReader::Impl {
             o.capture.originDepth = c.getOriginDepth();
             o.capture.redact = copyText(c.getRedact());
             o.capture.noValues = c.getNoValues();
+            o.capture.flightLast = c.getFlightLast();
         });
         const auto& o = header_;
         REEL_REQUIRE(o.formatMajor <= kFormatMajor, kPreambleSize,
@@ -332,6 +348,7 @@ class TraceReader::Impl {
         eventChunks_.clear();
         valueChunks_.clear();
         eventCount_ = valueCount_ = firstEvent_ = 0;
+        sparseValues_ = false;
         checkpointChunk_.reset();
         exit_.reset();
         recover(why);
@@ -396,6 +413,7 @@ class TraceReader::Impl {
     void checkIndex(uint64_t end, uint64_t reportAt) {
         uint64_t pos = headerEnd_;
         eventCount_ = valueCount_ = firstEvent_ = 0;
+        sparseValues_ = false;
         for (size_t i = 0; i < chunks_.size(); ++i) {
             const auto& c = chunks_[i];
             const std::string which = "index entry " + std::to_string(i) + ": ";
@@ -415,9 +433,9 @@ class TraceReader::Impl {
                 eventCount_ += c.count;
                 eventChunks_.push_back(i);
             } else if (c.kind == kValues) {
-                REEL_REQUIRE(c.first == valueCount_, reportAt,
+                REEL_REQUIRE(valuesInSequence(c.first), reportAt,
                              which + "values chunks are not contiguous in value ids");
-                valueCount_ += c.count;
+                noteValues(c.first, c.count);
                 valueChunks_.push_back(i);
             } else if (c.kind == kCheckpoint) {
                 noteCheckpoint(i, c.first, c.count, reportAt);
@@ -448,13 +466,13 @@ class TraceReader::Impl {
                 if (h.kind == kEvents)
                     REEL_REQUIRE(h.first == eventCount_, pos, "events chunk out of sequence");
                 if (h.kind == kValues)
-                    REEL_REQUIRE(h.first == valueCount_, pos, "values chunk out of sequence");
+                    REEL_REQUIRE(valuesInSequence(h.first), pos, "values chunk out of sequence");
                 ChunkInfo c{pos, h.kind, h.compressedSize, h.uncompressedSize, h.first, h.count};
                 if (h.kind == kEvents) {
                     eventCount_ += h.count;
                     eventChunks_.push_back(chunks_.size());
                 } else if (h.kind == kValues) {
-                    valueCount_ += h.count;
+                    noteValues(h.first, h.count);
                     valueChunks_.push_back(chunks_.size());
                 }
                 chunks_.push_back(c);
@@ -752,7 +770,18 @@ class TraceReader::Impl {
     std::optional<ExitInfo> exit_;
     std::vector<ChunkInfo> chunks_;
     std::vector<size_t> eventChunks_, valueChunks_;  // indices into chunks_
-    uint64_t eventCount_ = 0, valueCount_ = 0;
+    uint64_t eventCount_ = 0, valueCount_ = 0;  // valueCount_: one past the highest value id
+    // Format 1.1 files (requiredReaderMinor >= 1) may skip value ids between values chunks.
+    // (A 1.0 reader refuses them through requiredReaderMinor.) sparseValues_: a gap was seen.
+    bool sparseValues_ = false;
+    bool valuesInSequence(uint64_t first) const {
+        return first == valueCount_ ||
+               (header_.requiredReaderMinor >= kCheckpointReaderMinor && first > valueCount_);
+    }
+    void noteValues(uint64_t first, uint32_t count) {
+        if (first != valueCount_) sparseValues_ = true;
+        valueCount_ = first + count;
+    }
     uint64_t firstEvent_ = 0;                // a checkpoint's first event, else 0
     std::optional<size_t> checkpointChunk_;  // index into chunks_
     std::optional<Checkpoint> checkpoint_;
@@ -764,7 +793,9 @@ class TraceReader::Impl {
 // records of an events chunk.
 void TraceReader::Impl::verifyCheckpoint(const Checkpoint& cp, uint64_t values, uint64_t at) {
     auto ref = [&](ValueRef v) {
-        REEL_REQUIRE(v.valid() && (v.kind() != ValueRef::Kind::Record || v.recordId() < values), at,
+        REEL_REQUIRE(v.valid() && (v.kind() != ValueRef::Kind::Record ||
+                                   (v.recordId() < values && hasValue(v.recordId()))),
+                     at,
                      "checkpoint refers to an undefined value");
     };
     auto frame = [&](const CheckpointFrame& f) {
@@ -828,7 +859,7 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                                  e->startThread, e->startNextFrameId, c.offset);
                 Record r;
                 auto refOk = [&](ValueRef v) {
-                    REEL_REQUIRE(v.kind() != ValueRef::Kind::Record || v.recordId() < values,
+                    REEL_REQUIRE(v.kind() != ValueRef::Kind::Record || hasValue(v.recordId()),
                                  c.offset,
                                  "event " + std::to_string(r.event) +
                                      " refers to undefined value " + std::to_string(v.recordId()));
@@ -868,10 +899,40 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                 // Indexing the records (skipValue) already checks their framing.
                 auto v = loadValueChunk(ci, true);
                 if (!decodeRecords) continue;
+                // (id + 1, resolved record) of recent containers and objects, for patches.
+                std::vector<std::pair<uint64_t, ValueRecord>> resolvedCache(4096);
                 for (size_t i = 0; i < v->recordOffsets.size(); ++i) {
                     ByteCursor cur(v->data.data(), v->data.size(), c.offset);
                     cur.seek(v->recordOffsets[i]);
                     ValueRecord rec = decodeValue(cur, v->firstId + i);
+                    if (rec.kind == ValueKind::Patch) {
+                        // Format 1.2: check that the chain resolves (base present, indices in
+                        // range); the result's own fields were checked with its base. Bases
+                        // are usually recent records resolved just before: a small cache of
+                        // resolved containers keeps this one step instead of a chain.
+                        auto raw = [&](uint64_t id) {
+                            const auto& hit = resolvedCache[id % resolvedCache.size()];
+                            if (hit.first == id + 1) return hit.second;
+                            std::shared_ptr<const ValueChunk> vc;
+                            try {
+                                vc = valueChunkFor(id);
+                            } catch (const std::out_of_range&) {
+                                throw TraceFormatError("value patch based on value " +
+                                                           std::to_string(id) +
+                                                           ", which the trace does not contain",
+                                                       c.offset);
+                            }
+                            ByteCursor bc(vc->data.data(), vc->data.size(), vc->fileOffset);
+                            bc.seek(vc->recordOffsets.at(id - vc->firstId));
+                            return decodeValue(bc, id);
+                        };
+                        rec = resolvePatch(std::move(rec), raw, c.offset);
+                    }
+                    if (isPatchableKind(rec.kind)) {
+                        auto& slot = resolvedCache[(v->firstId + i) % resolvedCache.size()];
+                        slot.first = v->firstId + i + 1;
+                        slot.second = rec;
+                    }
                     const bool typed =
                         rec.kind == ValueKind::Object || rec.kind == ValueKind::Exception ||
                         rec.kind == ValueKind::Class || rec.kind == ValueKind::Opaque ||

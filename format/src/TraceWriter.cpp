@@ -147,6 +147,7 @@ void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info,
     c.setOriginDepth(info.capture.originDepth);
     c.setRedact(info.capture.redact);
     c.setNoValues(info.capture.noValues);
+    c.setFlightLast(info.capture.flightLast);
 }
 
 void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
@@ -351,7 +352,12 @@ class TraceWriter::Impl {
             firstEvent = b.checkpoint->firstEvent;
         }
         if (hasValues) {
-            expect(b.firstValueId == nextValue_, "values must be numbered densely");
+            // Format 1.1 files may skip ids (a flight-recorder generation carries only the
+            // records its checkpoint needs); ids still only grow.
+            expect(b.firstValueId == nextValue_ ||
+                       (options_.requiredReaderMinor >= kCheckpointReaderMinor &&
+                        b.firstValueId > nextValue_),
+                   "values must be numbered densely");
             expect(b.valueCount <= b.values.size(), "more values than value bytes");
         }
         if (hasEvents) {
@@ -368,7 +374,7 @@ class TraceWriter::Impl {
         nextType_ = type;
         nextString_ = str;
         nextThread_ = thr;
-        if (hasValues) nextValue_ += b.valueCount;
+        if (hasValues) nextValue_ = b.firstValueId + b.valueCount;
         if (b.checkpoint) {
             sawCheckpoint_ = true;
             nextEvent_ = firstEvent;
@@ -485,7 +491,7 @@ class TraceWriter::Impl {
             r.setCount(e.count);
             if (e.kind == 3) events += e.count;
             if (e.kind == 5) events = e.first;  // before any events chunk: numbering starts here
-            if (e.kind == 2) values += e.count;
+            if (e.kind == 2) values = e.first + e.count;  // one past the highest id
         }
         f.setEventCount(events);
         f.setValueCount(values);

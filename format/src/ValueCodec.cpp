@@ -13,9 +13,17 @@ uint64_t count(ByteCursor& c, const char* what) {
     return c.varintBounded(c.remaining(), what);
 }
 
-ValueRef ref(ByteCursor& c, uint64_t selfId) {
+// `relative`: a record ref holds selfId - childId (format 1.2); returned as an absolute ref.
+ValueRef ref(ByteCursor& c, uint64_t selfId, bool relative = false) {
     ValueRef v{c.varint()};
     REEL_REQUIRE(v.valid(), c.baseOffset(), "invalid value reference");
+    if (relative && v.kind() == ValueRef::Kind::Record) {
+        const uint64_t d = v.recordId();
+        REEL_REQUIRE(d != 0, c.baseOffset(), "relative value reference to the record itself");
+        REEL_REQUIRE(d <= selfId, c.baseOffset(),
+                     "relative value reference points before the first record");
+        return ValueRef::record(selfId - d);
+    }
     REEL_REQUIRE(v.kind() != ValueRef::Kind::Record || v.recordId() < selfId, c.baseOffset(),
                  "value refers forward to a record that is not defined yet");
     return v;
@@ -31,9 +39,9 @@ double f64(ByteCursor& c) {
     return d;
 }
 
-void refs(ByteCursor& c, uint64_t selfId, uint64_t n, std::vector<ValueRef>& out) {
+void refs(ByteCursor& c, uint64_t selfId, uint64_t n, std::vector<ValueRef>& out, bool rel) {
     out.reserve(n);
-    for (uint64_t i = 0; i < n; ++i) out.push_back(ref(c, selfId));
+    for (uint64_t i = 0; i < n; ++i) out.push_back(ref(c, selfId, rel));
 }
 
 void putF64(std::vector<uint8_t>& out, double d) {
@@ -51,14 +59,53 @@ void putRefs(std::vector<uint8_t>& out, const ValueRef* refs, size_t n) {
     for (size_t i = 0; i < n; ++i) putVarint(out, refs[i].raw);
 }
 
+// A ref as written inside a record with id `selfId` in the relative encoding.
+uint64_t relRaw(ValueRef r, uint64_t selfId) {
+    if (r.kind() != ValueRef::Kind::Record) return r.raw;
+    REEL_ASSERT(r.recordId() < selfId, "a record refers only to earlier records");
+    return (selfId - r.recordId()) << 2;
+}
+
+void putRelRefs(std::vector<uint8_t>& out, const ValueRef* refs, size_t n, uint64_t selfId) {
+    for (size_t i = 0; i < n; ++i) putVarint(out, relRaw(refs[i], selfId));
+}
+
 }  // namespace
 
 ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
     ValueRecord r;
-    uint8_t k = c.byte();
+    const uint8_t kindByte = c.byte();
+    if (kindByte == static_cast<uint8_t>(ValueKind::Patch) || kindByte == kPatchSameLengthByte) {
+        r.kind = ValueKind::Patch;
+        const uint64_t d = c.varint();
+        REEL_REQUIRE(d != 0, c.baseOffset(), "value patch based on itself");
+        REEL_REQUIRE(d <= selfId, c.baseOffset(), "value patch base before the first record");
+        r.base = selfId - d;
+        r.patchSameLength = kindByte == kPatchSameLengthByte;
+        if (!r.patchSameLength) {
+            r.fullLength = c.varint();
+            r.patchCount = c.varint();
+        }
+        const uint64_t k = count(c, "patch item count past end of record");
+        r.patchIndex.reserve(k);
+        r.items.reserve(k);
+        for (uint64_t i = 0; i < k; ++i) {
+            const uint64_t ix = c.varint();
+            REEL_REQUIRE(i == 0 || ix > r.patchIndex.back(), c.baseOffset(),
+                         "value patch indices not increasing");
+            r.patchIndex.push_back(ix);
+            r.items.push_back(ref(c, selfId, true));
+        }
+        return r;
+    }
+    const bool rel = kindByte & kRelativeRefsFlag;
+    const uint8_t k = kindByte & ~kRelativeRefsFlag;
     REEL_REQUIRE(k >= 1 && k <= kMaxValueKind, c.baseOffset(),
-                 "unknown value kind " + std::to_string(k));
+                 "unknown value kind " + std::to_string(kindByte));
     r.kind = static_cast<ValueKind>(k);
+    REEL_REQUIRE(!rel || isPatchableKind(r.kind) || r.kind == ValueKind::Exception ||
+                     r.kind == ValueKind::Subclass,
+                 c.baseOffset(), "relative encoding of a value kind without references");
     auto text = [&] {
         uint64_t n = count(c, "string length past end of record");
         r.text = std::string_view(reinterpret_cast<const char*>(c.bytes(n)), n);
@@ -100,7 +147,7 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
         case ValueKind::Frozenset: {
             r.identity = c.varint();
             r.fullLength = c.varint();
-            refs(c, selfId, count(c, "item count past end of record"), r.items);
+            refs(c, selfId, count(c, "item count past end of record"), r.items, rel);
             REEL_REQUIRE(r.items.size() <= r.fullLength, c.baseOffset(),
                          "more items than the container holds");
             break;
@@ -110,7 +157,7 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.fullLength = c.varint();
             uint64_t n = count(c, "entry count past end of record");
             REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more entries than the dict holds");
-            refs(c, selfId, 2 * n, r.items);
+            refs(c, selfId, 2 * n, r.items, rel);
             break;
         }
         case ValueKind::Object: {
@@ -123,7 +170,7 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.items.reserve(n);
             for (uint64_t i = 0; i < n; ++i) {
                 r.names.push_back(id32(c, "string id out of range"));
-                r.items.push_back(ref(c, selfId));
+                r.items.push_back(ref(c, selfId, rel));
             }
             break;
         }
@@ -134,10 +181,11 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             uint64_t n = count(c, "argument count past end of record");
             REEL_REQUIRE(n <= r.fullLength, c.baseOffset(),
                          "more arguments than the exception has");
-            refs(c, selfId, n, r.items);
-            r.cause = ref(c, selfId);
-            r.context = ref(c, selfId);
-            refs(c, selfId, count(c, "sub-exception count past end of record"), r.subExceptions);
+            refs(c, selfId, n, r.items, rel);
+            r.cause = ref(c, selfId, rel);
+            r.context = ref(c, selfId, rel);
+            refs(c, selfId, count(c, "sub-exception count past end of record"), r.subExceptions,
+                 rel);
             break;
         }
         case ValueKind::Function:
@@ -155,7 +203,7 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             break;
         case ValueKind::Subclass:
             r.typeId = id32(c, "type id out of range");
-            r.inner = ref(c, selfId);
+            r.inner = ref(c, selfId, rel);
             break;
         case ValueKind::Truncated: {
             r.identity = c.varint();
@@ -174,7 +222,40 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.typeId = id32(c, "type id out of range");
             r.stringId = id32(c, "string id out of range");
             break;
+        case ValueKind::Patch:  // handled above; the kind byte range check excludes it here
+            break;
     }
+    return r;
+}
+
+ValueRecord applyPatch(const ValueRecord& base, const ValueRecord& patch, uint64_t off) {
+    REEL_REQUIRE(isPatchableKind(base.kind), off,
+                 std::string("value patch based on a ") + valueKindName(base.kind) + " record");
+    ValueRecord r = base;
+    const bool dict = base.kind == ValueKind::Dict;
+    const uint64_t baseCount = dict ? base.items.size() / 2 : base.items.size();
+    const uint64_t n = patch.patchSameLength ? baseCount : patch.patchCount;
+    const uint64_t fullLength = patch.patchSameLength ? base.fullLength : patch.fullLength;
+    REEL_REQUIRE(n <= fullLength, off, "value patch has more items than its length");
+    if (base.kind == ValueKind::Object)
+        REEL_REQUIRE(n == base.items.size(), off,
+                     "value patch changes an object's attribute count");
+    // Every added item must be given by the patch, so the count is bounded by its size.
+    const uint64_t baseItems = base.items.size();
+    const uint64_t items = dict ? 2 * n : n;
+    REEL_REQUIRE(items <= baseItems + patch.items.size(), off,
+                 "value patch leaves items undefined");
+    r.fullLength = fullLength;
+    r.items.resize(static_cast<size_t>(items));
+    uint64_t covered = 0;  // patch entries at indices >= baseItems
+    for (size_t i = 0; i < patch.items.size(); ++i) {
+        const uint64_t ix = patch.patchIndex[i];
+        REEL_REQUIRE(ix < items, off, "value patch index out of range");
+        r.items[static_cast<size_t>(ix)] = patch.items[i];
+        if (ix >= baseItems) ++covered;
+    }
+    REEL_REQUIRE(items <= baseItems || covered == items - baseItems, off,
+                 "value patch leaves items undefined");
     return r;
 }
 
@@ -187,8 +268,8 @@ const char* valueKindName(ValueKind k) {
     static constexpr const char* kNames[] = {
         "?",     "int",    "bigint", "float",     "complex",   "str",    "bytes",     "bytearray",
         "list",  "tuple",  "set",    "frozenset", "dict",      "object", "exception", "function",
-        "class", "module", "opaque", "subclass",  "truncated", "cycle",  "generator"};
-    static_assert(std::size(kNames) == kMaxValueKind + 1u, "one name per ValueKind");
+        "class", "module", "opaque", "subclass",  "truncated", "cycle",  "generator", "patch"};
+    static_assert(std::size(kNames) == kMaxValueKind + 2u, "one name per ValueKind");
     const auto i = static_cast<unsigned>(k);
     return i < std::size(kNames) ? kNames[i] : "?";
 }
@@ -240,6 +321,52 @@ void container(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity, uin
     putVarint(out, fullLength);
     putVarint(out, kind == ValueKind::Dict ? nRefs / 2 : nRefs);
     putRefs(out, refs, nRefs);
+}
+void containerRelative(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity,
+                       uint64_t fullLength, const ValueRef* refs, size_t nRefs, uint64_t selfId) {
+    REEL_ASSERT(kind >= ValueKind::List && kind <= ValueKind::Dict, "not a container kind");
+    REEL_ASSERT(kind != ValueKind::Dict || nRefs % 2 == 0, "dict refs come in pairs");
+    out.push_back(static_cast<uint8_t>(kind) | kRelativeRefsFlag);
+    putVarint(out, identity);
+    putVarint(out, fullLength);
+    putVarint(out, kind == ValueKind::Dict ? nRefs / 2 : nRefs);
+    putRelRefs(out, refs, nRefs, selfId);
+}
+void objectRelative(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
+                    const uint32_t* names, const ValueRef* refs, size_t n, uint64_t selfId) {
+    out.push_back(static_cast<uint8_t>(ValueKind::Object) | kRelativeRefsFlag);
+    putVarint(out, identity);
+    putVarint(out, typeId);
+    putVarint(out, total);
+    putVarint(out, n);
+    for (size_t i = 0; i < n; ++i) {
+        putVarint(out, names[i]);
+        putVarint(out, relRaw(refs[i], selfId));
+    }
+}
+void patch(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId, uint64_t fullLength,
+           uint64_t count, const uint32_t* indices, const ValueRef* refs, size_t k) {
+    REEL_ASSERT(baseId < selfId, "a patch's base is an earlier record");
+    kindByte(out, ValueKind::Patch);
+    putVarint(out, selfId - baseId);
+    putVarint(out, fullLength);
+    putVarint(out, count);
+    putVarint(out, k);
+    for (size_t i = 0; i < k; ++i) {
+        putVarint(out, indices[i]);
+        putVarint(out, relRaw(refs[i], selfId));
+    }
+}
+void patchSameLength(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId,
+                     const uint32_t* indices, const ValueRef* refs, size_t k) {
+    REEL_ASSERT(baseId < selfId, "a patch's base is an earlier record");
+    out.push_back(kPatchSameLengthByte);
+    putVarint(out, selfId - baseId);
+    putVarint(out, k);
+    for (size_t i = 0; i < k; ++i) {
+        putVarint(out, indices[i]);
+        putVarint(out, relRaw(refs[i], selfId));
+    }
 }
 void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
             const uint32_t* names, const ValueRef* refs, size_t n) {

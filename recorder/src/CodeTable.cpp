@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+
 #include <sys/stat.h>
 #include <fstream>
 #include <sstream>
@@ -117,7 +119,15 @@ CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
     : ops_(ops),
       filter_(std::move(filter)),
       extraIndex_(codeExtraIndex()),
-      session_(nextSession()) {}
+      session_(nextSession()) {
+    for (size_t op = 0; op < 256; ++op) {
+        const std::string& nm = ops_.ops[op].name;
+        noFallthrough_[op] = nm == "RETURN_VALUE" || nm == "RETURN_CONST" ||
+                             nm == "RAISE_VARARGS" || nm == "RERAISE" || nm == "JUMP_FORWARD" ||
+                             nm == "JUMP_BACKWARD" || nm == "JUMP_BACKWARD_NO_INTERRUPT" ||
+                             nm == "JUMP" || nm == "JUMP_NO_INTERRUPT";
+    }
+}
 
 CodeTable::~CodeTable() = default;
 
@@ -184,6 +194,8 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
     size_t n = static_cast<size_t>(PyBytes_GET_SIZE(bytes));
     def.bytecode.assign(bc, bc + n);
     info.opFlags.assign(n / 2 + 1, 0);
+    info.dynKind.assign(n / 2 + 1, 0);
+    info.arg.assign(n / 2 + 1, 0);
 
     PyObject* consts = code->co_consts;
     PyObject* names = code->co_names;
@@ -208,6 +220,8 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
             continue;
         }
         extended = 0;
+        info.dynKind[off / 2] = oi.dynKind;
+        info.arg[off / 2] = arg;
         format::Instruction ins;
         ins.offset = static_cast<uint32_t>(off);
         ins.opcode = op;
@@ -253,7 +267,135 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
         def.instructions.push_back(std::move(ins));
         off += size;
     }
+    // An EXTENDED_ARG prefix is reported in place of its instruction (3.11): give it the same
+    // purity facts.
+    for (size_t i = info.opFlags.size(); i-- > 0;) {
+        if ((info.opFlags[i] & opflag::kExtendedArg) && i + 1 < info.dynKind.size()) {
+            info.dynKind[i] = info.dynKind[i + 1];
+            info.arg[i] = info.arg[i + 1];
+        }
+    }
+    stackDepths(code, bc, n, info);
     Py_DECREF(bytes);
+}
+
+namespace {
+// One entry of co_exceptiontable: a 6-bit-per-byte big-endian varint, bit 6 = more follows.
+bool readExceptionVarint(const uint8_t*& p, const uint8_t* end, uint32_t& out) {
+    if (p >= end) return false;
+    uint8_t b = *p++;
+    uint32_t v = b & 63;
+    while (b & 64) {
+        if (p >= end || v > (UINT32_MAX >> 6)) return false;
+        b = *p++;
+        v = (v << 6) | (b & 63);
+    }
+    out = v;
+    return true;
+}
+}  // namespace
+
+// The depth of the value stack before each instruction, by abstract interpretation of the
+// unspecialized bytecode like CPython's own stack-depth checks (compile.c stackdepth(),
+// frameobject.c mark_stacks()): from depth 0 at the first instruction and from each exception
+// handler (its table depth, plus lasti, plus the exception), following fall-through and jumps with
+// PyCompile_OpcodeStackEffectWithJump. Purity reads operands at these depths on 3.12/3.13, where
+// the frame's saved stack pointer is not valid at INSTRUCTION events; a wrong depth would read a
+// dead stack slot, so any inconsistency (depth out of [0, co_stacksize], two different depths
+// reaching one instruction, an invalid jump) gives up on the whole code object (-1 everywhere).
+void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info) {
+    const size_t units = n / 2;
+    info.stackSize = code->co_stacksize;
+    info.depth.assign(units + 1, -1);
+    std::vector<uint8_t> isStart(units + 1, 0);
+    std::vector<uint32_t> fullArg(units + 1, 0);
+    uint32_t extended = 0;
+    for (size_t off = 0; off + 1 < n;) {
+        const OpcodeInfo& oi = ops_.ops[bc[off]];
+        isStart[off / 2] = 1;
+        uint32_t a = extended | bc[off + 1];
+        fullArg[off / 2] = a;
+        extended = (oi.flags & opflag::kExtendedArg) ? a << 8 : 0;
+        off += 2 + 2 * static_cast<size_t>(oi.cacheEntries);
+    }
+    const int maxDepth = code->co_stacksize;
+    std::vector<int16_t>& depth = info.depth;
+    std::vector<uint32_t> work;
+    bool ok = true;
+    auto reach = [&](int64_t unit, int d) {
+        if (!ok) return;
+        if (unit < 0 || static_cast<size_t>(unit) >= units || !isStart[unit] || d < 0 ||
+            d > maxDepth || d > INT16_MAX) {
+            ok = false;
+            return;
+        }
+        if (depth[unit] == -1) {
+            depth[unit] = static_cast<int16_t>(d);
+            work.push_back(static_cast<uint32_t>(unit));
+        } else if (depth[unit] != d) {
+            ok = false;
+        }
+    };
+    reach(0, 0);
+    if (PyObject* et = code->co_exceptiontable; et && PyBytes_Check(et)) {
+        const auto* p = reinterpret_cast<const uint8_t*>(PyBytes_AS_STRING(et));
+        const uint8_t* end = p + PyBytes_GET_SIZE(et);
+        while (p < end && ok) {
+            uint32_t start, size, target, dl;
+            if (!readExceptionVarint(p, end, start) || !readExceptionVarint(p, end, size) ||
+                !readExceptionVarint(p, end, target) || !readExceptionVarint(p, end, dl)) {
+                ok = false;
+                break;
+            }
+            (void)start;
+            (void)size;
+            reach(target, static_cast<int>(dl >> 1) + static_cast<int>(dl & 1) + 1);
+        }
+    }
+    while (ok && !work.empty()) {
+        uint32_t u = work.back();
+        work.pop_back();
+        const size_t off = static_cast<size_t>(u) * 2;
+        const uint8_t op = bc[off];
+        const OpcodeInfo& oi = ops_.ops[op];
+        const int d = depth[u];
+        const int64_t next = static_cast<int64_t>(u) + 1 + oi.cacheEntries;
+        if (oi.flags & opflag::kExtendedArg) {
+            reach(next, d);
+            continue;
+        }
+        const int a = static_cast<int>(fullArg[u]);
+        const int argIn = (oi.flags & opflag::kHasArg) ? a : 0;
+        int fall = PyCompile_OpcodeStackEffectWithJump(op, argIn, 0);
+        if (fall == PY_INVALID_STACK_EFFECT) {
+            ok = false;
+            break;
+        }
+        // On resumption the generator's frame continues after RETURN_GENERATOR with the sent
+        // value pushed (3.11/3.12 report an effect of 0, 3.13 of 1).
+        if (oi.name == "RETURN_GENERATOR") fall = 1;
+        // 3.11's compiler books a call's pops on PRECALL (-oparg) and CALL (-1); the interpreter
+        // pops nothing at PRECALL and everything at CALL.
+        if (ops_.minor == 11 && oi.name == "PRECALL") fall = 0;
+        if (ops_.minor == 11 && oi.name == "CALL") fall = -(a + 1);
+        if (oi.flags & (opflag::kJrel | opflag::kJabs)) {
+            int jump = PyCompile_OpcodeStackEffectWithJump(op, argIn, 1);
+            if (jump == PY_INVALID_STACK_EFFECT) {
+                ok = false;
+                break;
+            }
+            int64_t target = (oi.flags & opflag::kJabs)       ? a
+                             : (oi.flags & opflag::kBackward) ? next - a
+                                                              : next + a;
+            reach(target, d + jump);
+        }
+        if (!noFallthrough_[op] && static_cast<size_t>(next) < units) reach(next, d + fall);
+    }
+    if (!ok) {
+        std::fill(depth.begin(), depth.end(), static_cast<int16_t>(-1));
+        return;
+    }
+    // EXTENDED_ARG prefixes already carry the depth of their instruction (stack effect 0).
 }
 
 void CodeTable::drainInto(format::NewDefs& defs) {

@@ -7,6 +7,7 @@
 
 #include "Compat.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,15 @@ struct CodeInfo {
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds
     std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there
+    // Per code unit, for deciding purity per execution (Purity.cpp): the instruction's dyn kind
+    // (OpcodeInfo::dynKind, 0 for the others) and full argument (EXTENDED_ARG included), and the
+    // value-stack depth before it runs, from a static analysis of the bytecode (stackDepths); -1
+    // where unknown (unreachable code, or the analysis failed for the whole code object), which
+    // makes the instruction non-pure. An EXTENDED_ARG prefix gets the values of its instruction.
+    std::vector<uint8_t> dynKind;
+    std::vector<uint32_t> arg;
+    std::vector<int16_t> depth;
+    int stackSize = 0;  // co_stacksize
 };
 
 struct PathFilter {
@@ -53,6 +63,18 @@ class CodeTable {
         return insert(code);
     }
 
+    // The CodeInfo of `code` if this session has met it already, else nullptr. Never creates one:
+    // safe to call for code about to be called (no definition is queued, no Python object made).
+    CodeInfo* find(PyCodeObject* code) const {
+        void* extra = nullptr;
+        if (PyUnstable_Code_GetExtra(reinterpret_cast<PyObject*>(code), extraIndex_, &extra) == 0 &&
+            extra != nullptr) {
+            auto tagged = reinterpret_cast<uintptr_t>(extra);
+            if ((tagged >> 32) == session_) return infos_[(tagged & 0xFFFFFFFFu) - 1].get();
+        }
+        return nullptr;
+    }
+
     // Moves definitions created since the last call into `defs`.
     void drainInto(format::NewDefs& defs);
     bool hasPending() const { return !pendingCodes_.empty() || !pendingSources_.empty(); }
@@ -61,8 +83,13 @@ class CodeTable {
     CodeInfo* insert(PyCodeObject* code);
     uint32_t sourceFor(const std::string& filename);
     void decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def);
+    // Fills info.depth from the unspecialized bytecode `bc` (n bytes) and the exception table.
+    void stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info);
 
     const OpcodeTable& ops_;
+    // Per opcode: control never falls through to the next instruction (returns, raises,
+    // unconditional jumps), for stackDepths.
+    std::array<bool, 256> noFallthrough_{};
     PathFilter filter_;
     Py_ssize_t extraIndex_;
     uintptr_t session_;

@@ -238,6 +238,102 @@ inline void restoreError(PyObject* exc) {
 #endif
 }
 
+// ---- Purity (Purity.cpp): reading the value stack and a few object internals ----
+
+// The frame's value-stack depth as saved by the interpreter, or -1 when it is not saved. 3.11's
+// legacy tracing stores the stack pointer before calling the trace function (ceval.c DO_TRACING:
+// _PyFrame_SetStackPointer, then stacktop = -1 after the call); 3.12/3.13 do not at sys.monitoring
+// INSTRUCTION events (nor at legacy events, which run on sys.monitoring there), so Purity.cpp uses
+// the static depth table (CodeTable::stackDepths) on those versions.
+inline int savedStackDepth(_PyInterpreterFrame* f, uint32_t nlocalsplus) {
+#if PY_VERSION_HEX < 0x030C0000
+    int top = f->stacktop;
+    return top >= static_cast<int>(nlocalsplus) ? top - static_cast<int>(nlocalsplus) : -1;
+#else
+    (void)f;
+    (void)nlocalsplus;
+    return -1;
+#endif
+}
+
+// Slot i of the value stack (0 = bottom): right after the frame's local slots.
+inline PyObject** valueStack(_PyInterpreterFrame* f, uint32_t nlocalsplus) {
+    return f->localsplus + nlocalsplus;
+}
+
+inline PyObject* frameGlobals(_PyInterpreterFrame* f) {
+    return f->f_globals;
+}
+
+inline PyObject* frameBuiltins(_PyInterpreterFrame* f) {
+    return f->f_builtins;
+}
+
+// A dict whose keys are all str (CPython's DICT_KEYS_UNICODE/SPLIT kinds): looking a str up in it
+// compares str objects only, never calls a key's __eq__ (a general dict may hold a user object
+// whose hash collides with the str).
+// The start of PyDictKeysObject (internal/pycore_dict.h, which C++ cannot include on 3.12): the
+// same on 3.11-3.13 for the GIL builds we support. dk_kind 0 is DICT_KEYS_GENERAL.
+struct DictKeysPrefix {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind;
+};
+inline bool dictKeysAllStr(PyObject* d) {
+    if (!PyDict_Check(d)) return false;
+    const auto* keys =
+        reinterpret_cast<const DictKeysPrefix*>(reinterpret_cast<PyDictObject*>(d)->ma_keys);
+    return keys != nullptr && keys->dk_kind != 0;
+}
+
+// Whether looking a str attribute name up in `o`'s instance __dict__ (as PyObject_GenericGetAttr
+// does) can only compare str keys: no dict at all, values stored without a dict (shared str
+// keys), or a dict with str keys only.
+inline bool instanceDictKeysAllStr(PyObject* o) {
+    PyTypeObject* t = Py_TYPE(o);
+    PyObject* d = nullptr;
+    if (t->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        // The layouts of internal/pycore_object.h (not includable from C++ on 3.11): the managed
+        // dict pointer sits 3 words before the object; 3.11 keeps the values pointer 4 words
+        // before it, 3.12 tags values in the dict word's low bit, 3.13 stores them inline right
+        // after the object header (Py_TPFLAGS_INLINE_VALUES) with a `valid` flag.
+        PyObject** pre = reinterpret_cast<PyObject**>(o);
+#if PY_VERSION_HEX >= 0x030D0000
+        if (t->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
+            // struct _dictvalues { uint8_t capacity, size, embedded, valid; PyObject* values[]; }
+            const auto* values = reinterpret_cast<const uint8_t*>(o) + sizeof(PyObject);
+            if (values[3]) return true;
+        }
+        d = pre[-3];
+#elif PY_VERSION_HEX >= 0x030C0000
+        PyObject* word = pre[-3];
+        if (reinterpret_cast<uintptr_t>(word) & 1) return true;
+        d = word;
+#else
+        if (pre[-4] != nullptr) return true;
+        d = pre[-3];
+#endif
+    } else if (t->tp_dictoffset > 0) {
+        d = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + t->tp_dictoffset);
+    } else if (t->tp_dictoffset < 0) {
+        return false;  // variable-size object: the offset needs ob_size; not worth it
+    }
+    return d == nullptr || dictKeysAllStr(d);
+}
+
+// The code a generator/coroutine runs when resumed, or NULL when it has finished (resuming it
+// then only raises StopIteration) or is running.
+inline PyCodeObject* suspendedGeneratorCode(PyObject* gen) {
+    auto* g = reinterpret_cast<PyGenObject*>(gen);
+    if (g->gi_frame_state >= FRAME_EXECUTING) return nullptr;
+#if PY_VERSION_HEX >= 0x030C0000
+    return frameCode(reinterpret_cast<_PyInterpreterFrame*>(&g->gi_iframe));
+#else
+    return reinterpret_cast<PyCodeObject*>(g->gi_code);
+#endif
+}
+
 // Names of the hooks, recorded in the trace header.
 inline constexpr const char* kSettraceHookName = "PyEval_SetTrace+f_trace_opcodes";
 inline constexpr const char* kMonitoringHookName = "sys.monitoring+INSTRUCTION";

@@ -48,7 +48,8 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
                                    "reel_dir",     "max_depth",     "max_items", "max_str",
                                    "origin_depth", "argv",          "cwd",       "executable",
                                    "main_ident",   "trace_running", "durable",   "hook",
-                                   "redact",       "no_values",     nullptr};
+                                   "redact",       "no_values",     "last",
+                                   nullptr};
     const char* path = nullptr;
     PyObject *opcodes = nullptr, *only = nullptr, *exclude = nullptr, *argv = nullptr;
     const char *reelDir = "", *cwd = "", *executable = "";
@@ -58,11 +59,17 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     const char* hookArg = nullptr;
     const char* redact = nullptr;
     int noValues = 0;
+    unsigned long long last = 0;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "sO|OOsIIIIOssKppzzp", const_cast<char**>(kwlist), &path, &opcodes, &only,
-            &exclude, &reelDir, &maxDepth, &maxItems, &maxStr, &originDepth, &argv, &cwd,
-            &executable, &mainIdent, &traceRunning, &durable, &hookArg, &redact, &noValues))
+            args, kwargs, "sO|OOsIIIIOssKppzzpK", const_cast<char**>(kwlist), &path, &opcodes,
+            &only, &exclude, &reelDir, &maxDepth, &maxItems, &maxStr, &originDepth, &argv, &cwd,
+            &executable, &mainIdent, &traceRunning, &durable, &hookArg, &redact, &noValues, &last))
         return nullptr;
+    if (last != 0 && last < reel::replayer::kMinFlightEvents) {
+        PyErr_Format(PyExc_ValueError, "reel: --last must keep at least %llu events, not %llu",
+                     static_cast<unsigned long long>(reel::replayer::kMinFlightEvents), last);
+        return nullptr;
+    }
     if (redact && *redact) {
         try {
             std::regex check(redact, std::regex::ECMAScript | std::regex::icase);
@@ -110,6 +117,7 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     o.redact = redact ? redact : "";
     o.noValues = noValues != 0;
     o.durable = durable != 0;
+    o.flightLast = last;
     o.mainThreadIdent = mainIdent;
     auto& h = o.header;
     h.recorderVersion = REEL_VERSION;
@@ -130,6 +138,7 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     h.capture.originDepth = originDepth;
     h.capture.redact = o.redact;
     h.capture.noValues = o.noValues;
+    h.capture.flightLast = last;
     bool monitoring = false;
     if (hook != "settrace" && compat::kHasMonitoring) {
         int claimed = claimMonitoringTool();

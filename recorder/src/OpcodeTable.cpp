@@ -13,11 +13,18 @@ bool OpcodeTable::load(PyObject* spec) {
         const char* name = nullptr;
         int caches = 0;
         unsigned int flags = 0;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(opsList, i), "siI", &name, &caches, &flags))
+        int dynKind = 0;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(opsList, i), "siIi", &name, &caches, &flags,
+                              &dynKind))
             return false;
+        if (dynKind < 0 || dynKind > dyn::kLast) {
+            PyErr_SetString(PyExc_ValueError, "reel: malformed opcode table (purity kind)");
+            return false;
+        }
         ops[i].name = name;
         ops[i].cacheEntries = static_cast<uint16_t>(caches);
         ops[i].flags = flags;
+        ops[i].dynKind = static_cast<uint8_t>(dynKind);
     }
     compareOps.clear();
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cmp); ++i) {

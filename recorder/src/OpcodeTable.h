@@ -30,10 +30,31 @@ inline constexpr uint32_t kExtendedArg = 1u << 11;
 inline constexpr uint32_t kHasArg = 1u << 12;
 }  // namespace opflag
 
+// How a non-pure instruction may still be pure for one execution, decided from its operands on the
+// value stack (Purity.cpp). Same values as DYN_* in reel/_opcodes.py.
+namespace dyn {
+inline constexpr uint8_t kNone = 0;
+inline constexpr uint8_t kBinaryOp = 1;
+inline constexpr uint8_t kCompare = 2;
+inline constexpr uint8_t kContains = 3;
+inline constexpr uint8_t kSubscr = 4;
+inline constexpr uint8_t kSlice = 5;
+inline constexpr uint8_t kForIter = 6;
+inline constexpr uint8_t kCall = 7;
+inline constexpr uint8_t kLoadAttr = 8;
+inline constexpr uint8_t kLoadGlobal = 9;
+inline constexpr uint8_t kTruth = 10;
+inline constexpr uint8_t kUnary = 11;
+inline constexpr uint8_t kGetIter = 12;
+inline constexpr uint8_t kUnpack = 13;
+inline constexpr uint8_t kLast = 13;
+}  // namespace dyn
+
 struct OpcodeInfo {
     std::string name;
     uint16_t cacheEntries = 0;
     uint32_t flags = 0;
+    uint8_t dynKind = dyn::kNone;
 };
 
 struct OpcodeTable {
@@ -41,7 +62,7 @@ struct OpcodeTable {
     std::vector<std::string> compareOps;
     int minor = 0;
 
-    // `spec` is reel._opcodes.table(): (minor, [(name, caches, flags)] * 256, cmp_op). Returns
+    // `spec` is reel._opcodes.table(): (minor, [(name, caches, flags, dyn)] * 256, cmp_op). Returns
     // false with a Python exception set when it is malformed.
     bool load(PyObject* spec);
 };

@@ -2,7 +2,14 @@
 
 #include "ThreadEndWatch.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <stdexcept>
+
+#include "Purity.h"
+#include "reel/format/ValueCodec.h"
 
 namespace reel::recorder {
 
@@ -23,13 +30,13 @@ uint64_t nextRecorderSerial() {
 [[gnu::tls_model("initial-exec")]] thread_local ThreadShadow* tlThread = nullptr;
 [[gnu::tls_model("initial-exec")]] thread_local uint64_t tlSerial = 0;
 
-// The instruction an opcode event at `lasti` announces: on 3.11 an instruction prefixed by
-// EXTENDED_ARG is reported once, at the prefix.
-uint16_t flagsAt(const CodeInfo* ci, int lasti) {
-    if (lasti < 0) return 0;
+// The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
+// prefixed by EXTENDED_ARG is reported once, at the prefix); past the end when unknown.
+size_t instructionAt(const CodeInfo* ci, int lasti) {
+    if (lasti < 0) return ci->opFlags.size();
     size_t i = static_cast<size_t>(lasti) / 2;
     while (i < ci->opFlags.size() && (ci->opFlags[i] & opflag::kExtendedArg)) ++i;
-    return i < ci->opFlags.size() ? ci->opFlags[i] : 0;
+    return i;
 }
 }  // namespace
 
@@ -46,21 +53,56 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
       values_(std::make_unique<ValueCapture>(options_.limits)),
       serial_(nextRecorderSerial()) {
     values_->setPrivacy(options_.redact, options_.noValues);
+    if (const char* check = std::getenv("REEL_CHECK_STACK_DEPTH"); check && *check == '1')
+        checkDepths_ = true;
+    if (const char* p = std::getenv("REEL_PURITY"); p && std::string(p) == "static")
+        dynPurity_ = false;
+    if (const char* p = std::getenv("REEL_SHARE_SHAPES"); p && *p == '0') shareShapes_ = false;
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
+    // ValueCapture writes format 1.2 compact value records, and LOCAL_SET_DELTA saves 2-3 bytes
+    // per fresh snapshot in the event stream: a 1.0/1.1 reader must refuse the file.
+    wo.requiredReaderMinor = format::kCompactValuesReaderMinor;
+    enc_.compactRefs = true;
     startNs_ = monotonicNs();
     // The header holds wall-clock time (when the run happened); every time inside the trace is
     // relative to startNs_ on the monotonic clock, so clock adjustments cannot reorder events.
     timespec wall{};
     clock_gettime(CLOCK_REALTIME, &wall);
     options_.header.startTimeNs = static_cast<int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec;
-    writer_ = std::make_unique<format::TraceWriter>(options_.path, options_.header, wo);
+    if (options_.flightLast > 0) {
+        replayer::FlightOptions fo;
+        fo.lastEvents = options_.flightLast;
+        fo.durable = options_.durable;
+        fo.requiredReaderMinor = wo.requiredReaderMinor;
+        flight_ = std::make_unique<replayer::FlightWriter>(options_.path, options_.header, fo);
+        nextGeneration_ = options_.flightLast;
+        recentExceptions_.resize(kRecentExceptions);
+    } else {
+        writer_ = std::make_unique<format::TraceWriter>(options_.path, options_.header, wo);
+    }
     batchStartNs_ = startNs_;
     enc_.tags.reserve(kHandOverEventBytes + 4096);
     enc_.args.reserve(kHandOverEventBytes);
 }
 
-Recorder::~Recorder() = default;
+Recorder::~Recorder() {
+    if (checkDepths_)
+        std::fprintf(stderr,
+                     "reel: stack depth check: %llu opcode events, %llu compared, %llu unknown\n",
+                     static_cast<unsigned long long>(depthChecks_.events),
+                     static_cast<unsigned long long>(depthChecks_.compared),
+                     static_cast<unsigned long long>(depthChecks_.unknown));
+    if (checkDepths_) {
+        // Purity decisions per dyn kind (0: statically pure or not decided per execution).
+        std::fprintf(stderr, "reel: purity (kind pure/non-pure):");
+        for (int k = 0; k <= dyn::kLast; ++k)
+            std::fprintf(stderr, " %d:%llu/%llu", k,
+                         static_cast<unsigned long long>(depthChecks_.pure[k]),
+                         static_cast<unsigned long long>(depthChecks_.impure[k]));
+        std::fprintf(stderr, "\n");
+    }
+}
 
 ThreadShadow& Recorder::thread() {
     if (tlThread != nullptr && tlSerial == serial_) return *tlThread;
@@ -187,6 +229,7 @@ void Recorder::deltas(ShadowFrame& sf) {
     const CodeInfo* ci = sf.code;
     bool mutated = sf.lastMutations != mutations_;
     sf.lastMutations = mutations_;
+    ++deltaRound_;
     PyObject** lp = compat::localsplus(sf.iframe);
     uint32_t n = ci->nlocalsplus;
     const uint8_t* redacted = nullptr;
@@ -199,9 +242,8 @@ void Recorder::deltas(ShadowFrame& sf) {
     }
     for (uint32_t i = 0; i < n; ++i) {
         PyObject* v = lp[i];
-        if (v != nullptr && (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) &&
-            PyCell_Check(v))
-            v = PyCell_GET(v);
+        const bool cell = (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) != 0;
+        if (v != nullptr && cell && PyCell_Check(v)) v = PyCell_GET(v);
         SlotShadow& s = sf.slots[i];
         if (redacted != nullptr && redacted[i]) {
             // The value is never read: only binding and unbinding are recorded.
@@ -227,7 +269,7 @@ void Recorder::deltas(ShadowFrame& sf) {
                 // their fixed items: it is computed once per binding.)
                 s.mayMutate = ValueCapture::mayMutate(v);
                 format::ValueRef ref =
-                    s.mayMutate ? values_->captureShaped(v, s.shape) : values_->capture(v);
+                    s.mayMutate ? shapedRef(v, {}, true, cell, sf, s.shape) : values_->capture(v);
                 enc_.localSet(i, ref);
                 s.ptr = v;
                 s.ref = ref;
@@ -235,7 +277,7 @@ void Recorder::deltas(ShadowFrame& sf) {
         } else if (v != nullptr && mutated && s.mayMutate) {
             // Same object, something may have mutated it: the shape check answers "unchanged"
             // without a capture in the common case.
-            format::ValueRef ref = values_->recapture(v, s.ref, s.shape);
+            format::ValueRef ref = shapedRef(v, s.ref, false, cell, sf, s.shape);
             if (ref != s.ref) {
                 enc_.localSet(i, ref);
                 s.ref = ref;
@@ -246,6 +288,56 @@ void Recorder::deltas(ShadowFrame& sf) {
         PyObject* d = compat::localsDict(sf.iframe);
         if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated);
     }
+    sf.lastRound = deltaRound_;
+}
+
+// The entry for address `v` answers only if no non-pure instruction ran since it was stored (so
+// the object's graph is unchanged) and the object at `v` now is the one it describes. An address
+// can be reused once its object dies, and pure instructions may free and allocate; what proves
+// identity here:
+//  - a local that still holds the same pointer as at its frame's previous deltas() has held the
+//    object all along (a frame's fast locals change only through its own instructions, each of
+//    which is followed by an event), so an entry stored since that round describes it. Cells are
+//    left out: other frames can rebind them.
+//  - a local bound since then: only an entry stored or confirmed by the previous or the current
+//    deltas() round counts (one instruction ran since: it cannot both free an object another
+//    frame's local held and hand its address to a new value stored here), or the caller frame of
+//    a call (its locals are unchanged across the CALL) holding the same object with a snapshot
+//    taken at the current mutation count.
+format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
+                                     const ShadowFrame& sf, ValueShape& shape) {
+    if (!shareShapes_)
+        return rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape);
+    auto key = reinterpret_cast<uintptr_t>(v);
+    RecentShape& e = recentShapes_[((key >> 4) ^ (key >> 12)) & (kRecentShapes - 1)];
+    const bool current = e.obj == v && e.at == mutations_ && e.batchFirst == firstEvent_;
+    if (current && !cell && e.round + 1 >= (rebound ? deltaRound_ : sf.lastRound + 1)) {
+        e.round = deltaRound_;
+        shape = e.shape;  // reuses the slot's capacity
+        return e.ref;
+    }
+    if (rebound && !cell && borrowFrom_ != nullptr && borrowFrom_->lastMutations == mutations_ &&
+        borrowFrom_->lastRound + 1 == deltaRound_) {
+        const ShadowFrame& caller = *borrowFrom_;
+        PyObject** lp = compat::localsplus(caller.iframe);
+        for (size_t j = 0; j < caller.slots.size(); ++j) {
+            const SlotShadow& cs = caller.slots[j];
+            if (cs.ptr == v && cs.mayMutate && lp[j] == v && cs.shape.valid &&
+                cs.shape.ref == cs.ref) {
+                shape = cs.shape;
+                return cs.ref;
+            }
+        }
+    }
+    format::ValueRef ref =
+        rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape);
+    e.obj = v;
+    e.at = mutations_;
+    e.round = deltaRound_;
+    e.batchFirst = firstEvent_;
+    e.ref = ref;
+    e.shape = shape;
+    return ref;
 }
 
 void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
@@ -336,7 +428,13 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     // No hand-over here: the argument LOCAL_SETs that follow belong to the next event, and a batch
     // always ends right after a numbered record.
     pushNew(ts, iframe, code);
+    // Arguments the caller holds in its own locals reuse the caller's snapshots (shapedRef).
+    ShadowFrame* caller = ts.depth >= 2 && ts.stack[ts.depth - 2].iframe == iframe->previous
+                              ? &ts.stack[ts.depth - 2]
+                              : nullptr;
+    borrowFrom_ = caller;
     deltas(ts.stack[ts.depth - 1]);
+    borrowFrom_ = nullptr;
 }
 
 void Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
@@ -359,11 +457,40 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     deltas(sf);
     int lasti = compat::frameLasti(frame);
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
-    uint16_t flags = flagsAt(sf.code, lasti);
+    const CodeInfo* ci = sf.code;
+    const size_t i = instructionAt(ci, lasti);
+    const bool known = i < ci->opFlags.size();
+    uint16_t flags = known ? ci->opFlags[i] : 0;
     sf.lastOpFlags = flags;
-    if (!(flags & opflag::kPure)) ++mutations_;
+    if (checkDepths_ && known) checkDepth(*ci, i, frame);
+    // Locals are re-checked for in-place changes only after a non-pure instruction; whether
+    // BINARY_OP, CALL, LOAD_ATTR, ... are pure depends on their operands (Purity.h).
+    if (!(flags & opflag::kPure) && !(known && dynPurity_ && ci->dynKind[i] != dyn::kNone &&
+                                      purity::pureNow(codes_, *ci, i, frame))) {
+        ++mutations_;
+        if (checkDepths_ && known) ++depthChecks_.impure[ci->dynKind[i]];
+    } else if (checkDepths_ && known) {
+        ++depthChecks_.pure[ci->dynKind[i]];
+    }
     if (++checkCountdown_ >= kClockCheckEvery || enc_.bytes() >= kHandOverEventBytes)
         maybeHandOver();
+}
+
+// REEL_CHECK_STACK_DEPTH=1 (tests): on 3.11, where the interpreter saves the stack pointer at
+// opcode events, the static depth table (CodeTable::stackDepths, used by Purity on 3.12/3.13) must
+// agree with it at every event; a disagreement stops the recording with an internal error.
+void Recorder::checkDepth(const CodeInfo& ci, size_t i, _PyInterpreterFrame* frame) {
+    ++depthChecks_.events;
+    const int saved = compat::savedStackDepth(frame, ci.nlocalsplus);
+    const int table = i < ci.depth.size() ? ci.depth[i] : -1;
+    if (table < 0) ++depthChecks_.unknown;
+    if (saved < 0 || table < 0) return;
+    ++depthChecks_.compared;
+    if (saved != table)
+        throw std::runtime_error("stack depth table disagrees with the interpreter at offset " +
+                                 std::to_string(2 * i) + " of code " + std::to_string(ci.id) +
+                                 ": table " + std::to_string(table) + ", saved " +
+                                 std::to_string(saved));
 }
 
 void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg) {
@@ -408,6 +535,7 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
     format::ValueRef ref =
         exc ? values_->capture(exc) : format::ValueRef::constant(format::Constant::None);
     enc_.exception(ref, compat::frameLasti(frame));
+    if (flight_) recentExceptions_[recentExceptionCount_++ % kRecentExceptions] = ref;
     maybeHandOver();
 }
 
@@ -433,21 +561,29 @@ void Recorder::onAsyncGenHook(int hook, PyObject* agen) {
 }
 
 void Recorder::maybeHandOver() {
-    if (enc_.bytes() >= kHandOverEventBytes || values_->pendingBytes() >= kHandOverValueBytes) {
-        handOver();
+    if (enc_.bytes() >= kHandOverEventBytes || values_->pendingBytes() >= kHandOverValueBytes ||
+        (flight_ && eventCount() >= nextGeneration_)) {
+        handOver(true);
         return;
     }
     if (checkCountdown_ >= kClockCheckEvery) {
         checkCountdown_ = 0;
+        if (flight_) {
+            // Opcode events come here every kClockCheckEvery; come sooner when the generation
+            // ends before that (other events only add to the count).
+            const uint64_t left = nextGeneration_ - eventCount();
+            if (left < kClockCheckEvery)
+                checkCountdown_ = static_cast<uint32_t>(kClockCheckEvery - left);
+        }
         int64_t now = monotonicNs();
         if (now - batchStartNs_ >= kHandOverIntervalNs) {
-            handOver();
+            handOver(true);
             enc_.time(now - startNs_);
         }
     }
 }
 
-void Recorder::handOver() {
+void Recorder::handOver(bool mayEndGeneration) {
     format::Batch b;
     codes_.drainInto(b.defs);
     for (auto& t : pendingThreads_) b.defs.threads.push_back(std::move(t));
@@ -471,20 +607,40 @@ void Recorder::handOver() {
     batchStartThread_ = curThread_;
     batchStartFrameId_ = nextFrameId_;
     batchStartNs_ = now;
-    writer_->append(std::move(b));
+    if (!flight_) {
+        writer_->append(std::move(b));
+        return;
+    }
+    std::vector<uint64_t> pinned;
+    const bool ends = mayEndGeneration && firstEvent_ >= nextGeneration_;
+    if (ends) {
+        // Captures from here on go to the next generation file: no dedup hit may return a
+        // record that file will not have.
+        const size_t n = std::min(recentExceptionCount_, kRecentExceptions);
+        pinned = values_->startGeneration(std::vector<format::ValueRef>(
+            recentExceptions_.begin(), recentExceptions_.begin() + static_cast<long>(n)));
+        nextGeneration_ = firstEvent_ + options_.flightLast;
+    }
+    flight_->append(std::move(b), ends, std::move(pinned));
 }
 
 void Recorder::flush() {
     if (finished_) return;
     handOver();
-    writer_->flush();
+    if (flight_)
+        flight_->flush();
+    else
+        writer_->flush();
 }
 
 void Recorder::finish(const format::ExitInfo& exit) {
     if (finished_) return;
     finished_ = true;
     handOver();
-    writer_->close(exit);
+    if (flight_)
+        flight_->close(exit);
+    else
+        writer_->close(exit);
 }
 
 }  // namespace reel::recorder

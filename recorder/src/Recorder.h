@@ -20,6 +20,7 @@
 #include "ValueCapture.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceWriter.h"
+#include "reel/replayer/FlightWriter.h"
 
 namespace reel::recorder {
 
@@ -35,6 +36,8 @@ struct RecorderOptions {
     // records every value as its type only. See ValueCapture::setPrivacy.
     std::string redact;
     bool noValues = false;
+    // Flight recorder (`--last N`): keep only about the last N events (0: record everything).
+    uint64_t flightLast = 0;
 };
 
 struct SlotShadow {
@@ -58,6 +61,7 @@ struct ShadowFrame {
     CodeInfo* code = nullptr;
     uint64_t frameId = 0;
     uint64_t lastMutations = 0;
+    uint64_t lastRound = 0;  // Recorder::deltaRound_ of this frame's latest deltas()
     // opflag bits of the instruction announced by this frame's latest opcode event (0 after any
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
@@ -132,19 +136,36 @@ class Recorder {
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
     void opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    void checkDepth(const CodeInfo& ci, size_t i, _PyInterpreterFrame* frame);
     static bool startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code);
     void pushNew(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code);
     void deltas(ShadowFrame& sf);
+    // The snapshot of mutable `v` for a slot whose shape is `shape`: from recentShapes_ when `v`
+    // was checked since the last non-pure instruction and is provably the same object (see the
+    // definition), else by recapture (`prev` valid) or a shaped capture (`rebound`).
+    format::ValueRef shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
+                               const ShadowFrame& sf, ValueShape& shape);
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
     const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();
-    void handOver();
+    // `mayEndGeneration`: the batch ends right after a numbered event, so a flight recording may
+    // start its next generation after it.
+    void handOver(bool mayEndGeneration = false);
 
     RecorderOptions options_;
     const OpcodeTable& ops_;
     CodeTable codes_;
     std::unique_ptr<ValueCapture> values_;
     std::unique_ptr<format::TraceWriter> writer_;
+    // --last N: replaces writer_. The next generation starts at the first hand-over at or after
+    // event nextGeneration_.
+    std::unique_ptr<replayer::FlightWriter> flight_;
+    uint64_t nextGeneration_ = 0;
+    // The latest exception refs: kept valid across a generation switch, so a re-raise of an
+    // exception in flight there still gets the same ref (the replayer matches them by ref).
+    static constexpr size_t kRecentExceptions = 64;
+    std::vector<format::ValueRef> recentExceptions_;
+    size_t recentExceptionCount_ = 0;
     format::EventEncoder enc_;
 
     std::vector<std::unique_ptr<ThreadShadow>> threads_;
@@ -155,6 +176,34 @@ class Recorder {
 
     uint64_t nextFrameId_ = 0;
     uint64_t mutations_ = 0;  // bumped before every non-pure instruction runs
+    // The latest snapshots of mutable objects with the mutation count they were taken at: while
+    // the count has not moved, the object cannot have changed, so another frame holding it (a
+    // caller's `self`, an argument just bound) reuses the answer instead of walking the graph
+    // again. Direct-mapped by address; `batchFirst` (firstEvent_ then) drops entries across a
+    // hand-over, after which refs may have to be written again (flight generations).
+    struct RecentShape {
+        PyObject* obj = nullptr;  // borrowed, compared only
+        uint64_t at = 0;
+        uint64_t round = 0;  // deltaRound_ when stored or last confirmed
+        uint64_t batchFirst = 0;
+        format::ValueRef ref;
+        ValueShape shape;
+    };
+    static constexpr size_t kRecentShapes = 16;
+    uint64_t deltaRound_ = 0;                  // bumped by every deltas() call
+    const ShadowFrame* borrowFrom_ = nullptr;  // onCall: the caller, for its arguments' snapshots
+    std::vector<RecentShape> recentShapes_ = std::vector<RecentShape>(kRecentShapes);
+    // REEL_CHECK_STACK_DEPTH=1: compare the static stack-depth table with the saved stack pointer
+    // at every opcode event (3.11); the counts go to stderr when the session ends.
+    bool checkDepths_ = false;
+    // A/B switches for measurements (REEL_PURITY=static: only the static PURE flags;
+    // REEL_SHARE_SHAPES=0: no recentShapes_ reuse). Both on by default.
+    bool dynPurity_ = true;
+    bool shareShapes_ = true;
+    struct DepthChecks {
+        uint64_t events = 0, compared = 0, unknown = 0;
+        uint64_t pure[dyn::kLast + 1] = {}, impure[dyn::kLast + 1] = {};  // per dyn kind
+    } depthChecks_;
     uint64_t firstEvent_ = 0;
     uint32_t batchStartThread_ = 0;
     uint64_t batchStartFrameId_ = 0;

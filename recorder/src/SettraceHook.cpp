@@ -24,6 +24,9 @@ struct CallbackGuard {
 
 void dispatch(Recorder& rec, PyFrameObject* frame, int what, PyObject* arg) {
     _PyInterpreterFrame* iframe = compat::interpreterFrame(frame);
+    // The usual opcode event: the frame is the top of the shadow stack, so it is traced and its
+    // CodeInfo is known without a co_extra lookup.
+    if (what == PyTrace_OPCODE && tlRaisedIn != iframe && rec.onOpcodeAtTop(iframe)) return;
     CodeInfo* ci = rec.codes().lookup(compat::frameCode(iframe));
     if (ci == nullptr) throw std::runtime_error("code table full or unavailable");
     if (!ci->traced) return;

@@ -265,14 +265,20 @@ class DedupTable {
     uint64_t findOrInsert(uint64_t lo, uint64_t hi, uint64_t fresh, bool& inserted) {
         Table::Slot* s = cur_.find(lo, hi);
         if (s->idPlus1 != 0) {
-            inserted = false;
-            return s->idPlus1 - 1;
+            if (live(s->idPlus1 - 1)) {
+                inserted = false;
+                return s->idPlus1 - 1;
+            }
+            // A record of an earlier flight-recorder generation: written again under a new id.
+            s->idPlus1 = fresh + 1;
+            inserted = true;
+            return fresh;
         }
         uint64_t id = fresh;
         inserted = true;
         if (!old_.slots.empty()) {
             Table::Slot* o = old_.find(lo, hi);
-            if (o->idPlus1 != 0) {
+            if (o->idPlus1 != 0 && live(o->idPlus1 - 1)) {
                 id = o->idPlus1 - 1;
                 inserted = false;
             }
@@ -292,6 +298,18 @@ class DedupTable {
         *s = {lo, hi, id + 1};
         ++cur_.used;
         return id;
+    }
+
+    // Flight recorder (`--last N`): records with ids below `floor` belong to an earlier
+    // generation file, which may be deleted; a hit on one counts as a miss, except for the
+    // `pinned` ids (sorted), which the next generation file carries. Entries are not scanned:
+    // stale ones are replaced when hit, or dropped with their table generation.
+    void startGeneration(uint64_t floor, std::vector<uint64_t> pinned) {
+        floor_ = floor;
+        pinned_ = std::move(pinned);
+    }
+    bool live(uint64_t id) const {
+        return id >= floor_ || std::binary_search(pinned_.begin(), pinned_.end(), id);
     }
 
     uint64_t generations() const { return generations_; }
@@ -341,6 +359,8 @@ class DedupTable {
     size_t maxSlots_;
     Table cur_, old_;
     uint64_t generations_ = 0;
+    uint64_t floor_ = 0;
+    std::vector<uint64_t> pinned_;
 };
 
 struct StringHash {
@@ -486,6 +506,21 @@ class ValueCapture::Impl {
 
     uint64_t valueCount() const {
         return nextValueId_;
+    }
+
+    std::vector<uint64_t> startGeneration(const std::vector<ValueRef>& keep) {
+        std::vector<uint64_t> pins;
+        for (ValueRef r : keep)
+            if (r.kind() == ValueRef::Kind::Record && dedup_.live(r.recordId()))
+                pins.push_back(r.recordId());
+        std::sort(pins.begin(), pins.end());
+        pins.erase(std::unique(pins.begin(), pins.end()), pins.end());
+        dedup_.startGeneration(nextValueId_, pins);
+        // No PATCH may be based on a record of the previous generation.
+        for (auto& p : patchHeads_) p.identity = 0;
+        // The memos hand out refs without asking the table.
+        for (auto& e : memo_) e.obj = nullptr;
+        return pins;
     }
     size_t pendingBytes() const {
         return pending_.size();
@@ -910,6 +945,74 @@ class ValueCapture::Impl {
         return ValueRef::record(id);
     }
 
+    // Format 1.2 compact records (ValueCodec.h). The content address is still taken over the
+    // absolute encoding in scratch_, so equal snapshots share one id whatever id they would get;
+    // a new container or object record is then written with refs relative to its own id, or as
+    // a PATCH of the previous snapshot of the same object when that is shorter (a store into one
+    // item of a list, and the new snapshots of everything holding it, cost a few bytes each).
+    ValueRef emitComposite(ValueKind kind, uint64_t identity, uint32_t typeId, uint64_t fullLength,
+                           const ValueRef* refs, size_t nRefs, const uint32_t* names) {
+        XXH128_hash_t h = XXH3_128bits(scratch_.data(), scratch_.size());
+        bool inserted;
+        uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
+        if (!inserted) return ValueRef::record(id);
+        const uint64_t self = nextValueId_;
+        const size_t start = pending_.size();
+        const bool isObject = kind == ValueKind::Object;
+        if (isObject)
+            encode::objectRelative(pending_, identity, typeId, fullLength, names, refs, nRefs,
+                                   self);
+        else
+            encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs, self);
+        // The small head array is probed for every new record (most belong to objects never
+        // seen again); the item arrays are touched only for a live entry.
+        const size_t slot = static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
+        PatchHead* pb = identity != 0 && nRefs <= kPatchMaxRefs ? &patchHeads_[slot] : nullptr;
+        ValueRef* baseRefs = &patchRefsStore_[slot * kPatchMaxRefs];
+        uint32_t* baseNames = &patchNamesStore_[slot * kPatchMaxRefs];
+        uint32_t depth = 0;
+        if (pb != nullptr && pb->identity == identity && pb->kind == kind &&
+            pb->depth < format::kWriterPatchChain &&
+            (!isObject || (pb->typeId == typeId && pb->n == nRefs &&
+                           std::equal(names, names + nRefs, baseNames)))) {
+            patchIndex_.clear();
+            patchRefs_.clear();
+            const size_t common = std::min<size_t>(pb->n, nRefs);
+            for (size_t i = 0; i < nRefs; ++i) {
+                if (i < common && baseRefs[i] == refs[i]) continue;
+                patchIndex_.push_back(static_cast<uint32_t>(i));
+                patchRefs_.push_back(refs[i]);
+            }
+            patchScratch_.clear();
+            if (pb->fullLength == fullLength && pb->n == nRefs)
+                encode::patchSameLength(patchScratch_, self, pb->recordId, patchIndex_.data(),
+                                        patchRefs_.data(), patchRefs_.size());
+            else
+                encode::patch(patchScratch_, self, pb->recordId, fullLength,
+                              kind == ValueKind::Dict ? nRefs / 2 : nRefs, patchIndex_.data(),
+                              patchRefs_.data(), patchRefs_.size());
+            if (patchScratch_.size() < pending_.size() - start) {
+                pending_.resize(start);
+                pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
+                depth = pb->depth + 1;
+            }
+        }
+        if (pb != nullptr) {
+            pb->identity = identity;
+            pb->recordId = self;
+            pb->kind = kind;
+            pb->typeId = typeId;
+            pb->depth = depth;
+            pb->fullLength = fullLength;
+            pb->n = static_cast<uint32_t>(nRefs);
+            std::copy(refs, refs + nRefs, baseRefs);
+            if (isObject) std::copy(names, names + nRefs, baseNames);
+        }
+        ++nextValueId_;
+        ++pendingCount_;
+        return ValueRef::record(self);
+    }
+
     bool budgetAllows(bool prot) {
         if (nodesLeft_ > 0) return true;
         return prot;
@@ -1236,7 +1339,8 @@ class ValueCapture::Impl {
         scratch_.clear();
         encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
-        return emit();
+        return emitComposite(kind, id, 0, static_cast<uint64_t>(n), refs.data(), refs.size(),
+                             nullptr);
     }
 
     ValueRef dict(PyObject* o, uint32_t depth, bool prot) {
@@ -1268,7 +1372,8 @@ class ValueCapture::Impl {
         encode::container(scratch_, ValueKind::Dict, id, static_cast<uint64_t>(n), refs.data(),
                           refs.size());
         lastWasLeafMarker_ = false;
-        return emit();
+        return emitComposite(ValueKind::Dict, id, 0, static_cast<uint64_t>(n), refs.data(),
+                             refs.size(), nullptr);
     }
 
     ValueRef set(PyObject* o, ValueKind kind, uint32_t depth, bool prot) {
@@ -1294,7 +1399,8 @@ class ValueCapture::Impl {
         scratch_.clear();
         encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
-        return emit();
+        return emitComposite(kind, id, 0, static_cast<uint64_t>(n), refs.data(), refs.size(),
+                             nullptr);
     }
 
     ValueRef exception(PyObject* o, uint32_t depth, bool prot) {
@@ -1496,7 +1602,8 @@ class ValueCapture::Impl {
         scratch_.clear();
         encode::object(scratch_, id, typeId, total, names.data(), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
-        return emit();
+        return emitComposite(ValueKind::Object, id, typeId, total, refs.data(), refs.size(),
+                             names.data());
     }
 
     // ---- shapes (cheap change detection, see ValueCapture::recapture) ----
@@ -1837,6 +1944,27 @@ class ValueCapture::Impl {
     std::vector<NameCacheEntry> nameCache_ = std::vector<NameCacheEntry>(kNameCacheSize);
     DedupTable dedup_;
 
+    // Previous snapshot per object identity, the base of format 1.2 PATCH records
+    // (emitComposite). Direct-mapped and allocated once: a collision only costs a full record.
+    // 256 entries of at most 64 items (the default maxItems; dicts up to 32 entries): about
+    // 200 KiB, small enough to stay in cache next to the dedup table.
+    static constexpr size_t kPatchMaxRefs = 64;
+    static constexpr int kPatchShift = 64 - 8;
+    static constexpr size_t kPatchSlots = size_t{1} << (64 - kPatchShift);
+    struct PatchHead {
+        uint64_t identity = 0;  // 0: empty
+        uint64_t recordId = 0;
+        uint64_t fullLength = 0;
+        uint32_t typeId = 0, depth = 0, n = 0;
+        ValueKind kind{};
+    };
+    std::vector<PatchHead> patchHeads_ = std::vector<PatchHead>(kPatchSlots);
+    std::vector<ValueRef> patchRefsStore_ = std::vector<ValueRef>(kPatchSlots * kPatchMaxRefs);
+    std::vector<uint32_t> patchNamesStore_ = std::vector<uint32_t>(kPatchSlots * kPatchMaxRefs);
+    std::vector<uint32_t> patchIndex_ = std::vector<uint32_t>(kPatchMaxRefs);
+    std::vector<ValueRef> patchRefs_ = std::vector<ValueRef>(kPatchMaxRefs);
+    std::vector<uint8_t> patchScratch_ = std::vector<uint8_t>(kPatchMaxRefs * 24);
+
     std::vector<uint8_t> pending_;
     uint64_t pendingCount_ = 0;
     uint64_t firstPendingId_ = 0;
@@ -1961,6 +2089,10 @@ uint32_t ValueCapture::internString(PyObject* s) {
     } catch (...) {
         return 0xFFFFFFFFu;
     }
+}
+
+std::vector<uint64_t> ValueCapture::startGeneration(const std::vector<format::ValueRef>& keep) {
+    return impl_->startGeneration(keep);
 }
 
 void ValueCapture::drainInto(format::Batch& batch) {

@@ -102,6 +102,13 @@ public:
     // (values, firstValueId, valueCount, defs.types, defs.strings).
     void drainInto(format::Batch& batch);
 
+    // Flight recorder (`--last N`), right after drainInto(): from now on no capture returns a
+    // record created before this call, except those of `keep` (refs the caller may capture again
+    // and needs to stay equal, e.g. exceptions in flight) that are still valid; returns their ids
+    // (sorted), which the next generation file must carry. Refs already held by the caller stay
+    // valid: the writer carries every record the replayed state refers to.
+    std::vector<uint64_t> startGeneration(const std::vector<format::ValueRef>& keep);
+
     uint64_t valueCount() const;    // records created so far (the next record's id)
     size_t pendingBytes() const;    // bytes of records not yet drained
     // Captures that hit an internal failure (and returned an OPAQUE/NotCaptured ref instead).

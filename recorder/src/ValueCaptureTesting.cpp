@@ -119,8 +119,19 @@ class Decoder {
     PyObject* run(const ValueRef* tops, size_t nTops, bool many) {
         // Records first (they refer backwards), then the tree from the top ref.
         format::ByteCursor c(batch_.values.data(), batch_.values.size(), 0);
-        for (uint32_t i = 0; i < batch_.valueCount; ++i)
+        for (uint32_t i = 0; i < batch_.valueCount; ++i) {
             records_.push_back(format::decodeValue(c, batch_.firstValueId + i));
+            // Format 1.2 PATCH: its base comes earlier in the batch and is resolved already.
+            if (records_.back().kind == format::ValueKind::Patch) {
+                const uint64_t b = records_.back().base;
+                if (b < batch_.firstValueId) {
+                    PyErr_SetString(PyExc_RuntimeError, "value patch based outside the batch");
+                    throw PyError{};
+                }
+                records_.back() =
+                    format::applyPatch(records_[b - batch_.firstValueId], records_.back(), 0);
+            }
+        }
         if (!c.atEnd()) {
             PyErr_SetString(PyExc_RuntimeError, "value bytes left over after the last record");
             throw PyError{};
@@ -338,6 +349,8 @@ class Decoder {
                 setItem(d.get(), "type", type(r.typeId));
                 setItem(d.get(), "qualname", string(r.stringId));
                 break;
+            case ValueKind::Patch:
+                break;  // resolved when the batch was decoded (run())
         }
         nodes_[ix] = d.get();
         Py_INCREF(nodes_[ix]);

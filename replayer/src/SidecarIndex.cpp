@@ -22,9 +22,10 @@ using format::TraceFormatError;
 
 namespace {
 
-// The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions);
-// a sidecar of another version is rebuilt.
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 1};
+// The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions;
+// 2: decoder positions carry prevValueId and lastInt, format 1.2); a sidecar of another
+// version is rebuilt.
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 2};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and
@@ -62,6 +63,8 @@ void putPos(std::vector<uint8_t>& o, const TracePosition& p) {
     putVarint(o, p.dec.thread);
     putVarint(o, p.dec.nextFrameId);
     putVarint(o, p.dec.prevOffset);
+    putVarint(o, p.dec.prevValueId);
+    for (int64_t v : p.dec.lastInt) putVarint(o, format::zigzag(v));
 }
 
 // Every count is bounded by what the remaining bytes could hold, so a damaged count cannot make
@@ -242,6 +245,8 @@ bool SidecarIndex::load(Replayer::Impl& m) {
                 cp->pos.dec.thread = u32(c);
                 cp->pos.dec.nextFrameId = c.varint();
                 cp->pos.dec.prevOffset = u32(c);
+                cp->pos.dec.prevValueId = c.varint();
+                for (int64_t& v : cp->pos.dec.lastInt) v = format::unzigzag(c.varint());
                 if (cp->pos.chunk > m.reader.eventChunkCount()) return false;
                 const uint64_t len = count(c, 1);
                 const uint8_t* p = c.bytes(static_cast<size_t>(len));

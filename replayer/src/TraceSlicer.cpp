@@ -196,7 +196,10 @@ SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
 
     format::TraceWriter::Options wo;
     wo.durable = o.durable;
-    wo.requiredReaderMinor = cp ? format::kCheckpointReaderMinor : 0;
+    // The values chunks are copied as they are: whatever reader the original needed (format 1.2
+    // compact records), the slice needs too.
+    wo.requiredReaderMinor = std::max<uint16_t>(reader.header().requiredReaderMinor,
+                                                cp ? format::kCheckpointReaderMinor : 0);
     format::TraceWriter writer(out, reader.header(), wo);
 
     format::Batch head;

@@ -110,6 +110,8 @@ ValueNode::Kind nodeKind(ValueKind k) {
             return ValueNode::Kind::Cycle;
         case ValueKind::Subclass:
             break;  // resolved by the caller
+        case ValueKind::Patch:
+            break;  // never here: ValueSource::fetch resolves patches
     }
     return ValueNode::Kind::Opaque;
 }
@@ -427,6 +429,8 @@ void ValueRenderer::renderRecord(std::string& out, const FetchedValue& v, uint32
         case ValueKind::Cycle:
             out += "<cycle>";
             return;
+        case ValueKind::Patch:
+            break;  // ValueSource::fetch resolves patches; an unresolved one is damage
     }
     REEL_REQUIRE(false, v.fileOffset, "unknown value kind");
 }

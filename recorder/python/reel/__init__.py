@@ -41,6 +41,32 @@ _REEL_DIR = _os.path.dirname(_os.path.abspath(__file__))
 EXIT_UNKNOWN, EXIT_EXITED, EXIT_UNCAUGHT, EXIT_SIGNAL, EXIT_STOPPED = range(5)
 
 
+# The smallest `last` accepted (replayer/include/reel/replayer/FlightWriter.h, kMinFlightEvents).
+MIN_LAST_EVENTS = 1000
+_COUNT_SUFFIXES = {"k": 10 ** 3, "K": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9}
+
+
+def parse_count(value, name="last"):
+    """An event count: an int, or a str of digits with an optional k/M/G suffix ("50M", "2k").
+    Raises ValueError naming `name` when it is not one, or is below MIN_LAST_EVENTS."""
+    if isinstance(value, bool):
+        raise ValueError("reel: %s takes a number of events, not %r" % (name, value))
+    if isinstance(value, int):
+        n = value
+    else:
+        text = str(value).strip()
+        mult = _COUNT_SUFFIXES.get(text[-1:], 1)
+        digits = text[:-1] if mult != 1 else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+            raise ValueError("reel: %s takes a number of events, e.g. 5000, 200k, 50M: %r"
+                             % (name, value))
+        n = int(digits) * mult
+    if n < MIN_LAST_EVENTS:
+        raise ValueError("reel: %s must keep at least %d events, not %d"
+                         % (name, MIN_LAST_EVENTS, n))
+    return n
+
+
 def _abs_patterns(patterns):
     out = []
     for p in patterns or ():
@@ -52,12 +78,17 @@ def _abs_patterns(patterns):
 
 def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, origin_depth=0,
           argv=None, durable=False, hook=None, redact=None, no_values=False, output=True,
-          _trace_running=True):
+          last=None, _trace_running=True):
     """Starts recording every thread into `path` (written as path + ".partial" until stop()).
 
     redact: a regular expression (ECMAScript syntax, searched case-insensitively) matched against
     names of locals, attributes and str dict keys; their values are recorded as <redacted>.
     no_values: record control flow and the type of each value only.
+
+    last: flight recorder. Keep only the last `last` events (an int, or a str such as "50M"),
+    so disk and memory stay bounded however long the run; the trace starts from a full-state
+    checkpoint. While recording, the data is in path + ".flight<k>" generation files; stop()
+    writes `path` and removes them (see docs/guide.md).
 
     hook: "auto" (sys.monitoring on 3.12+, legacy tracing on 3.11), "monitoring" or "settrace";
     None means $REEL_HOOK, else "auto". The trace is the same whichever hook records it.
@@ -68,12 +99,13 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     replaced them meanwhile."""
     if max_depth < 3 or max_items < 16 or max_str < 64:
         raise ValueError("reel: capture limits below the export contract (3, 16, 64)")
+    last = 0 if last is None else parse_count(last)
     # Before the hook goes in, so threading's own frames here are not recorded. Threads started
     # from now on install the C hook on their first call.
     _threading.settrace(_reel._thread_trace)
     try:
         _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-               _trace_running, hook, redact, no_values)
+               _trace_running, hook, redact, no_values, last)
     except BaseException:
         _threading.settrace(None)
         raise
@@ -85,7 +117,7 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
 
 
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-           trace_running, hook=None, redact=None, no_values=False):
+           trace_running, hook=None, redact=None, no_values=False, last=0):
     _reel.start(
         _os.fspath(path), _opcodes.table(),
         only=_abs_patterns(only), exclude=_abs_patterns(exclude), reel_dir=_REEL_DIR,
@@ -94,7 +126,7 @@ def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, arg
         cwd=_os.getcwd(), executable=_sys.executable or "",
         main_ident=_threading.main_thread().ident or 0, trace_running=bool(trace_running),
         durable=bool(durable), hook=hook, redact=str(redact) if redact else None,
-        no_values=bool(no_values))
+        no_values=bool(no_values), last=int(last))
 
 
 def stop(kind=EXIT_STOPPED, status=0, message=""):
@@ -125,8 +157,10 @@ def flush():
 def _discard(path):
     """Removes a finished trace and any .partial left of it (keep="failure" on a run that did not
     fail). A file that is already gone is not an error."""
+    import glob
     path = _os.fspath(path)
-    for p in (path, path + ".partial"):
+    # Flight-recorder generation files (last=N) are normally gone once the trace is closed.
+    for p in [path, path + ".partial"] + glob.glob(glob.escape(path) + ".flight*"):
         try:
             _os.remove(p)
         except OSError:

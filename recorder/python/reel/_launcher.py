@@ -14,7 +14,7 @@ from reel import _output
 
 USAGE = ("usage: python -m reel record [-o FILE] [--keep always|failure] [--only PATH]... "
          "[--exclude PATH]... [--max-depth N] [--max-items N] [--max-str N] [--origin-depth N] "
-         "[--redact PATTERN] [--no-values] "
+         "[--redact PATTERN] [--no-values] [--last N] "
          "(script.py | -m module | -c code) [args...]")
 
 
@@ -42,7 +42,7 @@ def parse(argv):
         raise UsageError("expected the 'record' command")
     opts = {"output": None, "only": [], "exclude": [], "max_depth": 4, "max_items": 64,
             "max_str": 256, "origin_depth": 0, "keep": "always", "redact": None,
-            "no_values": False}
+            "no_values": False, "last": None}
     limits = {"--max-depth": ("max_depth", 3), "--max-items": ("max_items", 16),
               "--max-str": ("max_str", 64), "--origin-depth": ("origin_depth", 0)}
     i = 1
@@ -53,7 +53,8 @@ def parse(argv):
             opts["no_values"] = True
             i += 1
             continue
-        takes = (name in ("-o", "--output", "--only", "--exclude", "--keep", "--redact")
+        takes = (name in ("-o", "--output", "--only", "--exclude", "--keep", "--redact",
+                          "--last")
                  or name in limits)
         if takes:
             if eq:
@@ -72,6 +73,12 @@ def parse(argv):
                 opts["exclude"].append(value)
             elif name == "--redact":
                 opts["redact"] = value
+            elif name == "--last":
+                # Flight recorder: keep only the last N events (docs/guide.md).
+                try:
+                    opts["last"] = reel.parse_count(value, "--last")
+                except ValueError as e:
+                    raise UsageError(str(e)[len("reel: "):])
             elif name == "--keep":
                 if value not in KEEP_CHOICES:
                     raise UsageError("--keep must be one of %s, got %r"
@@ -279,6 +286,7 @@ def main(argv):
                    max_depth=opts["max_depth"], max_items=opts["max_items"],
                    max_str=opts["max_str"], origin_depth=opts["origin_depth"],
                    argv=list(sys.argv), redact=opts["redact"], no_values=opts["no_values"],
+                   last=opts["last"],
                    output=False, _trace_running=False)  # installed below, for the whole run
     except (OSError, ValueError, RuntimeError) as e:
         sys.stderr.write("reel: %s\n" % e)

@@ -25,9 +25,36 @@ _PURE_NAMES = {
     "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE", "RETURN_VALUE", "END_FOR",
     "PRECALL",
 }
+# Also pure: `is` never calls anything; building a tuple/list/slice/str from stack values and
+# KW_NAMES only move references; LIST_APPEND appends to the list a comprehension is building (on
+# the value stack, not reachable from any local yet).
+_PURE_NAMES |= {"IS_OP", "BUILD_TUPLE", "BUILD_LIST", "BUILD_SLICE", "BUILD_STRING",
+                "LIST_APPEND", "KW_NAMES"}
 if sys.version_info >= (3, 13):
-    # TO_BOOL is separate on 3.13, so the conditional jumps only test exact bools.
-    _PURE_NAMES |= {"POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE"}
+    # TO_BOOL is separate on 3.13, so the conditional jumps and UNARY_NOT only see exact bools.
+    _PURE_NAMES |= {"POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "UNARY_NOT"}
+
+# Purity decided per execution from the operands on the value stack (recorder/src/Purity.cpp):
+# the instruction is pure this time when its operands are builtin objects for which it can neither
+# run Python code nor mutate anything. Values shared with Purity.h (dyn::*).
+DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, DYN_CALL, \
+    DYN_LOAD_ATTR, DYN_LOAD_GLOBAL, DYN_TRUTH, DYN_UNARY, DYN_GET_ITER, DYN_UNPACK = range(1, 14)
+_DYN = {
+    "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
+    "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
+    "CALL": DYN_CALL, "LOAD_ATTR": DYN_LOAD_ATTR, "LOAD_METHOD": DYN_LOAD_ATTR,
+    "LOAD_GLOBAL": DYN_LOAD_GLOBAL, "UNARY_NEGATIVE": DYN_UNARY, "UNARY_INVERT": DYN_UNARY,
+    "GET_ITER": DYN_GET_ITER, "UNPACK_SEQUENCE": DYN_UNPACK,
+}
+if sys.version_info >= (3, 13):
+    _DYN["TO_BOOL"] = DYN_TRUTH
+else:
+    # Truth tests of the operand (may call __bool__/__len__ on other objects).
+    for _name in ("POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_FORWARD_IF_TRUE",
+                  "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE",
+                  "POP_JUMP_BACKWARD_IF_FALSE", "JUMP_IF_TRUE_OR_POP", "JUMP_IF_FALSE_OR_POP",
+                  "UNARY_NOT"):
+        _DYN[_name] = DYN_TRUTH
 
 
 def _caches(name, code):
@@ -60,5 +87,6 @@ def table():
             flags |= EXTENDED_ARG
         if code in hasarg:
             flags |= HASARG
-        ops.append((name, _caches(name, code), flags))
+        dyn = 0 if flags & PURE else _DYN.get(name, 0)
+        ops.append((name, _caches(name, code), flags, dyn))
     return (sys.version_info[1], ops, list(dis.cmp_op))

@@ -50,7 +50,9 @@ inline constexpr uint16_t kContainerMinor = 0;
 inline constexpr uint16_t kFormatMajor = 1;
 // 1.1 (2026-11): Checkpoint chunks (kind 5) and traces whose events start after 0 (`reel slice`).
 // Ordinary recordings still set requiredReaderMinor 0, so 1.0 readers keep reading them.
-inline constexpr uint16_t kFormatMinor = 1;
+// 1.2 (2026-11): compact value records (RELATIVE kind flag, PATCH) and LOCAL_SET_DELTA events,
+// in recordings that set requiredReaderMinor 2 (kCompactValuesReaderMinor, ValueCodec.h).
+inline constexpr uint16_t kFormatMinor = 2;
 
 inline constexpr size_t kPreambleSize = 24;
 inline constexpr size_t kChunkHeaderSize = 48;

@@ -11,6 +11,9 @@
 //   thread       current Reel thread id (THREAD changes it)
 //   nextFrameId  id the next CALL gives its new frame
 //   prevOffset   byte offset of the previous OPCODE record in this batch (0 at batch start)
+//   prevValueId  record id of the previous LOCAL_SET_DELTA in this batch (0 at batch start)
+//   lastInt[16]  per slot number < 16: the small int of the latest LOCAL_SET / LOCAL_SET_INT of
+//                that slot number holding a small int, in any frame (0 at batch start)
 //
 // Tags:
 //   0x00-0x9F OPCODE (numbered)     offset = prevOffset + 2 * (tag - 0x20); the top frame of the
@@ -51,9 +54,17 @@
 //   0xBA CORO_ORIGIN                args: frameId, valueRef of cr_origin (tuple of tuples)
 //   0xBB FRAME_OBJECT               args: frameId, valueRef. Identity of the generator,
 //                                   coroutine or async generator object that owns the top frame
+//   0xBC LOCAL_SET_DELTA            (format 1.2, files with requiredReaderMinor >= 2) args: slot,
+//                                   zigzag(id - prevValueId). LOCAL_SET of the value record `id`;
+//                                   then prevValueId = id. Locals holding fresh snapshots point
+//                                   at recent records: a small delta instead of a 3-4 byte id.
+//   0xBD LOCAL_SET_INT              (format 1.2) args: slot (< 16), zigzag(v - lastInt[slot]).
+//                                   LOCAL_SET of the small int v (a loop counter: delta 1, one
+//                                   byte that repeats); then lastInt[slot] = v
 //
 // Any other tag is damage (TraceFormatError).
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -84,7 +95,12 @@ inline constexpr uint8_t kAsyncGenHook = 0xB8;
 inline constexpr uint8_t kTime = 0xB9;
 inline constexpr uint8_t kCoroOrigin = 0xBA;
 inline constexpr uint8_t kFrameObject = 0xBB;
+inline constexpr uint8_t kLocalSetDelta = 0xBC;
+inline constexpr uint8_t kLocalSetInt = 0xBD;
 }  // namespace tag
+
+// Slots numbered below this have a lastInt entry (LOCAL_SET_INT).
+inline constexpr uint32_t kIntDeltaSlots = 16;
 
 enum class RecordKind : uint8_t {
     Opcode, Call, Resume, Return, Yield, Unwind, Exception,  // numbered
@@ -100,6 +116,9 @@ class EventEncoder {
 public:
     std::vector<uint8_t> tags, args, blobs;
     uint32_t eventCount = 0;
+    // Format 1.2: LOCAL_SET of a value record as LOCAL_SET_DELTA. Only for writers whose file
+    // says requiredReaderMinor >= kCompactValuesReaderMinor (ValueCodec.h).
+    bool compactRefs = false;
 
     void reset() {
         tags.clear();
@@ -107,6 +126,8 @@ public:
         blobs.clear();
         eventCount = 0;
         prevOffset_ = 0;
+        prevValueId_ = 0;
+        lastInt_.fill(0);
     }
 
     void opcode(uint32_t offset) {
@@ -133,7 +154,25 @@ public:
     }
     void exception(ValueRef exc, int32_t lasti) { numbered2(tag::kException, exc.raw, lasti); }
 
-    void localSet(uint32_t slot, ValueRef v) { rec2(tag::kLocalSet, slot, v.raw); }
+    void localSet(uint32_t slot, ValueRef v) {
+        if (compactRefs && v.kind() == ValueRef::Kind::Record) {
+            const uint64_t id = v.recordId();
+            rec2(tag::kLocalSetDelta, slot, zigzag(static_cast<int64_t>(id - prevValueId_)));
+            prevValueId_ = id;
+            return;
+        }
+        if (v.kind() == ValueRef::Kind::SmallInt && slot < kIntDeltaSlots) {
+            const int64_t x = v.smallInt();
+            // |x| < 2^60, so the difference cannot overflow.
+            const uint64_t delta = zigzag(x - lastInt_[slot]);
+            lastInt_[slot] = x;
+            if (compactRefs && varintSize(delta) <= varintSize(v.raw)) {
+                rec2(tag::kLocalSetInt, slot, delta);
+                return;
+            }
+        }
+        rec2(tag::kLocalSet, slot, v.raw);
+    }
     void localDel(uint32_t slot) { rec1(tag::kLocalDel, slot); }
     void nameSet(uint32_t stringId, ValueRef v) { rec2(tag::kNameSet, stringId, v.raw); }
     void nameDel(uint32_t stringId) { rec1(tag::kNameDel, stringId); }
@@ -170,7 +209,17 @@ private:
         putVarint(args, a);
         putVarint(args, b);
     }
+    static int varintSize(uint64_t v) {
+        int n = 1;
+        while (v >= 0x80) {
+            v >>= 7;
+            ++n;
+        }
+        return n;
+    }
     uint32_t prevOffset_ = 0;
+    uint64_t prevValueId_ = 0;
+    std::array<int64_t, kIntDeltaSlots> lastInt_{};
 };
 
 // One decoded record. Fields not used by a kind are 0.
@@ -194,6 +243,8 @@ struct DecoderPosition {
     uint32_t thread = 0;
     uint64_t nextFrameId = 0;
     uint32_t prevOffset = 0;
+    uint64_t prevValueId = 0;
+    std::array<int64_t, kIntDeltaSlots> lastInt{};
     bool operator==(const DecoderPosition&) const = default;
 };
 
@@ -227,7 +278,13 @@ private:
     uint32_t thread_;
     uint64_t nextFrameId_;
     uint32_t prevOffset_ = 0;
+    uint64_t prevValueId_ = 0;
+    std::array<int64_t, kIntDeltaSlots> lastInt_{};
     uint64_t fileOffset_;
 };
+
+// Appends `r` to `enc`: the inverse of EventDecoder::next (tools that rewrite a trace's events,
+// such as the flight recorder's final window, re-encode decoded records with it).
+void encodeRecord(EventEncoder& enc, const Record& r);
 
 }  // namespace reel::format

@@ -43,6 +43,8 @@ struct HeaderInfo {
         uint32_t originDepth = 0;
         std::string redact;
         bool noValues = false;
+        // `reel record --last N`: the file keeps (about) the last N events of the run; 0: off.
+        uint64_t flightLast = 0;
     } capture;
 };
 

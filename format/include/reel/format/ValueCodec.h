@@ -43,8 +43,28 @@
 //   0x15 CYCLE      identity v of the ancestor on the path from the top value
 //   0x16 GENERATOR  identity v, typeId v, qualnameStringId v: generator, coroutine, async
 //                   generator (rendered like OPAQUE; kept apart for timelines)
+//
+// Format 1.2 (files with requiredReaderMinor >= 2, kCompactValuesReaderMinor) adds two compact
+// encodings; the decoder turns both back into the records above, with absolute ids:
+//   kind | 0x80     RELATIVE: the record of that kind (only LIST, TUPLE, SET, FROZENSET, DICT,
+//                   OBJECT, EXCEPTION, SUBCLASS) with every record ref inside it written as
+//                   (selfId - childId) << 2 instead of childId << 2 (other ref kinds unchanged).
+//                   Recent children then cost one byte, and the same byte again next time.
+//   0x17 PATCH      baseDelta v, fullLength v, n v, k v, k (index v, relative ref):
+//                   "record selfId - baseDelta with these items replaced". The base is a LIST,
+//                   TUPLE, SET, FROZENSET, DICT or OBJECT record, or another PATCH (a chain, at
+//                   most kMaxPatchChain long). The result has the base's kind, identity, typeId
+//                   and attribute names, the given fullLength, n items (DICT: n entries, items
+//                   2n refs; OBJECT: n must equal the base's), items[i] = base items[i] for
+//                   i < min(n, base n) unless replaced; indices strictly increase, are < the
+//                   result's item count and cover every item past the base's. Refs relative as
+//                   in RELATIVE.
+//   0x18 PATCH_SAME baseDelta v, k v, k (index v, relative ref): a PATCH that keeps the base's
+//                   fullLength and item count (the common "one item changed" case, 2 bytes less).
+// Readers resolve a PATCH with resolvePatch(); decodeValue() returns it unresolved (kind Patch).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -55,9 +75,21 @@ namespace reel::format {
 
 enum class ValueKind : uint8_t {
     Int = 0x01, BigInt, Float, Complex, Str, Bytes, Bytearray, List, Tuple, Set, Frozenset, Dict,
-    Object, Exception, Function, Class, Module, Opaque, Subclass, Truncated, Cycle, Generator
+    Object, Exception, Function, Class, Module, Opaque, Subclass, Truncated, Cycle, Generator,
+    Patch  // format 1.2; decodeValue() only, never the result of resolvePatch()
 };
 inline constexpr uint8_t kMaxValueKind = static_cast<uint8_t>(ValueKind::Generator);
+// Kind byte bit: the record's refs are relative to its own id (format 1.2).
+inline constexpr uint8_t kRelativeRefsFlag = 0x80;
+// Kind byte of a PATCH_SAME record (decoded as ValueKind::Patch with patchSameLength set).
+inline constexpr uint8_t kPatchSameLengthByte = 0x18;
+// The first format minor that reads RELATIVE and PATCH records (TraceHeader.requiredReaderMinor
+// of a file that has them) and the event stream's LOCAL_SET_DELTA.
+inline constexpr uint16_t kCompactValuesReaderMinor = 2;
+// Longest chain of PATCH records a reader follows (base of a base of ...) before it calls the
+// file damaged; the recorder writes a full record after kWriterPatchChain patches.
+inline constexpr uint32_t kMaxPatchChain = 64;
+inline constexpr uint32_t kWriterPatchChain = 16;
 // The kind's name as `reel dump` and the recorder's testing hooks spell it ("int", "bigint",
 // "truncated", ...); "?" for a value outside the enum.
 const char* valueKindName(ValueKind k);
@@ -80,13 +112,62 @@ struct ValueRecord {
     ValueRef cause, context;      // Exception
     std::vector<ValueRef> subExceptions;
     ValueKind innerKind{};        // Truncated
+    // Patch (unresolved): base record id, item count after the patch (DICT: entries), and the
+    // replaced item indices, parallel to `items`.
+    uint64_t base = 0;
+    uint64_t patchCount = 0;
+    bool patchSameLength = false;  // PATCH_SAME: fullLength and patchCount come from the base
+    std::vector<uint64_t> patchIndex;
 };
+
+inline bool isPatchableKind(ValueKind k) {
+    return (k >= ValueKind::List && k <= ValueKind::Dict) || k == ValueKind::Object;
+}
+
+// Every value reference a decoded record holds, in record order (items, inner, cause, context,
+// sub-exceptions), plus a PATCH's base as a record ref first. The one place that knows where
+// refs live: whatever follows references (verify, the flight recorder's carry-over of reachable
+// records) goes through it.
+template <class F>
+void forEachRef(const ValueRecord& r, F&& f) {
+    if (r.kind == ValueKind::Patch) f(ValueRef::record(r.base));
+    for (const ValueRef& v : r.items) f(v);
+    if (r.kind == ValueKind::Subclass) f(r.inner);
+    if (r.kind == ValueKind::Exception) {
+        f(r.cause);
+        f(r.context);
+        for (const ValueRef& v : r.subExceptions) f(v);
+    }
+}
 
 // Decodes the record at the cursor, advancing past it. Validates kinds, lengths and refs
 // (a Record ref must be < `selfId`, the id of the record being decoded).
 ValueRecord decodeValue(ByteCursor& cursor, uint64_t selfId);
 // Advances past one record without materializing it (used to index a chunk).
 void skipValue(ByteCursor& cursor);
+
+// Applies PATCH record `patch` (decoded, kind Patch) to its resolved base (never a Patch) and
+// returns the full record; TraceFormatError at `fileOffset` when they do not fit.
+ValueRecord applyPatch(const ValueRecord& base, const ValueRecord& patch, uint64_t fileOffset);
+// `r` with its PATCH chain resolved: `fetchRaw(id)` returns the decoded, unresolved record `id`
+// (throwing TraceFormatError if there is none). Non-patch records are returned unchanged.
+// Chains longer than kMaxPatchChain are damage.
+template <class FetchRaw>
+ValueRecord resolvePatch(ValueRecord r, FetchRaw&& fetchRaw, uint64_t fileOffset) {
+    if (r.kind != ValueKind::Patch) return r;
+    std::vector<ValueRecord> chain;
+    chain.push_back(std::move(r));
+    while (true) {
+        REEL_REQUIRE(chain.size() <= kMaxPatchChain, fileOffset,
+                     "value patch chain longer than " + std::to_string(kMaxPatchChain));
+        ValueRecord b = fetchRaw(chain.back().base);
+        if (b.kind != ValueKind::Patch) {
+            for (size_t i = chain.size(); i-- > 0;) b = applyPatch(b, chain[i], fileOffset);
+            return b;
+        }
+        chain.push_back(std::move(b));
+    }
+}
 
 // Builders used by the recorder. Each appends exactly one record to `out`.
 namespace encode {
@@ -101,6 +182,18 @@ void bytearray(std::vector<uint8_t>& out, uint64_t identity, uint64_t fullLength
 // LIST, TUPLE, SET, FROZENSET, DICT (refs holds key/value pairs for DICT).
 void container(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity, uint64_t fullLength,
                const ValueRef* refs, size_t nRefs);
+// Format 1.2: the same records with refs relative to `selfId` (the id the record will get).
+void containerRelative(std::vector<uint8_t>& out, ValueKind kind, uint64_t identity,
+                       uint64_t fullLength, const ValueRef* refs, size_t nRefs, uint64_t selfId);
+void objectRelative(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
+                    const uint32_t* names, const ValueRef* refs, size_t n, uint64_t selfId);
+// PATCH: record `selfId` is record `baseId` (< selfId) with `k` items replaced (indices
+// strictly increasing), `count` items (DICT: entries) and `fullLength`.
+void patch(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId, uint64_t fullLength,
+           uint64_t count, const uint32_t* indices, const ValueRef* refs, size_t k);
+// PATCH_SAME: the same with the base's fullLength and count.
+void patchSameLength(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId,
+                     const uint32_t* indices, const ValueRef* refs, size_t k);
 void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
             const uint32_t* names, const ValueRef* refs, size_t n);
 void exception(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t nargs,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "reel/format/ValueCodec.h"
@@ -24,8 +25,8 @@ struct FetchedValue {
 class ValueSource {
   public:
     virtual ~ValueSource() = default;
-    // The record with value id `id`. Throws TraceFormatError when the id does not exist or the
-    // record is damaged.
+    // The record with value id `id`, a format 1.2 PATCH already resolved into the full record it
+    // stands for. Throws TraceFormatError when the id does not exist or the record is damaged.
     virtual FetchedValue fetch(uint64_t id) = 0;
 };
 
@@ -36,7 +37,13 @@ class TraceValueSource : public ValueSource {
     FetchedValue fetch(uint64_t id) override;
 
   private:
+    FetchedValue fetchRaw(uint64_t id);  // decoded, PATCH unresolved
     format::TraceReader& reader_;
+    // (id + 1, resolved record) of recently resolved patches and their full bases: a patch of
+    // the previous snapshot of an object resolves in one step instead of a chain of up to 16.
+    static constexpr size_t kResolvedSlots = 1024;
+    std::vector<std::pair<uint64_t, format::ValueRecord>> resolved_ =
+        std::vector<std::pair<uint64_t, format::ValueRecord>>(kResolvedSlots);
 };
 
 // Records encoded back to back (format::encode::*) with consecutive ids from `firstId`.
@@ -47,6 +54,7 @@ class BufferValueSource : public ValueSource {
     uint64_t count() const { return offsets_.size(); }
 
   private:
+    FetchedValue fetchRaw(uint64_t id);
     std::shared_ptr<const std::vector<uint8_t>> data_;
     std::vector<size_t> offsets_;
     uint64_t firstId_;

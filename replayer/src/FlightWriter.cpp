@@ -1,0 +1,701 @@
+#include "reel/replayer/FlightWriter.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <unordered_set>
+
+#include "CheckpointState.h"
+#include "reel/format/EventStream.h"
+#include "reel/format/TraceFormatError.h"
+#include "reel/format/TraceReader.h"
+#include "reel/format/ValueCodec.h"
+#include "reel/replayer/StateMachine.h"
+
+namespace reel::replayer {
+
+namespace fs = std::filesystem;
+using format::Batch;
+using format::Record;
+using format::TraceReader;
+using format::TraceWriter;
+
+namespace {
+
+constexpr size_t kMaxValuesPerBatch = size_t{4} << 20;
+constexpr size_t kMaxEventBytesPerBatch = size_t{8} << 20;
+// Carried records with at most this many ids between them are written as one run (with the
+// records in between), so a scattered set does not become thousands of tiny chunks.
+constexpr uint64_t kGapFill = 16;
+
+size_t batchBytes(const Batch& b) {
+    size_t n = sizeof(Batch) + b.values.size() + b.tags.size() + b.args.size() + b.blobs.size();
+    for (const auto& s : b.defs.sources) n += s.path.size() + s.text.size() + 64;
+    for (const auto& c : b.defs.codes)
+        n += c.bytecode.size() + c.instructions.size() * sizeof(format::Instruction) + 256;
+    n += b.defs.types.size() * 128 + b.defs.threads.size() * 64;
+    for (const auto& s : b.defs.strings) n += s.second.size() + 32;
+    return n;
+}
+
+void stateRefs(const ProgramState& s, std::vector<ValueRef>& out) {
+    auto frame = [&](const Frame& f) {
+        if (f.object) out.push_back(*f.object);
+        if (f.origin) out.push_back(*f.origin);
+        for (const auto& l : f.slots) out.push_back(l.value);
+        for (const auto& n : f.names) out.push_back(n.value);
+    };
+    out.push_back(s.value);
+    for (const auto& t : s.threads) {
+        if (t.exception) out.push_back(t.exception->value);
+        for (const auto& x : t.setAside) out.push_back(x.value);
+        for (const auto& f : t.stack) frame(f);
+    }
+    for (const auto& [id, f] : s.suspended) frame(f);
+}
+
+// The last bytes written to stdout and stderr, for the checkpoints' output tails.
+class OutputTail {
+  public:
+    explicit OutputTail(size_t max) : max_(max) {}
+    void add(uint64_t stream, const uint8_t* data, size_t n) {
+        if (stream < 1 || stream > 2 || max_ == 0) return;
+        std::string& t = text_[stream - 1];
+        t.append(reinterpret_cast<const char*>(data), n);
+        // Trimmed in steps, so appending stays amortized O(1).
+        if (t.size() > 2 * max_) t.erase(0, t.size() - max_);
+    }
+    void set(const std::array<std::string, 2>& tails) { text_ = tails; }
+    std::array<std::string, 2> tails() const {
+        std::array<std::string, 2> out;
+        for (int k = 0; k < 2; ++k)
+            out[k] = text_[k].size() > max_ ? text_[k].substr(text_[k].size() - max_) : text_[k];
+        return out;
+    }
+
+  private:
+    size_t max_;
+    std::array<std::string, 2> text_;
+};
+
+// One value record's bytes inside a decompressed values chunk of `reader`; false when the file
+// does not hold `id`.
+struct RawRecord {
+    std::shared_ptr<const format::ValueChunk> chunk;
+    size_t begin = 0, end = 0;
+};
+bool rawRecord(TraceReader& reader, uint64_t id, RawRecord& out) {
+    try {
+        out.chunk = reader.valueChunkFor(id);
+    } catch (const std::out_of_range&) {
+        return false;
+    }
+    const auto& c = *out.chunk;
+    const size_t i = static_cast<size_t>(id - c.firstId);
+    REEL_REQUIRE(id >= c.firstId && i < c.recordOffsets.size(), c.fileOffset,
+                 "values chunk does not hold the value it was indexed for");
+    out.begin = c.recordOffsets[i];
+    out.end = i + 1 < c.recordOffsets.size() ? c.recordOffsets[i + 1] : c.data.size();
+    return true;
+}
+
+// Appends records, ids ascending, as values batches: one per run of consecutive ids.
+class ValueRuns {
+  public:
+    explicit ValueRuns(TraceWriter& w) : w_(w) {}
+    void add(uint64_t id, const uint8_t* p, size_t n) {
+        if (open_ && (id != next_ || cur_.values.size() + n > kMaxValuesPerBatch)) flush();
+        if (!open_) {
+            cur_ = Batch{};
+            cur_.firstValueId = id;
+            open_ = true;
+        }
+        cur_.values.insert(cur_.values.end(), p, p + n);
+        ++cur_.valueCount;
+        next_ = id + 1;
+        ++count_;
+    }
+    void flush() {
+        if (open_ && cur_.valueCount > 0) w_.append(std::move(cur_));
+        open_ = false;
+    }
+    uint64_t count() const { return count_; }
+
+  private:
+    TraceWriter& w_;
+    Batch cur_;
+    bool open_ = false;
+    uint64_t next_ = 0, count_ = 0;
+};
+
+}  // namespace
+
+fs::path FlightWriter::generationPath(const fs::path& path, uint64_t generation) {
+    fs::path p = path;
+    p += ".flight" + std::to_string(generation);
+    return p;
+}
+
+class FlightWriter::Impl {
+  public:
+    Impl(fs::path path, const format::HeaderInfo& header, FlightOptions options)
+        : path_(std::move(path)),
+          header_(header),
+          options_(options),
+          tails_(options.maxCarriedOutput) {
+        if (options_.lastEvents < kMinFlightEvents)
+            throw std::invalid_argument("the flight recorder keeps at least " +
+                                        std::to_string(kMinFlightEvents) + " events");
+        header_.capture.flightLast = options_.lastEvents;
+        // Capacity up front: the machine's line tables point into defs_.codes (see addDefs).
+        defs_.codes.reserve(4096);
+        sm_ = std::make_unique<StateMachine>(defs_);
+        cur_ = std::make_unique<TraceWriter>(generationPath(path_, 0), header_, writerOptions(0));
+        thread_ = std::thread([this] { run(); });
+    }
+
+    ~Impl() { stopThread(); }
+
+    void append(Batch&& b, bool endsGeneration, std::vector<uint64_t> pinned) {
+        if (closed_) throw std::logic_error("FlightWriter::append after close");
+        const size_t bytes = batchBytes(b);
+        std::unique_lock lock(mu_);
+        rethrowLocked();
+        spaceCv_.wait(lock, [&] {
+            return error_ || queuedBytes_ == 0 || queuedBytes_ + bytes <= options_.maxQueuedBytes;
+        });
+        rethrowLocked();
+        queuedBytes_ += bytes;
+        queue_.push_back(Item{std::move(b), endsGeneration, std::move(pinned), bytes});
+        lock.unlock();
+        workCv_.notify_one();
+    }
+
+    void flush() {
+        if (closed_) return;
+        waitIdle();
+        cur_->flush();
+    }
+
+    void close(const format::ExitInfo& exit) {
+        if (closed_) return;
+        waitIdle();
+        stopThread();
+        {
+            std::lock_guard lock(mu_);
+            rethrowLocked();
+        }
+        closed_ = true;
+        cur_->close(exit);
+        cur_.reset();
+        writeFinal(exit);
+        std::error_code ec;
+        for (uint64_t g = gen_ >= 2 ? gen_ - 2 : 0; g <= gen_; ++g) {
+            fs::remove(generationPath(path_, g), ec);
+            fs::path partial = generationPath(path_, g);
+            partial += ".partial";
+            fs::remove(partial, ec);
+        }
+    }
+
+    FlightStats stats() const {
+        std::lock_guard lock(mu_);
+        return stats_;
+    }
+
+  private:
+    struct Item {
+        Batch batch;
+        bool endsGeneration = false;
+        std::vector<uint64_t> pinned;
+        size_t bytes = 0;
+    };
+
+    TraceWriter::Options writerOptions(uint64_t generation) const {
+        TraceWriter::Options o;
+        o.durable = options_.durable;
+        o.maxQueuedBytes = options_.maxQueuedBytes;
+        // Generations after the first start at a checkpoint and skip value ids.
+        o.requiredReaderMinor = std::max<uint16_t>(
+            options_.requiredReaderMinor, generation > 0 ? format::kCheckpointReaderMinor : 0);
+        return o;
+    }
+
+    void rethrowLocked() {
+        if (error_) {
+            auto e = error_;
+            error_ = nullptr;
+            failed_ = true;
+            std::rethrow_exception(e);
+        }
+        if (failed_) throw std::runtime_error("the flight recorder failed earlier");
+    }
+
+    void waitIdle() {
+        std::unique_lock lock(mu_);
+        idleCv_.wait(lock, [&] { return error_ || (queue_.empty() && !busy_); });
+        rethrowLocked();
+    }
+
+    void stopThread() {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        workCv_.notify_all();
+        thread_.join();
+    }
+
+    void run() {
+        std::unique_lock lock(mu_);
+        for (;;) {
+            workCv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) break;
+            busy_ = true;
+            Item item = std::move(queue_.front());
+            queue_.pop_front();
+            const size_t bytes = item.bytes;
+            lock.unlock();
+            std::exception_ptr err;
+            if (!failed_) {
+                try {
+                    process(item);
+                } catch (...) {
+                    err = std::current_exception();
+                }
+            }
+            item = Item{};
+            lock.lock();
+            busy_ = false;
+            queuedBytes_ -= std::min(queuedBytes_, bytes);
+            if (err) {
+                error_ = err;
+                failed_ = true;
+                queue_.clear();
+                queuedBytes_ = 0;
+            }
+            spaceCv_.notify_all();
+            idleCv_.notify_all();
+        }
+    }
+
+    // Writer thread from here on (and close(), once the thread has stopped).
+
+    void process(Item& item) {
+        Batch& b = item.batch;
+        addDefs(b.defs);
+        bool endsNumbered = true;
+        if (b.eventCount > 0 || !b.tags.empty()) {
+            format::EventDecoder dec(b.tags.data(), b.tags.size(), b.args.data(), b.args.size(),
+                                     b.blobs.data(), b.blobs.size(), b.firstEvent, b.eventCount,
+                                     b.startThread, b.startNextFrameId, 0);
+            Record r;
+            while (dec.next(r)) {
+                sm_->apply(r, dec.thread(), 0);
+                if (r.kind == format::RecordKind::Output) tails_.add(r.a, r.blob, r.blobLen);
+                endsNumbered = format::isNumbered(r.kind);
+            }
+            dec.finish();
+        }
+        cur_->append(std::move(b));
+        if (item.endsGeneration) {
+            // The next generation's checkpoint is the state at this batch's last event: records
+            // of the next event must all follow in later batches.
+            if (!endsNumbered)
+                throw std::logic_error(
+                    "flight recorder: a generation must end right after a numbered event");
+            rotate(item.pinned);
+        }
+    }
+
+    void addDefs(const format::NewDefs& d) {
+        const bool moves = defs_.codes.size() + d.codes.size() > defs_.codes.capacity();
+        for (const auto& s : d.sources) all_.sources.push_back(s), defs_.sources.push_back(s);
+        for (const auto& c : d.codes) all_.codes.push_back(c), defs_.codes.push_back(c);
+        for (const auto& t : d.types) all_.types.push_back(t), defs_.types.push_back(t);
+        for (const auto& s : d.strings) {
+            all_.strings.push_back(s);
+            if (s.first >= defs_.strings.size()) defs_.strings.resize(s.first + 1);
+            defs_.strings[s.first] = s.second;
+        }
+        for (const auto& t : d.threads) all_.threads.push_back(t), defs_.threads.push_back(t);
+        if (moves) rebuildMachine();
+    }
+
+    // The machine's line tables keep pointers to code objects: after defs_.codes moved, a new
+    // machine continues from the same state.
+    void rebuildMachine() {
+        ProgramState st = sm_->state();
+        if (st.event != kNoEvent &&
+            (st.kind == RecordKind::Return || st.kind == RecordKind::Yield ||
+             st.kind == RecordKind::Unwind)) {
+            // setState() takes an exit event's frame as still on the stack; if records after the
+            // event already popped it, the kind no longer describes the state.
+            const ThreadState* t = st.threadState(st.thread);
+            if (!t || t->stack.empty() || !t->stack.back().exiting) st.kind = RecordKind::Opcode;
+        }
+        sm_ = std::make_unique<StateMachine>(defs_);
+        if (st.event != kNoEvent) sm_->setState(std::move(st));
+    }
+
+    void rotate(const std::vector<uint64_t>& pinned) {
+        const ProgramState& s = sm_->state();
+        format::Checkpoint cp = checkpointFromState(s);
+        cp.outputTail = tails_.tails();
+        cp.originalEventCount = s.event + 1;
+        cp.originalPath = path_.filename().string();
+        std::vector<ValueRef> refs;
+        stateRefs(s, refs);
+        for (uint64_t id : pinned) refs.push_back(ValueRef::record(id));
+
+        format::ExitInfo rotated{
+            format::ExitKind::Unknown, 0,
+            "flight recorder generation " + std::to_string(gen_) + " (the run continued)"};
+        cur_->close(rotated);
+        cur_.reset();
+        const fs::path closed = generationPath(path_, gen_);
+
+        // The records the checkpoint needs, with everything they refer to, from the generation
+        // just closed (which holds them: it carried them in, or its batches wrote them).
+        TraceReader src(closed);
+        std::vector<uint64_t> ids;
+        std::unordered_set<uint64_t> seen;
+        std::vector<ValueRef> todo;
+        for (ValueRef r : refs)
+            if (r.kind() == ValueRef::Kind::Record) todo.push_back(r);
+        RawRecord raw;
+        while (!todo.empty()) {
+            const uint64_t id = todo.back().recordId();
+            todo.pop_back();
+            if (!seen.insert(id).second) continue;
+            if (!rawRecord(src, id, raw))
+                throw format::TraceFormatError("flight recorder: value " + std::to_string(id) +
+                                               " needed by the state at event " +
+                                               std::to_string(s.event) + " is not in generation " +
+                                               std::to_string(gen_));
+            ids.push_back(id);
+            format::ByteCursor cur(raw.chunk->data.data(), raw.chunk->data.size(),
+                                   raw.chunk->fileOffset);
+            cur.seek(raw.begin);
+            format::ValueRecord rec = format::decodeValue(cur, id);
+            format::forEachRef(rec, [&](ValueRef c) {
+                if (c.kind() == ValueRef::Kind::Record) todo.push_back(c);
+            });
+        }
+        std::sort(ids.begin(), ids.end());
+
+        ++gen_;
+        cur_ = std::make_unique<TraceWriter>(generationPath(path_, gen_), header_,
+                                             writerOptions(gen_));
+        Batch head;
+        head.defs = all_;
+        head.checkpoint = std::move(cp);
+        cur_->append(std::move(head));
+        ValueRuns runs(*cur_);
+        for (size_t i = 0; i < ids.size(); ++i) {
+            const uint64_t id = ids[i];
+            rawRecord(src, id, raw);
+            runs.add(id, raw.chunk->data.data() + raw.begin, raw.end - raw.begin);
+            // Close a small gap with the records in it, when the source has them all and every
+            // record they refer to is in the file too (a gap record is not needed, but the file
+            // must not refer to values it lacks).
+            if (i + 1 < ids.size() && ids[i + 1] - id - 1 <= kGapFill && ids[i + 1] > id + 1) {
+                std::vector<RawRecord> gap;
+                for (uint64_t g = id + 1; g < ids[i + 1]; ++g) {
+                    RawRecord r;
+                    bool ok = rawRecord(src, g, r);
+                    if (ok) {
+                        format::ByteCursor cur(r.chunk->data.data(), r.chunk->data.size(),
+                                               r.chunk->fileOffset);
+                        cur.seek(r.begin);
+                        format::forEachRef(format::decodeValue(cur, g), [&](ValueRef c) {
+                            if (c.kind() == ValueRef::Kind::Record &&
+                                !(c.recordId() > id && c.recordId() < g) &&
+                                !seen.count(c.recordId()))
+                                ok = false;
+                        });
+                    }
+                    if (!ok) {
+                        gap.clear();
+                        break;
+                    }
+                    gap.push_back(std::move(r));
+                }
+                for (size_t k = 0; k < gap.size(); ++k)
+                    runs.add(id + 1 + k, gap[k].chunk->data.data() + gap[k].begin,
+                             gap[k].end - gap[k].begin);
+            }
+        }
+        runs.flush();
+        // At most two generations stay: the one just closed and the new one.
+        if (gen_ >= 2) {
+            std::error_code ec;
+            fs::remove(generationPath(path_, gen_ - 2), ec);
+        }
+        std::lock_guard lock(mu_);
+        ++stats_.generations;
+        stats_.carriedValues += runs.count();
+    }
+
+    // ---- close: the final file -------------------------------------------------------------
+
+    // The state just after event `target` of `r` (which holds it), with the output tails.
+    ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
+        StateMachine sm(r.defs());
+        if (const auto& cp = r.checkpoint()) {
+            uint64_t at = 0;
+            for (const auto& c : r.chunks())
+                if (c.kind == 5) at = c.offset;
+            sm.setState(stateFromCheckpoint(*cp, r.defs(), at));
+            tails.set(cp->outputTail);
+        }
+        for (size_t ci = 0; ci < r.eventChunkCount(); ++ci) {
+            if (r.eventChunkInfo(ci).first > target) break;
+            auto chunk = r.eventChunk(ci);
+            const auto& c = *chunk;
+            format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
+                                     c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
+                                     c.startThread, c.startNextFrameId, c.fileOffset);
+            Record rec;
+            while (dec.next(rec)) {
+                if (rec.event > target) return sm.state();
+                sm.apply(rec, dec.thread(), c.fileOffset);
+                if (rec.kind == format::RecordKind::Output) tails.add(rec.a, rec.blob, rec.blobLen);
+            }
+        }
+        return sm.state();
+    }
+
+    void writeFinal(const format::ExitInfo& exit) {
+        std::vector<std::unique_ptr<TraceReader>> src;
+        std::vector<fs::path> paths;
+        if (gen_ >= 1 && fs::exists(generationPath(path_, gen_ - 1)))
+            paths.push_back(generationPath(path_, gen_ - 1));
+        paths.push_back(generationPath(path_, gen_));
+        for (const auto& p : paths) src.push_back(std::make_unique<TraceReader>(p));
+        const uint64_t lo = src.front()->firstEvent(), hi = src.back()->eventCount();
+        const uint64_t first = hi - lo > options_.lastEvents ? hi - options_.lastEvents : lo;
+        // The source holding `first`: the newest one starting at or before it.
+        size_t i0 = 0;
+        for (size_t i = 0; i < src.size(); ++i)
+            if (src[i]->firstEvent() <= first && src[i]->eventCount() > src[i]->firstEvent())
+                i0 = i;
+        {
+            std::lock_guard lock(mu_);
+            stats_.firstEvent = first;
+            stats_.lastEvent = hi > 0 ? hi - 1 : 0;
+        }
+        if (hi == lo || (i0 + 1 == src.size() && first == src[i0]->firstEvent())) {
+            // The newest generation is exactly the window (or nothing was recorded).
+            const fs::path keep = paths.back();
+            src.clear();
+            fs::rename(keep, path_);
+            return;
+        }
+
+        TraceReader& start = *src[i0];
+        std::optional<format::Checkpoint> cp;
+        if (first > start.firstEvent()) {
+            OutputTail tails(options_.maxCarriedOutput);
+            cp = checkpointFromState(replayTo(start, first - 1, tails));
+            cp->outputTail = tails.tails();
+        } else if (start.checkpoint()) {
+            cp = *start.checkpoint();
+        }
+        if (cp) {
+            cp->originalEventCount = hi;
+            cp->originalPath = path_.filename().string();
+        }
+        TraceWriter::Options wo;
+        wo.durable = options_.durable;
+        wo.requiredReaderMinor =
+            std::max<uint16_t>(options_.requiredReaderMinor, format::kCheckpointReaderMinor);
+        TraceWriter out(path_, src.back()->header(), wo);
+        const int64_t startTimeNs = cp ? cp->timeNs : 0;
+        Batch head;
+        head.defs = all_;
+        head.checkpoint = std::move(cp);
+        out.append(std::move(head));
+
+        // Values: every record of the generations the window spans (each holds what its own
+        // events and checkpoint refer to), merged by id; a carried record is in both.
+        {
+            ValueRuns runs(out);
+            struct Cursor {
+                TraceReader* r;
+                std::vector<uint64_t> firsts;  // first id of each values chunk
+                size_t chunk = 0;
+                std::shared_ptr<const format::ValueChunk> data;
+                size_t index = 0;
+                bool valid() const { return data != nullptr; }
+                uint64_t id() const { return data->firstId + index; }
+                void load() {
+                    data.reset();
+                    index = 0;
+                    while (chunk < firsts.size() && !data) {
+                        auto c = r->valueChunkFor(firsts[chunk]);
+                        if (!c->recordOffsets.empty())
+                            data = std::move(c);
+                        else
+                            ++chunk;
+                    }
+                }
+                void advance() {
+                    if (++index >= data->recordOffsets.size()) {
+                        ++chunk;
+                        load();
+                    }
+                }
+            };
+            std::vector<Cursor> cursors;
+            for (size_t i = i0; i < src.size(); ++i) {
+                Cursor c;
+                c.r = src[i].get();
+                for (const auto& ch : c.r->chunks())
+                    if (ch.kind == 2 && ch.count > 0) c.firsts.push_back(ch.first);
+                c.load();
+                cursors.push_back(std::move(c));
+            }
+            for (;;) {
+                Cursor* best = nullptr;
+                for (auto& c : cursors)
+                    if (c.valid() && (!best || c.id() < best->id())) best = &c;
+                if (!best) break;
+                const uint64_t id = best->id();
+                const auto& d = *best->data;
+                const size_t b = d.recordOffsets[best->index];
+                const size_t e = best->index + 1 < d.recordOffsets.size()
+                                     ? d.recordOffsets[best->index + 1]
+                                     : d.data.size();
+                runs.add(id, d.data.data() + b, e - b);
+                for (auto& c : cursors)
+                    if (c.valid() && c.id() == id) c.advance();
+            }
+            runs.flush();
+        }
+
+        // Events first..end, re-encoded (original numbering), with the records after the last
+        // event (a final flush, THREAD_END).
+        format::EventEncoder enc;
+        Batch cur;
+        bool open = false;
+        int64_t timeNs = startTimeNs;
+        uint64_t nextEvent = first;
+        auto flushBatch = [&] {
+            if (!open) return;
+            cur.eventCount = enc.eventCount;
+            cur.tags = enc.tags;
+            cur.args = enc.args;
+            cur.blobs = enc.blobs;
+            cur.endTimeNs = timeNs;
+            out.append(std::move(cur));
+            open = false;
+        };
+        for (size_t si = i0; si < src.size(); ++si) {
+            TraceReader& r = *src[si];
+            if (r.eventChunkCount() == 0) continue;
+            size_t startChunk = 0;
+            if (si == i0) {
+                startChunk = r.findEventChunk(first);
+                // Records belonging to `first` may end an earlier chunk.
+                while (startChunk > 0) {
+                    const auto& prev = r.eventChunkInfo(startChunk - 1);
+                    if (prev.first + prev.count < first) break;
+                    --startChunk;
+                }
+            }
+            for (size_t ci = startChunk; ci < r.eventChunkCount(); ++ci) {
+                auto chunk = r.eventChunk(ci);
+                const auto& c = *chunk;
+                format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
+                                         c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
+                                         c.startThread, c.startNextFrameId, c.fileOffset);
+                uint32_t thread = dec.thread();
+                uint64_t nextFrameId = dec.nextFrameId();
+                Record rec;
+                while (dec.next(rec)) {
+                    if (rec.event < first) {
+                        thread = dec.thread();
+                        nextFrameId = dec.nextFrameId();
+                        continue;
+                    }
+                    if (!open) {
+                        cur = Batch{};
+                        cur.firstEvent = nextEvent;
+                        cur.startThread = thread;
+                        cur.startNextFrameId = nextFrameId;
+                        cur.startTimeNs = timeNs;
+                        enc.reset();
+                        open = true;
+                    }
+                    if (rec.kind == format::RecordKind::Time) timeNs = static_cast<int64_t>(rec.a);
+                    format::encodeRecord(enc, rec);
+                    thread = dec.thread();
+                    nextFrameId = dec.nextFrameId();
+                    if (format::isNumbered(rec.kind)) {
+                        nextEvent = rec.event + 1;
+                        if (enc.eventCount >= options_.eventsPerChunk ||
+                            enc.bytes() >= kMaxEventBytesPerBatch)
+                            flushBatch();
+                    }
+                }
+            }
+        }
+        flushBatch();
+        REEL_REQUIRE(nextEvent == hi, format::TraceFormatError::kNoOffset,
+                     "flight recorder: the generations end before event " + std::to_string(hi));
+        out.close(exit);
+    }
+
+    fs::path path_;
+    format::HeaderInfo header_;
+    FlightOptions options_;
+    bool closed_ = false;
+
+    // Writer thread.
+    format::NewDefs all_;       // every definition so far (each generation starts with all)
+    format::Definitions defs_;  // the same, for the state machine
+    std::unique_ptr<StateMachine> sm_;
+    OutputTail tails_;
+    std::unique_ptr<TraceWriter> cur_;
+    uint64_t gen_ = 0;
+
+    mutable std::mutex mu_;
+    std::condition_variable workCv_, spaceCv_, idleCv_;
+    std::deque<Item> queue_;
+    size_t queuedBytes_ = 0;
+    bool busy_ = false, stop_ = false;
+    std::exception_ptr error_;
+    std::atomic<bool> failed_{false};
+    FlightStats stats_;
+    std::thread thread_;
+};
+
+FlightWriter::FlightWriter(fs::path path, const format::HeaderInfo& header, FlightOptions options)
+    : impl_(std::make_unique<Impl>(std::move(path), header, options)) {}
+FlightWriter::~FlightWriter() = default;
+
+void FlightWriter::append(Batch&& batch, bool endsGeneration, std::vector<uint64_t> pinned) {
+    impl_->append(std::move(batch), endsGeneration, std::move(pinned));
+}
+void FlightWriter::flush() {
+    impl_->flush();
+}
+void FlightWriter::close(const format::ExitInfo& exit) {
+    impl_->close(exit);
+}
+FlightStats FlightWriter::stats() const {
+    return impl_->stats();
+}
+
+}  // namespace reel::replayer

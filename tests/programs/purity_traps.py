@@ -1,0 +1,141 @@
+# Covers: instructions the recorder may treat as pure from their operands (BINARY_OP, COMPARE_OP,
+# CONTAINS_OP, BINARY_SUBSCR, LOAD_ATTR, LOAD_GLOBAL, FOR_ITER, UNPACK_SEQUENCE, CALL of traced
+# functions) used with operands that mutate a local through C code only (bound C methods as
+# dunders, property(list.append), colliding hashes in dicts with non-str keys, list +=), so no
+# traced Python instruction reports the change: the state after each one must show it.
+import types
+
+
+def make_key(log, text):
+    # Hashes like `text`, and comparing appends the other operand to `log`, all in C.
+    class Key:
+        __hash__ = text.__hash__
+        __eq__ = log.append
+
+    return Key()
+
+
+def dict_lookups():
+    log = []
+    key = make_key(log, "a")
+    d = {key: 1}
+    d["a"] = 2  # the insert compares the colliding key: log grows here
+    v = d["a"]  # BINARY_SUBSCR, str key, but the dict has a non-str key
+    found = "a" in d  # CONTAINS_OP on the same dict
+    return v, found, len(log)
+
+
+def compare_and_contains():
+    log = []
+    key = make_key(log, "z")
+    same = (1, key) == (1, "q")  # tuple compare calls key.__eq__
+    inside = "w" in [key]  # list contains compares the item
+    inside2 = "v" in (0, key)
+    return same, inside, inside2, len(log)
+
+
+def arithmetic():
+    log = []
+
+    class Adds:
+        __add__ = log.append
+        __lt__ = log.append
+
+    a = Adds()
+    r = a + 5  # BINARY_OP on a user object: C __add__ mutates log
+    s = a < 3
+    xs = [1]
+    alias = xs
+    alias += [2]  # in-place on a list: xs changes too
+    alias *= 2
+    t = (xs,)
+    try:
+        t[0] += [3]  # mutates the list, then fails to store into the tuple
+    except TypeError:
+        pass
+    ys = xs + [9]  # a new list: nothing mutated
+    return r, s, xs, ys
+
+
+def attributes():
+    log = []
+    store = {}
+
+    class Grabs:
+        grab = property(log.append)  # the getter is C: log.append(instance)
+
+    class Missing:
+        __getattr__ = store.setdefault  # store[name] = None
+
+    class Plain:
+        pass
+
+    g = Grabs()
+    g.grab
+    m = Missing()
+    m.anything
+    # Held deep enough that no local renders the odd instance dict itself.
+    box = [[[Plain()]]]
+    box[0][0][0].__dict__[make_key(log, "a")] = 0
+    box[0][0][0].a = 1  # the instance dict has a non-str key colliding with "a"
+    v = box[0][0][0].a  # LOAD_ATTR compares it again
+    return len(log), store, v
+
+
+def _reads_a():
+    return a  # noqa: F821 -- resolved in the globals given below
+
+
+def globals_lookup():
+    log = []
+    g = {"__builtins__": __builtins__}
+    g[make_key(log, "a")] = 0
+    g["a"] = 5
+    reader = types.FunctionType(_reads_a.__code__, g)
+    before = len(log)
+    value = reader()  # a traced call: its LOAD_GLOBAL compares the colliding key
+    return before, value, len(log)
+
+
+def iteration():
+    log = []
+    for _ in map(log.append, "xy"):  # FOR_ITER over a C iterator that mutates
+        pass
+    first, second = map(log.append, "ab")  # UNPACK_SEQUENCE of the same
+    total = 0
+    for ch in "cd":  # plain str iteration: pure
+        total += len(ch)
+
+    def gen(out):
+        for ch in "ef":
+            out.append(ch)  # inside a traced generator: reported by its own CALL
+            yield ch
+
+    for _ in gen(log):
+        total += 1
+    return log, first, second, total
+
+
+def helper(xs, d):
+    xs.append(len(xs))
+    d.update(k=1)
+
+
+def calls():
+    mine = []
+    conf = {}
+    helper(mine, conf)  # traced callee mutating the caller's objects through C calls
+    helper(mine, conf)
+    obj = types.SimpleNamespace()
+    setattr(obj, "x", 1)  # C function mutating a local
+    mine.sort(reverse=True)
+    return mine, conf, obj.x
+
+
+print(dict_lookups())
+print(compare_and_contains())
+print(arithmetic())
+print(attributes())
+print(globals_lookup())
+print(iteration())
+print(calls())

@@ -1,0 +1,52 @@
+"""Per-execution purity (recorder/src/Purity.cpp, docs/recorder.md "Cheap change detection").
+
+The operands of BINARY_OP, CALL, LOAD_ATTR, ... are read from the frame's value stack at the
+opcode event, at a depth taken from a static table per code object (CodeTable::stackDepths) on
+3.12/3.13, where the interpreter does not save its stack pointer for the hook. A wrong depth reads a
+dead stack slot, so the table is checked against the interpreter's own saved stack pointer on 3.11
+(REEL_CHECK_STACK_DEPTH=1 makes the recorder compare them at every opcode event and stop with an
+internal error on the first disagreement).
+
+Whether the purity rules ever miss a mutation is the fidelity corpus's job
+(tests/programs/purity_traps.py and the rest of tests/programs, test_fidelity.py).
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import RUN_TIMEOUT, SOURCE_DIR, corpus_program_paths
+
+
+def _record(python_exe, reel_env, program, out, cwd):
+    env = dict(reel_env)
+    env["REEL_CHECK_STACK_DEPTH"] = "1"
+    return subprocess.run(
+        [python_exe, "-m", "reel", "record", "-o", str(out), str(program)],
+        cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+
+
+def _programs():
+    # The corpus plus the benchmark workloads (loop.py left out: 21M events take a while).
+    workloads = SOURCE_DIR / "bench" / "workloads"
+    return list(corpus_program_paths()) + [workloads / n for n in ("nbody.py", "parser.py",
+                                                                   "queens.py")]
+
+
+@pytest.mark.parametrize("program", _programs(), ids=lambda p: p.stem)
+def test_static_stack_depths_match_interpreter(program, python_exe, pyver, reel_env, tmp_path):
+    if pyver != "3.11":
+        pytest.skip("only 3.11 saves the stack pointer at opcode events")
+    proc = _record(python_exe, reel_env, program, tmp_path / "t.reel", program.parent)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert "internal error" not in err, err[-3000:]
+    m = re.search(r"reel: stack depth check: (\d+) opcode events, (\d+) compared, (\d+) unknown",
+                  err)
+    assert m, "no stack depth check report on stderr:\n" + err[-3000:]
+    events, compared, unknown = map(int, m.groups())
+    assert events > 0
+    # Every opcode event of reachable code has a table depth to compare.
+    assert unknown == 0
+    assert compared == events
