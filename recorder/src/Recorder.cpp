@@ -53,6 +53,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
       values_(std::make_unique<ValueCapture>(options_.limits)),
       serial_(nextRecorderSerial()) {
     values_->setPrivacy(options_.redact, options_.noValues);
+    redacting_ = values_->redacting();  // read at every event by deltas()
     if (const char* check = std::getenv("REEL_CHECK_STACK_DEPTH"); check && *check == '1')
         checkDepths_ = true;
     if (const char* p = std::getenv("REEL_PURITY"); p && std::string(p) == "static")
@@ -233,7 +234,7 @@ void Recorder::deltas(ShadowFrame& sf) {
     PyObject** lp = compat::localsplus(sf.iframe);
     uint32_t n = ci->nlocalsplus;
     const uint8_t* redacted = nullptr;
-    if (values_->redacting()) {
+    if (redacting_) {
         if (sf.redactCode != ci) {
             sf.redactMask = &redactMaskFor(sf);
             sf.redactCode = ci;

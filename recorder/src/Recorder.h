@@ -211,6 +211,7 @@ class Recorder {
     int64_t startNs_ = 0;
     uint32_t checkCountdown_ = 0;
     bool finished_ = false;
+    bool redacting_ = false;  // values_->redacting(), fixed at start
     uint64_t serial_;
     std::unordered_set<_PyInterpreterFrame*> ignored_;
     std::unordered_map<const CodeInfo*, std::vector<uint8_t>> redactMasks_;
