@@ -23,9 +23,10 @@ using format::TraceFormatError;
 namespace {
 
 // The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions;
-// 2: decoder positions carry prevValueId and lastInt, format 1.2); a sidecar of another
+// 2: decoder positions carry prevValueId and lastInt, format 1.2; 3: an exception swallowed
+// outside the recorded code is no longer in flight in the stored states); a sidecar of another
 // version is rebuilt.
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 2};
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 3};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and

@@ -1,5 +1,6 @@
 #include "reel/replayer/StateMachine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "reel/format/TraceFormatError.h"
@@ -122,8 +123,19 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             // The frame the exception reached runs on: a handler caught it, and this is the
             // handler's first instruction (traces from recorders that wrote no HANDLED record
             // under legacy tracing).
-            if (t.exception && !t.exception->uncaught && t.exception->frameId == f.id)
-                clearException(t, r.event, thread, &f, static_cast<int32_t>(r.lasti));
+            if (t.exception && !t.exception->uncaught) {
+                if (t.exception->frameId == f.id) {
+                    clearException(t, r.event, thread, &f, static_cast<int32_t>(r.lasti));
+                } else if (std::none_of(t.stack.begin(), t.stack.end(), [&](const Frame& s) {
+                               return s.id == t.exception->frameId;
+                           })) {
+                    // The frame it last reached is gone and the thread runs on without it
+                    // entering this frame: code that is not recorded swallowed it (C code such
+                    // as the iterator that stops at a __getitem__'s IndexError, hasattr(), or a
+                    // frame left out by --only). No handler offset.
+                    clearException(t, r.event, thread, &f, -1);
+                }
+            }
             state_.value = kNone;
             numbered(r, thread, t);
             return;

@@ -444,6 +444,47 @@ TEST_CASE("block summaries and stats", "[replayer]") {
     CHECK(raises == rep.exceptions().size());
 }
 
+TEST_CASE("an exception swallowed outside the recorded code ends where the thread runs on",
+          "[replayer]") {
+    // C code (an old-style iterator stopping at __getitem__'s IndexError, hasattr()) catches an
+    // exception that unwound a recorded frame: no EXCEPTION in the caller, which just runs on.
+    TempDir dir;
+    ProgramBuilder pb(5);
+    const uint32_t a = pb.code("a", 1, {2, 2, 3, 3, 4, 4}, {});
+    const uint32_t g = pb.code("getitem", 10, {11, 11, 12}, {});
+    const ValueRef err = pb.value("IndexError('out of range')");
+    const ValueRef err2 = pb.value("KeyError('k')");
+    pb.thread(0);
+    const uint64_t fa = pb.call(a);  // 0
+    pb.op(0);                        // 1
+    pb.call(g);                      // 2
+    pb.op(0);                        // 3
+    pb.exception(err, 2);            // 4 raised in getitem
+    pb.unwind(2);                    // 5 leaves getitem; the C caller swallows it
+    pb.op(4);                        // 6 a runs on: the IndexError is over
+    pb.op(6);                        // 7
+    pb.call(g);                      // 8
+    pb.exception(err2, 0);           // 9 a second one, propagating into a
+    pb.unwind(0);                    // 10
+    pb.exception(err2, 6);           // 11 reached a
+    pb.op(8);                        // 12 a's handler
+    pb.ret(ValueRef::constant(Constant::None), 10);  // 13
+    pb.write(dir / "s.reel");
+
+    Replayer rep(dir / "s.reel");
+    const auto& ex = rep.exceptions();
+    REQUIRE(ex.size() == 2);
+    CHECK(ex[0].outcome == ExceptionInfo::Outcome::Handled);
+    CHECK(ex[0].endEvent == 6);
+    CHECK(ex[0].endFrameId == fa);
+    CHECK(ex[0].handlerOffset == -1);  // no handler of ours
+    CHECK(ex[1].outcome == ExceptionInfo::Outcome::Handled);
+    CHECK(ex[1].endEvent == 12);
+    CHECK(ex[1].handlerOffset == 8);
+    CHECK(rep.stateAt(5).threads[0].exception.has_value());  // still in flight after the unwind
+    CHECK(!rep.stateAt(6).threads[0].exception.has_value());
+}
+
 TEST_CASE("progress callback can cancel indexing", "[replayer]") {
     TempDir dir;
     ProgramBuilder pb(500);
