@@ -865,22 +865,7 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                                      " refers to undefined value " + std::to_string(v.recordId()));
                 };
                 while (dec.next(r)) {
-                    // Only these kinds carry a value; the others leave Record::value at its
-                    // default, which reads as record 0.
-                    switch (r.kind) {
-                        case RecordKind::Return:
-                        case RecordKind::Yield:
-                        case RecordKind::Exception:
-                        case RecordKind::LocalSet:
-                        case RecordKind::NameSet:
-                        case RecordKind::AsyncGenHook:
-                        case RecordKind::CoroOrigin:
-                        case RecordKind::FrameObject:
-                            refOk(r.value);
-                            break;
-                        default:
-                            break;
-                    }
+                    if (carriesValue(r.kind)) refOk(r.value);
                     if (r.kind == RecordKind::Call)
                         REEL_REQUIRE(r.a < defs_.codes.size(), c.offset,
                                      "event " + std::to_string(r.event) +

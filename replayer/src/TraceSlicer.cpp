@@ -21,85 +21,6 @@ std::string range(uint64_t a, uint64_t b) {
     return std::to_string(a) + ".." + std::to_string(b);
 }
 
-// Re-encodes one decoded record (the inverse of EventDecoder::next).
-void encode(format::EventEncoder& enc, const Record& r) {
-    switch (r.kind) {
-        case RecordKind::Opcode:
-            enc.opcode(r.offset);
-            break;
-        case RecordKind::Call:
-            enc.call(static_cast<uint32_t>(r.a), r.lasti);
-            break;
-        case RecordKind::Resume:
-            enc.resume(r.a, r.lasti);
-            break;
-        case RecordKind::Return:
-            enc.ret(r.value, r.lasti);
-            break;
-        case RecordKind::Yield:
-            enc.yield(r.value, r.lasti);
-            break;
-        case RecordKind::Unwind:
-            enc.unwind(r.lasti);
-            break;
-        case RecordKind::Exception:
-            enc.exception(r.value, r.lasti);
-            break;
-        case RecordKind::LocalSet:
-            enc.localSet(static_cast<uint32_t>(r.a), r.value);
-            break;
-        case RecordKind::LocalDel:
-            enc.localDel(static_cast<uint32_t>(r.a));
-            break;
-        case RecordKind::NameSet:
-            enc.nameSet(static_cast<uint32_t>(r.a), r.value);
-            break;
-        case RecordKind::NameDel:
-            enc.nameDel(static_cast<uint32_t>(r.a));
-            break;
-        case RecordKind::Thread:
-            enc.thread(static_cast<uint32_t>(r.a));
-            break;
-        case RecordKind::ThreadEnd:
-            enc.threadEnd(static_cast<uint32_t>(r.a));
-            break;
-        case RecordKind::Output:
-            enc.output(static_cast<uint32_t>(r.a), r.blob, r.blobLen);
-            break;
-        case RecordKind::Handled:
-            enc.handled(r.offset);
-            break;
-        case RecordKind::AsyncGenHook:
-            enc.asyncGenHook(static_cast<uint32_t>(r.a), r.value);
-            break;
-        case RecordKind::Time:
-            enc.time(static_cast<int64_t>(r.a));
-            break;
-        case RecordKind::CoroOrigin:
-            enc.coroOrigin(r.a, r.value);
-            break;
-        case RecordKind::FrameObject:
-            enc.frameObject(r.a, r.value);
-            break;
-    }
-}
-
-bool carriesValue(RecordKind k) {
-    switch (k) {
-        case RecordKind::Return:
-        case RecordKind::Yield:
-        case RecordKind::Exception:
-        case RecordKind::LocalSet:
-        case RecordKind::NameSet:
-        case RecordKind::AsyncGenHook:
-        case RecordKind::CoroOrigin:
-        case RecordKind::FrameObject:
-            return true;
-        default:
-            return false;
-    }
-}
-
 format::NewDefs allDefs(const format::Definitions& d) {
     format::NewDefs n;
     n.sources = d.sources;
@@ -281,13 +202,13 @@ SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
                 break;
             }
             if (!open) startBatch(nextEvent, thread, nextFrameId);
-            if (carriesValue(r.kind) && r.value.kind() == format::ValueRef::Kind::Record)
+            if (format::carriesValue(r.kind) && r.value.kind() == format::ValueRef::Kind::Record)
                 REEL_REQUIRE(r.value.recordId() < values, c.fileOffset,
                              "event " + std::to_string(r.event) + " refers to value " +
                                  std::to_string(r.value.recordId()) +
                                  ", written after its events chunk");
             if (r.kind == RecordKind::Time) timeNs = static_cast<int64_t>(r.a);
-            encode(enc, r);
+            format::encodeRecord(enc, r);
             thread = dec.thread();
             nextFrameId = dec.nextFrameId();
             if (format::isNumbered(r.kind)) {

@@ -283,6 +283,24 @@ private:
     uint64_t fileOffset_;
 };
 
+// Whether records of this kind carry Record::value (for the others it stays at its default,
+// which reads as record 0): what a tool following value references must look at.
+constexpr bool carriesValue(RecordKind k) {
+    switch (k) {
+        case RecordKind::Return:
+        case RecordKind::Yield:
+        case RecordKind::Exception:
+        case RecordKind::LocalSet:
+        case RecordKind::NameSet:
+        case RecordKind::AsyncGenHook:
+        case RecordKind::CoroOrigin:
+        case RecordKind::FrameObject:
+            return true;
+        default:
+            return false;
+    }
+}
+
 // Appends `r` to `enc`: the inverse of EventDecoder::next (tools that rewrite a trace's events,
 // such as the flight recorder's final window, re-encode decoded records with it).
 void encodeRecord(EventEncoder& enc, const Record& r);
