@@ -145,6 +145,16 @@ def stop(kind=EXIT_STOPPED, status=0, message=""):
 _output_installed = None  # what start() replaced, for stop() to put back
 
 
+def _restore_environment():
+    """`reel record` and `reel pytest` prefix PYTHONPATH with Reel's package directory so this
+    package imports; the program (and the programs it starts) sees the original value."""
+    saved = _os.environ.pop("REEL_SAVED_PYTHONPATH", None)
+    if _os.environ.pop("REEL_PYTHONPATH_UNSET", None):
+        _os.environ.pop("PYTHONPATH", None)
+    elif saved is not None:
+        _os.environ["PYTHONPATH"] = saved
+
+
 def is_recording():
     return _reel.is_recording()
 

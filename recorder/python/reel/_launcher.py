@@ -133,15 +133,6 @@ def _strip_reel_frames(exc):
         todo.extend((e.__cause__, e.__context__))
 
 
-def _restore_environment():
-    # `reel record` prefixed PYTHONPATH with its build directory; the program sees the original.
-    saved = os.environ.pop("REEL_SAVED_PYTHONPATH", None)
-    if os.environ.pop("REEL_PYTHONPATH_UNSET", None):
-        os.environ.pop("PYTHONPATH", None)
-    elif saved is not None:
-        os.environ["PYTHONPATH"] = saved
-
-
 class _Session:
     def __init__(self, output, keep):
         self.output = output
@@ -267,7 +258,7 @@ def main(argv):
     except UsageError as e:
         sys.stderr.write("reel: %s\n%s\n" % (e, USAGE))
         return 2
-    _restore_environment()
+    reel._restore_environment()
     output = opts["output"] or default_output(kind, target)
     code, g = _prepare(kind, target, args)
 

@@ -64,7 +64,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    _restore_environment()
+    reel._restore_environment()
     if config.getoption("no_reel"):
         return
     # Under pytest-xdist the controller runs no tests; its workers load the plugin themselves.
@@ -73,16 +73,6 @@ def pytest_configure(config):
         return
     config.pluginmanager.register(ReelPlugin(config), "reel-recorder")
     _output.install_os_write()  # records writes to fd 1/2 while a test is recorded
-
-
-def _restore_environment():
-    # `reel pytest` prefixed PYTHONPATH with Reel's package directory so this plugin imports;
-    # the tests (and the programs they start) see the original value, as with `reel record`.
-    saved = os.environ.pop("REEL_SAVED_PYTHONPATH", None)
-    if os.environ.pop("REEL_PYTHONPATH_UNSET", None):
-        os.environ.pop("PYTHONPATH", None)
-    elif saved is not None:
-        os.environ["PYTHONPATH"] = saved
 
 
 def trace_name(nodeid):
