@@ -22,6 +22,10 @@ Fixtures:
     corpus_programs  sorted list of pathlib.Path: tests/programs/*.py not starting with "_"
     corpus_program   one corpus program; any test taking this argument is parametrized over the
                      whole corpus (test ids are the file stems)
+    record           record(source_or_path, *args, extra=(), name="prog") -> (trace, stdout,
+                     stderr, returncode): `python -m reel record` of a file, or of source text
+                     written to tmp_path/<name>.py
+    dump             dump(trace, *flags) -> list of dicts, one per record (`reel dump`)
 
 stdout/stderr are str decoded as UTF-8 with "surrogateescape", so byte-exact comparison holds.
 """
@@ -31,6 +35,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -132,6 +137,24 @@ def run_oracle(python_exe, plain_env):
 @pytest.fixture(scope="session")
 def corpus_programs():
     return corpus_program_paths()
+
+
+@pytest.fixture
+def record(python_exe, reel_env, tmp_path):
+    """record(source_or_path, *args, extra=[]) -> (trace, stdout, stderr, returncode)."""
+    def run(program, *args, extra=(), name="prog"):
+        if isinstance(program, str):
+            path = tmp_path / (name + ".py")
+            path.write_text(textwrap.dedent(program))
+        else:
+            path = pathlib.Path(program)
+        trace = tmp_path / (path.stem + ".reel")
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", "-o", str(trace), *extra, str(path), *map(str, args)],
+            cwd=path.parent, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+    return run
 
 
 @pytest.fixture

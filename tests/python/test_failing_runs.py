@@ -36,19 +36,6 @@ def write_program(tmp_path):
 
 
 @pytest.fixture
-def record(python_exe, reel_env, tmp_path):
-    """record(path, *args, extra=()) -> (trace, stdout, stderr, returncode), stdout/stderr str."""
-    def run(path, *args, extra=()):
-        trace = tmp_path / (path.stem + ".reel")
-        proc = subprocess.run(
-            [python_exe, "-m", "reel", "record", "-o", str(trace), *extra, str(path), *map(str, args)],
-            cwd=path.parent, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
-    return run
-
-
-@pytest.fixture
 def states(reel_bin):
     def run(trace):
         proc = subprocess.run([str(reel_bin), "export", "--states", str(trace)],

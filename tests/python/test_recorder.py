@@ -21,24 +21,6 @@ def _decode(b):
     return b.decode("utf-8", "surrogateescape")
 
 
-@pytest.fixture
-def record(python_exe, reel_env, tmp_path):
-    """record(source_or_path, *args, extra=[]) -> (trace, stdout, stderr, returncode)."""
-    def run(program, *args, extra=(), name="prog"):
-        if isinstance(program, str):
-            path = tmp_path / (name + ".py")
-            path.write_text(textwrap.dedent(program))
-        else:
-            path = pathlib.Path(program)
-        trace = tmp_path / (path.stem + ".reel")
-        proc = subprocess.run(
-            [python_exe, "-m", "reel", "record", "-o", str(trace), *extra, str(path), *map(str, args)],
-            cwd=path.parent, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
-    return run
-
-
 def _code_ids(records, qualname):
     return {r["code"] for r in records if r.get("qualname") == qualname and "instructions" in r}
 
