@@ -1,5 +1,10 @@
 #include "Purity.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "ValueCapture.h"
+
 namespace reel::recorder::purity {
 
 namespace {
@@ -151,7 +156,332 @@ bool loadAttr(PyObject* owner, PyObject* name) {
     return compat::instanceDictKeysAllStr(owner);
 }
 
+// owner.name = v through PyObject_GenericSetAttr without running Python code: no __setattr__,
+// no data descriptor on the class but a __slots__ member, and an instance dict (if any) whose keys
+// are all str, so storing compares only str keys.
+bool storeAttr(PyObject* owner, PyObject* name) {
+    PyTypeObject* t = Py_TYPE(owner);
+    if (t->tp_setattro != PyObject_GenericSetAttr || !exact(name, &PyUnicode_Type)) return false;
+    // Classes and modules have their own setattro (and their dicts are other frames' namespaces).
+    PyObject* descr = _PyType_Lookup(t, name);
+    if (descr != nullptr && Py_TYPE(descr)->tp_descr_set != nullptr)
+        return Py_TYPE(descr) == &PyMemberDescr_Type;
+    // No dict at all: the store raises AttributeError (C code), nothing changes.
+    return compat::instanceDictKeysAllStr(owner);
+}
+
+// The operands of a CALL: CALL's argument is the number of arguments; below them 3.11/3.12 hold
+// [method or NULL, self or callable], 3.13 [callable, self or NULL].
+struct CallSite {
+    PyObject* callable = nullptr;
+    PyObject* self = nullptr;  // the bound self of a method call (LOAD_ATTR/LOAD_METHOD form)
+    PyObject* const* args = nullptr;
+    int nargs = 0;
+};
+
+template <typename Peek>
+bool callSite(uint32_t arg, int depth, Peek peek, PyObject** stack, CallSite& cs) {
+    if (arg > 255 || static_cast<int>(arg) + 2 > depth) return false;
+    PyObject* lower = peek(static_cast<int>(arg) + 2);
+    PyObject* upper = peek(static_cast<int>(arg) + 1);
+    if (compat::kMinorVersion >= 13 || lower != nullptr) {
+        cs.callable = lower;
+        cs.self = upper;
+    } else {
+        cs.callable = upper;
+    }
+    cs.args = stack + depth - static_cast<int>(arg);
+    cs.nargs = static_cast<int>(arg);
+    return cs.callable != nullptr;
+}
+
+// The C functions and methods of builtin types that a CALL may run without running Python code,
+// found by their PyMethodDef (the identity of the C function, whatever name it is reached by).
+enum class Builtin : uint8_t {
+    None,
+    Len, IsInstance, Abs,                                // builtins
+    DictGet, DictView,                                   // pure dict methods
+    StrPure, StrJoin,                                    // pure str methods
+    ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
+    DictSetdefault, DictPop, DictClear,                  // mutate the dict only
+};
+
+struct KnownCall {
+    const PyMethodDef* def;
+    Builtin kind;
+};
+
+std::vector<KnownCall> gKnownCalls;
+PyObject* gObjectClassDescr = nullptr;  // object.__class__ (borrowed from object's dict)
+
+const PyMethodDef* methodDefOf(PyObject* o) {
+    if (o == nullptr) return nullptr;
+    if (Py_TYPE(o) == &PyMethodDescr_Type)
+        return reinterpret_cast<PyMethodDescrObject*>(o)->d_method;
+    if (PyCFunction_Check(o)) return reinterpret_cast<PyCFunctionObject*>(o)->m_ml;
+    return nullptr;
+}
+
+Builtin builtinOf(PyObject* callable) {
+    const PyMethodDef* def = methodDefOf(callable);
+    if (def == nullptr) return Builtin::None;
+    for (const KnownCall& k : gKnownCalls)
+        if (k.def == def) return k.kind;
+    return Builtin::None;
+}
+
+bool strArgs(PyObject* const* args, int n) {
+    for (int i = 0; i < n; ++i) {
+        PyObject* a = args[i];
+        if (a == Py_None || exact(a, &PyUnicode_Type) || exact(a, &PyLong_Type)) continue;
+        // startswith/endswith take a tuple of prefixes.
+        if (exact(a, &PyTuple_Type) && PyTuple_GET_SIZE(a) <= 16) {
+            for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(a); ++j)
+                if (!exact(PyTuple_GET_ITEM(a, j), &PyUnicode_Type)) return false;
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+// isinstance(x, cls) without Python code: `cls` an exact `type` instance (or a small tuple of
+// them), so no __instancecheck__; and `x`'s `__class__` (read when the type check fails) is
+// object's own getset, reached through the generic getattr.
+bool isinstanceArgs(PyObject* x, PyObject* cls) {
+    auto plainClass = [](PyObject* c) { return Py_TYPE(c) == &PyType_Type; };
+    if (exact(cls, &PyTuple_Type)) {
+        if (PyTuple_GET_SIZE(cls) > 8) return false;
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(cls); ++j)
+            if (!plainClass(PyTuple_GET_ITEM(cls, j))) return false;
+    } else if (!plainClass(cls)) {
+        return false;
+    }
+    PyTypeObject* t = Py_TYPE(x);
+    if (t->tp_getattro != PyObject_GenericGetAttr) return false;
+    static PyObject* classStr = PyUnicode_InternFromString("__class__");
+    return classStr != nullptr && gObjectClassDescr != nullptr &&
+           _PyType_Lookup(t, classStr) == gObjectClassDescr;
+}
+
+bool strKeyed(PyObject* d, PyObject* key) {
+    return exact(d, &PyDict_Type) && exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d);
+}
+
+// The receiver and the arguments after it, for a method reached as a descriptor (`xs.append`
+// loaded with LOAD_ATTR/LOAD_METHOD, or `list.append(xs, ...)`) or bound (`f = xs.append`).
+bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& n) {
+    args = cs.args;
+    n = cs.nargs;
+    if (Py_TYPE(cs.callable) == &PyMethodDescr_Type) {
+        if (cs.self != nullptr) {
+            self = cs.self;
+        } else {
+            if (n < 1) return false;
+            self = args[0];
+            ++args;
+            --n;
+        }
+        // The descriptor of a base class applied to a subclass instance: leave it.
+        return Py_TYPE(self) == reinterpret_cast<PyDescrObject*>(cs.callable)->d_type;
+    }
+    if (cs.self != nullptr) return false;  // 3.13: a bound builtin never has a self slot
+    self = reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_self;
+    return self != nullptr;
+}
+
+// Pure builtin calls (the answer of pureNow for CALL when the callee is not traced Python).
+bool pureBuiltin(const CallSite& cs) {
+    const Builtin b = builtinOf(cs.callable);
+    if (b == Builtin::None) return false;
+    if (b == Builtin::Len || b == Builtin::IsInstance || b == Builtin::Abs) {
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (b == Builtin::Len) {
+            if (cs.nargs != 1) return false;
+            PyTypeObject* t = Py_TYPE(cs.args[0]);
+            return t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type ||
+                   t == &PyUnicode_Type || t == &PySet_Type || t == &PyFrozenSet_Type ||
+                   t == &PyBytes_Type || t == &PyRange_Type;
+        }
+        if (b == Builtin::Abs) {
+            if (cs.nargs != 1) return false;
+            PyTypeObject* t = Py_TYPE(cs.args[0]);
+            return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type;
+        }
+        return cs.nargs == 2 && isinstanceArgs(cs.args[0], cs.args[1]);
+    }
+    PyObject* self = nullptr;
+    PyObject* const* args = nullptr;
+    int n = 0;
+    if (!receiver(cs, self, args, n)) return false;
+    switch (b) {
+        case Builtin::DictGet:
+            return (n == 1 || n == 2) && strKeyed(self, args[0]);
+        case Builtin::DictView:
+            return n == 0 && exact(self, &PyDict_Type);
+        case Builtin::StrPure:
+            return exact(self, &PyUnicode_Type) && strArgs(args, n);
+        case Builtin::StrJoin:
+            return exact(self, &PyUnicode_Type) && n == 1 &&
+                   (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type));
+        default:
+            return false;
+    }
+}
+
+// Builtin calls that mutate only their receiver: the receiver, or NULL. `index` is set for an
+// append (the one new item's index: the items before it stay), `key` for a setdefault (the one
+// entry that may be added); otherwise both stay unset (any item may have changed).
+PyObject* targetedBuiltin(const CallSite& cs, Py_ssize_t& index, PyObject*& key) {
+    const Builtin b = builtinOf(cs.callable);
+    if (b < Builtin::ListAppend) return nullptr;
+    PyObject* self = nullptr;
+    PyObject* const* args = nullptr;
+    int n = 0;
+    if (!receiver(cs, self, args, n)) return nullptr;
+    switch (b) {
+        case Builtin::ListAppend:
+            if (!exact(self, &PyList_Type) || n != 1) return nullptr;
+            index = PyList_GET_SIZE(self);
+            return self;
+        case Builtin::ListInsert:
+            return exact(self, &PyList_Type) && n == 2 && exact(args[0], &PyLong_Type) ? self
+                                                                                        : nullptr;
+        case Builtin::ListPop:
+            return exact(self, &PyList_Type) && (n == 0 || (n == 1 && exact(args[0], &PyLong_Type)))
+                       ? self
+                       : nullptr;
+        case Builtin::ListExtend:
+            return exact(self, &PyList_Type) && n == 1 &&
+                           (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type))
+                       ? self
+                       : nullptr;
+        case Builtin::ListNoArg:
+            return exact(self, &PyList_Type) && n == 0 ? self : nullptr;
+        case Builtin::DictSetdefault:
+            // Only that key's entry may appear (at the end: the other entries keep their order).
+            if ((n != 1 && n != 2) || !strKeyed(self, args[0])) return nullptr;
+            key = args[0];
+            return self;
+        case Builtin::DictPop:
+            // Removing an entry moves the ones after it: any item may be another one now.
+            return (n == 1 || n == 2) && strKeyed(self, args[0]) ? self : nullptr;
+        case Builtin::DictClear:
+            return exact(self, &PyDict_Type) && n == 0 ? self : nullptr;
+        default:
+            return nullptr;
+    }
+}
+
 }  // namespace
+
+void initKnownCalls() {
+    if (!gKnownCalls.empty()) return;
+    // Through _PyType_Lookup: static builtin types keep no tp_dict of their own on 3.12+.
+    auto lookup = [](PyTypeObject* t, const char* name) -> PyObject* {
+        PyObject* key = PyUnicode_InternFromString(name);
+        if (key == nullptr) return nullptr;
+        PyObject* d = _PyType_Lookup(t, key);  // borrowed from the type
+        Py_DECREF(key);
+        return d;
+    };
+    auto method = [&](PyTypeObject* t, const char* name, Builtin kind) {
+        PyObject* d = lookup(t, name);
+        if (d != nullptr && Py_TYPE(d) == &PyMethodDescr_Type)
+            gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method, kind});
+    };
+    PyObject* builtins = PyEval_GetBuiltins();  // borrowed
+    auto function = [&](const char* name, Builtin kind) {
+        PyObject* f = builtins ? PyDict_GetItemString(builtins, name) : nullptr;
+        if (f != nullptr && PyCFunction_Check(f))
+            gKnownCalls.push_back({reinterpret_cast<PyCFunctionObject*>(f)->m_ml, kind});
+    };
+    function("len", Builtin::Len);
+    function("isinstance", Builtin::IsInstance);
+    function("abs", Builtin::Abs);
+    method(&PyDict_Type, "get", Builtin::DictGet);
+    for (const char* m : {"keys", "values", "items"}) method(&PyDict_Type, m, Builtin::DictView);
+    for (const char* m : {"startswith", "endswith", "strip", "lstrip", "rstrip", "split", "rsplit",
+                          "lower", "upper", "replace", "find", "rfind", "count", "isdigit",
+                          "isalpha", "isalnum", "isspace", "isupper", "islower", "partition",
+                          "rpartition", "splitlines"})
+        method(&PyUnicode_Type, m, Builtin::StrPure);
+    method(&PyUnicode_Type, "join", Builtin::StrJoin);
+    method(&PyList_Type, "append", Builtin::ListAppend);
+    method(&PyList_Type, "insert", Builtin::ListInsert);
+    method(&PyList_Type, "pop", Builtin::ListPop);
+    method(&PyList_Type, "extend", Builtin::ListExtend);
+    for (const char* m : {"clear", "reverse"}) method(&PyList_Type, m, Builtin::ListNoArg);
+    method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
+    method(&PyDict_Type, "pop", Builtin::DictPop);
+    method(&PyDict_Type, "clear", Builtin::DictClear);
+    // Keyword arguments would sit among the positional ones we read: only functions that take
+    // none qualify (they reject keywords with a TypeError, in C).
+    gKnownCalls.erase(std::remove_if(gKnownCalls.begin(), gKnownCalls.end(),
+                                     [](const KnownCall& k) {
+                                         return (k.def->ml_flags & METH_KEYWORDS) != 0;
+                                     }),
+                      gKnownCalls.end());
+    gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
+    PyErr_Clear();
+}
+
+int targetsNow(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+               MutationChange out[2]) {
+    const int depth = stackDepth(ci, idx, frame);
+    if (depth < 0) return 0;
+    PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
+    auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
+    switch (ci.dynKind[idx]) {
+        case dyn::kStoreSubscr: {
+            // container[sub] = value: [value, container, sub] on the stack.
+            PyObject *c = peek(2), *sub = peek(1);
+            if (!c || !sub || !peek(3)) return 0;
+            if (exact(c, &PyList_Type) && exact(sub, &PyLong_Type)) {
+                int overflow = 0;
+                Py_ssize_t i = PyLong_AsLongAndOverflow(sub, &overflow);
+                if (overflow == 0 && i < 0) i += PyList_GET_SIZE(c);
+                // Out of range: IndexError, nothing changes; the index is then never walked.
+                out[0] = {c, nullptr, overflow == 0 && i >= 0 ? i : PY_SSIZE_T_MAX};
+                return 1;
+            }
+            if (exact(c, &PyDict_Type) && exact(sub, &PyUnicode_Type) &&
+                compat::dictKeysAllStr(c)) {
+                out[0] = {c, sub, -1};
+                return 1;
+            }
+            return 0;
+        }
+        case dyn::kStoreAttr: {
+            // owner.name = value: [value, owner] on the stack; the argument indexes co_names.
+            PyObject* owner = peek(1);
+            PyCodeObject* co = compat::frameCode(frame);
+            const uint32_t ni = ci.arg[idx];
+            if (!owner || !peek(2) || !co->co_names ||
+                ni >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
+                return 0;
+            PyObject* name = PyTuple_GET_ITEM(co->co_names, ni);
+            if (!storeAttr(owner, name)) return 0;
+            out[0] = {owner, name, -1};
+            PyObject* d = ValueCapture::instanceDictOf(owner);
+            if (d == nullptr) return 1;
+            out[1] = {d, name, -1};
+            return 2;
+        }
+        case dyn::kCall: {
+            CallSite cs;
+            if (!callSite(ci.arg[idx], depth, peek, stack, cs)) return 0;
+            Py_ssize_t index = -1;
+            PyObject* key = nullptr;
+            PyObject* t = targetedBuiltin(cs, index, key);
+            if (t == nullptr) return 0;
+            out[0] = {t, key, index};
+            return 1;
+        }
+        default:
+            return 0;
+    }
+}
 
 int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
     int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
@@ -193,19 +523,17 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             return it && (builtinIterator(Py_TYPE(it)) || generatorStep(codes, it));
         }
         case dyn::kCall: {
-            // CALL's argument is the number of arguments. Below them: 3.11/3.12 [method or NULL,
-            // self or callable], 3.13 [callable, self or NULL].
-            if (arg > 255 || static_cast<int>(arg) + 2 > depth) return false;
-            PyObject* lower = peek(static_cast<int>(arg) + 2);
-            PyObject* upper = peek(static_cast<int>(arg) + 1);
-            PyObject* callable = compat::kMinorVersion >= 13 ? lower : (lower ? lower : upper);
-            if (callable == nullptr) return false;
+            CallSite cs;
+            if (!callSite(arg, depth, peek, stack, cs)) return false;
+            PyObject* callable = cs.callable;
             if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
             // A Python function whose code is traced: everything it does happens in traced
             // instructions, which bump the mutation counter themselves. Binding the arguments
             // runs no Python code.
-            return PyFunction_Check(callable) &&
-                   calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+            if (PyFunction_Check(callable))
+                return calleeTraced(codes,
+                                    reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+            return pureBuiltin(cs);
         }
         case dyn::kLoadAttr: {
             PyObject* owner = peek(1);

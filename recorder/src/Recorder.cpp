@@ -59,6 +59,8 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     if (const char* p = std::getenv("REEL_PURITY"); p && std::string(p) == "static")
         dynPurity_ = false;
     if (const char* p = std::getenv("REEL_SHARE_SHAPES"); p && *p == '0') shareShapes_ = false;
+    if (const char* p = std::getenv("REEL_TARGETED"); p && *p == '0') targeted_ = false;
+    purity::initKnownCalls();
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
     // ValueCapture writes format 1.2 compact value records, and LOCAL_SET_DELTA saves 2-3 bytes
@@ -229,6 +231,27 @@ const std::vector<uint8_t>& Recorder::redactMaskFor(const ShadowFrame& sf) {
 void Recorder::deltas(ShadowFrame& sf) {
     const CodeInfo* ci = sf.code;
     bool mutated = sf.lastMutations != mutations_;
+    // Only known objects changed since this frame's last check: a local needs a re-check only if
+    // its last walk read one of them.
+    bool targeted = false;
+    if (mutated && untargetedAt_ <= sf.lastMutations &&
+        mutations_ - sf.lastMutations <= kTargetLog) {
+        targeted = true;
+        changes_.clear();
+        changeSet_.bloom.clear();
+        for (uint64_t m = sf.lastMutations + 1; m <= mutations_; ++m) {
+            const MutationTargets& t = targetLog_[m % kTargetLog];
+            changes_.push_back(t.a);
+            changeSet_.bloom.add(t.a.obj);
+            if (t.b.obj != nullptr) {
+                changes_.push_back(t.b);
+                changeSet_.bloom.add(t.b.obj);
+            }
+        }
+        changeSet_.items = changes_.data();
+        changeSet_.count = changes_.size();
+    }
+    const ContainerBloom& changed = changeSet_.bloom;
     sf.lastMutations = mutations_;
     ++deltaRound_;
     PyObject** lp = compat::localsplus(sf.iframe);
@@ -275,10 +298,12 @@ void Recorder::deltas(ShadowFrame& sf) {
                 s.ptr = v;
                 s.ref = ref;
             }
-        } else if (v != nullptr && mutated && s.mayMutate) {
+        } else if (v != nullptr && mutated && s.mayMutate &&
+                   (!targeted || !s.shape.valid || s.shape.containers.intersects(changed))) {
             // Same object, something may have mutated it: the shape check answers "unchanged"
             // without a capture in the common case.
-            format::ValueRef ref = shapedRef(v, s.ref, false, cell, sf, s.shape);
+            format::ValueRef ref =
+                shapedRef(v, s.ref, false, cell, sf, s.shape, targeted ? &changeSet_ : nullptr);
             if (ref != s.ref) {
                 enc_.localSet(i, ref);
                 s.ref = ref;
@@ -306,9 +331,11 @@ void Recorder::deltas(ShadowFrame& sf) {
 //    a call (its locals are unchanged across the CALL) holding the same object with a snapshot
 //    taken at the current mutation count.
 format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
-                                     const ShadowFrame& sf, ValueShape& shape) {
+                                     const ShadowFrame& sf, ValueShape& shape,
+                                     const ChangeSet* changes) {
     if (!shareShapes_)
-        return rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape);
+        return rebound ? values_->captureShaped(v, shape)
+                       : values_->recapture(v, prev, shape, changes);
     auto key = reinterpret_cast<uintptr_t>(v);
     RecentShape& e = recentShapes_[((key >> 4) ^ (key >> 12)) & (kRecentShapes - 1)];
     const bool current = e.obj == v && e.at == mutations_ && e.batchFirst == firstEvent_;
@@ -331,7 +358,7 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
         }
     }
     format::ValueRef ref =
-        rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape);
+        rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape, changes);
     e.obj = v;
     e.at = mutations_;
     e.round = deltaRound_;
@@ -466,9 +493,18 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     if (checkDepths_ && known) checkDepth(*ci, i, frame);
     // Locals are re-checked for in-place changes only after a non-pure instruction; whether
     // BINARY_OP, CALL, LOAD_ATTR, ... are pure depends on their operands (Purity.h).
-    if (!(flags & opflag::kPure) && !(known && dynPurity_ && ci->dynKind[i] != dyn::kNone &&
-                                      purity::pureNow(codes_, *ci, i, frame))) {
+    const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
+    if (!(flags & opflag::kPure) &&
+        !(kind != dyn::kNone && kind < dyn::kStoreSubscr &&
+          purity::pureNow(codes_, *ci, i, frame))) {
         ++mutations_;
+        MutationChange t[2];
+        const int nt =
+            targeted_ && purity::mayTarget(kind) ? purity::targetsNow(*ci, i, frame, t) : 0;
+        if (nt == 0)
+            untargetedAt_ = mutations_;
+        else
+            targetLog_[mutations_ % kTargetLog] = {t[0], t[1]};
         if (checkDepths_ && known) ++depthChecks_.impure[ci->dynKind[i]];
     } else if (checkDepths_ && known) {
         ++depthChecks_.pure[ci->dynKind[i]];

@@ -144,7 +144,8 @@ class Recorder {
     // was checked since the last non-pure instruction and is provably the same object (see the
     // definition), else by recapture (`prev` valid) or a shaped capture (`rebound`).
     format::ValueRef shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
-                               const ShadowFrame& sf, ValueShape& shape);
+                               const ShadowFrame& sf, ValueShape& shape,
+                               const ChangeSet* changes = nullptr);
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
     const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();
@@ -200,6 +201,20 @@ class Recorder {
     // REEL_SHARE_SHAPES=0: no recentShapes_ reuse). Both on by default.
     bool dynPurity_ = true;
     bool shareShapes_ = true;
+    // Targeted mutations (Purity.h, targetsNow): the objects changed by the latest kTargetLog
+    // non-pure instructions, by mutation count, and the count of the latest one that named no
+    // object. A frame whose previous check is after that count and within the log re-checks only
+    // the locals whose last shape walk read one of the logged objects (ValueShape::containers).
+    // REEL_TARGETED=0 turns this off (every mutable local is re-checked after any mutation).
+    struct MutationTargets {
+        MutationChange a, b;  // objects borrowed, compared and hashed only; b.obj may be NULL
+    };
+    static constexpr uint64_t kTargetLog = 64;
+    std::vector<MutationTargets> targetLog_ = std::vector<MutationTargets>(kTargetLog);
+    uint64_t untargetedAt_ = 0;
+    bool targeted_ = true;
+    std::vector<MutationChange> changes_;  // deltas(): the ChangeSet's items, capacity kept
+    ChangeSet changeSet_;
     struct DepthChecks {
         uint64_t events = 0, compared = 0, unknown = 0;
         uint64_t pure[dyn::kLast + 1] = {}, impure[dyn::kLast + 1] = {};  // per dyn kind

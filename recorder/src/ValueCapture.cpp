@@ -414,17 +414,37 @@ class ValueCapture::Impl {
 
     // See ValueCapture::recapture. The shape is computed right before the capture, with no
     // Python code running in between, so the stored shape always describes the stored snapshot.
-    ValueRef recapture(PyObject* obj, ValueRef prev, ValueShape& shape) {
+    ValueRef recapture(PyObject* obj, ValueRef prev, ValueShape& shape,
+                       const ChangeSet* changes) {
         if (noValues_) return capture(obj);
         bool shaped = false;
         try {
             shapeWords_.clear();
+            shapeBloom_.clear();
+            nodes_.clear();
+            nodeStack_.clear();
+            recordNodes_ = true;
+            // Reuse needs the previous walk of the same object, as it was at the last check.
+            const bool reuse = changes != nullptr && reuseWalks_ && shape.valid &&
+                               shape.ref == prev && !shape.nodes.empty() &&
+                               shape.nodes[0].ptr == obj && shape.nodes[0].depth == 1;
+            reuseOld_ = reuse ? &shape : nullptr;
+            changes_ = changes;
+            reuseNext_ = reuse ? 0 : -1;
+            childOrdinal_ = 0;
             shaped = shapeOf(obj, 1);
         } catch (...) {
             shaped = false;
         }
+        recordNodes_ = false;
+        reuseOld_ = nullptr;
+        changes_ = nullptr;
+        reuseNext_ = -1;
         if (shaped && shape.valid && shape.ref == prev && shapeWords_.equals(shape.words)) {
             ++shapeHits_;
+            // Equal words name the same containers, but an instance dict may have appeared since.
+            shape.containers = shapeBloom_;
+            shape.nodes.swap(nodes_);
             return prev;
         }
         ++shapeMisses_;
@@ -439,16 +459,26 @@ class ValueCapture::Impl {
             shapeWords_.equals(e.words)) {
             ++memoHits_;
             shapeWords_.copyTo(shape.words);
+            shape.containers = shapeBloom_;
+            shape.nodes.swap(nodes_);
             shape.valid = true;
             shape.ref = e.ref;
             return e.ref;
         }
-        // The capture below uses shapeWords_ for its subtree memo: keep this shape first.
-        if (shaped)
+        // The capture below uses shapeWords_ for its subtree memo: keep this shape first. Its
+        // subtree memos then find their words in this walk (index_) instead of walking again.
+        if (shaped) {
             shapeWords_.copyTo(shape.words);
-        else
+            shape.containers = shapeBloom_;
+            shape.nodes.swap(nodes_);
+            index_ = &shape;
+            indexCursor_ = 0;
+        } else {
             shape.words.clear();
+            shape.nodes.clear();
+        }
         ValueRef r = capture(obj);
+        index_ = nullptr;
         shape.valid = shaped;
         shape.ref = r;
         if (shaped && r.kind() == ValueRef::Kind::Record && shape.words.size() <= kMemoMaxWords) {
@@ -1053,7 +1083,21 @@ class ValueCapture::Impl {
         MemoEntry& e = memo_[memoSlot(o, depth)];
         bool known = e.obj == o && e.depth == depth;
         bool shaped = false;
-        if (known) {
+        // The walk that preceded this capture has the subtree's words, unless a node of the
+        // subtree may be on the current path (then it must be walked: it would be a CYCLE now).
+        const ShapeNode* walked = indexed(o, depth);
+        if (walked != nullptr && pathBloom().intersects(walked->bloom)) walked = nullptr;
+        if (known && walked != nullptr) {
+            const size_t n = walked->wordEnd - walked->wordBegin;
+            shaped = n <= kMemoMaxWords;
+            if (shaped && n == e.words.size() && nodesLeft_ > e.nodes &&
+                std::memcmp(e.words.data(), index_->words.data() + walked->wordBegin, n * 8) == 0) {
+                nodesLeft_ -= e.nodes;
+                lastWasLeafMarker_ = false;
+                ++memoHits_;
+                return e.ref;
+            }
+        } else if (known) {
             shapeWords_.clear();
             shapeAvoidPath_ = true;
             shaped = shapeOf(o, depth) && shapeWords_.size() <= kMemoMaxWords;
@@ -1069,21 +1113,52 @@ class ValueCapture::Impl {
         uint64_t cycles = cycleMarkers_;
         ValueRef r = composite(o, depth, prot);
         int64_t nodes = before - nodesLeft_;
-        if (nodes < kMemoMinNodes || lastWasLeafMarker_ || cycles != cycleMarkers_ ||
+        // With the preceding walk's words at hand a check costs one compare, so smaller subtrees
+        // are worth remembering too (tuples of a token list, each a few scalars).
+        if (nodes < (walked != nullptr ? kMemoMinIndexedNodes : kMemoMinNodes) ||
+            lastWasLeafMarker_ || cycles != cycleMarkers_ ||
             nodesLeft_ <= 0 || r.kind() != ValueRef::Kind::Record)
             return r;
         // Only a subtree that holds no path node can be reused later; the path check runs at
         // reuse time, so record the shape without it.
-        if (!known || !shaped) {
-            shapeWords_.clear();
-            if (!shapeOf(o, depth) || shapeWords_.size() > kMemoMaxWords) return r;
+        if (walked != nullptr) {
+            const size_t n = walked->wordEnd - walked->wordBegin;
+            if (n > kMemoMaxWords) return r;
+            const uint64_t* w = index_->words.data() + walked->wordBegin;
+            e.words.assign(w, w + n);
+        } else {
+            if (!known || !shaped) {
+                shapeWords_.clear();
+                if (!shapeOf(o, depth) || shapeWords_.size() > kMemoMaxWords) return r;
+            }
+            shapeWords_.copyTo(e.words);
         }
         e.obj = o;
         e.depth = depth;
         e.nodes = nodes;
         e.ref = r;
-        shapeWords_.copyTo(e.words);
         return r;
+    }
+
+    // The node of (o, depth) in the walk that preceded the current capture (index_). The capture
+    // visits nodes in the walk's order, so the search goes forward from the last one found; the
+    // same object at the same depth has the same words wherever it occurs.
+    const ShapeNode* indexed(PyObject* o, uint32_t depth) {
+        if (index_ == nullptr) return nullptr;
+        const std::vector<ShapeNode>& nodes = index_->nodes;
+        for (size_t i = indexCursor_; i < nodes.size(); ++i) {
+            if (nodes[i].ptr == o && nodes[i].depth == depth) {
+                indexCursor_ = i + 1;
+                return &nodes[i];
+            }
+        }
+        return nullptr;
+    }
+
+    ContainerBloom pathBloom() const {
+        ContainerBloom b;
+        for (PyObject* p : path_) b.add(p);
+        return b;
     }
 
     size_t memoSlot(PyObject* o, uint32_t depth) const {
@@ -1509,6 +1584,13 @@ class ValueCapture::Impl {
         return a;
     }
 
+  public:
+    static PyObject* instanceDictOf(PyObject* o) {
+        return instanceAttrs(o).dict;
+    }
+
+  private:
+
     // Calls f(name, value) for each inline value in insertion order.
     template <typename F>
     static void forEachInlineValue(const InstanceAttrs& a, F&& f) {
@@ -1674,6 +1756,15 @@ class ValueCapture::Impl {
 
     bool shapeOf(PyObject* o, uint32_t depth) {
         if (shapeFull()) return false;
+        // Set by the parent (recording walks only): this item's node in the previous walk, when
+        // the item is provably the object that node describes.
+        const int reuse = reuseNext_;
+        reuseNext_ = -1;
+        const uint32_t ordinal = childOrdinal_;
+        if (reuse >= 0 && !reuseOld_->nodes[reuse].bloom.intersects(changes_->bloom))
+            return copyShape(static_cast<uint32_t>(reuse), ordinal);
+        PyObject* raw = o;
+        const size_t begin = shapeWords_.size();
         o = throughStandIn(o);
         if (o == Py_None || o == Py_True || o == Py_False || o == Py_Ellipsis ||
             o == Py_NotImplemented) {
@@ -1714,7 +1805,7 @@ class ValueCapture::Impl {
         }
         if (tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
             tp == &PyFrozenSet_Type)
-            return shapeContainer(o, depth);
+            return shapeNode(raw, o, depth, begin, ordinal, reuse, false);
         if (tp == &PyFunction_Type) {
             shapeIdentity(o, depth);
             PyObject* qn = reinterpret_cast<PyFunctionObject*>(o)->func_qualname;
@@ -1759,9 +1850,114 @@ class ValueCapture::Impl {
                 if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
                 return true;
             }
-            return shapeContainer(o, depth);
+            return shapeNode(raw, o, depth, begin, ordinal, reuse, false);
         }
-        return shapeObject(o, depth);
+        return shapeNode(raw, o, depth, begin, ordinal, reuse, true);
+    }
+
+    // ---- walk nodes and their reuse (recapture with a ChangeSet) ----
+    //
+    // A recording walk (recapture's) notes every container/object node with its word range,
+    // subtree and Bloom filter. The next recapture of the same local, given every mutation since
+    // (all known precisely), walks the graph again from the root but copies the words of each
+    // subtree whose filter none of the changed objects is in, when it reaches it through a parent
+    // whose item it provably still is: a parent that no change touched (or touched at other keys
+    // or indices) still holds the same items, each alive since, so the same object. Below a
+    // changed item everything is walked afresh (an address there may now be another object).
+
+    bool shapeNode(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal,
+                   int reuse, bool object) {
+        if (!recordNodes_) return object ? shapeObject(o, depth, -1) : shapeContainer(o, depth, -1);
+        const auto idx = static_cast<uint32_t>(nodes_.size());
+        nodes_.push_back(ShapeNode{raw, static_cast<uint32_t>(begin), 0, 0, depth, ordinal, {}});
+        nodes_[idx].bloom.add(raw);
+        if (o != raw) nodes_[idx].bloom.add(o);
+        nodeStack_.push_back(idx);
+        const bool ok = object ? shapeObject(o, depth, reuse) : shapeContainer(o, depth, reuse);
+        nodeStack_.pop_back();
+        ShapeNode& n = nodes_[idx];
+        n.wordEnd = static_cast<uint32_t>(shapeWords_.size());
+        n.nodeEnd = static_cast<uint32_t>(nodes_.size());
+        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
+        return ok;
+    }
+
+    bool copyShape(uint32_t k, uint32_t ordinal) {
+        const std::vector<ShapeNode>& old = reuseOld_->nodes;
+        const ShapeNode& on = old[k];
+        const size_t n = on.wordEnd - on.wordBegin;
+        if (shapeWords_.size() + n > kShapeMaxWords) return false;
+        const auto wordShift = static_cast<int64_t>(shapeWords_.size()) - on.wordBegin;
+        const auto nodeShift = static_cast<int64_t>(nodes_.size()) - k;
+        shapeWords_.append(reuseOld_->words.data() + on.wordBegin, n);
+        for (uint32_t i = k; i < on.nodeEnd; ++i) {
+            ShapeNode c = old[i];
+            c.wordBegin = static_cast<uint32_t>(c.wordBegin + wordShift);
+            c.wordEnd = static_cast<uint32_t>(c.wordEnd + wordShift);
+            c.nodeEnd = static_cast<uint32_t>(c.nodeEnd + nodeShift);
+            nodes_.push_back(c);
+        }
+        nodes_[static_cast<size_t>(k + nodeShift)].ordinal = ordinal;
+        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= on.bloom;
+        shapeBloom_ |= on.bloom;
+        return true;
+    }
+
+    // How the items of `o`, walked with its previous node `k`, may be reused: kReuseNone (a
+    // change may have replaced any item, or no previous node), kReuseAll (no change touched `o`),
+    // kReuseByKey (changes at some keys or indices only).
+    enum ItemReuse { kReuseNone, kReuseAll, kReuseByKey };
+    ItemReuse itemReuse(int k, PyObject* o) const {
+        if (k < 0) return kReuseNone;
+        bool touched = false;
+        for (size_t i = 0; i < changes_->count; ++i) {
+            const MutationChange& c = changes_->items[i];
+            if (c.obj != o) continue;
+            if (c.key == nullptr && c.index < 0) return kReuseNone;
+            touched = true;
+        }
+        return touched ? kReuseByKey : kReuseAll;
+    }
+    bool indexChanged(PyObject* o, Py_ssize_t index) const {
+        for (size_t i = 0; i < changes_->count; ++i)
+            if (changes_->items[i].obj == o && changes_->items[i].index == index) return true;
+        return false;
+    }
+    static bool sameStr(PyObject* a, PyObject* b) {
+        if (a == b) return true;
+        if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)) return false;
+#if PY_VERSION_HEX < 0x030C0000
+        if (!PyUnicode_IS_READY(a) || !PyUnicode_IS_READY(b)) return false;
+#endif
+        const Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+        return n == PyUnicode_GET_LENGTH(b) && PyUnicode_KIND(a) == PyUnicode_KIND(b) &&
+               std::memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b),
+                           static_cast<size_t>(n) * PyUnicode_KIND(a)) == 0;
+    }
+    bool keyChanged(PyObject* o, PyObject* key) const {
+        for (size_t i = 0; i < changes_->count; ++i) {
+            const MutationChange& c = changes_->items[i];
+            if (c.obj == o && c.key != nullptr && sameStr(c.key, key)) return true;
+        }
+        return false;
+    }
+    // The previous node of the item at `ordinal` below node k, if it describes `item`; `cur`
+    // walks k's children (nodes k+1, then each one's nodeEnd) in order.
+    int childNode(int k, uint32_t& cur, uint32_t ordinal, PyObject* item) const {
+        const std::vector<ShapeNode>& old = reuseOld_->nodes;
+        const uint32_t end = old[static_cast<size_t>(k)].nodeEnd;
+        while (cur < end && old[cur].ordinal < ordinal) cur = old[cur].nodeEnd;
+        if (cur < end && old[cur].ordinal == ordinal && old[cur].ptr == item) {
+            const int r = static_cast<int>(cur);
+            cur = old[cur].nodeEnd;
+            return r;
+        }
+        return -1;
+    }
+    // Before walking an item: note its ordinal and, when it may be reused, its previous node.
+    void prepareChild(int k, uint32_t& cur, uint32_t ordinal, PyObject* item, bool reusable) {
+        childOrdinal_ = ordinal;
+        reuseNext_ = reusable && k >= 0 ? childNode(k, cur, ordinal, item) : -1;
     }
 
     bool shapeLong(PyObject* o) {
@@ -1780,10 +1976,13 @@ class ValueCapture::Impl {
         return false;
     }
 
-    bool shapeContainer(PyObject* o, uint32_t depth) {
+    bool shapeContainer(PyObject* o, uint32_t depth, int reuse) {
         if (shapeAvoidPath_ && onPath(o)) return false;
+        shapeBloom_.add(o);
         shapeIdentity(o, depth);
         if (depth > limits_.maxDepth) return true;  // TRUNCATED: identity and type only
+        const ItemReuse how = itemReuse(reuse, o);
+        uint32_t cur = reuse >= 0 ? static_cast<uint32_t>(reuse) + 1 : 0;
         if (PyList_Check(o) || PyTuple_Check(o)) {
             bool isList = PyList_Check(o);
             Py_ssize_t n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
@@ -1792,6 +1991,10 @@ class ValueCapture::Impl {
             for (size_t i = 0; i < take; ++i) {
                 PyObject* item = isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
                 if (item == nullptr) return false;
+                prepareChild(reuse, cur, static_cast<uint32_t>(i), item,
+                             how == kReuseAll ||
+                                 (how == kReuseByKey &&
+                                  !indexChanged(o, static_cast<Py_ssize_t>(i))));
                 if (!shapeOf(item, depth + 1)) return false;
             }
             return true;
@@ -1800,9 +2003,13 @@ class ValueCapture::Impl {
             sw(static_cast<uint64_t>(PyDict_GET_SIZE(o)));
             Py_ssize_t pos = 0;
             PyObject *k, *v;
-            size_t i = 0;
+            uint32_t i = 0;
             while (i < limits_.maxItems && PyDict_Next(o, &pos, &k, &v)) {
-                if (!shapeOf(k, depth + 1) || !shapeOf(v, depth + 1)) return false;
+                const bool keep = how == kReuseAll || (how == kReuseByKey && !keyChanged(o, k));
+                prepareChild(reuse, cur, 2 * i, k, keep);
+                if (!shapeOf(k, depth + 1)) return false;
+                prepareChild(reuse, cur, 2 * i + 1, v, keep);
+                if (!shapeOf(v, depth + 1)) return false;
                 ++i;
             }
             return true;
@@ -1811,19 +2018,21 @@ class ValueCapture::Impl {
         Py_ssize_t pos = 0;
         PyObject* key;
         Py_hash_t hash;
-        size_t i = 0;
+        uint32_t i = 0;
         while (i < limits_.maxItems && _PySet_NextEntry(o, &pos, &key, &hash)) {
+            prepareChild(reuse, cur, i, key, how == kReuseAll);
             if (!shapeOf(key, depth + 1)) return false;
             ++i;
         }
         return true;
     }
 
-    bool shapeObject(PyObject* o, uint32_t depth) {
+    bool shapeObject(PyObject* o, uint32_t depth, int reuse) {
         if (shapeAvoidPath_ && onPath(o)) return false;
         PyTypeObject* tp = Py_TYPE(o);
         shapeType(tp);
         shapeIdentity(o, depth);
+        shapeBloom_.add(o);
         TypeInfo& ti = typeInfo(tp);
         if (depth > limits_.maxDepth) {
             // TRUNCATED or OPAQUE: which one depends on whether a slot is set.
@@ -1831,17 +2040,33 @@ class ValueCapture::Impl {
                 sw(*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset) != nullptr);
             return true;
         }
+        // Slots are changed by attribute name: any change to `o` may have replaced them.
+        const ItemReuse how = itemReuse(reuse, o);
+        uint32_t cur = reuse >= 0 ? static_cast<uint32_t>(reuse) + 1 : 0;
+        uint32_t ordinal = 0;
         for (const Slot& s : ti.slots) {
             PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
             sw(s.nameId);
             if (v == nullptr) {
                 sw(0);
-            } else if (!shapeOf(v, depth + 1)) {
-                return false;
+            } else {
+                prepareChild(reuse, cur, ordinal, v, how == kReuseAll);
+                if (!shapeOf(v, depth + 1)) return false;
             }
+            ++ordinal;
         }
         if (!ti.hasDict) return true;
         InstanceAttrs a = instanceAttrs(o);
+        if (a.dict != nullptr) {
+            shapeBloom_.add(a.dict);
+            if (recordNodes_ && !nodeStack_.empty()) nodes_[nodeStack_.back()].bloom.add(a.dict);
+        }
+        // The dict (if any) is mutated as the instance's own attributes: both are logged.
+        ItemReuse dictHow = how;
+        if (a.dict != nullptr && how != kReuseNone) {
+            const ItemReuse d = itemReuse(reuse, a.dict);
+            dictHow = d == kReuseNone ? kReuseNone : d == kReuseByKey ? kReuseByKey : how;
+        }
         bool ok = true;
         size_t n = 0;
         auto onAttr = [&](PyObject* k, PyObject* v) {
@@ -1852,10 +2077,18 @@ class ValueCapture::Impl {
             shapeStr(k);
             // Attributes beyond maxItems are only counted by the record; every attribute is
             // walked here (bounded by kShapeMaxWords), which only makes the shape stricter.
-            if (n++ < limits_.maxItems + 1 && !shapeOf(v, depth + 1)) {
-                ok = false;
-                return false;
+            if (n < limits_.maxItems + 1) {
+                const bool keep =
+                    dictHow == kReuseAll ||
+                    (dictHow == kReuseByKey && !keyChanged(o, k) &&
+                     (a.dict == nullptr || !keyChanged(a.dict, k)));
+                prepareChild(reuse, cur, ordinal + static_cast<uint32_t>(n), v, keep);
+                if (!shapeOf(v, depth + 1)) {
+                    ok = false;
+                    return false;
+                }
             }
+            ++n;
             return !shapeFull();
         };
         if (a.dict != nullptr) {
@@ -1887,12 +2120,33 @@ class ValueCapture::Impl {
             return o.size() == n_ && (n_ == 0 || std::memcmp(o.data(), v_.data(), n_ * 8) == 0);
         }
         void copyTo(std::vector<uint64_t>& o) const { o.assign(v_.data(), v_.data() + n_); }
+        void append(const uint64_t* w, size_t n) {
+            if (n_ + n > v_.size()) v_.resize(std::max(v_.size() * 2, n_ + n + 1024));
+            std::memcpy(v_.data() + n_, w, n * 8);
+            n_ += n;
+        }
 
       private:
         std::vector<uint64_t> v_;
         size_t n_ = 0;
     };
     WordBuf shapeWords_;
+    ContainerBloom shapeBloom_;  // the containers of the walk in progress (recapture's)
+    // The recording walk (recapture's): its nodes, the open ones, the ordinal and previous node
+    // the parent set for the next item, the previous walk and the changes since.
+    bool recordNodes_ = false;
+    std::vector<ShapeNode> nodes_;
+    std::vector<uint32_t> nodeStack_;
+    uint32_t childOrdinal_ = 0;
+    int reuseNext_ = -1;
+    const ValueShape* reuseOld_ = nullptr;
+    const ChangeSet* changes_ = nullptr;
+    bool reuseWalks_ = std::getenv("REEL_REUSE_WALKS") == nullptr ||
+                       std::getenv("REEL_REUSE_WALKS")[0] != '0';
+    // During the capture that follows a recording walk: that walk (memoVisit's words), and where
+    // the forward search for the next node starts.
+    const ValueShape* index_ = nullptr;
+    size_t indexCursor_ = 0;
     uint64_t shapeHits_ = 0, shapeMisses_ = 0;
     bool shapeAvoidPath_ = false;  // shapeOf fails on a node that is on path_ (memo reuse)
 
@@ -1901,6 +2155,7 @@ class ValueCapture::Impl {
     static constexpr size_t kMemoSlots = 1024;
     static constexpr size_t kMemoMaxWords = 1024;
     static constexpr int64_t kMemoMinNodes = 8;
+    static constexpr int64_t kMemoMinIndexedNodes = 3;
     struct MemoEntry {
         PyObject* obj = nullptr;  // compared only; the shape decides whether it is the same
         uint32_t depth = 0;
@@ -2008,6 +2263,10 @@ bool ValueCapture::registerStandIn(PyObject* member) {
     return false;
 }
 
+PyObject* ValueCapture::instanceDictOf(PyObject* o) {
+    return Impl::instanceDictOf(o);
+}
+
 bool ValueCapture::mayMutate(PyObject* o) {
     auto immutableLeaf = [](PyObject* x) {
         if (x == Py_None || x == Py_True || x == Py_False || x == Py_Ellipsis ||
@@ -2040,9 +2299,10 @@ bool ValueCapture::mayMutate(PyObject* o) {
     return true;
 }
 
-format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape) {
+format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape,
+                                         const ChangeSet* changes) {
     try {
-        return impl_->recapture(obj, prev, shape);
+        return impl_->recapture(obj, prev, shape, changes);
     } catch (...) {
         shape.valid = false;
         return ValueRef::constant(Constant::NotCaptured);

@@ -31,11 +31,64 @@ struct CaptureLimits {
     size_t dedupSlots = 0;
 };
 
+// The containers (lists, dicts, sets, instances and their dicts, ...) a shape walk read, as a
+// 256-bit Bloom filter of their addresses: when the only mutations since the walk are of known
+// objects (Purity.h, targetsNow) none of which is in the filter, the snapshot cannot have changed.
+// False positives only cost a re-check.
+struct ContainerBloom {
+    uint64_t bits[4] = {};
+
+    static unsigned slotOf(const void* p) {
+        uint64_t x = (reinterpret_cast<uintptr_t>(p) >> 4) * 0x9E3779B97F4A7C15ull;
+        return static_cast<unsigned>(x >> 56);
+    }
+    void add(const void* p) {
+        const unsigned s = slotOf(p);
+        bits[s >> 6] |= uint64_t{1} << (s & 63);
+    }
+    bool intersects(const ContainerBloom& o) const {
+        return ((bits[0] & o.bits[0]) | (bits[1] & o.bits[1]) | (bits[2] & o.bits[2]) |
+                (bits[3] & o.bits[3])) != 0;
+    }
+    void clear() { bits[0] = bits[1] = bits[2] = bits[3] = 0; }
+    ContainerBloom& operator|=(const ContainerBloom& o) {
+        for (int i = 0; i < 4; ++i) bits[i] |= o.bits[i];
+        return *this;
+    }
+};
+
+// One container or object node of a shape walk, in walk (pre)order: its subtree's words are
+// words[wordBegin, wordEnd), its subtree's nodes nodes[index, nodeEnd). `ordinal` is its
+// position among its parent's items (list index, 2*i/2*i+1 for a dict entry's key/value,
+// slot index, then attribute number), which is what lets a later walk find it again.
+struct ShapeNode {
+    PyObject* ptr;  // borrowed, compared only
+    uint32_t wordBegin, wordEnd, nodeEnd, depth, ordinal;
+    ContainerBloom bloom;  // its subtree's containers, itself included
+};
+
+// A mutation the recorder knows precisely (Purity.h, targetsNow): `obj` changed, and only at
+// `key` (a dict key or attribute name, a str) or at list index `index` (>= 0); with neither,
+// anything in `obj` may have changed.
+struct MutationChange {
+    PyObject* obj = nullptr;
+    PyObject* key = nullptr;
+    Py_ssize_t index = -1;
+};
+// Every mutation since a shape was taken, when all of them were known precisely.
+struct ChangeSet {
+    const MutationChange* items = nullptr;
+    size_t count = 0;
+    ContainerBloom bloom;  // of the items' objects
+};
+
 // What the snapshot of a value depended on when it was taken (see ValueCapture::recapture):
 // per-local state kept by the recorder between checks. `words` keeps its capacity across uses.
 struct ValueShape {
     std::vector<uint64_t> words;
     format::ValueRef ref;  // the snapshot the words describe
+    ContainerBloom containers;  // the containers the walk read (valid with the words)
+    std::vector<ShapeNode> nodes;  // the walk's containers (valid with the words)
     bool valid = false;
 };
 
@@ -64,13 +117,22 @@ public:
     // locals for which this is true.
     static bool mayMutate(PyObject* obj);
 
+    // The instance __dict__ of `obj` if one exists (never materializes one), else NULL.
+    static PyObject* instanceDictOf(PyObject* obj);
+
     // Snapshot of `obj` when it may have changed since its snapshot `prev`: if `shape` (from the
     // previous recapture of the same local) still matches the object graph, returns `prev`
     // without encoding or hashing anything; otherwise captures and refreshes `shape`. The shape
     // walk reads the same nodes as a capture (within the limits), compares scalar contents and
     // identities rather than pointers, runs no Python code and allocates nothing once the
     // vectors have grown. About 5-10x cheaper than a capture of the same graph.
-    format::ValueRef recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape);
+    //
+    // `changes` (optional): every mutation since `shape` was taken, all known precisely. The walk
+    // then copies the words of every subtree that none of them can have reached instead of
+    // walking it again, and the capture (on a change) checks its subtree memos against the new
+    // walk's words instead of walking each subtree once more.
+    format::ValueRef recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape,
+                               const ChangeSet* changes = nullptr);
     // A capture that also records `shape`, for an object that recapture() will check later.
     format::ValueRef captureShaped(PyObject* obj, ValueShape& shape) {
         shape.valid = false;

@@ -37,14 +37,17 @@ if sys.version_info >= (3, 13):
 # Purity decided per execution from the operands on the value stack (recorder/src/Purity.cpp):
 # the instruction is pure this time when its operands are builtin objects for which it can neither
 # run Python code nor mutate anything. Values shared with Purity.h (dyn::*).
+# The STORE kinds are never pure; their operands may name the one object they mutate (targeted).
 DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, DYN_CALL, \
-    DYN_LOAD_ATTR, DYN_LOAD_GLOBAL, DYN_TRUTH, DYN_UNARY, DYN_GET_ITER, DYN_UNPACK = range(1, 14)
+    DYN_LOAD_ATTR, DYN_LOAD_GLOBAL, DYN_TRUTH, DYN_UNARY, DYN_GET_ITER, DYN_UNPACK, \
+    DYN_STORE_SUBSCR, DYN_STORE_ATTR = range(1, 16)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
     "CALL": DYN_CALL, "LOAD_ATTR": DYN_LOAD_ATTR, "LOAD_METHOD": DYN_LOAD_ATTR,
     "LOAD_GLOBAL": DYN_LOAD_GLOBAL, "UNARY_NEGATIVE": DYN_UNARY, "UNARY_INVERT": DYN_UNARY,
     "GET_ITER": DYN_GET_ITER, "UNPACK_SEQUENCE": DYN_UNPACK,
+    "STORE_SUBSCR": DYN_STORE_SUBSCR, "STORE_ATTR": DYN_STORE_ATTR,
 }
 if sys.version_info >= (3, 13):
     _DYN["TO_BOOL"] = DYN_TRUTH
