@@ -290,8 +290,29 @@ bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& 
     return self != nullptr;
 }
 
+// Calling a builtin type on builtin values: the conversions and copies everyday code does
+// (`int(text)`, `str(n)`, `float(x)`, `list(t)`, `tuple(xs)`, empty containers), all C code.
+// Only exact argument types: a subclass may define __int__, __str__, __iter__, ...
+bool pureConstructor(const CallSite& cs) {
+    if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+    auto* t = reinterpret_cast<PyTypeObject*>(cs.callable);
+    if (cs.nargs == 0)
+        return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
+               t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type;
+    if (cs.nargs != 1) return false;
+    PyObject* a = cs.args[0];
+    PyTypeObject* at = Py_TYPE(a);
+    const bool number = at == &PyLong_Type || at == &PyFloat_Type || at == &PyBool_Type;
+    if (t == &PyLong_Type || t == &PyFloat_Type) return number || at == &PyUnicode_Type;
+    if (t == &PyUnicode_Type || t == &PyBool_Type) return scalar(a) && at != &PyComplex_Type;
+    if (t == &PyList_Type || t == &PyTuple_Type)
+        return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type;
+    return false;
+}
+
 // Pure builtin calls (the answer of pureNow for CALL when the callee is not traced Python).
 bool pureBuiltin(const CallSite& cs) {
+    if (PyType_CheckExact(cs.callable)) return pureConstructor(cs);
     const Builtin b = builtinOf(cs.callable);
     if (b == Builtin::None) return false;
     if (b == Builtin::Len || b == Builtin::IsInstance || b == Builtin::Abs) {

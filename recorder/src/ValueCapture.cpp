@@ -263,23 +263,24 @@ class DedupTable {
 
     // The id stored for (lo, hi), or `fresh` after storing it.
     uint64_t findOrInsert(uint64_t lo, uint64_t hi, uint64_t fresh, bool& inserted) {
-        Table::Slot* s = cur_.find(lo, hi);
-        if (s->idPlus1 != 0) {
-            if (live(s->idPlus1 - 1)) {
+        size_t si = cur_.find(lo, hi);
+        if (cur_.tags[si] != 0) {
+            Table::Slot& s = cur_.slots[si];
+            if (live(s.idPlus1 - 1)) {
                 inserted = false;
-                return s->idPlus1 - 1;
+                return s.idPlus1 - 1;
             }
             // A record of an earlier flight-recorder generation: written again under a new id.
-            s->idPlus1 = fresh + 1;
+            s.idPlus1 = fresh + 1;
             inserted = true;
             return fresh;
         }
         uint64_t id = fresh;
         inserted = true;
         if (!old_.slots.empty()) {
-            Table::Slot* o = old_.find(lo, hi);
-            if (o->idPlus1 != 0 && live(o->idPlus1 - 1)) {
-                id = o->idPlus1 - 1;
+            const size_t oi = old_.find(lo, hi);
+            if (old_.tags[oi] != 0 && live(old_.slots[oi].idPlus1 - 1)) {
+                id = old_.slots[oi].idPlus1 - 1;
                 inserted = false;
             }
         }
@@ -293,9 +294,10 @@ class DedupTable {
                 cur_.reset(old_.slots.size());
                 ++generations_;
             }
-            s = cur_.find(lo, hi);
+            si = cur_.find(lo, hi);
         }
-        *s = {lo, hi, id + 1};
+        cur_.slots[si] = {lo, hi, id + 1};
+        cur_.tags[si] = Table::tagOf(hi);
         ++cur_.used;
         return id;
     }
@@ -314,45 +316,57 @@ class DedupTable {
 
     uint64_t generations() const { return generations_; }
     size_t memoryBytes() const {
-        return (cur_.slots.capacity() + old_.slots.capacity()) * sizeof(Table::Slot);
+        return (cur_.slots.capacity() + old_.slots.capacity()) * sizeof(Table::Slot) +
+               (cur_.tags.capacity() + old_.tags.capacity()) * sizeof(uint16_t);
     }
 
-    // 2 x 2^19 slots x 24 bytes = 24 MiB at most; each generation holds up to 256K records.
+    // 2 x 2^19 slots x 26 bytes = 26 MiB at most; each generation holds up to 256K records.
     static constexpr size_t kDefaultMaxSlots = size_t{1} << 19;
 
   private:
+    // Open addressing with linear probing. A 16-bit tag per slot, in an array of its own, is
+    // what a probe reads first: a novel record (most of them) is then told apart without
+    // touching its 24-byte slot, and the tag arrays (1 MiB per table at the maximum) stay in
+    // cache where the slots (12 MiB) do not.
     struct Table {
         struct Slot {
             uint64_t lo = 0, hi = 0;
-            uint64_t idPlus1 = 0;  // 0: empty
+            uint64_t idPlus1 = 0;
         };
         std::vector<Slot> slots;
+        std::vector<uint16_t> tags;  // 0: empty
         size_t mask = 0;
         size_t used = 0;
 
+        static uint16_t tagOf(uint64_t hi) { return static_cast<uint16_t>(hi >> 48) | 1; }
         void reset(size_t n) {
             slots.assign(n, Slot{});
+            tags.assign(n, 0);
             mask = n - 1;
             used = 0;
         }
-        // The slot holding (lo, hi), or the empty slot where it would go.
-        Slot* find(uint64_t lo, uint64_t hi) {
+        // The index of the slot holding (lo, hi), or of the empty slot where it would go.
+        size_t find(uint64_t lo, uint64_t hi) const {
+            const uint16_t t = tagOf(hi);
             size_t i = static_cast<size_t>(lo) & mask;
             while (true) {
-                Slot& s = slots[i];
-                if (s.idPlus1 == 0 || (s.lo == lo && s.hi == hi)) return &s;
+                const uint16_t g = tags[i];
+                if (g == 0 || (g == t && slots[i].lo == lo && slots[i].hi == hi)) return i;
                 i = (i + 1) & mask;
             }
         }
         void grow() {
-            std::vector<Slot> old(slots.size() * 2);
-            old.swap(slots);
+            std::vector<Slot> oldSlots(slots.size() * 2);
+            std::vector<uint16_t> oldTags(tags.size() * 2, 0);
+            oldSlots.swap(slots);
+            oldTags.swap(tags);
             mask = slots.size() - 1;
-            for (const Slot& s : old) {
-                if (s.idPlus1 == 0) continue;
-                size_t i = static_cast<size_t>(s.lo) & mask;
-                while (slots[i].idPlus1 != 0) i = (i + 1) & mask;
-                slots[i] = s;
+            for (size_t j = 0; j < oldSlots.size(); ++j) {
+                if (oldTags[j] == 0) continue;
+                size_t i = static_cast<size_t>(oldSlots[j].lo) & mask;
+                while (tags[i] != 0) i = (i + 1) & mask;
+                slots[i] = oldSlots[j];
+                tags[i] = oldTags[j];
             }
         }
     };
