@@ -562,8 +562,9 @@ class ValueCapture::Impl {
         dedup_.startGeneration(nextValueId_, pins);
         // No PATCH may be based on a record of the previous generation.
         for (auto& p : patchHeads_) p.identity = 0;
-        // The memos hand out refs without asking the table.
+        // The memos and walk nodes hand out refs without asking the table.
         for (auto& e : memo_) e.obj = nullptr;
+        ++valueGeneration_;
         return pins;
     }
     size_t pendingBytes() const {
@@ -1099,8 +1100,16 @@ class ValueCapture::Impl {
         bool shaped = false;
         // The walk that preceded this capture has the subtree's words, unless a node of the
         // subtree may be on the current path (then it must be walked: it would be a CYCLE now).
-        const ShapeNode* walked = indexed(o, depth);
+        ShapeNode* walked = indexed(o, depth);
         if (walked != nullptr && pathBloom().intersects(walked->bloom)) walked = nullptr;
+        // The subtree was copied from the walk before, whose capture made this very snapshot.
+        if (walked != nullptr && walked->ref.kind() == ValueRef::Kind::Record &&
+            walked->gen == valueGeneration_ && nodesLeft_ > walked->captureNodes) {
+            nodesLeft_ -= walked->captureNodes;
+            lastWasLeafMarker_ = false;
+            ++nodeRefHits_;
+            return walked->ref;
+        }
         if (known && walked != nullptr) {
             const size_t n = walked->wordEnd - walked->wordBegin;
             shaped = n <= kMemoMaxWords;
@@ -1109,6 +1118,7 @@ class ValueCapture::Impl {
                 nodesLeft_ -= e.nodes;
                 lastWasLeafMarker_ = false;
                 ++memoHits_;
+                noteRef(*walked, e.ref, static_cast<uint32_t>(e.nodes));
                 return e.ref;
             }
         } else if (known) {
@@ -1127,12 +1137,14 @@ class ValueCapture::Impl {
         uint64_t cycles = cycleMarkers_;
         ValueRef r = composite(o, depth, prot);
         int64_t nodes = before - nodesLeft_;
+        // What the record cannot show must be unchanged for reuse (see above).
+        if (lastWasLeafMarker_ || cycles != cycleMarkers_ || nodesLeft_ <= 0 ||
+            r.kind() != ValueRef::Kind::Record)
+            return r;
+        if (walked != nullptr) noteRef(*walked, r, static_cast<uint32_t>(nodes));
         // With the preceding walk's words at hand a check costs one compare, so smaller subtrees
         // are worth remembering too (tuples of a token list, each a few scalars).
-        if (nodes < (walked != nullptr ? kMemoMinIndexedNodes : kMemoMinNodes) ||
-            lastWasLeafMarker_ || cycles != cycleMarkers_ ||
-            nodesLeft_ <= 0 || r.kind() != ValueRef::Kind::Record)
-            return r;
+        if (nodes < (walked != nullptr ? kMemoMinIndexedNodes : kMemoMinNodes)) return r;
         // Only a subtree that holds no path node can be reused later; the path check runs at
         // reuse time, so record the shape without it.
         if (walked != nullptr) {
@@ -1157,9 +1169,15 @@ class ValueCapture::Impl {
     // The node of (o, depth) in the walk that preceded the current capture (index_). The capture
     // visits nodes in the walk's order, so the search goes forward from the last one found; the
     // same object at the same depth has the same words wherever it occurs.
-    const ShapeNode* indexed(PyObject* o, uint32_t depth) {
+    void noteRef(ShapeNode& n, ValueRef r, uint32_t nodes) {
+        n.ref = r;
+        n.captureNodes = nodes;
+        n.gen = valueGeneration_;
+    }
+
+    ShapeNode* indexed(PyObject* o, uint32_t depth) {
         if (index_ == nullptr) return nullptr;
-        const std::vector<ShapeNode>& nodes = index_->nodes;
+        std::vector<ShapeNode>& nodes = index_->nodes;
         for (size_t i = indexCursor_; i < nodes.size(); ++i) {
             if (nodes[i].ptr == o && nodes[i].depth == depth) {
                 indexCursor_ = i + 1;
@@ -2159,7 +2177,10 @@ class ValueCapture::Impl {
                        std::getenv("REEL_REUSE_WALKS")[0] != '0';
     // During the capture that follows a recording walk: that walk (memoVisit's words), and where
     // the forward search for the next node starts.
-    const ValueShape* index_ = nullptr;
+    ValueShape* index_ = nullptr;
+    // Bumped by startGeneration: refs kept in walk nodes from before are not handed out again.
+    uint32_t valueGeneration_ = 1;
+    uint64_t nodeRefHits_ = 0;
     size_t indexCursor_ = 0;
     uint64_t shapeHits_ = 0, shapeMisses_ = 0;
     bool shapeAvoidPath_ = false;  // shapeOf fails on a node that is on path_ (memo reuse)

@@ -65,6 +65,12 @@ struct ShapeNode {
     PyObject* ptr;  // borrowed, compared only
     uint32_t wordBegin, wordEnd, nodeEnd, depth, ordinal;
     ContainerBloom bloom;  // its subtree's containers, itself included
+    // The snapshot a capture made of this node with exactly these words (and the nodes it
+    // counted against the budget), in value generation `gen`; copied along with the words when a
+    // later walk reuses the subtree, so the capture after it need not visit the subtree at all.
+    format::ValueRef ref = {};
+    uint32_t captureNodes = 0;
+    uint32_t gen = 0;
 };
 
 // A mutation the recorder knows precisely (Purity.h, targetsNow): `obj` changed, and only at
