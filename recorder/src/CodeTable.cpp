@@ -178,10 +178,12 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
     Py_ssize_t nlp = PyTuple_GET_SIZE(code->co_localsplusnames);
     info.nlocalsplus = static_cast<uint32_t>(nlp);
     const char* kinds = PyBytes_AS_STRING(code->co_localspluskinds);
+    info.plainLocals = !info.usesLocalsDict;
     for (Py_ssize_t i = 0; i < nlp; ++i) {
         def.localNames.push_back(tupleItem(code->co_localsplusnames, i));
         def.localKinds.push_back(static_cast<uint8_t>(kinds[i]));
         info.kinds.push_back(static_cast<uint8_t>(kinds[i]));
+        if (kinds[i] & (compat::kFastCell | compat::kFastFree)) info.plainLocals = false;
     }
 
     // Unspecialized, uninstrumented bytecode: the live one has adaptive/instrumented opcodes.
@@ -268,11 +270,14 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
         off += size;
     }
     // An EXTENDED_ARG prefix is reported in place of its instruction (3.11): give it the same
-    // purity facts.
+    // purity facts (EXTENDED_ARG itself is statically pure; its instruction may not be).
+    constexpr uint16_t kInherited = opflag::kPure | opflag::kNoLocalWrite;
     for (size_t i = info.opFlags.size(); i-- > 0;) {
         if ((info.opFlags[i] & opflag::kExtendedArg) && i + 1 < info.dynKind.size()) {
             info.dynKind[i] = info.dynKind[i + 1];
             info.arg[i] = info.arg[i + 1];
+            info.opFlags[i] = static_cast<uint16_t>((info.opFlags[i] & ~kInherited) |
+                                                    (info.opFlags[i + 1] & kInherited));
         }
     }
     stackDepths(code, bc, n, info);

@@ -28,6 +28,8 @@ inline constexpr uint32_t kReturn = 1u << 9;
 inline constexpr uint32_t kYield = 1u << 10;
 inline constexpr uint32_t kExtendedArg = 1u << 11;
 inline constexpr uint32_t kHasArg = 1u << 12;
+// Never binds or unbinds a local, and runs no Python code when pure (reel/_opcodes.py).
+inline constexpr uint32_t kNoLocalWrite = 1u << 13;
 }  // namespace opflag
 
 // How a non-pure instruction may still be pure for one execution, decided from its operands on the

@@ -60,6 +60,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
         dynPurity_ = false;
     if (const char* p = std::getenv("REEL_SHARE_SHAPES"); p && *p == '0') shareShapes_ = false;
     if (const char* p = std::getenv("REEL_TARGETED"); p && *p == '0') targeted_ = false;
+    if (const char* p = std::getenv("REEL_SKIP_UNWRITTEN"); p && *p == '0') skipUnwritten_ = false;
     purity::initKnownCalls();
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
@@ -482,7 +483,14 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
 }
 
 void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
-    deltas(sf);
+    // After an instruction that binds no local and ran no code (no mutation counted since this
+    // frame's last check), the slots hold what they held: nothing to compare. That is exactly a
+    // check that found nothing, so it counts as one (shapedRef reasons in rounds).
+    if (skipUnwritten_ && (sf.lastOpFlags & opflag::kNoLocalWrite) &&
+        sf.lastMutations == mutations_ && sf.code->plainLocals)
+        sf.lastRound = ++deltaRound_;
+    else
+        deltas(sf);
     int lasti = compat::frameLasti(frame);
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
     const CodeInfo* ci = sf.code;

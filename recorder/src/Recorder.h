@@ -213,6 +213,8 @@ class Recorder {
     std::vector<MutationTargets> targetLog_ = std::vector<MutationTargets>(kTargetLog);
     uint64_t untargetedAt_ = 0;
     bool targeted_ = true;
+    // REEL_SKIP_UNWRITTEN=0: compare every slot at every event (opcodeIn), for A/B runs.
+    bool skipUnwritten_ = true;
     std::vector<MutationChange> changes_;  // deltas(): the ChangeSet's items, capacity kept
     ChangeSet changeSet_;
     struct DepthChecks {

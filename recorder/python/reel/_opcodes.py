@@ -10,7 +10,26 @@ import sys
 
 # Bit values shared with recorder/src/OpcodeTable.h (opflag::*).
 JREL, JABS, CONST, NAME, LOCAL, FREE, COMPARE, BACKWARD = (1 << i for i in range(8))
-PURE, RETURN, YIELD, EXTENDED_ARG, HASARG = (1 << i for i in range(8, 13))
+PURE, RETURN, YIELD, EXTENDED_ARG, HASARG, NO_LOCAL_WRITE = (1 << i for i in range(8, 14))
+
+# Instructions that never bind or unbind a local slot and, whenever they are pure (statically or
+# per execution), run no Python code at all, traced or not: after one of them, a frame whose
+# mutation counter has not moved has the same locals as before (Recorder::opcodeIn skips the
+# slot loop). Calls, FOR_ITER/SEND (which may run a traced generator that rebinds a shared cell),
+# stores, deletes, MAKE_CELL, COPY_FREE_VARS and LOAD_FAST_AND_CLEAR (clears its slot) are not.
+_NO_LOCAL_WRITE_NAMES = {
+    "NOP", "CACHE", "POP_TOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST",
+    "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF", "LOAD_GLOBAL",
+    "LOAD_ATTR", "LOAD_METHOD", "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT",
+    "JUMP", "JUMP_NO_INTERRUPT", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_NONE",
+    "POP_JUMP_IF_NOT_NONE", "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_FORWARD_IF_FALSE",
+    "POP_JUMP_BACKWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_FORWARD_IF_NONE",
+    "POP_JUMP_FORWARD_IF_NOT_NONE", "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE",
+    "JUMP_IF_TRUE_OR_POP", "JUMP_IF_FALSE_OR_POP", "END_FOR", "IS_OP", "BUILD_TUPLE",
+    "BUILD_LIST", "BUILD_SLICE", "BUILD_STRING", "LIST_APPEND", "KW_NAMES", "PRECALL",
+    "BINARY_OP", "COMPARE_OP", "CONTAINS_OP", "BINARY_SUBSCR", "BINARY_SLICE", "UNARY_NEGATIVE",
+    "UNARY_INVERT", "UNARY_NOT", "TO_BOOL", "GET_ITER", "UNPACK_SEQUENCE", "UNPACK_EX",
+}
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
 # listed is assumed to possibly mutate (calls, attribute/item access, arithmetic on arbitrary
@@ -90,6 +109,8 @@ def table():
             flags |= EXTENDED_ARG
         if code in hasarg:
             flags |= HASARG
+        if name in _NO_LOCAL_WRITE_NAMES:
+            flags |= NO_LOCAL_WRITE
         dyn = 0 if flags & PURE else _DYN.get(name, 0)
         ops.append((name, _caches(name, code), flags, dyn))
     return (sys.version_info[1], ops, list(dis.cmp_op))
