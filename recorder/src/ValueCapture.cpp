@@ -1313,10 +1313,37 @@ class ValueCapture::Impl {
     }
 
     ValueRef strRef(PyObject* o) {
+        // Short ASCII strings (names, keys, tokens) recur in every snapshot of the containers
+        // holding them: a direct-mapped cache by address answers without encoding or hashing.
+        // An entry counts only if the text is the same (an address is reused by other strings).
+        StrCacheEntry* c = nullptr;
+#if PY_VERSION_HEX < 0x030C0000
+        const bool ascii = PyUnicode_IS_READY(o) && PyUnicode_IS_ASCII(o);
+#else
+        const bool ascii = PyUnicode_IS_ASCII(o);
+#endif
+        const Py_ssize_t len = PyUnicode_GET_LENGTH(o);
+        if (ascii && len <= static_cast<Py_ssize_t>(sizeof(c->text)) &&
+            static_cast<uint32_t>(len) <= limits_.maxStr) {
+            const auto key = reinterpret_cast<uintptr_t>(o);
+            c = &strCache_[((key >> 4) ^ (key >> 14)) & (kStrCacheSize - 1)];
+            const void* data = PyUnicode_DATA(o);
+            if (c->ptr == o && c->len == len && c->gen == valueGeneration_ &&
+                std::memcmp(c->text, data, static_cast<size_t>(len)) == 0)
+                return c->ref;
+        }
         if (!strPrefix(o, limits_.maxStr, strScratch_)) return opaqueOf(o);
         scratch_.clear();
-        encode::str(scratch_, static_cast<uint64_t>(PyUnicode_GET_LENGTH(o)), strScratch_);
-        return emit();
+        encode::str(scratch_, static_cast<uint64_t>(len), strScratch_);
+        ValueRef r = emit();
+        if (c != nullptr) {
+            c->ptr = o;
+            c->len = static_cast<uint8_t>(len);
+            c->gen = valueGeneration_;
+            c->ref = r;
+            std::memcpy(c->text, PyUnicode_DATA(o), static_cast<size_t>(len));
+        }
+        return r;
     }
 
     ValueRef bytesRef(PyObject* o) {
@@ -1922,12 +1949,13 @@ class ValueCapture::Impl {
         const auto wordShift = static_cast<int64_t>(shapeWords_.size()) - on.wordBegin;
         const auto nodeShift = static_cast<int64_t>(nodes_.size()) - k;
         shapeWords_.append(reuseOld_->words.data() + on.wordBegin, n);
-        for (uint32_t i = k; i < on.nodeEnd; ++i) {
-            ShapeNode c = old[i];
+        const size_t first = nodes_.size();
+        nodes_.insert(nodes_.end(), old.begin() + k, old.begin() + on.nodeEnd);
+        for (size_t i = first; i < nodes_.size(); ++i) {
+            ShapeNode& c = nodes_[i];
             c.wordBegin = static_cast<uint32_t>(c.wordBegin + wordShift);
             c.wordEnd = static_cast<uint32_t>(c.wordEnd + wordShift);
             c.nodeEnd = static_cast<uint32_t>(c.nodeEnd + nodeShift);
-            nodes_.push_back(c);
         }
         nodes_[static_cast<size_t>(k + nodeShift)].ordinal = ordinal;
         if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= on.bloom;
@@ -2178,6 +2206,15 @@ class ValueCapture::Impl {
     // During the capture that follows a recording walk: that walk (memoVisit's words), and where
     // the forward search for the next node starts.
     ValueShape* index_ = nullptr;
+    struct StrCacheEntry {
+        PyObject* ptr = nullptr;  // compared only
+        ValueRef ref;
+        uint32_t gen = 0;
+        uint8_t len = 0;
+        char text[23];
+    };
+    static constexpr size_t kStrCacheSize = 4096;
+    std::vector<StrCacheEntry> strCache_ = std::vector<StrCacheEntry>(kStrCacheSize);
     // Bumped by startGeneration: refs kept in walk nodes from before are not handed out again.
     uint32_t valueGeneration_ = 1;
     uint64_t nodeRefHits_ = 0;

@@ -868,6 +868,26 @@ def test_address_reuse_gets_a_new_identity(seq):
     assert len(set(idents)) == len(idents)
 
 
+def test_short_strings_at_reused_addresses(seq):
+    # Short ASCII strings are answered from a cache by address (ValueCapture::strRef): a new
+    # string at a freed one's address, same length, must still be captured with its own text.
+    r = seq("""
+        addrs = []
+        def gen():
+            for i in range(60):
+                s = "".join(["key", chr(97 + i % 26), str(i % 7)])
+                addrs.append(id(s))
+                yield [s, s]
+                del s
+                yield 0  # the capture loop drops the list (and the string) before the next one
+    """, extra="{'addrs': addrs}")
+    assert len(set(r["addrs"])) < len(r["addrs"])  # addresses were reused...
+    rendered = [render(v) for v in r["values"][::2]]
+    # ...and every capture shows its own string.
+    texts = ["key" + chr(97 + i % 26) + str(i % 7) for i in range(60)]
+    assert rendered == [repr([t, t]) for t in texts]
+
+
 def test_address_reuse_by_another_type(seq):
     r = seq("""
         addrs = []
