@@ -52,7 +52,15 @@ inline constexpr uint8_t kUnpack = 13;
 // Never pure; Purity.h's targetsNow() may name the one object they mutate.
 inline constexpr uint8_t kStoreSubscr = 14;
 inline constexpr uint8_t kStoreAttr = 15;
-inline constexpr uint8_t kLast = 15;
+inline constexpr uint8_t kBuildMap = 16;
+inline constexpr uint8_t kBuildConstKeyMap = 17;
+inline constexpr uint8_t kBuildSet = 18;
+inline constexpr uint8_t kMapAdd = 19;
+inline constexpr uint8_t kSetAdd = 20;
+inline constexpr uint8_t kFormatValue = 21;   // 3.11/3.12 FORMAT_VALUE (flags in the argument)
+inline constexpr uint8_t kFormatSimple = 22;  // 3.13 FORMAT_SIMPLE, CONVERT_VALUE
+inline constexpr uint8_t kFormatSpec = 23;    // 3.13 FORMAT_WITH_SPEC
+inline constexpr uint8_t kLast = 23;
 }  // namespace dyn
 
 struct OpcodeInfo {

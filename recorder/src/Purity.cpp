@@ -39,6 +39,12 @@ bool comparable(PyObject* o, int depth, int& budget) {
     return false;
 }
 
+// format(o, spec), str(o), repr(o) and ascii(o) run only C code: the builtin scalars' own
+// __format__/__str__/__repr__.
+bool formattable(PyObject* o) {
+    return scalar(o);
+}
+
 bool noneOrInt(PyObject* o) {
     return o == Py_None || exact(o, &PyLong_Type);
 }
@@ -436,13 +442,9 @@ void initKnownCalls() {
     method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
     method(&PyDict_Type, "pop", Builtin::DictPop);
     method(&PyDict_Type, "clear", Builtin::DictClear);
-    // Keyword arguments would sit among the positional ones we read: only functions that take
-    // none qualify (they reject keywords with a TypeError, in C).
-    gKnownCalls.erase(std::remove_if(gKnownCalls.begin(), gKnownCalls.end(),
-                                     [](const KnownCall& k) {
-                                         return (k.def->ml_flags & METH_KEYWORDS) != 0;
-                                     }),
-                      gKnownCalls.end());
+    // Keyword arguments (3.11/3.12: KW_NAMES, then CALL) sit among the positional ones we read:
+    // every rule checks the type of every argument it reads, and an argument passed by keyword
+    // that a function does not take is rejected with a TypeError, in C.
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
     PyErr_Clear();
 }
@@ -583,6 +585,57 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         case dyn::kGetIter: {
             PyObject* o = peek(1);
             return o && getIter(codes, o);
+        }
+        case dyn::kBuildMap: {
+            // BUILD_MAP n: k1 v1 ... kn vn on the stack, k1 deepest.
+            if (arg > 64 || 2 * static_cast<int>(arg) > depth) return false;
+            int budget = 256;
+            for (int j = 0; j < static_cast<int>(arg); ++j) {
+                PyObject* k = peek(2 * static_cast<int>(arg) - 2 * j);
+                if (!k || !comparable(k, 0, budget)) return false;
+            }
+            return true;
+        }
+        case dyn::kBuildConstKeyMap: {
+            // BUILD_CONST_KEY_MAP n: n values, then the keys tuple on top.
+            PyObject* keys = peek(1);
+            int budget = 256;
+            return keys && exact(keys, &PyTuple_Type) && comparable(keys, 0, budget);
+        }
+        case dyn::kBuildSet: {
+            if (arg > 64 || static_cast<int>(arg) > depth) return false;
+            int budget = 256;
+            for (int j = 1; j <= static_cast<int>(arg); ++j) {
+                PyObject* item = peek(j);
+                if (!item || !comparable(item, 0, budget)) return false;
+            }
+            return true;
+        }
+        case dyn::kMapAdd: {
+            // MAP_ADD: key under value on top; the dict being built is deeper, on the stack.
+            PyObject* k = peek(2);
+            int budget = 64;
+            return k && comparable(k, 0, budget);
+        }
+        case dyn::kSetAdd: {
+            PyObject* item = peek(1);
+            int budget = 64;
+            return item && comparable(item, 0, budget);
+        }
+        case dyn::kFormatValue: {
+            // FORMAT_VALUE: bit 2 of the argument says a format spec is on top of the value;
+            // the conversion (str/repr/ascii) of a scalar is C code too.
+            const bool spec = (arg & 0x04) != 0;
+            PyObject* v = peek(spec ? 2 : 1);
+            return v && formattable(v) && (!spec || (peek(1) && exact(peek(1), &PyUnicode_Type)));
+        }
+        case dyn::kFormatSimple: {
+            PyObject* v = peek(1);
+            return v && formattable(v);
+        }
+        case dyn::kFormatSpec: {
+            PyObject *v = peek(2), *spec = peek(1);
+            return v && spec && formattable(v) && exact(spec, &PyUnicode_Type);
         }
         case dyn::kUnpack: {
             PyObject* o = peek(1);

@@ -34,6 +34,10 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
 // insert, pop, extend with a list/tuple, clear, reverse; dict.setdefault, pop, clear with str keys).
 int targetsNow(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
                MutationChange out[2]);
+// Whether pureNow() can answer true for this kind (the STORE kinds never are pure).
+inline bool mayBePure(uint8_t dynKind) {
+    return dynKind != dyn::kNone && dynKind != dyn::kStoreSubscr && dynKind != dyn::kStoreAttr;
+}
 inline bool mayTarget(uint8_t dynKind) {
     return dynKind == dyn::kStoreSubscr || dynKind == dyn::kStoreAttr || dynKind == dyn::kCall;
 }

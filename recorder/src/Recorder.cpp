@@ -503,8 +503,7 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     // BINARY_OP, CALL, LOAD_ATTR, ... are pure depends on their operands (Purity.h).
     const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
     if (!(flags & opflag::kPure) &&
-        !(kind != dyn::kNone && kind < dyn::kStoreSubscr &&
-          purity::pureNow(codes_, *ci, i, frame))) {
+        !(purity::mayBePure(kind) && purity::pureNow(codes_, *ci, i, frame))) {
         ++mutations_;
         MutationChange t[2];
         const int nt =

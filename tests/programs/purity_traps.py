@@ -132,6 +132,32 @@ def calls():
     return mine, conf, obj.x
 
 
+def builtins_and_displays():
+    log = []
+    key = make_key(log, "k")
+    d = {"k": 1, key: 2}  # BUILD_MAP: hashing `key` collides with "k", comparing appends
+    s = {key, "k"}  # BUILD_SET, the same
+    fmt_log = []
+
+    class Loud:
+        __format__ = fmt_log.append  # f"{x:spec}" calls it with the spec, in C
+
+    loud = Loud()
+    try:
+        text = f"{loud:>4}"  # FORMAT_VALUE / FORMAT_WITH_SPEC on a non-scalar
+    except TypeError:
+        text = "not a str"
+    count_log = []
+
+    class Sized:
+        __len__ = count_log.__len__  # len() of a non-builtin calls it (reads only)
+
+    n = len(Sized())
+    words = "a b c".split(sep=" ")  # a str method with a keyword argument (pure)
+    parts = dict(zip(["x"], [1]))  # dict() of an iterator: not one of the pure conversions
+    return len(log), sorted(map(str, d.values())), len(s), text, fmt_log, n, words, parts
+
+
 print(dict_lookups())
 print(compare_and_contains())
 print(arithmetic())
@@ -139,3 +165,4 @@ print(attributes())
 print(globals_lookup())
 print(iteration())
 print(calls())
+print(builtins_and_displays())
