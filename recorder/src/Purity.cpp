@@ -205,7 +205,7 @@ bool callSite(uint32_t arg, int depth, Peek peek, PyObject** stack, CallSite& cs
 // found by their PyMethodDef (the identity of the C function, whatever name it is reached by).
 enum class Builtin : uint8_t {
     None,
-    Len, IsInstance, Abs,                                // builtins
+    Len, IsInstance, Abs, MinMax, Sum, Round,            // builtins
     DictGet, DictView,                                   // pure dict methods
     StrPure, StrJoin,                                    // pure str methods
     ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
@@ -305,6 +305,9 @@ bool pureConstructor(const CallSite& cs) {
     if (cs.nargs == 0)
         return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
                t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type;
+    if (t == &PyRange_Type && (cs.nargs == 2 || cs.nargs == 3))
+        return exact(cs.args[0], &PyLong_Type) && exact(cs.args[1], &PyLong_Type) &&
+               (cs.nargs == 2 || exact(cs.args[2], &PyLong_Type));
     if (cs.nargs != 1) return false;
     PyObject* a = cs.args[0];
     PyTypeObject* at = Py_TYPE(a);
@@ -313,6 +316,7 @@ bool pureConstructor(const CallSite& cs) {
     if (t == &PyUnicode_Type || t == &PyBool_Type) return scalar(a) && at != &PyComplex_Type;
     if (t == &PyList_Type || t == &PyTuple_Type)
         return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type;
+    if (t == &PyRange_Type) return at == &PyLong_Type;
     return false;
 }
 
@@ -321,6 +325,39 @@ bool pureBuiltin(const CallSite& cs) {
     if (PyType_CheckExact(cs.callable)) return pureConstructor(cs);
     const Builtin b = builtinOf(cs.callable);
     if (b == Builtin::None) return false;
+    if (b == Builtin::MinMax || b == Builtin::Sum || b == Builtin::Round) {
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        auto number = [](PyObject* o) {
+            return exact(o, &PyLong_Type) || exact(o, &PyFloat_Type);
+        };
+        // The items of one exact list/tuple argument, each passing `ok`.
+        auto items = [](PyObject* seq, auto&& ok) {
+            if (!exact(seq, &PyList_Type) && !exact(seq, &PyTuple_Type)) return false;
+            const Py_ssize_t n = Py_SIZE(seq);
+            if (n > 64) return false;
+            PyObject** it = exact(seq, &PyTuple_Type)
+                                ? &PyTuple_GET_ITEM(seq, 0)
+                                : reinterpret_cast<PyListObject*>(seq)->ob_item;
+            for (Py_ssize_t i = 0; i < n; ++i)
+                if (!ok(it[i])) return false;
+            return true;
+        };
+        if (b == Builtin::MinMax) {
+            // A key= or default= passed by keyword is among the arguments checked here.
+            int budget = 256;
+            auto cmp = [&](PyObject* o) { return comparable(o, 0, budget); };
+            if (cs.nargs == 1) return items(cs.args[0], cmp);
+            if (cs.nargs < 2 || cs.nargs > 16) return false;
+            for (int i = 0; i < cs.nargs; ++i)
+                if (!cmp(cs.args[i])) return false;
+            return true;
+        }
+        if (b == Builtin::Sum)
+            return (cs.nargs == 1 || (cs.nargs == 2 && number(cs.args[1]))) &&
+                   items(cs.args[0], number);
+        return (cs.nargs == 1 || (cs.nargs == 2 && noneOrInt(cs.args[1]))) &&
+               number(cs.args[0]);
+    }
     if (b == Builtin::Len || b == Builtin::IsInstance || b == Builtin::Abs) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
         if (b == Builtin::Len) {
@@ -426,6 +463,10 @@ void initKnownCalls() {
     function("len", Builtin::Len);
     function("isinstance", Builtin::IsInstance);
     function("abs", Builtin::Abs);
+    function("min", Builtin::MinMax);
+    function("max", Builtin::MinMax);
+    function("sum", Builtin::Sum);
+    function("round", Builtin::Round);
     method(&PyDict_Type, "get", Builtin::DictGet);
     for (const char* m : {"keys", "values", "items"}) method(&PyDict_Type, m, Builtin::DictView);
     for (const char* m : {"startswith", "endswith", "strip", "lstrip", "rstrip", "split", "rsplit",

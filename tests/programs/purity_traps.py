@@ -155,7 +155,14 @@ def builtins_and_displays():
     n = len(Sized())
     words = "a b c".split(sep=" ")  # a str method with a keyword argument (pure)
     parts = dict(zip(["x"], [1]))  # dict() of an iterator: not one of the pure conversions
-    return len(log), sorted(map(str, d.values())), len(s), text, fmt_log, n, words, parts
+    key_log = []
+    try:
+        biggest = max(3, 5, key=key_log.append)  # the key is a C method that mutates
+    except TypeError:
+        biggest = None
+    sums = sum([1, 2.5]), round(2.567, 2), min([3, 1]), list(range(1, 4))
+    return (len(log), sorted(map(str, d.values())), len(s), text, fmt_log, n, words, parts,
+            biggest, key_log, sums)
 
 
 print(dict_lookups())
