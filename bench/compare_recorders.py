@@ -1,0 +1,60 @@
+"""Two builds of the recorder side by side: each workload of bench/workloads under `reel record`
+with build A's extension, then build B's, alternating, on every interpreter both builds have.
+Prints the medians and B's speed-up, so a change is measured in one run on the same machine.
+
+    python3 bench/compare_recorders.py BUILD_A BUILD_B [rounds]
+
+A and B are build directories (their python/<X.Y>/ hold the `reel` package).
+"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def interpreters(build):
+    for line in (Path(build) / "python" / "interpreters.txt").read_text().split():
+        ver, exe = line.split("=", 1)
+        yield ver, exe
+
+
+def elapsed(argv, env):
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                          text=True, check=True)
+    for line in proc.stderr.splitlines():
+        if line.startswith("elapsed "):
+            return float(line.split()[1])
+    raise RuntimeError(f"{argv} printed no elapsed line:\n{proc.stderr}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    a, b = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    workloads = sorted((ROOT / "workloads").glob("*.py"))
+    print("| python | workload | A | B | B speed-up |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = str(Path(tmp) / "t.reel")
+        for ver, exe in interpreters(b):
+            for wl in workloads:
+                times = {a: [], b: []}
+                for _ in range(rounds):
+                    for build in (a, b):
+                        env = dict(os.environ, PYTHONHASHSEED="0",
+                                   PYTHONPATH=str(build / "python" / ver))
+                        times[build].append(elapsed(
+                            [exe, "-m", "reel", "record", "--only", str(ROOT / "workloads"),
+                             "-o", trace, str(wl)], env))
+                ma, mb = statistics.median(times[a]), statistics.median(times[b])
+                print(f"| {ver} | {wl.stem} | {ma:.2f} s | {mb:.2f} s | {ma / mb:.2f}x |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
