@@ -270,14 +270,11 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
         off += size;
     }
     // An EXTENDED_ARG prefix is reported in place of its instruction (3.11): give it the same
-    // purity facts (EXTENDED_ARG itself is statically pure; its instruction may not be).
-    constexpr uint16_t kInherited = opflag::kPure | opflag::kNoLocalWrite;
+    // purity facts.
     for (size_t i = info.opFlags.size(); i-- > 0;) {
         if ((info.opFlags[i] & opflag::kExtendedArg) && i + 1 < info.dynKind.size()) {
             info.dynKind[i] = info.dynKind[i + 1];
             info.arg[i] = info.arg[i + 1];
-            info.opFlags[i] = static_cast<uint16_t>((info.opFlags[i] & ~kInherited) |
-                                                    (info.opFlags[i + 1] & kInherited));
         }
     }
     stackDepths(code, bc, n, info);
