@@ -344,6 +344,15 @@ void objectRelative(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeI
         putVarint(out, relRaw(refs[i], selfId));
     }
 }
+// A patch's replaced items: (index, ref relative to the patch's own id) pairs.
+static void putPatchItems(std::vector<uint8_t>& out, const uint32_t* indices, const ValueRef* refs,
+                          size_t k, uint64_t selfId) {
+    putVarint(out, k);
+    for (size_t i = 0; i < k; ++i) {
+        putVarint(out, indices[i]);
+        putVarint(out, relRaw(refs[i], selfId));
+    }
+}
 void patch(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId, uint64_t fullLength,
            uint64_t count, const uint32_t* indices, const ValueRef* refs, size_t k) {
     REEL_ASSERT(baseId < selfId, "a patch's base is an earlier record");
@@ -351,22 +360,14 @@ void patch(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId, uint64_t
     putVarint(out, selfId - baseId);
     putVarint(out, fullLength);
     putVarint(out, count);
-    putVarint(out, k);
-    for (size_t i = 0; i < k; ++i) {
-        putVarint(out, indices[i]);
-        putVarint(out, relRaw(refs[i], selfId));
-    }
+    putPatchItems(out, indices, refs, k, selfId);
 }
 void patchSameLength(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId,
                      const uint32_t* indices, const ValueRef* refs, size_t k) {
     REEL_ASSERT(baseId < selfId, "a patch's base is an earlier record");
     out.push_back(kPatchSameLengthByte);
     putVarint(out, selfId - baseId);
-    putVarint(out, k);
-    for (size_t i = 0; i < k; ++i) {
-        putVarint(out, indices[i]);
-        putVarint(out, relRaw(refs[i], selfId));
-    }
+    putPatchItems(out, indices, refs, k, selfId);
 }
 void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
             const uint32_t* names, const ValueRef* refs, size_t n) {

@@ -300,7 +300,7 @@ void Recorder::deltas(ShadowFrame& sf) {
                 s.ref = ref;
             }
         } else if (v != nullptr && mutated && s.mayMutate &&
-                   (!targeted || !s.shape.valid || s.shape.containers.intersects(changed))) {
+                   (!targeted || !s.shape.valid || s.shape.mayHaveRead(changed))) {
             // Same object, something may have mutated it: the shape check answers "unchanged"
             // without a capture in the common case.
             format::ValueRef ref =

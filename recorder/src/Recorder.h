@@ -204,7 +204,7 @@ class Recorder {
     // Targeted mutations (Purity.h, targetsNow): the objects changed by the latest kTargetLog
     // non-pure instructions, by mutation count, and the count of the latest one that named no
     // object. A frame whose previous check is after that count and within the log re-checks only
-    // the locals whose last shape walk read one of the logged objects (ValueShape::containers).
+    // the locals whose last shape walk read one of the logged objects (ValueShape::mayHaveRead).
     // REEL_TARGETED=0 turns this off (every mutable local is re-checked after any mutation).
     struct MutationTargets {
         MutationChange a, b;  // objects borrowed, compared and hashed only; b.obj may be NULL

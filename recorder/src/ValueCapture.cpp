@@ -434,7 +434,6 @@ class ValueCapture::Impl {
         bool shaped = false;
         try {
             shapeWords_.clear();
-            shapeBloom_.clear();
             nodes_.clear();
             nodeStack_.clear();
             recordNodes_ = true;
@@ -457,7 +456,6 @@ class ValueCapture::Impl {
         if (shaped && shape.valid && shape.ref == prev && shapeWords_.equals(shape.words)) {
             ++shapeHits_;
             // Equal words name the same containers, but an instance dict may have appeared since.
-            shape.containers = shapeBloom_;
             shape.nodes.swap(nodes_);
             return prev;
         }
@@ -473,7 +471,6 @@ class ValueCapture::Impl {
             shapeWords_.equals(e.words)) {
             ++memoHits_;
             shapeWords_.copyTo(shape.words);
-            shape.containers = shapeBloom_;
             shape.nodes.swap(nodes_);
             shape.valid = true;
             shape.ref = e.ref;
@@ -483,7 +480,6 @@ class ValueCapture::Impl {
         // subtree memos then find their words in this walk (index_) instead of walking again.
         if (shaped) {
             shapeWords_.copyTo(shape.words);
-            shape.containers = shapeBloom_;
             shape.nodes.swap(nodes_);
             index_ = &shape;
             indexCursor_ = 0;
@@ -1959,7 +1955,6 @@ class ValueCapture::Impl {
         }
         nodes_[static_cast<size_t>(k + nodeShift)].ordinal = ordinal;
         if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= on.bloom;
-        shapeBloom_ |= on.bloom;
         return true;
     }
 
@@ -2038,7 +2033,6 @@ class ValueCapture::Impl {
 
     bool shapeContainer(PyObject* o, uint32_t depth, int reuse) {
         if (shapeAvoidPath_ && onPath(o)) return false;
-        shapeBloom_.add(o);
         shapeIdentity(o, depth);
         if (depth > limits_.maxDepth) return true;  // TRUNCATED: identity and type only
         const ItemReuse how = itemReuse(reuse, o);
@@ -2092,7 +2086,6 @@ class ValueCapture::Impl {
         PyTypeObject* tp = Py_TYPE(o);
         shapeType(tp);
         shapeIdentity(o, depth);
-        shapeBloom_.add(o);
         TypeInfo& ti = typeInfo(tp);
         if (depth > limits_.maxDepth) {
             // TRUNCATED or OPAQUE: which one depends on whether a slot is set.
@@ -2117,10 +2110,8 @@ class ValueCapture::Impl {
         }
         if (!ti.hasDict) return true;
         InstanceAttrs a = instanceAttrs(o);
-        if (a.dict != nullptr) {
-            shapeBloom_.add(a.dict);
-            if (recordNodes_ && !nodeStack_.empty()) nodes_[nodeStack_.back()].bloom.add(a.dict);
-        }
+        if (a.dict != nullptr && recordNodes_ && !nodeStack_.empty())
+            nodes_[nodeStack_.back()].bloom.add(a.dict);
         // The dict (if any) is mutated as the instance's own attributes: both are logged.
         ItemReuse dictHow = how;
         if (a.dict != nullptr && how != kReuseNone) {
@@ -2191,7 +2182,6 @@ class ValueCapture::Impl {
         size_t n_ = 0;
     };
     WordBuf shapeWords_;
-    ContainerBloom shapeBloom_;  // the containers of the walk in progress (recapture's)
     // The recording walk (recapture's): its nodes, the open ones, the ordinal and previous node
     // the parent set for the next item, the previous walk and the changes since.
     bool recordNodes_ = false;
@@ -2201,8 +2191,10 @@ class ValueCapture::Impl {
     int reuseNext_ = -1;
     const ValueShape* reuseOld_ = nullptr;
     const ChangeSet* changes_ = nullptr;
-    bool reuseWalks_ = std::getenv("REEL_REUSE_WALKS") == nullptr ||
-                       std::getenv("REEL_REUSE_WALKS")[0] != '0';
+    bool reuseWalks_ = [] {
+        const char* v = std::getenv("REEL_REUSE_WALKS");
+        return v == nullptr || v[0] != '0';
+    }();
     // During the capture that follows a recording walk: that walk (memoVisit's words), and where
     // the forward search for the next node starts.
     ValueShape* index_ = nullptr;

@@ -93,9 +93,14 @@ struct ChangeSet {
 struct ValueShape {
     std::vector<uint64_t> words;
     format::ValueRef ref;  // the snapshot the words describe
-    ContainerBloom containers;  // the containers the walk read (valid with the words)
     std::vector<ShapeNode> nodes;  // the walk's containers (valid with the words)
     bool valid = false;
+
+    // Whether the walk read one of `changed`'s objects: the root node's subtree filter holds
+    // every container the walk read (a value that is no container has no nodes, and reads none).
+    bool mayHaveRead(const ContainerBloom& changed) const {
+        return !nodes.empty() && nodes[0].bloom.intersects(changed);
+    }
 };
 
 class ValueCapture {
