@@ -1,6 +1,7 @@
 #include "Purity.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "ValueCapture.h"
@@ -37,12 +38,6 @@ bool comparable(PyObject* o, int depth, int& budget) {
         return true;
     }
     return false;
-}
-
-// format(o, spec), str(o), repr(o) and ascii(o) run only C code: the builtin scalars' own
-// __format__/__str__/__repr__.
-bool formattable(PyObject* o) {
-    return scalar(o);
 }
 
 bool noneOrInt(PyObject* o) {
@@ -218,6 +213,7 @@ struct KnownCall {
 };
 
 std::vector<KnownCall> gKnownCalls;
+PyObject* gClassStr = nullptr;          // interned "__class__", kept for the process
 PyObject* gObjectClassDescr = nullptr;  // object.__class__ (borrowed from object's dict)
 
 const PyMethodDef* methodDefOf(PyObject* o) {
@@ -231,9 +227,11 @@ const PyMethodDef* methodDefOf(PyObject* o) {
 Builtin builtinOf(PyObject* callable) {
     const PyMethodDef* def = methodDefOf(callable);
     if (def == nullptr) return Builtin::None;
-    for (const KnownCall& k : gKnownCalls)
-        if (k.def == def) return k.kind;
-    return Builtin::None;
+    // Every CALL of a C function that is not traced asks: a binary search of the sorted table.
+    auto it = std::lower_bound(
+        gKnownCalls.begin(), gKnownCalls.end(), def,
+        [](const KnownCall& k, const PyMethodDef* d) { return std::less<>()(k.def, d); });
+    return it != gKnownCalls.end() && it->def == def ? it->kind : Builtin::None;
 }
 
 bool strArgs(PyObject* const* args, int n) {
@@ -265,9 +263,8 @@ bool isinstanceArgs(PyObject* x, PyObject* cls) {
     }
     PyTypeObject* t = Py_TYPE(x);
     if (t->tp_getattro != PyObject_GenericGetAttr) return false;
-    static PyObject* classStr = PyUnicode_InternFromString("__class__");
-    return classStr != nullptr && gObjectClassDescr != nullptr &&
-           _PyType_Lookup(t, classStr) == gObjectClassDescr;
+    return gClassStr != nullptr && gObjectClassDescr != nullptr &&
+           _PyType_Lookup(t, gClassStr) == gObjectClassDescr;
 }
 
 bool strKeyed(PyObject* d, PyObject* key) {
@@ -486,6 +483,10 @@ void initKnownCalls() {
     // Keyword arguments (3.11/3.12: KW_NAMES, then CALL) sit among the positional ones we read:
     // every rule checks the type of every argument it reads, and an argument passed by keyword
     // that a function does not take is rejected with a TypeError, in C.
+    std::sort(gKnownCalls.begin(), gKnownCalls.end(), [](const KnownCall& a, const KnownCall& b) {
+        return std::less<>()(a.def, b.def);
+    });
+    gClassStr = PyUnicode_InternFromString("__class__");
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
     PyErr_Clear();
 }
@@ -663,20 +664,21 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             int budget = 64;
             return item && comparable(item, 0, budget);
         }
+        // format(o, spec), str(o), repr(o) and ascii(o) of a builtin scalar run only its own C
+        // __format__/__str__/__repr__.
         case dyn::kFormatValue: {
-            // FORMAT_VALUE: bit 2 of the argument says a format spec is on top of the value;
-            // the conversion (str/repr/ascii) of a scalar is C code too.
+            // FORMAT_VALUE: bit 2 of the argument says a format spec is on top of the value.
             const bool spec = (arg & 0x04) != 0;
             PyObject* v = peek(spec ? 2 : 1);
-            return v && formattable(v) && (!spec || (peek(1) && exact(peek(1), &PyUnicode_Type)));
+            return v && scalar(v) && (!spec || (peek(1) && exact(peek(1), &PyUnicode_Type)));
         }
         case dyn::kFormatSimple: {
             PyObject* v = peek(1);
-            return v && formattable(v);
+            return v && scalar(v);
         }
         case dyn::kFormatSpec: {
             PyObject *v = peek(2), *spec = peek(1);
-            return v && spec && formattable(v) && exact(spec, &PyUnicode_Type);
+            return v && spec && scalar(v) && exact(spec, &PyUnicode_Type);
         }
         case dyn::kUnpack: {
             PyObject* o = peek(1);
