@@ -7,10 +7,13 @@
 // Inlined: records are short (tens of bytes), where the call into the shared library costs as
 // much as the hash itself.
 #define XXH_INLINE_ALL
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <regex>
@@ -245,6 +248,87 @@ DictUnicodeEntry* unicodeEntries(DictKeysLayout* keys) {
                                                (size_t{1} << keys->dk_log2_index_bytes));
 }
 
+// An A/B switch (REEL_X=0) is set: the variable's first character is `c`.
+bool envIs(const char* name, char c) {
+    const char* v = std::getenv(name);
+    return v != nullptr && v[0] == c;
+}
+
+// Zeroed memory for the dedup tables, optionally 2 MiB-aligned and marked for transparent huge
+// pages: the accesses of a full-size table are random, and with 4 KiB pages nearly every one is
+// also a TLB miss (a costly one in a virtual machine, where a page walk is two-dimensional).
+// Only full-size tables ask for them: a huge page costs more to fault in, which a short run or a
+// table about to grow does not win back.
+template <class T>
+class HugeArray {
+  public:
+    HugeArray() = default;
+    HugeArray(size_t n, bool huge) { assign(n, huge); }
+    HugeArray(HugeArray&& o) noexcept { swap(o); }
+    HugeArray& operator=(HugeArray&& o) noexcept {
+        swap(o);
+        return *this;
+    }
+    HugeArray(const HugeArray&) = delete;
+    HugeArray& operator=(const HugeArray&) = delete;
+    ~HugeArray() { release(); }
+
+    // n zeroed elements (the mapping is reused when it is big enough).
+    void assign(size_t n, bool huge) {
+        const size_t bytes = n * sizeof(T);
+        if (bytes > mapped_) {
+            release();
+            map(bytes, huge);
+        } else if (n > 0) {
+            std::memset(data_, 0, bytes);
+        }
+        n_ = n;
+    }
+    T& operator[](size_t i) { return data_[i]; }
+    const T& operator[](size_t i) const { return data_[i]; }
+    size_t size() const { return n_; }
+    bool empty() const { return n_ == 0; }
+    size_t mappedBytes() const { return mapped_; }
+    T* begin() { return data_; }
+    T* end() { return data_ + n_; }
+    void swap(HugeArray& o) noexcept {
+        std::swap(data_, o.data_);
+        std::swap(n_, o.n_);
+        std::swap(mapped_, o.mapped_);
+        std::swap(base_, o.base_);
+        std::swap(baseBytes_, o.baseBytes_);
+    }
+
+  private:
+    static constexpr size_t kHuge = size_t{2} << 20;
+    void map(size_t bytes, bool huge) {
+        const size_t want = huge ? (bytes + kHuge - 1) / kHuge * kHuge : bytes;
+        const size_t span = huge ? want + kHuge : want;
+        void* p = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        base_ = p;
+        baseBytes_ = span;
+        auto addr = reinterpret_cast<uintptr_t>(p);
+        if (huge) {
+            addr = (addr + kHuge - 1) & ~(kHuge - 1);
+            madvise(reinterpret_cast<void*>(addr), want, MADV_HUGEPAGE);  // a hint: may fail
+        }
+        data_ = reinterpret_cast<T*>(addr);
+        mapped_ = want;
+    }
+    void release() {
+        if (base_ != nullptr) munmap(base_, baseBytes_);
+        base_ = nullptr;
+        data_ = nullptr;
+        n_ = mapped_ = baseBytes_ = 0;
+    }
+    T* data_ = nullptr;
+    size_t n_ = 0;
+    size_t mapped_ = 0;
+    void* base_ = nullptr;
+    size_t baseBytes_ = 0;
+};
+
 // Content address -> value id, bounded. Two generations of open-addressed tables (linear
 // probing, power-of-two size, 24 bytes per slot, at most half full): lookups try the current
 // generation, then the previous one (a hit there is copied forward, so a snapshot in use keeps
@@ -257,48 +341,50 @@ DictUnicodeEntry* unicodeEntries(DictKeysLayout* keys) {
 class DedupTable {
   public:
     explicit DedupTable(size_t maxSlots = kDefaultMaxSlots)
-        : maxSlots_(std::max<size_t>(maxSlots, 16)) {
-        cur_.reset(std::min<size_t>(1024, maxSlots_));
+        : maxSlots_(std::max<size_t>(maxSlots, 16)),
+          hugePages_(!envIs("REEL_HUGE_PAGES", '0')),
+          bloom_(std::bit_ceil(std::max<size_t>(maxSlots_ / 16, 64)), hugePages_) {
+        cur_.reset(std::min<size_t>(1024, maxSlots_), false);
     }
 
     // The id stored for (lo, hi), or `fresh` after storing it.
     uint64_t findOrInsert(uint64_t lo, uint64_t hi, uint64_t fresh, bool& inserted) {
-        size_t si = cur_.find(lo, hi);
-        if (cur_.tags[si] != 0) {
-            Table::Slot& s = cur_.slots[si];
-            if (live(s.idPlus1 - 1)) {
+        for (Pending& p : pending_) {
+            if (p.idPlus1 == 0 || p.lo != lo || p.hi != hi) continue;
+            if (live(p.idPlus1 - 1)) {
                 inserted = false;
-                return s.idPlus1 - 1;
+                return p.idPlus1 - 1;
             }
-            // A record of an earlier flight-recorder generation: written again under a new id.
-            s.idPlus1 = fresh + 1;
+            p.idPlus1 = fresh + 1;  // an earlier flight generation's record: written again
             inserted = true;
             return fresh;
         }
+        const Filter& f = bloom_[hi & (bloom_.size() - 1)];
+        const uint64_t bits = filterBits(hi);
+        if ((f.cur & bits) == bits) {
+            const size_t si = cur_.find(lo, hi);
+            if (cur_.tags[si] != 0) {
+                Table::Slot& s = cur_.slots[si];
+                if (live(s.idPlus1 - 1)) {
+                    inserted = false;
+                    return s.idPlus1 - 1;
+                }
+                // A record of an earlier flight-recorder generation: written again under a new id.
+                s.idPlus1 = fresh + 1;
+                inserted = true;
+                return fresh;
+            }
+        }
         uint64_t id = fresh;
         inserted = true;
-        if (!old_.slots.empty()) {
+        if (!old_.slots.empty() && (f.old & bits) == bits) {
             const size_t oi = old_.find(lo, hi);
             if (old_.tags[oi] != 0 && live(old_.slots[oi].idPlus1 - 1)) {
-                id = old_.slots[oi].idPlus1 - 1;
+                id = old_.slots[oi].idPlus1 - 1;  // copied forward, so a value in use keeps its id
                 inserted = false;
             }
         }
-        if ((cur_.used + 1) * 2 > cur_.slots.size()) {
-            if (cur_.slots.size() < maxSlots_) {
-                cur_.grow();
-            } else {
-                // Generation change: keep the current entries as the previous generation and
-                // start an empty one of the same size (reusing the dropped table's memory).
-                std::swap(old_, cur_);
-                cur_.reset(old_.slots.size());
-                ++generations_;
-            }
-            si = cur_.find(lo, hi);
-        }
-        cur_.slots[si] = {lo, hi, id + 1};
-        cur_.tags[si] = Table::tagOf(hi);
-        ++cur_.used;
+        defer({lo, hi, id + 1});
         return id;
     }
 
@@ -316,32 +402,38 @@ class DedupTable {
 
     uint64_t generations() const { return generations_; }
     size_t memoryBytes() const {
-        return (cur_.slots.capacity() + old_.slots.capacity()) * sizeof(Table::Slot) +
-               (cur_.tags.capacity() + old_.tags.capacity()) * sizeof(uint16_t);
+        return cur_.slots.mappedBytes() + old_.slots.mappedBytes() + cur_.tags.mappedBytes() +
+               old_.tags.mappedBytes() + bloom_.mappedBytes();
     }
 
-    // 2 x 2^19 slots x 26 bytes = 26 MiB at most; each generation holds up to 256K records.
+    // 2 x 2^19 slots x 26 bytes = 26 MiB at most (plus 512 KiB of filters); each generation
+    // holds up to 256K records.
     static constexpr size_t kDefaultMaxSlots = size_t{1} << 19;
 
   private:
     // Open addressing with linear probing. A 16-bit tag per slot, in an array of its own, is
-    // what a probe reads first: a novel record (most of them) is then told apart without
-    // touching its 24-byte slot, and the tag arrays (1 MiB per table at the maximum) stay in
-    // cache where the slots (12 MiB) do not.
+    // what a probe reads first; the slots themselves are touched only when a tag matches.
+    // In front of the tables, a blocked Bloom filter per table (one 64-bit word per key, 3 bits
+    // set, about 8 bits per entry when the table is full), the two words of a key side by side:
+    // most records are novel (a float just computed, the new snapshot of a list that changed),
+    // and one cache line then answers "absent" for both tables, where probing them costs a
+    // cache miss each (their tag arrays, 1 MiB each, do not stay in cache). New entries wait in
+    // `pending_` for a few records, with their slot's memory prefetched, before they are written
+    // into the table.
     struct Table {
         struct Slot {
             uint64_t lo = 0, hi = 0;
             uint64_t idPlus1 = 0;
         };
-        std::vector<Slot> slots;
-        std::vector<uint16_t> tags;  // 0: empty
+        HugeArray<Slot> slots;
+        HugeArray<uint16_t> tags;  // 0: empty
         size_t mask = 0;
         size_t used = 0;
 
         static uint16_t tagOf(uint64_t hi) { return static_cast<uint16_t>(hi >> 48) | 1; }
-        void reset(size_t n) {
-            slots.assign(n, Slot{});
-            tags.assign(n, 0);
+        void reset(size_t n, bool huge) {
+            slots.assign(n, huge);
+            tags.assign(n, huge);
             mask = n - 1;
             used = 0;
         }
@@ -355,9 +447,9 @@ class DedupTable {
                 i = (i + 1) & mask;
             }
         }
-        void grow() {
-            std::vector<Slot> oldSlots(slots.size() * 2);
-            std::vector<uint16_t> oldTags(tags.size() * 2, 0);
+        void grow(bool huge) {
+            HugeArray<Slot> oldSlots(slots.size() * 2, huge);
+            HugeArray<uint16_t> oldTags(tags.size() * 2, huge);
             oldSlots.swap(slots);
             oldTags.swap(tags);
             mask = slots.size() - 1;
@@ -370,8 +462,64 @@ class DedupTable {
             }
         }
     };
+    struct Filter {
+        uint64_t cur = 0, old = 0;
+    };
+    // The filter's word and bits come from `hi`, the slot index from `lo`: independent.
+    static uint64_t filterBits(uint64_t hi) {
+        return (uint64_t{1} << ((hi >> 26) & 63)) | (uint64_t{1} << ((hi >> 32) & 63)) |
+               (uint64_t{1} << ((hi >> 38) & 63));
+    }
+    void addToFilter(uint64_t hi) { bloom_[hi & (bloom_.size() - 1)].cur |= filterBits(hi); }
+
+    struct Pending {
+        uint64_t lo = 0, hi = 0;
+        uint64_t idPlus1 = 0;  // 0: empty
+    };
+    static constexpr size_t kPending = 8;
+
+    // Marks the entry present now (the filter) and writes it into the table kPending entries
+    // later, when its tag and slot are in cache.
+    void defer(const Pending& e) {
+        addToFilter(e.hi);
+        const size_t i = static_cast<size_t>(e.lo) & cur_.mask;
+        __builtin_prefetch(&cur_.tags[i], 1);
+        __builtin_prefetch(&cur_.slots[i], 1);
+        Pending& p = pending_[pendingNext_];
+        pendingNext_ = (pendingNext_ + 1) % kPending;
+        if (p.idPlus1 != 0) store(p);
+        p = e;
+    }
+
+    void store(const Pending& e) {
+        if ((cur_.used + 1) * 2 > cur_.slots.size()) {
+            if (cur_.slots.size() < maxSlots_) {
+                cur_.grow(hugePages_ && cur_.slots.size() * 2 >= maxSlots_);
+            } else {
+                // Generation change: keep the current entries as the previous generation and
+                // start an empty one of the same size (reusing the dropped table's memory).
+                // Entries still pending go to the new generation (they are the newest), so its
+                // filter must have them: they are added as they are stored.
+                std::swap(old_, cur_);
+                cur_.reset(old_.slots.size(), hugePages_);
+                for (Filter& f : bloom_) f = {0, f.cur};
+                ++generations_;
+            }
+        }
+        addToFilter(e.hi);
+        const size_t si = cur_.find(e.lo, e.hi);
+        if (cur_.tags[si] != 0) return;  // cannot happen: pending entries are looked up first
+        cur_.slots[si] = {e.lo, e.hi, e.idPlus1};
+        cur_.tags[si] = Table::tagOf(e.hi);
+        ++cur_.used;
+    }
+
     size_t maxSlots_;
+    bool hugePages_;  // REEL_HUGE_PAGES=0: plain pages, for A/B measurements
+    HugeArray<Filter> bloom_;
     Table cur_, old_;
+    Pending pending_[kPending];
+    size_t pendingNext_ = 0;
     uint64_t generations_ = 0;
     uint64_t floor_ = 0;
     std::vector<uint64_t> pinned_;
@@ -2191,10 +2339,7 @@ class ValueCapture::Impl {
     int reuseNext_ = -1;
     const ValueShape* reuseOld_ = nullptr;
     const ChangeSet* changes_ = nullptr;
-    bool reuseWalks_ = [] {
-        const char* v = std::getenv("REEL_REUSE_WALKS");
-        return v == nullptr || v[0] != '0';
-    }();
+    bool reuseWalks_ = !envIs("REEL_REUSE_WALKS", '0');
     // During the capture that follows a recording walk: that walk (memoVisit's words), and where
     // the forward search for the next node starts.
     ValueShape* index_ = nullptr;
