@@ -360,6 +360,11 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
     }
     format::ValueRef ref =
         rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape, changes);
+    // Storing copies the whole shape. An object referenced only by this local cannot be met
+    // through another one, so storing it would only cost the copy and evict an entry that may be
+    // used (`records` keeps growing lists and dicts that only one local holds). The reference
+    // count is only a hint: a skipped store costs at most a walk later.
+    if (Py_REFCNT(v) <= 1) return ref;
     e.obj = v;
     e.at = mutations_;
     e.round = deltaRound_;

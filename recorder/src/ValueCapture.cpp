@@ -1444,9 +1444,20 @@ class ValueCapture::Impl {
     }
 
     ValueRef floatRef(PyObject* o) {
+        // The same float values are captured again and again (the items of a list, then the
+        // locals they are unpacked into, then the list's next snapshot): a small direct-mapped
+        // cache by bit pattern answers without hashing and probing the dedup table, whose
+        // probe of a large table misses the CPU cache.
+        const double d = PyFloat_AS_DOUBLE(o);
+        uint64_t bits;
+        std::memcpy(&bits, &d, sizeof bits);
+        FloatCacheEntry& c = floatCache_[(bits * 0x9E3779B97F4A7C15ull) >> (64 - kFloatCacheBits)];
+        if (c.bits == bits && c.gen == valueGeneration_) return c.ref;
         scratch_.clear();
-        encode::floatValue(scratch_, PyFloat_AS_DOUBLE(o));
-        return emit();
+        encode::floatValue(scratch_, d);
+        const ValueRef r = emit();
+        c = {bits, r, valueGeneration_};
+        return r;
     }
 
     ValueRef complexRef(PyObject* o) {
@@ -2352,6 +2363,14 @@ class ValueCapture::Impl {
     };
     static constexpr size_t kStrCacheSize = 4096;
     std::vector<StrCacheEntry> strCache_ = std::vector<StrCacheEntry>(kStrCacheSize);
+    struct FloatCacheEntry {
+        uint64_t bits = 0;
+        ValueRef ref;
+        uint32_t gen = 0;  // 0: empty (valueGeneration_ starts at 1)
+    };
+    static constexpr unsigned kFloatCacheBits = 11;
+    std::vector<FloatCacheEntry> floatCache_ =
+        std::vector<FloatCacheEntry>(size_t{1} << kFloatCacheBits);
     // Bumped by startGeneration: refs kept in walk nodes from before are not handed out again.
     uint32_t valueGeneration_ = 1;
     uint64_t nodeRefHits_ = 0;
