@@ -9,17 +9,14 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <mutex>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
-#include <thread>
 
 #include "ContainerIO.h"
 #include "reel.capnp.h"
 #include "reel/format/Container.h"
+#include "reel/format/WorkQueue.h"
 
 namespace reel::format {
 
@@ -245,42 +242,26 @@ class TraceWriter::Impl {
             fd_ = -1;
             throw;
         }
-        thread_ = std::thread([this] { run(); });
+        work_ = std::make_unique<WorkQueue<Batch>>(
+            options_.maxQueuedBytes, "TraceWriter failed earlier; trace is incomplete",
+            [this](Batch& b) { writeBatch(b); });
     }
 
     ~Impl() {
-        if (thread_.joinable()) {
-            {
-                std::lock_guard lock(mu_);
-                stop_ = true;
-            }
-            workCv_.notify_all();
-            thread_.join();
-        }
+        work_.reset();  // writes what is queued
         if (fd_ >= 0) ::close(fd_);
     }
 
     void append(Batch&& batch) {
         if (closed_) throw std::logic_error("TraceWriter::append after close");
         checkBatch(batch);
-        size_t bytes = batchBytes(batch);
-        std::unique_lock lock(mu_);
-        rethrowLocked();
-        // A batch larger than the whole budget still goes through once the queue is empty, so
-        // memory stays bounded by max(maxQueuedBytes, largest batch).
-        spaceCv_.wait(lock, [&] {
-            return error_ || queuedBytes_ == 0 || queuedBytes_ + bytes <= options_.maxQueuedBytes;
-        });
-        rethrowLocked();
-        queuedBytes_ += bytes;
-        queue_.push_back(Item{std::move(batch), bytes});
-        lock.unlock();
-        workCv_.notify_one();
+        const size_t bytes = batchBytes(batch);
+        work_->push(std::move(batch), bytes);
     }
 
     void flush() {
         if (closed_) return;
-        waitIdle();
+        work_->waitIdle();
         if (options_.durable && ::fdatasync(fd_) != 0) throwErrno("fdatasync " + partial_.string());
     }
 
@@ -289,14 +270,9 @@ class TraceWriter::Impl {
         if (closeStarted_)
             throw std::runtime_error("TraceWriter::close failed earlier; " + partial_.string() +
                                      " is left for recovery");
-        waitIdle();
+        work_->waitIdle();
         closeStarted_ = true;
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        workCv_.notify_all();
-        thread_.join();
+        work_->stop();
         // The background thread is gone: the footer is written from here, no lock needed.
         writeFooter(exit);
         uint8_t trailer[kTrailerSize];
@@ -320,11 +296,6 @@ class TraceWriter::Impl {
     uint64_t bytesWritten() const { return written_.load(std::memory_order_acquire); }
 
   private:
-    struct Item {
-        Batch batch;
-        size_t bytes;
-    };
-
     // Catches recorder bugs on the caller's thread, where they can be reported, instead of
     // writing a file the reader would refuse.
     void checkBatch(const Batch& b) {
@@ -382,59 +353,6 @@ class TraceWriter::Impl {
         if (hasEvents) {
             nextEvent_ += b.eventCount;
             sawEvents_ = true;
-        }
-    }
-
-    void rethrowLocked() {
-        if (error_) {
-            auto e = error_;
-            // Reported once; the writer stays failed (further appends are dropped by the thread).
-            error_ = nullptr;
-            failed_ = true;
-            std::rethrow_exception(e);
-        }
-        if (failed_) throw std::runtime_error("TraceWriter failed earlier; trace is incomplete");
-    }
-
-    void waitIdle() {
-        std::unique_lock lock(mu_);
-        idleCv_.wait(lock, [&] { return error_ || (queue_.empty() && !busy_); });
-        rethrowLocked();
-    }
-
-    void run() {
-        std::unique_lock lock(mu_);
-        for (;;) {
-            workCv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-            if (queue_.empty()) break;  // stop_ and drained
-            size_t bytes = queue_.front().bytes;
-            busy_ = true;
-            std::exception_ptr err;
-            {
-                Batch batch = std::move(queue_.front().batch);
-                queue_.pop_front();
-                lock.unlock();
-                if (!failed_) {
-                    try {
-                        writeBatch(batch);
-                    } catch (...) {
-                        err = std::current_exception();
-                    }
-                }
-            }  // the batch's memory is released before it stops counting against the budget
-            lock.lock();
-            busy_ = false;
-            queuedBytes_ -= std::min(queuedBytes_, bytes);
-            if (err) {
-                error_ = err;
-                failed_ = true;
-                // Nothing after a failed chunk can be trusted to land; drop the rest so waiters
-                // wake up and see the error.
-                queue_.clear();
-                queuedBytes_ = 0;
-            }
-            spaceCv_.notify_all();
-            idleCv_.notify_all();
         }
     }
 
@@ -599,15 +517,7 @@ class TraceWriter::Impl {
     std::vector<uint8_t> buf_;
     std::atomic<uint64_t> written_{0};
 
-    std::mutex mu_;
-    std::condition_variable workCv_, spaceCv_, idleCv_;
-    std::deque<Item> queue_;
-    size_t queuedBytes_ = 0;
-    bool busy_ = false;
-    bool stop_ = false;
-    std::exception_ptr error_;
-    std::atomic<bool> failed_{false};
-    std::thread thread_;
+    std::unique_ptr<WorkQueue<Batch>> work_;  // last: its worker uses everything above
 };
 
 TraceWriter::TraceWriter(std::filesystem::path path, const HeaderInfo& header, Options options)

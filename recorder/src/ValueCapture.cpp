@@ -18,6 +18,7 @@
 #include <exception>
 #include <regex>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -261,6 +262,8 @@ bool envIs(const char* name, char c) {
 // table about to grow does not win back.
 template <class T>
 class HugeArray {
+    static_assert(std::is_trivially_copyable_v<T>, "zeroed and moved as bytes");
+
   public:
     HugeArray() = default;
     HugeArray(size_t n, bool huge) { assign(n, huge); }
@@ -280,7 +283,7 @@ class HugeArray {
             release();
             map(bytes, huge);
         } else if (n > 0) {
-            std::memset(data_, 0, bytes);
+            std::memset(static_cast<void*>(data_), 0, bytes);
         }
         n_ = n;
     }

@@ -2,16 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <unordered_set>
 
 #include "CheckpointState.h"
@@ -19,6 +15,7 @@
 #include "reel/format/TraceFormatError.h"
 #include "reel/format/TraceReader.h"
 #include "reel/format/ValueCodec.h"
+#include "reel/format/WorkQueue.h"
 #include "reel/replayer/StateMachine.h"
 
 namespace reel::replayer {
@@ -160,40 +157,30 @@ class FlightWriter::Impl {
         defs_.codes.reserve(4096);
         sm_ = std::make_unique<StateMachine>(defs_);
         cur_ = std::make_unique<TraceWriter>(generationPath(path_, 0), header_, writerOptions(0));
-        thread_ = std::thread([this] { run(); });
+        work_ = std::make_unique<format::WorkQueue<Item>>(
+            options_.maxQueuedBytes, "the flight recorder failed earlier",
+            [this](Item& item) { process(item); });
     }
 
-    ~Impl() { stopThread(); }
+    ~Impl() { work_.reset(); }
 
     void append(Batch&& b, bool endsGeneration, std::vector<uint64_t> pinned) {
         if (closed_) throw std::logic_error("FlightWriter::append after close");
         const size_t bytes = batchBytes(b);
-        std::unique_lock lock(mu_);
-        rethrowLocked();
-        spaceCv_.wait(lock, [&] {
-            return error_ || queuedBytes_ == 0 || queuedBytes_ + bytes <= options_.maxQueuedBytes;
-        });
-        rethrowLocked();
-        queuedBytes_ += bytes;
-        queue_.push_back(Item{std::move(b), endsGeneration, std::move(pinned), bytes});
-        lock.unlock();
-        workCv_.notify_one();
+        work_->push(Item{std::move(b), endsGeneration, std::move(pinned)}, bytes);
     }
 
     void flush() {
         if (closed_) return;
-        waitIdle();
+        work_->waitIdle();
         cur_->flush();
     }
 
     void close(const format::ExitInfo& exit) {
         if (closed_) return;
-        waitIdle();
-        stopThread();
-        {
-            std::lock_guard lock(mu_);
-            rethrowLocked();
-        }
+        work_->waitIdle();
+        work_->stop();
+        work_->rethrowIfFailed();
         closed_ = true;
         cur_->close(exit);
         cur_.reset();
@@ -208,7 +195,7 @@ class FlightWriter::Impl {
     }
 
     FlightStats stats() const {
-        std::lock_guard lock(mu_);
+        std::lock_guard lock(statsMu_);
         return stats_;
     }
 
@@ -217,7 +204,6 @@ class FlightWriter::Impl {
         Batch batch;
         bool endsGeneration = false;
         std::vector<uint64_t> pinned;
-        size_t bytes = 0;
     };
 
     TraceWriter::Options writerOptions(uint64_t generation) const {
@@ -230,64 +216,6 @@ class FlightWriter::Impl {
         return o;
     }
 
-    void rethrowLocked() {
-        if (error_) {
-            auto e = error_;
-            error_ = nullptr;
-            failed_ = true;
-            std::rethrow_exception(e);
-        }
-        if (failed_) throw std::runtime_error("the flight recorder failed earlier");
-    }
-
-    void waitIdle() {
-        std::unique_lock lock(mu_);
-        idleCv_.wait(lock, [&] { return error_ || (queue_.empty() && !busy_); });
-        rethrowLocked();
-    }
-
-    void stopThread() {
-        if (!thread_.joinable()) return;
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        workCv_.notify_all();
-        thread_.join();
-    }
-
-    void run() {
-        std::unique_lock lock(mu_);
-        for (;;) {
-            workCv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-            if (queue_.empty()) break;
-            busy_ = true;
-            Item item = std::move(queue_.front());
-            queue_.pop_front();
-            const size_t bytes = item.bytes;
-            lock.unlock();
-            std::exception_ptr err;
-            if (!failed_) {
-                try {
-                    process(item);
-                } catch (...) {
-                    err = std::current_exception();
-                }
-            }
-            item = Item{};
-            lock.lock();
-            busy_ = false;
-            queuedBytes_ -= std::min(queuedBytes_, bytes);
-            if (err) {
-                error_ = err;
-                failed_ = true;
-                queue_.clear();
-                queuedBytes_ = 0;
-            }
-            spaceCv_.notify_all();
-            idleCv_.notify_all();
-        }
-    }
 
     // Writer thread from here on (and close(), once the thread has stopped).
 
@@ -442,7 +370,7 @@ class FlightWriter::Impl {
             std::error_code ec;
             fs::remove(generationPath(path_, gen_ - 2), ec);
         }
-        std::lock_guard lock(mu_);
+        std::lock_guard lock(statsMu_);
         ++stats_.generations;
         stats_.carriedValues += runs.count();
     }
@@ -491,7 +419,7 @@ class FlightWriter::Impl {
             if (src[i]->firstEvent() <= first && src[i]->eventCount() > src[i]->firstEvent())
                 i0 = i;
         {
-            std::lock_guard lock(mu_);
+            std::lock_guard lock(statsMu_);
             stats_.firstEvent = first;
             stats_.lastEvent = hi > 0 ? hi - 1 : 0;
         }
@@ -670,15 +598,9 @@ class FlightWriter::Impl {
     std::unique_ptr<TraceWriter> cur_;
     uint64_t gen_ = 0;
 
-    mutable std::mutex mu_;
-    std::condition_variable workCv_, spaceCv_, idleCv_;
-    std::deque<Item> queue_;
-    size_t queuedBytes_ = 0;
-    bool busy_ = false, stop_ = false;
-    std::exception_ptr error_;
-    std::atomic<bool> failed_{false};
+    mutable std::mutex statsMu_;
     FlightStats stats_;
-    std::thread thread_;
+    std::unique_ptr<format::WorkQueue<Item>> work_;  // last: its worker uses everything above
 };
 
 FlightWriter::FlightWriter(fs::path path, const format::HeaderInfo& header, FlightOptions options)
