@@ -49,7 +49,7 @@ inline constexpr uint8_t kTruth = 10;
 inline constexpr uint8_t kUnary = 11;
 inline constexpr uint8_t kGetIter = 12;
 inline constexpr uint8_t kUnpack = 13;
-// Never pure; Purity.h's targetsNow() may name the one object they mutate.
+// Never pure; Purity.h's judge() may name the one object they mutate.
 inline constexpr uint8_t kStoreSubscr = 14;
 inline constexpr uint8_t kStoreAttr = 15;
 inline constexpr uint8_t kBuildMap = 16;

@@ -317,10 +317,10 @@ bool pureConstructor(const CallSite& cs) {
     return false;
 }
 
-// Pure builtin calls (the answer of pureNow for CALL when the callee is not traced Python).
-bool pureBuiltin(const CallSite& cs) {
+// Pure builtin calls (the verdict for CALL when the callee is not traced Python); `b` is
+// builtinOf(cs.callable).
+bool pureBuiltin(const CallSite& cs, Builtin b) {
     if (PyType_CheckExact(cs.callable)) return pureConstructor(cs);
-    const Builtin b = builtinOf(cs.callable);
     if (b == Builtin::None) return false;
     if (b == Builtin::MinMax || b == Builtin::Sum || b == Builtin::Round) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
@@ -393,8 +393,7 @@ bool pureBuiltin(const CallSite& cs) {
 // Builtin calls that mutate only their receiver: the receiver, or NULL. `index` is set for an
 // append (the one new item's index: the items before it stay), `key` for a setdefault (the one
 // entry that may be added); otherwise both stay unset (any item may have changed).
-PyObject* targetedBuiltin(const CallSite& cs, Py_ssize_t& index, PyObject*& key) {
-    const Builtin b = builtinOf(cs.callable);
+PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyObject*& key) {
     if (b < Builtin::ListAppend) return nullptr;
     PyObject* self = nullptr;
     PyObject* const* args = nullptr;
@@ -432,6 +431,44 @@ PyObject* targetedBuiltin(const CallSite& cs, Py_ssize_t& index, PyObject*& key)
         default:
             return nullptr;
     }
+}
+
+// What a STORE_SUBSCR/STORE_ATTR about to run changes, when it is known precisely (Purity.h,
+// judge); 0 otherwise.
+template <typename Peek>
+int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* frame,
+                 MutationChange out[2]) {
+    if (kind == dyn::kStoreSubscr) {
+        // container[sub] = value: [value, container, sub] on the stack.
+        PyObject *c = peek(2), *sub = peek(1);
+        if (!c || !sub || !peek(3)) return 0;
+        if (exact(c, &PyList_Type) && exact(sub, &PyLong_Type)) {
+            int overflow = 0;
+            Py_ssize_t i = PyLong_AsLongAndOverflow(sub, &overflow);
+            if (overflow == 0 && i < 0) i += PyList_GET_SIZE(c);
+            // Out of range: IndexError, nothing changes; the index is then never walked.
+            out[0] = {c, nullptr, overflow == 0 && i >= 0 ? i : PY_SSIZE_T_MAX};
+            return 1;
+        }
+        if (exact(c, &PyDict_Type) && exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) {
+            out[0] = {c, sub, -1};
+            return 1;
+        }
+        return 0;
+    }
+    // owner.name = value: [value, owner] on the stack; the argument indexes co_names.
+    PyObject* owner = peek(1);
+    PyCodeObject* co = compat::frameCode(frame);
+    if (!owner || !peek(2) || !co->co_names ||
+        arg >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
+        return 0;
+    PyObject* name = PyTuple_GET_ITEM(co->co_names, arg);
+    if (!storeAttr(owner, name)) return 0;
+    out[0] = {owner, name, -1};
+    PyObject* d = ValueCapture::instanceDictOf(owner);
+    if (d == nullptr) return 1;
+    out[1] = {d, name, -1};
+    return 2;
 }
 
 }  // namespace
@@ -491,77 +528,13 @@ void initKnownCalls() {
     PyErr_Clear();
 }
 
-int targetsNow(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
-               MutationChange out[2]) {
-    const int depth = stackDepth(ci, idx, frame);
-    if (depth < 0) return 0;
-    PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
-    auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
-    switch (ci.dynKind[idx]) {
-        case dyn::kStoreSubscr: {
-            // container[sub] = value: [value, container, sub] on the stack.
-            PyObject *c = peek(2), *sub = peek(1);
-            if (!c || !sub || !peek(3)) return 0;
-            if (exact(c, &PyList_Type) && exact(sub, &PyLong_Type)) {
-                int overflow = 0;
-                Py_ssize_t i = PyLong_AsLongAndOverflow(sub, &overflow);
-                if (overflow == 0 && i < 0) i += PyList_GET_SIZE(c);
-                // Out of range: IndexError, nothing changes; the index is then never walked.
-                out[0] = {c, nullptr, overflow == 0 && i >= 0 ? i : PY_SSIZE_T_MAX};
-                return 1;
-            }
-            if (exact(c, &PyDict_Type) && exact(sub, &PyUnicode_Type) &&
-                compat::dictKeysAllStr(c)) {
-                out[0] = {c, sub, -1};
-                return 1;
-            }
-            return 0;
-        }
-        case dyn::kStoreAttr: {
-            // owner.name = value: [value, owner] on the stack; the argument indexes co_names.
-            PyObject* owner = peek(1);
-            PyCodeObject* co = compat::frameCode(frame);
-            const uint32_t ni = ci.arg[idx];
-            if (!owner || !peek(2) || !co->co_names ||
-                ni >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
-                return 0;
-            PyObject* name = PyTuple_GET_ITEM(co->co_names, ni);
-            if (!storeAttr(owner, name)) return 0;
-            out[0] = {owner, name, -1};
-            PyObject* d = ValueCapture::instanceDictOf(owner);
-            if (d == nullptr) return 1;
-            out[1] = {d, name, -1};
-            return 2;
-        }
-        case dyn::kCall: {
-            CallSite cs;
-            if (!callSite(ci.arg[idx], depth, peek, stack, cs)) return 0;
-            Py_ssize_t index = -1;
-            PyObject* key = nullptr;
-            PyObject* t = targetedBuiltin(cs, index, key);
-            if (t == nullptr) return 0;
-            out[0] = {t, key, index};
-            return 1;
-        }
-        default:
-            return 0;
-    }
-}
+namespace {
 
-int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
-    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
-    if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
-    return depth <= ci.stackSize ? depth : -1;
-}
-
-bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
-    const int depth = stackDepth(ci, idx, frame);
-    if (depth < 0) return false;
-    PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
-    // peek(k): the k-th value from the top (1 = top of stack); NULL when below the bottom.
-    auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
-    const uint32_t arg = ci.arg[idx];
-    switch (ci.dynKind[idx]) {
+// The verdict for the kinds that are pure or not, nothing in between.
+template <typename Peek>
+bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+             uint8_t kind, uint32_t arg, int depth, Peek peek) {
+    switch (kind) {
         case dyn::kBinaryOp: {
             PyObject *lhs = peek(2), *rhs = peek(1);
             return lhs && rhs && binaryOp(lhs, rhs, arg);
@@ -586,19 +559,6 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         case dyn::kForIter: {
             PyObject* it = peek(1);
             return it && (builtinIterator(Py_TYPE(it)) || generatorStep(codes, it));
-        }
-        case dyn::kCall: {
-            CallSite cs;
-            if (!callSite(arg, depth, peek, stack, cs)) return false;
-            PyObject* callable = cs.callable;
-            if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
-            // A Python function whose code is traced: everything it does happens in traced
-            // instructions, which bump the mutation counter themselves. Binding the arguments
-            // runs no Python code.
-            if (PyFunction_Check(callable))
-                return calleeTraced(codes,
-                                    reinterpret_cast<PyFunctionObject*>(callable)->func_code);
-            return pureBuiltin(cs);
         }
         case dyn::kLoadAttr: {
             PyObject* owner = peek(1);
@@ -687,6 +647,48 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         default:
             return false;
     }
+}
+
+}  // namespace
+
+int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
+    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
+    if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
+    return depth <= ci.stackSize ? depth : -1;
+}
+
+Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+              bool wantTargets, MutationChange out[2]) {
+    const int depth = stackDepth(ci, idx, frame);
+    if (depth < 0) return {};
+    PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
+    // peek(k): the k-th value from the top (1 = top of stack); NULL when below the bottom.
+    auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
+    const uint32_t arg = ci.arg[idx];
+    const uint8_t kind = ci.dynKind[idx];
+    if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr)
+        return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
+    if (kind == dyn::kCall) {
+        CallSite cs;
+        if (!callSite(arg, depth, peek, stack, cs)) return {};
+        PyObject* callable = cs.callable;
+        if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
+        // A Python function whose code is traced: everything it does happens in traced
+        // instructions, which bump the mutation counter themselves. Binding the arguments runs
+        // no Python code.
+        if (PyFunction_Check(callable))
+            return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
+                    0};
+        const Builtin b = builtinOf(cs.callable);
+        if (pureBuiltin(cs, b)) return {true, 0};
+        Py_ssize_t index = -1;
+        PyObject* key = nullptr;
+        PyObject* t = wantTargets ? targetedBuiltin(cs, b, index, key) : nullptr;
+        if (t == nullptr) return {};
+        out[0] = {t, key, index};
+        return {false, 1};
+    }
+    return {pureNow(codes, ci, idx, frame, kind, arg, depth, peek), 0};
 }
 
 }  // namespace reel::recorder::purity

@@ -19,32 +19,28 @@
 
 namespace reel::recorder::purity {
 
-// `ci.dynKind[idx]` must be non-zero; `frame` is the executing frame of `ci`'s code, stopped at the
-// opcode event announcing instruction `idx` (code units). `codes` tells traced callees.
-bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame);
-
-// For a non-pure STORE_SUBSCR/STORE_ATTR (ci.dynKind[idx] kStoreSubscr/kStoreAttr): when the
-// instruction can mutate nothing but one object and runs no Python code (an exact list item by an
-// exact int; an exact dict entry by an exact str in a dict of str keys; a generic instance
-// attribute, not a property or other Python-level descriptor), writes what changes to `out` (the
-// target with the index or key, and for an attribute also the instance dict if one exists) and
-// returns the count; 0 when the mutation is not known that precisely. As for pure instructions,
-// the old value's `__del__` or weakref callbacks run traced code, which reports itself.
-// Also for a non-pure CALL of a builtin method that changes only its receiver (list.append,
-// insert, pop, extend with a list/tuple, clear, reverse; dict.setdefault, pop, clear with str keys).
-int targetsNow(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
-               MutationChange out[2]);
-// Whether pureNow() can answer true for this kind (the STORE kinds never are pure).
-inline bool mayBePure(uint8_t dynKind) {
-    return dynKind != dyn::kNone && dynKind != dyn::kStoreSubscr && dynKind != dyn::kStoreAttr;
-}
-inline bool mayTarget(uint8_t dynKind) {
-    return dynKind == dyn::kStoreSubscr || dynKind == dyn::kStoreAttr || dynKind == dyn::kCall;
-}
+// The verdict on instruction `idx` (code units) of `ci`, about to run in `frame` (stopped at the
+// opcode event announcing it); `ci.dynKind[idx]` must be non-zero, `codes` tells traced callees.
+//  - pure: it can mutate nothing a local reaches (see above);
+//  - targets (with `wantTargets`, for a non-pure one): when it can mutate nothing but one object
+//    and runs no Python code, what changes, written to out[0..targets): the target with the index
+//    or key, and for an attribute also the instance dict if one exists; 0 when the mutation is not
+//    known that precisely. That is: STORE_SUBSCR of an exact list item by an exact int, or of an
+//    exact dict entry by an exact str in a dict of str keys; STORE_ATTR of a generic instance
+//    attribute (not a property or other Python-level descriptor); a CALL of a builtin method that
+//    changes only its receiver (list.append, insert, pop, extend with a list/tuple, clear,
+//    reverse; dict.setdefault, pop, clear with str keys). As for pure instructions, the old
+//    value's `__del__` or weakref callbacks run traced code, which reports itself.
+struct Verdict {
+    bool pure = false;
+    int targets = 0;
+};
+Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+              bool wantTargets, MutationChange out[2]);
 
 // Finds the builtins the CALL rules know (len, isinstance, abs, pure dict/str methods, the
 // receiver-only list/dict methods) by their C function. Call once with the GIL held, before the
-// first pureNow/targetsNow.
+// first judge().
 void initKnownCalls();
 
 // The depth of `frame`'s value stack now: the interpreter's saved stack pointer where valid

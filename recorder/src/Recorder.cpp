@@ -507,13 +507,13 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     // Locals are re-checked for in-place changes only after a non-pure instruction; whether
     // BINARY_OP, CALL, LOAD_ATTR, ... are pure depends on their operands (Purity.h).
     const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
-    if (!(flags & opflag::kPure) &&
-        !(purity::mayBePure(kind) && purity::pureNow(codes_, *ci, i, frame))) {
+    MutationChange t[2];
+    purity::Verdict v;
+    if (!(flags & opflag::kPure) && kind != dyn::kNone)
+        v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    if (!(flags & opflag::kPure) && !v.pure) {
         ++mutations_;
-        MutationChange t[2];
-        const int nt =
-            targeted_ && purity::mayTarget(kind) ? purity::targetsNow(*ci, i, frame, t) : 0;
-        if (nt == 0)
+        if (v.targets == 0)
             untargetedAt_ = mutations_;
         else
             targetLog_[mutations_ % kTargetLog] = {t[0], t[1]};

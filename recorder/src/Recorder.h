@@ -201,7 +201,7 @@ class Recorder {
     // REEL_SHARE_SHAPES=0: no recentShapes_ reuse). Both on by default.
     bool dynPurity_ = true;
     bool shareShapes_ = true;
-    // Targeted mutations (Purity.h, targetsNow): the objects changed by the latest kTargetLog
+    // Targeted mutations (Purity.h, judge): the objects changed by the latest kTargetLog
     // non-pure instructions, by mutation count, and the count of the latest one that named no
     // object. A frame whose previous check is after that count and within the log re-checks only
     // the locals whose last shape walk read one of the logged objects (ValueShape::mayHaveRead).

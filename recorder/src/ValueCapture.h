@@ -33,7 +33,7 @@ struct CaptureLimits {
 
 // The containers (lists, dicts, sets, instances and their dicts, ...) a shape walk read, as a
 // 256-bit Bloom filter of their addresses: when the only mutations since the walk are of known
-// objects (Purity.h, targetsNow) none of which is in the filter, the snapshot cannot have changed.
+// objects (Purity.h, judge) none of which is in the filter, the snapshot cannot have changed.
 // False positives only cost a re-check.
 struct ContainerBloom {
     uint64_t bits[4] = {};
@@ -73,7 +73,7 @@ struct ShapeNode {
     uint32_t gen = 0;
 };
 
-// A mutation the recorder knows precisely (Purity.h, targetsNow): `obj` changed, and only at
+// A mutation the recorder knows precisely (Purity.h, judge): `obj` changed, and only at
 // `key` (a dict key or attribute name, a str) or at list index `index` (>= 0); with neither,
 // anything in `obj` may have changed.
 struct MutationChange {
