@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "CheckpointState.h"
+#include "EventCopy.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceFormatError.h"
 #include "reel/format/TraceReader.h"
@@ -514,72 +515,15 @@ class FlightWriter::Impl {
 
         // Events first..end, re-encoded (original numbering), with the records after the last
         // event (a final flush, THREAD_END).
-        format::EventEncoder enc;
-        Batch cur;
-        bool open = false;
-        int64_t timeNs = startTimeNs;
-        uint64_t nextEvent = first;
-        auto flushBatch = [&] {
-            if (!open) return;
-            cur.eventCount = enc.eventCount;
-            cur.tags = enc.tags;
-            cur.args = enc.args;
-            cur.blobs = enc.blobs;
-            cur.endTimeNs = timeNs;
-            out.append(std::move(cur));
-            open = false;
-        };
-        for (size_t si = i0; si < src.size(); ++si) {
-            TraceReader& r = *src[si];
-            if (r.eventChunkCount() == 0) continue;
-            size_t startChunk = 0;
-            if (si == i0) {
-                startChunk = r.findEventChunk(first);
-                // Records belonging to `first` may end an earlier chunk.
-                while (startChunk > 0) {
-                    const auto& prev = r.eventChunkInfo(startChunk - 1);
-                    if (prev.first + prev.count < first) break;
-                    --startChunk;
-                }
-            }
-            for (size_t ci = startChunk; ci < r.eventChunkCount(); ++ci) {
-                auto chunk = r.eventChunk(ci);
-                const auto& c = *chunk;
-                format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
-                                         c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
-                                         c.startThread, c.startNextFrameId, c.fileOffset);
-                uint32_t thread = dec.thread();
-                uint64_t nextFrameId = dec.nextFrameId();
-                Record rec;
-                while (dec.next(rec)) {
-                    if (rec.event < first) {
-                        thread = dec.thread();
-                        nextFrameId = dec.nextFrameId();
-                        continue;
-                    }
-                    if (!open) {
-                        cur = Batch{};
-                        cur.firstEvent = nextEvent;
-                        cur.startThread = thread;
-                        cur.startNextFrameId = nextFrameId;
-                        cur.startTimeNs = timeNs;
-                        enc.reset();
-                        open = true;
-                    }
-                    if (rec.kind == format::RecordKind::Time) timeNs = static_cast<int64_t>(rec.a);
-                    format::encodeRecord(enc, rec);
-                    thread = dec.thread();
-                    nextFrameId = dec.nextFrameId();
-                    if (format::isNumbered(rec.kind)) {
-                        nextEvent = rec.event + 1;
-                        if (enc.eventCount >= options_.eventsPerChunk ||
-                            enc.bytes() >= kMaxEventBytesPerBatch)
-                            flushBatch();
-                    }
-                }
-            }
-        }
-        flushBatch();
+        std::vector<TraceReader*> window;
+        for (size_t i = i0; i < src.size(); ++i) window.push_back(src[i].get());
+        EventCopyOptions co;
+        co.first = first;
+        co.trailing = true;
+        co.startTimeNs = startTimeNs;
+        co.eventsPerBatch = options_.eventsPerChunk;
+        co.maxBytesPerBatch = kMaxEventBytesPerBatch;
+        const uint64_t nextEvent = copyEvents(window, out, co);
         REEL_REQUIRE(nextEvent == hi, format::TraceFormatError::kNoOffset,
                      "flight recorder: the generations end before event " + std::to_string(hi));
         out.close(exit);

@@ -5,15 +5,13 @@
 #include <string>
 
 #include "CheckpointState.h"
+#include "EventCopy.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceFormatError.h"
 #include "reel/format/TraceWriter.h"
 #include "reel/replayer/EventCursor.h"
 
 namespace reel::replayer {
-
-using format::Record;
-using format::RecordKind;
 
 namespace {
 
@@ -145,81 +143,15 @@ SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
     }
     res.values = values;
 
-    // Events: decode the original from the chunk holding `first`, keep records belonging to
-    // events first..last (plus the trailing records when the window reaches the end).
-    format::EventEncoder enc;
-    format::Batch cur;
-    bool open = false;
-    int64_t timeNs = 0;
-    auto startBatch = [&](uint64_t firstEvent, uint32_t thread, uint64_t nextFrameId) {
-        cur = format::Batch{};
-        cur.firstEvent = firstEvent;
-        cur.startThread = thread;
-        cur.startNextFrameId = nextFrameId;
-        cur.startTimeNs = timeNs;
-        enc.reset();
-        open = true;
-    };
-    auto flushBatch = [&] {
-        if (!open) return;
-        cur.eventCount = enc.eventCount;
-        cur.tags = enc.tags;
-        cur.args = enc.args;
-        cur.blobs = enc.blobs;
-        cur.endTimeNs = timeNs;
-        writer.append(std::move(cur));
-        open = false;
-    };
-    timeNs = startTimeNs;
-    uint64_t nextEvent = first;
-    bool done = false;
-    // Unnumbered records belonging to `first` may sit at the end of earlier chunks (a batch cut
-    // between a record and its event): start with every chunk that ends right before `first`.
-    size_t startChunk = reader.findEventChunk(first);
-    while (startChunk > 0) {
-        const auto& prev = reader.eventChunkInfo(startChunk - 1);
-        if (prev.first + prev.count < first) break;
-        --startChunk;
-    }
-    for (size_t ci = startChunk; ci < reader.eventChunkCount() && !done; ++ci) {
-        auto chunk = reader.eventChunk(ci);
-        const auto& c = *chunk;
-        format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
-                                 c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
-                                 c.startThread, c.startNextFrameId, c.fileOffset);
-        Record r;
-        uint32_t thread = dec.thread();
-        uint64_t nextFrameId = dec.nextFrameId();
-        while (dec.next(r)) {
-            // r.event: the event the record belongs to (its own number if numbered).
-            if (r.event < first) {
-                thread = dec.thread();
-                nextFrameId = dec.nextFrameId();
-                continue;
-            }
-            if (r.event > last && !(atEnd && !format::isNumbered(r.kind))) {
-                done = true;
-                break;
-            }
-            if (!open) startBatch(nextEvent, thread, nextFrameId);
-            if (format::carriesValue(r.kind) && r.value.kind() == format::ValueRef::Kind::Record)
-                REEL_REQUIRE(r.value.recordId() < values, c.fileOffset,
-                             "event " + std::to_string(r.event) + " refers to value " +
-                                 std::to_string(r.value.recordId()) +
-                                 ", written after its events chunk");
-            if (r.kind == RecordKind::Time) timeNs = static_cast<int64_t>(r.a);
-            format::encodeRecord(enc, r);
-            thread = dec.thread();
-            nextFrameId = dec.nextFrameId();
-            if (format::isNumbered(r.kind)) {
-                nextEvent = r.event + 1;
-                if (enc.eventCount >= o.eventsPerChunk || enc.bytes() >= (size_t{8} << 20)) {
-                    flushBatch();
-                }
-            }
-        }
-    }
-    flushBatch();
+    // Events first..last (plus the trailing records when the window reaches the end).
+    EventCopyOptions co;
+    co.first = first;
+    co.last = last;
+    co.trailing = atEnd;
+    co.startTimeNs = startTimeNs;
+    co.eventsPerBatch = o.eventsPerChunk;
+    co.valueLimit = values;
+    const uint64_t nextEvent = copyEvents({&reader}, writer, co);
     REEL_REQUIRE(nextEvent == last + 1, format::TraceFormatError::kNoOffset,
                  "the trace's events end before event " + std::to_string(last));
     writer.close(reader.exitInfo().value_or(format::ExitInfo{}));
