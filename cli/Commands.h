@@ -41,5 +41,8 @@ std::string pythonVersionOf(const std::string& exe, const std::string& alsoImpor
 [[noreturn]] void execPythonWithReel(const std::string& command, const std::string& python,
                                      const std::vector<std::string>& pythonArgs);
 void addSliceCommand(CLI::App& app);  // SliceCommand.cpp
+void addJoinCommand(CLI::App& app);   // JoinCommand.cpp
+// "50M" -> 50000000 (suffixes k, M, G: powers of 1000); CommandError naming `command` otherwise.
+uint64_t parseEventCount(const std::string& text, const std::string& command);  // SliceCommand.cpp
 
 }  // namespace reel::cli

@@ -29,34 +29,6 @@ struct SliceArgs {
     bool quiet = false;
 };
 
-// "50M" -> 50000000 (k, M, G: powers of 1000, as event counts are).
-uint64_t parseCount(const std::string& text) {
-    uint64_t mult = 1;
-    std::string digits = text;
-    if (!digits.empty()) {
-        switch (digits.back()) {
-            case 'k':
-            case 'K':
-                mult = 1000;
-                break;
-            case 'M':
-                mult = 1000000;
-                break;
-            case 'G':
-                mult = 1000000000;
-                break;
-            default:
-                break;
-        }
-        if (mult != 1) digits.pop_back();
-    }
-    if (digits.empty() || digits.size() > 12 ||
-        digits.find_first_not_of("0123456789") != std::string::npos)
-        throw CommandError{"slice: --last takes a number of events, e.g. 5000, 200k, 50M: '" +
-                           text + "'"};
-    return std::stoull(digits) * mult;
-}
-
 void runSlice(const SliceArgs& a) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(a.file, ec))
@@ -78,7 +50,7 @@ void runSlice(const SliceArgs& a) {
     o.fromTime = a.fromTime;
     o.toTime = a.toTime;
     o.thread = a.thread;
-    if (!a.last.empty()) o.last = parseCount(a.last);
+    if (!a.last.empty()) o.last = parseEventCount(a.last, "slice");
     o.maxCarriedOutput = static_cast<size_t>(a.maxOutput);
     replayer::SliceResult r;
     try {
@@ -101,6 +73,34 @@ void runSlice(const SliceArgs& a) {
 }
 
 }  // namespace
+
+// "50M" -> 50000000 (k, M, G: powers of 1000, as event counts are).
+uint64_t parseEventCount(const std::string& text, const std::string& command) {
+    uint64_t mult = 1;
+    std::string digits = text;
+    if (!digits.empty()) {
+        switch (digits.back()) {
+            case 'k':
+            case 'K':
+                mult = 1000;
+                break;
+            case 'M':
+                mult = 1000000;
+                break;
+            case 'G':
+                mult = 1000000000;
+                break;
+            default:
+                break;
+        }
+        if (mult != 1) digits.pop_back();
+    }
+    if (digits.empty() || digits.size() > 12 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+        throw CommandError{command + ": --last takes a number of events, e.g. 5000, 200k, 50M: '" +
+                           text + "'"};
+    return std::stoull(digits) * mult;
+}
 
 void addSliceCommand(CLI::App& app) {
     auto args = std::make_shared<SliceArgs>();

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     reel::cli::addDumpCommand(app);
     reel::cli::addGuiCommand(app);
     reel::cli::addSliceCommand(app);
+    reel::cli::addJoinCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -9,6 +9,17 @@ namespace reel::replayer {
 
 using format::Record;
 
+format::NewDefs allDefinitions(const format::Definitions& d) {
+    format::NewDefs n;
+    n.sources = d.sources;
+    n.codes = d.codes;
+    n.types = d.types;
+    for (size_t i = 0; i < d.strings.size(); ++i)
+        n.strings.emplace_back(static_cast<uint32_t>(i), d.strings[i]);
+    n.threads = d.threads;
+    return n;
+}
+
 uint64_t copyEvents(const std::vector<format::TraceReader*>& sources, format::TraceWriter& out,
                     const EventCopyOptions& o) {
     format::EventEncoder enc;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "reel/format/Definitions.h"
 #include "reel/format/TraceReader.h"
 #include "reel/format/TraceWriter.h"
 
@@ -23,6 +24,9 @@ struct EventCopyOptions {
     // past it is damage in the source (TraceFormatError). 0: not checked.
     uint64_t valueLimit = 0;
 };
+
+// Every definition of `d` as a batch's new definitions (the head of a trace copied from another).
+format::NewDefs allDefinitions(const format::Definitions& d);
 
 // Copies events first..last from `sources` (consecutive parts of one recording, oldest first:
 // a trace, or flight-recorder generations) into `out`. Returns the number of the event after the

@@ -135,7 +135,214 @@ class ValueRuns {
     uint64_t next_ = 0, count_ = 0;
 };
 
+// The state just after event `target` of `r` (which holds it), with the output tails.
+ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
+    StateMachine sm(r.defs());
+    if (const auto& cp = r.checkpoint()) {
+        uint64_t at = 0;
+        for (const auto& c : r.chunks())
+            if (c.kind == 5) at = c.offset;
+        sm.setState(stateFromCheckpoint(*cp, r.defs(), at));
+        tails.set(cp->outputTail);
+    }
+    for (size_t ci = 0; ci < r.eventChunkCount(); ++ci) {
+        if (r.eventChunkInfo(ci).first > target) break;
+        auto chunk = r.eventChunk(ci);
+        const auto& c = *chunk;
+        format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
+                                 c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
+                                 c.startThread, c.startNextFrameId, c.fileOffset);
+        Record rec;
+        while (dec.next(rec)) {
+            if (rec.event > target) return sm.state();
+            sm.apply(rec, dec.thread(), c.fileOffset);
+            if (rec.kind == format::RecordKind::Output) tails.add(rec.a, rec.blob, rec.blobLen);
+        }
+    }
+    return sm.state();
+}
+
+// The window of the last `o.lastEvents` events (0: all) of consecutive generation files
+// `paths` (oldest first), written to `out`: from a checkpoint, with the original event numbers.
+// `defs`: every definition (NULL: the newest file's); `moveWhole`: when the newest file is
+// exactly the window, it is renamed to `out` rather than copied.
+struct CutWindow {
+    uint64_t first = 0, end = 0;  // events first..end-1
+};
+CutWindow cutGenerations(const std::vector<fs::path>& paths, const fs::path& out,
+                         const format::NewDefs* defs, const format::ExitInfo& exit,
+                         const FlightOptions& o, bool moveWhole) {
+    std::vector<std::unique_ptr<TraceReader>> src;
+    for (const auto& p : paths) src.push_back(std::make_unique<TraceReader>(p));
+    const uint64_t lo = src.front()->firstEvent(), hi = src.back()->eventCount();
+    const uint64_t first = o.lastEvents != 0 && hi - lo > o.lastEvents ? hi - o.lastEvents : lo;
+    // The source holding `first`: the newest one starting at or before it.
+    size_t i0 = 0;
+    for (size_t i = 0; i < src.size(); ++i)
+        if (src[i]->firstEvent() <= first && src[i]->eventCount() > src[i]->firstEvent())
+            i0 = i;
+    if (moveWhole && (hi == lo || (i0 + 1 == src.size() && first == src[i0]->firstEvent()))) {
+        // The newest generation is exactly the window (or nothing was recorded).
+        const fs::path keep = paths.back();
+        src.clear();
+        fs::rename(keep, out);
+        return {first, hi};
+    }
+
+    TraceReader& start = *src[i0];
+    std::optional<format::Checkpoint> cp;
+    if (first > start.firstEvent()) {
+        OutputTail tails(o.maxCarriedOutput);
+        cp = checkpointFromState(replayTo(start, first - 1, tails));
+        cp->outputTail = tails.tails();
+    } else if (start.checkpoint()) {
+        cp = *start.checkpoint();
+    }
+    if (cp) {
+        cp->originalEventCount = hi;
+        cp->originalPath = out.filename().string();
+    }
+    TraceWriter::Options wo;
+    wo.durable = o.durable;
+    wo.requiredReaderMinor = std::max<uint16_t>(
+        std::max(o.requiredReaderMinor, src.back()->header().requiredReaderMinor),
+        format::kCheckpointReaderMinor);
+    TraceWriter writer(out, src.back()->header(), wo);
+    const int64_t startTimeNs = cp ? cp->timeNs : 0;
+    Batch head;
+    head.defs = defs != nullptr ? *defs : allDefinitions(src.back()->defs());
+    head.checkpoint = std::move(cp);
+    writer.append(std::move(head));
+
+    // Values: every record of the generations the window spans (each holds what its own
+    // events and checkpoint refer to), merged by id; a carried record is in both.
+    {
+        ValueRuns runs(writer);
+        struct Cursor {
+            TraceReader* r;
+            std::vector<uint64_t> firsts;  // first id of each values chunk
+            size_t chunk = 0;
+            std::shared_ptr<const format::ValueChunk> data;
+            size_t index = 0;
+            bool valid() const { return data != nullptr; }
+            uint64_t id() const { return data->firstId + index; }
+            void load() {
+                data.reset();
+                index = 0;
+                while (chunk < firsts.size() && !data) {
+                    auto c = r->valueChunkFor(firsts[chunk]);
+                    if (!c->recordOffsets.empty())
+                        data = std::move(c);
+                    else
+                        ++chunk;
+                }
+            }
+            void advance() {
+                if (++index >= data->recordOffsets.size()) {
+                    ++chunk;
+                    load();
+                }
+            }
+        };
+        std::vector<Cursor> cursors;
+        for (size_t i = i0; i < src.size(); ++i) {
+            Cursor c;
+            c.r = src[i].get();
+            for (const auto& ch : c.r->chunks())
+                if (ch.kind == 2 && ch.count > 0) c.firsts.push_back(ch.first);
+            c.load();
+            cursors.push_back(std::move(c));
+        }
+        for (;;) {
+            Cursor* best = nullptr;
+            for (auto& c : cursors)
+                if (c.valid() && (!best || c.id() < best->id())) best = &c;
+            if (!best) break;
+            const uint64_t id = best->id();
+            const auto& d = *best->data;
+            const size_t b = d.recordOffsets[best->index];
+            const size_t e = best->index + 1 < d.recordOffsets.size()
+                                 ? d.recordOffsets[best->index + 1]
+                                 : d.data.size();
+            runs.add(id, d.data.data() + b, e - b);
+            for (auto& c : cursors)
+                if (c.valid() && c.id() == id) c.advance();
+        }
+        runs.flush();
+    }
+
+    // Events first..end, re-encoded (original numbering), with the records after the last
+    // event (a final flush, THREAD_END).
+    std::vector<TraceReader*> window;
+    for (size_t i = i0; i < src.size(); ++i) window.push_back(src[i].get());
+    EventCopyOptions co;
+    co.first = first;
+    co.trailing = true;
+    co.startTimeNs = startTimeNs;
+    co.eventsPerBatch = o.eventsPerChunk;
+    co.maxBytesPerBatch = kMaxEventBytesPerBatch;
+    const uint64_t nextEvent = copyEvents(window, writer, co);
+    REEL_REQUIRE(nextEvent == hi, format::TraceFormatError::kNoOffset,
+                 "flight recorder: the generations end before event " + std::to_string(hi));
+    writer.close(exit);
+    return {first, hi};
+}
+
 }  // namespace
+
+JoinResult joinGenerations(std::vector<fs::path> files, const fs::path& out, uint64_t lastEvents,
+                           bool durable) {
+    if (files.empty()) throw std::invalid_argument("no generation files to join");
+    struct Part {
+        fs::path path;
+        uint64_t first, end;
+    };
+    std::vector<Part> parts;
+    format::HeaderInfo header;
+    for (size_t i = 0; i < files.size(); ++i) {
+        TraceReader r(files[i]);
+        const auto& h = r.header();
+        if (h.capture.flightLast == 0)
+            throw std::invalid_argument(files[i].string() +
+                                        " is not a flight-recorder generation (recorded "
+                                        "without --last)");
+        if (i == 0) {
+            header = h;
+        } else if (h.pid != header.pid || h.startTimeNs != header.startTimeNs) {
+            throw std::invalid_argument(files[i].string() + " is from another recording than " +
+                                        files[0].string() + " (pid " + std::to_string(h.pid) +
+                                        ", not " + std::to_string(header.pid) + ")");
+        }
+        parts.push_back({files[i], r.firstEvent(), r.eventCount()});
+    }
+    // A generation killed before its first events chunk landed holds no events: nothing to add.
+    std::erase_if(parts, [](const Part& p) { return p.end <= p.first; });
+    if (parts.empty())
+        throw std::invalid_argument("the generation files hold no events (the recording was "
+                                    "killed before its first events were written)");
+    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
+        return a.first != b.first ? a.first < b.first : a.end < b.end;
+    });
+    for (size_t i = 1; i < parts.size(); ++i)
+        if (parts[i].first != parts[i - 1].end)
+            throw std::invalid_argument(
+                "not consecutive generations: " + parts[i - 1].path.string() + " ends at event " +
+                std::to_string(parts[i - 1].end) + ", " + parts[i].path.string() +
+                " starts at event " + std::to_string(parts[i].first));
+    FlightOptions o;
+    o.lastEvents = lastEvents != 0 ? lastEvents : header.capture.flightLast;
+    o.durable = durable;
+    std::vector<fs::path> paths;
+    for (const auto& p : parts) paths.push_back(p.path);
+    std::optional<format::ExitInfo> exit = TraceReader(paths.back()).exitInfo();
+    const CutWindow w =
+        cutGenerations(paths, out, nullptr, exit.value_or(format::ExitInfo{}), o, false);
+    JoinResult res;
+    res.firstEvent = w.first;
+    res.lastEvent = w.end > 0 ? w.end - 1 : 0;
+    res.recordedEvents = w.end;
+    return res;
+}
 
 fs::path FlightWriter::generationPath(const fs::path& path, uint64_t generation) {
     fs::path p = path;
@@ -378,155 +585,16 @@ class FlightWriter::Impl {
 
     // ---- close: the final file -------------------------------------------------------------
 
-    // The state just after event `target` of `r` (which holds it), with the output tails.
-    ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
-        StateMachine sm(r.defs());
-        if (const auto& cp = r.checkpoint()) {
-            uint64_t at = 0;
-            for (const auto& c : r.chunks())
-                if (c.kind == 5) at = c.offset;
-            sm.setState(stateFromCheckpoint(*cp, r.defs(), at));
-            tails.set(cp->outputTail);
-        }
-        for (size_t ci = 0; ci < r.eventChunkCount(); ++ci) {
-            if (r.eventChunkInfo(ci).first > target) break;
-            auto chunk = r.eventChunk(ci);
-            const auto& c = *chunk;
-            format::EventDecoder dec(c.tags.data(), c.tags.size(), c.args.data(), c.args.size(),
-                                     c.blobs.data(), c.blobs.size(), c.firstEvent, c.eventCount,
-                                     c.startThread, c.startNextFrameId, c.fileOffset);
-            Record rec;
-            while (dec.next(rec)) {
-                if (rec.event > target) return sm.state();
-                sm.apply(rec, dec.thread(), c.fileOffset);
-                if (rec.kind == format::RecordKind::Output) tails.add(rec.a, rec.blob, rec.blobLen);
-            }
-        }
-        return sm.state();
-    }
 
     void writeFinal(const format::ExitInfo& exit) {
-        std::vector<std::unique_ptr<TraceReader>> src;
         std::vector<fs::path> paths;
         if (gen_ >= 1 && fs::exists(generationPath(path_, gen_ - 1)))
             paths.push_back(generationPath(path_, gen_ - 1));
         paths.push_back(generationPath(path_, gen_));
-        for (const auto& p : paths) src.push_back(std::make_unique<TraceReader>(p));
-        const uint64_t lo = src.front()->firstEvent(), hi = src.back()->eventCount();
-        const uint64_t first = hi - lo > options_.lastEvents ? hi - options_.lastEvents : lo;
-        // The source holding `first`: the newest one starting at or before it.
-        size_t i0 = 0;
-        for (size_t i = 0; i < src.size(); ++i)
-            if (src[i]->firstEvent() <= first && src[i]->eventCount() > src[i]->firstEvent())
-                i0 = i;
-        {
-            std::lock_guard lock(statsMu_);
-            stats_.firstEvent = first;
-            stats_.lastEvent = hi > 0 ? hi - 1 : 0;
-        }
-        if (hi == lo || (i0 + 1 == src.size() && first == src[i0]->firstEvent())) {
-            // The newest generation is exactly the window (or nothing was recorded).
-            const fs::path keep = paths.back();
-            src.clear();
-            fs::rename(keep, path_);
-            return;
-        }
-
-        TraceReader& start = *src[i0];
-        std::optional<format::Checkpoint> cp;
-        if (first > start.firstEvent()) {
-            OutputTail tails(options_.maxCarriedOutput);
-            cp = checkpointFromState(replayTo(start, first - 1, tails));
-            cp->outputTail = tails.tails();
-        } else if (start.checkpoint()) {
-            cp = *start.checkpoint();
-        }
-        if (cp) {
-            cp->originalEventCount = hi;
-            cp->originalPath = path_.filename().string();
-        }
-        TraceWriter::Options wo;
-        wo.durable = options_.durable;
-        wo.requiredReaderMinor =
-            std::max<uint16_t>(options_.requiredReaderMinor, format::kCheckpointReaderMinor);
-        TraceWriter out(path_, src.back()->header(), wo);
-        const int64_t startTimeNs = cp ? cp->timeNs : 0;
-        Batch head;
-        head.defs = all_;
-        head.checkpoint = std::move(cp);
-        out.append(std::move(head));
-
-        // Values: every record of the generations the window spans (each holds what its own
-        // events and checkpoint refer to), merged by id; a carried record is in both.
-        {
-            ValueRuns runs(out);
-            struct Cursor {
-                TraceReader* r;
-                std::vector<uint64_t> firsts;  // first id of each values chunk
-                size_t chunk = 0;
-                std::shared_ptr<const format::ValueChunk> data;
-                size_t index = 0;
-                bool valid() const { return data != nullptr; }
-                uint64_t id() const { return data->firstId + index; }
-                void load() {
-                    data.reset();
-                    index = 0;
-                    while (chunk < firsts.size() && !data) {
-                        auto c = r->valueChunkFor(firsts[chunk]);
-                        if (!c->recordOffsets.empty())
-                            data = std::move(c);
-                        else
-                            ++chunk;
-                    }
-                }
-                void advance() {
-                    if (++index >= data->recordOffsets.size()) {
-                        ++chunk;
-                        load();
-                    }
-                }
-            };
-            std::vector<Cursor> cursors;
-            for (size_t i = i0; i < src.size(); ++i) {
-                Cursor c;
-                c.r = src[i].get();
-                for (const auto& ch : c.r->chunks())
-                    if (ch.kind == 2 && ch.count > 0) c.firsts.push_back(ch.first);
-                c.load();
-                cursors.push_back(std::move(c));
-            }
-            for (;;) {
-                Cursor* best = nullptr;
-                for (auto& c : cursors)
-                    if (c.valid() && (!best || c.id() < best->id())) best = &c;
-                if (!best) break;
-                const uint64_t id = best->id();
-                const auto& d = *best->data;
-                const size_t b = d.recordOffsets[best->index];
-                const size_t e = best->index + 1 < d.recordOffsets.size()
-                                     ? d.recordOffsets[best->index + 1]
-                                     : d.data.size();
-                runs.add(id, d.data.data() + b, e - b);
-                for (auto& c : cursors)
-                    if (c.valid() && c.id() == id) c.advance();
-            }
-            runs.flush();
-        }
-
-        // Events first..end, re-encoded (original numbering), with the records after the last
-        // event (a final flush, THREAD_END).
-        std::vector<TraceReader*> window;
-        for (size_t i = i0; i < src.size(); ++i) window.push_back(src[i].get());
-        EventCopyOptions co;
-        co.first = first;
-        co.trailing = true;
-        co.startTimeNs = startTimeNs;
-        co.eventsPerBatch = options_.eventsPerChunk;
-        co.maxBytesPerBatch = kMaxEventBytesPerBatch;
-        const uint64_t nextEvent = copyEvents(window, out, co);
-        REEL_REQUIRE(nextEvent == hi, format::TraceFormatError::kNoOffset,
-                     "flight recorder: the generations end before event " + std::to_string(hi));
-        out.close(exit);
+        const CutWindow w = cutGenerations(paths, path_, &all_, exit, options_, true);
+        std::lock_guard lock(statsMu_);
+        stats_.firstEvent = w.first;
+        stats_.lastEvent = w.end > 0 ? w.end - 1 : 0;
     }
 
     fs::path path_;

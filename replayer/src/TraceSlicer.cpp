@@ -19,17 +19,6 @@ std::string range(uint64_t a, uint64_t b) {
     return std::to_string(a) + ".." + std::to_string(b);
 }
 
-format::NewDefs allDefs(const format::Definitions& d) {
-    format::NewDefs n;
-    n.sources = d.sources;
-    n.codes = d.codes;
-    n.types = d.types;
-    for (size_t i = 0; i < d.strings.size(); ++i)
-        n.strings.emplace_back(static_cast<uint32_t>(i), d.strings[i]);
-    n.threads = d.threads;
-    return n;
-}
-
 }  // namespace
 
 std::pair<uint64_t, uint64_t> resolveSliceWindow(Replayer& original, const SliceOptions& o) {
@@ -122,7 +111,7 @@ SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
     format::TraceWriter writer(out, reader.header(), wo);
 
     format::Batch head;
-    head.defs = allDefs(reader.defs());
+    head.defs = allDefinitions(reader.defs());
     head.checkpoint = std::move(cp);
     writer.append(std::move(head));
 

@@ -429,6 +429,84 @@ def test_sigkill_leaves_generations_that_open(reel_bin, python_exe, reel_env, pr
         assert rc == 0, err
 
 
+def kill_forever(python_exe, reel_env, program_dir, trace, generation):
+    proc = start_forever(python_exe, reel_env, program_dir, trace)
+    try:
+        assert wait_for(lambda: any(".flight%d" % generation in f for f in flight_files(trace)))
+        proc.kill()
+        proc.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_join_after_sigkill(reel_bin, python_exe, reel_env, program_dir, tmp_path):
+    trace = tmp_path / "run.reel"
+    kill_forever(python_exe, reel_env, program_dir, trace, 5)
+    gens = [f for f in flight_files(trace) if os.path.getsize(f) > 0]
+    gens.sort(key=lambda f: info(reel_bin, f)["slice"]["firstEvent"] if
+              info(reel_bin, f).get("slice") else 0)
+    rc, out, err = run([reel_bin, "join", str(trace)])
+    assert rc == 0, err
+    assert "generation files are left in place" in out
+    assert [f for f in flight_files(trace) if os.path.getsize(f) > 0] == sorted(gens)
+    doc = info(reel_bin, trace)
+    assert doc["state"] == "complete"
+    assert doc["events"] == 5000 and doc["flight"]["lastEvents"] == 5000
+    assert run([reel_bin, "verify", trace])[0] == 0
+    # The joined trace is the tail of what the generation files hold, event for event: the
+    # same states, and the same debugger view where a generation boundary falls inside it.
+    held = [line for g in gens for line in states(reel_bin, g, str(program_dir))]
+    joined = states(reel_bin, trace, str(program_dir))
+    assert joined and held[len(held) - len(joined):] == joined
+    last = doc["flight"]["lastEvent"]
+    first = doc["flight"]["firstEvent"]
+    newest = gens[-1]
+    boundary = info(reel_bin, newest)["slice"]["firstEvent"]
+    probes = {first, last} | ({boundary - 1, boundary} if first < boundary <= last else set())
+    for e in sorted(probes):
+        holder = next(g for g in reversed(gens)
+                      if (info(reel_bin, g).get("slice") or {"firstEvent": 0})["firstEvent"] <= e)
+        assert at_event(reel_bin, trace, e) == at_event(reel_bin, holder, e), e
+    # --last narrows the window; -o names another output.
+    small = tmp_path / "small.reel"
+    rc, out, err = run([reel_bin, "join", str(trace), "--last", "1000", "-o", str(small)])
+    assert rc == 0, err
+    assert info(reel_bin, small)["events"] == 1000
+    assert at_event(reel_bin, small, last - 999) == at_event(reel_bin, trace, last - 999)
+    assert at_event(reel_bin, small, last) == at_event(reel_bin, trace, last)
+
+
+def test_join_refuses_what_it_cannot_join(reel_bin, python_exe, reel_env, program_dir,
+                                          tmp_path):
+    a, b = tmp_path / "a.reel", tmp_path / "b.reel"
+    kill_forever(python_exe, reel_env, program_dir, a, 2)
+    kill_forever(python_exe, reel_env, program_dir, b, 2)
+    # Nothing to join.
+    rc, out, err = run([reel_bin, "join", str(tmp_path / "none.reel")])
+    assert rc == 2 and "no generation files" in err, err
+    # Generations of two recordings.
+    ga = [f for f in flight_files(a) if os.path.getsize(f) > 0]
+    gb = [f for f in flight_files(b) if os.path.getsize(f) > 0]
+    rc, out, err = run([reel_bin, "join", ga[-1], gb[-1], "-o", str(tmp_path / "mix.reel")])
+    assert rc == 2 and "another recording" in err, err
+    # A trace recorded without --last, alone (no generations next to it) or among generations.
+    plain = tmp_path / "plain.reel"
+    rc, so, se = record(python_exe, reel_env, program_dir, plain)
+    assert rc == 0, se
+    rc, out, err = run([reel_bin, "join", str(plain)])
+    assert rc == 2 and "no generation files" in err, err
+    rc, out, err = run([reel_bin, "join", str(plain), ga[-1], "-o", str(tmp_path / "p2.reel")])
+    assert rc == 2 and "not a flight-recorder generation" in err, err
+    # Files given without -o; an output that exists.
+    rc, out, err = run([reel_bin, "join", *ga])
+    assert rc == 2 and "-o" in err, err
+    rc, out, err = run([reel_bin, "join", str(a), "-o", str(plain)])
+    assert rc == 2 and "exists" in err, err
+    assert not (tmp_path / "mix.reel").exists() and not (tmp_path / "p2.reel").exists()
+
+
 def test_os_exit(reel_bin, python_exe, reel_env, program_dir, tmp_path):
     # Under `reel record`, os._exit closes the trace first: the window is complete.
     (program_dir / "exits.py").write_text(PROGRAM.replace("main()\n", "main()\nimport os\nos._exit(3)\n"))

@@ -20,7 +20,8 @@
 //   all events when fewer were recorded) from the last two generations, starting from a
 //   checkpoint, original event numbers, then deletes the generation files.
 // - A process that dies without close() (SIGKILL, os._exit outside `reel record`) leaves the
-//   newest closed generation and the current `.partial`, which TraceReader recovers.
+//   newest closed generation and the current `.partial`, which TraceReader recovers and
+//   joinGenerations (`reel join`) joins into the trace close() would have written.
 
 #include <cstdint>
 #include <filesystem>
@@ -53,6 +54,22 @@ struct FlightStats {
     uint64_t carriedValues = 0;  // value records carried into later generations, in total
     uint64_t firstEvent = 0, lastEvent = 0;  // the final file's window (after close)
 };
+
+// `reel join`: the generation files a flight recording leaves when its process dies without
+// close() (SIGKILL, a crash, os._exit through the Python API; the newest may be a `.partial`,
+// recovered up to its last complete chunk) joined into one trace at `out`, the way close() would
+// have cut them: the last `lastEvents` events they hold (0: the recording's own --last N), from
+// a checkpoint, with the original event numbers. The files may come in any order; they must be
+// consecutive generations of one recording (std::invalid_argument otherwise). They are left in
+// place. Throws TraceFormatError for a damaged file, std::system_error when `out` cannot be
+// written.
+struct JoinResult {
+    uint64_t firstEvent = 0, lastEvent = 0;  // the window written
+    uint64_t recordedEvents = 0;             // events the files hold from the run's start
+};
+JoinResult joinGenerations(std::vector<std::filesystem::path> files,
+                           const std::filesystem::path& out, uint64_t lastEvents = 0,
+                           bool durable = false);
 
 class FlightWriter {
   public:
