@@ -389,18 +389,22 @@ def test_signal_leaves_the_last_n_events(reel_bin, python_exe, reel_env, program
     assert flight_files(trace) == []
 
 
-def test_sigkill_leaves_generations_that_open(reel_bin, python_exe, reel_env, program_dir,
-                                              tmp_path):
-    trace = tmp_path / "run.reel"
+def kill_forever(python_exe, reel_env, program_dir, trace, generation):
     proc = start_forever(python_exe, reel_env, program_dir, trace)
     try:
-        assert wait_for(lambda: any(".flight6" in f for f in flight_files(trace)))
+        assert wait_for(lambda: any(".flight%d" % generation in f for f in flight_files(trace)))
         proc.kill()
         proc.communicate(timeout=RUN_TIMEOUT)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sigkill_leaves_generations_that_open(reel_bin, python_exe, reel_env, program_dir,
+                                              tmp_path):
+    trace = tmp_path / "run.reel"
+    kill_forever(python_exe, reel_env, program_dir, trace, 6)
     assert not trace.exists()
     files = flight_files(trace)
     assert 1 <= len(files) <= 3, files
@@ -427,18 +431,6 @@ def test_sigkill_leaves_generations_that_open(reel_bin, python_exe, reel_env, pr
         assert doc["state"] in ("recovered", "complete")
         rc, out, err = run([reel_bin, "export", "--states", p])
         assert rc == 0, err
-
-
-def kill_forever(python_exe, reel_env, program_dir, trace, generation):
-    proc = start_forever(python_exe, reel_env, program_dir, trace)
-    try:
-        assert wait_for(lambda: any(".flight%d" % generation in f for f in flight_files(trace)))
-        proc.kill()
-        proc.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_join_after_sigkill(reel_bin, python_exe, reel_env, program_dir, tmp_path):
