@@ -222,6 +222,8 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
             continue;
         }
         extended = 0;
+        for (size_t k = 1; k <= oi.cacheEntries && off / 2 + k < info.opFlags.size(); ++k)
+            info.opFlags[off / 2 + k] = static_cast<uint16_t>(opflag::kCacheUnit);
         info.dynKind[off / 2] = oi.dynKind;
         info.arg[off / 2] = arg;
         format::Instruction ins;

@@ -42,6 +42,15 @@ struct CodeInfo {
     int stackSize = 0;  // co_stacksize
 };
 
+// The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
+// prefixed by EXTENDED_ARG is reported once, at the prefix); past the end when unknown.
+inline size_t instructionAt(const CodeInfo* ci, int lasti) {
+    if (lasti < 0) return ci->opFlags.size();
+    size_t i = static_cast<size_t>(lasti) / 2;
+    while (i < ci->opFlags.size() && (ci->opFlags[i] & opflag::kExtendedArg)) ++i;
+    return i;
+}
+
 struct PathFilter {
     std::vector<std::string> only, exclude;  // absolute directories or globs
     std::vector<std::string> alwaysExclude;  // Reel's own package directory

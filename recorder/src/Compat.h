@@ -202,6 +202,17 @@ inline bool isShimFrame(_PyInterpreterFrame* f) {
 #endif
 }
 
+// Whether `f`, when it returns or yields, hands control to C code (it was called or resumed from
+// C: map(), sort's key=, a type's __init__, list.extend(gen), ...) rather than straight to the
+// Python frame below it.
+inline bool entersFromC(_PyInterpreterFrame* f) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return f->previous == nullptr || isShimFrame(f->previous);
+#else
+    return f->is_entry;
+#endif
+}
+
 // The sys.monitoring instrumentation version `code` was last instrumented for. At PY_START and
 // PY_RESUME the code is up to date, so this is the interpreter's current version: a change means
 // some tool (or sys.settrace/sys.setprofile) changed its global events since we last looked.

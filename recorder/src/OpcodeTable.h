@@ -30,6 +30,9 @@ inline constexpr uint32_t kExtendedArg = 1u << 11;
 inline constexpr uint32_t kHasArg = 1u << 12;
 // Never binds or unbinds a local, and runs no Python code when pure (reel/_opcodes.py).
 inline constexpr uint32_t kNoLocalWrite = 1u << 13;
+// Set by CodeTable on an inline cache entry (a code unit inside the instruction before it): where
+// a frame that is resuming a generator reports its position on 3.12 (Purity.cpp).
+inline constexpr uint32_t kCacheUnit = 1u << 14;
 }  // namespace opflag
 
 // How a non-pure instruction may still be pure for one execution, decided from its operands on the
@@ -60,7 +63,8 @@ inline constexpr uint8_t kSetAdd = 20;
 inline constexpr uint8_t kFormatValue = 21;   // 3.11/3.12 FORMAT_VALUE (flags in the argument)
 inline constexpr uint8_t kFormatSimple = 22;  // 3.13 FORMAT_SIMPLE, CONVERT_VALUE
 inline constexpr uint8_t kFormatSpec = 23;    // 3.13 FORMAT_WITH_SPEC
-inline constexpr uint8_t kLast = 23;
+inline constexpr uint8_t kSend = 24;          // SEND (yield from, await)
+inline constexpr uint8_t kLast = 24;
 }  // namespace dyn
 
 struct OpcodeInfo {

@@ -72,6 +72,14 @@ bool generatorStep(const CodeTable& codes, PyObject* it) {
     return code == nullptr || calleeTraced(codes, reinterpret_cast<PyObject*>(code));
 }
 
+// SEND resumes `receiver`: pure when it is a generator or coroutine whose code is traced (its
+// instructions report their own mutations; a finished one raises StopIteration without code).
+bool sendStep(const CodeTable& codes, PyObject* receiver) {
+    if (!PyGen_CheckExact(receiver) && !PyCoro_CheckExact(receiver)) return false;
+    PyCodeObject* code = compat::suspendedGeneratorCode(receiver);
+    return code == nullptr || calleeTraced(codes, reinterpret_cast<PyObject*>(code));
+}
+
 bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
     auto operand = [](PyObject* o) {
         return scalar(o) || exact(o, &PyTuple_Type) || exact(o, &PyList_Type);
@@ -433,6 +441,52 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
     }
 }
 
+// See Purity.h, resumedByReporter. Anything between the resumer and the generator (a C iterator
+// wrapping it, `map(xs.append, gen)`) fails the identity check.
+bool resumerReports(const CodeTable& codes, _PyInterpreterFrame* frame) {
+    if (!compat::isGeneratorFrame(frame)) return false;
+    PyObject* gen = compat::generatorOf(frame);
+    if (!PyGen_CheckExact(gen) && !PyCoro_CheckExact(gen)) return false;
+    _PyInterpreterFrame* c = frame->previous;
+    while (c != nullptr && compat::isShimFrame(c)) c = c->previous;
+    if (c == nullptr) return false;
+    PyCodeObject* co = compat::frameCode(c);
+    if (co == nullptr || !PyCode_Check(co)) return false;
+    const CodeInfo* ci = codes.find(co);
+    if (ci == nullptr || !ci->traced) return false;
+    // 3.12 leaves a frame that resumes a generator inline (SEND_GEN, FOR_ITER_GEN) at the last
+    // inline cache entry of that instruction.
+    size_t idx = instructionAt(ci, compat::frameLasti(c));
+    while (idx > 0 && idx < ci->opFlags.size() && (ci->opFlags[idx] & opflag::kCacheUnit)) --idx;
+    if (idx >= ci->dynKind.size()) return false;
+    const int depth = stackDepth(*ci, idx, c);
+    if (depth < 1) return false;
+    PyObject** stack = compat::valueStack(c, ci->nlocalsplus);
+    auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
+    switch (ci->dynKind[idx]) {
+        case dyn::kForIter:
+            return peek(1) == gen;
+        case dyn::kSend:
+            return peek(2) == gen;
+        case dyn::kCall: {
+            CallSite cs;
+            if (!callSite(ci->arg[idx], depth, peek, stack, cs) || cs.nargs != 1 ||
+                cs.args[0] != gen)
+                return false;
+            if (cs.callable == reinterpret_cast<PyObject*>(&PyList_Type) ||
+                cs.callable == reinterpret_cast<PyObject*>(&PyTuple_Type))
+                return cs.self == nullptr || compat::kMinorVersion < 13;
+            if (builtinOf(cs.callable) != Builtin::StrJoin) return false;
+            PyObject* self = nullptr;
+            PyObject* const* args = nullptr;
+            int n = 0;
+            return receiver(cs, self, args, n) && exact(self, &PyUnicode_Type) && n == 1;
+        }
+        default:
+            return false;
+    }
+}
+
 // What a STORE_SUBSCR/STORE_ATTR about to run changes, when it is known precisely (Purity.h,
 // judge); 0 otherwise.
 template <typename Peek>
@@ -644,6 +698,12 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             PyObject* o = peek(1);
             return o && (exact(o, &PyTuple_Type) || exact(o, &PyList_Type));
         }
+        case dyn::kSend: {
+            // SEND: [receiver, value] on the stack.
+            PyObject* receiver = peek(2);
+            return receiver && peek(1) && sendStep(codes, receiver);
+        }
+
         default:
             return false;
     }
@@ -655,6 +715,10 @@ int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
     int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
     if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
     return depth <= ci.stackSize ? depth : -1;
+}
+
+bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
+    return resumerReports(codes, frame);
 }
 
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,

@@ -38,6 +38,16 @@ struct Verdict {
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);
 
+// Generator frame `frame` is being resumed (a 'call' event of a suspended generator): whether
+// everything that ran since it yielded reported its own changes, so the frame's locals need no
+// re-check beyond what the mutation counter says. True when the resumer is a traced frame whose
+// SEND or FOR_ITER is resuming exactly this generator (a `yield from`/`await` chain, a for loop),
+// or a CALL in a traced frame of a C function that only builds a new object from the values
+// (`str.join`, `list()`, `tuple()`) with this generator as its argument. Otherwise C code ran in
+// between and may have changed what the frame holds (`xs.extend(gen)` appends to the `xs` the
+// generator reads): the recorder counts an unnamed mutation.
+bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame);
+
 // Finds the builtins the CALL rules know (len, isinstance, abs, pure dict/str methods, the
 // receiver-only list/dict methods) by their C function. Call once with the GIL held, before the
 // first judge().

@@ -30,14 +30,6 @@ uint64_t nextRecorderSerial() {
 [[gnu::tls_model("initial-exec")]] thread_local ThreadShadow* tlThread = nullptr;
 [[gnu::tls_model("initial-exec")]] thread_local uint64_t tlSerial = 0;
 
-// The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
-// prefixed by EXTENDED_ARG is reported once, at the prefix); past the end when unknown.
-size_t instructionAt(const CodeInfo* ci, int lasti) {
-    if (lasti < 0) return ci->opFlags.size();
-    size_t i = static_cast<size_t>(lasti) / 2;
-    while (i < ci->opFlags.size() && (ci->opFlags[i] & opflag::kExtendedArg)) ++i;
-    return i;
-}
 }  // namespace
 
 int64_t monotonicNs() {
@@ -454,6 +446,12 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             sf = std::move(it->second);
             sf.lastOpFlags = 0;
             ts.suspended.erase(it);
+            // Whatever resumed the generator ran since its yield: unless that was traced code,
+            // which reports itself, it may have changed what the frame holds.
+            if (!purity::resumedByReporter(codes_, iframe)) {
+                ++mutations_;
+                untargetedAt_ = mutations_;
+            }
             enc_.resume(sf.frameId, compat::frameLasti(iframe));
             deltas(sf);
             return;
@@ -549,6 +547,16 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
     if (!sfp) return;
     ShadowFrame& sf = *sfp;
     deltas(sf);
+    // Control goes back to C code, which may change objects before any traced instruction counts
+    // a mutation (list.sort rearranging the list its key= function just saw, list.extend(gen)
+    // appending what the generator yielded): the shared snapshots taken at the current count no
+    // longer prove anything. (The frames that run next re-check: the C code runs inside a
+    // non-pure instruction of a traced frame, counted before it, or resumes a generator, counted
+    // at the resumption.)
+    const bool toC = compat::isGeneratorFrame(frame) ? !purity::resumedByReporter(codes_, frame)
+                                                     : compat::entersFromC(frame);
+    if (toC)
+        for (RecentShape& e : recentShapes_) e.obj = nullptr;
     int lasti = compat::frameLasti(frame);
     uint16_t flags = sf.lastOpFlags;
     bool suspend = false;

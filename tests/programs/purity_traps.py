@@ -1,8 +1,9 @@
 # Covers: instructions the recorder may treat as pure from their operands (BINARY_OP, COMPARE_OP,
 # CONTAINS_OP, BINARY_SUBSCR, LOAD_ATTR, LOAD_GLOBAL, FOR_ITER, UNPACK_SEQUENCE, CALL of traced
-# functions) used with operands that mutate a local through C code only (bound C methods as
+# functions, SEND/YIELD_VALUE between generators and their consumers) used with operands that mutate a local through C code only (bound C methods as
 # dunders, property(list.append), colliding hashes in dicts with non-str keys, list +=), so no
 # traced Python instruction reports the change: the state after each one must show it.
+import functools
 import types
 
 
@@ -165,6 +166,52 @@ def builtins_and_displays():
             biggest, key_log, sums)
 
 
+def _holding(xs):
+    # Yields while the consumer may change `xs`, which this frame holds: after each resume the
+    # frame's state must show what the consumer did.
+    for i in range(3):
+        seen = len(xs)
+        yield i
+        after = len(xs)
+    return seen, after
+
+
+def _relay(xs):
+    # A `yield from` chain: SEND resumes a traced generator, which reports its own changes.
+    got = yield from _holding(xs)
+    xs.append("relayed")
+    return got
+
+
+def _key_reading(xs, v):
+    n = len(xs)  # list.sort empties the list while it runs: this frame sees []
+    return -v
+
+
+def sort_with_traced_key():
+    # C code (list.sort) changes the list after the traced key function last saw it: the caller
+    # must not reuse that function's snapshot of the list.
+    xs = [3, 1, 2]
+    xs.sort(key=functools.partial(_key_reading, xs))
+    return xs
+
+
+def generators():
+    # C consumers that change what the generator holds between two of its yields.
+    xs = []
+    xs.extend(_holding(xs))  # list.extend appends each value before resuming the generator
+    ys = []
+    for v in map(ys.append, _holding(ys)):  # a C iterator between the for loop and the generator
+        pass
+    zs = [0]
+    joined = "-".join(str(v) for v in _holding(zs))  # builds a new string: nothing else changes
+    ws = []
+    out = list(_relay(ws))  # list() builds a new list; _relay's frames see `ws` change
+    for v in _relay(ws):  # FOR_ITER over a traced generator, which yields through `yield from`
+        ws.append(v)
+    return xs, ys, zs, joined, ws, out
+
+
 print(dict_lookups())
 print(compare_and_contains())
 print(arithmetic())
@@ -173,3 +220,5 @@ print(globals_lookup())
 print(iteration())
 print(calls())
 print(builtins_and_displays())
+print(generators())
+print(sort_with_traced_key())

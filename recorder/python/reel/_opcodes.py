@@ -51,6 +51,9 @@ _PURE_NAMES = {
 # the value stack, not reachable from any local yet).
 _PURE_NAMES |= {"IS_OP", "BUILD_TUPLE", "BUILD_LIST", "BUILD_SLICE", "BUILD_STRING",
                 "LIST_APPEND", "KW_NAMES"}
+# YIELD_VALUE only hands a value over; what the receiver does until it resumes the generator is
+# checked at the resumption (purity::resumedByReporter), where C code in between counts.
+_PURE_NAMES |= {"YIELD_VALUE"}
 if sys.version_info >= (3, 13):
     # TO_BOOL is separate on 3.13, so the conditional jumps and UNARY_NOT only see exact bools.
     _PURE_NAMES |= {"POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "UNARY_NOT"}
@@ -62,7 +65,8 @@ if sys.version_info >= (3, 13):
 DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, DYN_CALL, \
     DYN_LOAD_ATTR, DYN_LOAD_GLOBAL, DYN_TRUTH, DYN_UNARY, DYN_GET_ITER, DYN_UNPACK, \
     DYN_STORE_SUBSCR, DYN_STORE_ATTR, DYN_BUILD_MAP, DYN_BUILD_CONST_KEY_MAP, DYN_BUILD_SET, \
-    DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC = range(1, 24)
+    DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND = \
+    range(1, 25)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
@@ -77,6 +81,8 @@ _DYN = {
     # CONVERT_VALUE, FORMAT_SIMPLE, FORMAT_WITH_SPEC).
     "FORMAT_VALUE": DYN_FORMAT_VALUE, "CONVERT_VALUE": DYN_FORMAT_SIMPLE,
     "FORMAT_SIMPLE": DYN_FORMAT_SIMPLE, "FORMAT_WITH_SPEC": DYN_FORMAT_SPEC,
+    # `yield from`/`await`: pure when the generator resumed is traced code.
+    "SEND": DYN_SEND,
 }
 if sys.version_info >= (3, 13):
     _DYN["TO_BOOL"] = DYN_TRUTH
