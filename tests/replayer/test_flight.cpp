@@ -166,6 +166,54 @@ TEST_CASE("a flight recording that dies leaves generations that replay like the 
     TraceReader a(files[0]), b(files[1]);
     CHECK(a.eventCount() == b.firstEvent());
     CHECK(a.eventCount() - a.firstEvent() >= o.lastEvents);
+
+    // `reel join`: the two files (in either order) become the trace close() would have written,
+    // and are left in place.
+    const uint64_t end = b.eventCount();
+    const auto joined = out / "joined.reel";
+    const JoinResult jr = joinGenerations({files[1], files[0]}, joined);
+    CHECK(jr.firstEvent == end - o.lastEvents);
+    CHECK(jr.lastEvent == end - 1);
+    CHECK(jr.recordedEvents == end);
+    CHECK(flightFiles(out.path()).size() == 2);
+    CHECK(TraceReader(joined).header().capture.flightLast == o.lastEvents);
+    requireSameStates(full, joined, end - o.lastEvents, end - 1);
+    // Fewer events on request.
+    const auto small = out / "small.reel";
+    CHECK(joinGenerations({files[0], files[1]}, small, 700).firstEvent == end - 700);
+    requireSameStates(full, small, end - 700, end - 1);
+}
+
+TEST_CASE("joining generations refuses files that do not follow each other", "[flight]") {
+    TempDir dir;
+    const auto orig = dir / "orig.reel";
+    ProgramBuilder pb(97);
+    randomProgram(pb, {7, 12000, 3});
+    pb.write(orig);
+    FlightOptions o;
+    o.lastEvents = 1500;
+    // The same recording (same header) killed at two points: its early generation and its late
+    // one have a gap between them.
+    TempDir early, late;
+    {
+        FlightWriter w(early / "run.reel", sampleHeader(), o);
+        feed(orig, w, o.lastEvents, early.path(), 30);
+    }
+    {
+        FlightWriter w(late / "run.reel", sampleHeader(), o);
+        feed(orig, w, o.lastEvents, late.path(), 90);
+    }
+    const auto e = flightFiles(early.path()), l = flightFiles(late.path());
+    REQUIRE(!e.empty());
+    REQUIRE(!l.empty());
+    const auto out = dir / "joined.reel";
+    REQUIRE_THROWS_WITH(joinGenerations({e.front(), l.back()}, out),
+                        Catch::Contains("not consecutive generations"));
+    // A trace recorded without --last is no generation.
+    REQUIRE_THROWS_WITH(joinGenerations({orig}, out),
+                        Catch::Contains("not a flight-recorder generation"));
+    REQUIRE_THROWS_AS(joinGenerations({}, out), std::invalid_argument);
+    CHECK(!std::filesystem::exists(out));
 }
 
 TEST_CASE("the flight recorder refuses a window below its minimum", "[flight]") {
