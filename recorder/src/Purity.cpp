@@ -459,8 +459,11 @@ bool resumerReports(const CodeTable& codes, _PyInterpreterFrame* frame) {
     size_t idx = instructionAt(ci, compat::frameLasti(c));
     while (idx > 0 && idx < ci->opFlags.size() && (ci->opFlags[idx] & opflag::kCacheUnit)) --idx;
     if (idx >= ci->dynKind.size()) return false;
-    const int depth = stackDepth(*ci, idx, c);
-    if (depth < 1) return false;
+    // The static depth before the instruction, which is what the stack holds while it resumes
+    // the generator (3.11 saves a frame's stack pointer only around its own trace calls, and
+    // after popping the arguments of an inlined call: not for this frame now).
+    const int depth = idx < ci->depth.size() ? ci->depth[idx] : -1;
+    if (depth < 1 || depth > ci->stackSize) return false;
     PyObject** stack = compat::valueStack(c, ci->nlocalsplus);
     auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
     switch (ci->dynKind[idx]) {
