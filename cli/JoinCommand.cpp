@@ -73,24 +73,30 @@ void runJoin(const JoinArgs& a) {
         if (out.empty())
             throw CommandError{"join: name the trace to write with -o when joining files"};
     }
-    for (const auto& f : files) {
+    for (const auto& f : files)
         if (!fs::is_regular_file(f, ec))
             throw CommandError{"join: cannot read '" + f.string() + "'"};
-        if (fs::exists(out, ec) && fs::equivalent(f, out, ec))
-            throw CommandError{"join: the output would overwrite the input '" + f.string() + "'"};
-    }
-    if (fs::exists(out, ec))
+    if (fs::exists(out, ec))  // an input among them
         throw CommandError{"join: '" + out.string() +
                            "' exists; name another trace to write with -o"};
     const uint64_t last = a.last.empty() ? 0 : parseEventCount(a.last, "join");
     replayer::JoinResult r;
+    // A failed join leaves no half-written trace behind.
+    auto dropPartial = [&] {
+        fs::path partial = out;
+        partial += ".partial";
+        fs::remove(partial, ec);
+    };
     try {
         r = replayer::joinGenerations(files, out, last);
     } catch (const std::invalid_argument& e) {
+        dropPartial();
         throw CommandError{std::string("join: ") + e.what()};
     } catch (const format::TraceFormatError& e) {
+        dropPartial();
         throw CommandError{std::string("join: damaged generation file: ") + e.what()};
     } catch (const std::system_error& e) {
+        dropPartial();
         throw CommandError{"join: cannot write '" + out.string() + "': " + e.what()};
     }
     if (!a.quiet) {
