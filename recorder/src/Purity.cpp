@@ -275,6 +275,17 @@ bool isinstanceArgs(PyObject* x, PyObject* cls) {
            _PyType_Lookup(t, gClassStr) == gObjectClassDescr;
 }
 
+// Every key of exact dict `d` is an exact int or str; checked by a scan, so only for dicts of at
+// most 1024 entries (a larger one stays non-targeted).
+bool intOrStrKeyed(PyObject* d) {
+    if (PyDict_GET_SIZE(d) > 1024) return false;
+    Py_ssize_t pos = 0;
+    PyObject* k;
+    while (PyDict_Next(d, &pos, &k, nullptr))
+        if (!exact(k, &PyLong_Type) && !exact(k, &PyUnicode_Type)) return false;
+    return true;
+}
+
 bool strKeyed(PyObject* d, PyObject* key) {
     return exact(d, &PyDict_Type) && exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d);
 }
@@ -509,6 +520,13 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
         }
         if (exact(c, &PyDict_Type) && exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) {
             out[0] = {c, sub, -1};
+            return 1;
+        }
+        // An int key (memo tables, counters by number, `seen[id(o)]`): hashing it and comparing
+        // it with keys of the same hash is C code when every key is an exact int or str. Which
+        // entry changed is not logged (the key-level reuse compares str keys only).
+        if (exact(c, &PyDict_Type) && exact(sub, &PyLong_Type) && intOrStrKeyed(c)) {
+            out[0] = {c, nullptr, -1};
             return 1;
         }
         return 0;

@@ -183,6 +183,26 @@ def _relay(xs):
     return got
 
 
+def int_keyed_stores():
+    # A dict store with an int key is logged as changing only the dict when every key is an
+    # exact int or str. Here a key with the int's hash compares by appending to `log`: the store
+    # runs that, so `log` must show the change too.
+    log = []
+
+    class Colliding:
+        __hash__ = (5).__hash__
+        __eq__ = log.append
+
+    plain = {1: "a", "k": "b"}
+    plain[2] = "c"  # all keys int/str: targeted to `plain`
+    mixed = {Colliding(): 0}
+    mixed[5] = 1  # compares the colliding key: log grows here
+    memo = {}
+    for n in range(6):
+        memo[n] = memo.get(n - 1, 0) + n
+    return plain, len(log), memo
+
+
 def _key_reading(xs, v):
     n = len(xs)  # list.sort empties the list while it runs: this frame sees []
     return -v
@@ -222,3 +242,4 @@ print(calls())
 print(builtins_and_displays())
 print(generators())
 print(sort_with_traced_key())
+print(int_keyed_stores())
