@@ -64,19 +64,11 @@ bool builtinIterator(PyTypeObject* t) {
            t == &PyListRevIter_Type;
 }
 
-// A generator resumed by FOR_ITER runs its own code: fine when that code is traced (its
-// instructions report their own mutations); a finished one only raises StopIteration.
-bool generatorStep(const CodeTable& codes, PyObject* it) {
-    if (!PyGen_CheckExact(it)) return false;
-    PyCodeObject* code = compat::suspendedGeneratorCode(it);
-    return code == nullptr || calleeTraced(codes, reinterpret_cast<PyObject*>(code));
-}
-
-// SEND resumes `receiver`: pure when it is a generator or coroutine whose code is traced (its
-// instructions report their own mutations; a finished one raises StopIteration without code).
-bool sendStep(const CodeTable& codes, PyObject* receiver) {
-    if (!PyGen_CheckExact(receiver) && !PyCoro_CheckExact(receiver)) return false;
-    PyCodeObject* code = compat::suspendedGeneratorCode(receiver);
+// A generator or coroutine `g` resumed by FOR_ITER or SEND runs its own code: fine when that
+// code is traced (its instructions report their own mutations); a finished one only raises
+// StopIteration.
+bool resumesTracedCode(const CodeTable& codes, PyObject* g) {
+    PyCodeObject* code = compat::suspendedGeneratorCode(g);
     return code == nullptr || calleeTraced(codes, reinterpret_cast<PyObject*>(code));
 }
 
@@ -452,9 +444,11 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
     }
 }
 
-// See Purity.h, resumedByReporter. Anything between the resumer and the generator (a C iterator
-// wrapping it, `map(xs.append, gen)`) fails the identity check.
-bool resumerReports(const CodeTable& codes, _PyInterpreterFrame* frame) {
+}  // namespace
+
+// Anything between the resumer and the generator (a C iterator wrapping it,
+// `map(xs.append, gen)`) fails the identity check.
+bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
     if (!compat::isGeneratorFrame(frame)) return false;
     PyObject* gen = compat::generatorOf(frame);
     if (!PyGen_CheckExact(gen) && !PyCoro_CheckExact(gen)) return false;
@@ -500,6 +494,8 @@ bool resumerReports(const CodeTable& codes, _PyInterpreterFrame* frame) {
             return false;
     }
 }
+
+namespace {
 
 // What a STORE_SUBSCR/STORE_ATTR about to run changes, when it is known precisely (Purity.h,
 // judge); 0 otherwise.
@@ -633,7 +629,8 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         }
         case dyn::kForIter: {
             PyObject* it = peek(1);
-            return it && (builtinIterator(Py_TYPE(it)) || generatorStep(codes, it));
+            return it && (builtinIterator(Py_TYPE(it)) ||
+                          (PyGen_CheckExact(it) && resumesTracedCode(codes, it)));
         }
         case dyn::kLoadAttr: {
             PyObject* owner = peek(1);
@@ -722,7 +719,9 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         case dyn::kSend: {
             // SEND: [receiver, value] on the stack.
             PyObject* receiver = peek(2);
-            return receiver && peek(1) && sendStep(codes, receiver);
+            return receiver && peek(1) &&
+                   (PyGen_CheckExact(receiver) || PyCoro_CheckExact(receiver)) &&
+                   resumesTracedCode(codes, receiver);
         }
 
         default:
@@ -736,10 +735,6 @@ int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
     int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
     if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
     return depth <= ci.stackSize ? depth : -1;
-}
-
-bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
-    return resumerReports(codes, frame);
 }
 
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,

@@ -25,8 +25,9 @@ namespace reel::recorder::purity {
 //  - targets (with `wantTargets`, for a non-pure one): when it can mutate nothing but one object
 //    and runs no Python code, what changes, written to out[0..targets): the target with the index
 //    or key, and for an attribute also the instance dict if one exists; 0 when the mutation is not
-//    known that precisely. That is: STORE_SUBSCR of an exact list item by an exact int, or of an
-//    exact dict entry by an exact str in a dict of str keys; STORE_ATTR of a generic instance
+//    known that precisely. That is: STORE_SUBSCR of an exact list item by an exact int, of an
+//    exact dict entry by an exact str in a dict of str keys, or by an exact int in a dict of at
+//    most 1024 exact int/str keys (the dict only, no key); STORE_ATTR of a generic instance
 //    attribute (not a property or other Python-level descriptor); a CALL of a builtin method that
 //    changes only its receiver (list.append, insert, pop, extend with a list/tuple, clear,
 //    reverse; dict.setdefault, pop, clear with str keys). As for pure instructions, the old

@@ -506,10 +506,9 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     // BINARY_OP, CALL, LOAD_ATTR, ... are pure depends on their operands (Purity.h).
     const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
     MutationChange t[2];
-    purity::Verdict v;
-    if (!(flags & opflag::kPure) && kind != dyn::kNone)
-        v = purity::judge(codes_, *ci, i, frame, targeted_, t);
-    if (!(flags & opflag::kPure) && !v.pure) {
+    purity::Verdict v{(flags & opflag::kPure) != 0, 0};
+    if (!v.pure && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    if (!v.pure) {
         ++mutations_;
         if (v.targets == 0)
             untargetedAt_ = mutations_;
