@@ -162,18 +162,16 @@ ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
     return sm.state();
 }
 
-// The window of the last `o.lastEvents` events (0: all) of consecutive generation files
-// `paths` (oldest first), written to `out`: from a checkpoint, with the original event numbers.
+// The window of the last `o.lastEvents` events (0: all) of consecutive generation files `src`
+// (opened, oldest first), written to `out`: from a checkpoint, with the original event numbers.
 // `defs`: every definition (NULL: the newest file's); `moveWhole`: when the newest file is
 // exactly the window, it is renamed to `out` rather than copied.
 struct CutWindow {
     uint64_t first = 0, end = 0;  // events first..end-1
 };
-CutWindow cutGenerations(const std::vector<fs::path>& paths, const fs::path& out,
+CutWindow cutGenerations(std::vector<std::unique_ptr<TraceReader>> src, const fs::path& out,
                          const format::NewDefs* defs, const format::ExitInfo& exit,
                          const FlightOptions& o, bool moveWhole) {
-    std::vector<std::unique_ptr<TraceReader>> src;
-    for (const auto& p : paths) src.push_back(std::make_unique<TraceReader>(p));
     const uint64_t lo = src.front()->firstEvent(), hi = src.back()->eventCount();
     const uint64_t first = o.lastEvents != 0 && hi - lo > o.lastEvents ? hi - o.lastEvents : lo;
     // The source holding `first`: the newest one starting at or before it.
@@ -183,7 +181,7 @@ CutWindow cutGenerations(const std::vector<fs::path>& paths, const fs::path& out
             i0 = i;
     if (moveWhole && (hi == lo || (i0 + 1 == src.size() && first == src[i0]->firstEvent()))) {
         // The newest generation is exactly the window (or nothing was recorded).
-        const fs::path keep = paths.back();
+        const fs::path keep = src.back()->path();
         src.clear();
         fs::rename(keep, out);
         return {first, hi};
@@ -293,15 +291,11 @@ CutWindow cutGenerations(const std::vector<fs::path>& paths, const fs::path& out
 JoinResult joinGenerations(std::vector<fs::path> files, const fs::path& out, uint64_t lastEvents,
                            bool durable) {
     if (files.empty()) throw std::invalid_argument("no generation files to join");
-    struct Part {
-        fs::path path;
-        uint64_t first, end;
-    };
-    std::vector<Part> parts;
+    std::vector<std::unique_ptr<TraceReader>> parts;
     format::HeaderInfo header;
     for (size_t i = 0; i < files.size(); ++i) {
-        TraceReader r(files[i]);
-        const auto& h = r.header();
+        auto r = std::make_unique<TraceReader>(files[i]);
+        const auto& h = r->header();
         if (h.capture.flightLast == 0)
             throw std::invalid_argument(files[i].string() +
                                         " is not a flight-recorder generation (recorded "
@@ -313,30 +307,29 @@ JoinResult joinGenerations(std::vector<fs::path> files, const fs::path& out, uin
                                         files[0].string() + " (pid " + std::to_string(h.pid) +
                                         ", not " + std::to_string(header.pid) + ")");
         }
-        parts.push_back({files[i], r.firstEvent(), r.eventCount()});
+        parts.push_back(std::move(r));
     }
     // A generation killed before its first events chunk landed holds no events: nothing to add.
-    std::erase_if(parts, [](const Part& p) { return p.end <= p.first; });
+    std::erase_if(parts, [](const auto& p) { return p->eventCount() <= p->firstEvent(); });
     if (parts.empty())
         throw std::invalid_argument("the generation files hold no events (the recording was "
                                     "killed before its first events were written)");
-    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
-        return a.first != b.first ? a.first < b.first : a.end < b.end;
+    std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) {
+        return a->firstEvent() != b->firstEvent() ? a->firstEvent() < b->firstEvent()
+                                                  : a->eventCount() < b->eventCount();
     });
     for (size_t i = 1; i < parts.size(); ++i)
-        if (parts[i].first != parts[i - 1].end)
+        if (parts[i]->firstEvent() != parts[i - 1]->eventCount())
             throw std::invalid_argument(
-                "not consecutive generations: " + parts[i - 1].path.string() + " ends at event " +
-                std::to_string(parts[i - 1].end) + ", " + parts[i].path.string() +
-                " starts at event " + std::to_string(parts[i].first));
+                "not consecutive generations: " + parts[i - 1]->path().string() +
+                " ends at event " + std::to_string(parts[i - 1]->eventCount()) + ", " +
+                parts[i]->path().string() + " starts at event " +
+                std::to_string(parts[i]->firstEvent()));
     FlightOptions o;
     o.lastEvents = lastEvents != 0 ? lastEvents : header.capture.flightLast;
     o.durable = durable;
-    std::vector<fs::path> paths;
-    for (const auto& p : parts) paths.push_back(p.path);
-    std::optional<format::ExitInfo> exit = TraceReader(paths.back()).exitInfo();
-    const CutWindow w =
-        cutGenerations(paths, out, nullptr, exit.value_or(format::ExitInfo{}), o, false);
+    const format::ExitInfo exit = parts.back()->exitInfo().value_or(format::ExitInfo{});
+    const CutWindow w = cutGenerations(std::move(parts), out, nullptr, exit, o, false);
     JoinResult res;
     res.firstEvent = w.first;
     res.lastEvent = w.end > 0 ? w.end - 1 : 0;
@@ -587,11 +580,11 @@ class FlightWriter::Impl {
 
 
     void writeFinal(const format::ExitInfo& exit) {
-        std::vector<fs::path> paths;
+        std::vector<std::unique_ptr<TraceReader>> src;
         if (gen_ >= 1 && fs::exists(generationPath(path_, gen_ - 1)))
-            paths.push_back(generationPath(path_, gen_ - 1));
-        paths.push_back(generationPath(path_, gen_));
-        const CutWindow w = cutGenerations(paths, path_, &all_, exit, options_, true);
+            src.push_back(std::make_unique<TraceReader>(generationPath(path_, gen_ - 1)));
+        src.push_back(std::make_unique<TraceReader>(generationPath(path_, gen_)));
+        const CutWindow w = cutGenerations(std::move(src), path_, &all_, exit, options_, true);
         std::lock_guard lock(statsMu_);
         stats_.firstEvent = w.first;
         stats_.lastEvent = w.end > 0 ? w.end - 1 : 0;
