@@ -55,6 +55,24 @@ bool calleeTraced(const CodeTable& codes, PyObject* code) {
     return ci != nullptr && ci->traced;
 }
 
+PyObject* gInitStr = nullptr;  // interned "__init__", kept for the process (initKnownCalls)
+
+// Calling a plain Python class: type.__call__ (the metaclass does not override it), then
+// object.__new__, which only allocates (an abstract class makes it raise, in C), then __init__,
+// either object's (C, checks the arguments) or a Python function whose code is traced. Finding
+// __init__ reads the type's method cache and MRO dicts (str keys), running no Python code.
+bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
+    if (!PyType_Check(callable)) return false;
+    auto* t = reinterpret_cast<PyTypeObject*>(callable);
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || Py_TYPE(t)->tp_call != PyType_Type.tp_call ||
+        t->tp_new != PyBaseObject_Type.tp_new || gInitStr == nullptr)
+        return false;
+    if (t->tp_init == PyBaseObject_Type.tp_init) return true;
+    PyObject* init = _PyType_Lookup(t, gInitStr);  // borrowed
+    return init != nullptr && PyFunction_Check(init) &&
+           calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(init)->func_code);
+}
+
 // Iterators whose next() is C code over a builtin container (no user __iter__/__next__, no hash or
 // compare of items).
 bool builtinIterator(PyTypeObject* t) {
@@ -419,9 +437,11 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
             return exact(self, &PyList_Type) && n == 2 && exact(args[0], &PyLong_Type) ? self
                                                                                         : nullptr;
         case Builtin::ListPop:
-            return exact(self, &PyList_Type) && (n == 0 || (n == 1 && exact(args[0], &PyLong_Type)))
-                       ? self
-                       : nullptr;
+            if (!exact(self, &PyList_Type) || (n != 0 && (n != 1 || !exact(args[0], &PyLong_Type))))
+                return nullptr;
+            // pop() removes the last item: nothing before it moves.
+            if (n == 0 && PyList_GET_SIZE(self) > 0) index = PyList_GET_SIZE(self) - 1;
+            return self;
         case Builtin::ListExtend:
             return exact(self, &PyList_Type) && n == 1 &&
                            (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type))
@@ -596,6 +616,7 @@ void initKnownCalls() {
     });
     gClassStr = PyUnicode_InternFromString("__class__");
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
+    gInitStr = PyUnicode_InternFromString("__init__");
     PyErr_Clear();
 }
 
@@ -759,6 +780,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         if (PyFunction_Check(callable))
             return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
                     0};
+        if (instantiatesTraced(codes, callable)) return {true, 0};
         const Builtin b = builtinOf(cs.callable);
         if (pureBuiltin(cs, b)) return {true, 0};
         Py_ssize_t index = -1;

@@ -583,15 +583,24 @@ class ValueCapture::Impl {
                        const ChangeSet* changes) {
         if (noValues_) return capture(obj);
         bool shaped = false;
+        // Reuse needs the previous walk of the same object, as it was at the last check.
+        const bool reuse = changes != nullptr && reuseWalks_ && shape.valid && shape.ref == prev &&
+                           !shape.nodes.empty() && shape.nodes[0].ptr == obj &&
+                           shape.nodes[0].depth == 1;
+        try {
+            ValueRef grown;
+            if (reuse && grownPastWindow(obj, prev, shape, *changes, grown)) {
+                ++shapeMisses_;
+                return grown;
+            }
+        } catch (...) {
+            // Nothing was changed before the failure: the full check below decides.
+        }
         try {
             shapeWords_.clear();
             nodes_.clear();
             nodeStack_.clear();
             recordNodes_ = true;
-            // Reuse needs the previous walk of the same object, as it was at the last check.
-            const bool reuse = changes != nullptr && reuseWalks_ && shape.valid &&
-                               shape.ref == prev && !shape.nodes.empty() &&
-                               shape.nodes[0].ptr == obj && shape.nodes[0].depth == 1;
             reuseOld_ = reuse ? &shape : nullptr;
             changes_ = changes;
             reuseNext_ = reuse ? 0 : -1;
@@ -651,6 +660,76 @@ class ValueCapture::Impl {
             e.words.assign(shape.words.begin(), shape.words.end());
         }
         return r;
+    }
+
+    // Whether the walk of `shape` read `target` as a container, an object or an instance dict,
+    // exactly: the subtree filters only choose where to look. Valid while none of the walk's
+    // containers changed except at items the walk did not read (the caller checks every change),
+    // so every node still holds its object, alive.
+    static bool walkRead(const ValueShape& shape, PyObject* target) {
+        const std::vector<ShapeNode>& nodes = shape.nodes;
+        for (size_t i = 0; i < nodes.size();) {
+            const ShapeNode& nd = nodes[i];
+            if (!nd.bloom.mayContain(target)) {
+                i = nd.nodeEnd;
+                continue;
+            }
+            PyObject* real = throughStandIn(nd.ptr);
+            if (nd.ptr == target || real == target || instanceDictOf(real) == target) return true;
+            ++i;
+        }
+        return false;
+    }
+
+    // A list whose only changes since its last walk are at indices past the capture window
+    // (appends to or pops from a long list, stores far into it) still holds the same captured
+    // items, each unchanged (no change reached anything its walk read): its snapshot is the
+    // previous one with another full length. That is written from the previous record's refs,
+    // kept by the patch table, as a PATCH that sets only the length; the shape gets the new
+    // length word. Without this, every append to a long list re-walked its first maxItems
+    // subtrees and captured it again.
+    bool grownPastWindow(PyObject* obj, ValueRef prev, ValueShape& shape, const ChangeSet& changes,
+                         ValueRef& out) {
+        if (Py_TYPE(obj) != &PyList_Type || prev.kind() != ValueRef::Kind::Record) return false;
+        const ShapeNode& root = shape.nodes[0];
+        for (size_t i = 0; i < changes.count; ++i) {
+            const MutationChange& c = changes.items[i];
+            if (c.obj == obj) {
+                if (c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems))
+                    return false;
+            } else if (root.bloom.mayContain(c.obj) && walkRead(shape, c.obj)) {
+                return false;
+            }
+        }
+        // The words of a list at depth 1: its type, its address, its full length, then items.
+        if (shape.words.size() < 3 || shape.words[0] != ptrWord(&PyList_Type) ||
+            shape.words[1] != ptrWord(obj))
+            return false;
+        const uint64_t oldLength = shape.words[2];
+        const auto length = static_cast<uint64_t>(PyList_GET_SIZE(obj));
+        if (oldLength < limits_.maxItems || length < limits_.maxItems) return false;
+        if (length == oldLength) {
+            out = prev;
+            return true;
+        }
+        const uint64_t identity = identityOf(obj);
+        const size_t slot = static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
+        const PatchHead& pb = patchHeads_[slot];
+        if (pb.identity != identity || pb.recordId != prev.recordId() ||
+            pb.kind != ValueKind::List || pb.fullLength != oldLength)
+            return false;
+        const size_t n = pb.n;
+        grownRefs_.assign(patchRefsStore_.begin() + static_cast<std::ptrdiff_t>(slot * kPatchMaxRefs),
+                          patchRefsStore_.begin() + static_cast<std::ptrdiff_t>(slot * kPatchMaxRefs + n));
+        scratch_.clear();
+        encode::container(scratch_, ValueKind::List, identity, length, grownRefs_.data(), n);
+        lastWasLeafMarker_ = false;
+        out = emitComposite(ValueKind::List, identity, 0, length, grownRefs_.data(), n, nullptr);
+        shape.words[2] = length;
+        shape.ref = out;
+        ShapeNode& r = shape.nodes[0];
+        r.ref = r.ref == prev ? out : ValueRef{};
+        return true;
     }
 
     uint32_t internString(std::string_view s) { return intern(s).second; }
@@ -2450,6 +2529,7 @@ class ValueCapture::Impl {
     std::vector<uint32_t> patchIndex_ = std::vector<uint32_t>(kPatchMaxRefs);
     std::vector<ValueRef> patchRefs_ = std::vector<ValueRef>(kPatchMaxRefs);
     std::vector<uint8_t> patchScratch_ = std::vector<uint8_t>(kPatchMaxRefs * 24);
+    std::vector<ValueRef> grownRefs_ = std::vector<ValueRef>(kPatchMaxRefs);  // grownPastWindow
 
     std::vector<uint8_t> pending_;
     uint64_t pendingCount_ = 0;

@@ -46,6 +46,10 @@ struct ContainerBloom {
         const unsigned s = slotOf(p);
         bits[s >> 6] |= uint64_t{1} << (s & 63);
     }
+    bool mayContain(const void* p) const {
+        const unsigned s = slotOf(p);
+        return (bits[s >> 6] >> (s & 63)) & 1;
+    }
     bool intersects(const ContainerBloom& o) const {
         return ((bits[0] & o.bits[0]) | (bits[1] & o.bits[1]) | (bits[2] & o.bits[2]) |
                 (bits[3] & o.bits[3])) != 0;

@@ -232,6 +232,56 @@ def generators():
     return xs, ys, zs, joined, ws, out
 
 
+class _Traced:
+    def __init__(self, sink, v):
+        sink.append(v)  # traced code: reports its own change
+        self.v = v
+
+
+class _CInit:
+    __init__ = staticmethod(list.append)  # T(sink, v) runs list.append(sink, v), in C
+
+
+class _Plain:
+    pass
+
+
+def instantiation():
+    # Calling a class is pure only when __init__ is object's or traced Python code.
+    log = []
+    made = []
+    for i in range(3):
+        made.append(_Traced(log, i))
+        _CInit(log, -i)
+        _Plain()
+    return log, [m.v for m in made]
+
+
+def long_lists():
+    # Past the capture window an append or pop changes only the list's length, unless something
+    # the window holds changed too.
+    big = list(range(70))
+    for i in range(4):
+        big.append(_Plain())
+    while len(big) > 66:
+        big.pop()
+    big[65] = "x"
+    objs = [_Plain() for _ in range(70)]
+    first = objs[3]
+    for i in range(3):
+        first.v = i  # an item inside the window changes along with the length
+        objs.append(i)
+        inner = objs[5].__dict__
+        inner["w"] = i  # through the instance dict
+        objs.append(-i)
+        objs.pop()
+    nested = [[j] for j in range(70)]
+    row = nested[2]
+    row.append(7)
+    nested.append([])
+    return len(big), big[-1], first.v, objs[5].w, len(objs), nested[2]
+
+
 print(dict_lookups())
 print(compare_and_contains())
 print(arithmetic())
@@ -243,3 +293,5 @@ print(builtins_and_displays())
 print(generators())
 print(sort_with_traced_key())
 print(int_keyed_stores())
+print(instantiation())
+print(long_lists())
