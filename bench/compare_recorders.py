@@ -2,9 +2,10 @@
 with build A's extension, then build B's, alternating, on every interpreter both builds have.
 Prints the medians and B's speed-up, so a change is measured in one run on the same machine.
 
-    python3 bench/compare_recorders.py BUILD_A BUILD_B [rounds]
+    python3 bench/compare_recorders.py BUILD_A BUILD_B [rounds] [PROGRAM.py ...]
 
-A and B are build directories (their python/<X.Y>/ hold the `reel` package).
+A and B are build directories (their python/<X.Y>/ hold the `reel` package). The programs
+default to bench/workloads/*.py; each must print "elapsed SECONDS" to stderr (bench/cases do).
 """
 import os
 import statistics
@@ -36,7 +37,7 @@ def main():
         sys.exit(__doc__)
     a, b = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    workloads = sorted((ROOT / "workloads").glob("*.py"))
+    workloads = [Path(p).resolve() for p in sys.argv[4:]] or sorted((ROOT / "workloads").glob("*.py"))
     print("| python | workload | A | B | B speed-up |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,7 +50,7 @@ def main():
                         env = dict(os.environ, PYTHONHASHSEED="0",
                                    PYTHONPATH=str(build / "python" / ver))
                         times[build].append(elapsed(
-                            [exe, "-m", "reel", "record", "--only", str(ROOT / "workloads"),
+                            [exe, "-m", "reel", "record", "--only", str(wl.parent),
                              "-o", trace, str(wl)], env))
                 ma, mb = statistics.median(times[a]), statistics.median(times[b])
                 print(f"| {ver} | {wl.stem} | {ma:.2f} s | {mb:.2f} s | {ma / mb:.2f}x |",

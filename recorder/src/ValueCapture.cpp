@@ -1,6 +1,7 @@
 // Value snapshots without running Python code. See docs/recorder.md, "Value capture", for the
 // rules and the reasons behind them (identity, managed dicts, budgets).
 #include "ValueCapture.h"
+#include "AddressMap.h"
 
 #include <structmember.h>
 
@@ -555,7 +556,7 @@ class ValueCapture::Impl {
         // Weakrefs are Python objects: release them only while the interpreter is alive (the
         // recorder destroys us with the GIL held; at finalization Py_IsInitialized is false).
         if (!Py_IsInitialized()) return;
-        for (auto& [p, e] : identities_) Py_XDECREF(e.weakref);
+        identities_.forEach([](const void*, Identity& e) { Py_XDECREF(e.weakref); });
         for (auto& [p, t] : types_) Py_XDECREF(t.weakref);
     }
 
@@ -910,9 +911,8 @@ class ValueCapture::Impl {
 
     uint64_t identityOf(PyObject* o) {
         PyTypeObject* tp = Py_TYPE(o);
-        auto it = identities_.find(o);
-        if (it != identities_.end()) {
-            Identity& e = it->second;
+        if (Identity* found = identities_.find(o)) {
+            Identity& e = *found;
             // With a weakref we know for sure (and survive a __class__ assignment); without one,
             // a different type at this address is the only reuse we can see.
             if (e.weakref != nullptr ? weakTarget(e.weakref) == o
@@ -933,7 +933,7 @@ class ValueCapture::Impl {
         e.type = tp;
         e.aux = auxOf(o, tp);
         e.weakref = makeWeakref(o);
-        identities_.emplace(o, e);
+        identities_.insert(o, e);
         return e.id;
     }
 
@@ -1001,14 +1001,11 @@ class ValueCapture::Impl {
     // when the table doubled since the last sweep, so the cost is amortized O(1) per entry.
     void maybeSweep() {
         if (identities_.size() < sweepAt_) return;
-        for (auto it = identities_.begin(); it != identities_.end();) {
-            if (it->second.weakref != nullptr && weakTarget(it->second.weakref) == nullptr) {
-                Py_DECREF(it->second.weakref);
-                it = identities_.erase(it);
-            } else {
-                ++it;
-            }
-        }
+        identities_.eraseIf([](Identity& e) {
+            if (e.weakref == nullptr || weakTarget(e.weakref) != nullptr) return false;
+            Py_DECREF(e.weakref);
+            return true;
+        });
         sweepAt_ = std::max<size_t>(2 * identities_.size(), 4096);
     }
 
@@ -2498,7 +2495,7 @@ class ValueCapture::Impl {
     std::string strScratch_;
     std::vector<uint32_t> bigScratch_;
 
-    std::unordered_map<const PyObject*, Identity> identities_;
+    AddressMap<Identity> identities_;
     uint64_t nextIdentity_ = 1;
     size_t sweepAt_ = 4096;
     std::unordered_map<PyTypeObject*, TypeInfo> types_;
