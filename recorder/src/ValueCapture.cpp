@@ -682,32 +682,48 @@ class ValueCapture::Impl {
         return false;
     }
 
+    // Whether `key` (a str) is one of the keys a snapshot of dict `d` shows.
+    bool keyInWindow(PyObject* d, PyObject* key) const {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        for (uint32_t i = 0; i < limits_.maxItems && PyDict_Next(d, &pos, &k, &v); ++i)
+            if (sameStr(k, key)) return true;
+        return false;
+    }
+
     // A list whose only changes since its last walk are at indices past the capture window
-    // (appends to or pops from a long list, stores far into it) still holds the same captured
-    // items, each unchanged (no change reached anything its walk read): its snapshot is the
-    // previous one with another full length. That is written from the previous record's refs,
+    // (appends to or pops from a long list, stores far into it), or a dict whose only changes
+    // are stores under keys the window does not show (new keys of a large dict), still holds
+    // the same captured items, each unchanged (no change reached anything its walk read): its
+    // snapshot is the previous one with another full length. That is written from the previous record's refs,
     // kept by the patch table, as a PATCH that sets only the length; the shape gets the new
     // length word. Without this, every append to a long list re-walked its first maxItems
     // subtrees and captured it again.
     bool grownPastWindow(PyObject* obj, ValueRef prev, ValueShape& shape, const ChangeSet& changes,
                          ValueRef& out) {
-        if (Py_TYPE(obj) != &PyList_Type || prev.kind() != ValueRef::Kind::Record) return false;
+        PyTypeObject* tp = Py_TYPE(obj);
+        const bool isList = tp == &PyList_Type;
+        if ((!isList && tp != &PyDict_Type) || prev.kind() != ValueRef::Kind::Record) return false;
         const ShapeNode& root = shape.nodes[0];
         for (size_t i = 0; i < changes.count; ++i) {
             const MutationChange& c = changes.items[i];
             if (c.obj == obj) {
-                if (c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems))
+                // A dict's new keys go after the existing ones: only a key the window shows
+                // changes what it holds.
+                if (isList ? c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems)
+                           : c.key == nullptr || keyInWindow(obj, c.key))
                     return false;
             } else if (root.bloom.mayContain(c.obj) && walkRead(shape, c.obj)) {
                 return false;
             }
         }
-        // The words of a list at depth 1: its type, its address, its full length, then items.
-        if (shape.words.size() < 3 || shape.words[0] != ptrWord(&PyList_Type) ||
+        // The words of a list or dict at depth 1: type, address, full length, then the items.
+        if (shape.words.size() < 3 || shape.words[0] != ptrWord(tp) ||
             shape.words[1] != ptrWord(obj))
             return false;
         const uint64_t oldLength = shape.words[2];
-        const auto length = static_cast<uint64_t>(PyList_GET_SIZE(obj));
+        const auto length =
+            static_cast<uint64_t>(isList ? PyList_GET_SIZE(obj) : PyDict_GET_SIZE(obj));
         if (oldLength < limits_.maxItems || length < limits_.maxItems) return false;
         if (length == oldLength) {
             out = prev;
@@ -716,16 +732,17 @@ class ValueCapture::Impl {
         const uint64_t identity = identityOf(obj);
         const size_t slot = static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
         const PatchHead& pb = patchHeads_[slot];
-        if (pb.identity != identity || pb.recordId != prev.recordId() ||
-            pb.kind != ValueKind::List || pb.fullLength != oldLength)
+        const ValueKind kind = isList ? ValueKind::List : ValueKind::Dict;
+        if (pb.identity != identity || pb.recordId != prev.recordId() || pb.kind != kind ||
+            pb.fullLength != oldLength)
             return false;
         const size_t n = pb.n;
-        grownRefs_.assign(patchRefsStore_.begin() + static_cast<std::ptrdiff_t>(slot * kPatchMaxRefs),
-                          patchRefsStore_.begin() + static_cast<std::ptrdiff_t>(slot * kPatchMaxRefs + n));
+        const ValueRef* base = &patchRefsStore_[slot * kPatchMaxRefs];
+        grownRefs_.assign(base, base + n);
         scratch_.clear();
-        encode::container(scratch_, ValueKind::List, identity, length, grownRefs_.data(), n);
+        encode::container(scratch_, kind, identity, length, grownRefs_.data(), n);
         lastWasLeafMarker_ = false;
-        out = emitComposite(ValueKind::List, identity, 0, length, grownRefs_.data(), n, nullptr);
+        out = emitComposite(kind, identity, 0, length, grownRefs_.data(), n, nullptr);
         shape.words[2] = length;
         shape.ref = out;
         ShapeNode& r = shape.nodes[0];
@@ -2510,7 +2527,7 @@ class ValueCapture::Impl {
     // (emitComposite). Direct-mapped and allocated once: a collision only costs a full record.
     // 256 entries of at most 64 items (the default maxItems; dicts up to 32 entries): about
     // 200 KiB, small enough to stay in cache next to the dedup table.
-    static constexpr size_t kPatchMaxRefs = 64;
+    static constexpr size_t kPatchMaxRefs = 128;  // a dict's 64 entries
     static constexpr int kPatchShift = 64 - 8;
     static constexpr size_t kPatchSlots = size_t{1} << (64 - kPatchShift);
     struct PatchHead {

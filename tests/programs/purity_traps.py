@@ -279,7 +279,17 @@ def long_lists():
     row = nested[2]
     row.append(7)
     nested.append([])
-    return len(big), big[-1], first.v, objs[5].w, len(objs), nested[2]
+    # The same for a dict past the window: new keys change only its length.
+    table = {f"k{j}": [j] for j in range(70)}
+    kept = table["k4"]
+    for j in range(3):
+        table[f"new{j}"] = j
+        kept.append(j)  # a value inside the window changes along with the length
+        table[f"more{j}"] = j
+        table["k6"] = -j  # a key inside the window
+        table[f"k{66 + j}"] = j  # an existing key past the window
+    return (len(big), big[-1], first.v, objs[5].w, len(objs), nested[2], len(table), table["k4"],
+            table["k6"])
 
 
 print(dict_lookups())
