@@ -704,6 +704,14 @@ class ValueCapture::Impl {
         PyTypeObject* tp = Py_TYPE(obj);
         const bool isList = tp == &PyList_Type;
         if ((!isList && tp != &PyDict_Type) || prev.kind() != ValueRef::Kind::Record) return false;
+        // The words of a list or dict at depth 1: type, address, full length, then the items.
+        if (shape.words.size() < 3 || shape.words[0] != ptrWord(tp) ||
+            shape.words[1] != ptrWord(obj))
+            return false;
+        const uint64_t oldLength = shape.words[2];
+        const auto length =
+            static_cast<uint64_t>(isList ? PyList_GET_SIZE(obj) : PyDict_GET_SIZE(obj));
+        if (oldLength < limits_.maxItems || length < limits_.maxItems) return false;
         const ShapeNode& root = shape.nodes[0];
         for (size_t i = 0; i < changes.count; ++i) {
             const MutationChange& c = changes.items[i];
@@ -717,14 +725,6 @@ class ValueCapture::Impl {
                 return false;
             }
         }
-        // The words of a list or dict at depth 1: type, address, full length, then the items.
-        if (shape.words.size() < 3 || shape.words[0] != ptrWord(tp) ||
-            shape.words[1] != ptrWord(obj))
-            return false;
-        const uint64_t oldLength = shape.words[2];
-        const auto length =
-            static_cast<uint64_t>(isList ? PyList_GET_SIZE(obj) : PyDict_GET_SIZE(obj));
-        if (oldLength < limits_.maxItems || length < limits_.maxItems) return false;
         if (length == oldLength) {
             out = prev;
             return true;
