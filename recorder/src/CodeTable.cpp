@@ -202,6 +202,7 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
     PyObject* consts = code->co_consts;
     PyObject* names = code->co_names;
     uint32_t extended = 0;
+    compat::LineCursor lines(code);
     for (size_t off = 0; off + 1 < n;) {
         uint8_t op = bc[off];
         const OpcodeInfo& oi = ops_.ops[op];
@@ -215,7 +216,7 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
             ins.opcode = op;
             ins.opname = oi.name;
             ins.arg = static_cast<int32_t>(arg);
-            ins.line = PyCode_Addr2Line(code, static_cast<int>(off));
+            ins.line = lines.lineAt(static_cast<int>(off));
             ins.size = static_cast<uint16_t>(size);
             def.instructions.push_back(std::move(ins));
             off += size;
@@ -231,7 +232,7 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
         ins.opcode = op;
         ins.opname = oi.name;
         ins.arg = (oi.flags & opflag::kHasArg) ? static_cast<int32_t>(arg) : -1;
-        ins.line = PyCode_Addr2Line(code, static_cast<int>(off));
+        ins.line = lines.lineAt(static_cast<int>(off));
         ins.size = static_cast<uint16_t>(size);
         const std::string& nm = oi.name;
         if (oi.flags & opflag::kConst) {
