@@ -1527,16 +1527,26 @@ class ValueCapture::Impl {
             encode::intValue(scratch_, v);
             return emit();
         }
+        // The decimal digits cost time quadratic in the length, and the same big ints are
+        // captured again and again (a memo of Fibonacci numbers, walked by every frame that
+        // holds it): a small cache keyed by a hash of the binary digits answers first.
+        LongView lv = longView(o);
+        const XXH128_hash_t key =
+            XXH3_128bits_withSeed(lv.digits, static_cast<size_t>(lv.ndigits) * sizeof(digit),
+                                  lv.negative ? 1 : 0);
+        BigIntCacheEntry& c = bigIntCache_[key.low64 & (kBigIntCacheSize - 1)];
+        if (c.gen == valueGeneration_ && c.lo == key.low64 && c.hi == key.high64) return c.ref;
         // Cannot fail for an int (it only overflows past 2**64 bits).
         size_t bits = _PyLong_NumBits(o);
-        LongView lv = longView(o);
         if (bits <= kMaxDecimalBits)
             decimalDigits(lv, bigScratch_, strScratch_);
         else
             strScratch_.clear();
         scratch_.clear();
         encode::bigInt(scratch_, lv.negative, bits, strScratch_);
-        return emit();
+        const ValueRef r = emit();
+        c = {key.low64, key.high64, r, valueGeneration_};
+        return r;
     }
 
     ValueRef floatRef(PyObject* o) {
@@ -2004,12 +2014,13 @@ class ValueCapture::Impl {
     // writes, instead of records, words that determine each node's record: type (and, for heap
     // types, what a type record is built from), identity (the identity table for weakref-able
     // objects; address and type otherwise, which is what the table keys them by), sizes,
-    // attribute names, and the content of every scalar (float bits, int digits, a str's hash or
-    // a hash of its captured prefix). Two equal word sequences therefore mean equal snapshots.
+    // attribute names, and the content of every scalar (float bits, int digits or a hash of
+    // them past 8 digits, a str's hash or a hash of its captured prefix). Two equal word
+    // sequences therefore mean equal snapshots (up to a 64-bit hash collision).
     // Pointers of scalars are never trusted: a float freed and another allocated at the same
     // address is common. It returns false (no shape: the caller captures in full) for graphs
     // larger than kShapeMaxWords and for the rare kinds it does not model (modules, exceptions,
-    // big ints, non-str attribute keys): a shape is an optimisation, never a requirement.
+    // non-str attribute keys): a shape is an optimisation, never a requirement.
 
     static constexpr size_t kShapeMaxWords = 4096;
 
@@ -2272,9 +2283,14 @@ class ValueCapture::Impl {
 
     bool shapeLong(PyObject* o) {
         LongView lv = longView(o);
-        if (lv.ndigits > 8) return false;
         sw(static_cast<uint64_t>(lv.ndigits) | (lv.negative ? uint64_t{1} << 63 : 0));
-        for (Py_ssize_t i = 0; i < lv.ndigits; ++i) sw(lv.digits[i]);
+        if (lv.ndigits <= 8) {
+            for (Py_ssize_t i = 0; i < lv.ndigits; ++i) sw(lv.digits[i]);
+        } else {
+            // A hash of the digits, as for a long str: a big int's snapshot is still checked
+            // by its shape rather than captured again (which converts it to decimal).
+            sw(XXH3_64bits(lv.digits, static_cast<size_t>(lv.ndigits) * sizeof(digit)));
+        }
         return true;
     }
 
@@ -2459,6 +2475,13 @@ class ValueCapture::Impl {
     };
     static constexpr size_t kStrCacheSize = 4096;
     std::vector<StrCacheEntry> strCache_ = std::vector<StrCacheEntry>(kStrCacheSize);
+    struct BigIntCacheEntry {
+        uint64_t lo = 0, hi = 0;  // XXH3-128 of the binary digits, seeded with the sign
+        ValueRef ref;
+        uint32_t gen = 0;  // 0: empty
+    };
+    static constexpr size_t kBigIntCacheSize = 256;
+    std::vector<BigIntCacheEntry> bigIntCache_ = std::vector<BigIntCacheEntry>(kBigIntCacheSize);
     struct FloatCacheEntry {
         uint64_t bits = 0;
         ValueRef ref;
