@@ -695,10 +695,10 @@ class ValueCapture::Impl {
     // (appends to or pops from a long list, stores far into it), or a dict whose only changes
     // are stores under keys the window does not show (new keys of a large dict), still holds
     // the same captured items, each unchanged (no change reached anything its walk read): its
-    // snapshot is the previous one with another full length. That is written from the previous record's refs,
-    // kept by the patch table, as a PATCH that sets only the length; the shape gets the new
-    // length word. Without this, every append to a long list re-walked its first maxItems
-    // subtrees and captured it again.
+    // snapshot is the previous one with another full length. That is written from the previous
+    // record's refs, kept by the patch table, as a PATCH that sets only the length; the shape
+    // gets the new length word. Without this, every append to a long list re-walked its first
+    // maxItems subtrees and captured it again.
     bool grownPastWindow(PyObject* obj, ValueRef prev, ValueShape& shape, const ChangeSet& changes,
                          ValueRef& out) {
         PyTypeObject* tp = Py_TYPE(obj);
@@ -730,7 +730,7 @@ class ValueCapture::Impl {
             return true;
         }
         const uint64_t identity = identityOf(obj);
-        const size_t slot = static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
+        const size_t slot = patchSlot(identity);
         const PatchHead& pb = patchHeads_[slot];
         const ValueKind kind = isList ? ValueKind::List : ValueKind::Dict;
         if (pb.identity != identity || pb.recordId != prev.recordId() || pb.kind != kind ||
@@ -1251,7 +1251,7 @@ class ValueCapture::Impl {
             encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs, self);
         // The small head array is probed for every new record (most belong to objects never
         // seen again); the item arrays are touched only for a live entry.
-        const size_t slot = static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
+        const size_t slot = patchSlot(identity);
         PatchHead* pb = identity != 0 && nRefs <= kPatchMaxRefs ? &patchHeads_[slot] : nullptr;
         ValueRef* baseRefs = &patchRefsStore_[slot * kPatchMaxRefs];
         uint32_t* baseNames = &patchNamesStore_[slot * kPatchMaxRefs];
@@ -2548,11 +2548,14 @@ class ValueCapture::Impl {
 
     // Previous snapshot per object identity, the base of format 1.2 PATCH records
     // (emitComposite). Direct-mapped and allocated once: a collision only costs a full record.
-    // 256 entries of at most 64 items (the default maxItems; dicts up to 32 entries): about
-    // 200 KiB, small enough to stay in cache next to the dedup table.
-    static constexpr size_t kPatchMaxRefs = 128;  // a dict's 64 entries
+    // 256 entries of at most 128 refs (a dict's 64 entries at the default maxItems; lists and
+    // objects of up to 128 items): about 400 KiB, of which a record touches its own slot only.
+    static constexpr size_t kPatchMaxRefs = 128;
     static constexpr int kPatchShift = 64 - 8;
     static constexpr size_t kPatchSlots = size_t{1} << (64 - kPatchShift);
+    static size_t patchSlot(uint64_t identity) {
+        return static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
+    }
     struct PatchHead {
         uint64_t identity = 0;  // 0: empty
         uint64_t recordId = 0;
