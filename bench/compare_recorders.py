@@ -6,6 +6,8 @@ Prints the medians and B's speed-up, so a change is measured in one run on the s
 
 A and B are build directories (their python/<X.Y>/ hold the `reel` package). The programs
 default to bench/workloads/*.py; each must print "elapsed SECONDS" to stderr (bench/cases do).
+Each is recorded with `--only` its own directory, unless REEL_COMPARE_ONLY=0: then everything
+is recorded (for cases whose work is in the standard library, like bench/cases/json_nesting.py).
 """
 import os
 import statistics
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+ONLY = os.environ.get("REEL_COMPARE_ONLY", "1") != "0"
 
 
 def interpreters(build):
@@ -49,9 +52,9 @@ def main():
                     for build in (a, b):
                         env = dict(os.environ, PYTHONHASHSEED="0",
                                    PYTHONPATH=str(build / "python" / ver))
+                        only = ["--only", str(wl.parent)] if ONLY else []
                         times[build].append(elapsed(
-                            [exe, "-m", "reel", "record", "--only", str(wl.parent),
-                             "-o", trace, str(wl)], env))
+                            [exe, "-m", "reel", "record", *only, "-o", trace, str(wl)], env))
                 ma, mb = statistics.median(times[a]), statistics.median(times[b])
                 print(f"| {ver} | {wl.stem} | {ma:.2f} s | {mb:.2f} s | {ma / mb:.2f}x |",
                       flush=True)

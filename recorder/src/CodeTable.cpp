@@ -183,7 +183,6 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
         def.localNames.push_back(tupleItem(code->co_localsplusnames, i));
         def.localKinds.push_back(static_cast<uint8_t>(kinds[i]));
         info.kinds.push_back(static_cast<uint8_t>(kinds[i]));
-        if (kinds[i] & (compat::kFastCell | compat::kFastFree)) info.plainLocals = false;
     }
 
     // Unspecialized, uninstrumented bytecode: the live one has adaptive/instrumented opcodes.

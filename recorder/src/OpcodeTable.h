@@ -64,7 +64,8 @@ inline constexpr uint8_t kFormatValue = 21;   // 3.11/3.12 FORMAT_VALUE (flags i
 inline constexpr uint8_t kFormatSimple = 22;  // 3.13 FORMAT_SIMPLE, CONVERT_VALUE
 inline constexpr uint8_t kFormatSpec = 23;    // 3.13 FORMAT_WITH_SPEC
 inline constexpr uint8_t kSend = 24;          // SEND (yield from, await)
-inline constexpr uint8_t kLast = 24;
+inline constexpr uint8_t kDeleteSubscr = 25;  // never pure, as the stores
+inline constexpr uint8_t kLast = 25;
 }  // namespace dyn
 
 struct OpcodeInfo {

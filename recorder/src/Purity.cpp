@@ -105,6 +105,31 @@ bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
     return true;
 }
 
+// Every key of exact dict `d` is an exact int or str, so hashing an int or str key and comparing
+// it with the keys of the same hash is C code. Checked by a scan, only for dicts of at most 4096
+// entries (a larger one is left out); the answer is kept per dict version (compat::dictVersion,
+// new at every change of any dict), so a table read at every level of a recursion is scanned
+// once per change, not once per read.
+bool intOrStrKeyed(PyObject* d) {
+    if (PyDict_GET_SIZE(d) > 4096) return false;
+    struct Known {
+        PyObject* dict = nullptr;  // compared only
+        uint64_t version = 0;
+        bool answer = false;
+    };
+    static Known known[8];
+    const uint64_t version = compat::dictVersion(d);
+    Known& k = known[(reinterpret_cast<uintptr_t>(d) >> 4) & 7];
+    if (k.dict == d && k.version == version) return k.answer;
+    bool answer = true;
+    Py_ssize_t pos = 0;
+    PyObject* key;
+    while (answer && PyDict_Next(d, &pos, &key, nullptr))
+        answer = exact(key, &PyLong_Type) || exact(key, &PyUnicode_Type);
+    k = {d, version, answer};
+    return answer;
+}
+
 bool contains(PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
     if (t == &PyUnicode_Type) return exact(needle, &PyUnicode_Type);
@@ -120,7 +145,8 @@ bool contains(PyObject* needle, PyObject* container) {
         return true;
     }
     if (t == &PyDict_Type)
-        return exact(needle, &PyUnicode_Type) && compat::dictKeysAllStr(container);
+        return (exact(needle, &PyUnicode_Type) && compat::dictKeysAllStr(container)) ||
+               (exact(needle, &PyLong_Type) && intOrStrKeyed(container));
     return false;
 }
 
@@ -133,7 +159,9 @@ bool subscr(PyObject* c, PyObject* sub) {
         }
         return false;
     }
-    if (exact(c, &PyDict_Type)) return exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c);
+    if (exact(c, &PyDict_Type))
+        return (exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) ||
+               (exact(sub, &PyLong_Type) && intOrStrKeyed(c));
     return false;
 }
 
@@ -218,7 +246,7 @@ bool callSite(uint32_t arg, int depth, Peek peek, PyObject** stack, CallSite& cs
 // found by their PyMethodDef (the identity of the C function, whatever name it is reached by).
 enum class Builtin : uint8_t {
     None,
-    Len, IsInstance, Abs, MinMax, Sum, Round,            // builtins
+    Len, IsInstance, Abs, Id, MinMax, Sum, Round,        // builtins
     DictGet, DictView,                                   // pure dict methods
     StrPure, StrJoin,                                    // pure str methods
     ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
@@ -283,17 +311,6 @@ bool isinstanceArgs(PyObject* x, PyObject* cls) {
     if (t->tp_getattro != PyObject_GenericGetAttr) return false;
     return gClassStr != nullptr && gObjectClassDescr != nullptr &&
            _PyType_Lookup(t, gClassStr) == gObjectClassDescr;
-}
-
-// Every key of exact dict `d` is an exact int or str; checked by a scan, so only for dicts of at
-// most 1024 entries (a larger one stays non-targeted).
-bool intOrStrKeyed(PyObject* d) {
-    if (PyDict_GET_SIZE(d) > 1024) return false;
-    Py_ssize_t pos = 0;
-    PyObject* k;
-    while (PyDict_Next(d, &pos, &k, nullptr))
-        if (!exact(k, &PyLong_Type) && !exact(k, &PyUnicode_Type)) return false;
-    return true;
 }
 
 bool strKeyed(PyObject* d, PyObject* key) {
@@ -384,8 +401,9 @@ bool pureBuiltin(const CallSite& cs, Builtin b) {
         return (cs.nargs == 1 || (cs.nargs == 2 && noneOrInt(cs.args[1]))) &&
                number(cs.args[0]);
     }
-    if (b == Builtin::Len || b == Builtin::IsInstance || b == Builtin::Abs) {
+    if (b == Builtin::Len || b == Builtin::IsInstance || b == Builtin::Abs || b == Builtin::Id) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (b == Builtin::Id) return cs.nargs == 1;  // the address, whatever the object
         if (b == Builtin::Len) {
             if (cs.nargs != 1) return false;
             PyTypeObject* t = Py_TYPE(cs.args[0]);
@@ -522,6 +540,24 @@ namespace {
 template <typename Peek>
 int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* frame,
                  MutationChange out[2]) {
+    if (kind == dyn::kDeleteSubscr) {
+        // del container[sub]: [container, sub] on the stack. Items move or go: only the container
+        // is named, not where in it.
+        PyObject *c = peek(2), *sub = peek(1);
+        if (!c || !sub) return 0;
+        const bool target =
+            (exact(c, &PyList_Type) &&
+             (exact(sub, &PyLong_Type) ||
+              (exact(sub, &PySlice_Type) && noneOrInt(reinterpret_cast<PySliceObject*>(sub)->start) &&
+               noneOrInt(reinterpret_cast<PySliceObject*>(sub)->stop) &&
+               noneOrInt(reinterpret_cast<PySliceObject*>(sub)->step)))) ||
+            (exact(c, &PyDict_Type) &&
+             ((exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) ||
+              (exact(sub, &PyLong_Type) && intOrStrKeyed(c))));
+        if (!target) return 0;
+        out[0] = {c, nullptr, -1};
+        return 1;
+    }
     if (kind == dyn::kStoreSubscr) {
         // container[sub] = value: [value, container, sub] on the stack.
         PyObject *c = peek(2), *sub = peek(1);
@@ -588,6 +624,7 @@ void initKnownCalls() {
     function("len", Builtin::Len);
     function("isinstance", Builtin::IsInstance);
     function("abs", Builtin::Abs);
+    function("id", Builtin::Id);
     function("min", Builtin::MinMax);
     function("max", Builtin::MinMax);
     function("sum", Builtin::Sum);
@@ -767,7 +804,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
     const uint32_t arg = ci.arg[idx];
     const uint8_t kind = ci.dynKind[idx];
-    if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr)
+    if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
     if (kind == dyn::kCall) {
         CallSite cs;

@@ -19,6 +19,15 @@ constexpr size_t kHandOverValueBytes = size_t{4} << 20;
 constexpr uint32_t kClockCheckEvery = 4096;
 constexpr int64_t kHandOverIntervalNs = 250'000'000;  // bounds what os._exit can lose
 
+bool shapeKnown(const ValueShape* s) {
+    return s != nullptr && s->valid;
+}
+// Whether the slot's snapshot may have changed under `changed` (all mutations since its last
+// check known precisely): only if its last walk read one of them, or nothing is known of it.
+bool mayHaveChanged(const ValueShape* shape, const ContainerBloom& changed) {
+    return !shapeKnown(shape) || shape->mayHaveRead(changed);
+}
+
 uint64_t nextRecorderSerial() {
     static uint64_t serial = 0;
     return ++serial;
@@ -286,17 +295,17 @@ void Recorder::deltas(ShadowFrame& sf) {
                 // their fixed items: it is computed once per binding.)
                 s.mayMutate = ValueCapture::mayMutate(v);
                 format::ValueRef ref =
-                    s.mayMutate ? shapedRef(v, {}, true, cell, sf, s.shape) : values_->capture(v);
+                    s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
                 enc_.localSet(i, ref);
                 s.ptr = v;
                 s.ref = ref;
             }
         } else if (v != nullptr && mutated && s.mayMutate &&
-                   (!targeted || !s.shape.valid || s.shape.mayHaveRead(changed))) {
+                   (!targeted || mayHaveChanged(slotShape(s), changed))) {
             // Same object, something may have mutated it: the shape check answers "unchanged"
             // without a capture in the common case.
             format::ValueRef ref =
-                shapedRef(v, s.ref, false, cell, sf, s.shape, targeted ? &changeSet_ : nullptr);
+                shapedRef(v, s.ref, false, cell, sf, s, targeted ? &changeSet_ : nullptr);
             if (ref != s.ref) {
                 enc_.localSet(i, ref);
                 s.ref = ref;
@@ -316,25 +325,37 @@ void Recorder::deltas(ShadowFrame& sf) {
 // identity here:
 //  - a local that still holds the same pointer as at its frame's previous deltas() has held the
 //    object all along (a frame's fast locals change only through its own instructions, each of
-//    which is followed by an event), so an entry stored since that round describes it. Cells are
-//    left out: other frames can rebind them.
+//    which is followed by an event), so an entry stored since that round describes it. A cell
+//    that holds the same pointer too: other frames can rebind it, but only with STORE_DEREF or
+//    DELETE_DEREF (never pure, so the count moves) or C code (inside a non-pure instruction, or
+//    after a return into C, which drops every entry). With the count unchanged since the entry
+//    was stored, the cell held the object then, alive, and still does. (MAKE_CELL, pure, fills
+//    a new cell with the frame's own argument, which its slot held all along.) A cell bound since
+//    the previous round is left out: a new frame's cells were filled before its first check.
 //  - a local bound since then: only an entry stored or confirmed by the previous or the current
 //    deltas() round counts (one instruction ran since: it cannot both free an object another
 //    frame's local held and hand its address to a new value stored here), or the caller frame of
 //    a call (its locals are unchanged across the CALL) holding the same object with a snapshot
 //    taken at the current mutation count.
 format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
-                                     const ShadowFrame& sf, ValueShape& shape,
+                                     const ShadowFrame& sf, SlotShadow& slot,
                                      const ChangeSet* changes) {
+    ValueShape& shape = slot.shape;
     if (!shareShapes_)
         return rebound ? values_->captureShaped(v, shape)
                        : values_->recapture(v, prev, shape, changes);
     auto key = reinterpret_cast<uintptr_t>(v);
-    RecentShape& e = recentShapes_[((key >> 4) ^ (key >> 12)) & (kRecentShapes - 1)];
+    const size_t slotIndex = ((key >> 4) ^ (key >> 12)) & (kRecentShapes - 1);
+    RecentShape& e = recentShapes_[slotIndex];
     const bool current = e.obj == v && e.at == mutations_ && e.batchFirst == firstEvent_;
-    if (current && !cell && e.round + 1 >= (rebound ? deltaRound_ : sf.lastRound + 1)) {
+    if (current && !(cell && rebound) &&
+        e.round + 1 >= (rebound ? deltaRound_ : sf.lastRound + 1)) {
         e.round = deltaRound_;
-        shape = e.shape;  // reuses the slot's capacity
+        // Linked, not copied: a `yield from` chain d generators deep re-checks the same shared
+        // container in every level after each change, and copying its shape (up to 64 entries
+        // and their subtrees) into each level made the chain quadratic in d.
+        slot.linked = static_cast<int32_t>(slotIndex);
+        slot.linkVersion = e.version;
         return e.ref;
     }
     if (rebound && !cell && borrowFrom_ != nullptr && borrowFrom_->lastMutations == mutations_ &&
@@ -343,27 +364,56 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
         PyObject** lp = compat::localsplus(caller.iframe);
         for (size_t j = 0; j < caller.slots.size(); ++j) {
             const SlotShadow& cs = caller.slots[j];
-            if (cs.ptr == v && cs.mayMutate && lp[j] == v && cs.shape.valid &&
-                cs.shape.ref == cs.ref) {
-                shape = cs.shape;
+            const ValueShape* cshape = slotShape(cs);
+            if (cs.ptr == v && cs.mayMutate && lp[j] == v && shapeKnown(cshape) &&
+                cshape->ref == cs.ref) {
+                if (cs.linked >= 0) {
+                    slot.linked = cs.linked;
+                    slot.linkVersion = cs.linkVersion;
+                } else {
+                    slot.linked = -1;
+                    shape = cs.shape;
+                }
                 return cs.ref;
             }
         }
     }
+    if (rebound)
+        slot.linked = -1;  // captureShaped starts the shape afresh
+    else
+        unlink(slot);
     format::ValueRef ref =
         rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape, changes);
     // Storing copies the whole shape. An object referenced only by this local cannot be met
     // through another one, so storing it would only cost the copy and evict an entry that may be
     // used (`records` keeps growing lists and dicts that only one local holds). The reference
-    // count is only a hint: a skipped store costs at most a walk later.
-    if (Py_REFCNT(v) <= 1) return ref;
+    // count is only a hint: a skipped store costs at most a walk later. A cell's object is held
+    // by the cell alone, yet every frame sharing the cell meets it.
+    if (!cell && Py_REFCNT(v) <= 1) return ref;
     e.obj = v;
     e.at = mutations_;
     e.round = deltaRound_;
     e.batchFirst = firstEvent_;
+    e.version = ++shapeVersion_;
     e.ref = ref;
     e.shape = shape;
     return ref;
+}
+
+const ValueShape* Recorder::slotShape(const SlotShadow& s) const {
+    if (s.linked < 0) return &s.shape;
+    const RecentShape& e = recentShapes_[static_cast<size_t>(s.linked)];
+    return e.version == s.linkVersion ? &e.shape : nullptr;
+}
+
+void Recorder::unlink(SlotShadow& s) {
+    if (s.linked < 0) return;
+    const RecentShape& e = recentShapes_[static_cast<size_t>(s.linked)];
+    if (e.version == s.linkVersion)
+        s.shape = e.shape;  // reuses the slot's capacity
+    else
+        s.shape.valid = false;
+    s.linked = -1;
 }
 
 void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {

@@ -45,6 +45,10 @@ struct SlotShadow {
     format::ValueRef ref;
     ValueShape shape;        // what `ref` depended on, for ValueCapture::recapture
     bool mayMutate = false;  // ValueCapture::mayMutate(ptr), computed when ptr was bound
+    // >= 0: the shape is Recorder::recentShapes_[linked]'s while that entry's version is still
+    // linkVersion, and `shape` is stale (Recorder::shapedRef shares instead of copying).
+    int32_t linked = -1;
+    uint64_t linkVersion = 0;
 };
 
 struct NameShadow {
@@ -144,8 +148,13 @@ class Recorder {
     // was checked since the last non-pure instruction and is provably the same object (see the
     // definition), else by recapture (`prev` valid) or a shaped capture (`rebound`).
     format::ValueRef shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
-                               const ShadowFrame& sf, ValueShape& shape,
+                               const ShadowFrame& sf, SlotShadow& slot,
                                const ChangeSet* changes = nullptr);
+    // The slot's shape: its own, or the linked entry's while the entry still holds it; NULL when
+    // the entry has been overwritten since (the shape is then unknown).
+    const ValueShape* slotShape(const SlotShadow& s) const;
+    // Makes the slot's own `shape` current again: a copy of the linked entry's, or invalid.
+    void unlink(SlotShadow& s);
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
     const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();
@@ -187,9 +196,11 @@ class Recorder {
         uint64_t at = 0;
         uint64_t round = 0;  // deltaRound_ when stored or last confirmed
         uint64_t batchFirst = 0;
+        uint64_t version = 0;  // from shapeVersion_, new at every store: what slots link to
         format::ValueRef ref;
         ValueShape shape;
     };
+    uint64_t shapeVersion_ = 0;
     static constexpr size_t kRecentShapes = 16;
     uint64_t deltaRound_ = 0;                  // bumped by every deltas() call
     const ShadowFrame* borrowFrom_ = nullptr;  // onCall: the caller, for its arguments' snapshots

@@ -200,7 +200,57 @@ def int_keyed_stores():
     memo = {}
     for n in range(6):
         memo[n] = memo.get(n - 1, 0) + n
-    return plain, len(log), memo
+    # Reads with an int key are pure only while every key is an int or str (the answer is kept
+    # per dict version: the second read of `plain` comes after a store that added a bad key).
+    found = 5 in mixed  # compares the colliding key again
+    got = mixed[5]
+    hit = 2 in plain and plain[1] == "a"
+    plain[Colliding()] = "x"  # compares with nothing: no int key 5 in `plain` yet
+    plain[5] = "y"  # compares the colliding key
+    again = 5 in plain
+    # Deletes name only their container, and only for int/str keys or plain list indexes.
+    holder = {"in": memo}
+    del memo[0]
+    del mixed[5]  # compares the colliding key
+    xs = [0, 1, 2, 3, 4]
+    nest = [xs]
+    del xs[1]
+    del xs[1:3]
+    return len(plain), plain[5], len(log), memo, hit, found, got, again, holder, nest, len(mixed)
+
+
+def _rebind_shared():
+    box = [1]
+    seen = []
+
+    def swap():
+        nonlocal box
+        box = None  # the list dies: the next one may take its address
+        box = [9]
+
+    def peek():
+        seen.append(len(box))  # a frame holding the cell as a free variable
+
+    peek()
+    swap()  # CALL writes no local of this frame, but the cell changed: the next event shows it
+    peek()
+    return box, seen
+
+
+def cells():
+    # Frames sharing a cell: STORE_DEREF elsewhere must reach every frame holding the cell,
+    # including after instructions that write no local (CALL, FOR_ITER, SEND).
+    def gen():
+        nonlocal total
+        for i in range(3):
+            total = total + [i]
+            yield len(total)
+
+    total = []
+    lens = [n for n in gen()]
+    for n in gen():
+        lens.append(n)
+    return _rebind_shared(), total, lens
 
 
 def _key_reading(xs, v):
@@ -303,5 +353,6 @@ print(builtins_and_displays())
 print(generators())
 print(sort_with_traced_key())
 print(int_keyed_stores())
+print(cells())
 print(instantiation())
 print(long_lists())

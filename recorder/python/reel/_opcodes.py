@@ -12,11 +12,13 @@ import sys
 JREL, JABS, CONST, NAME, LOCAL, FREE, COMPARE, BACKWARD = (1 << i for i in range(8))
 PURE, RETURN, YIELD, EXTENDED_ARG, HASARG, NO_LOCAL_WRITE = (1 << i for i in range(8, 14))
 
-# Instructions that never bind or unbind a local slot and, whenever they are pure (statically or
-# per execution), run no Python code at all, traced or not: after one of them, a frame whose
-# mutation counter has not moved has the same locals as before (Recorder::opcodeIn skips the
-# slot loop). Calls, FOR_ITER/SEND (which may run a traced generator that rebinds a shared cell),
-# stores, deletes, MAKE_CELL, COPY_FREE_VARS and LOAD_FAST_AND_CLEAR (clears its slot) are not.
+# Instructions that never bind or unbind a local slot: after one of them, a frame whose mutation
+# counter has not moved since its last check has the same locals as before (Recorder::opcodeIn
+# skips the slot loop). Whatever ran inside them (a traced callee or generator, for CALL,
+# FOR_ITER and SEND when they are pure) can change this frame's slots only through non-pure
+# instructions: STORE_DEREF/DELETE_DEREF for a shared cell, a frame-locals write for a fast
+# local. Stores, deletes, MAKE_CELL, COPY_FREE_VARS and LOAD_FAST_AND_CLEAR (clears its slot) are
+# not listed.
 _NO_LOCAL_WRITE_NAMES = {
     "NOP", "CACHE", "POP_TOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST",
     "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF", "LOAD_GLOBAL",
@@ -30,7 +32,8 @@ _NO_LOCAL_WRITE_NAMES = {
     "BINARY_OP", "COMPARE_OP", "CONTAINS_OP", "BINARY_SUBSCR", "BINARY_SLICE", "UNARY_NEGATIVE",
     "UNARY_INVERT", "UNARY_NOT", "TO_BOOL", "GET_ITER", "UNPACK_SEQUENCE", "UNPACK_EX",
     "BUILD_MAP", "BUILD_CONST_KEY_MAP", "BUILD_SET", "MAP_ADD", "SET_ADD", "FORMAT_VALUE",
-    "CONVERT_VALUE", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC",
+    "CONVERT_VALUE", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC", "END_SEND", "GET_YIELD_FROM_ITER",
+    "CALL", "FOR_ITER", "SEND",
 }
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
@@ -54,6 +57,10 @@ _PURE_NAMES |= {"IS_OP", "BUILD_TUPLE", "BUILD_LIST", "BUILD_SLICE", "BUILD_STRI
 # YIELD_VALUE only hands a value over; what the receiver does until it resumes the generator is
 # checked at the resumption (purity::resumedByReporter), where C code in between counts.
 _PURE_NAMES |= {"YIELD_VALUE"}
+# RETURN_GENERATOR only allocates the generator (its frame moves into it) and hands it to the
+# caller; END_SEND, at the end of `yield from`/`await`, drops the finished sub-iterator as POP_TOP
+# drops a value.
+_PURE_NAMES |= {"RETURN_GENERATOR", "END_SEND"}
 if sys.version_info >= (3, 13):
     # TO_BOOL is separate on 3.13, so the conditional jumps and UNARY_NOT only see exact bools.
     _PURE_NAMES |= {"POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "UNARY_NOT"}
@@ -65,15 +72,18 @@ if sys.version_info >= (3, 13):
 DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, DYN_CALL, \
     DYN_LOAD_ATTR, DYN_LOAD_GLOBAL, DYN_TRUTH, DYN_UNARY, DYN_GET_ITER, DYN_UNPACK, \
     DYN_STORE_SUBSCR, DYN_STORE_ATTR, DYN_BUILD_MAP, DYN_BUILD_CONST_KEY_MAP, DYN_BUILD_SET, \
-    DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND = \
-    range(1, 25)
+    DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND, \
+    DYN_DELETE_SUBSCR = range(1, 26)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
     "CALL": DYN_CALL, "LOAD_ATTR": DYN_LOAD_ATTR, "LOAD_METHOD": DYN_LOAD_ATTR,
     "LOAD_GLOBAL": DYN_LOAD_GLOBAL, "UNARY_NEGATIVE": DYN_UNARY, "UNARY_INVERT": DYN_UNARY,
-    "GET_ITER": DYN_GET_ITER, "UNPACK_SEQUENCE": DYN_UNPACK, "UNPACK_EX": DYN_UNPACK,
+    "GET_ITER": DYN_GET_ITER,
+    # `yield from x`: x itself when it is a generator, else iter(x), as GET_ITER.
+    "GET_YIELD_FROM_ITER": DYN_GET_ITER, "UNPACK_SEQUENCE": DYN_UNPACK, "UNPACK_EX": DYN_UNPACK,
     "STORE_SUBSCR": DYN_STORE_SUBSCR, "STORE_ATTR": DYN_STORE_ATTR,
+    "DELETE_SUBSCR": DYN_DELETE_SUBSCR,
     # Building a dict or set hashes (and on a collision compares) its keys: pure for scalar keys.
     "BUILD_MAP": DYN_BUILD_MAP, "BUILD_CONST_KEY_MAP": DYN_BUILD_CONST_KEY_MAP,
     "BUILD_SET": DYN_BUILD_SET, "MAP_ADD": DYN_MAP_ADD, "SET_ADD": DYN_SET_ADD,
