@@ -65,7 +65,11 @@ inline constexpr uint8_t kFormatSimple = 22;  // 3.13 FORMAT_SIMPLE, CONVERT_VAL
 inline constexpr uint8_t kFormatSpec = 23;    // 3.13 FORMAT_WITH_SPEC
 inline constexpr uint8_t kSend = 24;          // SEND (yield from, await)
 inline constexpr uint8_t kDeleteSubscr = 25;  // never pure, as the stores
-inline constexpr uint8_t kLast = 25;
+inline constexpr uint8_t kStoreDeref = 26;    // STORE_DEREF, DELETE_DEREF: never pure
+inline constexpr uint8_t kCallEx = 27;        // CALL_FUNCTION_EX
+inline constexpr uint8_t kDictMerge = 28;     // DICT_MERGE, DICT_UPDATE
+inline constexpr uint8_t kBeforeWith = 29;    // BEFORE_WITH
+inline constexpr uint8_t kLast = 29;
 }  // namespace dyn
 
 struct OpcodeInfo {

@@ -147,6 +147,22 @@ bool contains(PyObject* needle, PyObject* container) {
     if (t == &PyDict_Type)
         return (exact(needle, &PyUnicode_Type) && compat::dictKeysAllStr(container)) ||
                (exact(needle, &PyLong_Type) && intOrStrKeyed(container));
+    if (t == &PySet_Type || t == &PyFrozenSet_Type) {
+        // A set lookup compares the needle with the items of the same hash: each item, and the
+        // needle, must hash and compare in C. Classes whose metaclass is `type` do (identity), as
+        // in `type(x) in {int, str}`. The table is read directly; a deleted entry's dummy key is
+        // neither, which only makes the answer "not pure".
+        auto* so = reinterpret_cast<PySetObject*>(container);
+        if (so->used > 32) return false;
+        int budget = 128;
+        auto ok = [&](PyObject* o) { return Py_TYPE(o) == &PyType_Type || comparable(o, 0, budget); };
+        if (!ok(needle)) return false;
+        for (Py_ssize_t i = 0; i <= so->mask; ++i) {
+            PyObject* key = so->table[i].key;
+            if (key != nullptr && !ok(key)) return false;
+        }
+        return true;
+    }
     return false;
 }
 
@@ -251,6 +267,7 @@ enum class Builtin : uint8_t {
     StrPure, StrJoin,                                    // pure str methods
     ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
     DictSetdefault, DictPop, DictClear,                  // mutate the dict only
+    LockOp,  // acquire/release/__enter__/__exit__ of _thread.lock and _thread.RLock
 };
 
 struct KnownCall {
@@ -261,6 +278,14 @@ struct KnownCall {
 std::vector<KnownCall> gKnownCalls;
 PyObject* gClassStr = nullptr;          // interned "__class__", kept for the process
 PyObject* gObjectClassDescr = nullptr;  // object.__class__ (borrowed from object's dict)
+// _thread.lock and _thread.RLock (kept for the process): `with lock:` is pure on them. Their
+// state (held or not, owner, count) is in no snapshot, and acquiring may wait with the GIL
+// released, which any instruction boundary may do too.
+PyTypeObject* gLockTypes[2] = {nullptr, nullptr};
+
+bool isLock(PyObject* o) {
+    return o != nullptr && (Py_TYPE(o) == gLockTypes[0] || Py_TYPE(o) == gLockTypes[1]);
+}
 
 const PyMethodDef* methodDefOf(PyObject* o) {
     if (o == nullptr) return nullptr;
@@ -352,6 +377,7 @@ bool pureConstructor(const CallSite& cs) {
         return exact(cs.args[0], &PyLong_Type) && exact(cs.args[1], &PyLong_Type) &&
                (cs.nargs == 2 || exact(cs.args[2], &PyLong_Type));
     if (cs.nargs != 1) return false;
+    if (t == &PyType_Type) return true;  // type(x) only reads x's type
     PyObject* a = cs.args[0];
     PyTypeObject* at = Py_TYPE(a);
     const bool number = at == &PyLong_Type || at == &PyFloat_Type || at == &PyBool_Type;
@@ -418,13 +444,33 @@ bool pureBuiltin(const CallSite& cs, Builtin b) {
         }
         return cs.nargs == 2 && isinstanceArgs(cs.args[0], cs.args[1]);
     }
+    if (b == Builtin::LockOp) {
+        // Bound (`lock.__exit__` pushed by BEFORE_WITH, called with three Nones; 3.12 passes
+        // the first in the self slot) or through the method descriptor. Arguments are parsed
+        // as bool/float: scalars only, or __bool__/__float__ could run.
+        PyObject* lock = nullptr;
+        PyObject* const* args = cs.args;
+        int n = cs.nargs;
+        if (PyCFunction_Check(cs.callable)) {
+            lock = reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_self;
+            if (cs.self != nullptr && !scalar(cs.self)) return false;
+        } else if (!receiver(cs, lock, args, n)) {
+            return false;
+        }
+        if (!isLock(lock)) return false;
+        for (int i = 0; i < n; ++i)
+            if (!scalar(args[i])) return false;
+        return true;
+    }
     PyObject* self = nullptr;
     PyObject* const* args = nullptr;
     int n = 0;
     if (!receiver(cs, self, args, n)) return false;
     switch (b) {
         case Builtin::DictGet:
-            return (n == 1 || n == 2) && strKeyed(self, args[0]);
+            return (n == 1 || n == 2) &&
+                   (strKeyed(self, args[0]) || (exact(self, &PyDict_Type) &&
+                                                exact(args[0], &PyLong_Type) && intOrStrKeyed(self)));
         case Builtin::DictView:
             return n == 0 && exact(self, &PyDict_Type);
         case Builtin::StrPure:
@@ -645,6 +691,21 @@ void initKnownCalls() {
     method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
     method(&PyDict_Type, "pop", Builtin::DictPop);
     method(&PyDict_Type, "clear", Builtin::DictClear);
+    if (PyObject* thread = PyImport_ImportModule("_thread")) {
+        const char* names[2] = {"LockType", "RLock"};
+        for (int i = 0; i < 2; ++i) {
+            PyObject* t = PyObject_GetAttrString(thread, names[i]);
+            if (t != nullptr && PyType_Check(t)) {
+                gLockTypes[i] = reinterpret_cast<PyTypeObject*>(t);  // a reference kept
+                for (const char* m : {"acquire", "release", "__enter__", "__exit__"})
+                    method(gLockTypes[i], m, Builtin::LockOp);
+            } else {
+                Py_XDECREF(t);
+            }
+        }
+        Py_DECREF(thread);
+    }
+    PyErr_Clear();
     // Keyword arguments (3.11/3.12: KW_NAMES, then CALL) sit among the positional ones we read:
     // every rule checks the type of every argument it reads, and an argument passed by keyword
     // that a function does not take is rejected with a TypeError, in C.
@@ -774,6 +835,33 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             PyObject* o = peek(1);
             return o && (exact(o, &PyTuple_Type) || exact(o, &PyList_Type));
         }
+        case dyn::kCallEx: {
+            // f(*args) / f(*args, **kwargs): the callable, then args (and kwargs when the
+            // argument's low bit is set), with a NULL below the callable (3.11/3.12) or above it
+            // (3.13). A tuple or list of arguments and a dict of str keys are unpacked in C.
+            const int kw = static_cast<int>(arg & 1);
+            PyObject* kwargs = kw ? peek(1) : nullptr;
+            PyObject* args = peek(1 + kw);
+            PyObject* callable = peek(compat::kMinorVersion >= 13 ? 3 + kw : 2 + kw);
+            if (args == nullptr || callable == nullptr || (kw && kwargs == nullptr)) return false;
+            if (!exact(args, &PyTuple_Type) && !exact(args, &PyList_Type)) return false;
+            if (kw && !(exact(kwargs, &PyDict_Type) && compat::dictKeysAllStr(kwargs)))
+                return false;
+            if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
+            return PyFunction_Check(callable) &&
+                   calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+        }
+        case dyn::kBeforeWith: {
+            PyObject* manager = peek(1);
+            return isLock(manager);  // __enter__ acquires, in C
+        }
+        case dyn::kDictMerge: {
+            // DICT_MERGE/DICT_UPDATE i: the dict being built i+1 down, the mapping on top.
+            PyObject *target = peek(static_cast<int>(arg) + 1), *update = peek(1);
+            return target && update && exact(target, &PyDict_Type) &&
+                   compat::dictKeysAllStr(target) && exact(update, &PyDict_Type) &&
+                   compat::dictKeysAllStr(update);
+        }
         case dyn::kSend: {
             // SEND: [receiver, value] on the stack.
             PyObject* receiver = peek(2);
@@ -806,6 +894,16 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     const uint8_t kind = ci.dynKind[idx];
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
+    if (kind == dyn::kStoreDeref) {
+        // Rebinding a cell changes no object a snapshot reads (walks never read cells): it is
+        // logged as a change of the cell itself, so frames compare their slot pointers, which
+        // finds the rebinding, without walking their values again.
+        if (!wantTargets || arg >= ci.nlocalsplus) return {};
+        PyObject* cell = compat::localsplus(frame)[arg];
+        if (cell == nullptr || !PyCell_Check(cell)) return {};
+        out[0] = {cell, nullptr, -1};
+        return {false, 1};
+    }
     if (kind == dyn::kCall) {
         CallSite cs;
         if (!callSite(arg, depth, peek, stack, cs)) return {};

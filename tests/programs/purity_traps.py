@@ -211,12 +211,56 @@ def int_keyed_stores():
     # Deletes name only their container, and only for int/str keys or plain list indexes.
     holder = {"in": memo}
     del memo[0]
+    looked = mixed.get(5)  # dict.get with an int key compares it too
+    among = {Colliding(), 1}
+    inset = 5 in among  # a set lookup compares the colliding item
     del mixed[5]  # compares the colliding key
     xs = [0, 1, 2, 3, 4]
     nest = [xs]
     del xs[1]
     del xs[1:3]
-    return len(plain), plain[5], len(log), memo, hit, found, got, again, holder, nest, len(mixed)
+    return (len(plain), plain[5], len(log), memo, hit, found, got, again, holder, nest, len(mixed),
+            looked, inset)
+
+
+def _forward(*args, **kwargs):
+    return helper(*args, **kwargs)  # f(*args, **kwargs) of traced code: pure
+
+
+def _count(*args, **kwargs):
+    return len(args) + len(kwargs)
+
+
+def star_calls():
+    import threading
+
+    log = [1, 2]
+    xs, d = [], {}
+    _forward(xs, d)
+    _forward(*[xs], **{"d": d})
+    log.append(*[3])  # C code called through CALL_FUNCTION_EX
+    seen = []
+
+    class Mapping:
+        # ** of a mapping that is no dict: keys() and __getitem__ run, here C code that mutates
+        keys = seen.copy
+        __getitem__ = seen.append
+
+    seen.append("d")
+    counted = _count(**Mapping())
+
+    class Manager:
+        __enter__ = log.clear  # BEFORE_WITH calls it: C code that mutates
+        __exit__ = staticmethod(lambda *exc: None)
+
+    with Manager():
+        inside = len(log)
+    lock = threading.RLock()
+    with lock:  # _thread.RLock: pure
+        inside2 = len(log)
+        with threading.Lock():
+            log.append(4)
+    return xs, d, log, seen, counted, inside, inside2
 
 
 def _rebind_shared():
@@ -354,5 +398,6 @@ print(generators())
 print(sort_with_traced_key())
 print(int_keyed_stores())
 print(cells())
+print(star_calls())
 print(instantiation())
 print(long_lists())
