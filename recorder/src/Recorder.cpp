@@ -494,7 +494,10 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
         if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
             ShadowFrame& sf = push(ts);
             sf = std::move(it->second);
-            sf.lastOpFlags = 0;
+            // A suspended frame's slots change only through non-pure instructions (a cell
+            // rebound elsewhere, a write through frame.f_locals): unless the count moved, the
+            // check at its yield still holds.
+            sf.lastOpFlags &= opflag::kNoLocalWrite;
             ts.suspended.erase(it);
             // Whatever resumed the generator ran since its yield: unless that was traced code,
             // which reports itself, it may have changed what the frame holds.
@@ -503,7 +506,10 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
                 untargetedAt_ = mutations_;
             }
             enc_.resume(sf.frameId, compat::frameLasti(iframe));
-            deltas(sf);
+            checkLocals(sf);
+            // Nothing runs between this check and the frame's next event but the RESUME
+            // instruction: that event need not compare the slots again (opcodeIn).
+            sf.lastOpFlags = opflag::kNoLocalWrite;
             return;
         }
     }
@@ -517,6 +523,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     borrowFrom_ = caller;
     deltas(ts.stack[ts.depth - 1]);
     borrowFrom_ = nullptr;
+    ts.stack[ts.depth - 1].lastOpFlags = opflag::kNoLocalWrite;  // as for a resumption above
 }
 
 void Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
@@ -535,7 +542,7 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     return true;
 }
 
-void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+void Recorder::checkLocals(ShadowFrame& sf) {
     // After an instruction that binds no local and ran no code (no mutation counted since this
     // frame's last check), the slots hold what they held: nothing to compare. That is exactly a
     // check that found nothing, so it counts as one (shapedRef reasons in rounds).
@@ -544,6 +551,10 @@ void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
         sf.lastRound = ++deltaRound_;
     else
         deltas(sf);
+}
+
+void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+    checkLocals(sf);
     int lasti = compat::frameLasti(frame);
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
     const CodeInfo* ci = sf.code;
@@ -595,7 +606,7 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
     ShadowFrame* sfp = frameFor(ts, frame, code, true);
     if (!sfp) return;
     ShadowFrame& sf = *sfp;
-    deltas(sf);
+    checkLocals(sf);  // RETURN_*/YIELD_VALUE write no local
     // Control goes back to C code, which may change objects before any traced instruction counts
     // a mutation (list.sort rearranging the list its key= function just saw, list.extend(gen)
     // appending what the generator yielded): the shared snapshots taken at the current count no

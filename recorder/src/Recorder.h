@@ -140,6 +140,9 @@ class Recorder {
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
     void opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
+    // since its last check.
+    void checkLocals(ShadowFrame& sf);
     void checkDepth(const CodeInfo& ci, size_t i, _PyInterpreterFrame* frame);
     static bool startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code);
     void pushNew(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code);

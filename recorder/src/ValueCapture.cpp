@@ -2628,9 +2628,14 @@ bool ValueCapture::mayMutate(PyObject* o) {
         // namedtuple does), which changes its rendering; static types cannot.
         if (PyType_Check(x))
             return !(reinterpret_cast<PyTypeObject*>(x)->tp_flags & Py_TPFLAGS_HEAPTYPE);
+        // C functions and descriptors (`isinstance`, `xs.append`, `float.__repr__`) are static
+        // types without an instance dict or slot members: always `<TYPE object>` (rule 8).
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
                t == &PyUnicode_Type || t == &PyBytes_Type || t == &PyFunction_Type ||
-               t == &PyCode_Type || t == &PyModule_Type;
+               t == &PyCode_Type || t == &PyModule_Type || t == &PyCFunction_Type ||
+               t == &PyCMethod_Type || t == &PyMethodDescr_Type || t == &PyWrapperDescr_Type ||
+               t == &PyClassMethodDescr_Type || t == &PyGetSetDescr_Type ||
+               t == &PyMemberDescr_Type;
     };
     if (immutableLeaf(o)) return false;
     PyTypeObject* t = Py_TYPE(o);

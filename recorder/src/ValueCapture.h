@@ -127,9 +127,9 @@ public:
     static bool registerStandIn(PyObject* member);
 
     // False for objects whose rendering cannot change while the reference stays the same (exact
-    // int, float, complex, str, bytes, None, bool, functions, classes, modules, code, and tuples
-    // or frozensets holding only such objects, checked shallowly). The recorder re-captures only
-    // locals for which this is true.
+    // int, float, complex, str, bytes, None, bool, functions, C functions and descriptors,
+    // classes, modules, code, and tuples or frozensets holding only such objects, checked
+    // shallowly). The recorder re-captures only locals for which this is true.
     static bool mayMutate(PyObject* obj);
 
     // The instance __dict__ of `obj` if one exists (never materializes one), else NULL.

@@ -34,7 +34,7 @@ _NO_LOCAL_WRITE_NAMES = {
     "BUILD_MAP", "BUILD_CONST_KEY_MAP", "BUILD_SET", "MAP_ADD", "SET_ADD", "FORMAT_VALUE",
     "CONVERT_VALUE", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC", "END_SEND", "GET_YIELD_FROM_ITER",
     "CALL", "FOR_ITER", "SEND", "CALL_FUNCTION_EX", "DICT_MERGE", "DICT_UPDATE",
-    "BEFORE_WITH",
+    "BEFORE_WITH", "RESUME", "RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE",
 }
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
