@@ -153,7 +153,8 @@ bool contains(PyObject* needle, PyObject* container) {
         // in `type(x) in {int, str}`. The table is read directly; a deleted entry's dummy key is
         // neither, which only makes the answer "not pure".
         auto* so = reinterpret_cast<PySetObject*>(container);
-        if (so->used > 32) return false;
+        // A set never shrinks its table: one that held many items still has a long table.
+        if (so->used > 32 || so->mask > 255) return false;
         int budget = 128;
         auto ok = [&](PyObject* o) { return Py_TYPE(o) == &PyType_Type || comparable(o, 0, budget); };
         if (!ok(needle)) return false;
