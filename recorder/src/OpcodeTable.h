@@ -69,7 +69,8 @@ inline constexpr uint8_t kStoreDeref = 26;    // STORE_DEREF, DELETE_DEREF: neve
 inline constexpr uint8_t kCallEx = 27;        // CALL_FUNCTION_EX
 inline constexpr uint8_t kDictMerge = 28;     // DICT_MERGE, DICT_UPDATE
 inline constexpr uint8_t kBeforeWith = 29;    // BEFORE_WITH
-inline constexpr uint8_t kLast = 29;
+inline constexpr uint8_t kCallKw = 30;        // 3.13 CALL_KW
+inline constexpr uint8_t kLast = 30;
 }  // namespace dyn
 
 struct OpcodeInfo {

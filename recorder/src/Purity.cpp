@@ -905,6 +905,19 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         out[0] = {cell, nullptr, -1};
         return {false, 1};
     }
+    if (kind == dyn::kCallKw) {
+        // 3.13 CALL_KW n: callable, self or NULL, n arguments, the tuple of keyword names. Only
+        // traced Python code and plain classes: binding keywords to parameters compares str
+        // names, in C. (Builtins are left out: their rules read positional arguments only.)
+        if (static_cast<int>(arg) + 3 > depth) return {};
+        PyObject* callable = peek(static_cast<int>(arg) + 3);
+        if (callable == nullptr) return {};
+        if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
+        if (PyFunction_Check(callable))
+            return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
+                    0};
+        return {instantiatesTraced(codes, callable), 0};
+    }
     if (kind == dyn::kCall) {
         CallSite cs;
         if (!callSite(arg, depth, peek, stack, cs)) return {};

@@ -239,6 +239,8 @@ def star_calls():
     _forward(xs, d)
     _forward(*[xs], **{"d": d})
     log.append(*[3])  # C code called through CALL_FUNCTION_EX
+    log.sort(reverse=True)  # C code called with a keyword (3.13: CALL_KW)
+    _forward(xs, d=d)  # traced code called with a keyword
     seen = []
 
     class Mapping:
