@@ -2630,8 +2630,10 @@ bool ValueCapture::mayMutate(PyObject* o) {
             return !(reinterpret_cast<PyTypeObject*>(x)->tp_flags & Py_TPFLAGS_HEAPTYPE);
         // C functions and descriptors (`isinstance`, `xs.append`, `float.__repr__`) are static
         // types without an instance dict or slot members: always `<TYPE object>` (rule 8).
+        // Python functions are not: `<function QUALNAME>` changes when functools.update_wrapper
+        // or an assignment renames one already bound (their shape is identity and qualname).
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
-               t == &PyUnicode_Type || t == &PyBytes_Type || t == &PyFunction_Type ||
+               t == &PyUnicode_Type || t == &PyBytes_Type ||
                t == &PyCode_Type || t == &PyModule_Type || t == &PyCFunction_Type ||
                t == &PyCMethod_Type || t == &PyMethodDescr_Type || t == &PyWrapperDescr_Type ||
                t == &PyClassMethodDescr_Type || t == &PyGetSetDescr_Type ||

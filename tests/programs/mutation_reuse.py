@@ -1,7 +1,9 @@
 # Covers: in-place changes the recorder's cheap "unchanged?" check must not miss: a scalar
 # replaced by another one at the same address (float/int/str freelists) while the caller's frame
 # sees no event, same-length strings, nested lists/dicts/objects/slots changed below the top,
-# attributes added and deleted, a class renamed, an object's class swapped.
+# attributes added and deleted, a class renamed, an object's class swapped, a function renamed
+# after it was bound (functools.update_wrapper, as lru_cache and hand-written decorators do).
+import functools
 import sys
 
 
@@ -45,7 +47,18 @@ def shuffle_attrs(pt):
     pt.x = 1.0
 
 
+def decorate(fn):
+    def wrapper(*args):
+        return fn(*args)
+
+    functools.update_wrapper(wrapper, fn)  # `wrapper` now renders as `fn`'s name
+    holder = (wrapper, 1)
+    wrapper.__qualname__ = "renamed_again"  # a plain attribute store
+    return wrapper, holder
+
+
 def run():
+    decorate(bump_twice)
     v = [1.0, 2.0]
     for _ in range(3):
         bump_twice(v)
