@@ -178,7 +178,6 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
     Py_ssize_t nlp = PyTuple_GET_SIZE(code->co_localsplusnames);
     info.nlocalsplus = static_cast<uint32_t>(nlp);
     const char* kinds = PyBytes_AS_STRING(code->co_localspluskinds);
-    info.plainLocals = !info.usesLocalsDict;
     for (Py_ssize_t i = 0; i < nlp; ++i) {
         def.localNames.push_back(tupleItem(code->co_localsplusnames, i));
         def.localKinds.push_back(static_cast<uint8_t>(kinds[i]));

@@ -23,11 +23,6 @@ struct CodeInfo {
     uint32_t id = UINT32_MAX;  // trace code id; UINT32_MAX for code the filters reject
     bool traced = false;
     bool usesLocalsDict = false;
-    // Fast locals only (no locals dict): Recorder::opcodeIn may skip the slot loop after an
-    // instruction that writes no local. Cells and free variables do not prevent it: another
-    // frame (in any thread) rebinds them only with STORE_DEREF/DELETE_DEREF, never pure, or with
-    // C code inside a non-pure instruction, so the mutation count moves first.
-    bool plainLocals = false;
     bool localEvents = false;  // sys.monitoring hook: INSTRUCTION enabled on this code object
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds

@@ -130,6 +130,13 @@ bool intOrStrKeyed(PyObject* d) {
     return answer;
 }
 
+// Looking `key` up in exact dict `d` (`in`, `d[key]`, `d.get(key)`, `del d[key]`) runs no Python
+// code: hashing the key and comparing it with the keys of the same hash is C code.
+bool dictLookupPure(PyObject* d, PyObject* key) {
+    return (exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d)) ||
+           (exact(key, &PyLong_Type) && intOrStrKeyed(d));
+}
+
 bool contains(PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
     if (t == &PyUnicode_Type) return exact(needle, &PyUnicode_Type);
@@ -144,9 +151,7 @@ bool contains(PyObject* needle, PyObject* container) {
             if (!comparable(items[i], 0, budget)) return false;
         return true;
     }
-    if (t == &PyDict_Type)
-        return (exact(needle, &PyUnicode_Type) && compat::dictKeysAllStr(container)) ||
-               (exact(needle, &PyLong_Type) && intOrStrKeyed(container));
+    if (t == &PyDict_Type) return dictLookupPure(container, needle);
     if (t == &PySet_Type || t == &PyFrozenSet_Type) {
         // A set lookup compares the needle with the items of the same hash: each item, and the
         // needle, must hash and compare in C. Classes whose metaclass is `type` do (identity), as
@@ -176,9 +181,7 @@ bool subscr(PyObject* c, PyObject* sub) {
         }
         return false;
     }
-    if (exact(c, &PyDict_Type))
-        return (exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) ||
-               (exact(sub, &PyLong_Type) && intOrStrKeyed(c));
+    if (exact(c, &PyDict_Type)) return dictLookupPure(c, sub);
     return false;
 }
 
@@ -469,9 +472,7 @@ bool pureBuiltin(const CallSite& cs, Builtin b) {
     if (!receiver(cs, self, args, n)) return false;
     switch (b) {
         case Builtin::DictGet:
-            return (n == 1 || n == 2) &&
-                   (strKeyed(self, args[0]) || (exact(self, &PyDict_Type) &&
-                                                exact(args[0], &PyLong_Type) && intOrStrKeyed(self)));
+            return (n == 1 || n == 2) && exact(self, &PyDict_Type) && dictLookupPure(self, args[0]);
         case Builtin::DictView:
             return n == 0 && exact(self, &PyDict_Type);
         case Builtin::StrPure:
@@ -590,18 +591,10 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
     if (kind == dyn::kDeleteSubscr) {
         // del container[sub]: [container, sub] on the stack. Items move or go: only the container
         // is named, not where in it.
+        // The index or key is found as BINARY_SUBSCR finds it (subscr).
         PyObject *c = peek(2), *sub = peek(1);
-        if (!c || !sub) return 0;
-        const bool target =
-            (exact(c, &PyList_Type) &&
-             (exact(sub, &PyLong_Type) ||
-              (exact(sub, &PySlice_Type) && noneOrInt(reinterpret_cast<PySliceObject*>(sub)->start) &&
-               noneOrInt(reinterpret_cast<PySliceObject*>(sub)->stop) &&
-               noneOrInt(reinterpret_cast<PySliceObject*>(sub)->step)))) ||
-            (exact(c, &PyDict_Type) &&
-             ((exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) ||
-              (exact(sub, &PyLong_Type) && intOrStrKeyed(c))));
-        if (!target) return 0;
+        if (!c || !sub || !(exact(c, &PyList_Type) || exact(c, &PyDict_Type)) || !subscr(c, sub))
+            return 0;
         out[0] = {c, nullptr, -1};
         return 1;
     }

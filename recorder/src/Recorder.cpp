@@ -408,9 +408,8 @@ const ValueShape* Recorder::slotShape(const SlotShadow& s) const {
 
 void Recorder::unlink(SlotShadow& s) {
     if (s.linked < 0) return;
-    const RecentShape& e = recentShapes_[static_cast<size_t>(s.linked)];
-    if (e.version == s.linkVersion)
-        s.shape = e.shape;  // reuses the slot's capacity
+    if (const ValueShape* shared = slotShape(s))
+        s.shape = *shared;  // reuses the slot's capacity
     else
         s.shape.valid = false;
     s.linked = -1;
@@ -546,8 +545,11 @@ void Recorder::checkLocals(ShadowFrame& sf) {
     // After an instruction that binds no local and ran no code (no mutation counted since this
     // frame's last check), the slots hold what they held: nothing to compare. That is exactly a
     // check that found nothing, so it counts as one (shapedRef reasons in rounds).
+    // Cells and free variables do not prevent it: another frame (in any thread) rebinds them only
+    // with STORE_DEREF/DELETE_DEREF, never pure, or with C code inside a non-pure instruction, so
+    // the count moves first. A frame with a locals dict is always checked (dictDeltas).
     if (skipUnwritten_ && (sf.lastOpFlags & opflag::kNoLocalWrite) &&
-        sf.lastMutations == mutations_ && sf.code->plainLocals)
+        sf.lastMutations == mutations_ && !sf.code->usesLocalsDict)
         sf.lastRound = ++deltaRound_;
     else
         deltas(sf);

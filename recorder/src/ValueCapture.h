@@ -127,7 +127,7 @@ public:
     static bool registerStandIn(PyObject* member);
 
     // False for objects whose rendering cannot change while the reference stays the same (exact
-    // int, float, complex, str, bytes, None, bool, functions, C functions and descriptors,
+    // int, float, complex, str, bytes, None, bool, C functions and descriptors, builtin
     // classes, modules, code, and tuples or frozensets holding only such objects, checked
     // shallowly). The recorder re-captures only locals for which this is true.
     static bool mayMutate(PyObject* obj);

@@ -25,7 +25,7 @@ def _stdlib(python_exe):
     return pathlib.Path(out.stdout.strip())
 
 
-def test_stdlib_export_matches_oracle(python_exe, reel_env, plain_env, reel_bin, run_oracle,
+def test_stdlib_export_matches_oracle(python_exe, run_plain, record, reel_bin, run_oracle,
                                       tmp_path):
     lib = _stdlib(python_exe)
     work = tmp_path / "lib"
@@ -35,19 +35,14 @@ def test_stdlib_export_matches_oracle(python_exe, reel_env, plain_env, reel_bin,
     program = work / PROGRAM.name
     shutil.copy(PROGRAM, program)
 
-    def run(cmd, env):
-        return subprocess.run(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    plain = run_plain(program)
+    assert plain[2] == 0, plain[1]
+    trace, *recorded = record(program)
+    assert tuple(recorded) == plain
 
-    plain = run([python_exe, str(program)], plain_env)
-    assert plain.returncode == 0, plain.stderr.decode(errors="replace")
-    trace = tmp_path / "t.reel"
-    recorded = run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)], reel_env)
-    assert (recorded.returncode, recorded.stdout, recorded.stderr) == \
-        (plain.returncode, plain.stdout, plain.stderr)
-
-    exported = run([str(reel_bin), "export", "--states", "--only", str(work), str(trace)],
-                   reel_env)
+    exported = subprocess.run([str(reel_bin), "export", "--states", "--only", str(work), str(trace)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
     assert exported.returncode == 0, exported.stderr.decode(errors="replace")
     oracle_out = tmp_path / "oracle.jsonl"
     run_oracle(program, oracle_out, only=work)
