@@ -11,7 +11,11 @@ namespace reel::recorder::purity {
 namespace {
 
 // NB_* numbering of BINARY_OP's argument, the same on 3.11-3.13 (dis._nb_ops).
+constexpr uint32_t kNbAnd = 1;
 constexpr uint32_t kNbRemainder = 6;
+constexpr uint32_t kNbOr = 7;
+constexpr uint32_t kNbSubtract = 10;
+constexpr uint32_t kNbXor = 12;
 constexpr uint32_t kNbInplaceFirst = 13;
 
 bool exact(PyObject* o, PyTypeObject* t) {
@@ -90,7 +94,37 @@ bool resumesTracedCode(const CodeTable& codes, PyObject* g) {
     return code == nullptr || calleeTraced(codes, reinterpret_cast<PyObject*>(code));
 }
 
+bool anySetExact(PyObject* o) {
+    return exact(o, &PySet_Type) || exact(o, &PyFrozenSet_Type);
+}
+
+// Exact set or frozenset `s` whose every item hashes and compares in C: scalars, tuples of them,
+// and classes whose metaclass is `type` (identity), as in `type(x) in {int, str}`. The table is
+// read directly, and only for small sets (a set never shrinks its table: one that held many items
+// still has a long one); a deleted entry's dummy key is none of these, which only makes the
+// answer "no".
+bool smallComparableSet(PyObject* s, int& budget) {
+    auto* so = reinterpret_cast<PySetObject*>(s);
+    if (so->used > 32 || so->mask > 255) return false;
+    for (Py_ssize_t i = 0; i <= so->mask; ++i) {
+        PyObject* key = so->table[i].key;
+        if (key != nullptr && Py_TYPE(key) != &PyType_Type && !comparable(key, 0, budget))
+            return false;
+    }
+    return true;
+}
+
 bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
+    if (anySetExact(lhs) && anySetExact(rhs)) {
+        // `a | b`, `a & b`, `a - b`, `a ^ b` build a new set from the stored hashes, comparing
+        // items of equal hash: C code when every item compares in C. `s |= t` on a set changes
+        // it in place (on a frozenset it builds a new one).
+        if (op >= kNbInplaceFirst && exact(lhs, &PySet_Type)) return false;
+        const uint32_t base = op >= kNbInplaceFirst ? op - kNbInplaceFirst : op;
+        if (base != kNbOr && base != kNbAnd && base != kNbSubtract && base != kNbXor) return false;
+        int budget = 128;
+        return smallComparableSet(lhs, budget) && smallComparableSet(rhs, budget);
+    }
     auto operand = [](PyObject* o) {
         return scalar(o) || exact(o, &PyTuple_Type) || exact(o, &PyList_Type);
     };
@@ -153,21 +187,10 @@ bool contains(PyObject* needle, PyObject* container) {
     }
     if (t == &PyDict_Type) return dictLookupPure(container, needle);
     if (t == &PySet_Type || t == &PyFrozenSet_Type) {
-        // A set lookup compares the needle with the items of the same hash: each item, and the
-        // needle, must hash and compare in C. Classes whose metaclass is `type` do (identity), as
-        // in `type(x) in {int, str}`. The table is read directly; a deleted entry's dummy key is
-        // neither, which only makes the answer "not pure".
-        auto* so = reinterpret_cast<PySetObject*>(container);
-        // A set never shrinks its table: one that held many items still has a long table.
-        if (so->used > 32 || so->mask > 255) return false;
+        // A set lookup hashes the needle and compares it with the items of the same hash.
         int budget = 128;
-        auto ok = [&](PyObject* o) { return Py_TYPE(o) == &PyType_Type || comparable(o, 0, budget); };
-        if (!ok(needle)) return false;
-        for (Py_ssize_t i = 0; i <= so->mask; ++i) {
-            PyObject* key = so->table[i].key;
-            if (key != nullptr && !ok(key)) return false;
-        }
-        return true;
+        return (Py_TYPE(needle) == &PyType_Type || comparable(needle, 0, budget)) &&
+               smallComparableSet(container, budget);
     }
     return false;
 }

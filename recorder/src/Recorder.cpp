@@ -109,8 +109,16 @@ Recorder::~Recorder() {
     }
 }
 
-ThreadShadow& Recorder::thread() {
-    if (tlThread != nullptr && tlSerial == serial_) return *tlThread;
+// The functions of the opcode-event path are inline: one call per event from the hook, none
+// inside but to the slow parts (a new thread, comparing slots, judging an operand-dependent
+// instruction, handing a batch over).
+[[gnu::always_inline]] inline ThreadShadow& Recorder::thread() {
+    if (tlThread != nullptr && tlSerial == serial_) [[likely]]
+        return *tlThread;
+    return newThread();
+}
+
+ThreadShadow& Recorder::newThread() {
     uint64_t ident = PyThread_get_thread_ident();
     auto it = threadsByIdent_.find(ident);
     ThreadShadow* ts;
@@ -151,7 +159,7 @@ void Recorder::onThreadEnd(uint32_t threadId) {
     if (tlThread == ts) tlThread = nullptr;
 }
 
-void Recorder::switchThread(ThreadShadow& ts) {
+[[gnu::always_inline]] inline void Recorder::switchThread(ThreadShadow& ts) {
     if (!anyThread_ || ts.id != curThread_) {
         enc_.thread(ts.id);
         curThread_ = ts.id;
@@ -541,7 +549,7 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     return true;
 }
 
-void Recorder::checkLocals(ShadowFrame& sf) {
+[[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
     // After an instruction that binds no local and ran no code (no mutation counted since this
     // frame's last check), the slots hold what they held: nothing to compare. That is exactly a
     // check that found nothing, so it counts as one (shapedRef reasons in rounds).
@@ -555,7 +563,7 @@ void Recorder::checkLocals(ShadowFrame& sf) {
         deltas(sf);
 }
 
-void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+[[gnu::always_inline]] inline void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
     checkLocals(sf);
     int lasti = compat::frameLasti(frame);
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));

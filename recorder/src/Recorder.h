@@ -134,6 +134,7 @@ class Recorder {
 
   private:
     ThreadShadow& thread();
+    ThreadShadow& newThread();  // thread()'s first call in a thread (or session)
     void switchThread(ThreadShadow& ts);
     // The shadow of `frame`, or nullptr for an ignored frame (`leaving`: its last event).
     ShadowFrame* frameFor(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code,

@@ -101,11 +101,7 @@ void enableOnRunningFrames(Recorder& rec, bool traceRunning) {
 }
 }  // namespace
 
-static HookState gHookState;  // namespace scope: no initialization guard at every event
-
-HookState& hookState() {
-    return gHookState;
-}
+HookState gHookState;
 
 bool installSettraceHook(bool traceRunning) {
     HookState& hs = hookState();

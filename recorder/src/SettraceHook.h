@@ -22,7 +22,11 @@ struct HookState {
     PyObject* opcodesAttr = nullptr;  // interned "f_trace_opcodes"
 };
 
-HookState& hookState();
+// Namespace scope rather than a function-local static: no initialization guard at every event.
+extern HookState gHookState;
+inline HookState& hookState() {
+    return gHookState;
+}
 
 // Starts delivering events to hookState().recorder through legacy tracing. `traceRunning`: frames
 // already on the stacks are recorded from their next event on; otherwise they stay out of the

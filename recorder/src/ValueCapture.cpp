@@ -739,8 +739,6 @@ class ValueCapture::Impl {
         const size_t n = pb.n;
         const ValueRef* base = &patchRefsStore_[slot * kPatchMaxRefs];
         grownRefs_.assign(base, base + n);
-        scratch_.clear();
-        encode::container(scratch_, kind, identity, length, grownRefs_.data(), n);
         lastWasLeafMarker_ = false;
         out = emitComposite(kind, identity, 0, length, grownRefs_.data(), n, nullptr);
         shape.words[2] = length;
@@ -962,10 +960,17 @@ class ValueCapture::Impl {
     // memory. Types without a finalizer cannot expose a dying object to Python code; class-
     // statement types (subtype_dealloc) clear weakrefs again after the finalizer when the weakref
     // list is theirs.
+    // Other heap types (made with PyType_FromSpec, by CPython or an extension) may declare weakref
+    // support and never clear the list: 3.12/3.13's typing.ParamSpecArgs/ParamSpecKwargs have no
+    // PyObject_ClearWeakRefs in their deallocator, so a weakref to one dangles once it dies, and
+    // releasing ours crashed the program at exit. Only static types and class-statement types are
+    // trusted; the others get identities without a weakref (by address, type and aux).
     bool weakrefSafe(PyTypeObject* tp) const {
         if (!supportsWeakrefs(tp)) return false;
+        const bool classStatement = subtypeDealloc_ != nullptr && tp->tp_dealloc == subtypeDealloc_;
+        if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !classStatement) return false;
         if (tp->tp_finalize == nullptr && tp->tp_del == nullptr) return true;
-        if (subtypeDealloc_ == nullptr || tp->tp_dealloc != subtypeDealloc_) return false;
+        if (!classStatement) return false;
         PyTypeObject* base = tp;
         while (base != nullptr && base->tp_dealloc == subtypeDealloc_) base = base->tp_base;
         return base == nullptr || base->tp_weaklistoffset == 0;
@@ -1237,29 +1242,41 @@ class ValueCapture::Impl {
     // item of a list, and the new snapshots of everything holding it, cost a few bytes each).
     ValueRef emitComposite(ValueKind kind, uint64_t identity, uint32_t typeId, uint64_t fullLength,
                            const ValueRef* refs, size_t nRefs, const uint32_t* names) {
+        const bool isObject = kind == ValueKind::Object;
+        // The small head array is probed for every composite (most belong to objects never seen
+        // again); the item arrays are touched only for a live entry.
+        const size_t slot = patchSlot(identity);
+        PatchHead* pb = identity != 0 && nRefs <= kPatchMaxRefs ? &patchHeads_[slot] : nullptr;
+        ValueRef* baseRefs = &patchRefsStore_[slot * kPatchMaxRefs];
+        uint32_t* baseNames = &patchNamesStore_[slot * kPatchMaxRefs];
+        const bool sameHead = pb != nullptr && pb->identity == identity && pb->kind == kind &&
+                              (!isObject || (pb->typeId == typeId && pb->n == nRefs &&
+                                             std::equal(names, names + nRefs, baseNames)));
+        // The same content as this object's last record (walked again by another frame, or after
+        // a change elsewhere that the walk had to rule out): that record, without encoding,
+        // hashing and probing the dedup table for it. The head's record is always live (heads
+        // are dropped at a flight generation change).
+        if (sameHead && pb->fullLength == fullLength && pb->n == nRefs &&
+            std::equal(refs, refs + nRefs, baseRefs))
+            return ValueRef::record(pb->recordId);
+        scratch_.clear();
+        if (isObject)
+            encode::object(scratch_, identity, typeId, fullLength, names, refs, nRefs);
+        else
+            encode::container(scratch_, kind, identity, fullLength, refs, nRefs);
         XXH128_hash_t h = XXH3_128bits(scratch_.data(), scratch_.size());
         bool inserted;
         uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
         if (!inserted) return ValueRef::record(id);
         const uint64_t self = nextValueId_;
         const size_t start = pending_.size();
-        const bool isObject = kind == ValueKind::Object;
         if (isObject)
             encode::objectRelative(pending_, identity, typeId, fullLength, names, refs, nRefs,
                                    self);
         else
             encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs, self);
-        // The small head array is probed for every new record (most belong to objects never
-        // seen again); the item arrays are touched only for a live entry.
-        const size_t slot = patchSlot(identity);
-        PatchHead* pb = identity != 0 && nRefs <= kPatchMaxRefs ? &patchHeads_[slot] : nullptr;
-        ValueRef* baseRefs = &patchRefsStore_[slot * kPatchMaxRefs];
-        uint32_t* baseNames = &patchNamesStore_[slot * kPatchMaxRefs];
         uint32_t depth = 0;
-        if (pb != nullptr && pb->identity == identity && pb->kind == kind &&
-            pb->depth < format::kWriterPatchChain &&
-            (!isObject || (pb->typeId == typeId && pb->n == nRefs &&
-                           std::equal(names, names + nRefs, baseNames)))) {
+        if (sameHead && pb->depth < format::kWriterPatchChain) {
             patchIndex_.clear();
             patchRefs_.clear();
             const size_t common = std::min<size_t>(pb->n, nRefs);
@@ -1731,8 +1748,6 @@ class ValueCapture::Impl {
                 refs.push_back(r);
             }
         }
-        scratch_.clear();
-        encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
         return emitComposite(kind, id, 0, static_cast<uint64_t>(n), refs.data(), refs.size(),
                              nullptr);
@@ -1763,9 +1778,6 @@ class ValueCapture::Impl {
                 ++i;
             }
         }
-        scratch_.clear();
-        encode::container(scratch_, ValueKind::Dict, id, static_cast<uint64_t>(n), refs.data(),
-                          refs.size());
         lastWasLeafMarker_ = false;
         return emitComposite(ValueKind::Dict, id, 0, static_cast<uint64_t>(n), refs.data(),
                              refs.size(), nullptr);
@@ -1791,8 +1803,6 @@ class ValueCapture::Impl {
                 ++i;
             }
         }
-        scratch_.clear();
-        encode::container(scratch_, kind, id, static_cast<uint64_t>(n), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
         return emitComposite(kind, id, 0, static_cast<uint64_t>(n), refs.data(), refs.size(),
                              nullptr);
@@ -2001,8 +2011,6 @@ class ValueCapture::Impl {
                 forEachInlineValue(a, onAttr);
             }
         }
-        scratch_.clear();
-        encode::object(scratch_, id, typeId, total, names.data(), refs.data(), refs.size());
         lastWasLeafMarker_ = false;
         return emitComposite(ValueKind::Object, id, typeId, total, refs.data(), refs.size(),
                              names.data());
@@ -2075,6 +2083,50 @@ class ValueCapture::Impl {
            XXH3_64bits(PyUnicode_DATA(o), take * static_cast<size_t>(kind)));
     }
 
+    // Whether exact frozenset `fs` (identity `id`) holds, recursively, only scalars and exact
+    // tuples and frozensets of them: then nothing can change what it renders as while it lives,
+    // and a shape walk need not read its items again after any mutation (CPython's test_set walks
+    // nested frozensets, a list of 17 of them 4 levels deep, at each of 131,072 resumptions of a
+    // generator). Decided once per identity (identities are never reused); the check is bounded
+    // and follows shared items once.
+    bool constantFrozenSet(PyObject* fs, uint64_t id) {
+        ConstantEntry& e = constants_[id & (kConstantSlots - 1)];
+        if (e.idPlus1 == id + 1) return e.answer;
+        int budget = 1024;
+        constantSeen_.clear();
+        const bool answer = constantItems(fs, budget);
+        e = {id + 1, answer};
+        return answer;
+    }
+    bool constantItems(PyObject* c, int& budget) {
+        if (Py_TYPE(c) == &PyTuple_Type) {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(c); ++i)
+                if (!constantValue(PyTuple_GET_ITEM(c, i), budget)) return false;
+            return true;
+        }
+        Py_ssize_t pos = 0;
+        PyObject* key;
+        Py_hash_t hash;
+        while (_PySet_NextEntry(c, &pos, &key, &hash))
+            if (!constantValue(key, budget)) return false;
+        return true;
+    }
+    bool constantValue(PyObject* o, int& budget) {
+        if (--budget < 0) return false;
+        if (o == Py_None || o == Py_True || o == Py_False || o == Py_Ellipsis) return true;
+        PyTypeObject* t = Py_TYPE(o);
+        if (t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
+            t == &PyUnicode_Type || t == &PyBytes_Type)
+            return true;
+        if (t != &PyTuple_Type && t != &PyFrozenSet_Type) return false;
+        // Everything below the top frozenset is alive while it is, so addresses are stable here.
+        if (std::find(constantSeen_.begin(), constantSeen_.end(), o) != constantSeen_.end())
+            return true;
+        if (constantSeen_.size() >= 64) return false;
+        constantSeen_.push_back(o);
+        return constantItems(o, budget);
+    }
+
     bool shapeOf(PyObject* o, uint32_t depth) {
         if (shapeFull()) return false;
         // Set by the parent (recording walks only): this item's node in the previous walk, when
@@ -2123,6 +2175,17 @@ class ValueCapture::Impl {
             sw(a);
             sw(b);
             return true;
+        }
+        if (tp == &PyFrozenSet_Type) {
+            // A frozenset that can never change while it lives: its identity (from the table,
+            // so a reused address is a new identity) and depth (truncation) stand for its items.
+            const uint64_t id = identityOf(o);
+            if (weakrefSafe(tp) && constantFrozenSet(o, id)) {
+                sw(kConstantTag);
+                sw(id);
+                sw(depth);
+                return true;
+            }
         }
         if (tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
             tp == &PyFrozenSet_Type)
@@ -2473,6 +2536,15 @@ class ValueCapture::Impl {
         uint8_t len = 0;
         char text[23];
     };
+    struct ConstantEntry {
+        uint64_t idPlus1 = 0;  // 0: empty
+        bool answer = false;
+    };
+    static constexpr size_t kConstantSlots = 1024;
+    std::vector<ConstantEntry> constants_ = std::vector<ConstantEntry>(kConstantSlots);
+    std::vector<PyObject*> constantSeen_;
+    // Starts the words standing for a constant frozenset (no type pointer has this value).
+    static constexpr uint64_t kConstantTag = 0xC0C0C0C0C0C0C0C1ull;
     static constexpr size_t kStrCacheSize = 4096;
     std::vector<StrCacheEntry> strCache_ = std::vector<StrCacheEntry>(kStrCacheSize);
     struct BigIntCacheEntry {

@@ -223,6 +223,31 @@ def int_keyed_stores():
             looked, inset)
 
 
+def set_operators():
+    # `a | b`, `a & b`, `a - b`, `a ^ b` between small sets of ints and strs run no Python code;
+    # an item with a user __eq__ is compared when its hash collides, and `|=` on a set changes it
+    # in place: both must show in the state after the instruction.
+    log = []
+
+    class Colliding:
+        __hash__ = (3).__hash__
+        __eq__ = log.append
+
+    cols = frozenset({1, 2})
+    grown = cols | {3}  # pure: a new frozenset
+    both = {1, "a"} & {"a", 2}
+    only = {1, 2, 3} - {2}
+    odd = {1, 2} ^ frozenset({2, 3})
+    odd_one = {Colliding()} | {3}  # compares the colliding item: log grows here
+    acc = {0}
+    alias = acc
+    alias |= {4}  # in place: acc changes too
+    alias -= {0}
+    frozen = cols
+    frozen |= {9}  # a frozenset: a new one, cols is unchanged
+    return sorted(grown), both, only, sorted(odd), len(odd_one), len(log), acc, cols, frozen
+
+
 def _forward(*args, **kwargs):
     return helper(*args, **kwargs)  # f(*args, **kwargs) of traced code: pure
 
@@ -390,6 +415,7 @@ def long_lists():
 
 print(dict_lookups())
 print(compare_and_contains())
+print(set_operators())
 print(arithmetic())
 print(attributes())
 print(globals_lookup())
