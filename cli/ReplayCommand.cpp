@@ -31,27 +31,11 @@ namespace reel::cli {
 
 namespace {
 
-// Exit status of a script (`-c` or piped) whose command failed; 2 stays for usage errors and
-// unreadable traces, as for every other subcommand.
-constexpr int kExitCommandFailed = 1;
-
-// Runs command lines until one fails or asks to quit; returns the exit status.
-int runScript(ReplaySession& session, const std::vector<std::string>& lines) {
-    for (const auto& line : lines)
-        for (const auto& cmd : ReplaySession::splitCommands(line)) {
-            if (!session.execute(cmd)) return kExitCommandFailed;
-            if (session.quitRequested()) return 0;
-        }
-    return 0;
-}
-
 int runPiped(ReplaySession& session) {
     std::string line;
     while (std::getline(std::cin, line)) {
-        for (const auto& cmd : ReplaySession::splitCommands(line)) {
-            if (!session.execute(cmd)) return kExitCommandFailed;
-            if (session.quitRequested()) return 0;
-        }
+        const int status = session.runScript({line});
+        if (status != 0 || session.quitRequested()) return status;
     }
     return 0;
 }
@@ -229,7 +213,7 @@ void addReplayCommand(CLI::App& app) {
         }
         if (progress) std::fprintf(stderr, "\r              \r");
         if (scripted)
-            exitStatus = runScript(*session, args->commands);
+            exitStatus = session->runScript(args->commands);
         else if (!interactive)
             exitStatus = runPiped(*session);
         else

@@ -355,6 +355,15 @@ int ReplaySession::cliBreakpoint(int navId) const {
 // --- dispatch
 // ----------------------------------------------------------------------------------------
 
+int ReplaySession::runScript(const std::vector<std::string>& lines) {
+    for (const auto& line : lines)
+        for (const auto& cmd : splitCommands(line)) {
+            if (!execute(cmd)) return kScriptFailed;
+            if (quit_) return 0;
+        }
+    return 0;
+}
+
 std::vector<std::string> ReplaySession::splitCommands(std::string_view text) {
     std::vector<std::string> out;
     std::string cur;

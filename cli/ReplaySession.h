@@ -50,6 +50,10 @@ class ReplaySession {
     static std::vector<std::string> splitCommands(std::string_view text);
 
     bool quitRequested() const { return quit_; }
+    // Runs command lines (each split at ';') until one fails or asks to quit: 0, or
+    // kScriptFailed at the first failure (`reel replay -c`, piped input, `reel demo`).
+    int runScript(const std::vector<std::string>& lines);
+    static constexpr int kScriptFailed = 1;
     // The first words a user sees in interactive mode: what the trace is, and how to get help.
     void printBanner();
     // The current stop: event line, location line and source line.

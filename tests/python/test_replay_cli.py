@@ -276,3 +276,52 @@ def test_piped_stdin_is_a_script(reel_bin, inventory_trace):
     out = proc.stdout.decode()
     assert "(reel)" not in out
     assert out.startswith("At the end of the trace.\n")
+
+
+def test_demo_records_the_example_and_walks_backward(reel_bin, python_exe, reel_env, tmp_path):
+    out = tmp_path / "demo.reel"
+    proc = subprocess.run([str(reel_bin), "demo", "--python", python_exe, "-o", str(out)],
+                          cwd=tmp_path, env=reel_env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 0, stderr
+    # The example's own output and traceback, as in a plain run.
+    assert "ada         11.00" in stdout
+    assert "ValueError: not enough bolt: have 60, need 70" in stderr
+    assert "the example exited with status 1" in stdout
+    # The tour: each command shown, then its answer from the recording.
+    assert "(reel) continue\nException #0 raised (uncaught)" in stdout
+    assert re.search(r"\(reel\) locals\n(  .*\n)*  qty = 70\n", stdout)
+    assert "(reel) print item\n<Item sku='bolt' price=0.25 stock=60>" in stdout
+    assert re.search(r"\(reel\) rwatch qty\nWatch 'qty': <unbound> -> 70\n", stdout)
+    # The trace stays, complete, and holds the example exactly as the source tree has it.
+    rc, where, err = replay(reel_bin, out, "continue; list")
+    assert rc == 0, err
+    assert 'raise ValueError(f"not enough {sku}' in where
+    info = subprocess.run([str(reel_bin), "info", str(out)], stdout=subprocess.PIPE, text=True,
+                          timeout=RUN_TIMEOUT)
+    assert "state:         complete" in info.stdout
+
+
+def test_demo_example_is_the_bundled_one(reel_bin, python_exe, reel_env, source_dir, tmp_path):
+    out = tmp_path / "demo.reel"
+    subprocess.run([str(reel_bin), "demo", "--python", python_exe, "-o", str(out)], cwd=tmp_path,
+                   env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT, check=True)
+    source = (source_dir / "examples" / "inventory.py").read_text()
+    rc, listing, err = replay(reel_bin, out, "list 1, 8")
+    assert rc == 0, err
+    for number, line in enumerate(source.splitlines()[:8], start=1):
+        assert re.search(r"^\s*%d\s+(->)?\s*%s$" % (number, re.escape(line.rstrip())), listing,
+                         re.M), (number, line, listing)
+
+
+def test_demo_with_an_unsupported_interpreter_fails_cleanly(reel_bin, tmp_path):
+    out = tmp_path / "demo.reel"
+    proc = subprocess.run([str(reel_bin), "demo", "--python", "/bin/false", "-o", str(out)],
+                          cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 2
+    assert "cannot run Python interpreter '/bin/false'" in proc.stderr.decode()
+    assert "the example was not recorded" in proc.stderr.decode()
+    assert not out.exists()
