@@ -1,5 +1,6 @@
 // reel._reel: the recorder extension. start()/stop() drive one recording session at a time; the
 // Python package (reel/__init__.py, reel/__main__.py) wraps them.
+#include "AsyncGenHookForwarder.h"
 #include "Compat.h"
 
 #include <unistd.h>
@@ -256,21 +257,6 @@ PyObject* reelAfterForkChild(PyObject*, PyObject*) {
     Py_RETURN_NONE;
 }
 
-PyObject* reelAsyncGenHook(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-    // (hook, agen): called by reel/_asyncgen.py's wrappers before they forward to the program's
-    // own hook.
-    HookState& hs = hookState();
-    if (!hs.recorder || nargs != 2) Py_RETURN_NONE;
-    long hook = PyLong_AsLong(args[0]);
-    if (hook == -1 && PyErr_Occurred()) return nullptr;
-    try {
-        hs.recorder->onAsyncGenHook(static_cast<int>(hook), args[1]);
-    } catch (const std::exception& e) {
-        internalError(e.what());
-    }
-    Py_RETURN_NONE;
-}
-
 PyObject* reelCaptureForTesting(PyObject*, PyObject* args, PyObject* kwargs) {
     static const char* kwlist[] = {"obj", "max_depth", "max_items", "max_str", nullptr};
     PyObject* obj = nullptr;
@@ -324,9 +310,10 @@ PyMethodDef methods[] = {
     {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
      METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
     {"_after_fork_child", reelAfterForkChild, METH_NOARGS, "stop recording in a forked child"},
-    {"_asyncgen_hook",
-     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelAsyncGenHook)), METH_FASTCALL,
-     "_asyncgen_hook(hook, agen): record an async generator hook call"},
+    {"_asyncgen_forwarder",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeAsyncGenHookForwarder)),
+     METH_FASTCALL,
+     "_asyncgen_forwarder(kind, original): a hook that records its calls and forwards them"},
     {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
      METH_FASTCALL, "_output(stream, data): record program output"},
     {"_stand_in",
@@ -371,7 +358,11 @@ PyMODINIT_FUNC PyInit__reel(void) {
     }
     PyObject* m = PyModule_Create(&reelModule);
     if (!m) return nullptr;
-    if (PyModule_AddStringConstant(m, "python_version", PY_VERSION) < 0 ||
+    PyObject* forwarder = asyncGenHookForwarderType();
+    const bool added = forwarder != nullptr &&
+                       PyModule_AddObjectRef(m, "AsyncGenHookForwarder", forwarder) == 0;
+    Py_XDECREF(forwarder);
+    if (!added || PyModule_AddStringConstant(m, "python_version", PY_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "hook", compat::hookName()) < 0) {
         Py_DECREF(m);
         return nullptr;

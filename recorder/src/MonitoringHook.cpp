@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "QuietWeakref.h"
 #include "SettraceHook.h"
 
 namespace reel::recorder {
@@ -123,11 +124,8 @@ void enableInstructions(PyCodeObject* code, CodeInfo* ci) {
     MonitoringState& s = state();
     auto* c = reinterpret_cast<PyObject*>(code);
     Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.instructionBit}, "set_local_events"));
-    PyObject* ref = PyWeakref_NewRef(c, nullptr);
-    if (ref == nullptr)
-        PyErr_Clear();  // the events stay on after stop for this code only; harmless
-    else
-        s.enabledCodes.push_back(ref);
+    // On failure the events stay on after stop for this code only; harmless.
+    if (PyObject* ref = quietWeakref(c)) s.enabledCodes.push_back(ref);
 }
 
 // CPython 3.12.1 and 3.13.0 drop the per-code INSTRUCTION events of every code object that is

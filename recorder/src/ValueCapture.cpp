@@ -2,6 +2,7 @@
 // rules and the reasons behind them (identity, managed dicts, budgets).
 #include "ValueCapture.h"
 #include "AddressMap.h"
+#include "QuietWeakref.h"
 
 #include <structmember.h>
 
@@ -992,30 +993,12 @@ class ValueCapture::Impl {
     }
 
     // A weakref without callback, to tell later whether this address still holds the same
-    // object. CPython shares one callback-less weakref per object, so when the program (or
-    // CPython, as for classes) already made one we add nothing observable. Automatic GC is held
-    // off around the allocation: a collection here would run __del__/weakref callbacks in the
-    // middle of our traversal, with the graph we are reading changing under us.
+    // object (QuietWeakref.h: made without a collection in the middle of our traversal, and
+    // kept out of gc.get_objects()).
     PyObject* makeWeakref(PyObject* o) {
         if (!weakrefSafe(Py_TYPE(o))) return nullptr;
-#if PY_VERSION_HEX >= 0x030C0000
-        PyObject* pending = PyErr_GetRaisedException();
-#else
-        PyObject *et = nullptr, *ev = nullptr, *etb = nullptr;
-        PyErr_Fetch(&et, &ev, &etb);
-#endif
-        int wasEnabled = PyGC_Disable();
-        PyObject* ref = PyWeakref_NewRef(o, nullptr);
-        if (wasEnabled) PyGC_Enable();
-        if (ref == nullptr) {
-            PyErr_Clear();
-            ++failures_;
-        }
-#if PY_VERSION_HEX >= 0x030C0000
-        PyErr_SetRaisedException(pending);
-#else
-        PyErr_Restore(et, ev, etb);
-#endif
+        PyObject* ref = quietWeakref(o);
+        if (ref == nullptr) ++failures_;
         return ref;
     }
 

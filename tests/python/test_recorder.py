@@ -572,6 +572,77 @@ def test_asyncgen_hooks_recorded_and_transparent(record, dump):
     assert [h["hook"] for h in hooks].count(0) == 3  # two in asyncio.run, one with our lambda
 
 
+def test_asyncgen_hooks_invisible_to_the_programs_tracer_and_profiler(record, run_plain, dump,
+                                                                       tmp_path):
+    # The hooks Reel installs are C callables: a tracer or profiler the program installs sees
+    # the same events as in a plain run (a Python wrapper showed up as a call of `firstiter`,
+    # which made CPython's test_sys_settrace fail), and an error in the program's own hook has
+    # the same traceback.
+    program = tmp_path / "hooks_seen.py"
+    program.write_text(textwrap.dedent("""
+        import sys
+        events = []
+        def profile(frame, event, arg):
+            events.append((frame.f_code.co_name, event))
+        def trace(frame, event, arg):
+            events.append((frame.f_code.co_name, event))
+            return trace
+        async def agen():
+            yield 1
+        async def main():
+            async for _ in agen():
+                pass
+        def run():
+            coro = main()
+            try:
+                coro.send(None)
+            except StopIteration:
+                pass
+        for install in (sys.setprofile, sys.settrace):
+            install(profile if install is sys.setprofile else trace)
+            run()
+            install(None)
+            print(events)
+            events.clear()
+        def broken(g):
+            raise KeyError("from the program's hook")
+        sys.set_asyncgen_hooks(firstiter=broken)
+        run()
+    """))
+    plain = run_plain(program)
+    assert plain[2] == 1 and "KeyError" in plain[1]
+    trace, *recorded = record(program)
+    assert tuple(recorded) == plain
+    assert sum(1 for r in dump(trace) if r.get("kind") == "asyncgen_hook") == 3
+
+
+def test_recorder_weakrefs_not_in_gc_get_objects(record, run_plain, tmp_path):
+    # The recorder's weakrefs (identities, code objects given INSTRUCTION events) are untracked
+    # by the GC: counting gc.get_objects() around a method's first call and a new object's first
+    # capture gives what a plain run gives (CPython's test_descr does this).
+    program = tmp_path / "gc_count.py"
+    program.write_text(textwrap.dedent("""
+        import gc
+        class G:
+            def __eq__(self, other):
+                return False
+        def main():
+            g = G()
+            before = len(gc.get_objects())
+            for _ in range(10):
+                g == g
+            h = G()
+            h.x = [1]
+            after = len(gc.get_objects())
+            print(after - before)
+        main()
+    """))
+    plain = run_plain(program)
+    assert plain[2] == 0, plain[1]
+    trace, *recorded = record(program)
+    assert tuple(recorded) == plain
+
+
 def test_forked_child_runs_unrecorded(record, dump):
     trace, out, err, rc = record("""
         import os

@@ -6,7 +6,8 @@ sys.set_asyncgen_hooks/sys.get_asyncgen_hooks are replaced while recording: hook
 restores hooks (asyncio's event loop does) sees exactly what it installed. firstiter is always
 wrapped; the finalizer only when one is set (inventing a finalizer would change how CPython
 finalizes abandoned async generators). Hooks are per thread: the current thread's are wrapped at
-start, other threads' when they call set_asyncgen_hooks."""
+start, other threads' when they call set_asyncgen_hooks. The forwarders are C callables
+(recorder/src/AsyncGenHookForwarder.h): no frame a tracer, profiler or traceback could see."""
 
 import sys
 
@@ -17,24 +18,16 @@ _orig_get = None
 
 
 def _unwrap(hook):
-    return getattr(hook, "_reel_original", hook)
+    # By type, not getattr: a hook object's own __getattr__ would run.
+    return hook._reel_original if type(hook) is _reel.AsyncGenHookForwarder else hook
 
 
 def _wrap_firstiter(original):
-    def firstiter(agen):
-        _reel._asyncgen_hook(0, agen)
-        if original is not None:
-            return original(agen)
-    firstiter._reel_original = original
-    return firstiter
+    return _reel._asyncgen_forwarder(0, original)
 
 
 def _wrap_finalizer(original):
-    def finalizer(agen):
-        _reel._asyncgen_hook(1, agen)
-        return original(agen)
-    finalizer._reel_original = original
-    return finalizer
+    return _reel._asyncgen_forwarder(1, original)
 
 
 def _install_wrapped(first, fin):
