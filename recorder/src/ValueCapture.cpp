@@ -2147,7 +2147,8 @@ class ValueCapture::Impl {
             shapeStr(qn);
             return true;
         }
-        if (PyModule_Check(o) || PyExceptionInstance_Check(o)) return false;
+        if (PyModule_Check(o)) return shapeModule(raw, o, depth, begin, ordinal);
+        if (PyExceptionInstance_Check(o)) return false;
         if (PyLong_Check(o) || PyFloat_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) ||
             PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
             PyFrozenSet_Check(o)) {
@@ -2201,6 +2202,39 @@ class ValueCapture::Impl {
         n.nodeEnd = static_cast<uint32_t>(nodes_.size());
         if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
         return ok;
+    }
+
+    // `<module NAME>` is read from the `__name__` entry of the module's dict, which
+    // `m.__name__ = ...` and stores into `vars(m)` change, both logged as targeted stores to the
+    // module and its dict: a recording walk makes the module a node whose filter holds both, so
+    // a local that reaches it is walked again after such a store.
+    bool shapeModule(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal) {
+        PyObject* dict = PyModule_GetDict(o);  // borrowed; NULL only for a broken module
+        auto words = [&] {
+            shapeIdentity(o, depth);
+            PyObject* name = dictFindAscii(dict, "__name__");
+            if (name != nullptr && PyUnicode_Check(name)) {
+                sw(1);
+                shapeStr(name);
+            } else {
+                sw(0);  // rendered `?`
+            }
+        };
+        if (!recordNodes_) {
+            words();
+            return true;
+        }
+        const auto idx = static_cast<uint32_t>(nodes_.size());
+        nodes_.push_back(ShapeNode{raw, static_cast<uint32_t>(begin), 0, 0, depth, ordinal, {}});
+        nodes_[idx].bloom.add(raw);
+        if (o != raw) nodes_[idx].bloom.add(o);
+        if (dict != nullptr) nodes_[idx].bloom.add(dict);
+        words();
+        ShapeNode& n = nodes_[idx];
+        n.wordEnd = static_cast<uint32_t>(shapeWords_.size());
+        n.nodeEnd = static_cast<uint32_t>(nodes_.size());
+        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
+        return true;
     }
 
     bool copyShape(uint32_t k, uint32_t ordinal) {
@@ -2632,9 +2666,10 @@ bool ValueCapture::mayMutate(PyObject* o) {
         // types without an instance dict or slot members: always `<TYPE object>` (rule 8).
         // Python functions are not: `<function QUALNAME>` changes when functools.update_wrapper
         // or an assignment renames one already bound (their shape is identity and qualname).
+        // Modules neither: `<module NAME>` follows `m.__name__ = ...` (shapeModule).
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
                t == &PyUnicode_Type || t == &PyBytes_Type ||
-               t == &PyCode_Type || t == &PyModule_Type || t == &PyCFunction_Type ||
+               t == &PyCode_Type || t == &PyCFunction_Type ||
                t == &PyCMethod_Type || t == &PyMethodDescr_Type || t == &PyWrapperDescr_Type ||
                t == &PyClassMethodDescr_Type || t == &PyGetSetDescr_Type ||
                t == &PyMemberDescr_Type;

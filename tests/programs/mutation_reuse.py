@@ -2,9 +2,14 @@
 # replaced by another one at the same address (float/int/str freelists) while the caller's frame
 # sees no event, same-length strings, nested lists/dicts/objects/slots changed below the top,
 # attributes added and deleted, a class renamed, an object's class swapped, a function renamed
-# after it was bound (functools.update_wrapper, as lru_cache and hand-written decorators do).
+# after it was bound (functools.update_wrapper, as lru_cache and hand-written decorators do), a
+# module renamed after it was bound (by attribute, through vars(), by dict.update, as runpy-style
+# code fills a fresh module's namespace), held directly, in a tuple, in a dict, and as a global.
 import functools
 import sys
+import types
+
+scratch = types.ModuleType("scratch")
 
 
 class Point:
@@ -57,8 +62,20 @@ def decorate(fn):
     return wrapper, holder
 
 
+def rename_module():
+    m = types.ModuleType("before")
+    pair = (m, 1)  # a tuple of a module and an int, checked like any tuple of mutable values
+    table = {"mod": m}
+    m.__name__ = "after"  # a store to the module and its dict, naming both
+    vars(m)["__name__"] = "again"  # a store to the dict alone
+    vars(m).update(__name__="updated")  # C code nobody names
+    scratch.__name__ = "scratch_renamed"  # the global, seen by the module frame after return
+    return pair, table
+
+
 def run():
     decorate(bump_twice)
+    rename_module()
     v = [1.0, 2.0]
     for _ in range(3):
         bump_twice(v)
