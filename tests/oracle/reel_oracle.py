@@ -327,6 +327,11 @@ def _render(v, depth, path):
         finally:
             path.discard(key)
     mro = _type_mro(t)
+    if mro is None:
+        # A static type the interpreter has not readied yet (3.11's positions_iterator, from
+        # code.co_positions()): its __mro__ reads None. Such a C type has no instance dict or
+        # slots: rule 8.
+        return "<" + type_name(t) + " object>"
     # Rule 5 comes before rule 4: no class can derive from both BaseException and a container.
     if _has(mro, BaseException):
         key = _id(v)
