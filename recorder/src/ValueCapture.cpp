@@ -557,7 +557,10 @@ class ValueCapture::Impl {
         // recorder destroys us with the GIL held; at finalization Py_IsInitialized is false).
         if (!Py_IsInitialized()) return;
         identities_.forEach([](const void*, Identity& e) { Py_XDECREF(e.weakref); });
-        for (auto& [p, t] : types_) Py_XDECREF(t.weakref);
+        for (auto& [p, t] : types_) {
+            Py_XDECREF(t.weakref);
+            Py_XDECREF(t.qualnameObj);
+        }
     }
 
     ValueRef capture(PyObject* obj) {
@@ -897,7 +900,10 @@ class ValueCapture::Impl {
         // Heap types can be renamed after we described them (namedtuple sets __module__ after
         // creating the class; code may assign __qualname__): what the record was built from.
         uint64_t dictVersion = 0;
-        PyObject* qualnameObj = nullptr;  // compared by address only, never dereferenced
+        // Compared by address; a strong reference, so that no later name can take the address
+        // while we compare against it (two renames between captures: the second name could be
+        // allocated where the first one was freed).
+        PyObject* qualnameObj = nullptr;
         std::string displayName, qualname, module;
     };
 
@@ -914,7 +920,8 @@ class ValueCapture::Impl {
     void refreshType(PyTypeObject* tp, TypeInfo& t) {
         auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
         t.dictVersion = dictVersionOf(tp->tp_dict);
-        t.qualnameObj = ht->ht_qualname;
+        Py_XINCREF(ht->ht_qualname);
+        Py_XSETREF(t.qualnameObj, ht->ht_qualname);  // freeing a str runs no Python code
         format::TypeRecord r = typeRecord(tp, t.id);
         if (r.qualname == t.qualname && r.module == t.module) return;
         r.id = t.id = static_cast<uint32_t>(nextTypeId_++);
@@ -1051,6 +1058,7 @@ class ValueCapture::Impl {
             }
             // A heap type died and another type took its address.
             Py_CLEAR(t.weakref);
+            Py_CLEAR(t.qualnameObj);
             types_.erase(tp);
             lastType_ = nullptr;
             lastTypeInfo_ = nullptr;
@@ -1065,6 +1073,7 @@ class ValueCapture::Impl {
         if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
             info.dictVersion = dictVersionOf(tp->tp_dict);
             info.qualnameObj = reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname;
+            Py_XINCREF(info.qualnameObj);
         }
         info.qualname = r.qualname;
         info.module = r.module;
@@ -2039,7 +2048,13 @@ class ValueCapture::Impl {
         sw(ptrWord(tp));
         if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
             sw(dictVersionOf(tp->tp_dict));
-            sw(ptrWord(reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname));
+            // The name's content, not its address: a class renamed twice between two checks of a
+            // local holding it can get a second name allocated where the first one was freed.
+            PyObject* qn = reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname;
+            if (qn != nullptr && PyUnicode_Check(qn))
+                shapeStr(qn);
+            else
+                sw(0);
         }
     }
 

@@ -4,7 +4,9 @@
 # attributes added and deleted, a class renamed, an object's class swapped, a function renamed
 # after it was bound (functools.update_wrapper, as lru_cache and hand-written decorators do), a
 # module renamed after it was bound (by attribute, through vars(), by dict.update, as runpy-style
-# code fills a fresh module's namespace), held directly, in a tuple, in a dict, and as a global.
+# code fills a fresh module's namespace), held directly, in a tuple, in a dict, and as a global;
+# a class renamed twice by a callee that reaches it through a global (no check in between): the
+# second name can be allocated where the first one was freed, so names compare by content.
 import functools
 import sys
 import types
@@ -73,9 +75,27 @@ def rename_module():
     return pair, table
 
 
+class Twice:
+    pass
+
+
+def rename_class_in_callee(a, b):
+    Twice.__qualname__ = "".join([a, "!"])
+    Twice.__qualname__ = "".join([b, "!"])
+
+
+def rename_class_twice():
+    k = Twice
+    k.__qualname__ = "".join(["First", "!"])
+    for a, b in (("Secnd", "Third"), ("Fouth", "Fifth"), ("Sixth", "Seven")):
+        rename_class_in_callee(a, b)
+    return k
+
+
 def run():
     decorate(bump_twice)
     rename_module()
+    rename_class_twice()
     v = [1.0, 2.0]
     for _ in range(3):
         bump_twice(v)
