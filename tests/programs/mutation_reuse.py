@@ -6,7 +6,9 @@
 # module renamed after it was bound (by attribute, through vars(), by dict.update, as runpy-style
 # code fills a fresh module's namespace), held directly, in a tuple, in a dict, and as a global;
 # a class renamed twice by a callee that reaches it through a global (no check in between): the
-# second name can be allocated where the first one was freed, so names compare by content.
+# second name can be allocated where the first one was freed, so names compare by content; a
+# cell rebound twice by a callee (a str, an int): the caller sees no event in between, and the
+# second value can be allocated where the first one was freed.
 import functools
 import sys
 import types
@@ -92,8 +94,25 @@ def rename_class_twice():
     return k
 
 
+def cell_rebound_twice():
+    s = "".join(["first", "!"])
+    n = int("1" * 20)
+
+    def rebind_twice():
+        nonlocal s, n
+        s = "".join(["secnd", "!"])
+        s = "".join(["third", "!"])
+        n = n + 1
+        n = n + 1
+
+    for _ in range(3):
+        rebind_twice()
+    return s, n
+
+
 def run():
     decorate(bump_twice)
+    cell_rebound_twice()
     rename_module()
     rename_class_twice()
     v = [1.0, 2.0]
