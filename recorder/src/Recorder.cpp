@@ -451,6 +451,12 @@ void Recorder::unlink(SlotShadow& s) {
 void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
     uint64_t version = compat::dictVersion(dict);
     if (sf.dictInit && !mutated && version == sf.lastDictVersion) return;
+    // Other frames rebind names here (`global x; x = ...`, stores through the module) without an
+    // event of this frame, possibly twice, and the second value can take the address the first
+    // one freed: then an unchanged address proves nothing. Only when the namespace changed while
+    // other frames were checked since this one's last check (deltas() counts the rounds).
+    const bool rebindable =
+        sf.dictInit && version != sf.lastDictVersion && deltaRound_ != sf.lastRound + 1;
     sf.dictInit = true;
     sf.lastDictVersion = version;
     uint64_t epoch = ++sf.sweep;
@@ -479,6 +485,14 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
             enc_.nameSet(ns.stringId, ref);
             ns.ptr = v;
             ns.ref = ref;
+        } else if (rebindable && !ns.mayMutate) {
+            ns.mayMutate = ValueCapture::mayMutate(v);
+            format::ValueRef ref =
+                ns.mayMutate ? values_->captureShaped(v, ns.shape) : values_->capture(v);
+            if (ref != ns.ref) {
+                enc_.nameSet(ns.stringId, ref);
+                ns.ref = ref;
+            }
         } else if (mutated && ns.mayMutate) {
             format::ValueRef ref = values_->recapture(v, ns.ref, ns.shape);
             if (ref != ns.ref) {

@@ -8,12 +8,20 @@
 # a class renamed twice by a callee that reaches it through a global (no check in between): the
 # second name can be allocated where the first one was freed, so names compare by content; a
 # cell rebound twice by a callee (a str, an int): the caller sees no event in between, and the
-# second value can be allocated where the first one was freed.
+# second value can be allocated where the first one was freed; a global rebound twice by a
+# function (`global`), seen by the module frame only after the call.
 import functools
 import sys
 import types
 
 scratch = types.ModuleType("scratch")
+label = "".join(["first", "!"])
+
+
+def relabel_twice():
+    global label
+    label = "".join(["secnd", "!"])
+    label = "".join(["third", "!"])
 
 
 class Point:
@@ -141,5 +149,6 @@ def run():
     return v, words, grid, table, n, big[0]
 
 
-print(run())
+relabel_twice()
+print(run(), label)
 sys.stdout.flush()
