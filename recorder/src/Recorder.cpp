@@ -238,6 +238,15 @@ const std::vector<uint8_t>& Recorder::redactMaskFor(const ShadowFrame& sf) {
     return it->second;
 }
 
+// Whether `cell` is among the objects logged since a frame's last check (STORE_DEREF and
+// DELETE_DEREF log the cell they rebind).
+bool Recorder::cellRebound(PyObject* cell, const ContainerBloom& changed) const {
+    if (!changed.mayContain(cell)) return false;
+    for (const MutationChange& c : changes_)
+        if (c.obj == cell) return true;
+    return false;
+}
+
 void Recorder::deltas(ShadowFrame& sf) {
     const CodeInfo* ci = sf.code;
     bool mutated = sf.lastMutations != mutations_;
@@ -277,7 +286,11 @@ void Recorder::deltas(ShadowFrame& sf) {
     for (uint32_t i = 0; i < n; ++i) {
         PyObject* v = lp[i];
         const bool cell = (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) != 0;
-        if (v != nullptr && cell && PyCell_Check(v)) v = PyCell_GET(v);
+        PyObject* cellObj = nullptr;
+        if (v != nullptr && cell && PyCell_Check(v)) {
+            cellObj = v;
+            v = PyCell_GET(v);
+        }
         SlotShadow& s = sf.slots[i];
         if (redacted != nullptr && redacted[i]) {
             // The value is never read: only binding and unbinding are recorded.
@@ -306,6 +319,26 @@ void Recorder::deltas(ShadowFrame& sf) {
                     s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
                 enc_.localSet(i, ref);
                 s.ptr = v;
+                s.ref = ref;
+            }
+        } else if (v != nullptr && cellObj != nullptr && mutated &&
+                   (!targeted || cellRebound(cellObj, changed))) {
+            // Other frames rebind a cell without an event in this one, possibly more than once:
+            // the address it held at our last check may now hold another object (the first
+            // rebinding frees the old value, the second allocates where it was). So the value is
+            // not trusted by address: immutable values are captured again (cheap), mutable ones
+            // go through the shape check, whatever the filters say.
+            format::ValueRef ref;
+            if (!s.mayMutate && !ValueCapture::mayMutate(v)) {
+                ref = values_->capture(v);
+            } else if (!s.mayMutate) {
+                s.mayMutate = true;
+                ref = shapedRef(v, {}, true, cell, sf, s);
+            } else {
+                ref = shapedRef(v, s.ref, false, cell, sf, s, nullptr);
+            }
+            if (ref != s.ref) {
+                enc_.localSet(i, ref);
                 s.ref = ref;
             }
         } else if (v != nullptr && mutated && s.mayMutate &&
@@ -426,6 +459,12 @@ void Recorder::unlink(SlotShadow& s) {
 void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
     uint64_t version = compat::dictVersion(dict);
     if (sf.dictInit && !mutated && version == sf.lastDictVersion) return;
+    // Other frames rebind names here (`global x; x = ...`, stores through the module) without an
+    // event of this frame, possibly twice, and the second value can take the address the first
+    // one freed: then an unchanged address proves nothing. Only when the namespace changed while
+    // other frames were checked since this one's last check (deltas() counts the rounds).
+    const bool rebindable =
+        sf.dictInit && version != sf.lastDictVersion && deltaRound_ != sf.lastRound + 1;
     sf.dictInit = true;
     sf.lastDictVersion = version;
     uint64_t epoch = ++sf.sweep;
@@ -454,6 +493,14 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
             enc_.nameSet(ns.stringId, ref);
             ns.ptr = v;
             ns.ref = ref;
+        } else if (rebindable && !ns.mayMutate) {
+            ns.mayMutate = ValueCapture::mayMutate(v);
+            format::ValueRef ref =
+                ns.mayMutate ? values_->captureShaped(v, ns.shape) : values_->capture(v);
+            if (ref != ns.ref) {
+                enc_.nameSet(ns.stringId, ref);
+                ns.ref = ref;
+            }
         } else if (mutated && ns.mayMutate) {
             format::ValueRef ref = values_->recapture(v, ns.ref, ns.shape);
             if (ref != ns.ref) {

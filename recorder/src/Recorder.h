@@ -159,6 +159,8 @@ class Recorder {
     const ValueShape* slotShape(const SlotShadow& s) const;
     // Makes the slot's own `shape` current again: a copy of the linked entry's, or invalid.
     void unlink(SlotShadow& s);
+    // Whether `cell` is among the objects logged since the check being made (deltas()).
+    bool cellRebound(PyObject* cell, const ContainerBloom& changed) const;
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
     const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();

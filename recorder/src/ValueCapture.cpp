@@ -558,7 +558,10 @@ class ValueCapture::Impl {
         // recorder destroys us with the GIL held; at finalization Py_IsInitialized is false).
         if (!Py_IsInitialized()) return;
         identities_.forEach([](const void*, Identity& e) { Py_XDECREF(e.weakref); });
-        for (auto& [p, t] : types_) Py_XDECREF(t.weakref);
+        for (auto& [p, t] : types_) {
+            Py_XDECREF(t.weakref);
+            Py_XDECREF(t.qualnameObj);
+        }
     }
 
     ValueRef capture(PyObject* obj) {
@@ -896,7 +899,10 @@ class ValueCapture::Impl {
         // Heap types can be renamed after we described them (namedtuple sets __module__ after
         // creating the class; code may assign __qualname__): what the record was built from.
         uint64_t dictVersion = 0;
-        PyObject* qualnameObj = nullptr;  // compared by address only, never dereferenced
+        // Compared by address; a strong reference, so that no later name can take the address
+        // while we compare against it (two renames between captures: the second name could be
+        // allocated where the first one was freed).
+        PyObject* qualnameObj = nullptr;
         std::string displayName, qualname, module;
     };
 
@@ -913,7 +919,8 @@ class ValueCapture::Impl {
     void refreshType(PyTypeObject* tp, TypeInfo& t) {
         auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
         t.dictVersion = dictVersionOf(tp->tp_dict);
-        t.qualnameObj = ht->ht_qualname;
+        Py_XINCREF(ht->ht_qualname);
+        Py_XSETREF(t.qualnameObj, ht->ht_qualname);  // freeing a str runs no Python code
         format::TypeRecord r = typeRecord(tp, t.id);
         if (r.qualname == t.qualname && r.module == t.module) return;
         r.id = t.id = static_cast<uint32_t>(nextTypeId_++);
@@ -1039,6 +1046,7 @@ class ValueCapture::Impl {
             }
             // A heap type died and another type took its address.
             Py_CLEAR(t.weakref);
+            Py_CLEAR(t.qualnameObj);
             types_.erase(tp);
             lastType_ = nullptr;
             lastTypeInfo_ = nullptr;
@@ -1053,6 +1061,7 @@ class ValueCapture::Impl {
         if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
             info.dictVersion = dictVersionOf(tp->tp_dict);
             info.qualnameObj = reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname;
+            Py_XINCREF(info.qualnameObj);
         }
         info.qualname = r.qualname;
         info.module = r.module;
@@ -2030,7 +2039,13 @@ class ValueCapture::Impl {
         sw(ptrWord(tp));
         if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
             sw(dictVersionOf(tp->tp_dict));
-            sw(ptrWord(reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname));
+            // The name's content, not its address: a class renamed twice between two checks of a
+            // local holding it can get a second name allocated where the first one was freed.
+            PyObject* qn = reinterpret_cast<PyHeapTypeObject*>(tp)->ht_qualname;
+            if (qn != nullptr && PyUnicode_Check(qn))
+                shapeStr(qn);
+            else
+                sw(0);
         }
     }
 
@@ -2193,7 +2208,8 @@ class ValueCapture::Impl {
             shapeStr(qn);
             return true;
         }
-        if (PyModule_Check(o) || PyExceptionInstance_Check(o)) return false;
+        if (PyModule_Check(o)) return shapeModule(raw, o, depth, begin, ordinal);
+        if (PyExceptionInstance_Check(o)) return false;
         if (PyLong_Check(o) || PyFloat_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) ||
             PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
             PyFrozenSet_Check(o)) {
@@ -2247,6 +2263,39 @@ class ValueCapture::Impl {
         n.nodeEnd = static_cast<uint32_t>(nodes_.size());
         if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
         return ok;
+    }
+
+    // `<module NAME>` is read from the `__name__` entry of the module's dict, which
+    // `m.__name__ = ...` and stores into `vars(m)` change, both logged as targeted stores to the
+    // module and its dict: a recording walk makes the module a node whose filter holds both, so
+    // a local that reaches it is walked again after such a store.
+    bool shapeModule(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal) {
+        PyObject* dict = PyModule_GetDict(o);  // borrowed; NULL only for a broken module
+        auto words = [&] {
+            shapeIdentity(o, depth);
+            PyObject* name = dictFindAscii(dict, "__name__");
+            if (name != nullptr && PyUnicode_Check(name)) {
+                sw(1);
+                shapeStr(name);
+            } else {
+                sw(0);  // rendered `?`
+            }
+        };
+        if (!recordNodes_) {
+            words();
+            return true;
+        }
+        const auto idx = static_cast<uint32_t>(nodes_.size());
+        nodes_.push_back(ShapeNode{raw, static_cast<uint32_t>(begin), 0, 0, depth, ordinal, {}});
+        nodes_[idx].bloom.add(raw);
+        if (o != raw) nodes_[idx].bloom.add(o);
+        if (dict != nullptr) nodes_[idx].bloom.add(dict);
+        words();
+        ShapeNode& n = nodes_[idx];
+        n.wordEnd = static_cast<uint32_t>(shapeWords_.size());
+        n.nodeEnd = static_cast<uint32_t>(nodes_.size());
+        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
+        return true;
     }
 
     bool copyShape(uint32_t k, uint32_t ordinal) {
@@ -2687,9 +2736,10 @@ bool ValueCapture::mayMutate(PyObject* o) {
         // types without an instance dict or slot members: always `<TYPE object>` (rule 8).
         // Python functions are not: `<function QUALNAME>` changes when functools.update_wrapper
         // or an assignment renames one already bound (their shape is identity and qualname).
+        // Modules neither: `<module NAME>` follows `m.__name__ = ...` (shapeModule).
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyComplex_Type ||
                t == &PyUnicode_Type || t == &PyBytes_Type ||
-               t == &PyCode_Type || t == &PyModule_Type || t == &PyCFunction_Type ||
+               t == &PyCode_Type || t == &PyCFunction_Type ||
                t == &PyCMethod_Type || t == &PyMethodDescr_Type || t == &PyWrapperDescr_Type ||
                t == &PyClassMethodDescr_Type || t == &PyGetSetDescr_Type ||
                t == &PyMemberDescr_Type;

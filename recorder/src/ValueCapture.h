@@ -128,7 +128,7 @@ public:
 
     // False for objects whose rendering cannot change while the reference stays the same (exact
     // int, float, complex, str, bytes, None, bool, C functions and descriptors, builtin
-    // classes, modules, code, and tuples or frozensets holding only such objects, checked
+    // classes, code, and tuples or frozensets holding only such objects, checked
     // shallowly). The recorder re-captures only locals for which this is true.
     static bool mayMutate(PyObject* obj);
 

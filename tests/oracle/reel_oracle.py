@@ -327,6 +327,11 @@ def _render(v, depth, path):
         finally:
             path.discard(key)
     mro = _type_mro(t)
+    if mro is None:
+        # A static type the interpreter has not readied yet (3.11's positions_iterator, from
+        # code.co_positions()): its __mro__ reads None. Such a C type has no instance dict or
+        # slots: rule 8.
+        return "<" + type_name(t) + " object>"
     # Rule 5 comes before rule 4: no class can derive from both BaseException and a container.
     if _has(mro, BaseException):
         key = _id(v)
@@ -493,6 +498,7 @@ class Oracle:
         self.wanted = {}            # co_filename -> bool
         self.active = True
         self._dumps = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._write_lock = _threading.Lock()
 
     def wants(self, filename):
         r = self.wanted.get(filename)
@@ -507,9 +513,12 @@ class Oracle:
 
     def emit(self, obj):
         if self.active:
-            # One write() call per line: the C io layer holds the GIL through it, so lines from
-            # different threads never interleave.
-            self.out.write(self._dumps(obj) + "\n")
+            line = self._dumps(obj) + "\n"
+            # TextIOWrapper is not thread-safe: when a write flushes, the GIL is released in the
+            # raw write, and another thread's write into the pending buffer corrupted the file
+            # (a queue worker thread next to the main thread, 3.11).
+            with self._write_lock:
+                self.out.write(line)
 
     def global_trace(self, frame, event, arg):
         if event != "call" or not self.active:
@@ -640,11 +649,12 @@ def main():
     from importlib.machinery import SourceFileLoader
     main_mod = _types.ModuleType("__main__")
     g = main_mod.__dict__
+    # The insertion order of a plain run's __main__ (visible to a program holding globals()).
     g["__annotations__"] = {}
+    g["__builtins__"] = _builtins
     g["__file__"] = script_path
     g["__cached__"] = None
     g["__loader__"] = SourceFileLoader("__main__", script_path)
-    g["__builtins__"] = _builtins
     tracer = Oracle(only, out)
     tracer.own_module = sys.modules["__main__"]     # keep this file's module alive
     sys.modules["__main__"] = main_mod

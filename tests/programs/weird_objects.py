@@ -1,4 +1,5 @@
-# Covers: objects rendered by rule 6/7/8: functions, classes, modules, builtins without __dict__, a __dict__ property, SimpleNamespace, partial.
+# Covers: objects rendered by rule 6/7/8: functions, classes, modules, builtins without __dict__, a __dict__ property, SimpleNamespace, partial,
+# an object of a static type the interpreter has not readied (3.11's positions_iterator: its __mro__ reads None).
 import functools
 import math
 import types
@@ -27,4 +28,5 @@ obj = object()
 mod = math
 fn = len
 cls = WithGetattr
+positions = (lambda: 0).__code__.co_positions()
 print(fd.real, wg.x, ns.b, part(5), list(rng), mod.floor(2.5), fn("ab"), cls.__name__)

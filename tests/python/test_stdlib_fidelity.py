@@ -1,10 +1,16 @@
-"""The fidelity contract (test_fidelity.py) on real code: the pure-Python functools and json of
-the interpreter under test, copied at test time (never committed) next to
-tests/stdlib/functools_json.py as `pyfunctools` and `pyjson`, so that their frames are inside the
-directory both the export and the reference tracer report. They exercise the purity rules on
-code nobody wrote for Reel: lru_cache's wrapper (a lock, `nonlocal` state, an int-keyed cache,
-`f(*args, **kwargs)`), update_wrapper renaming a bound function, the encoder's `yield from` chain
-over closures, and the decoder.
+"""The fidelity contract (test_fidelity.py) on real code: pure-Python modules of the standard
+library of the interpreter under test, copied at test time (never committed) next to a driver
+program in tests/stdlib/ under new names (`functools` as `pyfunctools`, ...), so that their
+frames are inside the directory both the export and the reference tracer report, and their C
+accelerators are blocked by the driver where they exist. They exercise the purity rules and the
+value capture on code nobody wrote for Reel:
+- functools_json.py: lru_cache's wrapper (a lock, `nonlocal` state, an int-keyed cache,
+  `f(*args, **kwargs)`), update_wrapper renaming a bound function, the JSON encoder's
+  `yield from` chain over closures, and the decoder;
+- parsers_numbers.py: tomllib, difflib, fractions, heapq and bisect without `_heapq`/`_bisect`,
+  dataclasses;
+- text_formats.py: urllib.parse, email's header parser, html.unescape (re.sub calling traced
+  code), textwrap, shlex, string.Template.
 """
 
 import pathlib
@@ -16,7 +22,20 @@ import pytest
 from conftest import RUN_TIMEOUT
 from test_fidelity import _first_difference
 
-PROGRAM = pathlib.Path(__file__).resolve().parents[1] / "stdlib" / "functools_json.py"
+STDLIB_DRIVERS = pathlib.Path(__file__).resolve().parents[1] / "stdlib"
+
+# Driver -> what to copy: (path under the interpreter's stdlib directory, name of the copy).
+# Packages are copied whole (their relative imports then resolve inside the copy).
+CASES = {
+    "functools_json.py": [("functools.py", "pyfunctools.py"), ("json", "pyjson")],
+    "parsers_numbers.py": [("tomllib", "pytomllib"), ("difflib.py", "pydifflib.py"),
+                           ("fractions.py", "pyfractions.py"), ("heapq.py", "pyheapq.py"),
+                           ("bisect.py", "pybisect.py"), ("dataclasses.py", "pydataclasses.py")],
+    "text_formats.py": [("urllib/parse.py", "pyurlparse.py"),
+                        ("email/_header_value_parser.py", "pyhvp.py"),
+                        ("html/__init__.py", "pyhtml.py"), ("textwrap.py", "pytextwrap.py"),
+                        ("shlex.py", "pyshlex.py"), ("string.py", "pystring.py")],
+}
 
 
 def _stdlib(python_exe):
@@ -25,15 +44,20 @@ def _stdlib(python_exe):
     return pathlib.Path(out.stdout.strip())
 
 
-def test_stdlib_export_matches_oracle(python_exe, run_plain, record, reel_bin, run_oracle,
+@pytest.mark.parametrize("driver", sorted(CASES), ids=lambda d: d[:-3])
+def test_stdlib_export_matches_oracle(driver, python_exe, run_plain, record, reel_bin, run_oracle,
                                       tmp_path):
     lib = _stdlib(python_exe)
     work = tmp_path / "lib"
     work.mkdir()
-    shutil.copy(lib / "functools.py", work / "pyfunctools.py")
-    shutil.copytree(lib / "json", work / "pyjson", ignore=shutil.ignore_patterns("__pycache__"))
-    program = work / PROGRAM.name
-    shutil.copy(PROGRAM, program)
+    for source, copy in CASES[driver]:
+        if (lib / source).is_dir():
+            shutil.copytree(lib / source, work / copy,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(lib / source, work / copy)
+    program = work / driver
+    shutil.copy(STDLIB_DRIVERS / driver, program)
 
     plain = run_plain(program)
     assert plain[2] == 0, plain[1]

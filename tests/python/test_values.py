@@ -922,12 +922,13 @@ def test_may_mutate(python_exe, reel_env):
             # cannot.
             # C functions and descriptors render as `<TYPE object>` whatever their state.
             immutable = [1, 2**100, 1.5, 2j, 'x', b'x', None, True, ..., NotImplemented, int,
-                         some_module, f.__code__, (1, 'a', None), (), frozenset({1, 'b'}), frozenset(),
+                         f.__code__, (1, 'a', None), (), frozenset({1, 'b'}), frozenset(),
                          (int, str), len, [].append, float.__repr__, str.join, dict.fromkeys,
                          type.__dict__['__name__'], (len, isinstance)]
             mutable = [[], {}, set(), bytearray(), (1, []), ((1,),), frozenset({(1,)}), C(), object(),
                        MyInt(3), iter([]), C, (C,), (len, []),
-                       f, (f, 1)]  # a function can be renamed (functools.update_wrapper)
+                       f, (f, 1),  # a function can be renamed (functools.update_wrapper)
+                       some_module, (some_module, 1)]  # so can a module (`m.__name__ = ...`)
             _emit({'immutable': [_R._may_mutate_for_testing(v) for v in immutable],
                    'mutable': [_R._may_mutate_for_testing(v) for v in mutable]})
     """)
