@@ -323,6 +323,12 @@ PyMethodDef methods[] = {
      },
      METH_O,
      "_stand_in(member): values of the member's class are recorded as the object in that slot"},
+    {"_make_settrace", makeSettraceTap, METH_O,
+     "_make_settrace(real_settrace): sys.settrace replacement that keeps the legacy hook"},
+    {"_legacy_hook", [](PyObject*, PyObject*) -> PyObject* {
+         return PyBool_FromLong(hookState().recorder && !hookState().monitoring);
+     },
+     METH_NOARGS, "True while a recording runs with the legacy (settrace) hook"},
     {"_make_os_write", makeOsWriteTap, METH_O,
      "_make_os_write(real_write): os.write replacement that records writes to fd 1 and 2"},
     {"_capture_for_testing",

@@ -187,6 +187,43 @@ PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
+namespace {
+
+PyObject* gRealSettrace = nullptr;  // strong reference, kept for the interpreter's lifetime
+
+PyObject* settraceTap(PyObject*, PyObject* function) {
+    if (gRealSettrace == nullptr) {
+        PyErr_SetString(PyExc_RuntimeError, "reel: settrace tap without the real sys.settrace");
+        return nullptr;
+    }
+    PyThreadState* ts = PyThreadState_Get();
+    if (function == Py_None && ts->c_tracefunc == traceFunc && ts->c_traceobj == nullptr)
+        Py_RETURN_NONE;
+    return PyObject_CallOneArg(gRealSettrace, function);
+}
+
+// Same name, text signature and doc as sys.settrace.
+PyMethodDef gSettraceTapDef = {
+    "settrace", settraceTap, METH_O,
+    "settrace($module, function, /)\n--\n\nSet the global debug tracing function.\n\nIt will "
+    "be called on each function call.  See the debugger chapter in the library manual."};
+
+}  // namespace
+
+PyObject* makeSettraceTap(PyObject*, PyObject* realSettrace) {
+    if (!PyCallable_Check(realSettrace)) {
+        PyErr_SetString(PyExc_TypeError, "reel: _make_settrace needs the real sys.settrace");
+        return nullptr;
+    }
+    Py_INCREF(realSettrace);
+    Py_XSETREF(gRealSettrace, realSettrace);
+    PyObject* module = PyUnicode_FromString("sys");
+    if (!module) return nullptr;
+    PyObject* tap = PyCFunction_NewEx(&gSettraceTapDef, nullptr, module);
+    Py_DECREF(module);
+    return tap;
+}
+
 void internalError(const char* what) {
     HookState& hs = hookState();
     std::fprintf(stderr, "reel: internal error, recording stopped: %s\n", what);

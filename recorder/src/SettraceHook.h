@@ -50,4 +50,12 @@ int setOriginTrackingDepth(int depth);
 // recorded, the program unharmed.
 void internalError(const char* what);
 
+// _reel._make_settrace(real_settrace) -> a builtin named "settrace" (module "sys") for the
+// launcher to install while legacy tracing records: `sys.settrace(None)` in a thread whose trace
+// function is the recorder's own is a no-op (the program has no tracer there, and sys.gettrace()
+// reads None, so code that saves and restores the trace function, as doctest does, would
+// otherwise switch the recording off); everything else goes to the real sys.settrace. A C
+// builtin, so no frame shows to a profiler or in a traceback.
+PyObject* makeSettraceTap(PyObject* self, PyObject* realSettrace);
+
 }  // namespace reel::recorder

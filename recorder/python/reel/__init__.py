@@ -110,10 +110,18 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
         _threading.settrace(None)
         raise
     _asyncgen.install()
-    global _output_installed
+    global _output_installed, _settrace_tap
+    if _reel._legacy_hook() and _settrace_tap is None:
+        # sys.settrace(None) from code that saved sys.gettrace() (None: the hook is in C) would
+        # remove the recorder's hook; the tap ignores it while the hook is the thread's tracer.
+        _settrace_tap = (_sys.settrace, _reel._make_settrace(_sys.settrace))
+        _sys.settrace = _settrace_tap[1]
     if output:
         from . import _output
         _output_installed = _output.install()
+
+
+_settrace_tap = None  # (real sys.settrace, the tap) while the legacy hook records
 
 
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
@@ -135,6 +143,11 @@ def stop(kind=EXIT_STOPPED, status=0, message=""):
     stopped = _reel.stop(kind=kind, status=status, message=message)
     _threading.settrace(None)
     _asyncgen.uninstall()
+    global _settrace_tap
+    if _settrace_tap is not None:
+        if _sys.settrace is _settrace_tap[1]:  # unless the program replaced it meanwhile
+            _sys.settrace = _settrace_tap[0]
+        _settrace_tap = None
     if _output_installed:
         from . import _output
         _output.uninstall(_output_installed)
