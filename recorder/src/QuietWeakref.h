@@ -18,8 +18,14 @@
 namespace reel::recorder {
 
 inline PyObject* quietWeakref(PyObject* o) {
+    // The raw error state: normalizing a pending exception (compat::takeError on 3.11) could
+    // instantiate it, which runs Python code.
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject* pending = PyErr_GetRaisedException();
+#else
     PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
     PyErr_Fetch(&type, &value, &tb);
+#endif
     const int wasEnabled = PyGC_Disable();
     PyObject* ref = PyWeakref_NewRef(o, nullptr);
     if (wasEnabled) PyGC_Enable();
@@ -27,7 +33,11 @@ inline PyObject* quietWeakref(PyObject* o) {
         PyErr_Clear();
     else if (Py_REFCNT(ref) == 1 && PyObject_GC_IsTracked(ref))
         PyObject_GC_UnTrack(ref);
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(pending);
+#else
     PyErr_Restore(type, value, tb);
+#endif
     return ref;
 }
 
