@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "BuiltinTap.h"
 #include "SettraceHook.h"
 
 namespace reel::recorder {
@@ -62,17 +63,8 @@ PyMethodDef gTapDef = {
 }  // namespace
 
 PyObject* makeOsWriteTap(PyObject*, PyObject* realWrite) {
-    if (!PyCallable_Check(realWrite)) {
-        PyErr_SetString(PyExc_TypeError, "reel: _make_os_write needs the real os.write");
-        return nullptr;
-    }
-    Py_INCREF(realWrite);
-    Py_XSETREF(gRealWrite, realWrite);
-    PyObject* module = PyUnicode_FromString("posix");
-    if (!module) return nullptr;
-    PyObject* tap = PyCFunction_NewEx(&gTapDef, nullptr, module);
-    Py_DECREF(module);
-    return tap;
+    return makeBuiltinTap(realWrite, gRealWrite, &gTapDef, "posix", "_make_os_write",
+                          "os.write");
 }
 
 }  // namespace reel::recorder

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <exception>
+#include "BuiltinTap.h"
 #include "MonitoringHook.h"
 
 namespace reel::recorder {
@@ -211,17 +212,8 @@ PyMethodDef gSettraceTapDef = {
 }  // namespace
 
 PyObject* makeSettraceTap(PyObject*, PyObject* realSettrace) {
-    if (!PyCallable_Check(realSettrace)) {
-        PyErr_SetString(PyExc_TypeError, "reel: _make_settrace needs the real sys.settrace");
-        return nullptr;
-    }
-    Py_INCREF(realSettrace);
-    Py_XSETREF(gRealSettrace, realSettrace);
-    PyObject* module = PyUnicode_FromString("sys");
-    if (!module) return nullptr;
-    PyObject* tap = PyCFunction_NewEx(&gSettraceTapDef, nullptr, module);
-    Py_DECREF(module);
-    return tap;
+    return makeBuiltinTap(realSettrace, gRealSettrace, &gSettraceTapDef, "sys", "_make_settrace",
+                          "sys.settrace");
 }
 
 void internalError(const char* what) {
