@@ -1,7 +1,7 @@
 #pragma once
 // The builtins that stand in for a function of the program's while recording (os.write in
-// OutputTap.cpp, sys.settrace in SettraceHook.cpp): C functions with the real one's name,
-// signature and doc under its module's name, so no frame shows to a tracer, a profiler or a
+// OutputTap.cpp, sys.settrace in SettraceHook.cpp): C functions with the real one's name, doc
+// and text signature under its module's name, so no frame shows to a tracer, a profiler or a
 // traceback, and help()/inspect.signature() agree.
 
 #include <Python.h>
@@ -19,9 +19,19 @@ inline PyObject* makeBuiltinTap(PyObject* real, PyObject*& slot, PyMethodDef* de
     }
     Py_INCREF(real);
     Py_XSETREF(slot, real);
+    // The real builtin's own doc, which is also where its text signature comes from (both
+    // differ between CPython versions: sys.settrace has none before 3.13), and its __self__
+    // (the module, which a "$module" signature binds). Its PyMethodDef is static in CPython, so
+    // the doc pointer stays valid; the tap ignores its self.
+    PyObject* self = nullptr;
+    if (PyCFunction_Check(real)) {
+        const char* doc = reinterpret_cast<PyCFunctionObject*>(real)->m_ml->ml_doc;
+        if (doc != nullptr) def->ml_doc = doc;
+        self = PyCFunction_GET_SELF(real);
+    }
     PyObject* moduleName = PyUnicode_FromString(module);
     if (!moduleName) return nullptr;
-    PyObject* tap = PyCFunction_NewEx(def, nullptr, moduleName);
+    PyObject* tap = PyCFunction_NewEx(def, self, moduleName);
     Py_DECREF(moduleName);
     return tap;
 }

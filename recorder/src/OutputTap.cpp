@@ -55,7 +55,8 @@ PyObject* osWriteTap(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return result;
 }
 
-// Same name, text signature and doc as posix.write, so help() and inspect.signature() agree.
+// Same name as posix.write; makeBuiltinTap gives it the real one's doc and text signature (the
+// doc here is for a real os.write that is not a builtin).
 PyMethodDef gTapDef = {
     "write", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(osWriteTap)), METH_FASTCALL,
     "write(fd, data, /)\n--\n\nWrite a bytes object to a file descriptor."};

@@ -203,7 +203,8 @@ PyObject* settraceTap(PyObject*, PyObject* function) {
     return PyObject_CallOneArg(gRealSettrace, function);
 }
 
-// Same name, text signature and doc as sys.settrace.
+// Same name as sys.settrace; makeBuiltinTap gives it the real one's doc and text signature (the
+// doc here is for a real sys.settrace that is not a builtin).
 PyMethodDef gSettraceTapDef = {
     "settrace", settraceTap, METH_O,
     "settrace($module, function, /)\n--\n\nSet the global debug tracing function.\n\nIt will "

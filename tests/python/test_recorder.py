@@ -690,6 +690,29 @@ def test_saving_and_restoring_the_trace_function_keeps_recording(python_exe, ree
     assert calls.count("after") >= 3
 
 
+def test_stand_in_builtins_look_like_the_real_ones(python_exe, reel_env):
+    # os.write and sys.settrace (legacy hook) are replaced while recording: help(), inspect and
+    # CPython's test_inspect see the real name, module, doc, text signature and signature.
+    code = textwrap.dedent("""
+        import inspect, os, sys
+        from reel import _reel
+        def signature(f):
+            try:
+                return str(inspect.signature(f))
+            except ValueError:  # sys.settrace before 3.13 has none
+                return None
+        for real, tap in ((os.write, _reel._make_os_write(os.write)),
+                          (sys.settrace, _reel._make_settrace(sys.settrace))):
+            print(all(getattr(tap, a) == getattr(real, a) for a in
+                      ("__name__", "__doc__", "__text_signature__", "__self__")),
+                  signature(tap) == signature(real), tap.__module__)
+    """)
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "True True posix\nTrue True sys\n"
+
+
 def test_forked_child_runs_unrecorded(record, dump):
     trace, out, err, rc = record("""
         import os
