@@ -6,7 +6,9 @@
 # both under the same `timeout` wrapper, which also gives both the default SIGINT handling), then
 # one line: exit statuses, whether stdout and stderr are equal once timings are filtered out,
 # `reel verify` of the trace, and the recorded run's wall time. Traces go to a temporary
-# directory and are removed. Copy the build first if it may be rebuilt while this runs.
+# directory and are removed; with REEL_SUITES_KEEP=DIR, a suite whose statuses, output or
+# verification differ leaves its outputs and trace in DIR/VERSION-SUITE for triage. Copy the
+# build first if it may be rebuilt while this runs.
 set -uo pipefail
 [ $# -ge 3 ] || { sed -n '2,4p' "$0" >&2; exit 2; }
 py=$1; build=$(cd "$2" && pwd); shift 2
@@ -25,4 +27,8 @@ for suite in "$@"; do
   v=$("$build/reel" verify t.reel > /dev/null 2>&1 && echo ok || echo FAIL)
   printf "%s %s rc %s/%s output %s verify %s %.1fs\n" "$ver" "$suite" $prc $rrc $same $v \
     "$(echo "$end - $start" | bc)"
+  if [ -n "${REEL_SUITES_KEEP:-}" ] && { [ $prc != $rrc ] || [ $same != same ] || [ $v != ok ]; }; then
+    mkdir -p "$REEL_SUITES_KEEP" && rm -rf "$REEL_SUITES_KEEP/$ver-$suite" && cp -r "$d" "$REEL_SUITES_KEEP/$ver-$suite"
+  fi
+  rm -rf "$d"
 done

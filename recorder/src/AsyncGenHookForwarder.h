@@ -14,6 +14,12 @@ namespace reel::recorder {
 // kind 0 firstiter, 1 finalizer; original is the program's hook or None. Its `_reel_original`
 // attribute gives the original back (sys.get_asyncgen_hooks answers with it).
 PyObject* makeAsyncGenHookForwarder(PyObject* module, PyObject* const* args, Py_ssize_t nargs);
+// _reel._make_asyncgen_hooks(real_set, real_get) -> (set_asyncgen_hooks, get_asyncgen_hooks):
+// the stand-ins reel/_asyncgen.py installs in sys. The setter calls the real one, then wraps
+// whatever is installed in forwarders (called with no arguments, it wraps the current hooks);
+// the getter answers with the program's own hooks. Builtins, not Python functions: no frame, and
+// the real ones' doc and text signature (3.13's inspect.signature reads it).
+PyObject* makeAsyncGenHookTaps(PyObject* module, PyObject* const* args, Py_ssize_t nargs);
 // The type, made once per process (new reference; nullptr with an exception set), for the module
 // to expose as _reel.AsyncGenHookForwarder.
 PyObject* asyncGenHookForwarderType();

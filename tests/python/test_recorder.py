@@ -616,6 +616,51 @@ def test_asyncgen_hooks_invisible_to_the_programs_tracer_and_profiler(record, ru
     assert sum(1 for r in dump(trace) if r.get("kind") == "asyncgen_hook") == 3
 
 
+def test_asyncgen_hook_functions_behave_as_the_real_ones(record, run_plain, dump, tmp_path):
+    # While recording, sys.set_asyncgen_hooks/get_asyncgen_hooks are stand-ins: the same kind of
+    # object with the same signature (3.13's test_inspect checks it), the same errors, and the
+    # getter answers with what the program installed, argument by argument.
+    program = tmp_path / "hook_functions.py"
+    program.write_text(textwrap.dedent("""
+        import inspect, sys
+        for f in (sys.set_asyncgen_hooks, sys.get_asyncgen_hooks):
+            try:
+                sig = str(inspect.signature(f))
+            except ValueError:
+                sig = None
+            print(type(f).__name__, f.__module__, f.__name__, sig, f.__self__ is sys)
+        for bad in ({"firstiter": 1}, {"finalizer": "x"}, {"nope": None}):
+            try:
+                sys.set_asyncgen_hooks(**bad)
+            except TypeError as e:
+                print("TypeError", e)
+        def first(g):
+            print("first", type(g).__name__)
+        def fin(g):
+            print("fin")
+        sys.set_asyncgen_hooks(firstiter=first)
+        sys.set_asyncgen_hooks(finalizer=fin)
+        hooks = sys.get_asyncgen_hooks()
+        print(type(hooks).__name__, hooks.firstiter is first, hooks.finalizer is fin)
+        async def agen():
+            yield 1
+        g = agen()
+        try:
+            g.__anext__().send(None)
+        except StopIteration:
+            pass
+        del g
+        sys.set_asyncgen_hooks(None, None)
+        print(sys.get_asyncgen_hooks())
+    """))
+    plain = run_plain(program)
+    assert plain[2] == 0, plain[1]
+    assert "first async_generator\nfin\n" in plain[0]
+    trace, *recorded = record(program)
+    assert tuple(recorded) == plain
+    assert [r["hook"] for r in dump(trace) if r.get("kind") == "asyncgen_hook"] == [0, 1]
+
+
 def test_recorder_weakrefs_not_in_gc_get_objects(record, run_plain, tmp_path):
     # The recorder's weakrefs (identities, code objects given INSTRUCTION events) are untracked
     # by the GC: counting gc.get_objects() around a method's first call and a new object's first
@@ -691,18 +736,21 @@ def test_saving_and_restoring_the_trace_function_keeps_recording(python_exe, ree
 
 
 def test_stand_in_builtins_look_like_the_real_ones(python_exe, reel_env):
-    # os.write and sys.settrace (legacy hook) are replaced while recording: help(), inspect and
-    # CPython's test_inspect see the real name, module, doc, text signature and signature.
+    # os.write, sys.settrace (legacy hook) and the async generator hook functions are replaced
+    # while recording: help(), inspect and CPython's test_inspect see the real name, module, doc,
+    # text signature and signature.
     code = textwrap.dedent("""
         import inspect, os, sys
         from reel import _reel
         def signature(f):
             try:
                 return str(inspect.signature(f))
-            except ValueError:  # sys.settrace before 3.13 has none
+            except ValueError:  # sys.settrace and set_asyncgen_hooks before 3.13 have none
                 return None
+        hooks = (sys.set_asyncgen_hooks, sys.get_asyncgen_hooks)
         for real, tap in ((os.write, _reel._make_os_write(os.write)),
-                          (sys.settrace, _reel._make_settrace(sys.settrace))):
+                          (sys.settrace, _reel._make_settrace(sys.settrace)),
+                          *zip(hooks, _reel._make_asyncgen_hooks(*hooks))):
             print(all(getattr(tap, a) == getattr(real, a) for a in
                       ("__name__", "__doc__", "__text_signature__", "__self__")),
                   signature(tap) == signature(real), tap.__module__)
@@ -710,7 +758,7 @@ def test_stand_in_builtins_look_like_the_real_ones(python_exe, reel_env):
     proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=RUN_TIMEOUT)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "True True posix\nTrue True sys\n"
+    assert proc.stdout == "True True posix\nTrue True sys\nTrue True sys\nTrue True sys\n"
 
 
 def test_forked_child_runs_unrecorded(record, dump):
