@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace reel::recorder {
 
@@ -31,6 +32,52 @@ bool readWholeFile(const std::string& path, std::string& out) {
     std::ostringstream ss;
     ss << in.rdbuf();
     out = ss.str();
+    return true;
+}
+
+// The value under the exact str key `name` in the exact dict `dict` (borrowed), or nullptr. A
+// scan, not a lookup: a lookup compares colliding keys with ==, which could run a user __eq__.
+PyObject* exactDictItem(PyObject* dict, std::string_view name) {
+    if (dict == nullptr || !PyDict_CheckExact(dict)) return nullptr;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key)) continue;
+        Py_ssize_t n = 0;
+        const char* k = PyUnicode_AsUTF8AndSize(key, &n);
+        if (k == nullptr) {
+            PyErr_Clear();
+            continue;
+        }
+        if (std::string_view(k, static_cast<size_t>(n)) == name) return value;
+    }
+    return nullptr;
+}
+
+// The text linecache holds for `filename`, for code with no file on disk: generated code that
+// registers its source there so tracebacks can show it (attrs' and 3.13 dataclasses' methods,
+// IPython cells, template engines). Only a loaded entry (size, mtime, list of str, name) of
+// exact builtin types is read; the lazy (loader,) entries would run the loader.
+bool linecacheText(const std::string& filename, std::string& out) {
+    PyObject* module = exactDictItem(PyImport_GetModuleDict(), "linecache");
+    if (module == nullptr || !PyModule_CheckExact(module)) return false;
+    PyObject* entry = exactDictItem(exactDictItem(PyModule_GetDict(module), "cache"), filename);
+    if (entry == nullptr || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 3) return false;
+    PyObject* lines = PyTuple_GET_ITEM(entry, 2);
+    if (!PyList_CheckExact(lines)) return false;
+    std::string text;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); ++i) {
+        PyObject* line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_CheckExact(line)) return false;
+        Py_ssize_t n = 0;
+        const char* u = PyUnicode_AsUTF8AndSize(line, &n);
+        if (u == nullptr) {
+            PyErr_Clear();
+            return false;
+        }
+        text.append(u, static_cast<size_t>(n));
+    }
+    out = std::move(text);
     return true;
 }
 
@@ -166,8 +213,10 @@ uint32_t CodeTable::sourceFor(const std::string& filename) {
     format::SourceFile sf;
     sf.id = static_cast<uint32_t>(sourceIds_.size());
     sf.path = filename;
-    // Pseudo-files ("<string>", "<frozen ...>") have no text on disk.
+    // Pseudo-files ("<string>", "<frozen ...>") have no text on disk; generated code may have
+    // put its text in linecache, and so may a loader for a file that is not on disk (a zip).
     if (!filename.empty() && filename[0] != '<') sf.hasText = readWholeFile(filename, sf.text);
+    if (!sf.hasText && !filename.empty()) sf.hasText = linecacheText(filename, sf.text);
     sourceIds_.emplace(filename, sf.id);
     uint32_t id = sf.id;
     pendingSources_.push_back(std::move(sf));

@@ -130,6 +130,43 @@ def test_simple_program_events_and_locals(record, dump):
     assert any(r.get("source") == code["source"] and r.get("has_text") for r in recs if "path" in r)
 
 
+def test_generated_code_source_from_linecache(record, run_plain, dump, tmp_path):
+    # Code with no file on disk whose generator put its text in linecache (attrs, 3.13
+    # dataclasses, IPython) gets that text in the trace. Read without running program code: a
+    # hostile key in linecache.cache runs its __eq__ exactly as often as in a plain run, and a lazy
+    # (loader,) entry's loader is never called.
+    program = tmp_path / "generated.py"
+    program.write_text(textwrap.dedent("""
+        import linecache
+        class Hostile:
+            def __hash__(self):
+                return hash("<gen demo>")
+            def __eq__(self, other):
+                print("__eq__ ran")
+                return False
+        def loader():
+            print("loader ran")
+            return "def lazy():\\n    return 2\\n"
+        linecache.cache[Hostile()] = (0, None, [], "x")
+        src = "def made(a):\\n    b = a * 2\\n    return b + 1\\n"
+        linecache.cache["<gen demo>"] = (len(src), None, src.splitlines(True), "<gen demo>")
+        linecache.cache["<gen lazy>"] = (loader,)
+        ns = {}
+        exec(compile(src, "<gen demo>", "exec"), ns)
+        exec(compile("def lazy():\\n    return 2\\n", "<gen lazy>", "exec"), ns)
+        exec(compile("def plain():\\n    return 3\\n", "<string>", "exec"), ns)
+        print(ns["made"](20), ns["lazy"](), ns["plain"]())
+    """))
+    plain = run_plain(program)
+    assert plain[2] == 0 and plain[0].count("__eq__ ran") == 1, plain
+    trace, *recorded = record(program)
+    assert tuple(recorded) == plain
+    sources = {r["path"]: r for r in dump(trace, "--defs") if "path" in r}
+    src = "def made(a):\n    b = a * 2\n    return b + 1\n"
+    assert sources["<gen demo>"]["has_text"] and sources["<gen demo>"]["bytes"] == len(src)
+    assert not sources["<gen lazy>"]["has_text"] and not sources["<string>"]["has_text"]
+
+
 def test_reel_own_frames_not_recorded(record, dump):
     trace, out, err, rc = record(SIMPLE)
     recs = dump(trace, "--defs")
