@@ -216,7 +216,10 @@ uint32_t CodeTable::sourceFor(const std::string& filename) {
     // Pseudo-files ("<string>", "<frozen ...>") have no text on disk; generated code may have
     // put its text in linecache, and so may a loader for a file that is not on disk (a zip).
     if (!filename.empty() && filename[0] != '<') sf.hasText = readWholeFile(filename, sf.text);
-    if (!sf.hasText && !filename.empty()) sf.hasText = linecacheText(filename, sf.text);
+    // Not for "<string>": every exec of a string shares that name (3.13's `python -c` puts its
+    // own text there), so no one text belongs to it.
+    if (!sf.hasText && !filename.empty() && filename != "<string>")
+        sf.hasText = linecacheText(filename, sf.text);
     sourceIds_.emplace(filename, sf.id);
     uint32_t id = sf.id;
     pendingSources_.push_back(std::move(sf));

@@ -151,6 +151,7 @@ def test_generated_code_source_from_linecache(record, run_plain, dump, tmp_path)
         src = "def made(a):\\n    b = a * 2\\n    return b + 1\\n"
         linecache.cache["<gen demo>"] = (len(src), None, src.splitlines(True), "<gen demo>")
         linecache.cache["<gen lazy>"] = (loader,)
+        linecache.cache["<string>"] = (1, None, ["x\\n"], "<string>")  # shared by every exec
         ns = {}
         exec(compile(src, "<gen demo>", "exec"), ns)
         exec(compile("def lazy():\\n    return 2\\n", "<gen lazy>", "exec"), ns)
