@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <regex>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "OutputTap.h"
@@ -108,6 +110,14 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     if (!hs.ops.load(opcodes)) return nullptr;
     RecorderOptions o;
     o.path = path;
+    {
+        // The program may change its working directory before the trace is closed (CPython's
+        // test runner does): the rename of the .partial and the flight recorder's generation
+        // files must not follow it.
+        std::error_code ec;
+        std::filesystem::path abs = std::filesystem::absolute(o.path, ec);
+        if (!ec) o.path = abs.string();
+    }
     o.limits = CaptureLimits{maxDepth, maxItems, maxStr};
     if (!stringList(only, o.filter.only, "only") ||
         !stringList(exclude, o.filter.exclude, "exclude") ||

@@ -314,7 +314,7 @@ void Recorder::deltas(ShadowFrame& sf) {
                 // follow can answer "unchanged" without capturing it again.
                 // (mayMutate depends only on the object's type and, for tuples and frozensets, on
                 // their fixed items: it is computed once per binding.)
-                s.mayMutate = ValueCapture::mayMutate(v);
+                s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
                 format::ValueRef ref =
                     s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
                 enc_.localSet(i, ref);
@@ -329,7 +329,7 @@ void Recorder::deltas(ShadowFrame& sf) {
             // not trusted by address: immutable values are captured again (cheap), mutable ones
             // go through the shape check, whatever the filters say.
             format::ValueRef ref;
-            if (!s.mayMutate && !ValueCapture::mayMutate(v)) {
+            if (!s.mayMutate && !ValueCapture::mayMutate(v, options_.limits.maxItems)) {
                 ref = values_->capture(v);
             } else if (!s.mayMutate) {
                 s.mayMutate = true;
@@ -487,14 +487,14 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
             continue;
         }
         if (v != ns.ptr) {
-            ns.mayMutate = ValueCapture::mayMutate(v);
+            ns.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
             format::ValueRef ref =
                 ns.mayMutate ? values_->captureShaped(v, ns.shape) : values_->capture(v);
             enc_.nameSet(ns.stringId, ref);
             ns.ptr = v;
             ns.ref = ref;
         } else if (rebindable && !ns.mayMutate) {
-            ns.mayMutate = ValueCapture::mayMutate(v);
+            ns.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
             format::ValueRef ref =
                 ns.mayMutate ? values_->captureShaped(v, ns.shape) : values_->capture(v);
             if (ref != ns.ref) {

@@ -2722,7 +2722,7 @@ PyObject* ValueCapture::instanceDictOf(PyObject* o) {
     return Impl::instanceDictOf(o);
 }
 
-bool ValueCapture::mayMutate(PyObject* o) {
+bool ValueCapture::mayMutate(PyObject* o, Py_ssize_t maxItems) {
     auto immutableLeaf = [](PyObject* x) {
         if (x == Py_None || x == Py_True || x == Py_False || x == Py_Ellipsis ||
             x == Py_NotImplemented)
@@ -2747,15 +2747,16 @@ bool ValueCapture::mayMutate(PyObject* o) {
     if (immutableLeaf(o)) return false;
     PyTypeObject* t = Py_TYPE(o);
     if (t == &PyTuple_Type) {
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
+        const Py_ssize_t n = std::min(PyTuple_GET_SIZE(o), maxItems);
+        for (Py_ssize_t i = 0; i < n; ++i)
             if (!immutableLeaf(PyTuple_GET_ITEM(o, i))) return true;
         return false;
     }
     if (t == &PyFrozenSet_Type) {
-        Py_ssize_t pos = 0;
+        Py_ssize_t pos = 0, seen = 0;
         PyObject* key;
         Py_hash_t hash;
-        while (_PySet_NextEntry(o, &pos, &key, &hash))
+        while (seen++ < maxItems && _PySet_NextEntry(o, &pos, &key, &hash))
             if (!immutableLeaf(key)) return true;
         return false;
     }

@@ -129,8 +129,10 @@ public:
     // False for objects whose rendering cannot change while the reference stays the same (exact
     // int, float, complex, str, bytes, None, bool, C functions and descriptors, builtin
     // classes, code, and tuples or frozensets holding only such objects, checked
-    // shallowly). The recorder re-captures only locals for which this is true.
-    static bool mayMutate(PyObject* obj);
+    // shallowly). The recorder re-captures only locals for which this is true. Only the first
+    // `maxItems` items of a tuple or frozenset count: a snapshot shows no more (and a check that
+    // read them all cost O(n) per event: a namedtuple of 10,000 fields in a closure cell).
+    static bool mayMutate(PyObject* obj, Py_ssize_t maxItems);
 
     // The instance __dict__ of `obj` if one exists (never materializes one), else NULL.
     static PyObject* instanceDictOf(PyObject* obj);

@@ -460,7 +460,7 @@ PyObject* reelRecaptureForTesting(PyObject* iterable, CaptureLimits limits) {
 }
 
 PyObject* reelMayMutateForTesting(PyObject* obj) {
-    return PyBool_FromLong(ValueCapture::mayMutate(obj));
+    return PyBool_FromLong(ValueCapture::mayMutate(obj, CaptureLimits{}.maxItems));
 }
 
 }  // namespace reel::recorder

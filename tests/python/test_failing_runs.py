@@ -144,6 +144,50 @@ def test_reel_record_cli_passes_keep(reel_bin, python_exe, write_program, tmp_pa
         assert (tmp_path / (prog.stem + ".reel")).exists() == kept
 
 
+def test_relative_trace_path_survives_a_change_of_directory(python_exe, reel_env, write_program,
+                                                            tmp_path, dump):
+    # A relative -o names a file where recording started; a program that changes its working
+    # directory (CPython's test runner does) must not move the trace, break its closing rename
+    # (it was left as .partial with "cannot rename"), or make --keep failure remove the wrong
+    # file. Same for reel.record with a relative path.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for status, keep, kept in ((3, "failure", True), (0, "failure", False), (0, "always", True)):
+        prog = write_program("""
+            import os, sys
+            def work():
+                return 6 * 7
+            os.chdir(%r)
+            work()
+            sys.exit(%d)
+        """ % (str(elsewhere), status), "wanders")
+        proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", "rel.reel", "--keep", keep,
+                               str(prog)], env=reel_env, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == status and proc.stderr == b"", _decode(proc.stderr)
+        assert (tmp_path / "rel.reel").exists() == kept, (status, keep)
+        assert not list(tmp_path.glob("rel.reel.partial")) and not list(elsewhere.iterdir())
+        if kept:
+            assert _calls(dump(tmp_path / "rel.reel"), "work") == 1
+            (tmp_path / "rel.reel").unlink()
+    prog = write_program("""
+        import os, reel
+        with reel.record("api.reel"):
+            os.chdir(%r)
+        with reel.record("gone.reel", keep="failure"):
+            pass
+        os.chdir("..")
+        reel.start("start.reel")
+        os.chdir(%r)
+        reel.stop()
+    """ % (str(elsewhere), str(elsewhere)), "api")
+    proc = subprocess.run([python_exe, str(prog)], env=reel_env, cwd=tmp_path,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stderr == b"", _decode(proc.stderr)
+    assert (tmp_path / "api.reel").exists() and (tmp_path / "start.reel").exists()
+    assert not list(elsewhere.iterdir())
+
+
 def test_python_api_keep_failure(python_exe, reel_env, write_program, tmp_path, dump):
     prog = write_program("""
         import reel, sys

@@ -223,6 +223,8 @@ class record:
         self._options = options
 
     def __enter__(self):
+        # Absolute now: the block may change the working directory before _discard runs.
+        self._path = _os.path.abspath(_os.fspath(self._path))
         start(self._path, **self._options)
         return self
 

@@ -259,7 +259,8 @@ def main(argv):
         sys.stderr.write("reel: %s\n%s\n" % (e, USAGE))
         return 2
     reel._restore_environment()
-    output = opts["output"] or default_output(kind, target)
+    # Absolute: the program may change its working directory before --keep failure removes it.
+    output = os.path.abspath(opts["output"] or default_output(kind, target))
     code, g = _prepare(kind, target, args)
 
     launcher_main = sys.modules["__main__"]  # keep our own module alive
