@@ -1,6 +1,7 @@
 #include "Purity.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -84,6 +85,32 @@ bool builtinIterator(PyTypeObject* t) {
            t == &PyLongRangeIter_Type || t == &PyUnicodeIter_Type || t == &PyDictIterKey_Type ||
            t == &PyDictIterValue_Type || t == &PyDictIterItem_Type || t == &PySetIter_Type ||
            t == &PyListRevIter_Type;
+}
+
+// io.StringIO (kept for the process): iterating one and its read/write methods change only its
+// buffer and position, which no snapshot shows (it renders as its instance dict's attributes).
+// Only the exact type: a subclass's iteration calls its readline.
+PyTypeObject* gStringIOType = nullptr;
+
+bool isStringIO(PyObject* o) {
+    return gStringIOType != nullptr && Py_TYPE(o) == gStringIOType;
+}
+
+// enumerate's own struct (Objects/enumobject.c, the same on 3.11-3.13): its iterator.
+struct EnumerateHead {
+    PyObject_HEAD
+    Py_ssize_t index;
+    PyObject* iterator;
+};
+
+// FOR_ITER / next() over `it` runs C code only and changes nothing a snapshot shows: builtin
+// iterators, an exact StringIO, and enumerate over one of those.
+bool pureIterator(PyObject* it) {
+    PyTypeObject* t = Py_TYPE(it);
+    if (builtinIterator(t) || isStringIO(it)) return true;
+    if (t != &PyEnum_Type) return false;
+    PyObject* inner = reinterpret_cast<EnumerateHead*>(it)->iterator;
+    return inner != nullptr && (builtinIterator(Py_TYPE(inner)) || isStringIO(inner));
 }
 
 // A generator or coroutine `g` resumed by FOR_ITER or SEND runs its own code: fine when that
@@ -211,23 +238,67 @@ bool subscr(PyObject* c, PyObject* sub) {
 bool truth(PyObject* o) {
     if (scalar(o)) return true;
     PyTypeObject* t = Py_TYPE(o);
-    return t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type;
+    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PySet_Type ||
+        t == &PyFrozenSet_Type || t == &PyBytes_Type || t == &PyByteArray_Type)
+        return true;
+    // No __bool__ and no __len__ (a class defining either in Python gets the slot): always true,
+    // decided in C (`if match:`, `if node:` on a plain object).
+    return (t->tp_as_number == nullptr || t->tp_as_number->nb_bool == nullptr) &&
+           (t->tp_as_mapping == nullptr || t->tp_as_mapping->mp_length == nullptr) &&
+           (t->tp_as_sequence == nullptr || t->tp_as_sequence->sq_length == nullptr);
 }
 
 bool getIter(const CodeTable& codes, PyObject* o) {
     PyTypeObject* t = Py_TYPE(o);
     if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PyUnicode_Type ||
-        t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyRange_Type || builtinIterator(t))
+        t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyRange_Type || builtinIterator(t) ||
+        t == &PyEnum_Type || isStringIO(o))  // the last two return themselves
         return true;
     (void)codes;
     return PyGen_CheckExact(o);  // iter(generator) is the generator itself
 }
 
-// obj.name through PyObject_GenericGetAttr without running Python code: no __getattribute__ or
-// __getattr__ (tp_getattro would be a slot wrapper), no property or other Python-level
-// descriptor on the class, and an instance dict that can only compare str keys.
-bool loadAttr(PyObject* owner, PyObject* name) {
+PyObject* gGetStr = nullptr;  // interned "__get__", kept for the process (initKnownCalls)
+
+// property's own struct (Objects/descrobject.c, the same on 3.11-3.13): its getter.
+struct PropertyHead {
+    PyObject_HEAD
+    PyObject* get;
+};
+
+bool tracedFunction(const CodeTable& codes, PyObject* f) {
+    return f != nullptr && PyFunction_Check(f) &&
+           calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(f)->func_code);
+}
+
+// A descriptor whose __get__ runs only traced Python code (which reports its own mutations, as a
+// call of a traced function does): a property whose getter is traced (an exact property; with no
+// getter it raises in C), or an instance of a Python class whose __get__ is traced
+// (functools.cached_property, a user descriptor).
+bool tracedGetter(const CodeTable& codes, PyObject* descr) {
+    PyTypeObject* dt = Py_TYPE(descr);
+    if (dt == &PyProperty_Type) {
+        PyObject* get = reinterpret_cast<PropertyHead*>(descr)->get;
+        return get == nullptr || get == Py_None || tracedFunction(codes, get);
+    }
+    return (dt->tp_flags & Py_TPFLAGS_HEAPTYPE) && gGetStr != nullptr &&
+           tracedFunction(codes, _PyType_Lookup(dt, gGetStr));
+}
+
+// obj.name through PyObject_GenericGetAttr without running untraced Python code: no
+// __getattribute__ or __getattr__ (tp_getattro would be a slot wrapper), no descriptor on the
+// class whose __get__ runs untraced Python, and an instance dict that can only compare str keys.
+bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
     PyTypeObject* t = Py_TYPE(owner);
+    if (t == &PyModule_Type) {
+        // `sys.maxsize`, `os.path`: a name the module's dict holds is found there by the generic
+        // lookup; a missing one would call the module's __getattr__. ModuleType's own attributes
+        // (`__dict__`, `__annotations__`, which may create a dict) are left out.
+        if (!exact(name, &PyUnicode_Type) || _PyType_Lookup(t, name) != nullptr) return false;
+        PyObject* d = PyModule_GetDict(owner);  // borrowed
+        return d != nullptr && exact(d, &PyDict_Type) && compat::dictKeysAllStr(d) &&
+               PyDict_GetItemWithError(d, name) != nullptr;
+    }
     if (t->tp_getattro != PyObject_GenericGetAttr || !exact(name, &PyUnicode_Type)) return false;
     // The type's MRO dicts hold str keys in practice; _PyType_Lookup answers from the method cache
     // (the interpreter does this very lookup for the instruction anyway).
@@ -235,11 +306,14 @@ bool loadAttr(PyObject* owner, PyObject* name) {
     if (descr != nullptr) {
         PyTypeObject* dt = Py_TYPE(descr);
         if (dt->tp_descr_get != nullptr) {
-            // Data descriptors win over the instance dict: only __slots__ members are plain C.
-            if (dt->tp_descr_set != nullptr) return dt == &PyMemberDescr_Type;
-            // Non-data descriptors whose __get__ is C that binds or unwraps without calls.
+            // Data descriptors win over the instance dict: __slots__ members are plain C.
+            if (dt->tp_descr_set != nullptr)
+                return dt == &PyMemberDescr_Type || tracedGetter(codes, descr);
+            // Non-data descriptors whose __get__ is C that binds or unwraps without calls, or
+            // traced Python; the instance dict is looked at first.
             if (dt != &PyFunction_Type && dt != &PyMethodDescr_Type && dt != &PyStaticMethod_Type &&
-                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type)
+                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type &&
+                !tracedGetter(codes, descr))
                 return false;
         }
     }
@@ -295,6 +369,11 @@ enum class Builtin : uint8_t {
     ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
     DictSetdefault, DictPop, DictClear,                  // mutate the dict only
     LockOp,  // acquire/release/__enter__/__exit__ of _thread.lock and _thread.RLock
+    StrFormat,                                           // str.format on scalars
+    StringIOOp,   // io.StringIO's buffer and position, which no snapshot shows
+    PatternScan,  // re.Pattern match/fullmatch/search/findall/split
+    PatternSub,   // re.Pattern sub/subn with a literal replacement
+    MatchRead,    // re.Match group/groups/groupdict/start/end/span
 };
 
 struct KnownCall {
@@ -322,14 +401,62 @@ const PyMethodDef* methodDefOf(PyObject* o) {
     return nullptr;
 }
 
-Builtin builtinOf(PyObject* callable) {
-    const PyMethodDef* def = methodDefOf(callable);
-    if (def == nullptr) return Builtin::None;
+Builtin knownCall(const PyMethodDef* def) {
     // Every CALL of a C function that is not traced asks: a binary search of the sorted table.
     auto it = std::lower_bound(
         gKnownCalls.begin(), gKnownCalls.end(), def,
         [](const KnownCall& k, const PyMethodDef* d) { return std::less<>()(k.def, d); });
     return it != gKnownCalls.end() && it->def == def ? it->kind : Builtin::None;
+}
+
+void sortKnownCalls() {
+    std::sort(gKnownCalls.begin(), gKnownCalls.end(), [](const KnownCall& a, const KnownCall& b) {
+        return std::less<>()(a.def, b.def);
+    });
+}
+
+// re.Pattern and re.Match live in _sre's module state (3.11+), reachable from no C API and not
+// worth importing re for: their methods are registered the first time a call of one is judged.
+// Their PyMethodDefs are static in _sre, so a re-imported _sre's types share them.
+bool gRePatternKnown = false;
+bool gReMatchKnown = false;
+
+bool registerReMethods(PyTypeObject* t) {
+    // Not subclassable; a type of the same name from elsewhere would lack these methods' defs
+    // only if it were not _sre's, which is harmless (its methods are looked up by name here).
+    const bool pattern = std::strcmp(t->tp_name, "re.Pattern") == 0;
+    const bool match = std::strcmp(t->tp_name, "re.Match") == 0;
+    if ((!pattern || gRePatternKnown) && (!match || gReMatchKnown)) return false;
+    if (t->tp_flags & Py_TPFLAGS_BASETYPE) return false;
+    auto add = [&](const char* name, Builtin kind) {
+        for (PyMethodDef* m = t->tp_methods; m != nullptr && m->ml_name != nullptr; ++m)
+            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, kind});
+    };
+    if (pattern) {
+        gRePatternKnown = true;
+        for (const char* m : {"match", "fullmatch", "search", "findall", "split"})
+            add(m, Builtin::PatternScan);
+        for (const char* m : {"sub", "subn"}) add(m, Builtin::PatternSub);
+    } else {
+        gReMatchKnown = true;
+        for (const char* m : {"group", "groups", "groupdict", "start", "end", "span"})
+            add(m, Builtin::MatchRead);
+    }
+    sortKnownCalls();
+    return true;
+}
+
+Builtin builtinOf(PyObject* callable) {
+    const PyMethodDef* def = methodDefOf(callable);
+    if (def == nullptr) return Builtin::None;
+    Builtin b = knownCall(def);
+    if (b != Builtin::None || (gRePatternKnown && gReMatchKnown)) return b;
+    PyTypeObject* owner = nullptr;
+    if (Py_TYPE(callable) == &PyMethodDescr_Type)
+        owner = reinterpret_cast<PyDescrObject*>(callable)->d_type;
+    else if (PyObject* self = PyCFunction_GET_SELF(callable))
+        owner = Py_TYPE(self);
+    return owner != nullptr && registerReMethods(owner) ? knownCall(def) : Builtin::None;
 }
 
 bool strArgs(PyObject* const* args, int n) {
@@ -391,6 +518,25 @@ bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& 
     return self != nullptr;
 }
 
+bool allScalar(PyObject* const* args, int n) {
+    for (int i = 0; i < n; ++i)
+        if (!scalar(args[i])) return false;
+    return true;
+}
+
+bool textOrBytes(PyObject* o) {
+    return exact(o, &PyUnicode_Type) || exact(o, &PyBytes_Type);
+}
+
+bool literalReplacement(PyObject* repl) {
+    if (exact(repl, &PyUnicode_Type))
+        return PyUnicode_FindChar(repl, '\\', 0, PyUnicode_GET_LENGTH(repl), 1) == -1;
+    if (exact(repl, &PyBytes_Type))
+        return std::memchr(PyBytes_AS_STRING(repl), '\\', static_cast<size_t>(PyBytes_GET_SIZE(repl))) ==
+               nullptr;
+    return false;
+}
+
 // Calling a builtin type on builtin values: the conversions and copies everyday code does
 // (`int(text)`, `str(n)`, `float(x)`, `list(t)`, `tuple(xs)`, empty containers), all C code.
 // Only exact argument types: a subclass may define __int__, __str__, __iter__, ...
@@ -400,6 +546,13 @@ bool pureConstructor(const CallSite& cs) {
     if (cs.nargs == 0)
         return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
                t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type;
+    if (t == &PyEnum_Type && (cs.nargs == 1 || (cs.nargs == 2 && exact(cs.args[1], &PyLong_Type)))) {
+        // enumerate(x[, start]) calls iter(x): C for builtin containers and iterators.
+        PyObject* x = cs.args[0];
+        PyTypeObject* xt = Py_TYPE(x);
+        return xt == &PyList_Type || xt == &PyTuple_Type || xt == &PyUnicode_Type ||
+               xt == &PyDict_Type || xt == &PyRange_Type || pureIterator(x);
+    }
     if (t == &PyRange_Type && (cs.nargs == 2 || cs.nargs == 3))
         return exact(cs.args[0], &PyLong_Type) && exact(cs.args[1], &PyLong_Type) &&
                (cs.nargs == 2 || exact(cs.args[2], &PyLong_Type));
@@ -503,6 +656,26 @@ bool pureBuiltin(const CallSite& cs, Builtin b) {
         case Builtin::StrJoin:
             return exact(self, &PyUnicode_Type) && n == 1 &&
                    (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type));
+        case Builtin::StrFormat:
+            // Formatting, `!r`/`!s`, `{0.real}` and `{0[1]}` of scalars are C code.
+            return exact(self, &PyUnicode_Type) && allScalar(args, n);
+        case Builtin::StringIOOp:
+            return isStringIO(self) && allScalar(args, n);
+        case Builtin::PatternScan:
+            // (string[, pos[, endpos]]); split's maxsplit passed by position warns on 3.13.
+            if (n < 1 || n > 3 || !textOrBytes(args[0])) return false;
+            for (int i = 1; i < n; ++i)
+                if (!exact(args[i], &PyLong_Type)) return false;
+            return n == 1 || std::strcmp(methodDefOf(cs.callable)->ml_name, "split") != 0;
+        case Builtin::PatternSub:
+            // (repl, string): a replacement with a backslash is compiled by re's Python code, and
+            // a callable one is called; count passed by position warns on 3.13.
+            return n == 2 && literalReplacement(args[0]) && textOrBytes(args[1]) &&
+                   Py_TYPE(args[0]) == Py_TYPE(args[1]);
+        case Builtin::MatchRead:
+            // Group numbers and names (looked up in the pattern's str-keyed groupindex); the
+            // default of groups()/groupdict() is only returned.
+            return allScalar(args, n);
         default:
             return false;
     }
@@ -700,6 +873,19 @@ void initKnownCalls() {
                           "rpartition", "splitlines"})
         method(&PyUnicode_Type, m, Builtin::StrPure);
     method(&PyUnicode_Type, "join", Builtin::StrJoin);
+    method(&PyUnicode_Type, "format", Builtin::StrFormat);
+    // _io is built in and imported at start-up: no Python code runs here.
+    if (PyObject* io = PyImport_ImportModule("_io")) {
+        PyObject* t = PyObject_GetAttrString(io, "StringIO");
+        if (t != nullptr && PyType_Check(t)) {
+            gStringIOType = reinterpret_cast<PyTypeObject*>(t);  // a reference kept
+            for (const char* m : {"write", "read", "readline", "getvalue", "seek", "tell"})
+                method(gStringIOType, m, Builtin::StringIOOp);
+        } else {
+            Py_XDECREF(t);
+        }
+        Py_DECREF(io);
+    }
     method(&PyList_Type, "append", Builtin::ListAppend);
     method(&PyList_Type, "insert", Builtin::ListInsert);
     method(&PyList_Type, "pop", Builtin::ListPop);
@@ -726,12 +912,11 @@ void initKnownCalls() {
     // Keyword arguments (3.11/3.12: KW_NAMES, then CALL) sit among the positional ones we read:
     // every rule checks the type of every argument it reads, and an argument passed by keyword
     // that a function does not take is rejected with a TypeError, in C.
-    std::sort(gKnownCalls.begin(), gKnownCalls.end(), [](const KnownCall& a, const KnownCall& b) {
-        return std::less<>()(a.def, b.def);
-    });
+    sortKnownCalls();
     gClassStr = PyUnicode_InternFromString("__class__");
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
     gInitStr = PyUnicode_InternFromString("__init__");
+    gGetStr = PyUnicode_InternFromString("__get__");
     PyErr_Clear();
 }
 
@@ -765,7 +950,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         }
         case dyn::kForIter: {
             PyObject* it = peek(1);
-            return it && (builtinIterator(Py_TYPE(it)) ||
+            return it && (pureIterator(it) ||
                           (PyGen_CheckExact(it) && resumesTracedCode(codes, it)));
         }
         case dyn::kLoadAttr: {
@@ -775,7 +960,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             if (!owner || !co->co_names ||
                 ni >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
                 return false;
-            return loadAttr(owner, PyTuple_GET_ITEM(co->co_names, ni));
+            return loadAttr(codes, owner, PyTuple_GET_ITEM(co->co_names, ni));
         }
         case dyn::kLoadGlobal: {
             PyObject *g = compat::frameGlobals(frame), *b = compat::frameBuiltins(frame);
