@@ -571,7 +571,7 @@ bool pureConstructor(const CallSite& cs) {
 
 // Pure builtin calls (the verdict for CALL when the callee is not traced Python); `b` is
 // builtinOf(cs.callable).
-bool pureBuiltin(const CallSite& cs, Builtin b) {
+bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
     if (PyType_CheckExact(cs.callable)) return pureConstructor(cs);
     if (b == Builtin::None) return false;
     if (b == Builtin::MinMax || b == Builtin::Sum || b == Builtin::Round) {
@@ -654,16 +654,20 @@ bool pureBuiltin(const CallSite& cs, Builtin b) {
         case Builtin::StrPure:
             return exact(self, &PyUnicode_Type) && strArgs(args, n);
         case Builtin::StrJoin:
+            // Of a list, a tuple, or a generator whose code is traced (`", ".join(f(x) for x in
+            // xs)`: join runs it to the end, and its instructions report their own mutations).
             return exact(self, &PyUnicode_Type) && n == 1 &&
-                   (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type));
+                   (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type) ||
+                    (PyGen_CheckExact(args[0]) && resumesTracedCode(codes, args[0])));
         case Builtin::StrFormat:
             // Formatting, `!r`/`!s`, `{0.real}` and `{0[1]}` of scalars are C code.
             return exact(self, &PyUnicode_Type) && allScalar(args, n);
         case Builtin::StringIOOp:
             return isStringIO(self) && allScalar(args, n);
         case Builtin::PatternScan:
-            // (string[, pos[, endpos]]); split's maxsplit passed by position warns on 3.13.
-            if (n < 1 || n > 3 || !textOrBytes(args[0])) return false;
+            // (string[, pos[, endpos]]); split's maxsplit passed by position warns on 3.13. A str
+            // subclass is read as a str (no method of it is called, nor by the Match's readers).
+            if (n < 1 || n > 3 || !(PyUnicode_Check(args[0]) || textOrBytes(args[0]))) return false;
             for (int i = 1; i < n; ++i)
                 if (!exact(args[i], &PyLong_Type)) return false;
             return n == 1 || std::strcmp(methodDefOf(cs.callable)->ml_name, "split") != 0;
@@ -1132,7 +1136,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
                     0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
         const Builtin b = builtinOf(cs.callable);
-        if (pureBuiltin(cs, b)) return {true, 0};
+        if (pureBuiltin(codes, cs, b)) return {true, 0};
         Py_ssize_t index = -1;
         PyObject* key = nullptr;
         PyObject* t = wantTargets ? targetedBuiltin(cs, b, index, key) : nullptr;

@@ -2075,11 +2075,25 @@ class ValueCapture::Impl {
             return;
         }
 #endif
+        if (n <= kHashStrMax) {
+            // Have CPython compute and cache the str's own hash (C code, the value any hash() of
+            // it gives): later walks read it instead of hashing the prefix again, which was a
+            // quarter of the time of walks over text the program never hashes (configparser's
+            // option values). Longer strings keep the bounded prefix hash. str's own hash
+            // function, called directly: a str subclass's __hash__ is never involved.
+            h = PyUnicode_Type.tp_hash(o);
+            if (h != -1) {
+                sw(static_cast<uint64_t>(h));
+                return;
+            }
+            PyErr_Clear();
+        }
         int kind = PyUnicode_KIND(o);
         size_t take = static_cast<size_t>(std::min<Py_ssize_t>(n, limits_.maxStr));
         sw(static_cast<uint64_t>(kind) << 56 |
            XXH3_64bits(PyUnicode_DATA(o), take * static_cast<size_t>(kind)));
     }
+    static constexpr Py_ssize_t kHashStrMax = 4096;
 
     // Whether exact frozenset `fs` (identity `id`) holds, recursively, only scalars and exact
     // tuples and frozensets of them: then nothing can change what it renders as while it lives,

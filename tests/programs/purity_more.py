@@ -128,7 +128,12 @@ def regexes():
         p.sub(functools.partial(table.setdefault, "k"), "a1")  # C: stores the match, then fails
     except TypeError:
         pass
-    return parts, plain, backslash, called, log, len(table)
+    class Text(str):
+        __getitem__ = log.append  # never called: re reads a str subclass's characters directly
+
+    sub_match = p.search(Text("xx c3"))
+    sub_parts = (sub_match.group(), sub_match.group(1), sub_match.span())
+    return parts, plain, backslash, called, log, len(table), sub_parts
 
 
 def formatting():
@@ -138,11 +143,15 @@ def formatting():
         __format__ = log.append  # appends the spec, then fails (returns None)
 
     text = "{} {:>4} {!r} {x}".format(1, "ab", 2.5, x=None)
+    # join runs a traced generator, whose own instructions report the appends.
+    joined = ",".join(str(log.append(i) or i) for i in range(3))
+    table = {}
+    mapped = ",".join(map(table.setdefault, "ab", "xy"))  # C code filling table
     try:
         text2 = "{:spec}".format(Fmt())
     except TypeError:
         text2 = "failed"
-    return text, text2, log
+    return text, text2, joined, mapped, table, log
 
 
 print(descriptors())

@@ -59,6 +59,24 @@ class Exploding:
         return object.__getattribute__(self, name)
 
 
+class NoisyStr(str):
+    def __hash__(self):
+        print("STR HASH CALLED")
+        return 7
+
+    __eq__ = str.__eq__
+
+
+def grow_words():
+    # A str subclass inside a list walked again after each append: the walk reads its characters
+    # (and caches str's own hash), never its __hash__.
+    words = [NoisyStr("hello"), "plain"]
+    for i in range(3):
+        words.append(NoisyStr("w%d" % i))
+    return len(words)
+
+
+grow_words()
 a = Noisy("a")
 nl = NoisyList([1, 2])
 nd = NoisyDict(k=1)
