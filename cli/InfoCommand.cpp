@@ -200,8 +200,17 @@ void printText(const json& j, std::ostream& out) {
     if (cap["noValues"].get<bool>()) capture += " no-values";
     auto only = cap["only"].get<std::vector<std::string>>();
     auto exclude = cap["exclude"].get<std::vector<std::string>>();
-    if (!only.empty()) capture += " only=" + joined(only, ",");
-    if (!exclude.empty()) capture += " exclude=" + joined(exclude, ",");
+    // The pytest plugin excludes every standard-library entry (200-odd paths): the first few
+    // say what kind of filter it is, --json lists them all.
+    auto firstFew = [](std::vector<std::string> v) {
+        constexpr size_t kShown = 6;
+        if (v.size() <= kShown) return joined(v, ",");
+        const size_t more = v.size() - kShown;
+        v.resize(kShown);
+        return joined(v, ",") + ",... (" + std::to_string(more) + " more: reel info --json)";
+    };
+    if (!only.empty()) capture += " only=" + firstFew(only);
+    if (!exclude.empty()) capture += " exclude=" + firstFew(exclude);
     if (!cap["redact"].get<std::string>().empty())
         capture += " redact=" + cap["redact"].get<std::string>();
     line("capture:", capture);

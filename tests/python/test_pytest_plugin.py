@@ -100,7 +100,7 @@ def test_failed_tests_keep_their_traces(suite, run_pytest):
     assert "3 failed, 11 passed, 1 error" in out
 
 
-def test_failing_test_trace_has_its_frames_and_exception(suite, run_pytest, reel_json):
+def test_failing_test_trace_has_its_frames_and_exception(suite, run_pytest, reel_json, reel_bin):
     run_pytest(suite, "-q", "--reel-dir", "traces")
     trace = suite / "traces" / FAILED["test_shop.py::test_average"]
     info = reel_json("info", "--json", trace)
@@ -120,6 +120,15 @@ def test_failing_test_trace_has_its_frames_and_exception(suite, run_pytest, reel
     assert exc["exc"].startswith("AssertionError(")
     locals_at_fail = [e for e in ev if e["fn"] == "test_average" and e["ev"] == "opcode"][-1]["locals"]
     assert locals_at_fail["result"] == "2.0"
+    # `reel info` names the first few excluded paths (the standard library's 200-odd entries
+    # made one line of several kilobytes) and says how to list them all.
+    excluded = info["capture"]["exclude"]
+    assert len(excluded) > 6
+    text = subprocess.run([str(reel_bin), "info", str(trace)], stdout=subprocess.PIPE,
+                          timeout=RUN_TIMEOUT).stdout.decode()
+    line = [l for l in text.splitlines() if l.startswith("capture:")][0]
+    assert ",".join(excluded[:6]) in line and excluded[6] not in line
+    assert line.endswith(",... (%d more: reel info --json)" % (len(excluded) - 6))
     # Nothing of pytest's machinery: every recorded code object is the suite's.
     files = {r["filename"] for r in reel_json("dump", "--defs", trace) if "instructions" in r}
     assert files <= {str(suite / "conftest.py"), str(suite / "test_shop.py"), str(suite / "shop.py")}
