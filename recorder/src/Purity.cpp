@@ -477,8 +477,17 @@ bool strArgs(PyObject* const* args, int n) {
 // isinstance(x, cls) without Python code: `cls` an exact `type` instance (or a small tuple of
 // them), so no __instancecheck__; and `x`'s `__class__` (read when the type check fails) is
 // object's own getset, reached through the generic getattr.
+PyObject* gInstanceCheckStr = nullptr;   // interned "__instancecheck__" (initKnownCalls)
+PyObject* gTypeInstanceCheck = nullptr;  // type.__instancecheck__ (borrowed from type)
+
 bool isinstanceArgs(PyObject* x, PyObject* cls) {
-    auto plainClass = [](PyObject* c) { return Py_TYPE(c) == &PyType_Type; };
+    // A class whose metaclass is `type`, or a metaclass that keeps type's own __instancecheck__
+    // (EnumType does; ABCMeta does not): the check walks the MRO in C.
+    auto plainClass = [](PyObject* c) {
+        if (Py_TYPE(c) == &PyType_Type) return true;
+        return PyType_Check(c) && gInstanceCheckStr != nullptr && gTypeInstanceCheck != nullptr &&
+               _PyType_Lookup(Py_TYPE(c), gInstanceCheckStr) == gTypeInstanceCheck;
+    };
     if (exact(cls, &PyTuple_Type)) {
         if (PyTuple_GET_SIZE(cls) > 8) return false;
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(cls); ++j)
@@ -921,6 +930,8 @@ void initKnownCalls() {
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
     gInitStr = PyUnicode_InternFromString("__init__");
     gGetStr = PyUnicode_InternFromString("__get__");
+    gInstanceCheckStr = PyUnicode_InternFromString("__instancecheck__");
+    gTypeInstanceCheck = lookup(&PyType_Type, "__instancecheck__");
     PyErr_Clear();
 }
 

@@ -1,9 +1,10 @@
 # Covers: instructions the recorder treats as pure because what they run is C code that changes
 # nothing a snapshot shows, or traced Python that reports its own changes: module attributes,
 # properties and descriptors with Python getters (functools.cached_property), truth tests of
-# objects without __bool__/__len__, enumerate and io.StringIO iteration, re methods and
-# str.format. Each next to a look-alike that does mutate a local through C code only (a module
-# __getattr__, __bool__/__len__/__format__ as bound C methods, a callable or backslash re
+# objects without __bool__/__len__, enumerate and io.StringIO iteration, re methods,
+# str.format, isinstance against a class whose metaclass keeps type's __instancecheck__. Each
+# next to a look-alike that does mutate a local through C code only (a module __getattr__,
+# __bool__/__len__/__format__/__instancecheck__ as bound C methods, a callable or backslash re
 # replacement, a StringIO subclass), whose change the state after the instruction must show.
 import functools
 import io
@@ -154,9 +155,30 @@ def formatting():
     return text, text2, joined, mapped, table, log
 
 
+def instance_checks():
+    import enum
+
+    log = []
+
+    class Color(enum.Enum):  # EnumType keeps type's own __instancecheck__
+        RED = 1
+
+    class Meta(type):
+        __instancecheck__ = log.append  # C code: called with the instance only
+
+    class Watched(metaclass=Meta):
+        pass
+
+    plain = isinstance(Color.RED, Color)
+    watched = isinstance(5, Watched)  # appends 5, answers False
+    both = isinstance(Color.RED, (int, Color))
+    return plain, watched, both, log
+
+
 print(descriptors())
 print(modules())
 print(truths())
 print(iteration())
 print(regexes())
 print(formatting())
+print(instance_checks())
