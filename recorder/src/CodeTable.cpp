@@ -1,4 +1,5 @@
 #include "CodeTable.h"
+#include "StrDict.h"
 
 #include <fnmatch.h>
 
@@ -7,7 +8,6 @@
 #include <sys/stat.h>
 #include <fstream>
 #include <sstream>
-#include <string_view>
 
 namespace reel::recorder {
 
@@ -35,33 +35,17 @@ bool readWholeFile(const std::string& path, std::string& out) {
     return true;
 }
 
-// The value under the exact str key `name` in the exact dict `dict` (borrowed), or nullptr. A
-// scan, not a lookup: a lookup compares colliding keys with ==, which could run a user __eq__.
-PyObject* exactDictItem(PyObject* dict, std::string_view name) {
-    if (dict == nullptr || !PyDict_CheckExact(dict)) return nullptr;
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(dict, &pos, &key, &value)) {
-        if (!PyUnicode_CheckExact(key)) continue;
-        Py_ssize_t n = 0;
-        const char* k = PyUnicode_AsUTF8AndSize(key, &n);
-        if (k == nullptr) {
-            PyErr_Clear();
-            continue;
-        }
-        if (std::string_view(k, static_cast<size_t>(n)) == name) return value;
-    }
-    return nullptr;
-}
-
 // The text linecache holds for `filename`, for code with no file on disk: generated code that
 // registers its source there so tracebacks can show it (attrs' and 3.13 dataclasses' methods,
-// IPython cells, template engines). Only a loaded entry (size, mtime, list of str, name) of
-// exact builtin types is read; the lazy (loader,) entries would run the loader.
+// IPython cells, template engines). Found by scanning the dicts (StrDict.h); only a loaded entry
+// (size, mtime, list of str, name) of exact builtin types is read; the lazy (loader,) entries
+// would run the loader.
 bool linecacheText(const std::string& filename, std::string& out) {
-    PyObject* module = exactDictItem(PyImport_GetModuleDict(), "linecache");
+    PyObject* module = dictFindStr(PyImport_GetModuleDict(), "linecache");
     if (module == nullptr || !PyModule_CheckExact(module)) return false;
-    PyObject* entry = exactDictItem(exactDictItem(PyModule_GetDict(module), "cache"), filename);
+    PyObject* cache = dictFindStr(PyModule_GetDict(module), "cache");
+    if (cache == nullptr || !PyDict_CheckExact(cache)) return false;
+    PyObject* entry = dictFindStr(cache, filename);
     if (entry == nullptr || !PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) < 3) return false;
     PyObject* lines = PyTuple_GET_ITEM(entry, 2);
     if (!PyList_CheckExact(lines)) return false;

@@ -887,18 +887,20 @@ void initKnownCalls() {
         method(&PyUnicode_Type, m, Builtin::StrPure);
     method(&PyUnicode_Type, "join", Builtin::StrJoin);
     method(&PyUnicode_Type, "format", Builtin::StrFormat);
-    // _io is built in and imported at start-up: no Python code runs here.
-    if (PyObject* io = PyImport_ImportModule("_io")) {
-        PyObject* t = PyObject_GetAttrString(io, "StringIO");
-        if (t != nullptr && PyType_Check(t)) {
-            gStringIOType = reinterpret_cast<PyTypeObject*>(t);  // a reference kept
-            for (const char* m : {"write", "read", "readline", "getvalue", "seek", "tell"})
-                method(gStringIOType, m, Builtin::StringIOOp);
-        } else {
-            Py_XDECREF(t);
-        }
-        Py_DECREF(io);
-    }
+    // A type of a built-in C module (_io and _thread are imported at start-up: no Python code
+    // runs here), with a reference kept for the process; nullptr if it is missing.
+    auto builtinType = [](const char* module, const char* name) -> PyTypeObject* {
+        PyObject* m = PyImport_ImportModule(module);
+        PyObject* t = m != nullptr ? PyObject_GetAttrString(m, name) : nullptr;
+        Py_XDECREF(m);
+        if (t != nullptr && PyType_Check(t)) return reinterpret_cast<PyTypeObject*>(t);
+        Py_XDECREF(t);
+        PyErr_Clear();
+        return nullptr;
+    };
+    if ((gStringIOType = builtinType("_io", "StringIO")) != nullptr)
+        for (const char* m : {"write", "read", "readline", "getvalue", "seek", "tell"})
+            method(gStringIOType, m, Builtin::StringIOOp);
     method(&PyList_Type, "append", Builtin::ListAppend);
     method(&PyList_Type, "insert", Builtin::ListInsert);
     method(&PyList_Type, "pop", Builtin::ListPop);
@@ -907,21 +909,11 @@ void initKnownCalls() {
     method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
     method(&PyDict_Type, "pop", Builtin::DictPop);
     method(&PyDict_Type, "clear", Builtin::DictClear);
-    if (PyObject* thread = PyImport_ImportModule("_thread")) {
-        const char* names[2] = {"LockType", "RLock"};
-        for (int i = 0; i < 2; ++i) {
-            PyObject* t = PyObject_GetAttrString(thread, names[i]);
-            if (t != nullptr && PyType_Check(t)) {
-                gLockTypes[i] = reinterpret_cast<PyTypeObject*>(t);  // a reference kept
-                for (const char* m : {"acquire", "release", "__enter__", "__exit__"})
-                    method(gLockTypes[i], m, Builtin::LockOp);
-            } else {
-                Py_XDECREF(t);
-            }
-        }
-        Py_DECREF(thread);
-    }
-    PyErr_Clear();
+    const char* lockNames[2] = {"LockType", "RLock"};
+    for (int i = 0; i < 2; ++i)
+        if ((gLockTypes[i] = builtinType("_thread", lockNames[i])) != nullptr)
+            for (const char* m : {"acquire", "release", "__enter__", "__exit__"})
+                method(gLockTypes[i], m, Builtin::LockOp);
     // Keyword arguments (3.11/3.12: KW_NAMES, then CALL) sit among the positional ones we read:
     // every rule checks the type of every argument it reads, and an argument passed by keyword
     // that a function does not take is rejected with a TypeError, in C.

@@ -3,6 +3,7 @@
 #include "ValueCapture.h"
 #include "AddressMap.h"
 #include "QuietWeakref.h"
+#include "StrDict.h"
 
 #include <structmember.h>
 
@@ -128,15 +129,6 @@ bool strPrefix(PyObject* s, Py_ssize_t limit, std::string& out) {
     return true;
 }
 
-bool strEqualsAscii(PyObject* s, std::string_view ascii) {
-#if PY_VERSION_HEX < 0x030C0000
-    if (!PyUnicode_IS_READY(s)) return false;
-#endif
-    if (!PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) != static_cast<Py_ssize_t>(ascii.size()))
-        return false;
-    return std::memcmp(PyUnicode_DATA(s), ascii.data(), ascii.size()) == 0;
-}
-
 bool strStartsWithDunder(PyObject* s) {
 #if PY_VERSION_HEX < 0x030C0000
     if (!PyUnicode_IS_READY(s)) return false;
@@ -145,17 +137,6 @@ bool strStartsWithDunder(PyObject* s) {
     int kind = PyUnicode_KIND(s);
     const void* data = PyUnicode_DATA(s);
     return PyUnicode_READ(kind, data, 0) == '_' && PyUnicode_READ(kind, data, 1) == '_';
-}
-
-// Dict lookups by iterating the entries: PyDict_GetItem with a str key can still call a user
-// __eq__ when a non-str key in the dict has a colliding hash. PyDict_Next never runs Python code.
-PyObject* dictFindAscii(PyObject* dict, std::string_view key) {
-    if (dict == nullptr || !PyDict_Check(dict)) return nullptr;
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    while (PyDict_Next(dict, &pos, &k, &v))
-        if (PyUnicode_Check(k) && strEqualsAscii(k, key)) return v;
-    return nullptr;
 }
 
 // ---- int internals: magnitude digits and sign, per version ----
@@ -990,9 +971,9 @@ class ValueCapture::Impl {
     // finalizer gets weakrefs. (Making a probe type with PyType_FromSpec would leave it visible in
     // object.__subclasses__() until the next collection.)
     static destructor findSubtypeDealloc() {
-        PyObject* abc = dictFindAscii(PyImport_GetModuleDict(), "abc");
+        PyObject* abc = dictFindStr(PyImport_GetModuleDict(), "abc");
         if (abc == nullptr || !PyModule_Check(abc)) return nullptr;
-        PyObject* meta = dictFindAscii(PyModule_GetDict(abc), "ABCMeta");
+        PyObject* meta = dictFindStr(PyModule_GetDict(abc), "ABCMeta");
         if (meta == nullptr || !PyType_Check(meta)) return nullptr;
         auto* tp = reinterpret_cast<PyTypeObject*>(meta);
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return nullptr;
@@ -1086,7 +1067,7 @@ class ValueCapture::Impl {
             else
                 r.qualname =
                     std::string(dot == std::string_view::npos ? tpName : tpName.substr(dot + 1));
-            PyObject* mod = dictFindAscii(tp->tp_dict, "__module__");
+            PyObject* mod = dictFindStr(tp->tp_dict, "__module__");
             if (mod && PyUnicode_Check(mod) && strPrefix(mod, PY_SSIZE_T_MAX, strScratch_))
                 r.module = strScratch_;
             else
@@ -1143,7 +1124,7 @@ class ValueCapture::Impl {
             if (!PyType_Check(c)) continue;
             auto* cls = reinterpret_cast<PyTypeObject*>(c);
             if (!(cls->tp_flags & Py_TPFLAGS_HEAPTYPE) || cls->tp_dict == nullptr) continue;
-            PyObject* slots = dictFindAscii(cls->tp_dict, "__slots__");
+            PyObject* slots = dictFindStr(cls->tp_dict, "__slots__");
             if (slots == nullptr) continue;
             auto add = [&](PyObject* name) {
                 if (PyUnicode_CheckExact(name)) addSlot(tp, cls, name, out);
@@ -1472,7 +1453,7 @@ class ValueCapture::Impl {
         }
         if (PyModule_Check(o)) {
             uint64_t id = identityOf(o);
-            PyObject* name = dictFindAscii(PyModule_GetDict(o), "__name__");
+            PyObject* name = dictFindStr(PyModule_GetDict(o), "__name__");
             uint32_t s = (name && PyUnicode_Check(name)) ? internString(name) : internString("?");
             scratch_.clear();
             encode::module(scratch_, id, s);
@@ -2287,7 +2268,7 @@ class ValueCapture::Impl {
         PyObject* dict = PyModule_GetDict(o);  // borrowed; NULL only for a broken module
         auto words = [&] {
             shapeIdentity(o, depth);
-            PyObject* name = dictFindAscii(dict, "__name__");
+            PyObject* name = dictFindStr(dict, "__name__");
             if (name != nullptr && PyUnicode_Check(name)) {
                 sw(1);
                 shapeStr(name);
