@@ -2,6 +2,7 @@
 // Python package (reel/__init__.py, reel/__main__.py) wraps them.
 #include "AsyncGenHookForwarder.h"
 #include "Compat.h"
+#include "ValueCapture.h"
 
 #include <unistd.h>
 
@@ -360,6 +361,11 @@ PyMethodDef methods[] = {
          reinterpret_cast<void (*)()>(iterableForTesting<reel::recorder::reelRecaptureForTesting>)),
      METH_VARARGS | METH_KEYWORDS, "_recapture_for_testing(iterable, ...)"},
     {"_may_mutate_for_testing", mayMutateForTesting, METH_O, "_may_mutate_for_testing(obj)"},
+    {"_shape_bytes_for_testing", [](PyObject*, PyObject*) -> PyObject* {
+         return Py_BuildValue("(nn)", static_cast<Py_ssize_t>(reel::recorder::gShapeBytes),
+                              static_cast<Py_ssize_t>(reel::recorder::gShapeBytesPeak));
+     },
+     METH_NOARGS, "(bytes held by value shapes now, at most so far)"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef reelModule = {PyModuleDef_HEAD_INIT, "_reel", "Reel's recorder (C++).", -1, methods};

@@ -414,6 +414,7 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
                 } else {
                     slot.linked = -1;
                     shape = cs.shape;
+                    shape.bound();
                 }
                 return cs.ref;
             }

@@ -653,7 +653,7 @@ class ValueCapture::Impl {
     // containers changed except at items the walk did not read (the caller checks every change),
     // so every node still holds its object, alive.
     static bool walkRead(const ValueShape& shape, PyObject* target) {
-        const std::vector<ShapeNode>& nodes = shape.nodes;
+        const ShapeNodes& nodes = shape.nodes;
         for (size_t i = 0; i < nodes.size();) {
             const ShapeNode& nd = nodes[i];
             if (!nd.bloom.mayContain(target)) {
@@ -1407,7 +1407,7 @@ class ValueCapture::Impl {
 
     ShapeNode* indexed(PyObject* o, uint32_t depth) {
         if (index_ == nullptr) return nullptr;
-        std::vector<ShapeNode>& nodes = index_->nodes;
+        ShapeNodes& nodes = index_->nodes;
         for (size_t i = indexCursor_; i < nodes.size(); ++i) {
             if (nodes[i].ptr == o && nodes[i].depth == depth) {
                 indexCursor_ = i + 1;
@@ -2003,7 +2003,11 @@ class ValueCapture::Impl {
     // larger than kShapeMaxWords and for the rare kinds it does not model (modules, exceptions,
     // non-str attribute keys): a shape is an optimisation, never a requirement.
 
-    static constexpr size_t kShapeMaxWords = 4096;
+    // About the capture's node budget (20,000 nodes, a few words each): a graph that a capture
+    // visits whole can have a shape. At 4096 words configparser's parsers had none, and every
+    // call of one of their methods captured the parser afresh (ValueShape::bound keeps the
+    // memory of big shapes bounded).
+    static constexpr size_t kShapeMaxWords = 65536;
 
     __attribute__((always_inline)) void sw(uint64_t w) {
         shapeWords_.push(w);
@@ -2294,7 +2298,7 @@ class ValueCapture::Impl {
     }
 
     bool copyShape(uint32_t k, uint32_t ordinal) {
-        const std::vector<ShapeNode>& old = reuseOld_->nodes;
+        const ShapeNodes& old = reuseOld_->nodes;
         const ShapeNode& on = old[k];
         const size_t n = on.wordEnd - on.wordBegin;
         if (shapeWords_.size() + n > kShapeMaxWords) return false;
@@ -2355,7 +2359,7 @@ class ValueCapture::Impl {
     // The previous node of the item at `ordinal` below node k, if it describes `item`; `cur`
     // walks k's children (nodes k+1, then each one's nodeEnd) in order.
     int childNode(int k, uint32_t& cur, uint32_t ordinal, PyObject* item) const {
-        const std::vector<ShapeNode>& old = reuseOld_->nodes;
+        const ShapeNodes& old = reuseOld_->nodes;
         const uint32_t end = old[static_cast<size_t>(k)].nodeEnd;
         while (cur < end && old[cur].ordinal < ordinal) cur = old[cur].nodeEnd;
         if (cur < end && old[cur].ordinal == ordinal && old[cur].ptr == item) {
@@ -2528,10 +2532,14 @@ class ValueCapture::Impl {
             if (n_ == v_.size()) v_.resize(v_.empty() ? 1024 : v_.size() * 2);
             v_[n_++] = w;
         }
-        bool equals(const std::vector<uint64_t>& o) const {
+        template <class Words>
+        bool equals(const Words& o) const {
             return o.size() == n_ && (n_ == 0 || std::memcmp(o.data(), v_.data(), n_ * 8) == 0);
         }
-        void copyTo(std::vector<uint64_t>& o) const { o.assign(v_.data(), v_.data() + n_); }
+        template <class Words>
+        void copyTo(Words& o) const {
+            o.assign(v_.data(), v_.data() + n_);
+        }
         void append(const uint64_t* w, size_t n) {
             if (n_ + n > v_.size()) v_.resize(std::max(v_.size() * 2, n_ + n + 1024));
             std::memcpy(v_.data() + n_, w, n * 8);
@@ -2546,7 +2554,7 @@ class ValueCapture::Impl {
     // The recording walk (recapture's): its nodes, the open ones, the ordinal and previous node
     // the parent set for the next item, the previous walk and the changes since.
     bool recordNodes_ = false;
-    std::vector<ShapeNode> nodes_;
+    ShapeNodes nodes_;
     std::vector<uint32_t> nodeStack_;
     uint32_t childOrdinal_ = 0;
     int reuseNext_ = -1;
@@ -2761,7 +2769,9 @@ bool ValueCapture::mayMutate(PyObject* o, Py_ssize_t maxItems) {
 format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape,
                                          const ChangeSet* changes) {
     try {
-        return impl_->recapture(obj, prev, shape, changes);
+        format::ValueRef r = impl_->recapture(obj, prev, shape, changes);
+        shape.bound();
+        return r;
     } catch (...) {
         shape.valid = false;
         return ValueRef::constant(Constant::NotCaptured);

@@ -11,6 +11,7 @@
 
 #include <Python.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -92,18 +93,63 @@ struct ChangeSet {
     ContainerBloom bloom;  // of the items' objects
 };
 
+// Bytes held by the words and nodes of every ValueShape (and the walk's scratch). A shape may
+// describe up to kShapeMaxWords words, and every frame holding a big object keeps its own:
+// a recursion 900 calls deep through a method of an object of 3600 strings held 80 MiB of
+// shapes. The recorder drops big shapes while the total is over budget (Recorder::keepShape).
+// Allocated and freed with the GIL held only.
+inline size_t gShapeBytes = 0;
+inline size_t gShapeBytesPeak = 0;  // for tests (_reel._shape_bytes_for_testing)
+
+template <class T>
+struct ShapeAllocator {
+    using value_type = T;
+    ShapeAllocator() = default;
+    template <class U>
+    ShapeAllocator(const ShapeAllocator<U>&) noexcept {}
+    T* allocate(size_t n) {
+        T* p = std::allocator<T>().allocate(n);
+        gShapeBytes += n * sizeof(T);
+        gShapeBytesPeak = std::max(gShapeBytesPeak, gShapeBytes);
+        return p;
+    }
+    void deallocate(T* p, size_t n) noexcept {
+        gShapeBytes -= n * sizeof(T);
+        std::allocator<T>().deallocate(p, n);
+    }
+    template <class U>
+    bool operator==(const ShapeAllocator<U>&) const noexcept {
+        return true;
+    }
+};
+using ShapeWords = std::vector<uint64_t, ShapeAllocator<uint64_t>>;
+using ShapeNodes = std::vector<ShapeNode, ShapeAllocator<ShapeNode>>;
+
 // What the snapshot of a value depended on when it was taken (see ValueCapture::recapture):
 // per-local state kept by the recorder between checks. `words` keeps its capacity across uses.
 struct ValueShape {
-    std::vector<uint64_t> words;
+    ShapeWords words;
     format::ValueRef ref;  // the snapshot the words describe
-    std::vector<ShapeNode> nodes;  // the walk's containers (valid with the words)
+    ShapeNodes nodes;      // the walk's containers (valid with the words)
     bool valid = false;
 
     // Whether the walk read one of `changed`'s objects: the root node's subtree filter holds
     // every container the walk read (a value that is no container has no nodes, and reads none).
     bool mayHaveRead(const ContainerBloom& changed) const {
         return !nodes.empty() && nodes[0].bloom.intersects(changed);
+    }
+    // Forgets the shape and gives its memory back (the next check walks and captures afresh).
+    void release() {
+        ShapeWords().swap(words);
+        ShapeNodes().swap(nodes);
+        valid = false;
+    }
+    // Shapes up to kSmallWords words are always kept (every frame holding a big object used to
+    // keep nothing bigger); bigger ones only while all shapes together stay under kBudgetBytes.
+    static constexpr size_t kSmallWords = 4096;
+    static constexpr size_t kBudgetBytes = size_t{32} << 20;
+    void bound() {
+        if (gShapeBytes > kBudgetBytes && words.size() > kSmallWords) release();
     }
 };
 

@@ -1214,6 +1214,62 @@ def test_recapture_falls_back_for_graphs_it_does_not_model(python_exe, reel_env)
     assert [s["changed"] for s in steps[1:]] == [False, True]
 
 
+def test_recapture_answers_big_graphs_by_their_shape(python_exe, reel_env):
+    # 60 lists of 60 strs (about 11,000 shape words): a graph the capture visits whole has a
+    # shape, so an unchanged check costs a walk, not a capture (configparser's parsers).
+    # Past the node budget (64 x 64 lists of 10 strs, 40,960 strs) there is none, and every
+    # check captures.
+    steps = _recapture(python_exe, reel_env, """
+        class Table:
+            def __init__(self, n, cells):
+                self.rows = [[["w%d_%d_%d" % (i, j, k) for k in range(cells)] for j in range(n)]
+                             for i in range(n)]
+        def gen():
+            for t in (Table(60, 1), Table(64, 10)):
+                yield t
+                yield t                  # nothing
+                t.rows[1][2][0] = "changed"  # within what the node budget keeps
+                yield t
+                yield t                  # nothing
+    """)
+    assert all(s["same"] for s in steps), steps
+    assert [s["changed"] for s in steps] == [False, False, True, False, True, False, True, False]
+    assert [s["hit"] for s in steps] == [False, True, False, True] + [False] * 4
+
+
+def test_big_shapes_stay_within_their_memory_budget(python_exe, reel_env, tmp_path):
+    # Every frame of a recursion through a method keeps the shape of its `self` (88 KB here):
+    # 900 frames held 80 MiB before big shapes got a budget (ValueShape::bound, 32 MiB).
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent("""
+        import sys
+        import reel._reel as _R
+        class Parser:
+            def __init__(self):
+                self.table = [["w%d_%d" % (i, j) for j in range(60)] for i in range(60)]
+                self.pos = 0
+            def descend(self, n):
+                self.pos += 1
+                if n:
+                    return self.descend(n - 1) + 1
+                return 0
+        sys.setrecursionlimit(5000)
+        p = Parser()
+        print(p.descend(900), p.pos)
+        p.descend(900)
+        now, peak = _R._shape_bytes_for_testing()
+        print("peak MiB", peak >> 20)
+    """))
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(prog)],
+                          env=reel_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "900 901"
+    peak = int(lines[1].split()[-1])
+    assert 4 <= peak <= 36, lines
+
+
 def test_dedup_table_is_bounded_and_re_emits_evicted_values(python_exe, reel_env):
     code = textwrap.dedent("""
         # Ints past 2**60 are records of their own (no immediate ref, no cache in front of the
