@@ -86,6 +86,17 @@ inline PyObject* localsDict(_PyInterpreterFrame* f) {
     return f->f_locals;
 }
 
+// PEP 667 (3.13): `frame.f_locals` of a function frame is a proxy whose item stores and
+// update()/setdefault()/pop() write the frame's fast locals; before 3.13 it is a snapshot dict.
+inline bool isFrameLocalsProxy(PyObject* o) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyFrameLocalsProxy_Check(o);
+#else
+    (void)o;
+    return false;
+#endif
+}
+
 inline bool isGeneratorFrame(_PyInterpreterFrame* f) {
     return f->owner == FRAME_OWNED_BY_GENERATOR;
 }

@@ -1092,15 +1092,56 @@ int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
     return depth <= ci.stackSize ? depth : -1;
 }
 
+// 3.13: an item store or deletion on a FrameLocalsProxy, or a call handed one (as callable,
+// bound self or positional argument: `f.f_locals.update(d)`, `exec(code, g, f.f_locals)`).
+// Calls that only read it are included; they cost a re-check of the locals by value.
+// With the stack depth unknown (depth < 0), any instruction of those kinds counts.
+template <typename Peek>
+bool writesFrameLocals(uint8_t kind, uint32_t arg, int depth, Peek peek) {
+    if (compat::kMinorVersion < 13) return false;
+    const bool candidate = kind == dyn::kStoreSubscr || kind == dyn::kDeleteSubscr ||
+                           kind == dyn::kCall || kind == dyn::kCallKw || kind == dyn::kCallEx;
+    if (!candidate || depth < 0) return candidate;
+    auto proxy = [](PyObject* o) {
+        if (o == nullptr) return false;
+        if (PyCFunction_Check(o)) o = PyCFunction_GET_SELF(o);
+        else if (PyMethod_Check(o)) o = PyMethod_GET_SELF(o);
+        return o != nullptr && compat::isFrameLocalsProxy(o);
+    };
+    if (kind == dyn::kStoreSubscr || kind == dyn::kDeleteSubscr) return proxy(peek(2));
+    if (kind == dyn::kCall || kind == dyn::kCallKw) {
+        // CALL n: callable, self or NULL, n arguments (CALL_KW: then the names tuple).
+        const int extra = kind == dyn::kCallKw ? 1 : 0;
+        const int n = static_cast<int>(arg);
+        if (n + 2 + extra > depth) return true;  // not the layout expected: assume a write
+        for (int k = 1 + extra; k <= n + 2 + extra; ++k)
+            if (proxy(peek(k))) return true;
+        return false;
+    }
+    if (kind == dyn::kCallEx) {
+        // CALL_FUNCTION_EX: callable, NULL, args tuple[, kwargs] (the top two or three).
+        for (int k = 1; k <= 4 && k <= depth; ++k) {
+            PyObject* o = peek(k);
+            if (proxy(o)) return true;
+            if (o != nullptr && PyTuple_CheckExact(o))
+                for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(o); ++j)
+                    if (proxy(PyTuple_GET_ITEM(o, j))) return true;
+        }
+        return false;
+    }
+    return false;
+}
+
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]) {
+    const uint32_t arg = ci.arg[idx];
+    const uint8_t kind = ci.dynKind[idx];
     const int depth = stackDepth(ci, idx, frame);
-    if (depth < 0) return {};
+    if (depth < 0) return {false, 0, writesFrameLocals(kind, arg, -1, [](int) { return nullptr; })};
     PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
     // peek(k): the k-th value from the top (1 = top of stack); NULL when below the bottom.
     auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
-    const uint32_t arg = ci.arg[idx];
-    const uint8_t kind = ci.dynKind[idx];
+    if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
     if (kind == dyn::kStoreDeref) {

@@ -35,6 +35,9 @@ namespace reel::recorder::purity {
 struct Verdict {
     bool pure = false;
     int targets = 0;
+    // 3.13: the instruction may write some frame's fast locals through a FrameLocalsProxy, so
+    // an unchanged address in a slot no longer proves an unchanged value (Recorder::deltas).
+    bool writesFrameLocals = false;
 };
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);

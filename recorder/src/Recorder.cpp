@@ -271,6 +271,11 @@ void Recorder::deltas(ShadowFrame& sf) {
         changeSet_.count = changes_.size();
     }
     const ContainerBloom& changed = changeSet_.bloom;
+    // 3.13: another frame may have rebound this frame's fast locals through f_locals, twice
+    // between two of our events, the second value at the address the first one freed: then
+    // the slots are compared by value (a capture), as cells are below.
+    const bool proxyWritten = sf.frameLocalsWrites != frameLocalsWrites_;
+    sf.frameLocalsWrites = frameLocalsWrites_;
     sf.lastMutations = mutations_;
     ++deltaRound_;
     PyObject** lp = compat::localsplus(sf.iframe);
@@ -319,6 +324,16 @@ void Recorder::deltas(ShadowFrame& sf) {
                     s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
                 enc_.localSet(i, ref);
                 s.ptr = v;
+                s.ref = ref;
+            }
+        } else if (v != nullptr && cellObj == nullptr && proxyWritten) {
+            // A new object at the old address must not take the old one's snapshot (whose
+            // identity and shape assume the slot kept its object): captured as if just bound.
+            s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
+            format::ValueRef ref =
+                s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
+            if (ref != s.ref) {
+                enc_.localSet(i, ref);
                 s.ref = ref;
             }
         } else if (v != nullptr && cellObj != nullptr && mutated &&
@@ -629,6 +644,7 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     if (!v.pure && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
     if (!v.pure) {
         ++mutations_;
+        if (v.writesFrameLocals) ++frameLocalsWrites_;
         if (v.targets == 0)
             untargetedAt_ = mutations_;
         else

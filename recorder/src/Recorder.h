@@ -66,6 +66,7 @@ struct ShadowFrame {
     uint64_t frameId = 0;
     uint64_t lastMutations = 0;
     uint64_t lastRound = 0;  // Recorder::deltaRound_ of this frame's latest deltas()
+    uint64_t frameLocalsWrites = 0;  // Recorder::frameLocalsWrites_ at that deltas()
     // opflag bits of the instruction announced by this frame's latest opcode event (0 after any
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
@@ -229,6 +230,8 @@ class Recorder {
     static constexpr uint64_t kTargetLog = 64;
     std::vector<MutationTargets> targetLog_ = std::vector<MutationTargets>(kTargetLog);
     uint64_t untargetedAt_ = 0;
+    // 3.13: instructions that may have written fast locals through a FrameLocalsProxy (Verdict).
+    uint64_t frameLocalsWrites_ = 0;
     bool targeted_ = true;
     // REEL_SKIP_UNWRITTEN=0: compare every slot at every event (opcodeIn), for A/B runs.
     bool skipUnwritten_ = true;
