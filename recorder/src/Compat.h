@@ -97,6 +97,19 @@ inline bool isFrameLocalsProxy(PyObject* o) {
 #endif
 }
 
+// 3.13: names that are not locals of the code, added to a function frame through its f_locals
+// proxy, live in the frame object's extra-locals dict (never removed from it; the proxy refuses
+// deletions). NULL when there are none, and always before 3.13.
+inline PyObject* extraLocals(_PyInterpreterFrame* f) {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyFrameObject* fo = f->frame_obj;
+    return fo != nullptr ? fo->f_extra_locals : nullptr;
+#else
+    (void)f;
+    return nullptr;
+#endif
+}
+
 inline bool isGeneratorFrame(_PyInterpreterFrame* f) {
     return f->owner == FRAME_OWNED_BY_GENERATOR;
 }

@@ -371,6 +371,9 @@ void Recorder::deltas(ShadowFrame& sf) {
     if (ci->usesLocalsDict) {
         PyObject* d = compat::localsDict(sf.iframe);
         if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated);
+    } else if (PyObject* x = compat::extraLocals(sf.iframe); x != nullptr && PyDict_Check(x)) {
+        // Shown after the fast locals, as the proxy iterates them (the replayer's LocalsView).
+        dictDeltas(sf, x, mutated);
     }
     sf.lastRound = deltaRound_;
 }

@@ -26,6 +26,7 @@ const std::vector<LocalsView::Entry>& LocalsView::read(const Frame& f) {
             if (hiddenMerge_) mergeHidden(f, code);
         } else {
             readProxy(f, code);
+            readNamespace(f, code);  // 3.13 extra locals (NAME_SET in a function frame)
         }
         return entries_;
     }

@@ -1,8 +1,9 @@
 # Covers: on 3.13, writes into another frame's fast locals through `frame.f_locals` (PEP 667
 # write-through proxies): a callee rebinds its caller's str and int twice, by item assignment and
 # by update(), and the caller sees no event in between, so the second value can be allocated
-# where the first one was freed; a frame writing its own locals through its proxy. (Names that
-# are not locals of the code, added through the proxy, are a known gap: docs/recorder.md.) On 3.11/3.12 `f_locals` is a snapshot dict (writes reach the frame
+# where the first one was freed; names that are not locals of the code added to the caller and
+# rebound (the frame's extra locals, shown after its fast locals); a frame writing its own
+# locals through its proxy. On 3.11/3.12 `f_locals` is a snapshot dict (writes reach the frame
 # only through a tracer's locals-to-fast sync, which differs between tracers), so the program
 # only reads it there.
 import sys
@@ -29,6 +30,9 @@ def rebind_by_update():
     if WRITES:
         f.f_locals.update({"s": make("u", 40), "n": 10**12 + int("1")})
         f.f_locals.update({"s": make("v", 40), "n": 10**12 + int("3")})
+        f.f_locals.setdefault("fresh", 5)
+        f.f_locals["extra"] = [make("e", 3)]
+        f.f_locals["fresh"] = 6
     return sorted(f.f_locals)[:2]
 
 
