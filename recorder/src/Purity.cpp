@@ -1119,7 +1119,7 @@ bool writesFrameLocals(uint8_t kind, uint32_t arg, int depth, Peek peek) {
         return false;
     }
     if (kind == dyn::kCallEx) {
-        // CALL_FUNCTION_EX: callable, NULL, args tuple[, kwargs] (the top two or three).
+        // CALL_FUNCTION_EX: callable, self or NULL, args tuple[, kwargs]: the top four at most.
         for (int k = 1; k <= 4 && k <= depth; ++k) {
             PyObject* o = peek(k);
             if (proxy(o)) return true;

@@ -309,7 +309,11 @@ void Recorder::deltas(ShadowFrame& sf) {
             }
             continue;
         }
-        if (v != s.ptr) {
+        // After a write through f_locals, a fast local at its old address may be a new object,
+        // which must not take the old one's snapshot (whose identity and shape assume the slot
+        // kept its object): it is captured as if just bound, and recorded if that differs.
+        const bool moved = v != s.ptr;
+        if (moved || (proxyWritten && v != nullptr && cellObj == nullptr)) {
             if (v == nullptr) {
                 enc_.localDel(i);
                 s.ptr = nullptr;
@@ -322,18 +326,8 @@ void Recorder::deltas(ShadowFrame& sf) {
                 s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
                 format::ValueRef ref =
                     s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
-                enc_.localSet(i, ref);
+                if (moved || ref != s.ref) enc_.localSet(i, ref);
                 s.ptr = v;
-                s.ref = ref;
-            }
-        } else if (v != nullptr && cellObj == nullptr && proxyWritten) {
-            // A new object at the old address must not take the old one's snapshot (whose
-            // identity and shape assume the slot kept its object): captured as if just bound.
-            s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
-            format::ValueRef ref =
-                s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
-            if (ref != s.ref) {
-                enc_.localSet(i, ref);
                 s.ref = ref;
             }
         } else if (v != nullptr && cellObj != nullptr && mutated &&
