@@ -179,6 +179,14 @@ json valueJson(const format::ValueRecord& v, uint64_t id, const format::Definiti
         default:
             break;
     }
+    if (v.attrTotal > 0) {
+        // Format 1.3 attribute section of an exception or builtin-subclass instance.
+        j["attr_total"] = v.attrTotal;
+        json attrs = json::array();
+        for (size_t i = 0; i < v.attrs.size() && i < v.attrNames.size(); ++i)
+            attrs.push_back({stringAt(d, v.attrNames[i]), refJson(v.attrs[i])});
+        j["attrs"] = attrs;
+    }
     if (v.typeId < d.types.size() &&
         (v.kind == format::ValueKind::Object || v.kind == format::ValueKind::Exception ||
          v.kind == format::ValueKind::Opaque || v.kind == format::ValueKind::Subclass ||

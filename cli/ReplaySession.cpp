@@ -973,10 +973,18 @@ void ReplaySession::cmdPrettyPrint(const std::string& args) {
                      << render(kids[i].node.ref) << "\n";
                 if (kids[i].node.expandable) tree(kids[i].node, level + 1);
             }
-            const uint64_t total = std::max<uint64_t>(n.fullLength, kids.size());
-            if (total > shown && n.kind != replayer::ValueNode::Kind::Exception)
-                out_ << std::string(level * 2, ' ') << "… " << (total - shown) << " more"
-                     << (kids.size() < total ? " (not all recorded)" : "") << "\n";
+            // Only items count against fullLength: an exception's or a subclass instance's
+            // extra attributes are listed on top.
+            size_t items = 0, itemsShown = 0;
+            for (size_t i = 0; i < kids.size(); ++i)
+                if (!kids[i].extraAttribute) {
+                    ++items;
+                    if (i < shown) ++itemsShown;
+                }
+            const uint64_t total = std::max<uint64_t>(n.fullLength, items);
+            if (total > itemsShown && n.kind != replayer::ValueNode::Kind::Exception)
+                out_ << std::string(level * 2, ' ') << "… " << (total - itemsShown) << " more"
+                     << (items < total ? " (not all recorded)" : "") << "\n";
         };
     out_ << render(ref) << "\n";
     tree(renderer_->node(ref), 1);

@@ -932,6 +932,8 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                                        rec.kind == ValueKind::Generator;
                     bool namesOk = !named || rec.stringId < defs_.strings.size();
                     for (uint32_t n : rec.names) namesOk = namesOk && n < defs_.strings.size();
+                    for (uint32_t n : rec.attrNames)
+                        namesOk = namesOk && n < defs_.strings.size();
                     REEL_REQUIRE(
                         namesOk, c.offset,
                         "value " + std::to_string(v->firstId + i) + " names an undefined string");

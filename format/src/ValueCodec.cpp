@@ -99,13 +99,16 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
         return r;
     }
     const bool rel = kindByte & kRelativeRefsFlag;
-    const uint8_t k = kindByte & ~kRelativeRefsFlag;
+    const bool withAttrs = kindByte & kAttrsFlag;
+    const uint8_t k = kindByte & ~(kRelativeRefsFlag | kAttrsFlag);
     REEL_REQUIRE(k >= 1 && k <= kMaxValueKind, c.baseOffset(),
                  "unknown value kind " + std::to_string(kindByte));
     r.kind = static_cast<ValueKind>(k);
     REEL_REQUIRE(!rel || isPatchableKind(r.kind) || r.kind == ValueKind::Exception ||
                      r.kind == ValueKind::Subclass,
                  c.baseOffset(), "relative encoding of a value kind without references");
+    REEL_REQUIRE(!withAttrs || r.kind == ValueKind::Exception || r.kind == ValueKind::Subclass,
+                 c.baseOffset(), "attribute section on a value kind without one");
     auto text = [&] {
         uint64_t n = count(c, "string length past end of record");
         r.text = std::string_view(reinterpret_cast<const char*>(c.bytes(n)), n);
@@ -224,6 +227,17 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             break;
         case ValueKind::Patch:  // handled above; the kind byte range check excludes it here
             break;
+    }
+    if (withAttrs) {
+        r.attrTotal = c.varint();
+        const uint64_t n = count(c, "attribute count past end of record");
+        REEL_REQUIRE(n <= r.attrTotal, c.baseOffset(), "more attributes than the value has");
+        r.attrNames.reserve(n);
+        r.attrs.reserve(n);
+        for (uint64_t i = 0; i < n; ++i) {
+            r.attrNames.push_back(id32(c, "string id out of range"));
+            r.attrs.push_back(ref(c, selfId, rel));
+        }
     }
     return r;
 }
@@ -394,6 +408,21 @@ void exception(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, ui
     putVarint(out, context.raw);
     putVarint(out, nSubs);
     putRefs(out, subs, nSubs);
+}
+void attrs(std::vector<uint8_t>& out, size_t start, uint64_t attrTotal, const uint32_t* names,
+           const ValueRef* refs, size_t n) {
+    if (attrTotal == 0) return;
+    REEL_ASSERT(start < out.size() && (out[start] == static_cast<uint8_t>(ValueKind::Exception) ||
+                                       out[start] == static_cast<uint8_t>(ValueKind::Subclass)),
+                "an attribute section follows an absolute EXCEPTION or SUBCLASS record");
+    REEL_ASSERT(n <= attrTotal, "no more attributes captured than counted");
+    out[start] |= kAttrsFlag;
+    putVarint(out, attrTotal);
+    putVarint(out, n);
+    for (size_t i = 0; i < n; ++i) {
+        putVarint(out, names[i]);
+        putVarint(out, refs[i].raw);
+    }
 }
 void function(std::vector<uint8_t>& out, uint64_t identity, uint32_t qualnameStringId) {
     kindByte(out, ValueKind::Function);

@@ -65,9 +65,10 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     purity::initKnownCalls();
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
-    // ValueCapture writes format 1.2 compact value records, and LOCAL_SET_DELTA saves 2-3 bytes
-    // per fresh snapshot in the event stream: a 1.0/1.1 reader must refuse the file.
-    wo.requiredReaderMinor = format::kCompactValuesReaderMinor;
+    // ValueCapture writes format 1.2 compact value records (LOCAL_SET_DELTA saves 2-3 bytes per
+    // fresh snapshot in the event stream) and 1.3 attribute sections on exceptions: a reader
+    // older than 1.3 must refuse the file rather than misread an exception with attributes.
+    wo.requiredReaderMinor = format::kValueAttrsReaderMinor;
     enc_.compactRefs = true;
     startNs_ = monotonicNs();
     // The header holds wall-clock time (when the run happened); every time inside the trace is

@@ -529,6 +529,7 @@ class ValueCapture::Impl {
         levelRefs_.resize(limits_.maxDepth + 2);
         levelNames_.resize(limits_.maxDepth + 2);
         levelSubs_.resize(limits_.maxDepth + 2);
+        levelAttrs_.resize(limits_.maxDepth + 2);
         for (auto& v : levelRefs_) v.reserve(std::min<uint32_t>(limits_.maxItems, 1024) * 2);
         path_.reserve(limits_.maxDepth + 2);
         pathIds_.reserve(limits_.maxDepth + 2);
@@ -1817,11 +1818,86 @@ class ValueCapture::Impl {
                 }
             }
         }
+        auto& attrNames = levelNames_[depth];
+        auto& attrs = levelAttrs_[depth];
+        uint64_t attrTotal;
+        {
+            PathGuard g(*this, o, id);
+            attrTotal = exceptionAttrs(o, depth, attrNames, attrs);
+        }
         scratch_.clear();
         encode::exception(scratch_, id, t, static_cast<uint64_t>(nargs), refs.data(), refs.size(),
                           cause, context, subs.data(), subs.size());
+        encode::attrs(scratch_, 0, attrTotal, attrNames.data(), attrs.data(), attrs.size());
         lastWasLeafMarker_ = false;
         return emit();
+    }
+
+    // What `e.filename`, `e.code` read that args, the chain and the sub-exceptions do not hold:
+    // the members some builtin exception types keep in their C struct (only when set), then
+    // slots, then the instance dict (where `add_note` keeps `__notes__`, the one dunder name
+    // shown). Like an OBJECT's attributes, a prefix of at most maxItems is captured and the rest
+    // counted; they are not in the exported rendering, so never protected by the budget.
+    // Returns the total.
+    uint64_t exceptionAttrs(PyObject* o, uint32_t depth, std::vector<uint32_t>& names,
+                            std::vector<ValueRef>& refs) {
+        names.clear();
+        refs.clear();
+        uint64_t total = 0;
+        auto add = [&](uint32_t nameId, PyObject* v) {
+            const size_t i = refs.size();
+            ++total;
+            if (i >= limits_.maxItems || static_cast<uint64_t>(i) + 1 != total ||
+                !budgetAllows(false))
+                return;
+            ValueRef r = redactsId(nameId) ? ValueRef::constant(Constant::Redacted)
+                                           : visit(v, depth + 1, false);
+            names.push_back(nameId);
+            refs.push_back(r);
+        };
+        auto member = [&](const char* name, PyObject* v) {
+            if (v != nullptr && v != Py_None) add(internString(name), v);
+        };
+        auto isA = [&](PyObject* excType) {
+            return PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(excType));
+        };
+        if (isA(PyExc_OSError)) {
+            auto* e = reinterpret_cast<PyOSErrorObject*>(o);
+            member("filename", e->filename);
+            member("filename2", e->filename2);
+        } else if (isA(PyExc_ImportError)) {
+            auto* e = reinterpret_cast<PyImportErrorObject*>(o);
+            member("name", e->name);
+            member("path", e->path);
+        } else if (isA(PyExc_AttributeError)) {
+            member("name", reinterpret_cast<PyAttributeErrorObject*>(o)->name);
+        } else if (isA(PyExc_NameError)) {
+            member("name", reinterpret_cast<PyNameErrorObject*>(o)->name);
+        }
+        TypeInfo& ti = typeInfo(Py_TYPE(o));
+        for (const Slot& sl : ti.slots) {
+            PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + sl.offset);
+            if (v != nullptr) add(sl.nameId, v);
+        }
+        InstanceAttrs a = instanceAttrs(o);
+        auto onAttr = [&](PyObject* k, PyObject* v) {
+            if (PyUnicode_Check(k)) {
+                if (strStartsWithDunder(k) && PyUnicode_CompareWithASCIIString(k, "__notes__") != 0)
+                    return true;
+                add(internString(k), v);
+            } else {
+                add(keyLabel(k), v);
+            }
+            return true;
+        };
+        if (a.dict != nullptr) {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
+        } else if (a.values != nullptr) {
+            forEachInlineValue(a, onAttr);
+        }
+        return total;
     }
 
     // The instance dict, or the inline values array with the type's shared keys, without
@@ -2636,6 +2712,7 @@ class ValueCapture::Impl {
     std::vector<std::vector<ValueRef>> levelRefs_;
     std::vector<std::vector<uint32_t>> levelNames_;
     std::vector<std::vector<ValueRef>> levelSubs_;
+    std::vector<std::vector<ValueRef>> levelAttrs_;  // an exception's attributes (format 1.3)
     std::vector<PyObject*> path_;
     std::vector<uint64_t> pathIds_;
     std::vector<uint8_t> scratch_;

@@ -205,6 +205,21 @@ class Decoder {
         return l.release();
     }
 
+    // [[name, node], ...] for parallel name ids and refs (OBJECT attributes, format 1.3
+    // attribute sections).
+    PyObject* namedList(const std::vector<uint32_t>& names, const std::vector<ValueRef>& refs) {
+        Ref attrs(check(PyList_New(0)));
+        for (size_t i = 0; i < refs.size() && i < names.size(); ++i) {
+            Ref name(check(string(names[i])));
+            Ref v(node(refs[i]));
+            Ref p(check(PyList_New(2)));
+            PyList_SET_ITEM(p.get(), 0, name.release());
+            PyList_SET_ITEM(p.get(), 1, v.release());
+            if (PyList_Append(attrs.get(), p.get()) < 0) throw PyError{};
+        }
+        return attrs.release();
+    }
+
     // New reference to the node for `ref`.
     PyObject* node(ValueRef ref) {
         switch (ref.kind()) {
@@ -293,22 +308,12 @@ class Decoder {
                 setItem(d.get(), "items", pairs.release());
                 break;
             }
-            case ValueKind::Object: {
+            case ValueKind::Object:
                 identity();
                 setItem(d.get(), "type", type(r.typeId));
                 setItem(d.get(), "total", PyLong_FromUnsignedLongLong(r.fullLength));
-                Ref attrs(check(PyList_New(0)));
-                for (size_t i = 0; i < r.items.size(); ++i) {
-                    Ref name(check(string(r.names[i])));
-                    Ref v(node(r.items[i]));
-                    Ref p(check(PyList_New(2)));
-                    PyList_SET_ITEM(p.get(), 0, name.release());
-                    PyList_SET_ITEM(p.get(), 1, v.release());
-                    if (PyList_Append(attrs.get(), p.get()) < 0) throw PyError{};
-                }
-                setItem(d.get(), "attrs", attrs.release());
+                setItem(d.get(), "attrs", namedList(r.names, r.items));
                 break;
-            }
             case ValueKind::Exception:
                 identity();
                 setItem(d.get(), "type", type(r.typeId));
@@ -351,6 +356,10 @@ class Decoder {
                 break;
             case ValueKind::Patch:
                 break;  // resolved when the batch was decoded (run())
+        }
+        if (r.attrTotal > 0) {
+            setItem(d.get(), "attr_total", PyLong_FromUnsignedLongLong(r.attrTotal));
+            setItem(d.get(), "extra_attrs", namedList(r.attrNames, r.attrs));
         }
         nodes_[ix] = d.get();
         Py_INCREF(nodes_[ix]);

@@ -89,7 +89,26 @@ ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
             throw EvalError(here + " has no recorded attribute '" + s.attr + "'");
         throw EvalError(here + " cannot be indexed");
     }
-    FetchedValue fv = fetchUnwrapped(ref);
+    FetchedValue outer = values_.fetch(ref.recordId());
+    // Format 1.3 attributes (an exception's __dict__ and members, a builtin-subclass instance's
+    // __dict__) are on the outer record.
+    auto recordedAttr = [&](const format::ValueRecord& rec) -> const ValueRef* {
+        for (size_t k = 0; k < rec.attrNames.size() && k < rec.attrs.size(); ++k)
+            if (rec.attrNames[k] < defs_.strings.size() && defs_.strings[rec.attrNames[k]] == s.attr)
+                return &rec.attrs[k];
+        return nullptr;
+    };
+    auto attrsNote = [&](const format::ValueRecord& rec) -> std::string {
+        if (rec.attrs.size() >= rec.attrTotal) return "";
+        return " (the recorder kept " + std::to_string(rec.attrs.size()) + " of its " +
+               std::to_string(rec.attrTotal) + " attributes)";
+    };
+    if (s.kind == ValuePath::Step::Kind::Attr && outer.record.kind == ValueKind::Subclass) {
+        if (const ValueRef* a = recordedAttr(outer.record)) return *a;
+    }
+    FetchedValue fv = outer;
+    if (fv.record.kind == ValueKind::Subclass && fv.record.inner.kind() == ValueRef::Kind::Record)
+        fv = values_.fetch(fv.record.inner.recordId());
     const format::ValueRecord& r = fv.record;
     if (r.kind == ValueKind::Truncated)
         throw EvalError(here +
@@ -107,6 +126,7 @@ ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
             throw EvalError(here + " has no recorded attribute '" + s.attr + "'" + why);
         }
         if (r.kind == ValueKind::Exception) {
+            if (const ValueRef* a = recordedAttr(r)) return *a;
             if (s.attr == "__cause__") return r.cause;
             if (s.attr == "__context__") return r.context;
             // `e.args[0]`, `g.exceptions[1]`: the index that follows picks the element.
@@ -124,10 +144,12 @@ ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
                 ++i;
                 return list[static_cast<size_t>(idx)];
             }
-            throw EvalError(
-                here + ": only args[N], exceptions[N], __cause__ and __context__ are recorded");
+            throw EvalError(here + " has no recorded attribute '" + s.attr + "'" + attrsNote(r) +
+                            " (besides its attributes: args[N], exceptions[N], __cause__ and "
+                            "__context__)");
         }
-        throw EvalError(here + " has no recorded attribute '" + s.attr + "'");
+        throw EvalError(here + " has no recorded attribute '" + s.attr + "'" +
+                        attrsNote(outer.record));
     }
 
     // Index step.

@@ -480,11 +480,14 @@ ValueNode ValueRenderer::node(ValueRef ref) {
     FetchedValue v = fetch(ref.recordId());
     const format::ValueRecord* r = &v.record;
     FetchedValue inner;
+    // Attributes (format 1.3) sit on the outer record of a subclass instance.
+    const bool hasAttrs = !r->attrs.empty();
     if (r->kind == ValueKind::Subclass) {
         n.subclass = true;
         n.typeName = typeName(r->typeId);
         if (r->inner.kind() != ValueRef::Kind::Record) {
             n.kind = ValueNode::Kind::Int;
+            n.expandable = hasAttrs;
             return n;
         }
         inner = fetch(r->inner.recordId());
@@ -531,6 +534,7 @@ ValueNode ValueRenderer::node(ValueRef ref) {
         default:
             break;
     }
+    n.expandable = n.expandable || hasAttrs;
     return n;
 }
 
@@ -538,14 +542,28 @@ std::vector<ValueChild> ValueRenderer::children(const ValueNode& parent) {
     std::vector<ValueChild> out;
     if (!parent.expandable || parent.ref.kind() != ValueRef::Kind::Record) return out;
     FetchedValue v = fetch(parent.ref.recordId());
-    if (v.record.kind == ValueKind::Subclass) {
-        if (v.record.inner.kind() != ValueRef::Kind::Record) return out;
-        v = fetch(v.record.inner.recordId());
-    }
-    const auto& r = v.record;
     auto add = [&](std::string label, ValueRef ref) {
         out.push_back({std::move(label), node(ref)});
     };
+    // A subclass instance's attributes come after its content, as `pp` of an object lists
+    // them; an exception's come right after its args, before the chain.
+    std::vector<std::pair<uint32_t, ValueRef>> attrs;
+    for (size_t i = 0; i < v.record.attrs.size() && i < v.record.attrNames.size(); ++i)
+        attrs.emplace_back(v.record.attrNames[i], v.record.attrs[i]);
+    auto addAttrs = [&] {
+        for (const auto& [name, ref] : attrs) {
+            add(stringAt(name), ref);
+            out.back().extraAttribute = true;
+        }
+    };
+    if (v.record.kind == ValueKind::Subclass) {
+        if (v.record.inner.kind() != ValueRef::Kind::Record) {
+            addAttrs();
+            return out;
+        }
+        v = fetch(v.record.inner.recordId());
+    }
+    const auto& r = v.record;
     switch (r.kind) {
         case ValueKind::List:
         case ValueKind::Tuple:
@@ -568,6 +586,8 @@ std::vector<ValueChild> ValueRenderer::children(const ValueNode& parent) {
         case ValueKind::Exception:
             for (size_t i = 0; i < r.items.size(); ++i)
                 add("args[" + std::to_string(i) + "]", r.items[i]);
+            addAttrs();
+            attrs.clear();
             if (r.cause != ValueRef::constant(Constant::None)) add("__cause__", r.cause);
             if (r.context != ValueRef::constant(Constant::None)) add("__context__", r.context);
             for (size_t i = 0; i < r.subExceptions.size(); ++i)
@@ -576,6 +596,7 @@ std::vector<ValueChild> ValueRenderer::children(const ValueNode& parent) {
         default:
             break;
     }
+    addAttrs();
     return out;
 }
 

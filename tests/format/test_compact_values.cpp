@@ -65,6 +65,19 @@ TEST_CASE("relative records decode to absolute ids", "[format][values][compact]"
     encode::objectRelative(buf, 9, 2, 3, names, attrs, 2, 4);  // 4
     // The relative list is shorter than the absolute one would be for large ids, and its refs to
     // recent records are one byte each.
+    {
+        // The example in docs/format.md, "Format 1.3: attribute sections".
+        std::vector<uint8_t> ex;
+        const ValueRef arg[] = {ValueRef::record(10)};
+        const uint32_t code[] = {3};
+        const ValueRef seven[] = {ValueRef::smallInt(7)};
+        encode::exception(ex, 5, 2, 1, arg, 1, ValueRef::constant(Constant::None),
+                          ValueRef::constant(Constant::None), nullptr, 0);
+        encode::attrs(ex, 0, 1, code, seven, 1);
+        CHECK(ex == std::vector<uint8_t>{0x4e, 0x05, 0x02, 0x01, 0x01, 0x28, 0x02, 0x02, 0x00,
+                                         0x01, 0x01, 0x03, 0x39});
+    }
+
     auto all = decodeAll(buf);
     REQUIRE(all.size() == 5);
     CHECK(all[2].kind == ValueKind::List);
@@ -255,6 +268,78 @@ TEST_CASE("damaged compact records are format errors", "[format][values][compact
         CHECK_NOTHROW(resolved(b, kMaxPatchChain));
         requireFormatError([b] { (void)resolved(b, kMaxPatchChain + 1); }, "chain");
     }
+}
+
+TEST_CASE("format 1.3 attribute sections on exceptions and subclass instances",
+          "[format][values][attrs]") {
+    std::vector<uint8_t> buf;
+    encode::str(buf, 5, "retry");  // 0
+    encode::intValue(buf, 1LL << 62);  // 1
+    ValueRef args[] = {ValueRef::record(0)};
+    const uint32_t names[] = {3, 4};
+    const ValueRef attrs[] = {ValueRef::smallInt(7), ValueRef::record(1)};
+    size_t start = buf.size();
+    encode::exception(buf, 9, 2, 1, args, 1, ValueRef::constant(Constant::None),
+                      ValueRef::constant(Constant::None), nullptr, 0);
+    encode::attrs(buf, start, 5, names, attrs, 2);  // 2: 2 of 5 attributes captured
+    CHECK((buf[start] & kAttrsFlag) != 0);
+    start = buf.size();
+    encode::subclass(buf, 6, ValueRef::smallInt(3));
+    encode::attrs(buf, start, 1, names, attrs, 1);  // 3
+    start = buf.size();
+    encode::exception(buf, 10, 2, 0, nullptr, 0, ValueRef::constant(Constant::None),
+                      ValueRef::constant(Constant::None), nullptr, 0);
+    const size_t plainEnd = buf.size();
+    encode::attrs(buf, start, 0, nullptr, nullptr, 0);  // 4: no attributes, the 1.0 record
+    CHECK(buf.size() == plainEnd);
+    CHECK((buf[start] & kAttrsFlag) == 0);
+
+    {
+        // The example in docs/format.md, "Format 1.3: attribute sections".
+        std::vector<uint8_t> ex;
+        const ValueRef arg[] = {ValueRef::record(10)};
+        const uint32_t code[] = {3};
+        const ValueRef seven[] = {ValueRef::smallInt(7)};
+        encode::exception(ex, 5, 2, 1, arg, 1, ValueRef::constant(Constant::None),
+                          ValueRef::constant(Constant::None), nullptr, 0);
+        encode::attrs(ex, 0, 1, code, seven, 1);
+        CHECK(ex == std::vector<uint8_t>{0x4e, 0x05, 0x02, 0x01, 0x01, 0x28, 0x02, 0x02, 0x00,
+                                         0x01, 0x01, 0x03, 0x39});
+    }
+
+    auto all = decodeAll(buf);
+    REQUIRE(all.size() == 5);
+    CHECK(all[2].kind == ValueKind::Exception);
+    CHECK(all[2].items == std::vector<ValueRef>{ValueRef::record(0)});
+    CHECK(all[2].attrTotal == 5);
+    CHECK(all[2].attrNames == std::vector<uint32_t>{3, 4});
+    CHECK(all[2].attrs == std::vector<ValueRef>{ValueRef::smallInt(7), ValueRef::record(1)});
+    CHECK(all[3].kind == ValueKind::Subclass);
+    CHECK(all[3].inner == ValueRef::smallInt(3));
+    CHECK(all[3].attrNames == std::vector<uint32_t>{3});
+    CHECK(all[4].attrTotal == 0);
+    CHECK(all[4].attrs.empty());
+    // forEachRef follows attributes too (verify and the flight recorder's carry-over use it).
+    std::vector<ValueRef> seen;
+    forEachRef(all[2], [&](ValueRef r) { seen.push_back(r); });
+    CHECK(std::count(seen.begin(), seen.end(), ValueRef::record(1)) == 1);
+
+    auto oneRecord = [](std::vector<uint8_t> bytes, uint64_t selfId) {
+        return [bytes, selfId] {
+            ByteCursor c(bytes.data(), bytes.size(), kOff);
+            (void)decodeValue(c, selfId);
+        };
+    };
+    const uint8_t sub = static_cast<uint8_t>(ValueKind::Subclass) | kAttrsFlag;
+    // The flag on a kind that has no attribute section.
+    requireFormatError(
+        oneRecord({static_cast<uint8_t>(ValueKind::List) | kAttrsFlag, 1, 0, 0}, 3),
+        "attribute section");
+    // More captured than counted; a section cut short; a ref to a later record.
+    requireFormatError(oneRecord({sub, 0, 1, 1, 2, 0, 1, 1}, 3), "more attributes");
+    requireFormatError(oneRecord({sub, 0, 1, 100, 90, 0}, 3), "past end");
+    requireFormatError(oneRecord({sub, 0, 1, 2, 2, 0}, 3), "truncated");
+    requireFormatError(oneRecord({sub, 0, 1, 1, 1, 0, 9 << 2}, 3), "");
 }
 
 TEST_CASE("LOCAL_SET_DELTA round trip and damage", "[format][events][compact]") {

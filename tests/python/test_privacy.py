@@ -34,8 +34,13 @@ PROGRAM = textwrap.dedent("""
         n = len(password)
         return c, cfg, s, n
 
+    class LoginFailed(Exception):
+        pass
+
     secret = os.environ["PRIVACY_SECRET"]
     creds, cfg, slotted, n = login("alice", secret)
+    failure = LoginFailed("denied", "alice")
+    failure.password = secret
     print("done", n)
 """)
 
@@ -105,6 +110,8 @@ def test_redact_keeps_the_secret_out_of_the_trace(program, run_recorder, reel_bi
     assert loc["cfg"] == ("{'api_token': <redacted>, 'host': 'example.org', "
                           "'nested': {'Secret': <redacted>}}")
     assert loc["slotted"] == "<Slotted name='alice' api_token=<redacted>>"
+    # An exception's attributes (format 1.3) are redacted by name too.
+    assert loc["failure"] == "LoginFailed('denied', 'alice')"
     assert loc["n"] == str(len(SECRET))  # not a matching name: recorded
     login = [json.loads(l) for l in states.splitlines()]
     login = [l for l in login if l["ev"] == "opcode" and l["fn"] == "login"]

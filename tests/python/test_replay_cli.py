@@ -278,6 +278,44 @@ def test_piped_stdin_is_a_script(reel_bin, inventory_trace):
     assert out.startswith("At the end of the trace.\n")
 
 
+def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, reel_env,
+                                                         source_dir, tmp_path):
+    """An exception's attributes (format 1.3) are recorded as they change: in place, by a
+    callee, deleted; `print` and `pp` read them at each point, reached forward and backward."""
+    program = source_dir / "tests" / "programs" / "exception_attrs.py"
+    trace = tmp_path / "exc.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    lines = {m.group(1): n for n, text in enumerate(program.read_text().splitlines(), 1)
+             for m in [re.search(r"# at (\w):", text)] if m}
+    at = lambda name: f"break {program}:{lines[name]}; continue; clear"
+    expected = [
+        ("A", "print e.code", "1"),
+        ("B", "print e.code", "2"),
+        ("C", "print e.code", "12"),
+        ("D", "print e.items", "[1, 2]"),
+        ("E", "print e.__notes__", "['noted']"),
+        ("F", "print missing.filename", "'/nonexistent/reel-corpus/missing.txt'"),
+    ]
+    commands = "; ".join(f"{at(name)}; {cmd}" for name, cmd, _ in expected)
+    rc, out, err = replay(reel_bin, trace, commands)
+    assert rc == 0, err
+    printed = [l for l in out.splitlines() if l and not re.match(r"(Breakpoint|Deleted|\[event|> |-> )", l)]
+    assert printed == [want for _, _, want in expected], out
+    # Backward from the end to B: the values are those of B again, not the last ones.
+    rc, out, err = replay(reel_bin, trace,
+                          f"{at('F')}; break {program}:{lines['B']}; rcontinue; "
+                          "print e.code; pp e")
+    assert rc == 0, err
+    assert "\n2\n" in out and "  code: 2\n" in out and "items" not in out, out
+    # Deleted: the attribute is gone, with a message saying what is recorded.
+    rc, out, err = replay(reel_bin, trace, f"{at('E')}; print e.code")
+    assert rc != 0
+    assert "has no recorded attribute 'code'" in out + err
+
+
 def test_demo_records_the_example_and_walks_backward(reel_bin, python_exe, reel_env, tmp_path):
     out = tmp_path / "demo.reel"
     proc = subprocess.run([str(reel_bin), "demo", "--python", python_exe, "-o", str(out)],

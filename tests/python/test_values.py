@@ -558,6 +558,57 @@ def test_exceptions(cap):
     assert render(oserr) == "FileNotFoundError(2, 'nope')"
 
 
+def test_exception_attributes(cap):
+    """Format 1.3: what `e.attr` reads beyond args is in the exception's attribute section, and
+    the exported rendering (rule 5) does not change."""
+    r = cap("""
+        class AppError(Exception):
+            def __init__(self, msg, code):
+                super().__init__(msg)
+                self.code = code
+                self.__private = 'mangled'
+                self.__dunder__ = 'hidden'
+        class Slotted(Exception):
+            __slots__ = ('level',)
+        app = AppError('bad', 7)
+        app.add_note('first note')
+        slotted = Slotted('s')
+        slotted.level = 3
+        try:
+            open('/nonexistent/reel-test/file.txt')
+        except OSError as e:
+            oserr = e
+        imp = ImportError('nope', name='mod', path='/x/mod.py')
+        attr = AttributeError('no x', name='x', obj=object())
+        plain = ValueError('plain')
+        wide = AppError('w', 0)
+        for i in range(30):
+            setattr(wide, f'a{i}', i)
+        value = [[app, slotted, oserr], [imp, attr, plain], wide]
+    """, max_items=5)
+    (app, slotted, oserr), (imp, attr, plain), wide = [
+        n["items"] if n["kind"] == "list" else n for n in r["value"]["items"]]
+
+    def attrs(node):
+        return [(n, render(v)) for n, v in node.get("extra_attrs", [])]
+
+    assert attrs(app) == [("code", "7"), ("_AppError__private", "'mangled'"),
+                          ("__notes__", "['first note']")]
+    assert app["attr_total"] == 3
+    assert render(app) == "AppError('bad')"
+    assert attrs(slotted) == [("level", "3")]
+    assert attrs(oserr) == [("filename", "'/nonexistent/reel-test/file.txt'")]
+    assert render(oserr) == "FileNotFoundError(2, 'No such file or directory')"
+    assert attrs(imp) == [("name", "'mod'"), ("path", "'/x/mod.py'")]
+    # The object an AttributeError names is left out: it can be any size.
+    assert attrs(attr) == [("name", "'x'")]
+    # No attributes, no section: the record is the format 1.0 one.
+    assert "extra_attrs" not in plain and "attr_total" not in plain
+    # A prefix of max_items is kept and all are counted, as for objects.
+    assert wide["attr_total"] == 32
+    assert [n for n, _ in wide["extra_attrs"]] == ["code", "_AppError__private", "a0", "a1", "a2"]
+
+
 def test_exception_context_cycle(cap):
     r = cap("""
         a = ValueError('a')

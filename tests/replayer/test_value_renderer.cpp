@@ -797,3 +797,50 @@ TEST_CASE("value nodes for the locals tree", "[replayer][render]") {
     CHECK(c.text == "Color(2)");
     CHECK_FALSE(c.expandable);
 }
+
+TEST_CASE("attribute sections: rendering unchanged, children list them", "[replayer][render]") {
+    // Format 1.3: AppError('bad') with code=7 and __notes__=['n'] (3 attributes, 2 captured),
+    // and an int subclass instance with one attribute.
+    Records r;
+    const uint32_t errT = r.type("AppError");
+    const ValueRef msg = r.str("bad");
+    const ValueRef notes = r.list({r.str("n")});
+    const uint32_t names[] = {r.name("code"), r.name("__notes__")};
+    const ValueRef vals[] = {ValueRef::smallInt(7), notes};
+    size_t start = r.buf.size();
+    encode::exception(r.buf, 77, errT, 1, &msg, 1, kNone, kNone, nullptr, 0);
+    encode::attrs(r.buf, start, 3, names, vals, 2);
+    const ValueRef err = r.done();
+    start = r.buf.size();
+    encode::subclass(r.buf, r.type("Level", BuiltinBase::Int), ValueRef::smallInt(3));
+    encode::attrs(r.buf, start, 1, names, vals, 1);
+    const ValueRef level = r.done();
+    start = r.buf.size();
+    encode::exception(r.buf, 78, errT, 0, nullptr, 0, kNone, kNone, nullptr, 0);
+    encode::attrs(r.buf, start, 1, names, vals, 1);
+    const ValueRef bare = r.done();
+
+    // The export rendering (rules 4 and 5) does not show attributes.
+    CHECK(r.render(err) == "AppError('bad')");
+    CHECK(r.render(level) == "Level(3)");
+    BufferValueSource source(r.buf);
+    ValueRenderer renderer(source, r.defs, UnicodePrintable::newest());
+    auto kids = renderer.children(renderer.node(err));
+    REQUIRE(kids.size() == 3);
+    CHECK(kids[0].label == "args[0]");
+    CHECK_FALSE(kids[0].extraAttribute);
+    CHECK(kids[1].label == "code");
+    CHECK(kids[1].node.text == "7");
+    CHECK(kids[1].extraAttribute);
+    CHECK(kids[2].label == "__notes__");
+    CHECK(kids[2].node.text == "['n']");
+    // An int subclass instance and an exception without args expand to their attributes alone.
+    ValueNode lv = renderer.node(level);
+    CHECK(lv.expandable);
+    auto lk = renderer.children(lv);
+    REQUIRE(lk.size() == 1);
+    CHECK(lk[0].label == "code");
+    ValueNode bn = renderer.node(bare);
+    CHECK(bn.expandable);
+    REQUIRE(renderer.children(bn).size() == 1);
+}

@@ -52,7 +52,9 @@ inline constexpr uint16_t kFormatMajor = 1;
 // Ordinary recordings still set requiredReaderMinor 0, so 1.0 readers keep reading them.
 // 1.2 (2026-11): compact value records (RELATIVE kind flag, PATCH) and LOCAL_SET_DELTA events,
 // in recordings that set requiredReaderMinor 2 (kCompactValuesReaderMinor, ValueCodec.h).
-inline constexpr uint16_t kFormatMinor = 2;
+// 1.3 (2026-11): attribute sections on EXCEPTION (and SUBCLASS) value records (the ATTRS kind
+// flag), in recordings that set requiredReaderMinor 3 (kValueAttrsReaderMinor, ValueCodec.h).
+inline constexpr uint16_t kFormatMinor = 3;
 
 inline constexpr size_t kPreambleSize = 24;
 inline constexpr size_t kChunkHeaderSize = 48;

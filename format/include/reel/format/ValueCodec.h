@@ -62,6 +62,17 @@
 //   0x18 PATCH_SAME baseDelta v, k v, k (index v, relative ref): a PATCH that keeps the base's
 //                   fullLength and item count (the common "one item changed" case, 2 bytes less).
 // Readers resolve a PATCH with resolvePatch(); decodeValue() returns it unresolved (kind Patch).
+//
+// Format 1.3 (files with requiredReaderMinor >= 3, kValueAttrsReaderMinor) adds one flag:
+//   kind | 0x40     ATTRS: only on EXCEPTION and SUBCLASS (RELATIVE or not). The record as above
+//                   is followed by an attribute section: total v, n v, n (nameStringId v, ref),
+//                   refs relative when the RELATIVE flag is set. The attributes of an instance
+//                   that the record's own fields do not cover, in the order OBJECT lists them
+//                   (struct members a builtin exception type defines, such as OSError.filename,
+//                   then slots, then __dict__ entries; names starting with "__" left out except
+//                   "__notes__"); total counts all of them. They are not part of the exported
+//                   rendering (docs/values.md rules 4 and 5), which is why they sit outside the
+//                   1.0 layout instead of turning such values into OBJECT records.
 
 #include <cstdint>
 #include <string>
@@ -86,6 +97,11 @@ inline constexpr uint8_t kPatchSameLengthByte = 0x18;
 // The first format minor that reads RELATIVE and PATCH records (TraceHeader.requiredReaderMinor
 // of a file that has them) and the event stream's LOCAL_SET_DELTA.
 inline constexpr uint16_t kCompactValuesReaderMinor = 2;
+// Kind byte bit: an attribute section follows the record (format 1.3, EXCEPTION and SUBCLASS).
+inline constexpr uint8_t kAttrsFlag = 0x40;
+// The first format minor that reads the ATTRS flag (TraceHeader.requiredReaderMinor of every
+// recording since format 1.3).
+inline constexpr uint16_t kValueAttrsReaderMinor = 3;
 // Longest chain of PATCH records a reader follows (base of a base of ...) before it calls the
 // file damaged; the recorder writes a full record after kWriterPatchChain patches.
 inline constexpr uint32_t kMaxPatchChain = 64;
@@ -111,6 +127,11 @@ struct ValueRecord {
     ValueRef inner;               // Subclass content
     ValueRef cause, context;      // Exception
     std::vector<ValueRef> subExceptions;
+    // Exception, Subclass (format 1.3 ATTRS): attribute names (string ids) and values, parallel;
+    // attrTotal counts every attribute the instance had, captured or not.
+    std::vector<uint32_t> attrNames;
+    std::vector<ValueRef> attrs;
+    uint64_t attrTotal = 0;
     ValueKind innerKind{};        // Truncated
     // Patch (unresolved): base record id, item count after the patch (DICT: entries), and the
     // replaced item indices, parallel to `items`.
@@ -125,7 +146,7 @@ inline bool isPatchableKind(ValueKind k) {
 }
 
 // Every value reference a decoded record holds, in record order (items, inner, cause, context,
-// sub-exceptions), plus a PATCH's base as a record ref first. The one place that knows where
+// sub-exceptions, attributes), plus a PATCH's base as a record ref first. The one place that knows where
 // refs live: whatever follows references (verify, the flight recorder's carry-over of reachable
 // records) goes through it.
 template <class F>
@@ -138,6 +159,7 @@ void forEachRef(const ValueRecord& r, F&& f) {
         f(r.context);
         for (const ValueRef& v : r.subExceptions) f(v);
     }
+    for (const ValueRef& v : r.attrs) f(v);
 }
 
 // Decodes the record at the cursor, advancing past it. Validates kinds, lengths and refs
@@ -199,6 +221,11 @@ void object(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint6
 void exception(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t nargs,
                const ValueRef* args, size_t n, ValueRef cause, ValueRef context,
                const ValueRef* subs, size_t nSubs);
+// Format 1.3: sets the ATTRS flag on the record that starts at out[start] (an EXCEPTION or
+// SUBCLASS just built with absolute refs) and appends its attribute section. Nothing is
+// appended when attrTotal is 0: such a record is the 1.0 record unchanged.
+void attrs(std::vector<uint8_t>& out, size_t start, uint64_t attrTotal, const uint32_t* names,
+           const ValueRef* refs, size_t n);
 void function(std::vector<uint8_t>& out, uint64_t identity, uint32_t qualnameStringId);
 void classValue(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId);
 void module(std::vector<uint8_t>& out, uint64_t identity, uint32_t nameStringId);

@@ -72,6 +72,9 @@ struct ValueNode {
 struct ValueChild {
     std::string label;  // "[0]", a dict key's rendering, an attribute name, "args[0]", ...
     ValueNode node;
+    // An attribute of an exception or a builtin-subclass instance (format 1.3), not one of the
+    // items its fullLength counts.
+    bool extraAttribute = false;
 };
 
 class ValueRenderer {
