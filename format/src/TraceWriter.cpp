@@ -259,6 +259,11 @@ class TraceWriter::Impl {
         work_->push(std::move(batch), bytes);
     }
 
+    void pauseWorker() {
+        work_->pause();
+        work_->rethrowIfFailed();
+    }
+
     void flush() {
         if (closed_) return;
         work_->waitIdle();
@@ -531,6 +536,9 @@ void TraceWriter::append(Batch&& batch) {
 }
 void TraceWriter::flush() {
     impl_->flush();
+}
+void TraceWriter::pauseWorker() {
+    impl_->pauseWorker();
 }
 void TraceWriter::close(const ExitInfo& exit) {
     impl_->close(exit);

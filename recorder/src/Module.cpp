@@ -256,6 +256,20 @@ PyObject* reelOutput(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
+// os.register_at_fork(before=...): called last among the program's before-fork hooks (the
+// recorder registers first), right before fork().
+PyObject* reelBeforeFork(PyObject*, PyObject*) {
+    HookState& hs = hookState();
+    if (hs.recorder) {
+        try {
+            hs.recorder->pauseWriters();
+        } catch (const std::exception& e) {
+            internalError(e.what());
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 PyObject* reelAfterForkChild(PyObject*, PyObject*) {
     // A forked child inherits the session but not the writer's thread: recording continues only
     // in the parent. The child's copy is deliberately leaked; destroying it would wait for a
@@ -321,6 +335,8 @@ PyMethodDef methods[] = {
     {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
      METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
     {"_after_fork_child", reelAfterForkChild, METH_NOARGS, "stop recording in a forked child"},
+    {"_before_fork", reelBeforeFork, METH_NOARGS,
+     "end the writer threads before fork() (they start again with the next batch)"},
     {"_asyncgen_forwarder",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeAsyncGenHookForwarder)),
      METH_FASTCALL,

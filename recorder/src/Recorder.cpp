@@ -822,6 +822,14 @@ void Recorder::flush() {
         writer_->flush();
 }
 
+void Recorder::pauseWriters() {
+    if (finished_) return;
+    if (flight_)
+        flight_->pauseWorker();
+    else
+        writer_->pauseWorker();
+}
+
 void Recorder::finish(const format::ExitInfo& exit) {
     if (finished_) return;
     finished_ = true;

@@ -128,6 +128,9 @@ class Recorder {
     void finish(const format::ExitInfo& exit);
     // Hands over what is buffered (for os._exit and crash safety).
     void flush();
+    // Before fork(): the writer threads end, and start again with the next hand-over, so that
+    // the forking process has only the program's own threads (WorkQueue::pause).
+    void pauseWriters();
     uint64_t eventCount() const { return firstEvent_ + enc_.eventCount; }
     uint64_t serial() const { return serial_; }
     // The thread with this trace id is finishing (ThreadEndWatch.h): THREAD_END, once.

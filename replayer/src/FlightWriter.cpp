@@ -377,6 +377,15 @@ class FlightWriter::Impl {
         cur_->flush();
     }
 
+    // This worker first: it is the one that appends to the generation's writer (and so restarts
+    // that writer's thread when it next appends).
+    void pauseWorker() {
+        if (closed_) return;
+        work_->pause();
+        work_->rethrowIfFailed();
+        cur_->pauseWorker();
+    }
+
     void close(const format::ExitInfo& exit) {
         if (closed_) return;
         work_->waitIdle();
@@ -617,6 +626,9 @@ void FlightWriter::append(Batch&& batch, bool endsGeneration, std::vector<uint64
 }
 void FlightWriter::flush() {
     impl_->flush();
+}
+void FlightWriter::pauseWorker() {
+    impl_->pauseWorker();
 }
 void FlightWriter::close(const format::ExitInfo& exit) {
     impl_->close(exit);

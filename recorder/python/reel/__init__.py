@@ -29,9 +29,11 @@ except ImportError as _e:
 from . import _opcodes
 from . import _asyncgen
 
-# A forked child does not continue the parent's recording (see _reel._after_fork_child).
+# A forked child does not continue the parent's recording (see _reel._after_fork_child). The
+# writer threads end before fork() and start again with the parent's next batch: CPython 3.12+
+# warns when a process with more than one thread forks, which the program alone would not.
 if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_reel._after_fork_child)
+    _os.register_at_fork(before=_reel._before_fork, after_in_child=_reel._after_fork_child)
 
 __all__ = ["start", "stop", "record", "record_from_here", "is_recording", "flush"]
 

@@ -123,6 +123,9 @@ public:
     void flush();
     // Writes the footer and trailer, syncs, and renames .partial to the final path. Idempotent.
     void close(const ExitInfo& exit);
+    // Writes what is queued and ends the background thread until the next append(): before the
+    // process forks (WorkQueue::pause says why).
+    void pauseWorker();
 
     const std::filesystem::path& path() const;
     const std::filesystem::path& partialPath() const;

@@ -29,7 +29,8 @@ class WorkQueue {
         : maxQueuedBytes_(maxQueuedBytes),
           failedMessage_(std::move(failedMessage)),
           process_(std::move(process)) {
-        thread_ = std::thread([this] { run(); });
+        std::lock_guard life(lifeMu_);
+        startLocked();
     }
     ~WorkQueue() { stop(); }
     WorkQueue(const WorkQueue&) = delete;
@@ -39,6 +40,10 @@ class WorkQueue {
     // item larger than the whole budget still goes through once the queue is empty, so memory
     // stays bounded by max(maxQueuedBytes, largest item).
     void push(Item&& item, size_t bytes) {
+        {
+            std::lock_guard life(lifeMu_);
+            startLocked();  // after pause()
+        }
         std::unique_lock lock(mu_);
         rethrowLocked();
         spaceCv_.wait(lock, [&] {
@@ -63,16 +68,23 @@ class WorkQueue {
         rethrowLocked();
     }
 
-    // Processes what is queued, then ends the worker (idempotent). Errors stay for
+    // Processes what is queued, then ends the worker for good (idempotent). Errors stay for
     // rethrowIfFailed().
     void stop() {
-        if (!thread_.joinable()) return;
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        workCv_.notify_all();
-        thread_.join();
+        std::lock_guard life(lifeMu_);
+        ended_ = true;
+        joinLocked();
+    }
+
+    // Processes what is queued and ends the worker until the next push(). A process about to
+    // fork() then has no thread of ours: CPython 3.12+ warns (a DeprecationWarning, an error
+    // under -W error) when a process with more than one thread forks, which a plain run of the
+    // program would not do, and the child would inherit a queue that no thread serves. The
+    // restart waits for the next push() because 3.13 counts the threads after the
+    // after-fork hooks have run.
+    void pause() {
+        std::lock_guard life(lifeMu_);
+        joinLocked();
     }
 
   private:
@@ -89,6 +101,22 @@ class WorkQueue {
             std::rethrow_exception(e);
         }
         if (failed_) throw std::runtime_error(failedMessage_);
+    }
+
+    void startLocked() {
+        if (ended_ || thread_.joinable()) return;
+        thread_ = std::thread([this] { run(); });
+    }
+    void joinLocked() {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        workCv_.notify_all();
+        thread_.join();
+        std::lock_guard lock(mu_);
+        stop_ = false;
     }
 
     void run() {
@@ -136,6 +164,9 @@ class WorkQueue {
     bool stop_ = false;
     std::exception_ptr error_;
     std::atomic<bool> failed_{false};
+    // Guards thread_ and ended_: the worker's life (start, pause, stop) is one at a time.
+    std::mutex lifeMu_;
+    bool ended_ = false;
     std::thread thread_;  // last: started once everything above exists
 };
 

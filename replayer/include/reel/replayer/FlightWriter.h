@@ -91,6 +91,9 @@ class FlightWriter {
     void flush();
     // Writes the final trace at `path` and removes the generation files. Idempotent.
     void close(const format::ExitInfo& exit);
+    // Handles what is queued and ends both background threads (this one's and the current
+    // generation's writer's) until the next append(): before the process forks.
+    void pauseWorker();
 
     static std::filesystem::path generationPath(const std::filesystem::path& path,
                                                 uint64_t generation);
