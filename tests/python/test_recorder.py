@@ -342,6 +342,7 @@ def test_threads_are_recorded(record, dump):
     ("import atexit\natexit.register(print, 'bye')\ndef f():\n    raise KeyError('k')\nf()\n", 1),
     ("import sys\nsys.exit('message')\n", 1),
     ("import sys\nprint(sys.argv, __name__, __file__ == sys.argv[0] or __file__)\n", 0),
+    ("import sys\nprint(sys.orig_argv[1:])\n", 0),
 ])
 def test_same_behaviour_as_plain_run(record, run_plain, tmp_path, source, status):
     prog = tmp_path / "behave.py"
@@ -444,10 +445,23 @@ def test_reel_record_cli_rejects_unsupported_python(reel_bin, tmp_path):
 def test_module_and_command_modes(python_exe, reel_env, tmp_path, dump):
     pkg = tmp_path / "mymod.py"
     pkg.write_text("import sys\nprint('mod', __name__, sys.argv[1:])\n")
+    (tmp_path / "origmod.py").write_text("import sys\nprint(sys.orig_argv)\n")
     proc = subprocess.run([python_exe, "-m", "reel", "record", "-m", "mymod", "a"], cwd=tmp_path,
                           env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
     assert proc.returncode == 0, _decode(proc.stderr)
     assert proc.stdout == b"mod __main__ ['a']\n"
+    # sys.orig_argv as `python -X utf8 -m mymod a` / `python -c CODE b` would have it.
+    proc = subprocess.run([python_exe, "-X", "utf8", "-m", "reel", "record", "-o", "o.reel", "-m",
+                           "origmod", "a"], cwd=tmp_path, env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout == repr([python_exe, "-X", "utf8", "-m", "origmod", "a"]).encode() + b"\n"
+    code = "import sys; print(sys.orig_argv[1:])"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", "c.reel", "-c", code, "b"],
+                          cwd=tmp_path, env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout == repr(["-c", code, "b"]).encode() + b"\n"
     assert (tmp_path / "mymod.reel").exists()
     proc = subprocess.run([python_exe, "-m", "reel", "record", "-c", "x = 6 * 7\nprint(x)"], cwd=tmp_path,
                           env=reel_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)

@@ -203,9 +203,25 @@ class _Session:
         os._exit = _exit
 
 
+def _orig_argv(kind, target, args):
+    """sys.orig_argv as `python [options] script args` (or -m module, -c code) has it: the
+    interpreter's own options kept, `-m reel record [reel options]` replaced by the program
+    (code that re-runs itself with `os.execv(sys.executable, sys.orig_argv)` reads it)."""
+    orig = list(getattr(sys, "orig_argv", None) or ())
+    for i in range(1, len(orig)):
+        if orig[i] == "-mreel" or (orig[i] == "-m" and orig[i + 1:i + 2] == ["reel"]):
+            program = {"script": [target], "module": ["-m", target]}.get(kind, ["-c", target])
+            return orig[:i] + program + list(args)
+    return None
+
+
 def _prepare(kind, target, args):
-    """Returns (code, globals) for the program and sets sys.argv / sys.path[0] like the
-    interpreter would for `python script.py`, `python -m module` or `python -c code`."""
+    """Returns (code, globals) for the program and sets sys.argv / sys.path[0] (and
+    sys.orig_argv) like the interpreter would for `python script.py`, `python -m module` or
+    `python -c code`."""
+    orig = _orig_argv(kind, target, args)
+    if orig is not None:
+        sys.orig_argv = orig
     g = {"__name__": "__main__", "__doc__": None, "__package__": None, "__spec__": None,
          "__annotations__": {}, "__builtins__": builtins}
     if kind == "script":
