@@ -1874,20 +1874,28 @@ class ValueCapture::Impl {
         } else if (isA(PyExc_NameError)) {
             member("name", reinterpret_cast<PyNameErrorObject*>(o)->name);
         }
-        TypeInfo& ti = typeInfo(Py_TYPE(o));
-        for (const Slot& sl : ti.slots) {
-            PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + sl.offset);
-            if (v != nullptr) add(sl.nameId, v);
+        forEachAttribute(o, typeInfo(Py_TYPE(o)), true,
+                         [&](uint32_t slotName, PyObject* key, PyObject* v) {
+                             add(key != nullptr ? attributeName(key) : slotName, v);
+                         });
+        return total;
+    }
+
+    // Calls f(slotNameId, key, value) for each attribute an OBJECT record lists, in its order:
+    // the set slots (key nullptr), then the instance dict's entries (slotNameId 0), names that
+    // start with "__" left out (but "__notes__" with `notes`).
+    template <typename F>
+    void forEachAttribute(PyObject* o, const TypeInfo& ti, bool notes, F&& f) {
+        for (const Slot& s : ti.slots) {
+            PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
+            if (v != nullptr) f(s.nameId, nullptr, v);
         }
         InstanceAttrs a = instanceAttrs(o);
         auto onAttr = [&](PyObject* k, PyObject* v) {
-            if (PyUnicode_Check(k)) {
-                if (strStartsWithDunder(k) && PyUnicode_CompareWithASCIIString(k, "__notes__") != 0)
-                    return true;
-                add(internString(k), v);
-            } else {
-                add(keyLabel(k), v);
-            }
+            if (PyUnicode_Check(k) && strStartsWithDunder(k) &&
+                !(notes && PyUnicode_CompareWithASCIIString(k, "__notes__") == 0))
+                return true;
+            f(uint32_t{0}, k, v);
             return true;
         };
         if (a.dict != nullptr) {
@@ -1897,7 +1905,12 @@ class ValueCapture::Impl {
         } else if (a.values != nullptr) {
             forEachInlineValue(a, onAttr);
         }
-        return total;
+    }
+
+    // A non-str key (obj.__dict__[5] = ...): the rendering rules label it with its own
+    // rendering; names are strings in the record, so the record stores that text.
+    uint32_t attributeName(PyObject* key) {
+        return PyUnicode_Check(key) ? internString(key) : keyLabel(key);
     }
 
     // The instance dict, or the inline values array with the type's shared keys, without
@@ -2036,29 +2049,9 @@ class ValueCapture::Impl {
                 names.push_back(nameId);
                 refs.push_back(r);
             };
-            for (const Slot& s : ti.slots) {
-                PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
-                if (v != nullptr && wanted()) add(s.nameId, v);
-            }
-            InstanceAttrs a = instanceAttrs(o);
-            auto onAttr = [&](PyObject* k, PyObject* v) {
-                if (PyUnicode_Check(k)) {
-                    if (strStartsWithDunder(k)) return true;
-                    if (wanted()) add(internString(k), v);
-                } else if (wanted()) {
-                    // A non-str key (obj.__dict__[5] = ...): the rendering rules label it with its
-                    // own rendering; names are strings in the record, so store that text.
-                    add(keyLabel(k), v);
-                }
-                return true;
-            };
-            if (a.dict != nullptr) {
-                Py_ssize_t pos = 0;
-                PyObject *k, *v;
-                while (PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
-            } else if (a.values != nullptr) {
-                forEachInlineValue(a, onAttr);
-            }
+            forEachAttribute(o, ti, false, [&](uint32_t slotName, PyObject* key, PyObject* v) {
+                if (wanted()) add(key != nullptr ? attributeName(key) : slotName, v);
+            });
         }
         lastWasLeafMarker_ = false;
         return emitComposite(ValueKind::Object, id, typeId, total, refs.data(), refs.size(),

@@ -49,6 +49,14 @@ void requireFormatError(F&& f, const char* needle) {
     }
 }
 
+// A callable that decodes `bytes` as record `selfId` (for requireFormatError).
+auto oneRecord(std::vector<uint8_t> bytes, uint64_t selfId) {
+    return [bytes = std::move(bytes), selfId] {
+        ByteCursor c(bytes.data(), bytes.size(), kOff);
+        (void)decodeValue(c, selfId);
+    };
+}
+
 }  // namespace
 
 TEST_CASE("relative records decode to absolute ids", "[format][values][compact]") {
@@ -65,19 +73,6 @@ TEST_CASE("relative records decode to absolute ids", "[format][values][compact]"
     encode::objectRelative(buf, 9, 2, 3, names, attrs, 2, 4);  // 4
     // The relative list is shorter than the absolute one would be for large ids, and its refs to
     // recent records are one byte each.
-    {
-        // The example in docs/format.md, "Format 1.3: attribute sections".
-        std::vector<uint8_t> ex;
-        const ValueRef arg[] = {ValueRef::record(10)};
-        const uint32_t code[] = {3};
-        const ValueRef seven[] = {ValueRef::smallInt(7)};
-        encode::exception(ex, 5, 2, 1, arg, 1, ValueRef::constant(Constant::None),
-                          ValueRef::constant(Constant::None), nullptr, 0);
-        encode::attrs(ex, 0, 1, code, seven, 1);
-        CHECK(ex == std::vector<uint8_t>{0x4e, 0x05, 0x02, 0x01, 0x01, 0x28, 0x02, 0x02, 0x00,
-                                         0x01, 0x01, 0x03, 0x39});
-    }
-
     auto all = decodeAll(buf);
     REQUIRE(all.size() == 5);
     CHECK(all[2].kind == ValueKind::List);
@@ -194,12 +189,6 @@ TEST_CASE("patch records resolve to the full record", "[format][values][compact]
 }
 
 TEST_CASE("damaged compact records are format errors", "[format][values][compact]") {
-    auto oneRecord = [](std::vector<uint8_t> bytes, uint64_t selfId) {
-        return [bytes, selfId] {
-            ByteCursor c(bytes.data(), bytes.size(), kOff);
-            (void)decodeValue(c, selfId);
-        };
-    };
     const uint8_t patchK = static_cast<uint8_t>(ValueKind::Patch);
     const uint8_t relList = static_cast<uint8_t>(ValueKind::List) | kRelativeRefsFlag;
     // Relative refs pointing before record 0, or at the record itself.
@@ -324,12 +313,6 @@ TEST_CASE("format 1.3 attribute sections on exceptions and subclass instances",
     forEachRef(all[2], [&](ValueRef r) { seen.push_back(r); });
     CHECK(std::count(seen.begin(), seen.end(), ValueRef::record(1)) == 1);
 
-    auto oneRecord = [](std::vector<uint8_t> bytes, uint64_t selfId) {
-        return [bytes, selfId] {
-            ByteCursor c(bytes.data(), bytes.size(), kOff);
-            (void)decodeValue(c, selfId);
-        };
-    };
     const uint8_t sub = static_cast<uint8_t>(ValueKind::Subclass) | kAttrsFlag;
     // The flag on a kind that has no attribute section.
     requireFormatError(
@@ -507,7 +490,7 @@ TEST_CASE("write compact fuzz seed", "[.fuzz-seeds]") {
     std::filesystem::path dir(env);
     std::filesystem::create_directories(dir);
     auto opt = testOptions();
-    opt.requiredReaderMinor = kCompactValuesReaderMinor;
+    opt.requiredReaderMinor = kValueAttrsReaderMinor;
     {
         TraceWriter w(dir / "compact.reel", sampleHeader(), opt);
         Batch b = makeBatch({1, 60, 6}, 0);
@@ -523,13 +506,18 @@ TEST_CASE("write compact fuzz seed", "[.fuzz-seeds]") {
         encode::patch(b.values, 4, 3, 1, 1, ix, r, 0);
         ValueRef kv[] = {ValueRef::record(0), ValueRef::record(4)};
         encode::containerRelative(b.values, ValueKind::Dict, 3, 1, kv, 2, 5);
-        b.valueCount = 6;
+        // Format 1.3: an exception with an attribute section.
+        const size_t start = b.values.size();
+        encode::exception(b.values, 4, 0, 1, r, 1, ValueRef::constant(Constant::None),
+                          ValueRef::constant(Constant::None), nullptr, 0);
+        encode::attrs(b.values, start, 2, names, r + 1, 1);
+        b.valueCount = 7;
         EventEncoder enc;
         enc.compactRefs = true;
         enc.thread(0);
         enc.call(0, -1);
         for (uint64_t n = 1; n < 60; ++n) {
-            enc.localSet(1, ValueRef::record(n % 6));
+            enc.localSet(1, ValueRef::record(n % 7));
             enc.localSet(2, ValueRef::smallInt(int64_t(n) * 3));
             enc.opcode(opOffset(n));
         }
