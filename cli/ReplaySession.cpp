@@ -981,8 +981,11 @@ void ReplaySession::cmdPrettyPrint(const std::string& args) {
                     ++items;
                     if (i < shown) ++itemsShown;
                 }
+            using K = replayer::ValueNode::Kind;
+            const bool counted = n.kind == K::List || n.kind == K::Tuple || n.kind == K::Set ||
+                                 n.kind == K::Frozenset || n.kind == K::Dict || n.kind == K::Object;
             const uint64_t total = std::max<uint64_t>(n.fullLength, items);
-            if (total > itemsShown && n.kind != replayer::ValueNode::Kind::Exception)
+            if (total > itemsShown && counted)
                 out_ << std::string(level * 2, ' ') << "… " << (total - itemsShown) << " more"
                      << (items < total ? " (not all recorded)" : "") << "\n";
         };

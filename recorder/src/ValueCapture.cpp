@@ -1474,10 +1474,10 @@ class ValueCapture::Impl {
 
         // Strict subclasses of builtins: the builtin storage, wrapped with the type. Subclasses of
         // complex and bytearray are not in rendering rule 4: they are plain objects (rule 7/8).
-        if (PyLong_Check(o)) return subclass(tp, intRef(o));
-        if (PyFloat_Check(o)) return subclass(tp, floatRef(o));
-        if (PyUnicode_Check(o)) return subclass(tp, strRef(o));
-        if (PyBytes_Check(o)) return subclass(tp, bytesRef(o));
+        if (PyLong_Check(o)) return subclass(o, intRef(o), depth);
+        if (PyFloat_Check(o)) return subclass(o, floatRef(o), depth);
+        if (PyUnicode_Check(o)) return subclass(o, strRef(o), depth);
+        if (PyBytes_Check(o)) return subclass(o, bytesRef(o), depth);
         if (PyList_Check(o)) return subclassContainer(o, ValueKind::List, depth, prot);
         if (PyTuple_Check(o)) return subclassContainer(o, ValueKind::Tuple, depth, prot);
         if (PyDict_Check(o)) return subclassContainer(o, ValueKind::Dict, depth, prot);
@@ -1617,10 +1617,22 @@ class ValueCapture::Impl {
         return emit();
     }
 
-    ValueRef subclass(PyTypeObject* tp, ValueRef inner) {
-        uint32_t t = typeInfo(tp).id;
+    // A builtin-subclass instance: its content as the base type (`inner`), then its attributes
+    // (format 1.3) when its type allows any, within the depth limit (shapeNodeContent mirrors
+    // this). A scalar has no identity of its own in the record: a CYCLE back to it names 0.
+    ValueRef subclass(PyObject* o, ValueRef inner, uint32_t depth, uint64_t identity = 0) {
+        const TypeInfo& ti = typeInfo(Py_TYPE(o));
+        const uint32_t t = ti.id;
+        auto& names = levelNames_[depth];
+        auto& attrs = levelAttrs_[depth];
+        uint64_t total = 0;
+        if ((ti.hasDict || !ti.slots.empty()) && depth <= limits_.maxDepth) {
+            PathGuard g(*this, o, identity);
+            total = extraAttributes(o, depth, false, names, attrs);
+        }
         scratch_.clear();
         encode::subclass(scratch_, t, inner);
+        encode::attrs(scratch_, 0, total, names.data(), attrs.data(), attrs.size());
         return emit();
     }
 
@@ -1640,7 +1652,7 @@ class ValueCapture::Impl {
         }
         // Truncated and cycle records already name the subclass type or the ancestor.
         if (lastWasLeafMarker_) return inner;
-        return subclass(Py_TYPE(o), inner);
+        return subclass(o, inner, depth, identityOf(o));
     }
 
     // --no-values: the type and nothing else (no identity either), so every value of a type is
@@ -1841,6 +1853,13 @@ class ValueCapture::Impl {
     // Returns the total.
     uint64_t exceptionAttrs(PyObject* o, uint32_t depth, std::vector<uint32_t>& names,
                             std::vector<ValueRef>& refs) {
+        return extraAttributes(o, depth, true, names, refs);
+    }
+
+    // The attribute section (format 1.3) of an exception (`exception`: with its C members and
+    // `__notes__`) or of a builtin-subclass instance. Returns the total.
+    uint64_t extraAttributes(PyObject* o, uint32_t depth, bool exception,
+                             std::vector<uint32_t>& names, std::vector<ValueRef>& refs) {
         names.clear();
         refs.clear();
         uint64_t total = 0;
@@ -1859,7 +1878,7 @@ class ValueCapture::Impl {
             if (v != nullptr && v != Py_None) add(internString(name), v);
         };
         auto isA = [&](PyObject* excType) {
-            return PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(excType));
+            return exception && PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(excType));
         };
         if (isA(PyExc_OSError)) {
             auto* e = reinterpret_cast<PyOSErrorObject*>(o);
@@ -1874,7 +1893,7 @@ class ValueCapture::Impl {
         } else if (isA(PyExc_NameError)) {
             member("name", reinterpret_cast<PyNameErrorObject*>(o)->name);
         }
-        forEachAttribute(o, typeInfo(Py_TYPE(o)), true,
+        forEachAttribute(o, typeInfo(Py_TYPE(o)), exception,
                          [&](uint32_t slotName, PyObject* key, PyObject* v) {
                              add(key != nullptr ? attributeName(key) : slotName, v);
                          });
@@ -2255,7 +2274,7 @@ class ValueCapture::Impl {
         }
         if (tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type || tp == &PySet_Type ||
             tp == &PyFrozenSet_Type)
-            return shapeNode(raw, o, depth, begin, ordinal, reuse, false);
+            return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Container);
         if (tp == &PyFunction_Type) {
             shapeIdentity(o, depth);
             PyObject* qn = reinterpret_cast<PyFunctionObject*>(o)->func_qualname;
@@ -2282,29 +2301,79 @@ class ValueCapture::Impl {
             PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
             PyFrozenSet_Check(o)) {
             shapeType(tp);
-            if (PyLong_Check(o)) return shapeLong(o);
-            if (PyFloat_Check(o)) {
-                double d = PyFloat_AS_DOUBLE(o);
-                uint64_t bits;
-                std::memcpy(&bits, &d, sizeof bits);
-                sw(bits);
-                return true;
-            }
-            if (PyUnicode_Check(o)) {
-                shapeStr(o);  // the hash of a subclass instance is CPython's str hash too
-                return true;
-            }
-            if (PyBytes_Check(o)) {
-                Py_ssize_t n = PyBytes_GET_SIZE(o);
-                size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
-                sw(static_cast<uint64_t>(n));
-                if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
-                return true;
-            }
-            return shapeNode(raw, o, depth, begin, ordinal, reuse, false);
+            if (PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
+                PyFrozenSet_Check(o))
+                return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Container);
+            // An instance that can have attributes is a node: its filter holds it and its dict,
+            // so an attribute store makes the locals that reach it walk it again.
+            if (mayHaveAttributes(tp))
+                return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Subclassed);
+            return shapeScalarSubclass(o);
         }
-        return shapeNode(raw, o, depth, begin, ordinal, reuse, true);
+        return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Object);
     }
+
+    // The content words of an int, float, str or bytes subclass instance (after its type's).
+    bool shapeScalarSubclass(PyObject* o) {
+        if (PyLong_Check(o)) return shapeLong(o);
+        if (PyFloat_Check(o)) {
+            double d = PyFloat_AS_DOUBLE(o);
+            uint64_t bits;
+            std::memcpy(&bits, &d, sizeof bits);
+            sw(bits);
+            return true;
+        }
+        if (PyUnicode_Check(o)) {
+            shapeStr(o);  // the hash of a subclass instance is CPython's str hash too
+            return true;
+        }
+        if (PyBytes_Check(o)) {
+            Py_ssize_t n = PyBytes_GET_SIZE(o);
+            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+            sw(static_cast<uint64_t>(n));
+            if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
+            return true;
+        }
+        return false;
+    }
+
+    bool mayHaveAttributes(PyTypeObject* tp) {
+        const TypeInfo& ti = typeInfo(tp);
+        return ti.hasDict || !ti.slots.empty();
+    }
+
+    // The attributes of a builtin-subclass instance (format 1.3), in the capture's order (see
+    // extraAttributes): every name, then the value of each (the capture keeps a prefix, and
+    // walking them all only makes the shape stricter), then the count. Never reused from an
+    // earlier walk: the node they are in is walked again whenever it may have changed.
+    bool shapeExtraAttributes(PyObject* o, uint32_t depth) {
+        const TypeInfo& ti = typeInfo(Py_TYPE(o));
+        if (!ti.hasDict && ti.slots.empty()) return true;
+        if (recordNodes_ && !nodeStack_.empty()) {
+            InstanceAttrs a = instanceAttrs(o);
+            if (a.dict != nullptr) nodes_[nodeStack_.back()].bloom.add(a.dict);
+        }
+        bool ok = true;
+        uint32_t n = 0, unusedCursor = 0;
+        forEachAttribute(o, ti, false, [&](uint32_t slotName, PyObject* key, PyObject* v) {
+            if (!ok) return;
+            if (key == nullptr) {
+                sw(slotName);
+            } else if (PyUnicode_CheckExact(key)) {
+                shapeStr(key);
+            } else {
+                ok = false;  // a non-str key: not modelled, as for objects
+                return;
+            }
+            prepareChild(-1, unusedCursor, kAttributeOrdinals + n, v, false);
+            ok = shapeOf(v, depth + 1);
+            ++n;
+        });
+        sw(n);
+        return ok;
+    }
+    // Child ordinals of attributes, apart from those of items.
+    static constexpr uint32_t kAttributeOrdinals = uint32_t{1} << 30;
 
     // ---- walk nodes and their reuse (recapture with a ChangeSet) ----
     //
@@ -2316,15 +2385,29 @@ class ValueCapture::Impl {
     // or indices) still holds the same items, each alive since, so the same object. Below a
     // changed item everything is walked afresh (an address there may now be another object).
 
+    enum class NodeKind { Container, Object, Subclassed };
+    bool shapeNodeContent(PyObject* o, uint32_t depth, int reuse, NodeKind kind) {
+        switch (kind) {
+            case NodeKind::Container:
+                return shapeContainer(o, depth, reuse);
+            case NodeKind::Object:
+                return shapeObject(o, depth, reuse);
+            case NodeKind::Subclassed:
+                // A scalar, then its attributes within the depth limit (as extraAttributes).
+                return shapeScalarSubclass(o) &&
+                       (depth > limits_.maxDepth || shapeExtraAttributes(o, depth));
+        }
+        return false;
+    }
     bool shapeNode(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal,
-                   int reuse, bool object) {
-        if (!recordNodes_) return object ? shapeObject(o, depth, -1) : shapeContainer(o, depth, -1);
+                   int reuse, NodeKind kind) {
+        if (!recordNodes_) return shapeNodeContent(o, depth, -1, kind);
         const auto idx = static_cast<uint32_t>(nodes_.size());
         nodes_.push_back(ShapeNode{raw, static_cast<uint32_t>(begin), 0, 0, depth, ordinal, {}});
         nodes_[idx].bloom.add(raw);
         if (o != raw) nodes_[idx].bloom.add(o);
         nodeStack_.push_back(idx);
-        const bool ok = object ? shapeObject(o, depth, reuse) : shapeContainer(o, depth, reuse);
+        const bool ok = shapeNodeContent(o, depth, reuse, kind);
         nodeStack_.pop_back();
         ShapeNode& n = nodes_[idx];
         n.wordEnd = static_cast<uint32_t>(shapeWords_.size());
@@ -2469,6 +2552,14 @@ class ValueCapture::Impl {
         if (shapeAvoidPath_ && onPath(o)) return false;
         shapeIdentity(o, depth);
         if (depth > limits_.maxDepth) return true;  // TRUNCATED: identity and type only
+        if (!shapeContainerItems(o, depth, reuse)) return false;
+        PyTypeObject* tp = Py_TYPE(o);
+        const bool exact = tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type ||
+                           tp == &PySet_Type || tp == &PyFrozenSet_Type;
+        return exact || shapeExtraAttributes(o, depth);
+    }
+
+    bool shapeContainerItems(PyObject* o, uint32_t depth, int reuse) {
         const ItemReuse how = itemReuse(reuse, o);
         uint32_t cur = reuse >= 0 ? static_cast<uint32_t>(reuse) + 1 : 0;
         if (PyList_Check(o) || PyTuple_Check(o)) {

@@ -278,19 +278,32 @@ def test_piped_stdin_is_a_script(reel_bin, inventory_trace):
     assert out.startswith("At the end of the trace.\n")
 
 
-def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, reel_env,
-                                                         source_dir, tmp_path):
-    """An exception's attributes (format 1.3) are recorded as they change: in place, by a
-    callee, deleted; `print` and `pp` read them at each point, reached forward and backward."""
-    program = source_dir / "tests" / "programs" / "exception_attrs.py"
-    trace = tmp_path / "exc.reel"
+def _record_marked(python_exe, reel_env, source_dir, tmp_path, name):
+    """Records tests/programs/NAME.py; returns (program, trace, at) where at("A") is the
+    commands that run to the line marked `# at A:` (forward, from wherever the session is)."""
+    program = source_dir / "tests" / "programs" / (name + ".py")
+    trace = tmp_path / (name + ".reel")
     proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
                           env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
     assert proc.returncode == 0, proc.stderr.decode()
     lines = {m.group(1): n for n, text in enumerate(program.read_text().splitlines(), 1)
              for m in [re.search(r"# at (\w):", text)] if m}
-    at = lambda name: f"break {program}:{lines[name]}; continue; clear"
+    return program, trace, lines, lambda at: f"break {program}:{lines[at]}; continue; clear"
+
+
+def _printed(out):
+    """What `print`/`pp` wrote, without the stop banners."""
+    return [l for l in out.splitlines()
+            if l and not re.match(r"(Breakpoint|Deleted|\[event|> |-> )", l)]
+
+
+def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, reel_env,
+                                                         source_dir, tmp_path):
+    """An exception's attributes (format 1.3) are recorded as they change: in place, by a
+    callee, deleted; `print` and `pp` read them at each point, reached forward and backward."""
+    program, trace, lines, at = _record_marked(python_exe, reel_env, source_dir, tmp_path,
+                                               "exception_attrs")
     expected = [
         ("A", "print e.code", "1"),
         ("B", "print e.code", "2"),
@@ -302,8 +315,7 @@ def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, 
     commands = "; ".join(f"{at(name)}; {cmd}" for name, cmd, _ in expected)
     rc, out, err = replay(reel_bin, trace, commands)
     assert rc == 0, err
-    printed = [l for l in out.splitlines() if l and not re.match(r"(Breakpoint|Deleted|\[event|> |-> )", l)]
-    assert printed == [want for _, _, want in expected], out
+    assert _printed(out) == [want for _, _, want in expected], out
     # Backward from the end to B: the values are those of B again, not the last ones.
     rc, out, err = replay(reel_bin, trace,
                           f"{at('F')}; break {program}:{lines['B']}; rcontinue; "
@@ -314,6 +326,37 @@ def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, 
     rc, out, err = replay(reel_bin, trace, f"{at('E')}; print e.code")
     assert rc != 0
     assert "has no recorded attribute 'code'" in out + err
+
+
+def test_subclass_attributes_replay_forward_and_backward(reel_bin, python_exe, reel_env,
+                                                        source_dir, tmp_path):
+    """Attributes of builtin-subclass instances (format 1.3), changed directly, through a
+    container and by a callee, then deleted: `print` reads them at each point."""
+    program, trace, lines, at = _record_marked(python_exe, reel_env, source_dir, tmp_path,
+                                               "subclass_attrs")
+    expected = [
+        ("A", ["t.label", "rows.source", "cfg.path", "s.lang", "c._name_"],
+         ["'a'", "'db'", "'/etc/app.conf'", "'en'", "'BLUE'"]),
+        ("B", ["t.label", "holder['t'].label", "rows.source"], ["'b'", "'b'", "'cache'"]),
+        ("C", ["holder['t'].label", "rows.source", "holder['rows'].source"],
+         ["'from callee'", "'callee'", "'callee'"]),
+        ("D", ["cfg.path", "s.lang", "rows", "t", "holder['rows'].source"],
+         ["'/tmp/x'", "'fr'", "Rows[1, 2, 3]", "Tagged(5)", "'through __dict__'"]),
+    ]
+    commands = "; ".join(at(name) + "".join(f"; print {p}" for p in paths)
+                         for name, paths, _ in expected)
+    rc, out, err = replay(reel_bin, trace, commands)
+    assert rc == 0, err + out
+    assert _printed(out) == [v for _, _, values in expected for v in values], out
+    # Backward from D to A: the first values again.
+    rc, out, err = replay(reel_bin, trace, f"{at('D')}; break {program}:{lines['A']}; "
+                                           "rcontinue; print t.label; print rows.source; pp cfg")
+    assert rc == 0, err + out
+    assert _printed(out)[:2] == ["'a'", "'db'"], out
+    assert "  path: '/etc/app.conf'" in out, out
+    # Deleted at D.
+    rc, out, err = replay(reel_bin, trace, f"{at('D')}; print t.label")
+    assert rc != 0 and "has no recorded attribute 'label'" in out + err
 
 
 def test_demo_records_the_example_and_walks_backward(reel_bin, python_exe, reel_env, tmp_path):

@@ -386,6 +386,54 @@ def test_builtin_subclasses(cap):
         "MySet{3}", "MyFrozenfrozenset({1})", "Color(2)", "Pair(1, 'two')", "collections.OrderedDict{'k': 1}"]
 
 
+def test_builtin_subclass_attributes(cap):
+    """Format 1.3: a builtin-subclass instance's own attributes (slots, then its dict) are in
+    its SUBCLASS record's attribute section; the rendering (rule 4) stays the content's."""
+    r = cap("""
+        import collections, enum
+        class Tagged(int): pass
+        class Rows(list): pass
+        class Lang(str):
+            __slots__ = ('lang',)
+        class Color(enum.IntEnum):
+            RED = 1
+        Pair = collections.namedtuple('Pair', 'a b')
+        t = Tagged(5)
+        t.label = 'x'
+        t.me = t
+        rows = Rows([1])
+        rows.source = [2, 3]
+        s = Lang('hi')
+        s.lang = 'en'
+        at4, at5 = Tagged(9), Tagged(11)
+        at4.deep = [1]
+        at5.deep = [1]
+        value = [t, rows, s, Color.RED, Pair(1, 2), Tagged(7), [[at4]], [[[at5]]]]
+    """)
+    t, rows, s, red, pair, bare, nested, nested5 = r["value"]["items"]
+
+    def attrs(node):
+        return [(n, render(v)) for n, v in node.get("extra_attrs", [])]
+
+    # The cycle through a scalar subclass ends at the depth limit (scalars have no identity in
+    # the record to name in a CYCLE).
+    assert [n for n, _ in attrs(t)] == ["label", "me"] and attrs(t)[0] == ("label", "'x'")
+    assert render(t) == "Tagged(5)"
+    assert attrs(rows) == [("source", "[2, 3]")] and render(rows) == "Rows[1]"
+    assert attrs(s) == [("lang", "'en'")]
+    assert ("_name_", "'RED'") in attrs(red) and render(red) == "Color(1)"
+    # No instance dict (namedtuple) or an empty one: no section.
+    assert "extra_attrs" not in pair and "extra_attrs" not in bare
+    # Within the depth limit (4) only: at depth 4 the attributes' values are one level deeper
+    # (a list there is TRUNCATED); at depth 5 a scalar subclass keeps its value and no section.
+    deep = nested["items"][0]["items"][0]
+    assert deep["kind"] == "subclass" and deep["inner"]["value"] == 9
+    assert [n for n, _ in attrs(deep)] == ["deep"]
+    assert deep["extra_attrs"][0][1]["kind"] == "truncated"
+    deeper = nested5["items"][0]["items"][0]["items"][0]
+    assert deeper["inner"]["value"] == 11 and "extra_attrs" not in deeper
+
+
 def test_subclass_of_container_keeps_identity_and_cycles(cap):
     r = cap("""
         class L(list): pass
@@ -1246,6 +1294,40 @@ def test_recapture_detects_every_change(python_exe, reel_env):
                        True, False], changed
     # Unchanged graphs are answered by the shape without a capture.
     # (the first capture records the shape too).
+    assert [s["hit"] for s in steps[1:]] == [not c for c in changed]
+
+
+def test_recapture_detects_subclass_attribute_changes(python_exe, reel_env):
+    # Format 1.3: a builtin-subclass instance's attributes are part of its shape.
+    steps = _recapture(python_exe, reel_env, """
+        class Tagged(int):
+            pass
+        class Rows(list):
+            pass
+        def gen():
+            t = Tagged(3)
+            rows = Rows([1])
+            v = [t, rows]
+            yield v                      # first capture
+            yield v                      # nothing
+            t.label = 'a'                # attribute added to an int subclass
+            yield v
+            t.label = 'b'                # rebound
+            yield v
+            yield v                      # nothing
+            rows.meta = [1]              # attribute of a list subclass
+            yield v
+            rows.meta.append(2)          # changed in place
+            yield v
+            vars(rows)['meta'] = None    # through the instance dict
+            yield v
+            del t.label                  # deleted
+            yield v
+            yield v                      # nothing
+    """)
+    assert all(s["same"] for s in steps), steps
+    changed = [s["changed"] for s in steps[1:]]
+    assert changed == [False, True, True, False, True, True, True, True, False], changed
     assert [s["hit"] for s in steps[1:]] == [not c for c in changed]
 
 
