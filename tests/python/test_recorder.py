@@ -353,6 +353,34 @@ def test_same_behaviour_as_plain_run(record, run_plain, tmp_path, source, status
     assert trace.exists()
 
 
+def test_module_mode_behaves_like_python_m(python_exe, reel_env, plain_env, tmp_path, dump):
+    # `python -m pkg.mod`: runpy's two frames start the stack, so they start an uncaught
+    # exception's traceback too; `-m pkg` runs pkg/__main__.py.
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "boom.py").write_text("import sys\nprint(__name__, __spec__.name, sys.argv[1:])\n"
+                                 "def f():\n    raise ValueError('in module')\nf()\n")
+    (pkg / "__main__.py").write_text("print('main of', __package__)\nraise SystemExit(3)\n")
+    for mod, status in (("pkg.boom", 1), ("pkg", 3)):
+        plain = subprocess.run([python_exe, "-m", mod, "x"], cwd=tmp_path, env=plain_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        trace = tmp_path / (mod + ".reel")
+        rec = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), "-m", mod, "x"],
+                             cwd=tmp_path, env=reel_env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert (rec.stdout, rec.stderr, rec.returncode) == (plain.stdout, plain.stderr,
+                                                            plain.returncode)
+        assert rec.returncode == status
+        if mod == "pkg.boom":
+            assert b'File "<frozen runpy>"' in rec.stderr and b"ValueError: in module" in rec.stderr
+            calls = [r.get("fn") for r in dump(trace) if r.get("kind") == "call"]
+            # The module runs under runpy's frames, as in a plain run (which finds the module
+            # first: those calls are recorded too).
+            assert calls[0] == "_run_module_as_main", calls[:5]
+            assert calls.index("_run_code") < calls.index("<module>"), calls
+
+
 def test_uncaught_exception_traceback_has_no_reel_frames(record, run_plain, tmp_path):
     prog = tmp_path / "boom.py"
     prog.write_text("def f():\n    1/0\nf()\n")

@@ -302,15 +302,27 @@ def main(argv):
     _output.install()
     session.wrap_os_exit()
     status = 0
+    # `-m`: through runpy, as `python -m` runs it, so that the program's stack (recorded, and in
+    # an uncaught exception's traceback) starts with runpy's two frames as it does there. runpy
+    # finds the module again (its package is imported already) and runs it in sys.modules
+    # ["__main__"], which is main_mod.
+    if kind == "module":
+        import runpy
+        first = runpy._run_module_as_main.__code__
+        run = lambda: runpy._run_module_as_main(target, alter_argv=True)
+    else:
+        first = code
+        run = lambda: exec(code, g)
     try:
-        exec(code, g)
+        run()
     except SystemExit as e:
         status = _exit_code_of(e)
         session.status = status
     except BaseException as e:
         tb = e.__traceback__
-        # Drop the launcher's frames: the traceback starts at the program's module frame.
-        while tb is not None and tb.tb_frame.f_code is not code:
+        # Drop the launcher's frames: the traceback starts at the program's module frame (at
+        # runpy's with -m).
+        while tb is not None and tb.tb_frame.f_code is not first:
             tb = tb.tb_next
         e.__traceback__ = tb
         _strip_reel_frames(e)
