@@ -66,15 +66,18 @@ void readAll(TraceReader& r) {
         }
         dec.finish();
     }
-    if (r.eventCount() > 0) (void)r.eventChunk(r.findEventChunk(r.eventCount() - 1));
-    for (uint64_t id = 0; id < r.valueCount();) {
-        auto c = r.valueChunkFor(id);
+    // A slice numbers its events from firstEvent(); a recovered one may have none of its own.
+    if (r.eventCount() > r.firstEvent()) (void)r.eventChunk(r.findEventChunk(r.eventCount() - 1));
+    // Chunk by chunk: a file with a checkpoint may skip value ids between values chunks.
+    constexpr uint16_t kValuesChunk = 2;  // schema ChunkKind
+    for (const auto& info : r.chunks()) {
+        if (info.kind != kValuesChunk || info.count == 0) continue;
+        auto c = r.valueChunkFor(info.first);
         for (size_t k = 0; k < c->recordOffsets.size(); ++k) {
             ByteCursor cur(c->data.data(), c->data.size(), c->fileOffset);
             cur.seek(c->recordOffsets[k]);
             (void)decodeValue(cur, c->firstId + k);
         }
-        id = c->firstId + c->recordOffsets.size();
     }
     (void)r.verifyAll();
 }

@@ -105,7 +105,8 @@ public:
     std::shared_ptr<const EventChunk> eventChunk(size_t i);
 
     // The values chunk holding value `id` (binary search); throws std::out_of_range when
-    // id >= valueCount().
+    // id >= valueCount() or falls in a gap between values chunks (allowed in files with a
+    // checkpoint, format 1.1).
     std::shared_ptr<const ValueChunk> valueChunkFor(uint64_t id);
 
     // Reads and verifies every chunk (checksums, decompression, message structure); returns one
