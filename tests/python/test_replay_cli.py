@@ -326,6 +326,17 @@ def test_exception_attributes_replay_forward_and_backward(reel_bin, python_exe, 
     rc, out, err = replay(reel_bin, trace, f"{at('E')}; print e.code")
     assert rc != 0
     assert "has no recorded attribute 'code'" in out + err
+    # A slice starting after the attributes were set carries their records (format.forEachRef).
+    rc, out, err = replay(reel_bin, trace, f"{at('C')}; info")
+    start = int(re.search(r"\[event (\d+)/", out).group(1))
+    sliced = tmp_path / "exc-slice.reel"
+    proc = subprocess.run([str(reel_bin), "slice", str(trace), "--from", str(start), "-o",
+                           str(sliced)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    rc, out, err = replay(reel_bin, sliced, f"{at('D')}; print e.code; print e.items")
+    assert rc == 0, err + out
+    assert _printed(out) == ["12", "[1, 2]"], out
 
 
 def test_subclass_attributes_replay_forward_and_backward(reel_bin, python_exe, reel_env,
