@@ -1835,7 +1835,7 @@ class ValueCapture::Impl {
         uint64_t attrTotal;
         {
             PathGuard g(*this, o, id);
-            attrTotal = exceptionAttrs(o, depth, attrNames, attrs);
+            attrTotal = extraAttributes(o, depth, true, attrNames, attrs);
         }
         scratch_.clear();
         encode::exception(scratch_, id, t, static_cast<uint64_t>(nargs), refs.data(), refs.size(),
@@ -1845,19 +1845,13 @@ class ValueCapture::Impl {
         return emit();
     }
 
-    // What `e.filename`, `e.code` read that args, the chain and the sub-exceptions do not hold:
-    // the members some builtin exception types keep in their C struct (only when set), then
-    // slots, then the instance dict (where `add_note` keeps `__notes__`, the one dunder name
-    // shown). Like an OBJECT's attributes, a prefix of at most maxItems is captured and the rest
+    // The attribute section (format 1.3): what `e.filename`, `e.code`, `rows.source` read that
+    // the record's own fields do not hold. For an exception (`exception`), the members some
+    // builtin exception types keep in their C struct (only when set) come first, and `__notes__`
+    // (where `add_note` keeps them) is the one dunder name shown; then slots, then the instance
+    // dict. Like an OBJECT's attributes, a prefix of at most maxItems is captured and the rest
     // counted; they are not in the exported rendering, so never protected by the budget.
     // Returns the total.
-    uint64_t exceptionAttrs(PyObject* o, uint32_t depth, std::vector<uint32_t>& names,
-                            std::vector<ValueRef>& refs) {
-        return extraAttributes(o, depth, true, names, refs);
-    }
-
-    // The attribute section (format 1.3) of an exception (`exception`: with its C members and
-    // `__notes__`) or of a builtin-subclass instance. Returns the total.
     uint64_t extraAttributes(PyObject* o, uint32_t depth, bool exception,
                              std::vector<uint32_t>& names, std::vector<ValueRef>& refs) {
         names.clear();
