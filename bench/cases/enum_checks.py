@@ -5,7 +5,7 @@ import enum, sys, time
 class Kind(enum.Enum):
     A = 1
     B = 2
-def run(n):
+def run(n, Kind=Kind):
     table = [{"k": i, "v": [i, i + 1]} for i in range(50)]
     seen = []
     hits = 0
@@ -16,6 +16,7 @@ def run(n):
         if i % 100 == 0:
             seen.append(i)
     return hits, len(seen), len(table)
-t = time.perf_counter()
-run(100000)
-sys.stderr.write("elapsed %.6f\n" % (time.perf_counter() - t))
+if __name__ == "__main__":
+    t = time.perf_counter()
+    run(100000)
+    sys.stderr.write("elapsed %.6f\n" % (time.perf_counter() - t))
