@@ -70,6 +70,19 @@ void putRelRefs(std::vector<uint8_t>& out, const ValueRef* refs, size_t n, uint6
     for (size_t i = 0; i < n; ++i) putVarint(out, relRaw(refs[i], selfId));
 }
 
+// n v, then n (name string id v, ref): an OBJECT's attributes, an attribute section (1.3).
+void namedRefs(ByteCursor& c, uint64_t selfId, uint64_t total, std::vector<uint32_t>& names,
+               std::vector<ValueRef>& items, bool rel, const char* tooMany) {
+    const uint64_t n = count(c, "attribute count past end of record");
+    REEL_REQUIRE(n <= total, c.baseOffset(), tooMany);
+    names.reserve(n);
+    items.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+        names.push_back(id32(c, "string id out of range"));
+        items.push_back(ref(c, selfId, rel));
+    }
+}
+
 }  // namespace
 
 ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
@@ -167,14 +180,8 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
             r.identity = c.varint();
             r.typeId = id32(c, "type id out of range");
             r.fullLength = c.varint();
-            uint64_t n = count(c, "attribute count past end of record");
-            REEL_REQUIRE(n <= r.fullLength, c.baseOffset(), "more attributes than the object has");
-            r.names.reserve(n);
-            r.items.reserve(n);
-            for (uint64_t i = 0; i < n; ++i) {
-                r.names.push_back(id32(c, "string id out of range"));
-                r.items.push_back(ref(c, selfId, rel));
-            }
+            namedRefs(c, selfId, r.fullLength, r.names, r.items, rel,
+                      "more attributes than the object has");
             break;
         }
         case ValueKind::Exception: {
@@ -230,14 +237,8 @@ ValueRecord decodeValue(ByteCursor& c, uint64_t selfId) {
     }
     if (withAttrs) {
         r.attrTotal = c.varint();
-        const uint64_t n = count(c, "attribute count past end of record");
-        REEL_REQUIRE(n <= r.attrTotal, c.baseOffset(), "more attributes than the value has");
-        r.attrNames.reserve(n);
-        r.attrs.reserve(n);
-        for (uint64_t i = 0; i < n; ++i) {
-            r.attrNames.push_back(id32(c, "string id out of range"));
-            r.attrs.push_back(ref(c, selfId, rel));
-        }
+        namedRefs(c, selfId, r.attrTotal, r.attrNames, r.attrs, rel,
+                  "more attributes than the value has");
     }
     return r;
 }
