@@ -1626,7 +1626,7 @@ class ValueCapture::Impl {
         auto& names = levelNames_[depth];
         auto& attrs = levelAttrs_[depth];
         uint64_t total = 0;
-        if ((ti.hasDict || !ti.slots.empty()) && depth <= limits_.maxDepth) {
+        if (mayHaveAttributes(ti) && depth <= limits_.maxDepth) {
             PathGuard g(*this, o, identity);
             total = extraAttributes(o, depth, false, names, attrs);
         }
@@ -1857,19 +1857,22 @@ class ValueCapture::Impl {
         names.clear();
         refs.clear();
         uint64_t total = 0;
-        auto add = [&](uint32_t nameId, PyObject* v) {
+        // Counts the attribute; whether it is captured (so its name is interned only then: a
+        // new name is a string definition in the trace).
+        auto wanted = [&]() {
             const size_t i = refs.size();
             ++total;
-            if (i >= limits_.maxItems || static_cast<uint64_t>(i) + 1 != total ||
-                !budgetAllows(false))
-                return;
+            return i < limits_.maxItems && static_cast<uint64_t>(i) + 1 == total &&
+                   budgetAllows(false);
+        };
+        auto add = [&](uint32_t nameId, PyObject* v) {
             ValueRef r = redactsId(nameId) ? ValueRef::constant(Constant::Redacted)
                                            : visit(v, depth + 1, false);
             names.push_back(nameId);
             refs.push_back(r);
         };
         auto member = [&](const char* name, PyObject* v) {
-            if (v != nullptr && v != Py_None) add(internString(name), v);
+            if (v != nullptr && v != Py_None && wanted()) add(internString(name), v);
         };
         auto isA = [&](PyObject* excType) {
             return exception && PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(excType));
@@ -1889,7 +1892,7 @@ class ValueCapture::Impl {
         }
         forEachAttribute(o, typeInfo(Py_TYPE(o)), exception,
                          [&](uint32_t slotName, PyObject* key, PyObject* v) {
-                             add(key != nullptr ? attributeName(key) : slotName, v);
+                             if (wanted()) add(key != nullptr ? attributeName(key) : slotName, v);
                          });
         return total;
     }
@@ -2300,7 +2303,7 @@ class ValueCapture::Impl {
                 return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Container);
             // An instance that can have attributes is a node: its filter holds it and its dict,
             // so an attribute store makes the locals that reach it walk it again.
-            if (mayHaveAttributes(tp))
+            if (mayHaveAttributes(typeInfo(tp)))
                 return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Subclassed);
             return shapeScalarSubclass(o);
         }
@@ -2331,8 +2334,8 @@ class ValueCapture::Impl {
         return false;
     }
 
-    bool mayHaveAttributes(PyTypeObject* tp) {
-        const TypeInfo& ti = typeInfo(tp);
+    // Whether instances of the type can have attributes at all (an instance dict or slots).
+    static bool mayHaveAttributes(const TypeInfo& ti) {
         return ti.hasDict || !ti.slots.empty();
     }
 
@@ -2342,7 +2345,7 @@ class ValueCapture::Impl {
     // earlier walk: the node they are in is walked again whenever it may have changed.
     bool shapeExtraAttributes(PyObject* o, uint32_t depth) {
         const TypeInfo& ti = typeInfo(Py_TYPE(o));
-        if (!ti.hasDict && ti.slots.empty()) return true;
+        if (!mayHaveAttributes(ti)) return true;
         if (recordNodes_ && !nodeStack_.empty()) {
             InstanceAttrs a = instanceAttrs(o);
             if (a.dict != nullptr) nodes_[nodeStack_.back()].bloom.add(a.dict);
@@ -2790,7 +2793,7 @@ class ValueCapture::Impl {
     std::vector<std::vector<ValueRef>> levelRefs_;
     std::vector<std::vector<uint32_t>> levelNames_;
     std::vector<std::vector<ValueRef>> levelSubs_;
-    std::vector<std::vector<ValueRef>> levelAttrs_;  // an exception's attributes (format 1.3)
+    std::vector<std::vector<ValueRef>> levelAttrs_;  // attribute sections (format 1.3)
     std::vector<PyObject*> path_;
     std::vector<uint64_t> pathIds_;
     std::vector<uint8_t> scratch_;

@@ -46,11 +46,33 @@ const ValueRef* ValueLookup::local(const std::string& name, bool* unbound) {
 }
 
 FetchedValue ValueLookup::fetchUnwrapped(ValueRef ref) {
-    FetchedValue v = values_.fetch(ref.recordId());
+    return unwrapped(values_.fetch(ref.recordId()));
+}
+
+// A builtin-subclass instance's content record (which carries the identity of a container).
+FetchedValue ValueLookup::unwrapped(FetchedValue v) {
     if (v.record.kind == ValueKind::Subclass && v.record.inner.kind() == ValueRef::Kind::Record)
         v = values_.fetch(v.record.inner.recordId());
     return v;
 }
+
+namespace {
+// The value recorded under attribute `name`: `names` and `values` are parallel (an OBJECT's
+// attributes, or a format 1.3 attribute section).
+const ValueRef* namedValue(const format::Definitions& defs, const std::vector<uint32_t>& names,
+                           const std::vector<ValueRef>& values, const std::string& name) {
+    for (size_t k = 0; k < names.size() && k < values.size(); ++k)
+        if (names[k] < defs.strings.size() && defs.strings[names[k]] == name) return &values[k];
+    return nullptr;
+}
+
+// Why an attribute may be missing: the recorder keeps a prefix of them.
+std::string keptNote(size_t kept, uint64_t total) {
+    if (kept >= total) return "";
+    return " (the recorder kept " + std::to_string(kept) + " of its " + std::to_string(total) +
+           " attributes)";
+}
+}  // namespace
 
 ValueRef ValueLookup::lookup(const ValuePath& path) {
     if (!frame_ || !state_) throw EvalError("no frame here to read '" + path.name + "' in");
@@ -89,26 +111,19 @@ ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
             throw EvalError(here + " has no recorded attribute '" + s.attr + "'");
         throw EvalError(here + " cannot be indexed");
     }
-    FetchedValue outer = values_.fetch(ref.recordId());
+    const FetchedValue outer = values_.fetch(ref.recordId());
     // Format 1.3 attributes (an exception's __dict__ and members, a builtin-subclass instance's
     // __dict__) are on the outer record.
-    auto recordedAttr = [&](const format::ValueRecord& rec) -> const ValueRef* {
-        for (size_t k = 0; k < rec.attrNames.size() && k < rec.attrs.size(); ++k)
-            if (rec.attrNames[k] < defs_.strings.size() && defs_.strings[rec.attrNames[k]] == s.attr)
-                return &rec.attrs[k];
-        return nullptr;
+    auto recordedAttr = [&](const format::ValueRecord& rec) {
+        return namedValue(defs_, rec.attrNames, rec.attrs, s.attr);
     };
-    auto attrsNote = [&](const format::ValueRecord& rec) -> std::string {
-        if (rec.attrs.size() >= rec.attrTotal) return "";
-        return " (the recorder kept " + std::to_string(rec.attrs.size()) + " of its " +
-               std::to_string(rec.attrTotal) + " attributes)";
+    auto attrsNote = [](const format::ValueRecord& rec) {
+        return keptNote(rec.attrs.size(), rec.attrTotal);
     };
     if (s.kind == ValuePath::Step::Kind::Attr && outer.record.kind == ValueKind::Subclass) {
         if (const ValueRef* a = recordedAttr(outer.record)) return *a;
     }
-    FetchedValue fv = outer;
-    if (fv.record.kind == ValueKind::Subclass && fv.record.inner.kind() == ValueRef::Kind::Record)
-        fv = values_.fetch(fv.record.inner.recordId());
+    const FetchedValue fv = unwrapped(outer);
     const format::ValueRecord& r = fv.record;
     if (r.kind == ValueKind::Truncated)
         throw EvalError(here +
@@ -116,14 +131,9 @@ ValueRef ValueLookup::step(ValueRef ref, const ValuePath& path, size_t& i) {
 
     if (s.kind == ValuePath::Step::Kind::Attr) {
         if (r.kind == ValueKind::Object) {
-            for (size_t k = 0; k < r.names.size() && k < r.items.size(); ++k)
-                if (r.names[k] < defs_.strings.size() && defs_.strings[r.names[k]] == s.attr)
-                    return r.items[k];
-            std::string why = r.items.size() < r.fullLength
-                                  ? " (the recorder kept " + std::to_string(r.items.size()) +
-                                        " of its " + std::to_string(r.fullLength) + " attributes)"
-                                  : "";
-            throw EvalError(here + " has no recorded attribute '" + s.attr + "'" + why);
+            if (const ValueRef* a = namedValue(defs_, r.names, r.items, s.attr)) return *a;
+            throw EvalError(here + " has no recorded attribute '" + s.attr + "'" +
+                            keptNote(r.items.size(), r.fullLength));
         }
         if (r.kind == ValueKind::Exception) {
             if (const ValueRef* a = recordedAttr(r)) return *a;

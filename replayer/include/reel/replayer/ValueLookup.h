@@ -42,6 +42,7 @@ class ValueLookup : public OperandSource {
 
   private:
     FetchedValue fetchUnwrapped(format::ValueRef ref);
+    FetchedValue unwrapped(FetchedValue v);
     format::ValueRef step(format::ValueRef ref, const ValuePath& path, size_t& i);
 
     const format::Definitions& defs_;
