@@ -225,11 +225,15 @@ PyObject* reelStop(PyObject*, PyObject* args, PyObject* kwargs) {
     Py_RETURN_TRUE;
 }
 
-PyObject* reelFlush(PyObject*, PyObject*) {
+// A METH_NOARGS entry point that calls `Action` on the current recorder, if any: `flush`, and
+// `_before_fork` (os.register_at_fork(before=...), called last among the program's before-fork
+// hooks since the recorder registers first). A failure stops recording (internalError).
+template <void (Recorder::*Action)()>
+PyObject* onRecorder(PyObject*, PyObject*) {
     HookState& hs = hookState();
     if (hs.recorder) {
         try {
-            hs.recorder->flush();
+            (hs.recorder.get()->*Action)();
         } catch (const std::exception& e) {
             internalError(e.what());
         }
@@ -252,20 +256,6 @@ PyObject* reelOutput(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
                               static_cast<size_t>(PyBytes_GET_SIZE(args[1])));
     } catch (const std::exception& e) {
         internalError(e.what());
-    }
-    Py_RETURN_NONE;
-}
-
-// os.register_at_fork(before=...): called last among the program's before-fork hooks (the
-// recorder registers first), right before fork().
-PyObject* reelBeforeFork(PyObject*, PyObject*) {
-    HookState& hs = hookState();
-    if (hs.recorder) {
-        try {
-            hs.recorder->pauseWriters();
-        } catch (const std::exception& e) {
-            internalError(e.what());
-        }
     }
     Py_RETURN_NONE;
 }
@@ -330,12 +320,12 @@ PyMethodDef methods[] = {
     {"stop", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStop)),
      METH_VARARGS | METH_KEYWORDS,
      "stop(kind=4, status=0, message=''): finish the trace; False when not recording"},
-    {"flush", reelFlush, METH_NOARGS, "hand buffered events to the writer and wait for the disk"},
+    {"flush", onRecorder<&Recorder::flush>, METH_NOARGS, "hand buffered events to the writer and wait for the disk"},
     {"is_recording", reelIsRecording, METH_NOARGS, "True while a recording runs"},
     {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
      METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
     {"_after_fork_child", reelAfterForkChild, METH_NOARGS, "stop recording in a forked child"},
-    {"_before_fork", reelBeforeFork, METH_NOARGS,
+    {"_before_fork", onRecorder<&Recorder::pauseWriters>, METH_NOARGS,
      "end the writer threads before fork() (they start again with the next batch)"},
     {"_asyncgen_forwarder",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeAsyncGenHookForwarder)),
