@@ -86,6 +86,18 @@ inline PyObject* localsDict(_PyInterpreterFrame* f) {
     return f->f_locals;
 }
 
+// A class's own namespace dict, borrowed (the class keeps it). 3.12+ keeps the dicts of static
+// builtin types in the interpreter, out of tp_dict.
+inline PyObject* typeDict(PyTypeObject* t) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject* d = PyType_GetDict(t);
+    Py_XDECREF(d);
+    return d;
+#else
+    return t->tp_dict;
+#endif
+}
+
 // PEP 667 (3.13): `frame.f_locals` of a function frame is a proxy whose item stores and
 // update()/setdefault()/pop() write the frame's fast locals; before 3.13 it is a snapshot dict.
 inline bool isFrameLocalsProxy(PyObject* o) {

@@ -70,7 +70,9 @@ inline constexpr uint8_t kCallEx = 27;        // CALL_FUNCTION_EX
 inline constexpr uint8_t kDictMerge = 28;     // DICT_MERGE, DICT_UPDATE
 inline constexpr uint8_t kBeforeWith = 29;    // BEFORE_WITH
 inline constexpr uint8_t kCallKw = 30;        // 3.13 CALL_KW
-inline constexpr uint8_t kLast = 30;
+inline constexpr uint8_t kLoadSuperAttr = 31; // 3.12+ LOAD_SUPER_ATTR
+inline constexpr uint8_t kMakeFunction = 32;  // MAKE_FUNCTION
+inline constexpr uint8_t kLast = 32;
 }  // namespace dyn
 
 struct OpcodeInfo {

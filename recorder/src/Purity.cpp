@@ -49,9 +49,18 @@ bool noneOrInt(PyObject* o) {
     return o == Py_None || exact(o, &PyLong_Type);
 }
 
+// A list, tuple or str, or an instance of a subclass that does not define __getitem__ (its
+// subscript slot is still the base's C function: a class-level `__getitem__`, Python or C,
+// installs the slot that looks it up): `nt[0]` on a namedtuple, `line[:n]` on a str subclass.
 bool indexableSeq(PyObject* c) {
     PyTypeObject* t = Py_TYPE(c);
-    return t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type;
+    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type) return true;
+    PyTypeObject* base = PyUnicode_Check(c) ? &PyUnicode_Type
+                         : PyTuple_Check(c) ? &PyTuple_Type
+                         : PyList_Check(c)  ? &PyList_Type
+                                            : nullptr;
+    return base != nullptr && t->tp_as_mapping != nullptr &&
+           t->tp_as_mapping->mp_subscript == base->tp_as_mapping->mp_subscript;
 }
 
 bool calleeTraced(const CodeTable& codes, PyObject* code) {
@@ -61,17 +70,40 @@ bool calleeTraced(const CodeTable& codes, PyObject* code) {
 }
 
 PyObject* gInitStr = nullptr;  // interned "__init__", kept for the process (initKnownCalls)
+PyObject* gNewStr = nullptr;   // interned "__new__" (initKnownCalls)
+// The slots CPython installs in a class defining `__new__` in Python, and the getter of a
+// class's own `__dict__` attribute (the same C functions for every class statement), taken from
+// a probe class made in C at start (initKnownCalls).
+newfunc gSlotTpNew = nullptr;
+getter gSubtypeDictGet = nullptr;
 
-// Calling a plain Python class: type.__call__ (the metaclass does not override it), then
-// object.__new__, which only allocates (an abstract class makes it raise, in C), then __init__,
-// either object's (C, checks the arguments) or a Python function whose code is traced. Finding
-// __init__ reads the type's method cache and MRO dicts (str keys), running no Python code.
+// staticmethod's and classmethod's own structs (Objects/funcobject.c, the same on 3.11-3.13).
+struct WrappedCallableHead {
+    PyObject_HEAD
+    PyObject* callable;
+};
+
+bool tracedFunction(const CodeTable& codes, PyObject* f);
+
+// Calling a plain Python class: type.__call__ (the metaclass overrides neither it nor attribute
+// lookup), then object.__new__, which only allocates (an abstract class makes it raise, in C), or
+// a `__new__` written in Python whose code is traced; then __init__, either object's (C, checks
+// the arguments) or a Python function whose code is traced. Finding __new__ and __init__ reads
+// the type's method cache and MRO dicts (str keys), running no Python code.
 bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
     if (!PyType_Check(callable)) return false;
     auto* t = reinterpret_cast<PyTypeObject*>(callable);
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || Py_TYPE(t)->tp_call != PyType_Type.tp_call ||
-        t->tp_new != PyBaseObject_Type.tp_new || gInitStr == nullptr)
+        Py_TYPE(t)->tp_getattro != PyType_Type.tp_getattro || gInitStr == nullptr)
         return false;
+    if (t->tp_new != PyBaseObject_Type.tp_new) {
+        // slot_tp_new gets `__new__` from the class (a staticmethod's __get__ is C) and calls it.
+        if (t->tp_new != gSlotTpNew || gSlotTpNew == nullptr) return false;
+        PyObject* nw = _PyType_Lookup(t, gNewStr);  // borrowed
+        if (nw == nullptr || Py_TYPE(nw) != &PyStaticMethod_Type ||
+            !tracedFunction(codes, reinterpret_cast<WrappedCallableHead*>(nw)->callable))
+            return false;
+    }
     if (t->tp_init == PyBaseObject_Type.tp_init) return true;
     PyObject* init = _PyType_Lookup(t, gInitStr);  // borrowed
     return init != nullptr && PyFunction_Check(init) &&
@@ -103,14 +135,55 @@ struct EnumerateHead {
     PyObject* iterator;
 };
 
-// FOR_ITER / next() over `it` runs C code only and changes nothing a snapshot shows: builtin
-// iterators, an exact StringIO, and enumerate over one of those.
-bool pureIterator(PyObject* it) {
+// map's own struct (Python/bltinmodule.c, the same on 3.11-3.13).
+struct MapHead {
+    PyObject_HEAD
+    PyObject* iters;  // a tuple of iterators
+    PyObject* func;
+};
+
+// functools.partial's own struct (Modules/_functoolsmodule.c, the same head on 3.11-3.13) and
+// type (kept for the process).
+struct PartialHead {
+    PyObject_HEAD
+    PyObject* fn;
+    PyObject* args;
+    PyObject* kw;
+};
+PyTypeObject* gPartialType = nullptr;
+
+// Calling `f` runs only traced Python code, which reports its own mutations: a traced function,
+// a plain class whose __new__/__init__ are traced (or object's), or a functools.partial of one
+// of those (merging its stored keyword arguments, str keys, with the call's is C code).
+bool callsOnlyTraced(const CodeTable& codes, PyObject* f, int depth = 0) {
+    if (f == nullptr || depth > 2) return false;
+    if (tracedFunction(codes, f) || instantiatesTraced(codes, f)) return true;
+    if (gPartialType == nullptr || Py_TYPE(f) != gPartialType) return false;
+    auto* p = reinterpret_cast<PartialHead*>(f);
+    return p->args != nullptr && exact(p->args, &PyTuple_Type) &&
+           (p->kw == nullptr || exact(p->kw, &PyDict_Type)) &&
+           callsOnlyTraced(codes, p->fn, depth + 1);
+}
+
+// FOR_ITER / next() over `it` runs C code and traced Python code only, and the C code changes
+// nothing a snapshot shows: builtin iterators, an exact StringIO, enumerate over one of these,
+// and map(f, ...) of such iterators where calling f runs only traced code (`map(Line, fp)`).
+bool pureIterator(const CodeTable& codes, PyObject* it, int depth = 0) {
     PyTypeObject* t = Py_TYPE(it);
     if (builtinIterator(t) || isStringIO(it)) return true;
-    if (t != &PyEnum_Type) return false;
-    PyObject* inner = reinterpret_cast<EnumerateHead*>(it)->iterator;
-    return inner != nullptr && (builtinIterator(Py_TYPE(inner)) || isStringIO(inner));
+    if (depth > 2) return false;
+    if (t == &PyEnum_Type) {
+        PyObject* inner = reinterpret_cast<EnumerateHead*>(it)->iterator;
+        return inner != nullptr && pureIterator(codes, inner, depth + 1);
+    }
+    if (t != &PyMap_Type) return false;
+    auto* m = reinterpret_cast<MapHead*>(it);
+    if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type) ||
+        !callsOnlyTraced(codes, m->func))
+        return false;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(m->iters); ++i)
+        if (!pureIterator(codes, PyTuple_GET_ITEM(m->iters, i), depth + 1)) return false;
+    return true;
 }
 
 // A generator or coroutine `g` resumed by FOR_ITER or SEND runs its own code: fine when that
@@ -166,12 +239,31 @@ bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
     return true;
 }
 
-// Every key of exact dict `d` is an exact int or str, so hashing an int or str key and comparing
-// it with the keys of the same hash is C code. Checked by a scan, only for dicts of at most 4096
-// entries (a larger one is left out); the answer is kept per dict version (compat::dictVersion,
-// new at every change of any dict), so a table read at every level of a recursion is scanned
-// once per change, not once per read.
-bool intOrStrKeyed(PyObject* d) {
+// Hashing `o` and comparing it with another such key is C code: scalars, classes whose metaclass
+// is `type` (hashed and compared by identity), and tuples of them (`memo[(i, j)]`, re's
+// `_cache2[type(pattern), pattern, flags]`). Comparing different kinds gives NotImplemented both
+// ways, in C.
+bool cKey(PyObject* o, int depth, int& budget) {
+    if (--budget < 0) return false;
+    if (scalar(o) || Py_TYPE(o) == &PyType_Type) return true;
+    if (exact(o, &PyTuple_Type) && depth < 3) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
+            if (!cKey(PyTuple_GET_ITEM(o, i), depth + 1, budget)) return false;
+        return true;
+    }
+    return false;
+}
+bool cKey(PyObject* o) {
+    int budget = 64;
+    return cKey(o, 0, budget);
+}
+
+// Every key of exact dict `d` is a cKey, so hashing a cKey and comparing it with the keys of the
+// same hash is C code. Checked by a scan, only for dicts of at most 4096 entries (a larger one is
+// left out); the answer is kept per dict version (compat::dictVersion, new at every change of any
+// dict), so a table read at every level of a recursion is scanned once per change, not once per
+// read.
+bool cKeyed(PyObject* d) {
     if (PyDict_GET_SIZE(d) > 4096) return false;
     struct Known {
         PyObject* dict = nullptr;  // compared only
@@ -186,7 +278,7 @@ bool intOrStrKeyed(PyObject* d) {
     Py_ssize_t pos = 0;
     PyObject* key;
     while (answer && PyDict_Next(d, &pos, &key, nullptr))
-        answer = exact(key, &PyLong_Type) || exact(key, &PyUnicode_Type);
+        answer = exact(key, &PyLong_Type) || exact(key, &PyUnicode_Type) || cKey(key);
     k = {d, version, answer};
     return answer;
 }
@@ -194,8 +286,7 @@ bool intOrStrKeyed(PyObject* d) {
 // Looking `key` up in exact dict `d` (`in`, `d[key]`, `d.get(key)`, `del d[key]`) runs no Python
 // code: hashing the key and comparing it with the keys of the same hash is C code.
 bool dictLookupPure(PyObject* d, PyObject* key) {
-    return (exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d)) ||
-           (exact(key, &PyLong_Type) && intOrStrKeyed(d));
+    return (exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d)) || (cKey(key) && cKeyed(d));
 }
 
 bool contains(PyObject* needle, PyObject* container) {
@@ -252,7 +343,8 @@ bool getIter(const CodeTable& codes, PyObject* o) {
     PyTypeObject* t = Py_TYPE(o);
     if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PyUnicode_Type ||
         t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyRange_Type || builtinIterator(t) ||
-        t == &PyEnum_Type || isStringIO(o))  // the last two return themselves
+        t == &PyEnum_Type || t == &PyMap_Type || t == &PyFilter_Type || t == &PyZip_Type ||
+        isStringIO(o))  // the last five return themselves
         return true;
     (void)codes;
     return PyGen_CheckExact(o);  // iter(generator) is the generator itself
@@ -374,6 +466,7 @@ enum class Builtin : uint8_t {
     PatternScan,  // re.Pattern match/fullmatch/search/findall/split
     PatternSub,   // re.Pattern sub/subn with a literal replacement
     MatchRead,    // re.Match group/groups/groupdict/start/end/span
+    AnyAll,       // any(), all()
 };
 
 struct KnownCall {
@@ -519,8 +612,11 @@ bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& 
             ++args;
             --n;
         }
-        // The descriptor of a base class applied to a subclass instance: leave it.
-        return Py_TYPE(self) == reinterpret_cast<PyDescrObject*>(cs.callable)->d_type;
+        // The descriptor of a base class applied to a subclass instance: leave it, except str's
+        // (immutable; its methods read the characters and never call back into the instance's
+        // type: `line.strip()` on a str subclass that does not define strip).
+        PyTypeObject* owner = reinterpret_cast<PyDescrObject*>(cs.callable)->d_type;
+        return Py_TYPE(self) == owner || (owner == &PyUnicode_Type && PyUnicode_Check(self));
     }
     if (cs.self != nullptr) return false;  // 3.13: a bound builtin never has a self slot
     self = reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_self;
@@ -546,12 +642,100 @@ bool literalReplacement(PyObject* repl) {
     return false;
 }
 
+// `object.__new__(cls)`, `str.__new__(cls, text)`, `int.__new__(cls, n)`, ... (what
+// `super().__new__(cls, ...)` calls in a subclass of a builtin): every builtin type's `__new__` is
+// the same C wrapper (its PyMethodDef, kept at start), which checks that `cls` derives from the
+// type safely and calls the type's tp_new for it: only allocation and, for str/int/float/tuple,
+// the conversion of one builtin value.
+const PyMethodDef* gTpNewDef = nullptr;
+
+bool pureTpNew(const CallSite& cs) {
+    if (gTpNewDef == nullptr || !PyCFunction_Check(cs.callable) ||
+        reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_ml != gTpNewDef ||
+        cs.self != nullptr || cs.nargs < 1)
+        return false;
+    PyObject* base = PyCFunction_GET_SELF(cs.callable);
+    PyObject* cls = cs.args[0];
+    if (base == nullptr || !PyType_Check(base) || !PyType_Check(cls) ||
+        !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls),
+                          reinterpret_cast<PyTypeObject*>(base)) ||
+        Py_TYPE(cls)->tp_getattro != PyType_Type.tp_getattro)
+        return false;
+    auto* b = reinterpret_cast<PyTypeObject*>(base);
+    // object.__new__ ignores further arguments or rejects them (TypeError), in C; an abstract
+    // class's message reads `__abstractmethods__` through type's own getattr.
+    if (b == &PyBaseObject_Type) return true;
+    if (cs.nargs > 2) return false;
+    if (cs.nargs == 1) return b == &PyUnicode_Type || b == &PyLong_Type ||
+                              b == &PyFloat_Type || b == &PyTuple_Type;
+    PyObject* a = cs.args[1];
+    PyTypeObject* at = Py_TYPE(a);
+    if (b == &PyUnicode_Type) return scalar(a) && at != &PyComplex_Type;
+    if (b == &PyLong_Type || b == &PyFloat_Type)
+        return at == &PyLong_Type || at == &PyFloat_Type || at == &PyBool_Type ||
+               at == &PyUnicode_Type;
+    if (b == &PyTuple_Type) return at == &PyList_Type || at == &PyTuple_Type;
+    return false;
+}
+
+// tuple's and list's iterator struct (the same on 3.11-3.13).
+struct SeqIterHead {
+    PyObject_HEAD
+    Py_ssize_t index;
+    PyObject* seq;  // NULL once exhausted
+};
+
+// any(x) / all(x): iterating x and testing each item's truth runs no Python code. `x` is a list or
+// tuple of items whose truth is C, or map(s.method, seq) of a pure str method bound to a str over
+// a list or tuple of strs (`any(map(line.startswith, prefixes))`), whose results are bools, ints,
+// strs or lists.
+Builtin builtinOf(PyObject* callable);
+bool anyAllArg(PyObject* x) {
+    auto smallSeq = [](PyObject* seq, auto&& ok) {
+        if (!exact(seq, &PyList_Type) && !exact(seq, &PyTuple_Type)) return false;
+        const Py_ssize_t n = Py_SIZE(seq);
+        if (n > 64) return false;
+        PyObject** items = exact(seq, &PyTuple_Type) ? &PyTuple_GET_ITEM(seq, 0)
+                                                     : reinterpret_cast<PyListObject*>(seq)->ob_item;
+        for (Py_ssize_t i = 0; i < n; ++i)
+            if (!ok(items[i])) return false;
+        return true;
+    };
+    if (exact(x, &PyList_Type) || exact(x, &PyTuple_Type))
+        return smallSeq(x, [](PyObject* o) { return truth(o); });
+    if (Py_TYPE(x) != &PyMap_Type) return false;
+    auto* m = reinterpret_cast<MapHead*>(x);
+    if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type) || PyTuple_GET_SIZE(m->iters) != 1 ||
+        m->func == nullptr || !PyCFunction_Check(m->func) || builtinOf(m->func) != Builtin::StrPure)
+        return false;
+    PyObject* bound = PyCFunction_GET_SELF(m->func);
+    if (bound == nullptr || !PyUnicode_Check(bound)) return false;
+    PyObject* it = PyTuple_GET_ITEM(m->iters, 0);
+    if (Py_TYPE(it) != &PyTupleIter_Type && Py_TYPE(it) != &PyListIter_Type) return false;
+    PyObject* seq = reinterpret_cast<SeqIterHead*>(it)->seq;
+    return seq == nullptr || smallSeq(seq, [](PyObject* o) { return exact(o, &PyUnicode_Type); });
+}
+
 // Calling a builtin type on builtin values: the conversions and copies everyday code does
 // (`int(text)`, `str(n)`, `float(x)`, `list(t)`, `tuple(xs)`, empty containers), all C code.
 // Only exact argument types: a subclass may define __int__, __str__, __iter__, ...
-bool pureConstructor(const CallSite& cs) {
+bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
     if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
     auto* t = reinterpret_cast<PyTypeObject*>(cs.callable);
+    // map(f, xs...), filter(f, xs), zip(xs...) only call iter() on their iterables (f is called
+    // by whatever iterates them, judged then).
+    if ((t == &PyMap_Type && cs.nargs >= 2) || (t == &PyFilter_Type && cs.nargs == 2) ||
+        (t == &PyZip_Type && cs.nargs >= 1)) {
+        for (int i = t == &PyZip_Type ? 0 : 1; i < cs.nargs; ++i) {
+            PyObject* x = cs.args[i];
+            PyTypeObject* xt = Py_TYPE(x);
+            if (xt != &PyList_Type && xt != &PyTuple_Type && xt != &PyUnicode_Type &&
+                xt != &PyDict_Type && xt != &PyRange_Type && !pureIterator(codes, x) &&
+                !PyGen_CheckExact(x))
+                return false;
+        }
+        return true;
+    }
     if (cs.nargs == 0)
         return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
                t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type;
@@ -560,7 +744,7 @@ bool pureConstructor(const CallSite& cs) {
         PyObject* x = cs.args[0];
         PyTypeObject* xt = Py_TYPE(x);
         return xt == &PyList_Type || xt == &PyTuple_Type || xt == &PyUnicode_Type ||
-               xt == &PyDict_Type || xt == &PyRange_Type || pureIterator(x);
+               xt == &PyDict_Type || xt == &PyRange_Type || pureIterator(codes, x);
     }
     if (t == &PyRange_Type && (cs.nargs == 2 || cs.nargs == 3))
         return exact(cs.args[0], &PyLong_Type) && exact(cs.args[1], &PyLong_Type) &&
@@ -581,7 +765,8 @@ bool pureConstructor(const CallSite& cs) {
 // Pure builtin calls (the verdict for CALL when the callee is not traced Python); `b` is
 // builtinOf(cs.callable).
 bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
-    if (PyType_CheckExact(cs.callable)) return pureConstructor(cs);
+    if (PyType_CheckExact(cs.callable)) return pureConstructor(codes, cs);
+    if (pureTpNew(cs)) return true;
     if (b == Builtin::None) return false;
     if (b == Builtin::MinMax || b == Builtin::Sum || b == Builtin::Round) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
@@ -633,6 +818,10 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         }
         return cs.nargs == 2 && isinstanceArgs(cs.args[0], cs.args[1]);
     }
+    if (b == Builtin::AnyAll) {
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        return cs.nargs == 1 && anyAllArg(cs.args[0]);
+    }
     if (b == Builtin::LockOp) {
         // Bound (`lock.__exit__` pushed by BEFORE_WITH, called with three Nones; 3.12 passes
         // the first in the self slot) or through the method descriptor. Arguments are parsed
@@ -661,7 +850,7 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         case Builtin::DictView:
             return n == 0 && exact(self, &PyDict_Type);
         case Builtin::StrPure:
-            return exact(self, &PyUnicode_Type) && strArgs(args, n);
+            return PyUnicode_Check(self) && strArgs(args, n);
         case Builtin::StrJoin:
             // Of a list, a tuple, or a generator whose code is traced (`", ".join(f(x) for x in
             // xs)`: join runs it to the end, and its instructions report their own mutations).
@@ -823,10 +1012,10 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
             out[0] = {c, sub, -1};
             return 1;
         }
-        // An int key (memo tables, counters by number, `seen[id(o)]`): hashing it and comparing
-        // it with keys of the same hash is C code when every key is an exact int or str. Which
-        // entry changed is not logged (the key-level reuse compares str keys only).
-        if (exact(c, &PyDict_Type) && exact(sub, &PyLong_Type) && intOrStrKeyed(c)) {
+        // An int or tuple key (memo tables, counters by number, `seen[id(o)]`, `memo[(i, j)]`):
+        // hashing it and comparing it with keys of the same hash is C code when every key is a
+        // cKey. Which entry changed is not logged (the key-level reuse compares str keys only).
+        if (exact(c, &PyDict_Type) && cKey(sub) && cKeyed(c)) {
             out[0] = {c, nullptr, -1};
             return 1;
         }
@@ -845,6 +1034,86 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
     if (d == nullptr) return 1;
     out[1] = {d, name, -1};
     return 2;
+}
+
+// The slot functions of a class statement's class (slot_tp_new for a `__new__` written in Python,
+// the getter of the class's `__dict__` attribute), from a probe class made in C as
+// `type("_ReelProbe", (), {"__new__": staticmethod(<an empty function>)})`: no Python code runs.
+void probeClassSlots() {
+    PyObject* code = reinterpret_cast<PyObject*>(PyCode_NewEmpty("<reel>", "__new__", 0));
+    PyObject* globals = PyDict_New();
+    PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
+    PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
+    PyObject* ns = sm ? Py_BuildValue("{sO}", "__new__", sm) : nullptr;
+    PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
+                                               "_ReelProbe", ns)
+                       : nullptr;
+    PyObject* key = PyUnicode_InternFromString("__dict__");
+    if (cls != nullptr && PyType_Check(cls) && key != nullptr) {
+        auto* t = reinterpret_cast<PyTypeObject*>(cls);
+        gSlotTpNew = t->tp_new;
+        PyObject* d = _PyType_Lookup(t, key);  // borrowed
+        if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
+            gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
+    }
+    for (PyObject* o : {key, cls, ns, sm, fn, globals, code}) Py_XDECREF(o);
+    PyErr_Clear();
+}
+
+// `obj.__dict__` through the generic getattr and the `__dict__` getter every class statement
+// gets: it only returns the instance dict, making it first if the instance has none yet (3.12+
+// keep attributes inline until then). Judged targeted at `obj`: frames whose walk read it walk it
+// again, which puts the new dict into their filters before a store through it can be targeted.
+bool readsInstanceDict(PyObject* owner, PyObject* name) {
+    PyTypeObject* t = Py_TYPE(owner);
+    if (gSubtypeDictGet == nullptr || t->tp_getattro != PyObject_GenericGetAttr ||
+        !exact(name, &PyUnicode_Type) || PyUnicode_CompareWithASCIIString(name, "__dict__") != 0)
+        return false;
+    PyObject* descr = _PyType_Lookup(t, name);
+    return descr != nullptr && Py_TYPE(descr) == &PyGetSetDescr_Type &&
+           reinterpret_cast<PyGetSetDescrObject*>(descr)->d_getset->get == gSubtypeDictGet;
+}
+
+// 3.12+ LOAD_SUPER_ATTR: [super, class, self] on the stack. With the builtin super, the attribute
+// is looked up in the namespaces of the classes after `class` in the MRO of self's type (or of
+// self, a class, in a classmethod or __new__), then bound by its __get__: C for functions, C
+// methods, static methods and class methods of functions. Anything else (a property, a user
+// descriptor) is left out.
+bool superLookupPure(PyObject* sup, PyObject* cls, PyObject* self, PyObject* name) {
+    if (sup != reinterpret_cast<PyObject*>(&PySuper_Type) || cls == nullptr || self == nullptr ||
+        !PyType_Check(cls) || !exact(name, &PyUnicode_Type))
+        return false;
+    auto* c = reinterpret_cast<PyTypeObject*>(cls);
+    PyTypeObject* start = PyType_Check(self) &&
+                                  PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(self), c)
+                              ? reinterpret_cast<PyTypeObject*>(self)
+                              : Py_TYPE(self);
+    // Otherwise super() reads self.__class__, which may be anything.
+    if (!PyType_IsSubtype(start, c)) return false;
+    PyObject* mro = start->tp_mro;
+    if (mro == nullptr || !exact(mro, &PyTuple_Type)) return false;
+    const Py_ssize_t n = PyTuple_GET_SIZE(mro);
+    Py_ssize_t i = 0;
+    while (i < n && PyTuple_GET_ITEM(mro, i) != cls) ++i;
+    for (++i; i < n; ++i) {
+        PyObject* d = compat::typeDict(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i)));
+        if (d == nullptr || !exact(d, &PyDict_Type) || !compat::dictKeysAllStr(d)) return false;
+        PyObject* v = PyDict_GetItemWithError(d, name);  // borrowed
+        if (v == nullptr) {
+            if (PyErr_Occurred()) {
+                PyErr_Clear();
+                return false;
+            }
+            continue;
+        }
+        PyTypeObject* vt = Py_TYPE(v);
+        if (vt == &PyClassMethod_Type)
+            return PyFunction_Check(reinterpret_cast<WrappedCallableHead*>(v)->callable);
+        return vt == &PyFunction_Type || vt == &PyMethodDescr_Type || PyCFunction_Check(v) ||
+               vt == &PyStaticMethod_Type || vt == &PyClassMethodDescr_Type ||
+               vt == &PyWrapperDescr_Type;
+    }
+    return true;  // not found: super's own attributes, or AttributeError, in C
 }
 
 }  // namespace
@@ -878,6 +1147,8 @@ void initKnownCalls() {
     function("max", Builtin::MinMax);
     function("sum", Builtin::Sum);
     function("round", Builtin::Round);
+    function("any", Builtin::AnyAll);
+    function("all", Builtin::AnyAll);
     method(&PyDict_Type, "get", Builtin::DictGet);
     for (const char* m : {"keys", "values", "items"}) method(&PyDict_Type, m, Builtin::DictView);
     for (const char* m : {"startswith", "endswith", "strip", "lstrip", "rstrip", "split", "rsplit",
@@ -922,12 +1193,24 @@ void initKnownCalls() {
     gObjectClassDescr = lookup(&PyBaseObject_Type, "__class__");
     gInitStr = PyUnicode_InternFromString("__init__");
     gGetStr = PyUnicode_InternFromString("__get__");
+    gNewStr = PyUnicode_InternFromString("__new__");
+    if (PyObject* n = lookup(&PyBaseObject_Type, "__new__"); n != nullptr && PyCFunction_Check(n))
+        gTpNewDef = reinterpret_cast<PyCFunctionObject*>(n)->m_ml;
+    gPartialType = builtinType("_functools", "partial");
+    probeClassSlots();
     gInstanceCheckStr = PyUnicode_InternFromString("__instancecheck__");
     gTypeInstanceCheck = lookup(&PyType_Type, "__instancecheck__");
     PyErr_Clear();
 }
 
 namespace {
+
+// co_names[i] of the frame's code, or NULL.
+PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
+    PyCodeObject* co = compat::frameCode(frame);
+    if (!co->co_names || i >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names))) return nullptr;
+    return PyTuple_GET_ITEM(co->co_names, i);
+}
 
 // The verdict for the kinds that are pure or not, nothing in between.
 template <typename Peek>
@@ -957,18 +1240,14 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         }
         case dyn::kForIter: {
             PyObject* it = peek(1);
-            return it && (pureIterator(it) ||
+            return it && (pureIterator(codes, it) ||
                           (PyGen_CheckExact(it) && resumesTracedCode(codes, it)));
         }
-        case dyn::kLoadAttr: {
-            PyObject* owner = peek(1);
-            PyCodeObject* co = compat::frameCode(frame);
-            const uint32_t ni = compat::kMinorVersion >= 12 ? arg >> 1 : arg;
-            if (!owner || !co->co_names ||
-                ni >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
-                return false;
-            return loadAttr(codes, owner, PyTuple_GET_ITEM(co->co_names, ni));
+        case dyn::kLoadSuperAttr: {
+            PyObject* name = coName(frame, arg >> 2);
+            return name && superLookupPure(peek(3), peek(2), peek(1), name);
         }
+        case dyn::kMakeFunction:  // reads `__name__` and `__builtins__` of the globals
         case dyn::kLoadGlobal: {
             PyObject *g = compat::frameGlobals(frame), *b = compat::frameBuiltins(frame);
             return g && b && exact(g, &PyDict_Type) && exact(b, &PyDict_Type) &&
@@ -1144,6 +1423,17 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
+    if (kind == dyn::kLoadAttr) {
+        PyObject* owner = peek(1);
+        PyObject* name = coName(frame, compat::kMinorVersion >= 12 ? arg >> 1 : arg);
+        if (!owner || !name) return {};
+        if (loadAttr(codes, owner, name)) return {true, 0};
+        if (wantTargets && readsInstanceDict(owner, name)) {
+            out[0] = {owner, nullptr, -1};
+            return {false, 1};
+        }
+        return {};
+    }
     if (kind == dyn::kStoreDeref) {
         // Rebinding a cell changes no object a snapshot reads (walks never read cells): it is
         // logged as a change of the cell itself, so frames compare their slot pointers, which

@@ -9,6 +9,8 @@ value capture on code nobody wrote for Reel:
   `yield from` chain over closures, and the decoder;
 - parsers_numbers.py: tomllib, difflib, fractions, heapq and bisect without `_heapq`/`_bisect`,
   dataclasses;
+- config_files.py: configparser (3.13's reader: str-subclass lines made through
+  `map(functools.partial(...), fp)`, a cached_property, tuple-keyed re cache);
 - text_formats.py: urllib.parse, email's header parser, html.unescape (re.sub calling traced
   code), textwrap, shlex, string.Template.
 """
@@ -31,6 +33,7 @@ CASES = {
     "parsers_numbers.py": [("tomllib", "pytomllib"), ("difflib.py", "pydifflib.py"),
                            ("fractions.py", "pyfractions.py"), ("heapq.py", "pyheapq.py"),
                            ("bisect.py", "pybisect.py"), ("dataclasses.py", "pydataclasses.py")],
+    "config_files.py": [("configparser.py", "pyconfigparser.py")],
     "text_formats.py": [("urllib/parse.py", "pyurlparse.py"),
                         ("email/_header_value_parser.py", "pyhvp.py"),
                         ("html/__init__.py", "pyhtml.py"), ("textwrap.py", "pytextwrap.py"),

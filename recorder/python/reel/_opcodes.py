@@ -34,7 +34,8 @@ _NO_LOCAL_WRITE_NAMES = {
     "BUILD_MAP", "BUILD_CONST_KEY_MAP", "BUILD_SET", "MAP_ADD", "SET_ADD", "FORMAT_VALUE",
     "CONVERT_VALUE", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC", "END_SEND", "GET_YIELD_FROM_ITER",
     "CALL", "CALL_KW", "FOR_ITER", "SEND", "CALL_FUNCTION_EX", "DICT_MERGE", "DICT_UPDATE",
-    "BEFORE_WITH", "RESUME", "RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE",
+    "BEFORE_WITH", "RESUME", "RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE", "MAKE_FUNCTION",
+    "SET_FUNCTION_ATTRIBUTE", "LOAD_SUPER_ATTR",
 }
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
@@ -62,6 +63,9 @@ _PURE_NAMES |= {"YIELD_VALUE"}
 # caller; END_SEND, at the end of `yield from`/`await`, drops the finished sub-iterator as POP_TOP
 # drops a value.
 _PURE_NAMES |= {"RETURN_GENERATOR", "END_SEND"}
+# 3.13 SET_FUNCTION_ATTRIBUTE sets the defaults, closure, annotations ... of the function
+# MAKE_FUNCTION just made, still on the value stack: nothing else is touched.
+_PURE_NAMES |= {"SET_FUNCTION_ATTRIBUTE"}
 if sys.version_info >= (3, 13):
     # TO_BOOL is separate on 3.13, so the conditional jumps and UNARY_NOT only see exact bools.
     _PURE_NAMES |= {"POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "UNARY_NOT"}
@@ -75,7 +79,7 @@ DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, D
     DYN_STORE_SUBSCR, DYN_STORE_ATTR, DYN_BUILD_MAP, DYN_BUILD_CONST_KEY_MAP, DYN_BUILD_SET, \
     DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND, \
     DYN_DELETE_SUBSCR, DYN_STORE_DEREF, DYN_CALL_EX, DYN_DICT_MERGE, DYN_BEFORE_WITH, \
-    DYN_CALL_KW = range(1, 31)
+    DYN_CALL_KW, DYN_LOAD_SUPER_ATTR, DYN_MAKE_FUNCTION = range(1, 33)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
@@ -94,6 +98,12 @@ _DYN = {
     "BEFORE_WITH": DYN_BEFORE_WITH,
     # 3.13 keyword calls (3.11/3.12 put KW_NAMES before a CALL): traced callees only.
     "CALL_KW": DYN_CALL_KW,
+    # 3.12+ `super().name`: the builtin super and a plain function, method or static/class
+    # method found after the class in the MRO.
+    "LOAD_SUPER_ATTR": DYN_LOAD_SUPER_ATTR,
+    # Making a function (a nested def, lambda, generator expression) reads `__name__` and
+    # `__builtins__` from the globals: C code when their keys are all str.
+    "MAKE_FUNCTION": DYN_MAKE_FUNCTION,
     # Building a dict or set hashes (and on a collision compares) its keys: pure for scalar keys.
     "BUILD_MAP": DYN_BUILD_MAP, "BUILD_CONST_KEY_MAP": DYN_BUILD_CONST_KEY_MAP,
     "BUILD_SET": DYN_BUILD_SET, "MAP_ADD": DYN_MAP_ADD, "SET_ADD": DYN_SET_ADD,

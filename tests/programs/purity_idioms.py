@@ -1,0 +1,217 @@
+# Covers the idioms the recorder treats as pure or as changing one named object since session 12
+# (tuple-keyed dict lookups and stores, `super().__new__` and `super().method()`, str and tuple
+# subclasses sliced and indexed, str methods of a str subclass, map/filter/zip and any/all, a
+# class with a Python __new__ called by map under FOR_ITER, functools.partial of a class, nested
+# functions and lambdas, `obj.__dict__`), each next to a trap that looks the same to a careless
+# rule but changes a local through C code only: the state after every instruction must show it.
+import functools
+
+
+def make_colliding(log, target):
+    class K:
+        __hash__ = target.__hash__
+        __eq__ = log.append
+
+    return K()
+
+
+def tuple_keys():
+    log = []
+    memo = {}
+    for i in range(3):
+        for j in range(2):
+            memo[(i, j)] = memo.get((i, j - 1), 0) + i  # tuple keys of ints: pure reads, stores
+    seen = {(str, "a", 0): 1}
+    hit = seen[str, "a", 0]  # a class inside the key: hashed and compared by identity
+    found = (int, "b", 1) in seen
+    mixed = {(1, 2): "x", make_colliding(log, (3, 4)): "y"}
+    got = mixed.get((3, 4))  # compares the colliding key: log grows here
+    inside = (3, 4) in mixed
+    mixed[(3, 4)] = "z"
+    holder = [memo]
+    del memo[(0, 0)]
+    return len(memo), hit, found, got, inside, len(log), holder[0][(2, 1)]
+
+
+class Word(str):
+    def __new__(cls, text, tag):
+        self = super().__new__(cls, text)  # str.__new__: C, a new object
+        self.tag = tag
+        return self
+
+    def shout(self):
+        return super().upper() + "!"  # str.upper through super: C
+
+
+class Loud(str):
+    def __getitem__(self, i):  # a Python __getitem__ is traced code
+        return "<" + str.__getitem__(self, i) + ">"
+
+
+def make_sneaky(log):
+    class Sneaky(str):
+        __getitem__ = log.append  # slicing calls log.append(slice): C, no event
+
+    return Sneaky
+
+
+class Point(tuple):
+    def __new__(cls, x, y):
+        return super().__new__(cls, (x, y))
+
+    @property
+    def x(self):
+        return self[0]
+
+
+def make_prop_base(log):
+    class Base:
+        seen = property(log.append)  # reading it calls log.append(self), in C
+
+        def greet(self):
+            return "base"
+
+    class Child(Base):
+        def greet(self):
+            return super().greet() + "+child"  # a function found after Child: pure
+
+        def peek(self):
+            return super().seen  # a property: its getter is C that appends
+
+    return Child
+
+
+def make_text(box):
+    class Text:
+        __str__ = box.pop  # str(Text()) pops box's last item, in C
+
+    return Text()
+
+
+def make_index(box):
+    class Index:
+        __index__ = box.pop  # operator.index(Index()) pops box's last item, in C
+
+    return Index()
+
+
+def subclasses():
+    log = []
+    w = Word("hello world", 1)
+    box = ["text"]
+    w2 = Word(make_text(box), 2)  # str.__new__(Word, Text()): box shrinks here
+    box2 = [0]
+    starts = w.startswith("h", make_index(box2))  # box2 shrinks here
+    head = w[:5]  # str's own subscript
+    stripped = w.strip()  # str.strip on a subclass instance
+    parts = w.split(" ")
+    shout = w.shout()
+    loud = Loud("abc")[1:]
+    sneaky = make_sneaky(log)("xyz")
+    cut = sneaky[1:2]  # log grows here
+    p = Point(3, 4)
+    px = p.x
+    first = p[1]
+    child = make_prop_base(log)()
+    greeting = child.greet()
+    peeked = child.peek()  # log grows here
+    again = child.peek()  # log grows again
+    return (head, stripped, parts, shout, loud, cut, first, px, greeting, peeked is None, len(log),
+            w2, box, starts, box2, again)
+
+
+class Line(str):
+    def __new__(cls, val, *args, **kwargs):
+        return super().__new__(cls, val)
+
+    def __init__(self, val, prefixes):
+        self.prefixes = prefixes
+
+
+def make_c_init(log):
+    class Grabs(str):
+        __init__ = log.append  # Grabs(item) runs log.append(item), in C
+
+    return Grabs
+
+
+def make_iterable(box):
+    class Items:
+        __iter__ = box.pop  # iter(Items()) pops box's last item (an iterator), in C
+
+    return Items()
+
+
+def iterators():
+    log = []
+    box = [iter("st")]
+    mapped = list(map(str.upper, make_iterable(box)))  # map() calls iter(): box shrinks here
+    lines = []
+    Make = functools.partial(Line, prefixes=("#", ";"))
+    for n, line in enumerate(map(Make, ["a", "# b", "c"]), start=1):
+        lines.append((n, line, line.prefixes))  # the Line made by traced __new__/__init__
+    marked = lines[1][1]
+    starts = any(map(marked.startswith, marked.prefixes))  # str.startswith over a tuple of strs
+    every = all([1, "x", (0,)])
+    pairs = list(zip([1, 2], "ab"))
+    evens = list(filter(None, [0, 1, 2]))
+    for item in map(make_c_init(log), ["p", "q"]):  # C __init__: log grows at each step
+        pass
+    noisy = any(map(log.append, ["r"]))  # calls log.append: log grows here
+    return len(lines), lines[1][1], starts, every, pairs, evens, len(log), noisy, mapped, box
+
+
+def functions():
+    total = []
+    scale = 3
+    for i in range(3):
+        f = lambda v, k=i: v * scale + k  # MAKE_FUNCTION with defaults and a closure
+        total.append(f(2))
+    gen = (x * 2 for x in total)
+    doubled = sorted(gen)
+
+    def nested(a):
+        total.append(a)  # a nested function changing the enclosing list
+
+    nested(7)
+    return total, doubled
+
+
+class Bag:
+    def __init__(self):
+        self.a = 1
+
+
+def _fill(bag):
+    d = bag.__dict__  # makes the instance dict on 3.12+: the caller's `bag` must be walked again
+    d["b"] = 2  # through the dict: the caller's `bag` shows b
+    d["a"] += 1
+
+
+class OwnDict:
+    @property
+    def __dict__(self):  # a Python property named __dict__: traced code
+        return {"fake": True}
+
+
+def instance_dicts():
+    bag = Bag()
+    _fill(bag)
+    view = bag.__dict__
+    view["c"] = 3
+    other = Bag()
+    alias = [other]
+    inner = other.__dict__
+    inner["a"] = 9
+    fake = OwnDict().__dict__
+    return vars(bag), alias[0].a, fake
+
+
+# Twice: a first call of a function is never pure (its code is not known yet), so the second
+# round is where each rule decides.
+for _ in range(2):
+    print(tuple_keys())
+    print(subclasses())
+    print(iterators())
+    print(functions())
+    print(instance_dicts())
