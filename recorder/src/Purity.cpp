@@ -128,6 +128,16 @@ bool isStringIO(PyObject* o) {
     return gStringIOType != nullptr && Py_TYPE(o) == gStringIOType;
 }
 
+// collections.deque (kept for the process): a C object with no instance dict, so every snapshot
+// shows only `<collections.deque object>`. Its own methods that neither compare nor iterate user
+// objects (append, popleft, rotate, ...), its length and its truth are C code changing nothing a
+// snapshot shows. Only the exact type: a subclass may override them.
+PyTypeObject* gDequeType = nullptr;
+
+bool isDeque(PyObject* o) {
+    return gDequeType != nullptr && Py_TYPE(o) == gDequeType;
+}
+
 // enumerate's own struct (Objects/enumobject.c, the same on 3.11-3.13): its iterator.
 struct EnumerateHead {
     PyObject_HEAD
@@ -212,6 +222,42 @@ bool smallComparableSet(PyObject* s, int& budget) {
             return false;
     }
     return true;
+}
+
+bool cKey(PyObject* o);
+
+// Looking `key` up in exact set or frozenset `s` (`key in s`, `s.add(key)`, `s.discard(key)`)
+// compares it only with the entries of the same hash on its probe path, which CPython walks as
+// set_lookkey/set_add_entry do (Objects/setobject.c, 3.11-3.13: LINEAR_PROBES 9 slots in a row,
+// then a jump driven by PERTURB_SHIFT 5) up to the first empty slot. Each such compare is C code
+// when the entry is the key itself, both are exact strs, or the entry is a C key. So a set of
+// any size is judged by the few slots a lookup touches, not by a scan (a growing `seen` set).
+bool setLookupPure(PyObject* s, PyObject* key) {
+    if (!anySetExact(s) || !cKey(key)) return false;
+    const Py_hash_t h = PyObject_Hash(key);  // a C key: C code
+    if (h == -1) {
+        PyErr_Clear();
+        return false;
+    }
+    auto* so = reinterpret_cast<PySetObject*>(s);
+    const auto mask = static_cast<size_t>(so->mask);
+    auto perturb = static_cast<size_t>(h);
+    size_t i = static_cast<size_t>(h) & mask;
+    const bool keyStr = exact(key, &PyUnicode_Type);
+    for (int jumps = 0; jumps < 32; ++jumps) {
+        setentry* e = &so->table[i];
+        int probes = i + 9 <= mask ? 9 : 0;
+        do {
+            if (e->hash == 0 && e->key == nullptr) return true;
+            if (e->hash == h && e->key != key && !(keyStr && exact(e->key, &PyUnicode_Type)) &&
+                !cKey(e->key))
+                return false;
+            ++e;
+        } while (probes--);
+        perturb >>= 5;
+        i = (i * 5 + 1 + perturb) & mask;
+    }
+    return false;  // a pathological chain: not worth following
 }
 
 bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
@@ -304,12 +350,7 @@ bool contains(PyObject* needle, PyObject* container) {
         return true;
     }
     if (t == &PyDict_Type) return dictLookupPure(container, needle);
-    if (t == &PySet_Type || t == &PyFrozenSet_Type) {
-        // A set lookup hashes the needle and compares it with the items of the same hash.
-        int budget = 128;
-        return (Py_TYPE(needle) == &PyType_Type || comparable(needle, 0, budget)) &&
-               smallComparableSet(container, budget);
-    }
+    if (t == &PySet_Type || t == &PyFrozenSet_Type) return setLookupPure(container, needle);
     return false;
 }
 
@@ -323,14 +364,14 @@ bool subscr(PyObject* c, PyObject* sub) {
         return false;
     }
     if (exact(c, &PyDict_Type)) return dictLookupPure(c, sub);
-    return false;
+    return isDeque(c) && exact(sub, &PyLong_Type);  // queue[0], queue[-1]
 }
 
 bool truth(PyObject* o) {
     if (scalar(o)) return true;
     PyTypeObject* t = Py_TYPE(o);
     if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PySet_Type ||
-        t == &PyFrozenSet_Type || t == &PyBytes_Type || t == &PyByteArray_Type)
+        t == &PyFrozenSet_Type || t == &PyBytes_Type || t == &PyByteArray_Type || isDeque(o))
         return true;
     // No __bool__ and no __len__ (a class defining either in Python gets the slot): always true,
     // decided in C (`if match:`, `if node:` on a plain object).
@@ -460,6 +501,7 @@ enum class Builtin : uint8_t {
     StrPure, StrJoin,                                    // pure str methods
     ListAppend, ListInsert, ListPop, ListExtend, ListNoArg,  // mutate the list only
     DictSetdefault, DictPop, DictClear,                  // mutate the dict only
+    SetAddRemove,                                        // set.add/discard/remove: the set only
     LockOp,  // acquire/release/__enter__/__exit__ of _thread.lock and _thread.RLock
     StrFormat,                                           // str.format on scalars
     StringIOOp,   // io.StringIO's buffer and position, which no snapshot shows
@@ -467,6 +509,7 @@ enum class Builtin : uint8_t {
     PatternSub,   // re.Pattern sub/subn with a literal replacement
     MatchRead,    // re.Match group/groups/groupdict/start/end/span
     AnyAll,       // any(), all()
+    DequeOp,      // collections.deque append/appendleft/pop/popleft/clear/rotate/extend[left]
 };
 
 struct KnownCall {
@@ -809,7 +852,7 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             PyTypeObject* t = Py_TYPE(cs.args[0]);
             return t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type ||
                    t == &PyUnicode_Type || t == &PySet_Type || t == &PyFrozenSet_Type ||
-                   t == &PyBytes_Type || t == &PyRange_Type;
+                   t == &PyBytes_Type || t == &PyRange_Type || isDeque(cs.args[0]);
         }
         if (b == Builtin::Abs) {
             if (cs.nargs != 1) return false;
@@ -874,6 +917,15 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             // a callable one is called; count passed by position warns on 3.13.
             return n == 2 && literalReplacement(args[0]) && textOrBytes(args[1]) &&
                    Py_TYPE(args[0]) == Py_TYPE(args[1]);
+        case Builtin::DequeOp: {
+            if (!isDeque(self)) return false;
+            const char* m = methodDefOf(cs.callable)->ml_name;
+            if (std::strcmp(m, "append") == 0 || std::strcmp(m, "appendleft") == 0) return n == 1;
+            if (std::strcmp(m, "rotate") == 0) return n == 0 || (n == 1 && exact(args[0], &PyLong_Type));
+            if (std::strcmp(m, "extend") == 0 || std::strcmp(m, "extendleft") == 0)
+                return n == 1 && (exact(args[0], &PyList_Type) || exact(args[0], &PyTuple_Type));
+            return n == 0;  // pop, popleft, clear
+        }
         case Builtin::MatchRead:
             // Group numbers and names (looked up in the pattern's str-keyed groupindex); the
             // default of groups()/groupdict() is only returned.
@@ -923,6 +975,10 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
             return (n == 1 || n == 2) && strKeyed(self, args[0]) ? self : nullptr;
         case Builtin::DictClear:
             return exact(self, &PyDict_Type) && n == 0 ? self : nullptr;
+        case Builtin::SetAddRemove:
+            // Which item changed is not logged: a set's walk order is its table's.
+            return exact(self, &PySet_Type) && n == 1 && setLookupPure(self, args[0]) ? self
+                                                                                       : nullptr;
         default:
             return nullptr;
     }
@@ -1158,10 +1214,14 @@ void initKnownCalls() {
         method(&PyUnicode_Type, m, Builtin::StrPure);
     method(&PyUnicode_Type, "join", Builtin::StrJoin);
     method(&PyUnicode_Type, "format", Builtin::StrFormat);
-    // A type of a built-in C module (_io and _thread are imported at start-up: no Python code
-    // runs here), with a reference kept for the process; nullptr if it is missing.
+    // A type of a built-in C module, with a reference kept for the process; nullptr if it is
+    // missing. The module is taken only when already imported (as _io and _thread always are;
+    // _collections and _functools are by the launcher and by nearly every program), so no
+    // import machinery, which is Python code, runs here.
     auto builtinType = [](const char* module, const char* name) -> PyTypeObject* {
-        PyObject* m = PyImport_ImportModule(module);
+        PyObject* mname = PyUnicode_FromString(module);
+        PyObject* m = mname != nullptr ? PyImport_GetModule(mname) : nullptr;
+        Py_XDECREF(mname);
         PyObject* t = m != nullptr ? PyObject_GetAttrString(m, name) : nullptr;
         Py_XDECREF(m);
         if (t != nullptr && PyType_Check(t)) return reinterpret_cast<PyTypeObject*>(t);
@@ -1180,6 +1240,11 @@ void initKnownCalls() {
     method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
     method(&PyDict_Type, "pop", Builtin::DictPop);
     method(&PyDict_Type, "clear", Builtin::DictClear);
+    if ((gDequeType = builtinType("_collections", "deque")) != nullptr)
+        for (const char* m : {"append", "appendleft", "pop", "popleft", "clear", "rotate", "extend",
+                              "extendleft"})
+            method(gDequeType, m, Builtin::DequeOp);
+    for (const char* m : {"add", "discard", "remove"}) method(&PySet_Type, m, Builtin::SetAddRemove);
     const char* lockNames[2] = {"LockType", "RLock"};
     for (int i = 0; i < 2; ++i)
         if ((gLockTypes[i] = builtinType("_thread", lockNames[i])) != nullptr)

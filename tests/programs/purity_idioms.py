@@ -4,6 +4,7 @@
 # class with a Python __new__ called by map under FOR_ITER, functools.partial of a class, nested
 # functions and lambdas, `obj.__dict__`), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
+import collections
 import functools
 
 
@@ -31,6 +32,45 @@ def tuple_keys():
     holder = [memo]
     del memo[(0, 0)]
     return len(memo), hit, found, got, inside, len(log), holder[0][(2, 1)]
+
+
+def sets():
+    log = []
+    seen = set(range(100))  # past the 32 items a scan would look at
+    order = []
+    for node in [5, 105, 7, (1, 2), "x", 105]:
+        if node in seen:  # compares only entries of the same hash on the probe path
+            continue
+        seen.add(node)  # targeted to `seen`
+        order.append(node)
+    seen.discard(5)
+    seen.remove("x")
+    trap = set(range(50))
+    trap.add(make_colliding(log, 70))
+    missing = 70 in trap  # compares the colliding entry: log grows here
+    trap.add(70)  # and here
+    trap.discard(70)  # and here
+    return len(seen), order, missing, len(trap), len(log)
+
+
+def queues():
+    graph = {0: [1, 2], 1: [3], 2: [3, 4], 3: [5], 4: [5], 5: []}
+    seen = {0}
+    queue = collections.deque([0])
+    order = []
+    while queue:  # a deque's truth and its own methods: C code, and no snapshot shows its items
+        node = queue.popleft()
+        order.append(node)
+        for nb in graph[node]:
+            if nb not in seen:
+                seen.add(nb)
+                queue.append(nb)
+    queue.extend((7, 8))
+    queue.rotate(1)
+    head = queue[0]
+    box = [iter([9])]
+    queue.extend(make_iterable(box))  # iter() of the argument pops box: box shrinks here
+    return order, len(queue), head, box
 
 
 class Word(str):
@@ -211,6 +251,8 @@ def instance_dicts():
 # round is where each rule decides.
 for _ in range(2):
     print(tuple_keys())
+    print(sets())
+    print(queues())
     print(subclasses())
     print(iterators())
     print(functions())
