@@ -72,7 +72,9 @@ inline constexpr uint8_t kBeforeWith = 29;    // BEFORE_WITH
 inline constexpr uint8_t kCallKw = 30;        // 3.13 CALL_KW
 inline constexpr uint8_t kLoadSuperAttr = 31; // 3.12+ LOAD_SUPER_ATTR
 inline constexpr uint8_t kMakeFunction = 32;  // MAKE_FUNCTION
-inline constexpr uint8_t kLast = 32;
+inline constexpr uint8_t kDeleteAttr = 33;    // DELETE_ATTR: never pure, as STORE_ATTR
+inline constexpr uint8_t kImportName = 34;    // IMPORT_NAME
+inline constexpr uint8_t kLast = 34;
 }  // namespace dyn
 
 struct OpcodeInfo {

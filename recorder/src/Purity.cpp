@@ -45,6 +45,15 @@ bool comparable(PyObject* o, int depth, int& budget) {
     return false;
 }
 
+// An operand of ==, !=, <, ... whose side of the comparison is C code: a comparable value, a class
+// whose metaclass is `type`, or an instance of a type that keeps object's own comparison (no
+// __eq__/__lt__/... on its class: identity for == and !=, NotImplemented otherwise, so the other
+// side decides or a TypeError is raised, in C), as `if line == NeedMoreData:` with a sentinel.
+bool compareOperand(PyObject* o, int& budget) {
+    return comparable(o, 0, budget) || Py_TYPE(o) == &PyType_Type ||
+           Py_TYPE(o)->tp_richcompare == PyBaseObject_Type.tp_richcompare;
+}
+
 bool noneOrInt(PyObject* o) {
     return o == Py_None || exact(o, &PyLong_Type);
 }
@@ -63,6 +72,27 @@ bool indexableSeq(PyObject* c) {
            t->tp_as_mapping->mp_subscript == base->tp_as_mapping->mp_subscript;
 }
 
+// The builtin container type an instance of a subclass keeps the storage of, or NULL.
+PyTypeObject* builtinBase(PyObject* o) {
+    return PyUnicode_Check(o)    ? &PyUnicode_Type
+           : PyList_Check(o)     ? &PyList_Type
+           : PyTuple_Check(o)    ? &PyTuple_Type
+           : PyDict_Check(o)     ? &PyDict_Type
+           : PyBytes_Check(o)    ? &PyBytes_Type
+           : PyAnySet_Check(o)   ? (PyFrozenSet_Check(o) ? &PyFrozenSet_Type : &PySet_Type)
+                                 : nullptr;
+}
+
+// Whether type `t` still has base `b`'s C function in a slot (a subclass inherits it unless its
+// class defines the dunder, in Python or as a bound C method: either installs the slot that
+// looks the dunder up).
+template <typename Table, typename Fn>
+bool sameSlot(Table* tt, Table* bt, Fn Table::*slot) {
+    const Fn a = tt != nullptr ? tt->*slot : nullptr;
+    const Fn b = bt != nullptr ? bt->*slot : nullptr;
+    return a == b;
+}
+
 bool calleeTraced(const CodeTable& codes, PyObject* code) {
     if (code == nullptr || !PyCode_Check(code)) return false;
     const CodeInfo* ci = codes.find(reinterpret_cast<PyCodeObject*>(code));
@@ -75,7 +105,11 @@ PyObject* gNewStr = nullptr;   // interned "__new__" (initKnownCalls)
 // class's own `__dict__` attribute (the same C functions for every class statement), taken from
 // a probe class made in C at start (initKnownCalls).
 newfunc gSlotTpNew = nullptr;
+getiterfunc gSlotTpIter = nullptr;
+iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
+PyObject* gIterStr = nullptr;  // interned "__iter__" (initKnownCalls)
+PyObject* gNextStr = nullptr;  // interned "__next__" (initKnownCalls)
 
 // staticmethod's and classmethod's own structs (Objects/funcobject.c, the same on 3.11-3.13).
 struct WrappedCallableHead {
@@ -84,6 +118,17 @@ struct WrappedCallableHead {
 };
 
 bool tracedFunction(const CodeTable& codes, PyObject* f);
+
+// Type `t`'s slot `fn` is CPython's slot function `slotFn` for a dunder written in Python, and the
+// dunder `name` found on the class is a Python function whose code is traced: the slot runs only
+// that code (`for x in node` over a class with `__iter__`/`__next__`).
+template <typename Fn>
+bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObject* name) {
+    if (slotFn == nullptr || fn != slotFn || name == nullptr ||
+        !(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return false;
+    return tracedFunction(codes, _PyType_Lookup(t, name));
+}
 
 // Calling a plain Python class: type.__call__ (the metaclass overrides neither it nor attribute
 // lookup), then object.__new__, which only allocates (an abstract class makes it raise, in C), or
@@ -116,7 +161,7 @@ bool builtinIterator(PyTypeObject* t) {
     return t == &PyListIter_Type || t == &PyTupleIter_Type || t == &PyRangeIter_Type ||
            t == &PyLongRangeIter_Type || t == &PyUnicodeIter_Type || t == &PyDictIterKey_Type ||
            t == &PyDictIterValue_Type || t == &PyDictIterItem_Type || t == &PySetIter_Type ||
-           t == &PyListRevIter_Type;
+           t == &PyListRevIter_Type || t == &PyByteArrayIter_Type || t == &PyBytesIter_Type;
 }
 
 // io.StringIO (kept for the process): iterating one and its read/write methods change only its
@@ -133,6 +178,9 @@ bool isStringIO(PyObject* o) {
 // objects (append, popleft, rotate, ...), its length and its truth are C code changing nothing a
 // snapshot shows. Only the exact type: a subclass may override them.
 PyTypeObject* gDequeType = nullptr;
+// _random.Random (kept for the process): the state random() and getrandbits() advance is in its C
+// struct, which no snapshot shows (a random.Random renders as its instance dict).
+PyTypeObject* gRandomType = nullptr;
 
 bool isDeque(PyObject* o) {
     return gDequeType != nullptr && Py_TYPE(o) == gDequeType;
@@ -143,6 +191,13 @@ struct EnumerateHead {
     PyObject_HEAD
     Py_ssize_t index;
     PyObject* iterator;
+};
+
+// The iterator structs of tuple and list, and reversed's (the same on 3.11-3.13).
+struct SeqIterHead {
+    PyObject_HEAD
+    Py_ssize_t index;
+    PyObject* seq;  // NULL once exhausted
 };
 
 // map's own struct (Python/bltinmodule.c, the same on 3.11-3.13).
@@ -180,7 +235,14 @@ bool callsOnlyTraced(const CodeTable& codes, PyObject* f, int depth = 0) {
 // and map(f, ...) of such iterators where calling f runs only traced code (`map(Line, fp)`).
 bool pureIterator(const CodeTable& codes, PyObject* it, int depth = 0) {
     PyTypeObject* t = Py_TYPE(it);
-    if (builtinIterator(t) || isStringIO(it)) return true;
+    if (builtinIterator(t) || isStringIO(it) ||
+        tracedSlot(codes, t, t->tp_iternext, gSlotTpIternext, gNextStr))
+        return true;
+    if (t == &PyReversed_Type) {
+        // reversed(tuple or str): the items by index, in C (its struct: index, then sequence).
+        PyObject* seq = reinterpret_cast<SeqIterHead*>(it)->seq;
+        return seq == nullptr || exact(seq, &PyTuple_Type) || exact(seq, &PyUnicode_Type);
+    }
     if (depth > 2) return false;
     if (t == &PyEnum_Type) {
         PyObject* inner = reinterpret_cast<EnumerateHead*>(it)->iterator;
@@ -338,6 +400,8 @@ bool dictLookupPure(PyObject* d, PyObject* key) {
 bool contains(PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
     if (t == &PyUnicode_Type) return exact(needle, &PyUnicode_Type);
+    if (t == &PyBytes_Type || t == &PyByteArray_Type)
+        return exact(needle, &PyLong_Type) || exact(needle, &PyBytes_Type);
     if (t == &PyTuple_Type || t == &PyList_Type) {
         const Py_ssize_t n = Py_SIZE(container);
         if (n > 32) return false;
@@ -373,6 +437,12 @@ bool truth(PyObject* o) {
     if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PySet_Type ||
         t == &PyFrozenSet_Type || t == &PyBytes_Type || t == &PyByteArray_Type || isDeque(o))
         return true;
+    // A str/list/tuple/dict/bytes/set subclass that defines neither __bool__ nor __len__: the
+    // base's C length decides.
+    if (PyTypeObject* b = builtinBase(o))
+        return sameSlot(t->tp_as_number, b->tp_as_number, &PyNumberMethods::nb_bool) &&
+               sameSlot(t->tp_as_mapping, b->tp_as_mapping, &PyMappingMethods::mp_length) &&
+               sameSlot(t->tp_as_sequence, b->tp_as_sequence, &PySequenceMethods::sq_length);
     // No __bool__ and no __len__ (a class defining either in Python gets the slot): always true,
     // decided in C (`if match:`, `if node:` on a plain object).
     return (t->tp_as_number == nullptr || t->tp_as_number->nb_bool == nullptr) &&
@@ -383,11 +453,16 @@ bool truth(PyObject* o) {
 bool getIter(const CodeTable& codes, PyObject* o) {
     PyTypeObject* t = Py_TYPE(o);
     if (t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type || t == &PyUnicode_Type ||
-        t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyRange_Type || builtinIterator(t) ||
-        t == &PyEnum_Type || t == &PyMap_Type || t == &PyFilter_Type || t == &PyZip_Type ||
-        isStringIO(o))  // the last five return themselves
+        t == &PySet_Type || t == &PyFrozenSet_Type || t == &PyRange_Type || t == &PyBytes_Type ||
+        t == &PyByteArray_Type || t == &PyDictKeys_Type || t == &PyDictValues_Type ||
+        t == &PyDictItems_Type || builtinIterator(t) || t == &PyEnum_Type || t == &PyMap_Type ||
+        t == &PyFilter_Type || t == &PyZip_Type || t == &PyReversed_Type ||
+        isStringIO(o))  // enumerate, map, filter, zip, reversed and StringIO return themselves
         return true;
-    (void)codes;
+    // `for x in self` in a list subclass: the base's C iterator, unless the class defines
+    // __iter__; or a class whose __iter__ is traced Python.
+    if (PyTypeObject* b = builtinBase(o)) return t->tp_iter == b->tp_iter;
+    if (tracedSlot(codes, t, t->tp_iter, gSlotTpIter, gIterStr)) return true;
     return PyGen_CheckExact(o);  // iter(generator) is the generator itself
 }
 
@@ -509,6 +584,13 @@ enum class Builtin : uint8_t {
     PatternSub,   // re.Pattern sub/subn with a literal replacement
     MatchRead,    // re.Match group/groups/groupdict/start/end/span
     AnyAll,       // any(), all()
+    GetAttr,      // getattr(), hasattr()
+    Chr, Ord,     // chr(int), ord(str or bytes)
+    IntPure,      // int.bit_length/bit_count
+    StrEncode,    // str.encode() with the defaults
+    Index,        // operator.index
+    RandomOp,     // _random.Random random()/getrandbits(k)
+    Next,         // next(it[, default])
     DequeOp,      // collections.deque append/appendleft/pop/popleft/clear/rotate/extend[left]
 };
 
@@ -551,48 +633,67 @@ void sortKnownCalls() {
     });
 }
 
-// re.Pattern and re.Match live in _sre's module state (3.11+), reachable from no C API and not
-// worth importing re for: their methods are registered the first time a call of one is judged.
-// Their PyMethodDefs are static in _sre, so a re-imported _sre's types share them.
+// Types of C modules the program may import after recording starts: re.Pattern and re.Match
+// (they live in _sre's module state, reachable from no C API), _random.Random and
+// collections.deque. Their methods are registered the first time a call of one is judged, found
+// by type name among the C method tables of the callee's type and its bases (a class statement's
+// class has no C method table, so Python code cannot pose as one of them).
 bool gRePatternKnown = false;
 bool gReMatchKnown = false;
 
-bool registerReMethods(PyTypeObject* t) {
-    // Not subclassable; a type of the same name from elsewhere would lack these methods' defs
-    // only if it were not _sre's, which is harmless (its methods are looked up by name here).
-    const bool pattern = std::strcmp(t->tp_name, "re.Pattern") == 0;
-    const bool match = std::strcmp(t->tp_name, "re.Match") == 0;
-    if ((!pattern || gRePatternKnown) && (!match || gReMatchKnown)) return false;
-    if (t->tp_flags & Py_TPFLAGS_BASETYPE) return false;
+void registerDequeMethods(PyTypeObject* t);
+
+bool registerLazyType(PyTypeObject* t) {
+    if (t->tp_methods == nullptr) return false;
     auto add = [&](const char* name, Builtin kind) {
-        for (PyMethodDef* m = t->tp_methods; m != nullptr && m->ml_name != nullptr; ++m)
+        for (PyMethodDef* m = t->tp_methods; m->ml_name != nullptr; ++m)
             if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, kind});
     };
-    if (pattern) {
+    const char* n = t->tp_name;
+    if (std::strcmp(n, "re.Pattern") == 0 && !gRePatternKnown) {
+        if (t->tp_flags & Py_TPFLAGS_BASETYPE) return false;
         gRePatternKnown = true;
         for (const char* m : {"match", "fullmatch", "search", "findall", "split"})
             add(m, Builtin::PatternScan);
         for (const char* m : {"sub", "subn"}) add(m, Builtin::PatternSub);
-    } else {
+    } else if (std::strcmp(n, "re.Match") == 0 && !gReMatchKnown) {
+        if (t->tp_flags & Py_TPFLAGS_BASETYPE) return false;
         gReMatchKnown = true;
         for (const char* m : {"group", "groups", "groupdict", "start", "end", "span"})
             add(m, Builtin::MatchRead);
+    } else if (std::strcmp(n, "_random.Random") == 0 && gRandomType == nullptr) {
+        Py_INCREF(t);  // kept for the process
+        gRandomType = t;
+        for (const char* m : {"random", "getrandbits"}) add(m, Builtin::RandomOp);
+    } else if (std::strcmp(n, "collections.deque") == 0 && gDequeType == nullptr) {
+        Py_INCREF(t);
+        gDequeType = t;
+        registerDequeMethods(t);
+    } else {
+        return false;
     }
     sortKnownCalls();
     return true;
+}
+
+bool allLazyTypesKnown() {
+    return gRePatternKnown && gReMatchKnown && gRandomType != nullptr && gDequeType != nullptr;
 }
 
 Builtin builtinOf(PyObject* callable) {
     const PyMethodDef* def = methodDefOf(callable);
     if (def == nullptr) return Builtin::None;
     Builtin b = knownCall(def);
-    if (b != Builtin::None || (gRePatternKnown && gReMatchKnown)) return b;
+    if (b != Builtin::None || allLazyTypesKnown()) return b;
     PyTypeObject* owner = nullptr;
     if (Py_TYPE(callable) == &PyMethodDescr_Type)
         owner = reinterpret_cast<PyDescrObject*>(callable)->d_type;
     else if (PyObject* self = PyCFunction_GET_SELF(callable))
         owner = Py_TYPE(self);
-    return owner != nullptr && registerReMethods(owner) ? knownCall(def) : Builtin::None;
+    bool registered = false;
+    for (int i = 0; owner != nullptr && i < 8; owner = owner->tp_base, ++i)
+        registered = registerLazyType(owner) || registered;
+    return registered ? knownCall(def) : Builtin::None;
 }
 
 bool strArgs(PyObject* const* args, int n) {
@@ -658,8 +759,11 @@ bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& 
         // The descriptor of a base class applied to a subclass instance: leave it, except str's
         // (immutable; its methods read the characters and never call back into the instance's
         // type: `line.strip()` on a str subclass that does not define strip).
+        // Nor _random.Random's: random.Random subclasses it, and its C methods touch only the
+        // generator's C state (a subclass overriding one in Python reaches that, not them).
         PyTypeObject* owner = reinterpret_cast<PyDescrObject*>(cs.callable)->d_type;
-        return Py_TYPE(self) == owner || (owner == &PyUnicode_Type && PyUnicode_Check(self));
+        return Py_TYPE(self) == owner || (owner == &PyUnicode_Type && PyUnicode_Check(self)) ||
+               (owner == gRandomType && PyObject_TypeCheck(self, owner));
     }
     if (cs.self != nullptr) return false;  // 3.13: a bound builtin never has a self slot
     self = reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_self;
@@ -721,13 +825,6 @@ bool pureTpNew(const CallSite& cs) {
     return false;
 }
 
-// tuple's and list's iterator struct (the same on 3.11-3.13).
-struct SeqIterHead {
-    PyObject_HEAD
-    Py_ssize_t index;
-    PyObject* seq;  // NULL once exhausted
-};
-
 // any(x) / all(x): iterating x and testing each item's truth runs no Python code. `x` is a list or
 // tuple of items whose truth is C, or map(s.method, seq) of a pure str method bound to a str over
 // a list or tuple of strs (`any(map(line.startswith, prefixes))`), whose results are bools, ints,
@@ -788,6 +885,14 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
         PyTypeObject* xt = Py_TYPE(x);
         return xt == &PyList_Type || xt == &PyTuple_Type || xt == &PyUnicode_Type ||
                xt == &PyDict_Type || xt == &PyRange_Type || pureIterator(codes, x);
+    }
+    if (t == &PyLong_Type && cs.nargs == 2)  // int(text, base)
+        return (exact(cs.args[0], &PyUnicode_Type) || exact(cs.args[0], &PyBytes_Type)) &&
+               exact(cs.args[1], &PyLong_Type);
+    if (t == &PyReversed_Type && cs.nargs == 1) {  // list's C __reversed__, or C len/items
+        PyTypeObject* xt = Py_TYPE(cs.args[0]);
+        return xt == &PyList_Type || xt == &PyTuple_Type || xt == &PyUnicode_Type ||
+               xt == &PyRange_Type;
     }
     if (t == &PyRange_Type && (cs.nargs == 2 || cs.nargs == 3))
         return exact(cs.args[0], &PyLong_Type) && exact(cs.args[1], &PyLong_Type) &&
@@ -861,6 +966,28 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         }
         return cs.nargs == 2 && isinstanceArgs(cs.args[0], cs.args[1]);
     }
+    if (b == Builtin::GetAttr || b == Builtin::Chr || b == Builtin::Ord || b == Builtin::Index) {
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (b == Builtin::Chr) return cs.nargs == 1 && exact(cs.args[0], &PyLong_Type);
+        if (b == Builtin::Index)
+            return cs.nargs == 1 && (exact(cs.args[0], &PyLong_Type) ||
+                                     exact(cs.args[0], &PyBool_Type));
+        if (b == Builtin::Ord)
+            return cs.nargs == 1 && (exact(cs.args[0], &PyUnicode_Type) ||
+                                     exact(cs.args[0], &PyBytes_Type));
+        // getattr(o, name[, default]), hasattr(o, name): the lookup LOAD_ATTR does.
+        return (cs.nargs == 2 || cs.nargs == 3) && exact(cs.args[1], &PyUnicode_Type) &&
+               loadAttr(codes, cs.args[0], cs.args[1]);
+    }
+    if (b == Builtin::Next) {
+        // next(gen) resumes traced code (whose instructions report their own mutations; the
+        // generator's frame knows who resumed it, resumedByReporter), next(it) of an iterator
+        // FOR_ITER accepts runs C or traced code; the default is only returned.
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (cs.nargs != 1 && cs.nargs != 2) return false;
+        PyObject* it = cs.args[0];
+        return (PyGen_CheckExact(it) && resumesTracedCode(codes, it)) || pureIterator(codes, it);
+    }
     if (b == Builtin::AnyAll) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
         return cs.nargs == 1 && anyAllArg(cs.args[0]);
@@ -894,6 +1021,17 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             return n == 0 && exact(self, &PyDict_Type);
         case Builtin::StrPure:
             return PyUnicode_Check(self) && strArgs(args, n);
+        case Builtin::StrEncode:
+            // UTF-8, strict: an encoding or error handler by name may be Python code.
+            return PyUnicode_Check(self) && n == 0;
+        case Builtin::RandomOp: {
+            if (gRandomType == nullptr || !PyObject_TypeCheck(self, gRandomType)) return false;
+            const char* m = methodDefOf(cs.callable)->ml_name;
+            return std::strcmp(m, "random") == 0 ? n == 0
+                                                  : n == 1 && exact(args[0], &PyLong_Type);
+        }
+        case Builtin::IntPure:
+            return (exact(self, &PyLong_Type) || exact(self, &PyBool_Type)) && n == 0;
         case Builtin::StrJoin:
             // Of a list, a tuple, or a generator whose code is traced (`", ".join(f(x) for x in
             // xs)`: join runs it to the end, and its instructions report their own mutations).
@@ -1018,9 +1156,12 @@ bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
             return peek(2) == gen;
         case dyn::kCall: {
             CallSite cs;
-            if (!callSite(ci->arg[idx], depth, peek, stack, cs) || cs.nargs != 1 ||
+            if (!callSite(ci->arg[idx], depth, peek, stack, cs) || cs.nargs < 1 ||
                 cs.args[0] != gen)
                 return false;
+            if (builtinOf(cs.callable) == Builtin::Next)  // next(gen[, default])
+                return cs.nargs <= 2 && (cs.self == nullptr || compat::kMinorVersion < 13);
+            if (cs.nargs != 1) return false;
             if (cs.callable == reinterpret_cast<PyObject*>(&PyList_Type) ||
                 cs.callable == reinterpret_cast<PyObject*>(&PyTuple_Type))
                 return cs.self == nullptr || compat::kMinorVersion < 13;
@@ -1077,30 +1218,36 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
         }
         return 0;
     }
-    // owner.name = value: [value, owner] on the stack; the argument indexes co_names.
+    // owner.name = value: [value, owner] on the stack; `del owner.name`: [owner]. The argument
+    // indexes co_names. A deletion goes through the same setattr with no value.
     PyObject* owner = peek(1);
     PyCodeObject* co = compat::frameCode(frame);
-    if (!owner || !peek(2) || !co->co_names ||
+    if (!owner || (kind == dyn::kStoreAttr && !peek(2)) || !co->co_names ||
         arg >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names)))
         return 0;
     PyObject* name = PyTuple_GET_ITEM(co->co_names, arg);
     if (!storeAttr(owner, name)) return 0;
-    out[0] = {owner, name, -1};
+    // Removing an attribute moves the ones after it in the instance's order: anything in the
+    // instance and its dict may be another item now, so no key is named.
+    PyObject* key = kind == dyn::kDeleteAttr ? nullptr : name;
+    out[0] = {owner, key, -1};
     PyObject* d = ValueCapture::instanceDictOf(owner);
     if (d == nullptr) return 1;
-    out[1] = {d, name, -1};
+    out[1] = {d, key, -1};
     return 2;
 }
 
-// The slot functions of a class statement's class (slot_tp_new for a `__new__` written in Python,
-// the getter of the class's `__dict__` attribute), from a probe class made in C as
-// `type("_ReelProbe", (), {"__new__": staticmethod(<an empty function>)})`: no Python code runs.
+// The slot functions of a class statement's class (slot_tp_new, slot_tp_iter, slot_tp_iternext for
+// `__new__`, `__iter__`, `__next__` written in Python, the getter of the class's `__dict__`
+// attribute), from a probe class made in C as `type("_ReelProbe", (), {"__new__":
+// staticmethod(f), "__iter__": f, "__next__": f})` with f an empty function: no Python code runs.
 void probeClassSlots() {
     PyObject* code = reinterpret_cast<PyObject*>(PyCode_NewEmpty("<reel>", "__new__", 0));
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sO}", "__new__", sm) : nullptr;
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsO}", "__new__", sm, "__iter__", fn, "__next__", fn)
+                      : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
                        : nullptr;
@@ -1108,6 +1255,8 @@ void probeClassSlots() {
     if (cls != nullptr && PyType_Check(cls) && key != nullptr) {
         auto* t = reinterpret_cast<PyTypeObject*>(cls);
         gSlotTpNew = t->tp_new;
+        gSlotTpIter = t->tp_iter;
+        gSlotTpIternext = t->tp_iternext;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -1172,6 +1321,58 @@ bool superLookupPure(PyObject* sup, PyObject* cls, PyObject* self, PyObject* nam
     return true;  // not found: super's own attributes, or AttributeError, in C
 }
 
+PyObject* gImportFunc = nullptr;   // builtins.__import__ at start (borrowed: builtins keep it)
+PyObject* gInitializingStr = nullptr;  // interned "_initializing" (initKnownCalls)
+
+// `import name` of a module already in sys.modules (a function-level import), with the builtin
+// __import__: the interpreter's fast path finds the module in sys.modules and asks whether its
+// __spec__ is still initializing, reading `spec._initializing` through the generic getattr; with
+// no fromlist and no dot in the name it returns the module. All C, changing nothing. Anything
+// else (a module being imported, a from-import, a relative or dotted name, an `__import__`
+// replaced by the program) may run importlib's Python code or a module's.
+bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* level,
+                         PyObject* fromlist) {
+    if (gImportFunc == nullptr || gInitializingStr == nullptr || level == nullptr ||
+        fromlist != Py_None || !exact(level, &PyLong_Type) || PyLong_AsLong(level) != 0 ||
+        !exact(name, &PyUnicode_Type) ||
+        PyUnicode_FindChar(name, '.', 0, PyUnicode_GET_LENGTH(name), 1) != -1)
+        return false;
+    PyObject* builtins = compat::frameBuiltins(frame);
+    if (builtins == nullptr || !exact(builtins, &PyDict_Type) || !compat::dictKeysAllStr(builtins) ||
+        PyDict_GetItemString(builtins, "__import__") != gImportFunc)
+        return false;
+    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    if (modules == nullptr || !exact(modules, &PyDict_Type) || !compat::dictKeysAllStr(modules))
+        return false;
+    PyObject* mod = PyDict_GetItemWithError(modules, name);  // borrowed
+    if (mod == nullptr || !PyModule_CheckExact(mod)) {
+        PyErr_Clear();
+        return false;
+    }
+    PyObject* md = PyModule_GetDict(mod);
+    if (md == nullptr || !compat::dictKeysAllStr(md)) return false;
+    PyObject* spec = PyDict_GetItemString(md, "__spec__");  // borrowed
+    if (spec == nullptr || spec == Py_None) return spec == Py_None;
+    PyTypeObject* st = Py_TYPE(spec);
+    if (st->tp_getattro != PyObject_GenericGetAttr || _PyType_Lookup(st, gInitializingStr) != nullptr)
+        return false;
+    PyObject* sd = ValueCapture::instanceDictOf(spec);
+    if (sd == nullptr || !exact(sd, &PyDict_Type) || !compat::dictKeysAllStr(sd)) return false;
+    PyObject* init = PyDict_GetItemWithError(sd, gInitializingStr);  // borrowed
+    if (init == nullptr) {
+        PyErr_Clear();
+        return true;  // never imported through importlib's loader: not initializing
+    }
+    return init == Py_False;
+}
+
+void registerDequeMethods(PyTypeObject* t) {
+    for (PyMethodDef* m = t->tp_methods; m->ml_name != nullptr; ++m)
+        for (const char* name : {"append", "appendleft", "pop", "popleft", "clear", "rotate",
+                                 "extend", "extendleft"})
+            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, Builtin::DequeOp});
+}
+
 }  // namespace
 
 void initKnownCalls() {
@@ -1204,6 +1405,14 @@ void initKnownCalls() {
     function("sum", Builtin::Sum);
     function("round", Builtin::Round);
     function("any", Builtin::AnyAll);
+    function("getattr", Builtin::GetAttr);
+    function("next", Builtin::Next);
+    function("hasattr", Builtin::GetAttr);
+    function("chr", Builtin::Chr);
+    function("ord", Builtin::Ord);
+    for (const char* m : {"bit_length", "bit_count"}) method(&PyLong_Type, m, Builtin::IntPure);
+    method(&PyUnicode_Type, "encode", Builtin::StrEncode);
+    method(&PyDict_Type, "__contains__", Builtin::DictGet);
     function("all", Builtin::AnyAll);
     method(&PyDict_Type, "get", Builtin::DictGet);
     for (const char* m : {"keys", "values", "items"}) method(&PyDict_Type, m, Builtin::DictView);
@@ -1240,10 +1449,23 @@ void initKnownCalls() {
     method(&PyDict_Type, "setdefault", Builtin::DictSetdefault);
     method(&PyDict_Type, "pop", Builtin::DictPop);
     method(&PyDict_Type, "clear", Builtin::DictClear);
-    if ((gDequeType = builtinType("_collections", "deque")) != nullptr)
-        for (const char* m : {"append", "appendleft", "pop", "popleft", "clear", "rotate", "extend",
-                              "extendleft"})
-            method(gDequeType, m, Builtin::DequeOp);
+    for (auto [module, name] : {std::pair{"_random", "Random"}, std::pair{"_collections", "deque"}})
+        if (PyTypeObject* t = builtinType(module, name)) {
+            registerLazyType(t);
+            Py_DECREF(t);  // registerLazyType keeps its own reference
+        }
+    PyObject* opName = PyUnicode_FromString("_operator");
+    PyObject* op = opName != nullptr ? PyImport_GetModule(opName) : nullptr;  // when imported
+    Py_XDECREF(opName);
+    if (op != nullptr) {
+        PyObject* index = PyObject_GetAttrString(op, "index");
+        if (index != nullptr && PyCFunction_Check(index))
+            gKnownCalls.push_back({reinterpret_cast<PyCFunctionObject*>(index)->m_ml, Builtin::Index});
+        Py_XDECREF(index);
+        Py_DECREF(op);
+    }
+    PyErr_Clear();
+
     for (const char* m : {"add", "discard", "remove"}) method(&PySet_Type, m, Builtin::SetAddRemove);
     const char* lockNames[2] = {"LockType", "RLock"};
     for (int i = 0; i < 2; ++i)
@@ -1259,6 +1481,10 @@ void initKnownCalls() {
     gInitStr = PyUnicode_InternFromString("__init__");
     gGetStr = PyUnicode_InternFromString("__get__");
     gNewStr = PyUnicode_InternFromString("__new__");
+    gInitializingStr = PyUnicode_InternFromString("_initializing");
+    if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
+    gIterStr = PyUnicode_InternFromString("__iter__");
+    gNextStr = PyUnicode_InternFromString("__next__");
     if (PyObject* n = lookup(&PyBaseObject_Type, "__new__"); n != nullptr && PyCFunction_Check(n))
         gTpNewDef = reinterpret_cast<PyCFunctionObject*>(n)->m_ml;
     gPartialType = builtinType("_functools", "partial");
@@ -1289,7 +1515,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         case dyn::kCompare: {
             PyObject *lhs = peek(2), *rhs = peek(1);
             int budget = 64;
-            return lhs && rhs && comparable(lhs, 0, budget) && comparable(rhs, 0, budget);
+            return lhs && rhs && compareOperand(lhs, budget) && compareOperand(rhs, budget);
         }
         case dyn::kContains: {
             PyObject *needle = peek(2), *container = peek(1);
@@ -1311,6 +1537,11 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         case dyn::kLoadSuperAttr: {
             PyObject* name = coName(frame, arg >> 2);
             return name && superLookupPure(peek(3), peek(2), peek(1), name);
+        }
+        case dyn::kImportName: {
+            // IMPORT_NAME: [level, fromlist] on the stack.
+            PyObject* name = coName(frame, arg);
+            return name && importsLoadedModule(frame, name, peek(2), peek(1));
         }
         case dyn::kMakeFunction:  // reads `__name__` and `__builtins__` of the globals
         case dyn::kLoadGlobal: {
@@ -1486,7 +1717,8 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     // peek(k): the k-th value from the top (1 = top of stack); NULL when below the bottom.
     auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
-    if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr)
+    if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
+        kind == dyn::kDeleteAttr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
     if (kind == dyn::kLoadAttr) {
         PyObject* owner = peek(1);

@@ -5,7 +5,10 @@
 # functions and lambdas, `obj.__dict__`), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
 import collections
+import contextlib
 import functools
+import operator
+import random
 
 
 def make_colliding(log, target):
@@ -217,6 +220,135 @@ def functions():
     return total, doubled
 
 
+class Count:
+    # A Python iterator: GET_ITER and FOR_ITER run only its traced __iter__/__next__.
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.n == 0:
+            raise StopIteration
+        self.n -= 1
+        return self.n
+
+
+def make_c_next(box):
+    class Pops:
+        def __iter__(self):
+            return self
+
+        __next__ = box.pop  # each step pops box, in C
+
+    return Pops()
+
+
+def make_c_len(box):
+    class Sized(str):
+        __len__ = box.pop  # truth calls box.pop(), in C
+
+    return Sized("ab")
+
+
+def make_c_iter(box):
+    class Rows(list):
+        __iter__ = box.pop  # iter() pops box (an iterator), in C
+
+    return Rows([1])
+
+
+def make_c_getattr(log):
+    class Lazy:
+        __getattr__ = log.append  # a missing attribute calls log.append(name), in C
+
+    return Lazy()
+
+
+class Rows(list):
+    pass
+
+
+def _lazy_imports():
+    import operator as op  # already imported: pure
+    import json  # imported here the first time: importlib's code runs
+    return op.index(3), json.dumps([1])
+
+
+def _drop(obj):
+    del obj.a  # the caller's `holder` shows the instance without a
+
+
+def builtins_more():
+    log = []
+    bag = Bag()
+    names = (getattr(bag, "a"), hasattr(bag, "nope"), getattr(bag, "b", 0))
+    lazy = make_c_getattr(log)
+    missing = getattr(lazy, "missing", None)  # log grows here
+    codes = (chr(65), ord("a"), int("ff", 16), (1000).bit_length(), "\u00e9".encode())
+    box = [3]
+    try:
+        chr(make_index(box))  # box shrinks here
+    except TypeError:
+        pass
+    sentinel = object()
+    same = "x" == sentinel  # object's own comparison: C
+    listy = Rows([make_colliding(log, 1)])
+    equal = listy == [1]  # list's comparison calls the item's __eq__: log grows here
+    inside = 98 in b"abc"
+    truthy = bool(Word("x", 1)) and Word("y", 2)
+    box2 = [0, 5]
+    if make_c_len(box2):  # box2 shrinks here
+        pass
+    total = 0
+    for v in Rows([1, 2, 3]):  # list's own iterator
+        total += v
+    box3 = [iter([7])]
+    for v in make_c_iter(box3):  # box3 shrinks here
+        total += v
+    for v in Count(3):
+        total += v
+    box4 = ["a", "b"]
+    for v in make_c_next(box4):  # box4 shrinks here
+        break
+    back = [c for c in reversed((1, 2, 3))]
+    holder = [bag]
+    _drop(bag)
+    has = {"k": 1}.__contains__
+    found = has("k")
+    lazy = (_lazy_imports(), _lazy_imports())
+    rng = random.Random(5)
+    draws = (rng.random() < 2, rng.getrandbits(8) < 256, rng.randrange(10) < 10,
+             operator.index(7))
+    box5 = [4]
+    operator.index(make_index(box5))  # box5 shrinks here
+    box6 = [8]
+    rng.getrandbits(make_index(box6))  # box6 shrinks here
+    return (names, missing, len(log), codes, box, same, equal, inside, truthy, box2, total, box3,
+            box4, back, vars(holder[0]), found, draws, box5, box6, lazy)
+
+
+@contextlib.contextmanager
+def opened(log):
+    log.append("in")
+    yield len(log)  # contextlib resumes this generator with next(), from traced code
+    log.append("out")
+
+
+def contexts():
+    log = []
+    for _ in range(2):
+        with opened(log) as n:
+            log.append(n)
+    g = (x * 2 for x in range(3))
+    first = next(g)
+    second = next(g, None)
+    box = [0]
+    grew = next(map(box.append, [1]))  # next() runs box.append: box grows here
+    return log, first, second, box, grew
+
+
 class Bag:
     def __init__(self):
         self.a = 1
@@ -253,6 +385,8 @@ for _ in range(2):
     print(tuple_keys())
     print(sets())
     print(queues())
+    print(builtins_more())
+    print(contexts())
     print(subclasses())
     print(iterators())
     print(functions())

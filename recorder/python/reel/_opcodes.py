@@ -35,7 +35,7 @@ _NO_LOCAL_WRITE_NAMES = {
     "CONVERT_VALUE", "FORMAT_SIMPLE", "FORMAT_WITH_SPEC", "END_SEND", "GET_YIELD_FROM_ITER",
     "CALL", "CALL_KW", "FOR_ITER", "SEND", "CALL_FUNCTION_EX", "DICT_MERGE", "DICT_UPDATE",
     "BEFORE_WITH", "RESUME", "RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE", "MAKE_FUNCTION",
-    "SET_FUNCTION_ATTRIBUTE", "LOAD_SUPER_ATTR",
+    "SET_FUNCTION_ATTRIBUTE", "LOAD_SUPER_ATTR", "DELETE_ATTR", "IMPORT_NAME",
 }
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
@@ -79,7 +79,8 @@ DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, D
     DYN_STORE_SUBSCR, DYN_STORE_ATTR, DYN_BUILD_MAP, DYN_BUILD_CONST_KEY_MAP, DYN_BUILD_SET, \
     DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND, \
     DYN_DELETE_SUBSCR, DYN_STORE_DEREF, DYN_CALL_EX, DYN_DICT_MERGE, DYN_BEFORE_WITH, \
-    DYN_CALL_KW, DYN_LOAD_SUPER_ATTR, DYN_MAKE_FUNCTION = range(1, 33)
+    DYN_CALL_KW, DYN_LOAD_SUPER_ATTR, DYN_MAKE_FUNCTION, DYN_DELETE_ATTR, DYN_IMPORT_NAME = \
+    range(1, 35)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
@@ -89,6 +90,8 @@ _DYN = {
     # `yield from x`: x itself when it is a generator, else iter(x), as GET_ITER.
     "GET_YIELD_FROM_ITER": DYN_GET_ITER, "UNPACK_SEQUENCE": DYN_UNPACK, "UNPACK_EX": DYN_UNPACK,
     "STORE_SUBSCR": DYN_STORE_SUBSCR, "STORE_ATTR": DYN_STORE_ATTR,
+    # `del obj.name`: the same setattr with no value, targeted as a store.
+    "DELETE_ATTR": DYN_DELETE_ATTR,
     "DELETE_SUBSCR": DYN_DELETE_SUBSCR,
     # Rebinding a cell: never pure, logged as a change of the cell only.
     "STORE_DEREF": DYN_STORE_DEREF, "DELETE_DEREF": DYN_STORE_DEREF,
@@ -104,6 +107,8 @@ _DYN = {
     # Making a function (a nested def, lambda, generator expression) reads `__name__` and
     # `__builtins__` from the globals: C code when their keys are all str.
     "MAKE_FUNCTION": DYN_MAKE_FUNCTION,
+    # `import os` inside a function: pure when the module is already in sys.modules.
+    "IMPORT_NAME": DYN_IMPORT_NAME,
     # Building a dict or set hashes (and on a collision compares) its keys: pure for scalar keys.
     "BUILD_MAP": DYN_BUILD_MAP, "BUILD_CONST_KEY_MAP": DYN_BUILD_CONST_KEY_MAP,
     "BUILD_SET": DYN_BUILD_SET, "MAP_ADD": DYN_MAP_ADD, "SET_ADD": DYN_SET_ADD,
