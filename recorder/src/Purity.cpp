@@ -109,6 +109,8 @@ getiterfunc gSlotTpIter = nullptr;
 iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
 PyObject* gIterStr = nullptr;  // interned "__iter__" (initKnownCalls)
+PyObject* gEnterStr = nullptr;  // interned "__enter__" (initKnownCalls)
+PyObject* gExitStr = nullptr;   // interned "__exit__" (initKnownCalls)
 PyObject* gNextStr = nullptr;  // interned "__next__" (initKnownCalls)
 
 // staticmethod's and classmethod's own structs (Objects/funcobject.c, the same on 3.11-3.13).
@@ -217,13 +219,26 @@ struct PartialHead {
 };
 PyTypeObject* gPartialType = nullptr;
 
+// Whether `t` is functools.partial. When _functools was imported after recording started, its
+// type is recognized by name among C types (a class statement's class has no C method table).
+bool isPartialType(PyTypeObject* t) {
+    if (gPartialType == nullptr) {
+        if (std::strcmp(t->tp_name, "functools.partial") != 0 || t->tp_methods == nullptr ||
+            t->tp_basicsize < static_cast<Py_ssize_t>(sizeof(PartialHead)))
+            return false;
+        Py_INCREF(t);  // kept for the process
+        gPartialType = t;
+    }
+    return t == gPartialType;
+}
+
 // Calling `f` runs only traced Python code, which reports its own mutations: a traced function,
 // a plain class whose __new__/__init__ are traced (or object's), or a functools.partial of one
 // of those (merging its stored keyword arguments, str keys, with the call's is C code).
 bool callsOnlyTraced(const CodeTable& codes, PyObject* f, int depth = 0) {
     if (f == nullptr || depth > 2) return false;
     if (tracedFunction(codes, f) || instantiatesTraced(codes, f)) return true;
-    if (gPartialType == nullptr || Py_TYPE(f) != gPartialType) return false;
+    if (!isPartialType(Py_TYPE(f))) return false;
     auto* p = reinterpret_cast<PartialHead*>(f);
     return p->args != nullptr && exact(p->args, &PyTuple_Type) &&
            (p->kw == nullptr || exact(p->kw, &PyDict_Type)) &&
@@ -238,12 +253,25 @@ bool pureIterator(const CodeTable& codes, PyObject* it, int depth = 0) {
     if (builtinIterator(t) || isStringIO(it) ||
         tracedSlot(codes, t, t->tp_iternext, gSlotTpIternext, gNextStr))
         return true;
+    if (depth > 2) return false;
+    if (t == &PyZip_Type) {
+        // zip's struct (Python/bltinmodule.c, 3.11-3.13): the size, then the tuple of iterators.
+        struct ZipHead {
+            PyObject_HEAD
+            Py_ssize_t size;
+            PyObject* iters;
+        };
+        PyObject* iters = reinterpret_cast<ZipHead*>(it)->iters;
+        if (iters == nullptr || !exact(iters, &PyTuple_Type)) return false;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(iters); ++i)
+            if (!pureIterator(codes, PyTuple_GET_ITEM(iters, i), depth + 1)) return false;
+        return true;
+    }
     if (t == &PyReversed_Type) {
         // reversed(tuple or str): the items by index, in C (its struct: index, then sequence).
         PyObject* seq = reinterpret_cast<SeqIterHead*>(it)->seq;
         return seq == nullptr || exact(seq, &PyTuple_Type) || exact(seq, &PyUnicode_Type);
     }
-    if (depth > 2) return false;
     if (t == &PyEnum_Type) {
         PyObject* inner = reinterpret_cast<EnumerateHead*>(it)->iterator;
         return inner != nullptr && pureIterator(codes, inner, depth + 1);
@@ -640,6 +668,7 @@ void sortKnownCalls() {
 // class has no C method table, so Python code cannot pose as one of them).
 bool gRePatternKnown = false;
 bool gReMatchKnown = false;
+bool gOperatorIndexKnown = false;
 
 void registerDequeMethods(PyTypeObject* t);
 
@@ -684,7 +713,22 @@ Builtin builtinOf(PyObject* callable) {
     const PyMethodDef* def = methodDefOf(callable);
     if (def == nullptr) return Builtin::None;
     Builtin b = knownCall(def);
-    if (b != Builtin::None || allLazyTypesKnown()) return b;
+    if (b != Builtin::None) return b;
+    if (!gOperatorIndexKnown && PyCFunction_Check(callable) &&
+        std::strcmp(def->ml_name, "index") == 0) {
+        // operator.index, when _operator was imported after recording started: a C function
+        // bound to that module (only C code makes one).
+        PyObject* m = PyCFunction_GET_SELF(callable);
+        const char* mn = m != nullptr && PyModule_Check(m) ? PyModule_GetName(m) : nullptr;
+        if (mn != nullptr && std::strcmp(mn, "_operator") == 0) {
+            gOperatorIndexKnown = true;
+            gKnownCalls.push_back({def, Builtin::Index});
+            sortKnownCalls();
+            return Builtin::Index;
+        }
+        PyErr_Clear();
+    }
+    if (allLazyTypesKnown()) return b;
     PyTypeObject* owner = nullptr;
     if (Py_TYPE(callable) == &PyMethodDescr_Type)
         owner = reinterpret_cast<PyDescrObject*>(callable)->d_type;
@@ -878,7 +922,22 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
     }
     if (cs.nargs == 0)
         return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
-               t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type;
+               t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type ||
+               t == &PyBaseObject_Type || t == &PyFrozenSet_Type || t == gDequeType;
+    if ((t == &PySet_Type || t == &PyFrozenSet_Type || t == gDequeType) && cs.nargs == 1) {
+        // set(xs) hashes and compares the items: C keys only; a deque only stores them.
+        PyObject* x = cs.args[0];
+        if (exact(x, &PyRange_Type)) return true;
+        if (!exact(x, &PyList_Type) && !exact(x, &PyTuple_Type)) return false;
+        if (t == gDequeType) return true;
+        const Py_ssize_t n = Py_SIZE(x);
+        if (n > 64) return false;
+        PyObject** items = exact(x, &PyTuple_Type) ? &PyTuple_GET_ITEM(x, 0)
+                                                   : reinterpret_cast<PyListObject*>(x)->ob_item;
+        for (Py_ssize_t i = 0; i < n; ++i)
+            if (!cKey(items[i])) return false;
+        return true;
+    }
     if (t == &PyEnum_Type && (cs.nargs == 1 || (cs.nargs == 2 && exact(cs.args[1], &PyLong_Type)))) {
         // enumerate(x[, start]) calls iter(x): C for builtin containers and iterators.
         PyObject* x = cs.args[0];
@@ -905,7 +964,10 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
     if (t == &PyLong_Type || t == &PyFloat_Type) return number || at == &PyUnicode_Type;
     if (t == &PyUnicode_Type || t == &PyBool_Type) return scalar(a) && at != &PyComplex_Type;
     if (t == &PyList_Type || t == &PyTuple_Type)
-        return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type;
+        // Of a generator whose code is traced, as str.join (the generator's resumption knows
+        // who resumed it: resumedByReporter).
+        return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type ||
+               (PyGen_CheckExact(a) && resumesTracedCode(codes, a));
     if (t == &PyRange_Type) return at == &PyLong_Type;
     return false;
 }
@@ -913,6 +975,9 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
 // Pure builtin calls (the verdict for CALL when the callee is not traced Python); `b` is
 // builtinOf(cs.callable).
 bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
+    // functools.partial(f, *args, **kw) only stores them (and unwraps a partial f).
+    if (PyType_Check(cs.callable) && isPartialType(reinterpret_cast<PyTypeObject*>(cs.callable)))
+        return cs.nargs >= 1 && (cs.self == nullptr || compat::kMinorVersion < 13);
     if (PyType_CheckExact(cs.callable)) return pureConstructor(codes, cs);
     if (pureTpNew(cs)) return true;
     if (b == Builtin::None) return false;
@@ -1356,13 +1421,15 @@ bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* l
     PyTypeObject* st = Py_TYPE(spec);
     if (st->tp_getattro != PyObject_GenericGetAttr || _PyType_Lookup(st, gInitializingStr) != nullptr)
         return false;
-    PyObject* sd = ValueCapture::instanceDictOf(spec);
-    if (sd == nullptr || !exact(sd, &PyDict_Type) || !compat::dictKeysAllStr(sd)) return false;
-    PyObject* init = PyDict_GetItemWithError(sd, gInitializingStr);  // borrowed
+    if (!compat::instanceDictKeysAllStr(spec)) return false;
+    // What the interpreter reads: no descriptor on the class, so the instance's own attribute
+    // (inline or in its dict), found by the generic getattr in C.
+    PyObject* init = PyObject_GenericGetAttr(spec, gInitializingStr);
     if (init == nullptr) {
         PyErr_Clear();
         return true;  // never imported through importlib's loader: not initializing
     }
+    Py_DECREF(init);
     return init == Py_False;
 }
 
@@ -1459,8 +1526,10 @@ void initKnownCalls() {
     Py_XDECREF(opName);
     if (op != nullptr) {
         PyObject* index = PyObject_GetAttrString(op, "index");
-        if (index != nullptr && PyCFunction_Check(index))
+        if (index != nullptr && PyCFunction_Check(index)) {
             gKnownCalls.push_back({reinterpret_cast<PyCFunctionObject*>(index)->m_ml, Builtin::Index});
+            gOperatorIndexKnown = true;
+        }
         Py_XDECREF(index);
         Py_DECREF(op);
     }
@@ -1484,6 +1553,8 @@ void initKnownCalls() {
     gInitializingStr = PyUnicode_InternFromString("_initializing");
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
+    gEnterStr = PyUnicode_InternFromString("__enter__");
+    gExitStr = PyUnicode_InternFromString("__exit__");
     gNextStr = PyUnicode_InternFromString("__next__");
     if (PyObject* n = lookup(&PyBaseObject_Type, "__new__"); n != nullptr && PyCFunction_Check(n))
         gTpNewDef = reinterpret_cast<PyCFunctionObject*>(n)->m_ml;
@@ -1569,7 +1640,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             int budget = 256;
             for (int j = 0; j < static_cast<int>(arg); ++j) {
                 PyObject* k = peek(2 * static_cast<int>(arg) - 2 * j);
-                if (!k || !comparable(k, 0, budget)) return false;
+                if (!k || !cKey(k, 0, budget)) return false;
             }
             return true;
         }
@@ -1577,14 +1648,14 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             // BUILD_CONST_KEY_MAP n: n values, then the keys tuple on top.
             PyObject* keys = peek(1);
             int budget = 256;
-            return keys && exact(keys, &PyTuple_Type) && comparable(keys, 0, budget);
+            return keys && exact(keys, &PyTuple_Type) && cKey(keys, 0, budget);
         }
         case dyn::kBuildSet: {
             if (arg > 64 || static_cast<int>(arg) > depth) return false;
             int budget = 256;
             for (int j = 1; j <= static_cast<int>(arg); ++j) {
                 PyObject* item = peek(j);
-                if (!item || !comparable(item, 0, budget)) return false;
+                if (!item || !cKey(item, 0, budget)) return false;
             }
             return true;
         }
@@ -1592,12 +1663,12 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             // MAP_ADD: key under value on top; the dict being built is deeper, on the stack.
             PyObject* k = peek(2);
             int budget = 64;
-            return k && comparable(k, 0, budget);
+            return k && cKey(k, 0, budget);
         }
         case dyn::kSetAdd: {
             PyObject* item = peek(1);
             int budget = 64;
-            return item && comparable(item, 0, budget);
+            return item && cKey(item, 0, budget);
         }
         // format(o, spec), str(o), repr(o) and ascii(o) of a builtin scalar run only its own C
         // __format__/__str__/__repr__.
@@ -1636,8 +1707,16 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
                    calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code);
         }
         case dyn::kBeforeWith: {
+            // A lock's __enter__ acquires, in C; a class whose __enter__ and __exit__ are traced
+            // Python (a @contextmanager's, a user's) runs only traced code: BEFORE_WITH looks both
+            // up on the type and binds them (C), then calls __enter__.
             PyObject* manager = peek(1);
-            return isLock(manager);  // __enter__ acquires, in C
+            if (manager == nullptr) return false;
+            if (isLock(manager)) return true;
+            PyTypeObject* t = Py_TYPE(manager);
+            return (t->tp_flags & Py_TPFLAGS_HEAPTYPE) && gEnterStr != nullptr &&
+                   gExitStr != nullptr && tracedFunction(codes, _PyType_Lookup(t, gEnterStr)) &&
+                   tracedFunction(codes, _PyType_Lookup(t, gExitStr));
         }
         case dyn::kDictMerge: {
             // DICT_MERGE/DICT_UPDATE i: the dict being built i+1 down, the mapping on top.
@@ -1752,7 +1831,14 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         if (PyFunction_Check(callable))
             return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
                     0};
-        return {instantiatesTraced(codes, callable), 0};
+        if (instantiatesTraced(codes, callable)) return {true, 0};
+        // Builtins: the keyword values are read as the arguments they are, as on 3.11/3.12
+        // (where KW_NAMES leaves them among the positional ones): every rule checks the type of
+        // every argument, and a keyword a function does not take is a TypeError raised in C.
+        auto below = [&](int k) { return peek(k + 1); };
+        CallSite cs;
+        if (!callSite(arg, depth - 1, below, stack, cs)) return {};
+        return {pureBuiltin(codes, cs, builtinOf(cs.callable)), 0};
     }
     if (kind == dyn::kCall) {
         CallSite cs;

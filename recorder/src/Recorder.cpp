@@ -57,6 +57,8 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     redacting_ = values_->redacting();  // read at every event by deltas()
     if (const char* check = std::getenv("REEL_CHECK_STACK_DEPTH"); check && *check == '1')
         checkDepths_ = true;
+    if (const char* sites = std::getenv("REEL_PURITY_SITES"); sites && *sites == '1')
+        countSites_ = true;
     if (const char* p = std::getenv("REEL_PURITY"); p && std::string(p) == "static")
         dynPurity_ = false;
     if (const char* p = std::getenv("REEL_SHARE_SHAPES"); p && *p == '0') shareShapes_ = false;
@@ -108,6 +110,39 @@ Recorder::~Recorder() {
                          static_cast<unsigned long long>(depthChecks_.impure[k]));
         std::fprintf(stderr, "\n");
     }
+    if (countSites_) {
+        std::vector<const UnnamedSite*> sites;
+        for (const auto& [key, site] : unnamedSites_) sites.push_back(&site);
+        std::stable_sort(sites.begin(), sites.end(), [](const UnnamedSite* a, const UnnamedSite* b) {
+            return a->count > b->count;
+        });
+        for (const UnnamedSite* site : sites)
+            std::fprintf(stderr, "reel: unnamed mutation\t%llu\t%s\n",
+                         static_cast<unsigned long long>(site->count), site->label.c_str());
+        if (Py_IsInitialized())
+            for (const auto& [key, site] : unnamedSites_)
+                Py_DECREF(static_cast<PyObject*>(const_cast<void*>(key.first)));
+    }
+}
+
+void Recorder::noteUnnamedSite(_PyInterpreterFrame* frame, size_t offset) {
+    PyCodeObject* code = compat::frameCode(frame);
+    auto [it, added] = unnamedSites_.try_emplace({code, offset});
+    ++it->second.count;
+    if (!added) return;
+    Py_INCREF(code);
+    // Never touches an exception the program has pending (the names are then left out).
+    const bool clean = PyErr_Occurred() == nullptr;
+    auto utf8 = [clean](PyObject* s) -> const char* {
+        if (!clean || !PyUnicode_Check(s)) return nullptr;
+        const char* r = PyUnicode_AsUTF8(s);
+        if (r == nullptr) PyErr_Clear();
+        return r;
+    };
+    const char* file = utf8(code->co_filename);
+    const char* name = utf8(code->co_qualname);
+    it->second.label = std::string(file ? file : "?") + "\t" + (name ? name : "?") + "\t" +
+                       std::to_string(offset);
 }
 
 // The functions of the opcode-event path are inline: one call per event from the hook, none
@@ -643,8 +678,10 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     if (!v.pure) {
         ++mutations_;
         if (v.writesFrameLocals) ++frameLocalsWrites_;
-        if (v.targets == 0)
+        if (v.targets == 0) {
             untargetedAt_ = mutations_;
+            if (countSites_) noteUnnamedSite(frame, 2 * i);
+        }
         else
             targetLog_[mutations_ % kTargetLog] = {t[0], t[1]};
         if (checkDepths_ && known) ++depthChecks_.impure[ci->dynKind[i]];

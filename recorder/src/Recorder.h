@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -218,6 +219,17 @@ class Recorder {
     // REEL_CHECK_STACK_DEPTH=1: compare the static stack-depth table with the saved stack pointer
     // at every opcode event (3.11); the counts go to stderr when the session ends.
     bool checkDepths_ = false;
+    // REEL_PURITY_SITES=1: every instruction judged a mutation nobody names is counted by site
+    // (code object, offset) and listed on stderr when the session ends, the most frequent first:
+    // where a purity rule is missing (tests/python/test_purity.py checks that the idioms it
+    // covers leave none). The code objects are kept alive, so an address names one site.
+    struct UnnamedSite {
+        uint64_t count = 0;
+        std::string label;  // file, qualified name, offset
+    };
+    std::map<std::pair<const void*, size_t>, UnnamedSite> unnamedSites_;
+    bool countSites_ = false;
+    void noteUnnamedSite(_PyInterpreterFrame* frame, size_t offset);
     // A/B switches for measurements (REEL_PURITY=static: only the static PURE flags;
     // REEL_SHARE_SHAPES=0: no recentShapes_ reuse). Both on by default.
     bool dynPurity_ = true;

@@ -50,3 +50,24 @@ def test_static_stack_depths_match_interpreter(program, python_exe, pyver, reel_
     # Every opcode event of reachable code has a table depth to compare.
     assert unknown == 0
     assert compared == events
+
+
+def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, reel_env, tmp_path):
+    # A purity rule that silently stops applying (a type not found, a probe that failed) keeps
+    # every recording correct but makes each frame check its locals again after every such
+    # instruction: the fidelity corpus cannot see it. tests/programs/idioms_pure.py runs its
+    # idioms twice; a site inside them judged a mutation nobody names in both runs is a rule gone.
+    program = SOURCE_DIR / "tests" / "programs" / "idioms_pure.py"
+    env = dict(reel_env, REEL_PURITY_SITES="1")
+    proc = subprocess.run(
+        [python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(program)],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    sites = [line.split("\t") for line in proc.stderr.decode().splitlines()
+             if line.startswith("reel: unnamed mutation\t")]
+    assert sites, "REEL_PURITY_SITES=1 listed nothing (the program's first calls should be there)"
+    repeated = [s for s in sites
+                if s[2] == str(program) and s[3].startswith("pure_idioms") and int(s[1]) > 1]
+    assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
+

@@ -1,0 +1,147 @@
+# Covers everyday idioms the purity rules judge pure, or as changing one named object
+# (docs/recorder.md, "Per-execution purity"): tuple-keyed dicts, a growing `seen` set, a deque,
+# a str subclass made by `super().__new__`, `super().method()`, `enumerate(map(partial(...)))`,
+# `any(map(...))`, zip, lambdas and generator expressions, Python iterators, reversed, getattr,
+# `del obj.attr`, random's C methods, a function-level import, a @contextmanager and next().
+# As a corpus program its states are checked against the oracle; test_purity.py also records it
+# with REEL_PURITY_SITES=1 and fails if any instruction of `pure_idioms` is judged a mutation
+# nobody names in both of its runs (a rule that silently stopped applying: every frame would
+# check its locals again). tests/programs/purity_idioms.py has the traps. Every helper runs once
+# before, so that no call in `pure_idioms` is the first of its code object (never pure).
+import collections
+import contextlib
+import functools
+import json
+import random
+
+
+class Word(str):
+    def __new__(cls, text, tag):
+        self = super().__new__(cls, text)
+        self.tag = tag
+        return self
+
+
+class Line(str):
+    def __new__(cls, val, *args, **kwargs):
+        return super().__new__(cls, val)
+
+    def __init__(self, val, prefixes):
+        self.prefixes = prefixes
+
+
+class Base:
+    def greet(self):
+        return "base"
+
+
+class Child(Base):
+    def greet(self):
+        return super().greet() + "+child"
+
+
+class Count:
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.n == 0:
+            raise StopIteration
+        self.n -= 1
+        return self.n
+
+
+class Rows(list):
+    pass
+
+
+class Bag:
+    def __init__(self):
+        self.a = 1
+        self.b = 2
+
+
+@contextlib.contextmanager
+def opened(log):
+    log.append("in")
+    yield len(log)
+    log.append("out")
+
+
+def pure_idioms(lines, rng, rows):
+    memo = {}
+    for i in range(3):
+        for j in range(3):
+            memo[i, j] = memo.get((i, j - 1), 0) + i
+    cache = {(str, "p", 0): 1}
+    hit = (str, "p", 0) in cache and cache[str, "p", 0]
+    seen = set(range(40))
+    for node in (3, 41, (1, 2), "x"):
+        if node not in seen:
+            seen.add(node)
+    seen.discard(3)
+    queue = collections.deque([1, 2])
+    queue.append(3)
+    first = queue.popleft()
+    size = len(queue) if queue else 0
+    w = Word(" hello world ", 1)
+    parts = (w[:6], w.strip(), w.split(" "), w.startswith(" h"), w.encode())
+    if w:
+        parts += (w.tag,)
+    greeting = Child().greet()
+    made = []
+    make = functools.partial(Line, prefixes=("#", ";"))
+    for n, line in enumerate(map(make, lines), start=1):
+        made.append((n, line, any(map(line.startswith, line.prefixes))))
+    pairs = []
+    for a, b in zip(lines, range(3)):
+        pairs.append((a, b))
+    scale = 3
+    double = lambda v: v * scale
+    text = "-".join(str(double(v)) for v in range(3))
+    total = 0
+    for v in rows:  # a list subclass (making one is not pure: list's own __init__ is C)
+        total += v
+    for v in Count(3):
+        total += v
+    for v in reversed((4, 5)):
+        total += v
+    bag = Bag()
+    attrs = (getattr(bag, "a"), hasattr(bag, "nope"), getattr(bag, "c", 0), bag.__dict__["b"])
+    del bag.b
+    codes = (chr(65), ord("a"), int("ff", 16), (1000).bit_length())
+    sentinel = object()
+    same = lines[0] == sentinel
+    has = memo.__contains__
+    found = has((1, 1))
+    draws = (rng.random() < 2, rng.getrandbits(8) < 256, rng.randrange(10) < 10)
+    import json as js
+    encoded = js.dumps
+    log = []
+    with opened(log) as depth:
+        log.append(depth)
+    g = (x for x in range(2))
+    nxt = next(g)
+    rest = list(g)  # exhausted here, so it is not closed (in C) when the frame ends
+    return (len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
+            attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest)
+
+
+# Warm-up: every helper's code object is met once.
+Word("x", 0)
+Line("x", prefixes=())
+Child().greet()
+list(Count(1))
+with opened([]):
+    pass
+next(x for x in range(1))
+(lambda: 0)()
+rng = random.Random(7)
+rng.randrange(3)
+# Twice: a site judged a mutation nobody names in both runs is counted twice; one that only a
+# first call explains (a genexpr's code met for the first time, Bag's __init__) once.
+print(pure_idioms(["a", "# b", "c"], rng, Rows([1, 2])))
+print(pure_idioms(["d", "; e"], rng, Rows([3])))
