@@ -23,6 +23,20 @@ bool exact(PyObject* o, PyTypeObject* t) {
     return Py_TYPE(o) == t;
 }
 
+// An exact list or tuple of at most 64 items, each passing `ok` (a bound on the work per
+// decision).
+template <typename Ok>
+bool smallSeqAll(PyObject* seq, Ok&& ok) {
+    if (!exact(seq, &PyList_Type) && !exact(seq, &PyTuple_Type)) return false;
+    const Py_ssize_t n = Py_SIZE(seq);
+    if (n > 64) return false;
+    PyObject** items = exact(seq, &PyTuple_Type) ? &PyTuple_GET_ITEM(seq, 0)
+                                                 : reinterpret_cast<PyListObject*>(seq)->ob_item;
+    for (Py_ssize_t i = 0; i < n; ++i)
+        if (!ok(items[i])) return false;
+    return true;
+}
+
 // Scalars whose comparisons and arithmetic are C code calling nothing else.
 bool scalar(PyObject* o) {
     if (o == Py_None) return true;
@@ -875,18 +889,8 @@ bool pureTpNew(const CallSite& cs) {
 // strs or lists.
 Builtin builtinOf(PyObject* callable);
 bool anyAllArg(PyObject* x) {
-    auto smallSeq = [](PyObject* seq, auto&& ok) {
-        if (!exact(seq, &PyList_Type) && !exact(seq, &PyTuple_Type)) return false;
-        const Py_ssize_t n = Py_SIZE(seq);
-        if (n > 64) return false;
-        PyObject** items = exact(seq, &PyTuple_Type) ? &PyTuple_GET_ITEM(seq, 0)
-                                                     : reinterpret_cast<PyListObject*>(seq)->ob_item;
-        for (Py_ssize_t i = 0; i < n; ++i)
-            if (!ok(items[i])) return false;
-        return true;
-    };
     if (exact(x, &PyList_Type) || exact(x, &PyTuple_Type))
-        return smallSeq(x, [](PyObject* o) { return truth(o); });
+        return smallSeqAll(x, [](PyObject* o) { return truth(o); });
     if (Py_TYPE(x) != &PyMap_Type) return false;
     auto* m = reinterpret_cast<MapHead*>(x);
     if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type) || PyTuple_GET_SIZE(m->iters) != 1 ||
@@ -897,7 +901,8 @@ bool anyAllArg(PyObject* x) {
     PyObject* it = PyTuple_GET_ITEM(m->iters, 0);
     if (Py_TYPE(it) != &PyTupleIter_Type && Py_TYPE(it) != &PyListIter_Type) return false;
     PyObject* seq = reinterpret_cast<SeqIterHead*>(it)->seq;
-    return seq == nullptr || smallSeq(seq, [](PyObject* o) { return exact(o, &PyUnicode_Type); });
+    return seq == nullptr ||
+           smallSeqAll(seq, [](PyObject* o) { return exact(o, &PyUnicode_Type); });
 }
 
 // Calling a builtin type on builtin values: the conversions and copies everyday code does
@@ -928,15 +933,8 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
         // set(xs) hashes and compares the items: C keys only; a deque only stores them.
         PyObject* x = cs.args[0];
         if (exact(x, &PyRange_Type)) return true;
-        if (!exact(x, &PyList_Type) && !exact(x, &PyTuple_Type)) return false;
-        if (t == gDequeType) return true;
-        const Py_ssize_t n = Py_SIZE(x);
-        if (n > 64) return false;
-        PyObject** items = exact(x, &PyTuple_Type) ? &PyTuple_GET_ITEM(x, 0)
-                                                   : reinterpret_cast<PyListObject*>(x)->ob_item;
-        for (Py_ssize_t i = 0; i < n; ++i)
-            if (!cKey(items[i])) return false;
-        return true;
+        if (t == gDequeType) return exact(x, &PyList_Type) || exact(x, &PyTuple_Type);
+        return smallSeqAll(x, [](PyObject* o) { return cKey(o); });
     }
     if (t == &PyEnum_Type && (cs.nargs == 1 || (cs.nargs == 2 && exact(cs.args[1], &PyLong_Type)))) {
         // enumerate(x[, start]) calls iter(x): C for builtin containers and iterators.
@@ -986,23 +984,11 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         auto number = [](PyObject* o) {
             return exact(o, &PyLong_Type) || exact(o, &PyFloat_Type);
         };
-        // The items of one exact list/tuple argument, each passing `ok`.
-        auto items = [](PyObject* seq, auto&& ok) {
-            if (!exact(seq, &PyList_Type) && !exact(seq, &PyTuple_Type)) return false;
-            const Py_ssize_t n = Py_SIZE(seq);
-            if (n > 64) return false;
-            PyObject** it = exact(seq, &PyTuple_Type)
-                                ? &PyTuple_GET_ITEM(seq, 0)
-                                : reinterpret_cast<PyListObject*>(seq)->ob_item;
-            for (Py_ssize_t i = 0; i < n; ++i)
-                if (!ok(it[i])) return false;
-            return true;
-        };
         if (b == Builtin::MinMax) {
             // A key= or default= passed by keyword is among the arguments checked here.
             int budget = 256;
             auto cmp = [&](PyObject* o) { return comparable(o, 0, budget); };
-            if (cs.nargs == 1) return items(cs.args[0], cmp);
+            if (cs.nargs == 1) return smallSeqAll(cs.args[0], cmp);
             if (cs.nargs < 2 || cs.nargs > 16) return false;
             for (int i = 0; i < cs.nargs; ++i)
                 if (!cmp(cs.args[i])) return false;
@@ -1010,7 +996,7 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         }
         if (b == Builtin::Sum)
             return (cs.nargs == 1 || (cs.nargs == 2 && number(cs.args[1]))) &&
-                   items(cs.args[0], number);
+                   smallSeqAll(cs.args[0], number);
         return (cs.nargs == 1 || (cs.nargs == 2 && noneOrInt(cs.args[1]))) &&
                number(cs.args[0]);
     }
