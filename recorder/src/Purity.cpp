@@ -120,6 +120,12 @@ PyObject* gNewStr = nullptr;   // interned "__new__" (initKnownCalls)
 // a probe class made in C at start (initKnownCalls).
 newfunc gSlotTpNew = nullptr;
 getiterfunc gSlotTpIter = nullptr;
+reprfunc gSlotTpStr = nullptr;
+reprfunc gSlotTpRepr = nullptr;
+PyObject* gStrStr = nullptr;     // interned "__str__" (initKnownCalls)
+PyObject* gReprStr = nullptr;    // interned "__repr__" (initKnownCalls)
+PyObject* gFormatStr = nullptr;  // interned "__format__" (initKnownCalls)
+PyObject* gObjectFormat = nullptr;  // object.__format__ (borrowed from object)
 iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
 PyObject* gIterStr = nullptr;  // interned "__iter__" (initKnownCalls)
@@ -144,6 +150,25 @@ bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObj
         !(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return false;
     return tracedFunction(codes, _PyType_Lookup(t, name));
+}
+
+// repr(o) runs only C and traced Python: its class's __repr__ is traced Python, or object's own
+// (`<mod.Cls object at 0x...>`, read from the class in C).
+bool reprRunsTraced(const CodeTable& codes, PyObject* o) {
+    PyTypeObject* t = Py_TYPE(o);
+    return t->tp_repr == PyBaseObject_Type.tp_repr ||
+           tracedSlot(codes, t, t->tp_repr, gSlotTpRepr, gReprStr);
+}
+// str(o) likewise: a traced __str__, or object's own, which is repr(o).
+bool strRunsTraced(const CodeTable& codes, PyObject* o) {
+    PyTypeObject* t = Py_TYPE(o);
+    if (t->tp_str == PyBaseObject_Type.tp_str) return reprRunsTraced(codes, o);
+    return tracedSlot(codes, t, t->tp_str, gSlotTpStr, gStrStr);
+}
+// format(o, "") (an f-string's `{o}`): object's own __format__, which is str(o).
+bool formatRunsTraced(const CodeTable& codes, PyObject* o) {
+    return gObjectFormat != nullptr && gFormatStr != nullptr &&
+           _PyType_Lookup(Py_TYPE(o), gFormatStr) == gObjectFormat && strRunsTraced(codes, o);
 }
 
 // Calling a plain Python class: type.__call__ (the metaclass overrides neither it nor attribute
@@ -627,6 +652,7 @@ enum class Builtin : uint8_t {
     MatchRead,    // re.Match group/groups/groupdict/start/end/span
     AnyAll,       // any(), all()
     GetAttr,      // getattr(), hasattr()
+    Repr,         // repr()
     Chr, Ord,     // chr(int), ord(str or bytes)
     IntPure,      // int.bit_length/bit_count
     StrEncode,    // str.encode() with the defaults
@@ -960,6 +986,7 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
     PyTypeObject* at = Py_TYPE(a);
     const bool number = at == &PyLong_Type || at == &PyFloat_Type || at == &PyBool_Type;
     if (t == &PyLong_Type || t == &PyFloat_Type) return number || at == &PyUnicode_Type;
+    if (t == &PyUnicode_Type && !scalar(a)) return strRunsTraced(codes, a);  // str(obj)
     if (t == &PyUnicode_Type || t == &PyBool_Type) return scalar(a) && at != &PyComplex_Type;
     if (t == &PyList_Type || t == &PyTuple_Type)
         // Of a generator whose code is traced, as str.join (the generator's resumption knows
@@ -1017,8 +1044,11 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         }
         return cs.nargs == 2 && isinstanceArgs(cs.args[0], cs.args[1]);
     }
-    if (b == Builtin::GetAttr || b == Builtin::Chr || b == Builtin::Ord || b == Builtin::Index) {
+    if (b == Builtin::GetAttr || b == Builtin::Chr || b == Builtin::Ord || b == Builtin::Index ||
+        b == Builtin::Repr) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (b == Builtin::Repr)
+            return cs.nargs == 1 && (scalar(cs.args[0]) || reprRunsTraced(codes, cs.args[0]));
         if (b == Builtin::Chr) return cs.nargs == 1 && exact(cs.args[0], &PyLong_Type);
         if (b == Builtin::Index)
             return cs.nargs == 1 && (exact(cs.args[0], &PyLong_Type) ||
@@ -1297,7 +1327,8 @@ void probeClassSlots() {
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sOsOsO}", "__new__", sm, "__iter__", fn, "__next__", fn)
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsO}", "__new__", sm, "__iter__", fn, "__next__",
+                                      fn, "__str__", fn, "__repr__", fn)
                       : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
@@ -1308,6 +1339,8 @@ void probeClassSlots() {
         gSlotTpNew = t->tp_new;
         gSlotTpIter = t->tp_iter;
         gSlotTpIternext = t->tp_iternext;
+        gSlotTpStr = t->tp_str;
+        gSlotTpRepr = t->tp_repr;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -1459,6 +1492,7 @@ void initKnownCalls() {
     function("round", Builtin::Round);
     function("any", Builtin::AnyAll);
     function("getattr", Builtin::GetAttr);
+    function("repr", Builtin::Repr);
     function("next", Builtin::Next);
     function("hasattr", Builtin::GetAttr);
     function("chr", Builtin::Chr);
@@ -1539,6 +1573,10 @@ void initKnownCalls() {
     gInitializingStr = PyUnicode_InternFromString("_initializing");
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
+    gStrStr = PyUnicode_InternFromString("__str__");
+    gReprStr = PyUnicode_InternFromString("__repr__");
+    gFormatStr = PyUnicode_InternFromString("__format__");
+    gObjectFormat = lookup(&PyBaseObject_Type, "__format__");
     gEnterStr = PyUnicode_InternFromString("__enter__");
     gExitStr = PyUnicode_InternFromString("__exit__");
     gNextStr = PyUnicode_InternFromString("__next__");
@@ -1659,14 +1697,26 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         // format(o, spec), str(o), repr(o) and ascii(o) of a builtin scalar run only its own C
         // __format__/__str__/__repr__.
         case dyn::kFormatValue: {
-            // FORMAT_VALUE: bit 2 of the argument says a format spec is on top of the value.
+            // FORMAT_VALUE: bit 2 of the argument says a format spec is on top of the value;
+            // bits 0-1 the conversion (!s, !r, !a), after which the value is a str.
             const bool spec = (arg & 0x04) != 0;
             PyObject* v = peek(spec ? 2 : 1);
-            return v && scalar(v) && (!spec || (peek(1) && exact(peek(1), &PyUnicode_Type)));
+            if (v == nullptr) return false;
+            if (scalar(v)) return !spec || (peek(1) && exact(peek(1), &PyUnicode_Type));
+            if (spec) return false;
+            const uint32_t conversion = arg & 0x03;
+            return conversion == 0   ? formatRunsTraced(codes, v)
+                   : conversion == 1 ? strRunsTraced(codes, v)
+                                     : reprRunsTraced(codes, v);
         }
         case dyn::kFormatSimple: {
+            // 3.13 FORMAT_SIMPLE (format(v, "")) and CONVERT_VALUE (argument 1 !s, 2 !r, 3 !a).
             PyObject* v = peek(1);
-            return v && scalar(v);
+            if (v == nullptr) return false;
+            if (scalar(v)) return true;
+            return arg == 0   ? formatRunsTraced(codes, v)
+                   : arg == 1 ? strRunsTraced(codes, v)
+                              : reprRunsTraced(codes, v);
         }
         case dyn::kFormatSpec: {
             PyObject *v = peek(2), *spec = peek(1);

@@ -58,6 +58,14 @@ class Rows(list):
     pass
 
 
+class Pt:
+    def __init__(self, x):
+        self.x = x
+
+    def __repr__(self):
+        return f"Pt({self.x})"
+
+
 class Bag:
     def __init__(self):
         self.a = 1
@@ -123,14 +131,17 @@ def pure_idioms(lines, rng, rows):
     log = []
     with opened(log) as depth:
         log.append(depth)
+    pt = Pt(2)
+    shown = (str(pt), repr(pt), f"{pt}", f"{pt!r}")
     g = (x for x in range(2))
     nxt = next(g)
     rest = list(g)  # exhausted here, so it is not closed (in C) when the frame ends
     return (len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
-            attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest)
+            attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest, shown)
 
 
 # Warm-up: every helper's code object is met once.
+repr(Pt(0))
 Word("x", 0)
 Line("x", prefixes=())
 Child().greet()

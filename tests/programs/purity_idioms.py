@@ -329,6 +329,54 @@ def builtins_more():
             box4, back, vars(holder[0]), found, draws, box5, box6, lazy)
 
 
+def make_c_str(box):
+    class Shown:
+        __str__ = box.pop  # str(Shown()) pops box's last item (a str), in C
+
+    return Shown()
+
+
+def make_c_repr(box):
+    class Shown:
+        __repr__ = box.pop  # repr(Shown()) pops box's last item, in C
+
+    return Shown()
+
+
+def make_c_format(store):
+    class Fmt:
+        __format__ = store.setdefault  # format(Fmt(), "") runs store.setdefault(""), in C
+
+    return Fmt()
+
+
+class Pt:
+    def __init__(self, x):
+        self.x = x
+
+    def __repr__(self):  # traced: str(), repr() and f-strings of a Pt run only this
+        return f"Pt({self.x})"
+
+
+def formatting():
+    p = Pt(1)
+    plain = object()
+    texts = (str(p), repr(p), f"{p}", f"{p!r}", f"{p!s}", f"{p!a}",
+             str(plain).startswith("<object"), f"{plain}".startswith("<object"))
+    box = ["one"]
+    shown = str(make_c_str(box))  # box shrinks here
+    box2 = ["two"]
+    shown2 = f"{make_c_repr(box2)!r}"  # box2 shrinks here
+    box3 = ["three"]
+    shown3 = f"{make_c_str(box3)}"  # format -> str: box3 shrinks here
+    store = {}
+    try:
+        f"{make_c_format(store)}"  # store grows here, then TypeError (it returned None)
+    except TypeError:
+        pass
+    return texts, shown, box, shown2, box2, shown3, box3, store
+
+
 @contextlib.contextmanager
 def opened(log):
     log.append("in")
@@ -387,6 +435,7 @@ for _ in range(2):
     print(queues())
     print(builtins_more())
     print(contexts())
+    print(formatting())
     print(subclasses())
     print(iterators())
     print(functions())
