@@ -72,20 +72,6 @@ bool noneOrInt(PyObject* o) {
     return o == Py_None || exact(o, &PyLong_Type);
 }
 
-// A list, tuple or str, or an instance of a subclass that does not define __getitem__ (its
-// subscript slot is still the base's C function: a class-level `__getitem__`, Python or C,
-// installs the slot that looks it up): `nt[0]` on a namedtuple, `line[:n]` on a str subclass.
-bool indexableSeq(PyObject* c) {
-    PyTypeObject* t = Py_TYPE(c);
-    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type) return true;
-    PyTypeObject* base = PyUnicode_Check(c) ? &PyUnicode_Type
-                         : PyTuple_Check(c) ? &PyTuple_Type
-                         : PyList_Check(c)  ? &PyList_Type
-                                            : nullptr;
-    return base != nullptr && t->tp_as_mapping != nullptr &&
-           t->tp_as_mapping->mp_subscript == base->tp_as_mapping->mp_subscript;
-}
-
 // The builtin container type an instance of a subclass keeps the storage of, or NULL.
 PyTypeObject* builtinBase(PyObject* o) {
     return PyUnicode_Check(o)    ? &PyUnicode_Type
@@ -105,6 +91,17 @@ bool sameSlot(Table* tt, Table* bt, Fn Table::*slot) {
     const Fn a = tt != nullptr ? tt->*slot : nullptr;
     const Fn b = bt != nullptr ? bt->*slot : nullptr;
     return a == b;
+}
+
+// A list, tuple or str, or an instance of a subclass that does not define __getitem__ (its
+// subscript slot is still the base's C function: a class-level `__getitem__`, Python or C,
+// installs the slot that looks it up): `nt[0]` on a namedtuple, `line[:n]` on a str subclass.
+bool indexableSeq(PyObject* c) {
+    PyTypeObject* t = Py_TYPE(c);
+    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type) return true;
+    PyTypeObject* base = builtinBase(c);
+    return (base == &PyUnicode_Type || base == &PyTuple_Type || base == &PyList_Type) &&
+           sameSlot(t->tp_as_mapping, base->tp_as_mapping, &PyMappingMethods::mp_subscript);
 }
 
 bool calleeTraced(const CodeTable& codes, PyObject* code) {
@@ -710,8 +707,6 @@ bool gRePatternKnown = false;
 bool gReMatchKnown = false;
 bool gOperatorIndexKnown = false;
 
-void registerDequeMethods(PyTypeObject* t);
-
 bool registerLazyType(PyTypeObject* t) {
     if (t->tp_methods == nullptr) return false;
     auto add = [&](const char* name, Builtin kind) {
@@ -737,7 +732,9 @@ bool registerLazyType(PyTypeObject* t) {
     } else if (std::strcmp(n, "collections.deque") == 0 && gDequeType == nullptr) {
         Py_INCREF(t);
         gDequeType = t;
-        registerDequeMethods(t);
+        for (const char* m : {"append", "appendleft", "pop", "popleft", "clear", "rotate",
+                              "extend", "extendleft"})
+            add(m, Builtin::DequeOp);
     } else {
         return false;
     }
@@ -1318,10 +1315,11 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
     return 2;
 }
 
-// The slot functions of a class statement's class (slot_tp_new, slot_tp_iter, slot_tp_iternext for
-// `__new__`, `__iter__`, `__next__` written in Python, the getter of the class's `__dict__`
-// attribute), from a probe class made in C as `type("_ReelProbe", (), {"__new__":
-// staticmethod(f), "__iter__": f, "__next__": f})` with f an empty function: no Python code runs.
+// The slot functions of a class statement's class (slot_tp_new, slot_tp_iter, slot_tp_iternext,
+// slot_tp_str, slot_tp_repr for `__new__`, `__iter__`, `__next__`, `__str__`, `__repr__` written in
+// Python, the getter of the class's `__dict__` attribute), from a probe class made in C as
+// `type("_ReelProbe", (), {"__new__": staticmethod(f), "__iter__": f, ...})` with f an empty
+// function: no Python code runs.
 void probeClassSlots() {
     PyObject* code = reinterpret_cast<PyObject*>(PyCode_NewEmpty("<reel>", "__new__", 0));
     PyObject* globals = PyDict_New();
@@ -1407,6 +1405,8 @@ bool superLookupPure(PyObject* sup, PyObject* cls, PyObject* self, PyObject* nam
 
 PyObject* gImportFunc = nullptr;   // builtins.__import__ at start (borrowed: builtins keep it)
 PyObject* gInitializingStr = nullptr;  // interned "_initializing" (initKnownCalls)
+PyObject* gImportStr = nullptr;        // interned "__import__" (initKnownCalls)
+PyObject* gSpecStr = nullptr;          // interned "__spec__" (initKnownCalls)
 
 // `import name` of a module already in sys.modules (a function-level import), with the builtin
 // __import__: the interpreter's fast path finds the module in sys.modules and asks whether its
@@ -1416,14 +1416,15 @@ PyObject* gInitializingStr = nullptr;  // interned "_initializing" (initKnownCal
 // replaced by the program) may run importlib's Python code or a module's.
 bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* level,
                          PyObject* fromlist) {
-    if (gImportFunc == nullptr || gInitializingStr == nullptr || level == nullptr ||
+    if (gImportFunc == nullptr || gInitializingStr == nullptr || gImportStr == nullptr ||
+        gSpecStr == nullptr || level == nullptr ||
         fromlist != Py_None || !exact(level, &PyLong_Type) || PyLong_AsLong(level) != 0 ||
         !exact(name, &PyUnicode_Type) ||
         PyUnicode_FindChar(name, '.', 0, PyUnicode_GET_LENGTH(name), 1) != -1)
         return false;
     PyObject* builtins = compat::frameBuiltins(frame);
     if (builtins == nullptr || !exact(builtins, &PyDict_Type) || !compat::dictKeysAllStr(builtins) ||
-        PyDict_GetItemString(builtins, "__import__") != gImportFunc)
+        PyDict_GetItem(builtins, gImportStr) != gImportFunc)
         return false;
     PyObject* modules = PyImport_GetModuleDict();  // borrowed
     if (modules == nullptr || !exact(modules, &PyDict_Type) || !compat::dictKeysAllStr(modules))
@@ -1435,7 +1436,7 @@ bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* l
     }
     PyObject* md = PyModule_GetDict(mod);
     if (md == nullptr || !compat::dictKeysAllStr(md)) return false;
-    PyObject* spec = PyDict_GetItemString(md, "__spec__");  // borrowed
+    PyObject* spec = PyDict_GetItem(md, gSpecStr);  // borrowed
     if (spec == nullptr || spec == Py_None) return spec == Py_None;
     PyTypeObject* st = Py_TYPE(spec);
     if (st->tp_getattro != PyObject_GenericGetAttr || _PyType_Lookup(st, gInitializingStr) != nullptr)
@@ -1450,13 +1451,6 @@ bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* l
     }
     Py_DECREF(init);
     return init == Py_False;
-}
-
-void registerDequeMethods(PyTypeObject* t) {
-    for (PyMethodDef* m = t->tp_methods; m->ml_name != nullptr; ++m)
-        for (const char* name : {"append", "appendleft", "pop", "popleft", "clear", "rotate",
-                                 "extend", "extendleft"})
-            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, Builtin::DequeOp});
 }
 
 }  // namespace
@@ -1541,19 +1535,6 @@ void initKnownCalls() {
             registerLazyType(t);
             Py_DECREF(t);  // registerLazyType keeps its own reference
         }
-    PyObject* opName = PyUnicode_FromString("_operator");
-    PyObject* op = opName != nullptr ? PyImport_GetModule(opName) : nullptr;  // when imported
-    Py_XDECREF(opName);
-    if (op != nullptr) {
-        PyObject* index = PyObject_GetAttrString(op, "index");
-        if (index != nullptr && PyCFunction_Check(index)) {
-            gKnownCalls.push_back({reinterpret_cast<PyCFunctionObject*>(index)->m_ml, Builtin::Index});
-            gOperatorIndexKnown = true;
-        }
-        Py_XDECREF(index);
-        Py_DECREF(op);
-    }
-    PyErr_Clear();
 
     for (const char* m : {"add", "discard", "remove"}) method(&PySet_Type, m, Builtin::SetAddRemove);
     const char* lockNames[2] = {"LockType", "RLock"};
@@ -1571,6 +1552,8 @@ void initKnownCalls() {
     gGetStr = PyUnicode_InternFromString("__get__");
     gNewStr = PyUnicode_InternFromString("__new__");
     gInitializingStr = PyUnicode_InternFromString("_initializing");
+    gImportStr = PyUnicode_InternFromString("__import__");
+    gSpecStr = PyUnicode_InternFromString("__spec__");
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
     gStrStr = PyUnicode_InternFromString("__str__");
@@ -1582,7 +1565,6 @@ void initKnownCalls() {
     gNextStr = PyUnicode_InternFromString("__next__");
     if (PyObject* n = lookup(&PyBaseObject_Type, "__new__"); n != nullptr && PyCFunction_Check(n))
         gTpNewDef = reinterpret_cast<PyCFunctionObject*>(n)->m_ml;
-    gPartialType = builtinType("_functools", "partial");
     probeClassSlots();
     gInstanceCheckStr = PyUnicode_InternFromString("__instancecheck__");
     gTypeInstanceCheck = lookup(&PyType_Type, "__instancecheck__");
