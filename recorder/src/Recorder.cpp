@@ -387,7 +387,7 @@ void Recorder::deltas(ShadowFrame& sf) {
                 s.ref = ref;
             }
         } else if (v != nullptr && mutated && s.mayMutate &&
-                   (!targeted || mayHaveChanged(slotShape(s), changed))) {
+                   (!targeted || mayHaveChanged(s.shape.get(), changed))) {
             // Same object, something may have mutated it: the shape check answers "unchanged"
             // without a capture in the common case.
             format::ValueRef ref =
@@ -429,10 +429,11 @@ void Recorder::deltas(ShadowFrame& sf) {
 format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
                                      const ShadowFrame& sf, SlotShadow& slot,
                                      const ChangeSet* changes) {
-    ValueShape& shape = slot.shape;
-    if (!shareShapes_)
+    if (!shareShapes_) {
+        ValueShape& shape = ownShape(slot);
         return rebound ? values_->captureShaped(v, shape)
                        : values_->recapture(v, prev, shape, changes);
+    }
     auto key = reinterpret_cast<uintptr_t>(v);
     const size_t slotIndex = ((key >> 4) ^ (key >> 12)) & (kRecentShapes - 1);
     RecentShape& e = recentShapes_[slotIndex];
@@ -440,11 +441,10 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
     if (current && !(cell && rebound) &&
         e.round + 1 >= (rebound ? deltaRound_ : sf.lastRound + 1)) {
         e.round = deltaRound_;
-        // Linked, not copied: a `yield from` chain d generators deep re-checks the same shared
+        // Shared, not copied: a `yield from` chain d generators deep re-checks the same shared
         // container in every level after each change, and copying its shape (up to 64 entries
         // and their subtrees) into each level made the chain quadratic in d.
-        slot.linked = static_cast<int32_t>(slotIndex);
-        slot.linkVersion = e.version;
+        slot.shape = e.shape;
         return e.ref;
     }
     if (rebound && !cell && borrowFrom_ != nullptr && borrowFrom_->lastMutations == mutations_ &&
@@ -453,56 +453,43 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
         PyObject** lp = compat::localsplus(caller.iframe);
         for (size_t j = 0; j < caller.slots.size(); ++j) {
             const SlotShadow& cs = caller.slots[j];
-            const ValueShape* cshape = slotShape(cs);
-            if (cs.ptr == v && cs.mayMutate && lp[j] == v && shapeKnown(cshape) &&
-                cshape->ref == cs.ref) {
-                if (cs.linked >= 0) {
-                    slot.linked = cs.linked;
-                    slot.linkVersion = cs.linkVersion;
-                } else {
-                    slot.linked = -1;
-                    shape = cs.shape;
-                    shape.bound();
-                }
+            if (cs.ptr == v && cs.mayMutate && lp[j] == v && shapeKnown(cs.shape.get()) &&
+                cs.shape->ref == cs.ref) {
+                slot.shape = cs.shape;
                 return cs.ref;
             }
         }
     }
-    if (rebound)
-        slot.linked = -1;  // captureShaped starts the shape afresh
-    else
-        unlink(slot);
-    format::ValueRef ref =
-        rebound ? values_->captureShaped(v, shape) : values_->recapture(v, prev, shape, changes);
-    // Storing copies the whole shape. An object referenced only by this local cannot be met
-    // through another one, so storing it would only cost the copy and evict an entry that may be
-    // used (`records` keeps growing lists and dicts that only one local holds). The reference
-    // count is only a hint: a skipped store costs at most a walk later. A cell's object is held
-    // by the cell alone, yet every frame sharing the cell meets it.
+    format::ValueRef ref;
+    if (rebound) {
+        ref = values_->captureShaped(v, ownShape(slot));
+    } else if (slot.shape.get() == nullptr || slot.shape.unique()) {
+        ref = values_->recapture(v, prev, ownShape(slot), changes);
+    } else {
+        // Other slots hold this shape for the same snapshot: a different one is written apart.
+        SharedShape out = SharedShape::fresh();
+        bool wrote = false;
+        ref = values_->recapture(v, prev, *slot.shape.get(), changes, out.get(), &wrote);
+        if (wrote) slot.shape = std::move(out);
+    }
+    // An object referenced only by this local cannot be met through another one, so storing it
+    // would only evict an entry that may be used (`records` keeps growing lists and dicts that
+    // only one local holds). The reference count is only a hint: a skipped store costs at most a
+    // walk later. A cell's object is held by the cell alone, yet every frame sharing the cell
+    // meets it.
     if (!cell && Py_REFCNT(v) <= 1) return ref;
     e.obj = v;
     e.at = mutations_;
     e.round = deltaRound_;
     e.batchFirst = firstEvent_;
-    e.version = ++shapeVersion_;
     e.ref = ref;
-    e.shape = shape;
+    e.shape = slot.shape;
     return ref;
 }
 
-const ValueShape* Recorder::slotShape(const SlotShadow& s) const {
-    if (s.linked < 0) return &s.shape;
-    const RecentShape& e = recentShapes_[static_cast<size_t>(s.linked)];
-    return e.version == s.linkVersion ? &e.shape : nullptr;
-}
-
-void Recorder::unlink(SlotShadow& s) {
-    if (s.linked < 0) return;
-    if (const ValueShape* shared = slotShape(s))
-        s.shape = *shared;  // reuses the slot's capacity
-    else
-        s.shape.valid = false;
-    s.linked = -1;
+ValueShape& Recorder::ownShape(SlotShadow& s) {
+    if (!s.shape.unique()) s.shape = SharedShape::fresh();
+    return *s.shape.get();
 }
 
 void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {

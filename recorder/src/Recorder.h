@@ -18,6 +18,7 @@
 
 #include "CodeTable.h"
 #include "OpcodeTable.h"
+#include "SharedShape.h"
 #include "ValueCapture.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceWriter.h"
@@ -44,12 +45,10 @@ struct RecorderOptions {
 struct SlotShadow {
     PyObject* ptr = nullptr;  // borrowed, only compared: holding it would change lifetimes
     format::ValueRef ref;
-    ValueShape shape;        // what `ref` depended on, for ValueCapture::recapture
+    // What `ref` depended on, for ValueCapture::recapture; shared with the other slots (and
+    // recentShapes_ entries) that hold the same object with the same snapshot. NULL: unknown.
+    SharedShape shape;
     bool mayMutate = false;  // ValueCapture::mayMutate(ptr), computed when ptr was bound
-    // >= 0: the shape is Recorder::recentShapes_[linked]'s while that entry's version is still
-    // linkVersion, and `shape` is stale (Recorder::shapedRef shares instead of copying).
-    int32_t linked = -1;
-    uint64_t linkVersion = 0;
 };
 
 struct NameShadow {
@@ -159,11 +158,8 @@ class Recorder {
     format::ValueRef shapedRef(PyObject* v, format::ValueRef prev, bool rebound, bool cell,
                                const ShadowFrame& sf, SlotShadow& slot,
                                const ChangeSet* changes = nullptr);
-    // The slot's shape: its own, or the linked entry's while the entry still holds it; NULL when
-    // the entry has been overwritten since (the shape is then unknown).
-    const ValueShape* slotShape(const SlotShadow& s) const;
-    // Makes the slot's own `shape` current again: a copy of the linked entry's, or invalid.
-    void unlink(SlotShadow& s);
+    // The slot's shape to write a new one into: its own, or a fresh one when it is shared.
+    static ValueShape& ownShape(SlotShadow& s);
     // Whether `cell` is among the objects logged since the check being made (deltas()).
     bool cellRebound(PyObject* cell, const ContainerBloom& changed) const;
     void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated);
@@ -207,11 +203,9 @@ class Recorder {
         uint64_t at = 0;
         uint64_t round = 0;  // deltaRound_ when stored or last confirmed
         uint64_t batchFirst = 0;
-        uint64_t version = 0;  // from shapeVersion_, new at every store: what slots link to
         format::ValueRef ref;
-        ValueShape shape;
+        SharedShape shape;
     };
-    uint64_t shapeVersion_ = 0;
     static constexpr size_t kRecentShapes = 16;
     uint64_t deltaRound_ = 0;                  // bumped by every deltas() call
     const ShadowFrame* borrowFrom_ = nullptr;  // onCall: the caller, for its arguments' snapshots

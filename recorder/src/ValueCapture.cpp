@@ -567,8 +567,14 @@ class ValueCapture::Impl {
     // See ValueCapture::recapture. The shape is computed right before the capture, with no
     // Python code running in between, so the stored shape always describes the stored snapshot.
     ValueRef recapture(PyObject* obj, ValueRef prev, ValueShape& shape,
-                       const ChangeSet* changes) {
-        if (noValues_) return capture(obj);
+                       const ChangeSet* changes, ValueShape* out, bool& wrote) {
+        // What a new shape is written to: `shape` itself unless it is shared (`out`).
+        ValueShape& target = out != nullptr ? *out : shape;
+        wrote = true;
+        if (noValues_) {
+            target.valid = false;
+            return capture(obj);
+        }
         bool shaped = false;
         // Reuse needs the previous walk of the same object, as it was at the last check.
         const bool reuse = changes != nullptr && reuseWalks_ && shape.valid && shape.ref == prev &&
@@ -576,7 +582,7 @@ class ValueCapture::Impl {
                            shape.nodes[0].depth == 1;
         try {
             ValueRef grown;
-            if (reuse && grownPastWindow(obj, prev, shape, *changes, grown)) {
+            if (reuse && grownPastWindow(obj, prev, shape, target, *changes, grown, wrote)) {
                 ++shapeMisses_;
                 return grown;
             }
@@ -604,6 +610,7 @@ class ValueCapture::Impl {
             ++shapeHits_;
             // Equal words name the same containers, but an instance dict may have appeared since.
             shape.nodes.swap(nodes_);
+            wrote = out == nullptr;
             return prev;
         }
         ++shapeMisses_;
@@ -617,34 +624,34 @@ class ValueCapture::Impl {
         if (shaped && e.obj == obj && e.depth == 1 && e.identity == ident &&
             shapeWords_.equals(e.words)) {
             ++memoHits_;
-            shapeWords_.copyTo(shape.words);
-            shape.nodes.swap(nodes_);
-            shape.valid = true;
-            shape.ref = e.ref;
+            shapeWords_.copyTo(target.words);
+            target.nodes.swap(nodes_);
+            target.valid = true;
+            target.ref = e.ref;
             return e.ref;
         }
         // The capture below uses shapeWords_ for its subtree memo: keep this shape first. Its
         // subtree memos then find their words in this walk (index_) instead of walking again.
         if (shaped) {
-            shapeWords_.copyTo(shape.words);
-            shape.nodes.swap(nodes_);
-            index_ = &shape;
+            shapeWords_.copyTo(target.words);
+            target.nodes.swap(nodes_);
+            index_ = &target;
             indexCursor_ = 0;
         } else {
-            shape.words.clear();
-            shape.nodes.clear();
+            target.words.clear();
+            target.nodes.clear();
         }
         ValueRef r = capture(obj);
         index_ = nullptr;
-        shape.valid = shaped;
-        shape.ref = r;
-        if (shaped && r.kind() == ValueRef::Kind::Record && shape.words.size() <= kMemoMaxWords) {
+        target.valid = shaped;
+        target.ref = r;
+        if (shaped && r.kind() == ValueRef::Kind::Record && target.words.size() <= kMemoMaxWords) {
             e.obj = obj;
             e.depth = 1;
             e.nodes = 0;
             e.identity = ident;
             e.ref = r;
-            e.words.assign(shape.words.begin(), shape.words.end());
+            e.words.assign(target.words.begin(), target.words.end());
         }
         return r;
     }
@@ -685,8 +692,9 @@ class ValueCapture::Impl {
     // record's refs, kept by the patch table, as a PATCH that sets only the length; the shape
     // gets the new length word. Without this, every append to a long list re-walked its first
     // maxItems subtrees and captured it again.
-    bool grownPastWindow(PyObject* obj, ValueRef prev, ValueShape& shape, const ChangeSet& changes,
-                         ValueRef& out) {
+    bool grownPastWindow(PyObject* obj, ValueRef prev, const ValueShape& shape,
+                         ValueShape& target, const ChangeSet& changes, ValueRef& out,
+                         bool& wrote) {
         PyTypeObject* tp = Py_TYPE(obj);
         const bool isList = tp == &PyList_Type;
         if ((!isList && tp != &PyDict_Type) || prev.kind() != ValueRef::Kind::Record) return false;
@@ -713,6 +721,7 @@ class ValueCapture::Impl {
         }
         if (length == oldLength) {
             out = prev;
+            wrote = &target == &shape;
             return true;
         }
         const uint64_t identity = identityOf(obj);
@@ -727,9 +736,10 @@ class ValueCapture::Impl {
         grownRefs_.assign(base, base + n);
         lastWasLeafMarker_ = false;
         out = emitComposite(kind, identity, 0, length, grownRefs_.data(), n, nullptr);
-        shape.words[2] = length;
-        shape.ref = out;
-        ShapeNode& r = shape.nodes[0];
+        if (&target != &shape) target = shape;
+        target.words[2] = length;
+        target.ref = out;
+        ShapeNode& r = target.nodes[0];
         r.ref = r.ref == prev ? out : ValueRef{};
         return true;
     }
@@ -2695,7 +2705,8 @@ class ValueCapture::Impl {
         }
         template <class Words>
         void copyTo(Words& o) const {
-            o.assign(v_.data(), v_.data() + n_);
+            o.resize(n_);  // then one memcpy (assign copies item by item past the old size)
+            if (n_ != 0) std::memcpy(o.data(), v_.data(), n_ * 8);
         }
         void append(const uint64_t* w, size_t n) {
             if (n_ + n > v_.size()) v_.resize(std::max(v_.size() * 2, n_ + n + 1024));
@@ -2925,13 +2936,18 @@ bool ValueCapture::mayMutate(PyObject* o, Py_ssize_t maxItems) {
 }
 
 format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape,
-                                         const ChangeSet* changes) {
+                                         const ChangeSet* changes, ValueShape* out,
+                                         bool* wroteOut) {
+    ValueShape& target = out != nullptr ? *out : shape;
+    bool wrote = out == nullptr;
     try {
-        format::ValueRef r = impl_->recapture(obj, prev, shape, changes);
-        shape.bound();
+        format::ValueRef r = impl_->recapture(obj, prev, shape, changes, out, wrote);
+        if (wrote) target.bound();
+        if (wroteOut != nullptr) *wroteOut = wrote;
         return r;
     } catch (...) {
-        shape.valid = false;
+        target.valid = false;
+        if (wroteOut != nullptr) *wroteOut = true;
         return ValueRef::constant(Constant::NotCaptured);
     }
 }

@@ -12,6 +12,8 @@
 #include <Python.h>
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -133,6 +135,31 @@ struct ValueShape {
     ShapeNodes nodes;      // the walk's containers (valid with the words)
     bool valid = false;
 
+    ValueShape() = default;
+    ValueShape(const ValueShape& o) { *this = o; }
+    ValueShape(ValueShape&&) noexcept = default;
+    ValueShape& operator=(ValueShape&&) noexcept = default;
+    // Frames copy the shape of a shared object from each other (a method's `self`), tens of
+    // thousands of words for a big one. std::vector copies into a vector with a custom
+    // allocator element by element; these copies are one memcpy each.
+    ValueShape& operator=(const ValueShape& o) {
+        if (this != &o) {
+            copyItems(words, o.words);
+            copyItems(nodes, o.nodes);
+            ref = o.ref;
+            valid = o.valid;
+        }
+        return *this;
+    }
+    template <class V>
+    static void copyItems(V& to, const V& from) {
+        static_assert(std::is_trivially_copyable_v<typename V::value_type>);
+        to.resize(from.size());
+        if (!from.empty())
+            std::memcpy(static_cast<void*>(to.data()), from.data(),
+                        from.size() * sizeof(typename V::value_type));
+    }
+
     // Whether the walk read one of `changed`'s objects: the root node's subtree filter holds
     // every container the walk read (a value that is no container has no nodes, and reads none).
     bool mayHaveRead(const ContainerBloom& changed) const {
@@ -194,8 +221,13 @@ public:
     // then copies the words of every subtree that none of them can have reached instead of
     // walking it again, and the capture (on a change) checks its subtree memos against the new
     // walk's words instead of walking each subtree once more.
+    //
+    // `out` (optional): `shape` is shared and stays as it is, but for its nodes when the answer
+    // is `prev` (they then describe the same object and snapshot as before, walked again); any
+    // other shape is written to `*out`, and `*wroteOut` says whether it was.
     format::ValueRef recapture(PyObject* obj, format::ValueRef prev, ValueShape& shape,
-                               const ChangeSet* changes = nullptr);
+                               const ChangeSet* changes = nullptr, ValueShape* out = nullptr,
+                               bool* wroteOut = nullptr);
     // A capture that also records `shape`, for an object that recapture() will check later.
     format::ValueRef captureShaped(PyObject* obj, ValueShape& shape) {
         shape.valid = false;

@@ -1,0 +1,93 @@
+#pragma once
+// A ValueShape held by every slot whose local holds the same object with the same snapshot.
+//
+// The frames of a recursion or a method chain all hold the same `self`; each of them used to keep
+// its own copy of its shape (tens of thousands of words for a big object), copied at every call
+// and at every check. Sharing makes a shape immutable while shared: a slot that needs a new one
+// while others hold the old one writes a fresh shape (ValueCapture::recapture's `out`), so the
+// others keep the shape that describes their own snapshot. The words of an unchanged answer are
+// those of the shared shape, and only its nodes are refreshed in place (they describe the same
+// object and snapshot for every holder).
+//
+// Reference-counted without atomics: shapes are made, shared and dropped with the GIL held only.
+// Released boxes go to a small free list that keeps their vectors' capacity.
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+#include "ValueCapture.h"
+
+namespace reel::recorder {
+
+class SharedShape {
+public:
+    SharedShape() = default;
+    SharedShape(const SharedShape& o) : box_(o.box_) {
+        if (box_ != nullptr) ++box_->refs;
+    }
+    SharedShape(SharedShape&& o) noexcept : box_(std::exchange(o.box_, nullptr)) {}
+    SharedShape& operator=(const SharedShape& o) {
+        if (o.box_ != nullptr) ++o.box_->refs;
+        reset();
+        box_ = o.box_;
+        return *this;
+    }
+    SharedShape& operator=(SharedShape&& o) noexcept {
+        if (this != &o) {
+            reset();
+            box_ = std::exchange(o.box_, nullptr);
+        }
+        return *this;
+    }
+    ~SharedShape() { reset(); }
+
+    // A new shape held only by the result (invalid until written).
+    static SharedShape fresh() {
+        SharedShape s;
+        std::vector<std::unique_ptr<Box>>& pool = freeList();
+        if (pool.empty()) {
+            s.box_ = std::make_unique<Box>().release();
+        } else {
+            s.box_ = pool.back().release();
+            pool.pop_back();
+        }
+        s.box_->refs = 1;
+        return s;
+    }
+
+    ValueShape* get() const { return box_ != nullptr ? &box_->shape : nullptr; }
+    ValueShape* operator->() const { return get(); }
+    bool unique() const { return box_ != nullptr && box_->refs == 1; }
+    void reset() {
+        if (box_ == nullptr) return;
+        if (--box_->refs == 0) recycle(box_);
+        box_ = nullptr;
+    }
+
+private:
+    struct Box {
+        ValueShape shape;
+        uint32_t refs = 0;
+    };
+    static constexpr size_t kKeptFree = 64;
+    static std::vector<std::unique_ptr<Box>>& freeList() {
+        static std::vector<std::unique_ptr<Box>> pool;
+        return pool;
+    }
+    static void recycle(Box* b) {
+        std::unique_ptr<Box> owned(b);
+        std::vector<std::unique_ptr<Box>>& pool = freeList();
+        if (pool.size() >= kKeptFree) return;
+        // A big shape's memory counts against every shape's budget (ValueShape::bound): it
+        // keeps its capacity only while all shapes together are well under that budget.
+        if (owned->shape.words.capacity() > ValueShape::kSmallWords &&
+            gShapeBytes > ValueShape::kBudgetBytes / 2)
+            owned->shape.release();
+        owned->shape.valid = false;
+        owned->shape.ref = {};
+        pool.push_back(std::move(owned));
+    }
+    Box* box_ = nullptr;
+};
+
+}  // namespace reel::recorder
