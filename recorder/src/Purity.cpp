@@ -195,11 +195,58 @@ bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
 
 // Iterators whose next() is C code over a builtin container (no user __iter__/__next__, no hash or
 // compare of items).
+// Iterator types the C API does not name, found at start by making one (initKnownCalls): the
+// iterator of an ASCII str (`for ch in text`, every str of ASCII text) and dict's reversed
+// key/value/item iterators. Static builtin types, never freed.
+PyTypeObject* gUnnamedIterTypes[4] = {nullptr, nullptr, nullptr, nullptr};
+
 bool builtinIterator(PyTypeObject* t) {
-    return t == &PyListIter_Type || t == &PyTupleIter_Type || t == &PyRangeIter_Type ||
-           t == &PyLongRangeIter_Type || t == &PyUnicodeIter_Type || t == &PyDictIterKey_Type ||
-           t == &PyDictIterValue_Type || t == &PyDictIterItem_Type || t == &PySetIter_Type ||
-           t == &PyListRevIter_Type || t == &PyByteArrayIter_Type || t == &PyBytesIter_Type;
+    if (t == &PyListIter_Type || t == &PyTupleIter_Type || t == &PyRangeIter_Type ||
+        t == &PyLongRangeIter_Type || t == &PyUnicodeIter_Type || t == &PyDictIterKey_Type ||
+        t == &PyDictIterValue_Type || t == &PyDictIterItem_Type || t == &PySetIter_Type ||
+        t == &PyListRevIter_Type || t == &PyByteArrayIter_Type || t == &PyBytesIter_Type)
+        return true;
+    for (PyTypeObject* u : gUnnamedIterTypes)
+        if (t == u && u != nullptr) return true;
+    return false;
+}
+
+void findUnnamedIterTypes() {
+    // An iterator's type, from an object whose iteration runs only C code.
+    auto typeOf = [](PyObject* made) -> PyTypeObject* {
+        if (made == nullptr) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        PyTypeObject* t = Py_TYPE(made);
+        Py_DECREF(made);
+        return t->tp_flags & Py_TPFLAGS_HEAPTYPE ? nullptr : t;
+    };
+    PyObject* text = PyUnicode_FromString("a");
+    if (text != nullptr) {
+        gUnnamedIterTypes[0] = typeOf(PyObject_GetIter(text));
+        Py_DECREF(text);
+    } else {
+        PyErr_Clear();
+    }
+    PyObject* d = PyDict_New();
+    if (d == nullptr) {
+        PyErr_Clear();
+        return;
+    }
+    auto* reversedType = reinterpret_cast<PyObject*>(&PyReversed_Type);
+    gUnnamedIterTypes[1] = typeOf(PyObject_CallOneArg(reversedType, d));
+    const char* views[] = {"values", "items"};
+    for (int i = 0; i < 2; ++i) {
+        PyObject* view = PyObject_CallMethod(d, views[i], nullptr);
+        if (view == nullptr) {
+            PyErr_Clear();
+            continue;
+        }
+        gUnnamedIterTypes[2 + i] = typeOf(PyObject_CallOneArg(reversedType, view));
+        Py_DECREF(view);
+    }
+    Py_DECREF(d);
 }
 
 // io.StringIO (kept for the process): iterating one and its read/write methods change only its
@@ -461,6 +508,8 @@ bool dictLookupPure(PyObject* d, PyObject* key) {
     return (exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d)) || (cKey(key) && cKeyed(d));
 }
 
+bool isDefaultDict(PyObject* o);
+
 bool contains(PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
     if (t == &PyUnicode_Type) return exact(needle, &PyUnicode_Type);
@@ -477,9 +526,55 @@ bool contains(PyObject* needle, PyObject* container) {
             if (!comparable(items[i], 0, budget)) return false;
         return true;
     }
-    if (t == &PyDict_Type) return dictLookupPure(container, needle);
+    if (t == &PyDict_Type || isDefaultDict(container)) return dictLookupPure(container, needle);
     if (t == &PySet_Type || t == &PyFrozenSet_Type) return setLookupPure(container, needle);
     return false;
+}
+
+bool tracedFunction(const CodeTable& codes, PyObject* f);
+
+// A defaultdict's factory called with no arguments: a builtin container or scalar type (C), or
+// traced Python (a function, or a class whose construction runs traced code); None raises
+// KeyError, in C.
+bool pureFactory(const CodeTable& codes, PyObject* f) {
+    if (f == nullptr || f == Py_None) return true;
+    static PyTypeObject* const kTypes[] = {&PyLong_Type,  &PyFloat_Type, &PyUnicode_Type,
+                                           &PyBytes_Type, &PyList_Type,  &PyDict_Type,
+                                           &PySet_Type,   &PyTuple_Type, &PyFrozenSet_Type};
+    for (PyTypeObject* t : kTypes)
+        if (f == reinterpret_cast<PyObject*>(t)) return true;
+    return tracedFunction(codes, f) || instantiatesTraced(codes, f);
+}
+
+// collections.defaultdict (kept for the process once met): a dict whose missing keys get their
+// factory's value, stored by dict's own C code (`groups[k].append(v)`, `counts[k] += 1`). Known
+// by its name on a type with a C method table (static on 3.11, made from a spec since 3.12; a
+// class statement's type has no method table, whatever name `type()` was given).
+PyTypeObject* gDefaultDictType = nullptr;
+
+bool isDefaultDictType(PyTypeObject* t) {
+    if (t == gDefaultDictType) return true;
+    if (gDefaultDictType != nullptr || t->tp_base != &PyDict_Type || t->tp_methods == nullptr ||
+        std::strcmp(t->tp_name, "collections.defaultdict") != 0)
+        return false;
+    Py_INCREF(t);
+    gDefaultDictType = t;
+    return true;
+}
+
+bool isDefaultDict(PyObject* o) {
+    return isDefaultDictType(Py_TYPE(o));
+}
+
+// defaultdict's own struct (Modules/_collectionsmodule.c, the same on 3.11-3.13).
+struct DefaultDictHead {
+    PyDictObject dict;
+    PyObject* factory;
+};
+
+// An exact dict or a defaultdict: the same storage, lookups and stores.
+bool plainDict(PyObject* c) {
+    return exact(c, &PyDict_Type) || isDefaultDict(c);
 }
 
 bool subscr(PyObject* c, PyObject* sub) {
@@ -493,6 +588,16 @@ bool subscr(PyObject* c, PyObject* sub) {
     }
     if (exact(c, &PyDict_Type)) return dictLookupPure(c, sub);
     return isDeque(c) && exact(sub, &PyLong_Type);  // queue[0], queue[-1]
+}
+
+// len(o) of a str/list/tuple/dict/bytes/set subclass (a namedtuple) that defines no __len__:
+// the base's C length.
+bool baseLength(PyObject* o) {
+    PyTypeObject* b = builtinBase(o);
+    PyTypeObject* t = Py_TYPE(o);
+    return b != nullptr &&
+           sameSlot(t->tp_as_mapping, b->tp_as_mapping, &PyMappingMethods::mp_length) &&
+           sameSlot(t->tp_as_sequence, b->tp_as_sequence, &PySequenceMethods::sq_length);
 }
 
 bool truth(PyObject* o) {
@@ -557,11 +662,55 @@ bool tracedGetter(const CodeTable& codes, PyObject* descr) {
            tracedFunction(codes, _PyType_Lookup(dt, gGetStr));
 }
 
+// What a class attribute found on the class itself gives when read from the class (its
+// __get__(None, cls)) without running untraced Python: functions, staticmethods, properties and
+// C descriptors return themselves or what they wrap; a classmethod binds its function (on
+// 3.11/3.12 through the function's own __get__, so only a Python function's); a value without
+// __get__ is itself.
+bool classAttrGet(const CodeTable& codes, PyObject* attr) {
+    PyTypeObject* at = Py_TYPE(attr);
+    if (at->tp_descr_get == nullptr || at == &PyFunction_Type || at == &PyStaticMethod_Type ||
+        at == &PyProperty_Type || at == &PyMemberDescr_Type || at == &PyGetSetDescr_Type ||
+        at == &PyMethodDescr_Type || at == &PyClassMethodDescr_Type || at == &PyWrapperDescr_Type)
+        return true;
+    if (at == &PyClassMethod_Type) {
+        PyObject* f = reinterpret_cast<WrappedCallableHead*>(attr)->callable;
+        return compat::kMinorVersion >= 13 || (f != nullptr && PyFunction_Check(f));
+    }
+    return tracedGetter(codes, attr);
+}
+
+// Cls.name (`TokenInfo._make`, `Cls.CONSTANT`, `Cls.method`) through type's own getattro: no
+// metaclass __getattribute__ or __getattr__ (either replaces tp_getattro). A data descriptor of
+// the metaclass wins: only type's own C getsets and members (`__name__`, `__mro__`, `__dict__`),
+// but `__doc__` and `__annotations__`, whose getters call the __get__ of what the class dict
+// holds. Otherwise the class's MRO is searched, then the metaclass's non-data attribute.
+bool classAttr(const CodeTable& codes, PyTypeObject* cls, PyObject* name) {
+    PyTypeObject* meta = Py_TYPE(cls);
+    if (meta->tp_getattro != PyType_Type.tp_getattro || !exact(name, &PyUnicode_Type)) return false;
+    PyObject* metaAttr = _PyType_Lookup(meta, name);
+    if (metaAttr != nullptr && Py_TYPE(metaAttr)->tp_descr_set != nullptr) {
+        PyTypeObject* mt = Py_TYPE(metaAttr);
+        return (mt == &PyGetSetDescr_Type || mt == &PyMemberDescr_Type) &&
+               PyDescr_TYPE(metaAttr) == &PyType_Type &&
+               PyUnicode_CompareWithASCIIString(name, "__doc__") != 0 &&
+               PyUnicode_CompareWithASCIIString(name, "__annotations__") != 0;
+    }
+    if (PyObject* attr = _PyType_Lookup(cls, name)) return classAttrGet(codes, attr);
+    // Not on the class: the metaclass's attribute bound to the class, or AttributeError (C).
+    if (metaAttr == nullptr) return true;
+    PyTypeObject* mt = Py_TYPE(metaAttr);
+    return mt->tp_descr_get == nullptr || mt == &PyFunction_Type ||
+           mt == &PyMethodDescr_Type || mt == &PyClassMethodDescr_Type ||
+           tracedGetter(codes, metaAttr);
+}
+
 // obj.name through PyObject_GenericGetAttr without running untraced Python code: no
 // __getattribute__ or __getattr__ (tp_getattro would be a slot wrapper), no descriptor on the
 // class whose __get__ runs untraced Python, and an instance dict that can only compare str keys.
 bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
     PyTypeObject* t = Py_TYPE(owner);
+    if (PyType_Check(owner)) return classAttr(codes, reinterpret_cast<PyTypeObject*>(owner), name);
     if (t == &PyModule_Type) {
         // `sys.maxsize`, `os.path`: a name the module's dict holds is found there by the generic
         // lookup; a missing one would call the module's __getattr__. ModuleType's own attributes
@@ -651,12 +800,14 @@ enum class Builtin : uint8_t {
     GetAttr,      // getattr(), hasattr()
     Repr,         // repr()
     Chr, Ord,     // chr(int), ord(str or bytes)
-    IntPure,      // int.bit_length/bit_count
+    IntPure,      // int.bit_length/bit_count, int and float as_integer_ratio/is_integer/...
+    MathPure,     // the math module's functions of numbers
     StrEncode,    // str.encode() with the defaults
     Index,        // operator.index
     RandomOp,     // _random.Random random()/getrandbits(k)
     Next,         // next(it[, default])
     DequeOp,      // collections.deque append/appendleft/pop/popleft/clear/rotate/extend[left]
+    Sorted,       // sorted(): never pure itself, known for resumedByReporter
 };
 
 struct KnownCall {
@@ -706,6 +857,24 @@ void sortKnownCalls() {
 bool gRePatternKnown = false;
 bool gReMatchKnown = false;
 bool gOperatorIndexKnown = false;
+bool gMathKnown = false;
+
+// math's functions of numbers (all C: the int and float arguments they accept never reach Python
+// code; floor/ceil/trunc of an exact int or float call int's and float's own C methods).
+// fsum/prod/dist take iterables, which may run anything.
+void registerMath(const PyModuleDef* md) {
+    static const char* const kPure[] = {
+        "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb",
+        "copysign", "cos", "cosh", "degrees", "erf", "erfc", "exp", "exp2", "expm1", "fabs",
+        "factorial", "floor", "fmod", "frexp", "gamma", "gcd", "hypot", "isclose", "isfinite",
+        "isinf", "isnan", "isqrt", "lcm", "ldexp", "lgamma", "log", "log10", "log1p", "log2",
+        "modf", "nextafter", "perm", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan",
+        "tanh", "trunc", "ulp"};
+    for (PyMethodDef* m = md->m_methods; m != nullptr && m->ml_name != nullptr; ++m)
+        for (const char* name : kPure)
+            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, Builtin::MathPure});
+    sortKnownCalls();
+}
 
 bool registerLazyType(PyTypeObject* t) {
     if (t->tp_methods == nullptr) return false;
@@ -764,6 +933,18 @@ Builtin builtinOf(PyObject* callable) {
             return Builtin::Index;
         }
         PyErr_Clear();
+    }
+    if (!gMathKnown && PyCFunction_Check(callable)) {
+        // The math module, imported when the program wanted it: its functions are bound to it
+        // and its definition is named "math" (only C code makes either).
+        PyObject* m = PyCFunction_GET_SELF(callable);
+        const PyModuleDef* md = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
+        if (md != nullptr && md->m_name != nullptr && std::strcmp(md->m_name, "math") == 0) {
+            gMathKnown = true;
+            registerMath(md);
+            b = knownCall(def);
+            if (b != Builtin::None) return b;
+        }
     }
     if (allLazyTypesKnown()) return b;
     PyTypeObject* owner = nullptr;
@@ -842,9 +1023,11 @@ bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& 
         // type: `line.strip()` on a str subclass that does not define strip).
         // Nor _random.Random's: random.Random subclasses it, and its C methods touch only the
         // generator's C state (a subclass overriding one in Python reaches that, not them).
+        // Nor dict's on a defaultdict, which overrides none of them.
         PyTypeObject* owner = reinterpret_cast<PyDescrObject*>(cs.callable)->d_type;
         return Py_TYPE(self) == owner || (owner == &PyUnicode_Type && PyUnicode_Check(self)) ||
-               (owner == gRandomType && PyObject_TypeCheck(self, owner));
+               (owner == gRandomType && PyObject_TypeCheck(self, owner)) ||
+               (owner == &PyDict_Type && isDefaultDict(self));
     }
     if (cs.self != nullptr) return false;  // 3.13: a bound builtin never has a self slot
     self = reinterpret_cast<PyCFunctionObject*>(cs.callable)->m_self;
@@ -948,6 +1131,8 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
         }
         return true;
     }
+    // defaultdict(factory): the factory is only stored (called by a later dd[k], judged then).
+    if (cs.nargs <= 1 && isDefaultDictType(t)) return true;
     if (cs.nargs == 0)
         return t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type || t == &PySet_Type ||
                t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type ||
@@ -1032,7 +1217,8 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             PyTypeObject* t = Py_TYPE(cs.args[0]);
             return t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type ||
                    t == &PyUnicode_Type || t == &PySet_Type || t == &PyFrozenSet_Type ||
-                   t == &PyBytes_Type || t == &PyRange_Type || isDeque(cs.args[0]);
+                   t == &PyBytes_Type || t == &PyRange_Type || isDeque(cs.args[0]) ||
+                   baseLength(cs.args[0]);
         }
         if (b == Builtin::Abs) {
             if (cs.nargs != 1) return false;
@@ -1056,6 +1242,15 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         // getattr(o, name[, default]), hasattr(o, name): the lookup LOAD_ATTR does.
         return (cs.nargs == 2 || cs.nargs == 3) && exact(cs.args[1], &PyUnicode_Type) &&
                loadAttr(codes, cs.args[0], cs.args[1]);
+    }
+    if (b == Builtin::MathPure) {
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (cs.nargs < 1) return false;
+        for (int i = 0; i < cs.nargs; ++i)
+            if (!exact(cs.args[i], &PyFloat_Type) && !exact(cs.args[i], &PyLong_Type) &&
+                !exact(cs.args[i], &PyBool_Type))
+                return false;
+        return true;
     }
     if (b == Builtin::Next) {
         // next(gen) resumes traced code (whose instructions report their own mutations; the
@@ -1094,9 +1289,10 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
     if (!receiver(cs, self, args, n)) return false;
     switch (b) {
         case Builtin::DictGet:
-            return (n == 1 || n == 2) && exact(self, &PyDict_Type) && dictLookupPure(self, args[0]);
+            // dict.get never calls a defaultdict's factory.
+            return (n == 1 || n == 2) && plainDict(self) && dictLookupPure(self, args[0]);
         case Builtin::DictView:
-            return n == 0 && exact(self, &PyDict_Type);
+            return n == 0 && plainDict(self);
         case Builtin::StrPure:
             return PyUnicode_Check(self) && strArgs(args, n);
         case Builtin::StrEncode:
@@ -1109,7 +1305,9 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
                                                   : n == 1 && exact(args[0], &PyLong_Type);
         }
         case Builtin::IntPure:
-            return (exact(self, &PyLong_Type) || exact(self, &PyBool_Type)) && n == 0;
+            return (exact(self, &PyLong_Type) || exact(self, &PyBool_Type) ||
+                    exact(self, &PyFloat_Type)) &&
+                   n == 0;
         case Builtin::StrJoin:
             // Of a list, a tuple, or a generator whose code is traced (`", ".join(f(x) for x in
             // xs)`: join runs it to the end, and its instructions report their own mutations).
@@ -1204,7 +1402,14 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
 
 // Anything between the resumer and the generator (a C iterator wrapping it,
 // `map(xs.append, gen)`) fails the identity check.
-bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
+Yielded yieldedKind(PyObject* value) {
+    if (value == nullptr) return Yielded::Other;
+    if (exact(value, &PyLong_Type) || exact(value, &PyFloat_Type) || exact(value, &PyBool_Type))
+        return Yielded::Number;
+    return exact(value, &PyUnicode_Type) ? Yielded::Str : Yielded::Other;
+}
+
+bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame, Yielded last) {
     if (!compat::isGeneratorFrame(frame)) return false;
     PyObject* gen = compat::generatorOf(frame);
     if (!PyGen_CheckExact(gen) && !PyCoro_CheckExact(gen)) return false;
@@ -1243,7 +1448,16 @@ bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame) {
             if (cs.callable == reinterpret_cast<PyObject*>(&PyList_Type) ||
                 cs.callable == reinterpret_cast<PyObject*>(&PyTuple_Type))
                 return cs.self == nullptr || compat::kMinorVersion < 13;
-            if (builtinOf(cs.callable) != Builtin::StrJoin) return false;
+            const bool plainCall = cs.self == nullptr || compat::kMinorVersion < 13;
+            if (cs.callable == reinterpret_cast<PyObject*>(&PySet_Type) ||
+                cs.callable == reinterpret_cast<PyObject*>(&PyFrozenSet_Type))
+                return plainCall && last != Yielded::Other;
+            const Builtin b = builtinOf(cs.callable);
+            if (b == Builtin::Sum) return plainCall && last == Yielded::Number;
+            if (b == Builtin::MinMax || b == Builtin::AnyAll)
+                return plainCall && last != Yielded::Other;
+            if (b == Builtin::Sorted) return plainCall;
+            if (b != Builtin::StrJoin) return false;
             PyObject* self = nullptr;
             PyObject* const* args = nullptr;
             int n = 0;
@@ -1266,7 +1480,8 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
         // is named, not where in it.
         // The index or key is found as BINARY_SUBSCR finds it (subscr).
         PyObject *c = peek(2), *sub = peek(1);
-        if (!c || !sub || !(exact(c, &PyList_Type) || exact(c, &PyDict_Type)) || !subscr(c, sub))
+        if (!c || !sub || !(exact(c, &PyList_Type) || plainDict(c)) ||
+            !(isDefaultDict(c) ? dictLookupPure(c, sub) : subscr(c, sub)))
             return 0;
         out[0] = {c, nullptr, -1};
         return 1;
@@ -1283,14 +1498,14 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
             out[0] = {c, nullptr, overflow == 0 && i >= 0 ? i : PY_SSIZE_T_MAX};
             return 1;
         }
-        if (exact(c, &PyDict_Type) && exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) {
+        if (plainDict(c) && exact(sub, &PyUnicode_Type) && compat::dictKeysAllStr(c)) {
             out[0] = {c, sub, -1};
             return 1;
         }
         // An int or tuple key (memo tables, counters by number, `seen[id(o)]`, `memo[(i, j)]`):
         // hashing it and comparing it with keys of the same hash is C code when every key is a
         // cKey. Which entry changed is not logged (the key-level reuse compares str keys only).
-        if (exact(c, &PyDict_Type) && cKey(sub) && cKeyed(c)) {
+        if (plainDict(c) && cKey(sub) && cKeyed(c)) {
             out[0] = {c, nullptr, -1};
             return 1;
         }
@@ -1457,6 +1672,7 @@ bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* l
 
 void initKnownCalls() {
     if (!gKnownCalls.empty()) return;
+    findUnnamedIterTypes();
     // Through _PyType_Lookup: static builtin types keep no tp_dict of their own on 3.12+.
     auto lookup = [](PyTypeObject* t, const char* name) -> PyObject* {
         PyObject* key = PyUnicode_InternFromString(name);
@@ -1480,6 +1696,7 @@ void initKnownCalls() {
     function("isinstance", Builtin::IsInstance);
     function("abs", Builtin::Abs);
     function("id", Builtin::Id);
+    function("sorted", Builtin::Sorted);
     function("min", Builtin::MinMax);
     function("max", Builtin::MinMax);
     function("sum", Builtin::Sum);
@@ -1491,7 +1708,10 @@ void initKnownCalls() {
     function("hasattr", Builtin::GetAttr);
     function("chr", Builtin::Chr);
     function("ord", Builtin::Ord);
-    for (const char* m : {"bit_length", "bit_count"}) method(&PyLong_Type, m, Builtin::IntPure);
+    for (const char* m : {"bit_length", "bit_count", "as_integer_ratio", "conjugate", "is_integer"})
+        method(&PyLong_Type, m, Builtin::IntPure);
+    for (const char* m : {"as_integer_ratio", "conjugate", "is_integer", "hex"})
+        method(&PyFloat_Type, m, Builtin::IntPure);
     method(&PyUnicode_Type, "encode", Builtin::StrEncode);
     method(&PyDict_Type, "__contains__", Builtin::DictGet);
     function("all", Builtin::AnyAll);
@@ -1705,8 +1925,13 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             return v && spec && scalar(v) && exact(spec, &PyUnicode_Type);
         }
         case dyn::kUnpack: {
+            // A tuple or list subclass (a namedtuple) that keeps the base's __iter__ is unpacked
+            // by the base's C iterator.
             PyObject* o = peek(1);
-            return o && (exact(o, &PyTuple_Type) || exact(o, &PyList_Type));
+            if (!o) return false;
+            if (exact(o, &PyTuple_Type) || exact(o, &PyList_Type)) return true;
+            PyTypeObject* b = builtinBase(o);
+            return (b == &PyTuple_Type || b == &PyList_Type) && Py_TYPE(o)->tp_iter == b->tp_iter;
         }
         case dyn::kCallEx: {
             // f(*args) / f(*args, **kwargs): the callable, then args (and kwargs when the
@@ -1817,6 +2042,24 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
         kind == dyn::kDeleteAttr)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
+    if (kind == dyn::kSubscr) {
+        // dd[k] of a defaultdict: a read when k is there; otherwise dict's C code stores the
+        // factory's value under k, which changes dd only. A factory of builtin type runs C code,
+        // a traced one reports its own mutations.
+        PyObject *c = peek(2), *sub = peek(1);
+        if (c && sub && isDefaultDict(c) && dictLookupPure(c, sub)) {
+            PyObject* have = PyDict_GetItemWithError(c, sub);  // borrowed; only C comparisons
+            if (have != nullptr) return {true, 0};
+            if (PyErr_Occurred()) {
+                PyErr_Clear();
+                return {};
+            }
+            if (!pureFactory(codes, reinterpret_cast<DefaultDictHead*>(c)->factory)) return {};
+            if (!wantTargets) return {false, 0};
+            out[0] = {c, nullptr, -1};
+            return {false, 1};
+        }
+    }
     if (kind == dyn::kLoadAttr) {
         PyObject* owner = peek(1);
         PyObject* name = coName(frame, compat::kMinorVersion >= 12 ? arg >> 1 : arg);

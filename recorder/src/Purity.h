@@ -50,7 +50,16 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
 // (`str.join`, `list()`, `tuple()`) with this generator as its argument. Otherwise C code ran in
 // between and may have changed what the frame holds (`xs.extend(gen)` appends to the `xs` the
 // generator reads): the recorder counts an unnamed mutation.
-bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame);
+//
+// `last`: what the generator yielded last, for consumers whose work on an item depends on it:
+// `sum`, `min`, `max`, `any`, `all`, `set()`, `frozenset()` of a generator handle numbers and str
+// in C only (an add, a comparison, a truth test, a hash), and each item is handled before the
+// generator is resumed again; `sorted` only collects (it compares after the last resumption,
+// inside its own CALL, which counts as a mutation as usual).
+enum class Yielded : uint8_t { Other, Number, Str };
+Yielded yieldedKind(PyObject* value);
+bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame,
+                       Yielded last = Yielded::Other);
 
 // Finds the builtins the CALL rules know (len, isinstance, abs, pure dict/str methods, the
 // receiver-only list/dict methods) by their C function. Call once with the GIL held, before the

@@ -591,7 +591,8 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             ts.suspended.erase(it);
             // Whatever resumed the generator ran since its yield: unless that was traced code,
             // which reports itself, it may have changed what the frame holds.
-            if (!purity::resumedByReporter(codes_, iframe)) {
+            if (!purity::resumedByReporter(codes_, iframe,
+                                           static_cast<purity::Yielded>(sf.lastYielded))) {
                 ++mutations_;
                 untargetedAt_ = mutations_;
             }
@@ -709,8 +710,9 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
     // longer prove anything. (The frames that run next re-check: the C code runs inside a
     // non-pure instruction of a traced frame, counted before it, or resumes a generator, counted
     // at the resumption.)
-    const bool toC = compat::isGeneratorFrame(frame) ? !purity::resumedByReporter(codes_, frame)
-                                                     : compat::entersFromC(frame);
+    const bool toC = compat::isGeneratorFrame(frame)
+                         ? !purity::resumedByReporter(codes_, frame, purity::yieldedKind(arg))
+                         : compat::entersFromC(frame);
     if (toC)
         for (RecentShape& e : recentShapes_) e.obj = nullptr;
     int lasti = compat::frameLasti(frame);
@@ -722,6 +724,7 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
         enc_.ret(values_->capture(arg), lasti);
     } else if ((flags & opflag::kYield) && compat::isGeneratorFrame(sf.iframe)) {
         enc_.yield(values_->capture(arg), lasti);
+        sf.lastYielded = static_cast<uint8_t>(purity::yieldedKind(arg));
         suspend = true;
     } else {
         // 3.12+ legacy tracing reports an unwind as 'return' with None at the raising

@@ -71,6 +71,7 @@ struct ShadowFrame {
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
     uint16_t lastOpFlags = 0;
+    uint8_t lastYielded = 0;  // purity::Yielded of its latest yield (resumedByReporter)
     uint64_t lastDictVersion = 0;
     bool dictInit = false;
     uint64_t sweep = 0;

@@ -2,7 +2,10 @@
 # (docs/recorder.md, "Per-execution purity"): tuple-keyed dicts, a growing `seen` set, a deque,
 # a str subclass made by `super().__new__`, `super().method()`, `enumerate(map(partial(...)))`,
 # `any(map(...))`, zip, lambdas and generator expressions, Python iterators, reversed, getattr,
-# `del obj.attr`, random's C methods, a function-level import, a @contextmanager and next().
+# `del obj.attr`, random's C methods, a function-level import, a @contextmanager and next(),
+# class attributes (`Token._make`, a classmethod, `Cls.CONST`), len() and unpacking of a
+# namedtuple, math functions and float.as_integer_ratio(), defaultdicts, sum/max/set of a
+# generator of numbers or str.
 # As a corpus program its states are checked against the oracle; test_purity.py also records it
 # with REEL_PURITY_SITES=1 and fails if any instruction of `pure_idioms` is judged a mutation
 # nobody names in both of its runs (a rule that silently stopped applying: every frame would
@@ -12,6 +15,7 @@ import collections
 import contextlib
 import functools
 import json
+import math
 import random
 
 
@@ -70,6 +74,36 @@ class Bag:
     def __init__(self):
         self.a = 1
         self.b = 2
+
+
+Token = collections.namedtuple("Token", "kind text")
+
+
+class Kinds:
+    NUMBER = "num"
+
+    @classmethod
+    def named(cls, text):
+        return text.upper()
+
+    @staticmethod
+    def plain(text):
+        return text
+
+
+# sum/max/set of a generator: each CALL counts as a mutation (the consumer's work on the last item
+# may end in an exception, with no resumption after it), so they sit outside `pure_idioms`; the
+# resumptions of the generators made there, one per item, are what must stay pure.
+def total_of(gen):
+    return sum(gen)
+
+
+def longest_of(gen):
+    return max(gen)
+
+
+def distinct(gen):
+    return set(gen)
 
 
 @contextlib.contextmanager
@@ -136,7 +170,20 @@ def pure_idioms(lines, rng, rows):
     g = (x for x in range(2))
     nxt = next(g)
     rest = list(g)  # exhausted here, so it is not closed (in C) when the frame ends
-    return (len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
+    tok = Token._make((Kinds.NUMBER, "12"))
+    kind, token_text = tok
+    token = (len(tok), kind, Kinds.named(token_text), Kinds.plain(kind), Kinds.__name__)
+    groups = collections.defaultdict(list)
+    tally = collections.defaultdict(int)
+    for word in ("a", "b", "a"):
+        groups[word].append(len(word))
+        tally[word] += 1
+    squares = total_of(v * v for v in tally.values())
+    longest = longest_of(len(word) for word in groups)
+    letters = distinct(ch for ch in "abca")
+    ratio = (0.25).as_integer_ratio()
+    norm = math.sqrt(ratio[0] ** 2 + 9) * math.exp(-0.5 * total / 100) + math.floor(2.5)
+    return (token, norm, groups, tally, squares, longest, len(letters), len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
             attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest, shown)
 
 
@@ -150,6 +197,9 @@ with opened([]):
     pass
 next(x for x in range(1))
 (lambda: 0)()
+Token._make(("x", "y"))
+total_of(x for x in (1,)), longest_of(x for x in (1,)), distinct(x for x in (1,))
+Kinds.named("w"), Kinds.plain("w")
 rng = random.Random(7)
 rng.randrange(3)
 # Twice: a site judged a mutation nobody names in both runs is counted twice; one that only a

@@ -2,11 +2,14 @@
 # (tuple-keyed dict lookups and stores, `super().__new__` and `super().method()`, str and tuple
 # subclasses sliced and indexed, str methods of a str subclass, map/filter/zip and any/all, a
 # class with a Python __new__ called by map under FOR_ITER, functools.partial of a class, nested
-# functions and lambdas, `obj.__dict__`), each next to a trap that looks the same to a careless
+# functions and lambdas, `obj.__dict__`; since session 13 class attributes read from the class,
+# len() and unpacking of tuple subclasses, math functions, defaultdicts, sum/max/set of a
+# generator), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
 import collections
 import contextlib
 import functools
+import math
 import operator
 import random
 
@@ -427,6 +430,145 @@ def instance_dicts():
     return vars(bag), alias[0].a, fake
 
 
+def make_c_get():
+    class D(dict):
+        # D().__get__(obj, cls) is dict.__setitem__: reading the descriptor stores into it, in C.
+        __get__ = dict.__setitem__
+
+    return D()
+
+
+def make_meta(log, hook):
+    class Meta(type):
+        __getattr__ = log.append  # Cls.missing appends "missing", in C
+        tag = property(log.append)  # a metaclass data descriptor: Cls.tag appends Cls
+
+    class Meta2(type):
+        pass
+
+    Meta2.hook = hook  # non-data, found on the metaclass when the class lacks it
+    return Meta, Meta2
+
+
+def make_c_length(stack):
+    class Sized(tuple):
+        __len__ = stack.pop  # len() pops, in C
+
+    return Sized
+
+
+def make_c_unpack(sink):
+    class Spread(tuple):
+        __iter__ = staticmethod(functools.partial(map, sink.append, [1, 2]))  # appends, in C
+
+    return Spread
+
+
+def make_c_floor(sink):
+    class Floored(float):
+        __floor__ = staticmethod(functools.partial(sink.append, "floor"))  # appends, in C
+
+    return Floored
+
+
+def numbers():
+    sink = []
+    Floored = make_c_floor(sink)
+    plain = (math.floor(2.5), math.sqrt(16), math.exp(0), (0.5).as_integer_ratio(),
+             (6).as_integer_ratio(), math.isclose(1.0, 1.0, rel_tol=0.1))
+    floored = math.floor(Floored(2.5))  # math.floor calls the subclass's __floor__
+    return plain, floored, sink
+
+
+def make_c_missing(stack):
+    class Missing(dict):
+        __missing__ = staticmethod(stack.pop)  # d[0] pops stack[0], in C
+
+    return Missing
+
+
+def make_c_setitem(target):
+    class Logged(dict):
+        __setitem__ = staticmethod(functools.partial(operator.setitem, target))  # in C
+
+    return Logged
+
+
+def default_dicts():
+    stack, other, target = [10, 20, 30], [1, 2], {}
+    groups = collections.defaultdict(list)
+    groups["a"].append(1)  # a list made by the factory, stored under "a"
+    groups["a"].append(2)
+    counts = collections.defaultdict(int)
+    for k in (3, 4, 3):
+        counts[k] += 1
+    popping = collections.defaultdict(other.pop)  # the factory changes `other`, in C
+    got = popping["x"]
+    Missing = make_c_missing(stack)
+    missing = Missing()
+    first = missing[0]
+    # A class statement's type named like the C one, with a __missing__ that pops, in C.
+    fake = type("collections.defaultdict", (dict,), {"__missing__": staticmethod(stack.pop)})()
+    second = fake[0]
+    logged = make_c_setitem(target)()
+    logged["k"] = 1  # stores into `target`, not into `logged`
+    return (groups, counts, dict(popping), got, other, first, second, stack, 3 in counts, target,
+            logged)
+
+
+def make_c_radd(stack):
+    class PopAdd:
+        __radd__ = staticmethod(stack.pop)  # 0 + PopAdd() pops stack[0], in C
+
+    return PopAdd
+
+
+def make_c_hash(stack):
+    class PopHash:
+        __hash__ = staticmethod(functools.partial(stack.pop))  # hashing pops, in C
+
+    return PopHash
+
+
+def yield_then_look(stack, first):
+    yield first
+    seen = list(stack)  # sum()/set() handled `first` before resuming here
+    yield len(seen)
+
+
+def consumers():
+    stack = [5, 6, 7]
+    total = sum(yield_then_look(stack, make_c_radd(stack)()))
+    other = [8, 9, 10]
+    hashed = set(yield_then_look(other, make_c_hash(other)()))
+    plain = (sum(x * x for x in range(4)), max(len(w) for w in ("a", "bcd")),
+             sorted(w for w in "cab"), set(w for w in "aab") == {"a", "b"})
+    return total, stack, len(hashed), other, plain
+
+
+def class_attrs():
+    log, stack, sink = [], [5, 6], []
+    on_meta, on_class, on_doc, wrapped = make_c_get(), make_c_get(), make_c_get(), make_c_get()
+    Meta, Meta2 = make_meta(log, on_meta)
+    WithMeta = Meta("WithMeta", (), {})
+    missing = WithMeta.missing
+    tagged = WithMeta.tag
+    Hooked = Meta2("Hooked", (), {})
+    hooked = Hooked.hook
+    Holder = type("Holder", (), {"attr": on_class, "__doc__": on_doc,
+                                 "wrapped": classmethod(wrapped)})
+    got = Holder.attr
+    doc = Holder.__doc__
+    # 3.11/3.12: a classmethod calls the __get__ of what it wraps; 3.13 binds it without a call.
+    bound = Holder.wrapped
+    Sized = make_c_length(stack)
+    n = len(Sized((1, 2)))
+    Spread = make_c_unpack(sink)
+    a, b = Spread((7, 8))
+    return (log, on_meta, on_class, on_doc, wrapped, stack, sink, missing, tagged, hooked, got,
+            doc, callable(bound), n, a, b)
+
+
 # Twice: a first call of a function is never pure (its code is not known yet), so the second
 # round is where each rule decides.
 for _ in range(2):
@@ -440,3 +582,7 @@ for _ in range(2):
     print(iterators())
     print(functions())
     print(instance_dicts())
+    print(class_attrs())
+    print(numbers())
+    print(default_dicts())
+    print(consumers())
