@@ -1409,6 +1409,19 @@ Yielded yieldedKind(PyObject* value) {
     return exact(value, &PyUnicode_Type) ? Yielded::Str : Yielded::Other;
 }
 
+// sum/min/max/set/frozenset of one generator whose code is traced: everything they do between
+// two resumptions of it is judged at the second (resumedByReporter), the last item's work at the
+// resumption that finds it exhausted. Not any/all, which stop after an item without resuming,
+// nor sorted, which compares after the last resumption.
+bool consumesTracedGenerator(const CodeTable& codes, const CallSite& cs, Builtin b) {
+    if (cs.nargs != 1 || (cs.self != nullptr && compat::kMinorVersion >= 13)) return false;
+    PyObject* g = cs.args[0];
+    if (!PyGen_CheckExact(g) || !resumesTracedCode(codes, g)) return false;
+    return b == Builtin::Sum || b == Builtin::MinMax ||
+           cs.callable == reinterpret_cast<PyObject*>(&PySet_Type) ||
+           cs.callable == reinterpret_cast<PyObject*>(&PyFrozenSet_Type);
+}
+
 bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame, Yielded last) {
     if (!compat::isGeneratorFrame(frame)) return false;
     PyObject* gen = compat::generatorOf(frame);
@@ -2115,6 +2128,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         if (instantiatesTraced(codes, callable)) return {true, 0};
         const Builtin b = builtinOf(cs.callable);
         if (pureBuiltin(codes, cs, b)) return {true, 0};
+        if (consumesTracedGenerator(codes, cs, b)) return {true, 0, false, true};
         Py_ssize_t index = -1;
         PyObject* key = nullptr;
         PyObject* t = wantTargets ? targetedBuiltin(cs, b, index, key) : nullptr;

@@ -38,6 +38,10 @@ struct Verdict {
     // 3.13: the instruction may write some frame's fast locals through a FrameLocalsProxy, so
     // an unchanged address in a slot no longer proves an unchanged value (Recorder::deltas).
     bool writesFrameLocals = false;
+    // Pure unless it ends in an exception: `sum(gen)` of a traced generator, whose work on each
+    // item is checked at the generator's next resumption (resumedByReporter), which does not
+    // come when that work raised. The recorder counts a mutation at the frame's exception event.
+    bool raiseMutates = false;
 };
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);

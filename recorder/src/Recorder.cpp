@@ -215,6 +215,7 @@ void Recorder::pushNew(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* 
     sf.frameId = nextFrameId_++;
     sf.lastMutations = mutations_;
     sf.lastOpFlags = 0;
+    sf.raiseMutates = false;
     sf.dictInit = false;
     sf.lastDictVersion = 0;
     sf.slots.assign(code->nlocalsplus, SlotShadow{});
@@ -663,6 +664,7 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     MutationChange t[2];
     purity::Verdict v{(flags & opflag::kPure) != 0, 0};
     if (!v.pure && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    sf.raiseMutates = v.raiseMutates;
     if (!v.pure) {
         ++mutations_;
         if (v.writesFrameLocals) ++frameLocalsWrites_;
@@ -741,6 +743,12 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, false);
     if (!sfp) return;
+    if (sfp->raiseMutates) {
+        // The instruction was pure only if it completed (purity::Verdict::raiseMutates).
+        sfp->raiseMutates = false;
+        ++mutations_;
+        untargetedAt_ = mutations_;
+    }
     deltas(*sfp);
     sfp->lastOpFlags = 0;
     PyObject* exc = arg;

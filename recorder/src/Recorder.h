@@ -72,6 +72,7 @@ struct ShadowFrame {
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
     uint16_t lastOpFlags = 0;
     uint8_t lastYielded = 0;  // purity::Yielded of its latest yield (resumedByReporter)
+    bool raiseMutates = false;  // its latest instruction's purity::Verdict::raiseMutates
     uint64_t lastDictVersion = 0;
     bool dictInit = false;
     uint64_t sweep = 0;

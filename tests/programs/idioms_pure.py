@@ -91,21 +91,6 @@ class Kinds:
         return text
 
 
-# sum/max/set of a generator: each CALL counts as a mutation (the consumer's work on the last item
-# may end in an exception, with no resumption after it), so they sit outside `pure_idioms`; the
-# resumptions of the generators made there, one per item, are what must stay pure.
-def total_of(gen):
-    return sum(gen)
-
-
-def longest_of(gen):
-    return max(gen)
-
-
-def distinct(gen):
-    return set(gen)
-
-
 @contextlib.contextmanager
 def opened(log):
     log.append("in")
@@ -178,9 +163,9 @@ def pure_idioms(lines, rng, rows):
     for word in ("a", "b", "a"):
         groups[word].append(len(word))
         tally[word] += 1
-    squares = total_of(v * v for v in tally.values())
-    longest = longest_of(len(word) for word in groups)
-    letters = distinct(ch for ch in "abca")
+    squares = sum(v * v for v in tally.values())
+    longest = max(len(word) for word in groups)
+    letters = set(ch for ch in "abca")
     ratio = (0.25).as_integer_ratio()
     norm = math.sqrt(ratio[0] ** 2 + 9) * math.exp(-0.5 * total / 100) + math.floor(2.5)
     return (token, norm, groups, tally, squares, longest, len(letters), len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
@@ -198,7 +183,6 @@ with opened([]):
 next(x for x in range(1))
 (lambda: 0)()
 Token._make(("x", "y"))
-total_of(x for x in (1,)), longest_of(x for x in (1,)), distinct(x for x in (1,))
 Kinds.named("w"), Kinds.plain("w")
 rng = random.Random(7)
 rng.randrange(3)

@@ -9,6 +9,7 @@
 import collections
 import contextlib
 import functools
+import heapq
 import math
 import operator
 import random
@@ -536,6 +537,18 @@ def yield_then_look(stack, first):
     yield len(seen)
 
 
+def make_c_radd_raise(heap):
+    class PushAdd:
+        # 0 + PushAdd(): heappush appends 0, then comparing 0 with None raises, in C.
+        __radd__ = staticmethod(functools.partial(heapq.heappush, heap))
+
+    return PushAdd
+
+
+def yield_once(item):
+    yield item
+
+
 def consumers():
     stack = [5, 6, 7]
     total = sum(yield_then_look(stack, make_c_radd(stack)()))
@@ -543,7 +556,12 @@ def consumers():
     hashed = set(yield_then_look(other, make_c_hash(other)()))
     plain = (sum(x * x for x in range(4)), max(len(w) for w in ("a", "bcd")),
              sorted(w for w in "cab"), set(w for w in "aab") == {"a", "b"})
-    return total, stack, len(hashed), other, plain
+    heap = [None]
+    try:
+        sum(yield_once(make_c_radd_raise(heap)()))
+    except TypeError:
+        raised = heap  # sum() stopped in the add: the generator was not resumed after it
+    return total, stack, len(hashed), other, plain, raised
 
 
 def class_attrs():
