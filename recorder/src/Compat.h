@@ -31,6 +31,12 @@
 #define PyUnstable_Eval_RequestCodeExtraIndex _PyEval_RequestCodeExtraIndex
 #endif
 
+#if PY_VERSION_HEX >= 0x030D0000
+// Moved to the internal pycore_setobject.h on 3.13 (still exported); that header cannot be
+// included from C++ here, so declare the one function we need.
+extern "C" int _PySet_NextEntry(PyObject* set, Py_ssize_t* pos, PyObject** key, Py_hash_t* hash);
+#endif
+
 namespace reel::recorder::compat {
 
 inline constexpr int kMinorVersion = PY_MINOR_VERSION;

@@ -74,7 +74,9 @@ inline constexpr uint8_t kLoadSuperAttr = 31; // 3.12+ LOAD_SUPER_ATTR
 inline constexpr uint8_t kMakeFunction = 32;  // MAKE_FUNCTION
 inline constexpr uint8_t kDeleteAttr = 33;    // DELETE_ATTR: never pure, as STORE_ATTR
 inline constexpr uint8_t kImportName = 34;    // IMPORT_NAME
-inline constexpr uint8_t kLast = 34;
+inline constexpr uint8_t kListExtend = 35;    // LIST_EXTEND (list displays)
+inline constexpr uint8_t kSetUpdate = 36;     // SET_UPDATE (set displays)
+inline constexpr uint8_t kLast = 36;
 }  // namespace dyn
 
 struct OpcodeInfo {

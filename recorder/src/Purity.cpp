@@ -802,6 +802,7 @@ enum class Builtin : uint8_t {
     Chr, Ord,     // chr(int), ord(str or bytes)
     IntPure,      // int.bit_length/bit_count, int and float as_integer_ratio/is_integer/...
     MathPure,     // the math module's functions of numbers
+    Bisect,       // _bisect.bisect_left/bisect_right of an exact list
     StrEncode,    // str.encode() with the defaults
     Index,        // operator.index
     RandomOp,     // _random.Random random()/getrandbits(k)
@@ -858,6 +859,7 @@ bool gRePatternKnown = false;
 bool gReMatchKnown = false;
 bool gOperatorIndexKnown = false;
 bool gMathKnown = false;
+bool gBisectKnown = false;
 
 // math's functions of numbers (all C: the int and float arguments they accept never reach Python
 // code; floor/ceil/trunc of an exact int or float call int's and float's own C methods).
@@ -934,14 +936,24 @@ Builtin builtinOf(PyObject* callable) {
         }
         PyErr_Clear();
     }
-    if (!gMathKnown && PyCFunction_Check(callable)) {
-        // The math module, imported when the program wanted it: its functions are bound to it
-        // and its definition is named "math" (only C code makes either).
+    if ((!gMathKnown || !gBisectKnown) && PyCFunction_Check(callable)) {
+        // The math and _bisect modules, imported when the program wanted them: their functions
+        // are bound to them and their definitions are named so (only C code makes either).
         PyObject* m = PyCFunction_GET_SELF(callable);
         const PyModuleDef* md = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
-        if (md != nullptr && md->m_name != nullptr && std::strcmp(md->m_name, "math") == 0) {
+        const char* name = md != nullptr ? md->m_name : nullptr;
+        if (name != nullptr && !gMathKnown && std::strcmp(name, "math") == 0) {
             gMathKnown = true;
             registerMath(md);
+            b = knownCall(def);
+            if (b != Builtin::None) return b;
+        } else if (name != nullptr && !gBisectKnown && std::strcmp(name, "_bisect") == 0) {
+            gBisectKnown = true;
+            for (PyMethodDef* f = md->m_methods; f != nullptr && f->ml_name != nullptr; ++f)
+                if (std::strcmp(f->ml_name, "bisect_left") == 0 ||
+                    std::strcmp(f->ml_name, "bisect_right") == 0)
+                    gKnownCalls.push_back({f, Builtin::Bisect});
+            sortKnownCalls();
             b = knownCall(def);
             if (b != Builtin::None) return b;
         }
@@ -1242,6 +1254,57 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         // getattr(o, name[, default]), hasattr(o, name): the lookup LOAD_ATTR does.
         return (cs.nargs == 2 || cs.nargs == 3) && exact(cs.args[1], &PyUnicode_Type) &&
                loadAttr(codes, cs.args[0], cs.args[1]);
+    }
+    if (b == Builtin::Bisect) {
+        // bisect_left/bisect_right(a, x[, lo[, hi]]) of an exact list: the search is followed
+        // here, probe by probe, and every item it compares with x must be an exact int, float
+        // or str, as x (C comparisons, or a TypeError raised in C). A key= passed by keyword
+        // sits among the arguments on 3.11/3.12 and is no int; 3.13 passes it with CALL_KW.
+        if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
+        if (cs.nargs < 2 || cs.nargs > 4 || !exact(cs.args[0], &PyList_Type)) return false;
+        auto scalarItem = [](PyObject* o) {
+            return exact(o, &PyLong_Type) || exact(o, &PyFloat_Type) ||
+                   exact(o, &PyUnicode_Type);
+        };
+        PyObject* a = cs.args[0];
+        PyObject* x = cs.args[1];
+        if (!scalarItem(x)) return false;
+        Py_ssize_t lo = 0, hi = PyList_GET_SIZE(a);
+        if (cs.nargs >= 3) {
+            if (!exact(cs.args[2], &PyLong_Type)) return false;
+            lo = PyLong_AsSsize_t(cs.args[2]);
+        }
+        if (cs.nargs == 4 && cs.args[3] != Py_None) {
+            if (!exact(cs.args[3], &PyLong_Type)) return false;
+            hi = PyLong_AsSsize_t(cs.args[3]);
+        }
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        if (lo < 0) return true;  // ValueError, in C
+        const bool right = std::strcmp(methodDefOf(cs.callable)->ml_name, "bisect_right") == 0;
+        for (int probes = 0; lo < hi && probes < 64; ++probes) {
+            const Py_ssize_t mid = lo + (hi - lo) / 2;
+            if (mid >= PyList_GET_SIZE(a)) return true;  // IndexError (a `hi` past the end), in C
+            PyObject* item = PyList_GET_ITEM(a, mid);
+            if (!scalarItem(item)) return false;
+            // Exact scalars compare in C; str against a number is a TypeError the search raises
+            // too, so the walk can stop there.
+            const bool xStr = exact(x, &PyUnicode_Type), itemStr = exact(item, &PyUnicode_Type);
+            if (xStr != itemStr) return true;
+            const int lt = right ? PyObject_RichCompareBool(x, item, Py_LT)
+                                 : PyObject_RichCompareBool(item, x, Py_LT);
+            if (lt < 0) {
+                PyErr_Clear();
+                return false;
+            }
+            if (right ? lt : !lt)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo >= hi;
     }
     if (b == Builtin::MathPure) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
@@ -1908,6 +1971,34 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             PyObject* item = peek(1);
             int budget = 64;
             return item && cKey(item, 0, budget);
+        }
+        case dyn::kListExtend: {
+            // Appends to the list BUILD_LIST just made (on the stack, reachable from no local):
+            // iterating a builtin container or iterator is C code.
+            PyObject* it = peek(1);
+            if (!it) return false;
+            PyTypeObject* t = Py_TYPE(it);
+            return t == &PyTuple_Type || t == &PyList_Type || t == &PyUnicode_Type ||
+                   t == &PyRange_Type || t == &PyDict_Type || t == &PySet_Type ||
+                   t == &PyFrozenSet_Type || builtinIterator(t);
+        }
+        case dyn::kSetUpdate: {
+            // Adds to the set BUILD_SET just made: each item is hashed and maybe compared, C
+            // for C keys (a display's constants are).
+            PyObject* it = peek(1);
+            if (!it) return false;
+            int budget = 256;
+            auto key = [&](PyObject* o) { return cKey(o, 0, budget); };
+            if (exact(it, &PyFrozenSet_Type) || exact(it, &PySet_Type)) {
+                if (PySet_GET_SIZE(it) > 64) return false;
+                Py_ssize_t pos = 0;
+                PyObject* k;
+                Py_hash_t h;
+                while (_PySet_NextEntry(it, &pos, &k, &h))
+                    if (!key(k)) return false;
+                return true;
+            }
+            return smallSeqAll(it, key);
         }
         // format(o, spec), str(o), repr(o) and ascii(o) of a builtin scalar run only its own C
         // __format__/__str__/__repr__.

@@ -2,6 +2,7 @@
 // rules and the reasons behind them (identity, managed dicts, budgets).
 #include "ValueCapture.h"
 #include "AddressMap.h"
+#include "Compat.h"
 #include "QuietWeakref.h"
 #include "StrDict.h"
 
@@ -27,11 +28,6 @@
 
 #include "reel/format/ValueCodec.h"
 
-#if PY_VERSION_HEX >= 0x030D0000
-// Moved to the internal pycore_setobject.h on 3.13 (still exported); that header cannot be
-// included from C++ here, so declare the one function we need.
-extern "C" int _PySet_NextEntry(PyObject* set, Py_ssize_t* pos, PyObject** key, Py_hash_t* hash);
-#endif
 
 namespace reel::recorder {
 

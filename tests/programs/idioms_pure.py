@@ -5,12 +5,13 @@
 # `del obj.attr`, random's C methods, a function-level import, a @contextmanager and next(),
 # class attributes (`Token._make`, a classmethod, `Cls.CONST`), len() and unpacking of a
 # namedtuple, math functions and float.as_integer_ratio(), defaultdicts, sum/max/set of a
-# generator of numbers or str.
+# generator of numbers or str, bisect.
 # As a corpus program its states are checked against the oracle; test_purity.py also records it
 # with REEL_PURITY_SITES=1 and fails if any instruction of `pure_idioms` is judged a mutation
 # nobody names in both of its runs (a rule that silently stopped applying: every frame would
 # check its locals again). tests/programs/purity_idioms.py has the traps. Every helper runs once
 # before, so that no call in `pure_idioms` is the first of its code object (never pure).
+import bisect
 import collections
 import contextlib
 import functools
@@ -166,9 +167,10 @@ def pure_idioms(lines, rng, rows):
     squares = sum(v * v for v in tally.values())
     longest = max(len(word) for word in groups)
     letters = set(ch for ch in "abca")
+    where = (bisect.bisect_left([1, 4, 9, 16], squares), bisect.bisect_right([0.5, 2.5], 1.0))
     ratio = (0.25).as_integer_ratio()
     norm = math.sqrt(ratio[0] ** 2 + 9) * math.exp(-0.5 * total / 100) + math.floor(2.5)
-    return (token, norm, groups, tally, squares, longest, len(letters), len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
+    return (token, norm, groups, tally, squares, longest, len(letters), where, len(memo), hit, len(seen), first, size, parts, greeting, made, pairs, text, total,
             attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest, shown)
 
 

@@ -4,8 +4,9 @@
 # class with a Python __new__ called by map under FOR_ITER, functools.partial of a class, nested
 # functions and lambdas, `obj.__dict__`; since session 13 class attributes read from the class,
 # len() and unpacking of tuple subclasses, math functions, defaultdicts, sum/max/set of a
-# generator), each next to a trap that looks the same to a careless
+# generator, bisect, list and set displays), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
+import bisect
 import collections
 import contextlib
 import functools
@@ -549,6 +550,33 @@ def yield_once(item):
     yield item
 
 
+def make_c_lt(sink):
+    class Lt:
+        __lt__ = staticmethod(sink.append)  # comparing appends, in C (and answers None: false)
+
+    return Lt
+
+
+def searches():
+    sink = []
+    Lt = make_c_lt(sink)
+    sorted_nums = [1, 3, 3, 7, 9.5, 12]
+    plain = (bisect.bisect_left(sorted_nums, 3), bisect.bisect_right(sorted_nums, 3),
+             bisect.bisect(sorted_nums, 8.0, 1), bisect.bisect_left(["a", "c"], "b"))
+    trapped = bisect.bisect_left([0, 1, Lt(), 5, 6], 4)  # the middle item is compared first
+    return plain, trapped, sink
+
+
+def displays():
+    sink, stack = [], [3, 4]
+    consts = [1, 2, 3]  # LIST_EXTEND of a constant tuple
+    letters = {"a", "b", "c"}  # SET_UPDATE of a constant frozenset
+    both = [*consts, *"xy", *range(2)]
+    spread = [*make_c_unpack(sink)((7, 8))]  # the tuple subclass's __iter__ appends, in C
+    hashed = {*[make_c_hash(stack)()]}  # hashing pops, in C
+    return consts, len(letters), both, spread, sink, len(hashed), stack
+
+
 def consumers():
     stack = [5, 6, 7]
     total = sum(yield_then_look(stack, make_c_radd(stack)()))
@@ -604,3 +632,5 @@ for _ in range(2):
     print(numbers())
     print(default_dicts())
     print(consumers())
+    print(searches())
+    print(displays())
