@@ -44,10 +44,10 @@ public:
     // A new shape held only by the result (invalid until written).
     static SharedShape fresh() {
         SharedShape s;
-        std::vector<std::unique_ptr<Box>>& pool = freeList();
-        if (pool.empty()) {
+        if (poolGone() || freeList().boxes.empty()) {
             s.box_ = std::make_unique<Box>().release();
         } else {
+            std::vector<std::unique_ptr<Box>>& pool = freeList().boxes;
             s.box_ = pool.back().release();
             pool.pop_back();
         }
@@ -70,13 +70,25 @@ private:
         uint32_t refs = 0;
     };
     static constexpr size_t kKeptFree = 64;
-    static std::vector<std::unique_ptr<Box>>& freeList() {
-        static std::vector<std::unique_ptr<Box>> pool;
-        return pool;
+    // A recorder still running at process exit is destroyed with the other static objects,
+    // possibly after the free list: from then on boxes are simply freed. (A bool has no
+    // destructor, so the flag outlives everything.)
+    static bool& poolGone() {
+        static bool gone = false;
+        return gone;
+    }
+    struct FreeList {
+        std::vector<std::unique_ptr<Box>> boxes;
+        ~FreeList() { poolGone() = true; }
+    };
+    static FreeList& freeList() {
+        static FreeList list;
+        return list;
     }
     static void recycle(Box* b) {
         std::unique_ptr<Box> owned(b);
-        std::vector<std::unique_ptr<Box>>& pool = freeList();
+        if (poolGone()) return;
+        std::vector<std::unique_ptr<Box>>& pool = freeList().boxes;
         if (pool.size() >= kKeptFree) return;
         // A big shape's memory counts against every shape's budget (ValueShape::bound): it
         // keeps its capacity only while all shapes together are well under that budget.
