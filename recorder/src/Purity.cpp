@@ -68,6 +68,11 @@ bool compareOperand(PyObject* o, int& budget) {
            Py_TYPE(o)->tp_richcompare == PyBaseObject_Type.tp_richcompare;
 }
 
+// An exact int, float or bool: its arithmetic, comparisons and own methods are C code.
+bool exactNumber(PyObject* o) {
+    return exact(o, &PyLong_Type) || exact(o, &PyFloat_Type) || exact(o, &PyBool_Type);
+}
+
 bool noneOrInt(PyObject* o) {
     return o == Py_None || exact(o, &PyLong_Type);
 }
@@ -193,13 +198,13 @@ bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
            calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(init)->func_code);
 }
 
-// Iterators whose next() is C code over a builtin container (no user __iter__/__next__, no hash or
-// compare of items).
 // Iterator types the C API does not name, found at start by making one (initKnownCalls): the
 // iterator of an ASCII str (`for ch in text`, every str of ASCII text) and dict's reversed
 // key/value/item iterators. Static builtin types, never freed.
 PyTypeObject* gUnnamedIterTypes[4] = {nullptr, nullptr, nullptr, nullptr};
 
+// Iterators whose next() is C code over a builtin container (no user __iter__/__next__, no hash or
+// compare of items).
 bool builtinIterator(PyTypeObject* t) {
     if (t == &PyListIter_Type || t == &PyTupleIter_Type || t == &PyRangeIter_Type ||
         t == &PyLongRangeIter_Type || t == &PyUnicodeIter_Type || t == &PyDictIterKey_Type ||
@@ -508,7 +513,7 @@ bool dictLookupPure(PyObject* d, PyObject* key) {
     return (exact(key, &PyUnicode_Type) && compat::dictKeysAllStr(d)) || (cKey(key) && cKeyed(d));
 }
 
-bool isDefaultDict(PyObject* o);
+bool plainDict(PyObject* c);
 
 bool contains(PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
@@ -526,7 +531,7 @@ bool contains(PyObject* needle, PyObject* container) {
             if (!comparable(items[i], 0, budget)) return false;
         return true;
     }
-    if (t == &PyDict_Type || isDefaultDict(container)) return dictLookupPure(container, needle);
+    if (plainDict(container)) return dictLookupPure(container, needle);
     if (t == &PySet_Type || t == &PyFrozenSet_Type) return setLookupPure(container, needle);
     return false;
 }
@@ -864,17 +869,21 @@ bool gBisectKnown = false;
 // math's functions of numbers (all C: the int and float arguments they accept never reach Python
 // code; floor/ceil/trunc of an exact int or float call int's and float's own C methods).
 // fsum/prod/dist take iterables, which may run anything.
-void registerMath(const PyModuleDef* md) {
-    static const char* const kPure[] = {
-        "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb",
-        "copysign", "cos", "cosh", "degrees", "erf", "erfc", "exp", "exp2", "expm1", "fabs",
-        "factorial", "floor", "fmod", "frexp", "gamma", "gcd", "hypot", "isclose", "isfinite",
-        "isinf", "isnan", "isqrt", "lcm", "ldexp", "lgamma", "log", "log10", "log1p", "log2",
-        "modf", "nextafter", "perm", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan",
-        "tanh", "trunc", "ulp"};
+constexpr const char* kMathPure[] = {
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb",
+    "copysign", "cos", "cosh", "degrees", "erf", "erfc", "exp", "exp2", "expm1", "fabs",
+    "factorial", "floor", "fmod", "frexp", "gamma", "gcd", "hypot", "isclose", "isfinite",
+    "isinf", "isnan", "isqrt", "lcm", "ldexp", "lgamma", "log", "log10", "log1p", "log2",
+    "modf", "nextafter", "perm", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan",
+    "tanh", "trunc", "ulp"};
+constexpr const char* kBisectPure[] = {"bisect_left", "bisect_right"};
+
+// The functions of a C module's method table named in `names`, known from now on as `kind`.
+template <size_t N>
+void registerModuleFunctions(const PyModuleDef* md, const char* const (&names)[N], Builtin kind) {
     for (PyMethodDef* m = md->m_methods; m != nullptr && m->ml_name != nullptr; ++m)
-        for (const char* name : kPure)
-            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, Builtin::MathPure});
+        for (const char* name : names)
+            if (std::strcmp(m->ml_name, name) == 0) gKnownCalls.push_back({m, kind});
     sortKnownCalls();
 }
 
@@ -942,21 +951,15 @@ Builtin builtinOf(PyObject* callable) {
         PyObject* m = PyCFunction_GET_SELF(callable);
         const PyModuleDef* md = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
         const char* name = md != nullptr ? md->m_name : nullptr;
+        bool registered = false;
         if (name != nullptr && !gMathKnown && std::strcmp(name, "math") == 0) {
-            gMathKnown = true;
-            registerMath(md);
-            b = knownCall(def);
-            if (b != Builtin::None) return b;
+            gMathKnown = registered = true;
+            registerModuleFunctions(md, kMathPure, Builtin::MathPure);
         } else if (name != nullptr && !gBisectKnown && std::strcmp(name, "_bisect") == 0) {
-            gBisectKnown = true;
-            for (PyMethodDef* f = md->m_methods; f != nullptr && f->ml_name != nullptr; ++f)
-                if (std::strcmp(f->ml_name, "bisect_left") == 0 ||
-                    std::strcmp(f->ml_name, "bisect_right") == 0)
-                    gKnownCalls.push_back({f, Builtin::Bisect});
-            sortKnownCalls();
-            b = knownCall(def);
-            if (b != Builtin::None) return b;
+            gBisectKnown = registered = true;
+            registerModuleFunctions(md, kBisectPure, Builtin::Bisect);
         }
+        if (registered && (b = knownCall(def)) != Builtin::None) return b;
     }
     if (allLazyTypesKnown()) return b;
     PyTypeObject* owner = nullptr;
@@ -1310,9 +1313,7 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
         if (cs.nargs < 1) return false;
         for (int i = 0; i < cs.nargs; ++i)
-            if (!exact(cs.args[i], &PyFloat_Type) && !exact(cs.args[i], &PyLong_Type) &&
-                !exact(cs.args[i], &PyBool_Type))
-                return false;
+            if (!exactNumber(cs.args[i])) return false;
         return true;
     }
     if (b == Builtin::Next) {
@@ -1368,9 +1369,7 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
                                                   : n == 1 && exact(args[0], &PyLong_Type);
         }
         case Builtin::IntPure:
-            return (exact(self, &PyLong_Type) || exact(self, &PyBool_Type) ||
-                    exact(self, &PyFloat_Type)) &&
-                   n == 0;
+            return exactNumber(self) && n == 0;
         case Builtin::StrJoin:
             // Of a list, a tuple, or a generator whose code is traced (`", ".join(f(x) for x in
             // xs)`: join runs it to the end, and its instructions report their own mutations).
@@ -1467,8 +1466,7 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
 // `map(xs.append, gen)`) fails the identity check.
 Yielded yieldedKind(PyObject* value) {
     if (value == nullptr) return Yielded::Other;
-    if (exact(value, &PyLong_Type) || exact(value, &PyFloat_Type) || exact(value, &PyBool_Type))
-        return Yielded::Number;
+    if (exactNumber(value)) return Yielded::Number;
     return exact(value, &PyUnicode_Type) ? Yielded::Str : Yielded::Other;
 }
 
@@ -1521,10 +1519,10 @@ bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame, Yield
             if (builtinOf(cs.callable) == Builtin::Next)  // next(gen[, default])
                 return cs.nargs <= 2 && (cs.self == nullptr || compat::kMinorVersion < 13);
             if (cs.nargs != 1) return false;
+            const bool plainCall = cs.self == nullptr || compat::kMinorVersion < 13;
             if (cs.callable == reinterpret_cast<PyObject*>(&PyList_Type) ||
                 cs.callable == reinterpret_cast<PyObject*>(&PyTuple_Type))
-                return cs.self == nullptr || compat::kMinorVersion < 13;
-            const bool plainCall = cs.self == nullptr || compat::kMinorVersion < 13;
+                return plainCall;
             if (cs.callable == reinterpret_cast<PyObject*>(&PySet_Type) ||
                 cs.callable == reinterpret_cast<PyObject*>(&PyFrozenSet_Type))
                 return plainCall && last != Yielded::Other;

@@ -12,8 +12,6 @@
 #include <Python.h>
 
 #include <algorithm>
-#include <cstring>
-#include <type_traits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -134,31 +132,6 @@ struct ValueShape {
     format::ValueRef ref;  // the snapshot the words describe
     ShapeNodes nodes;      // the walk's containers (valid with the words)
     bool valid = false;
-
-    ValueShape() = default;
-    ValueShape(const ValueShape& o) { *this = o; }
-    ValueShape(ValueShape&&) noexcept = default;
-    ValueShape& operator=(ValueShape&&) noexcept = default;
-    // Frames copy the shape of a shared object from each other (a method's `self`), tens of
-    // thousands of words for a big one. std::vector copies into a vector with a custom
-    // allocator element by element; these copies are one memcpy each.
-    ValueShape& operator=(const ValueShape& o) {
-        if (this != &o) {
-            copyItems(words, o.words);
-            copyItems(nodes, o.nodes);
-            ref = o.ref;
-            valid = o.valid;
-        }
-        return *this;
-    }
-    template <class V>
-    static void copyItems(V& to, const V& from) {
-        static_assert(std::is_trivially_copyable_v<typename V::value_type>);
-        to.resize(from.size());
-        if (!from.empty())
-            std::memcpy(static_cast<void*>(to.data()), from.data(),
-                        from.size() * sizeof(typename V::value_type));
-    }
 
     // Whether the walk read one of `changed`'s objects: the root node's subtree filter holds
     // every container the walk read (a value that is no container has no nodes, and reads none).
