@@ -461,6 +461,10 @@ format::ValueRef Recorder::shapedRef(PyObject* v, format::ValueRef prev, bool re
             }
         }
     }
+    // An entry for this object from before the last mutation is never used again (`current`
+    // needs the count it was stored at): holding the slot's shape, it would only make the
+    // shape look shared, and a shared shape's new version is written apart, copied.
+    if (!current && e.obj == v && e.shape.get() == slot.shape.get()) e.shape.reset();
     format::ValueRef ref;
     if (rebound) {
         ref = values_->captureShaped(v, ownShape(slot));

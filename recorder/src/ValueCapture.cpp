@@ -551,6 +551,7 @@ class ValueCapture::Impl {
             maybeSweep();
             path_.clear();
             pathIds_.clear();
+            pathBlooms_.clear();
             nodesLeft_ = kNodeBudget;
             result = noValues_ ? typeOnly(obj) : visit(obj, 1, true);
         } catch (...) {
@@ -584,6 +585,20 @@ class ValueCapture::Impl {
             }
         } catch (...) {
             // Nothing was changed before the failure: the full check below decides.
+        }
+        if (reuse && patchWalks_) {
+            bool patched = false, same = false;
+            try {
+                patched = patchShape(shape, target, *changes, same);
+            } catch (...) {
+                patched = false;  // nothing was changed before the failure (see patchShape)
+            }
+            if (patched && same) {
+                ++shapeHits_;
+                wrote = out == nullptr;
+                return prev;
+            }
+            if (patched) return captureChanged(obj, target);
         }
         try {
             shapeWords_.clear();
@@ -642,6 +657,35 @@ class ValueCapture::Impl {
         target.valid = shaped;
         target.ref = r;
         if (shaped && r.kind() == ValueRef::Kind::Record && target.words.size() <= kMemoMaxWords) {
+            e.obj = obj;
+            e.depth = 1;
+            e.nodes = 0;
+            e.identity = ident;
+            e.ref = r;
+            e.words.assign(target.words.begin(), target.words.end());
+        }
+        return r;
+    }
+
+    // The capture after patchShape found new words, which are in `target` already: as the miss
+    // path of recapture.
+    ValueRef captureChanged(PyObject* obj, ValueShape& target) {
+        ++shapeMisses_;
+        MemoEntry& e = memo_[memoSlot(obj, 1)];
+        const uint64_t ident = weakrefSafe(Py_TYPE(obj)) ? identityOf(obj) : 0;
+        if (e.obj == obj && e.depth == 1 && e.identity == ident &&
+            e.words.size() == target.words.size() &&
+            std::memcmp(e.words.data(), target.words.data(), e.words.size() * 8) == 0) {
+            ++memoHits_;
+            target.ref = e.ref;
+            return e.ref;
+        }
+        index_ = &target;
+        indexCursor_ = 0;
+        ValueRef r = capture(obj);
+        index_ = nullptr;
+        target.ref = r;
+        if (r.kind() == ValueRef::Kind::Record && target.words.size() <= kMemoMaxWords) {
             e.obj = obj;
             e.depth = 1;
             e.nodes = 0;
@@ -739,6 +783,301 @@ class ValueCapture::Impl {
         r.ref = r.ref == prev ? out : ValueRef{};
         return true;
     }
+
+    // ---- shapes patched in place (recapture with a ChangeSet) ----
+    //
+    // The reusing walk below rebuilds a shape whole: it walks from the root, copies the words
+    // and nodes of every subtree no change reached, compares all the words with the previous
+    // ones and copies them into the slot's shape. For a change deep in a big graph (one body of
+    // an n-body system, held by a list of pairs; one option of a parser) that is work in the size
+    // of the graph for a change of a few words: in `nbody` the walks, copies and compares were a
+    // fifth of the recording. patchShape walks again only the outermost nodes a change names,
+    // each as the reusing walk walks it (its unchanged items copied, its changed ones walked
+    // afresh), and splices their words and nodes into the shape. The rest of the shape is read
+    // only to find them (through the subtree filters) and, when a subtree's size changed, to
+    // shift offsets; the words are those the reusing walk would have produced.
+    //
+    // Why the nodes it does not walk are still right: a node none of whose ancestors a change
+    // names is the item it was (each parent still holds the same items, alive), and a subtree
+    // whose filter holds no changed object has the same words. Ancestors of a walked node keep
+    // their words, their filters are recomputed from their children (a changed item may bring
+    // new containers), and their snapshots (`ref`) are dropped: the capture that follows makes
+    // them again.
+    //
+    // Returns false, with `shape` untouched, when it does not apply: the root itself is named
+    // (that is the reusing walk), too many nodes are named, or a walk failed. Otherwise `same`
+    // tells whether the words are unchanged (then `shape`'s nodes are refreshed in place, as the
+    // reusing walk's hit does), and if they changed the new shape is in `target`.
+    bool patchShape(ValueShape& shape, ValueShape& target, const ChangeSet& changes, bool& same) {
+        const ShapeNodes& nodes = shape.nodes;
+        patchRoots_.clear();
+        patchAncestors_.clear();
+        openNodes_.clear();
+        for (uint32_t i = 0; i < nodes.size();) {
+            while (!openNodes_.empty() && nodes[openNodes_.back()].nodeEnd <= i)
+                openNodes_.pop_back();
+            const ShapeNode& nd = nodes[i];
+            if (!nd.bloom.intersects(changes.bloom)) {
+                i = nd.nodeEnd;
+                continue;
+            }
+            if (!namesNode(nd, changes)) {
+                openNodes_.push_back(i);
+                ++i;
+                continue;
+            }
+            if (i == 0 || patchRoots_.size() == kPatchMaxRoots) return false;
+            PatchRoot pr;
+            pr.node = i;
+            pr.ancestorsBegin = static_cast<uint32_t>(patchAncestors_.size());
+            patchAncestors_.insert(patchAncestors_.end(), openNodes_.begin(), openNodes_.end());
+            pr.ancestorsEnd = static_cast<uint32_t>(patchAncestors_.size());
+            patchRoots_.push_back(pr);
+            i = nd.nodeEnd;
+        }
+        same = true;
+        if (patchRoots_.empty()) return true;  // nothing the walk read changed
+
+        // Walk each named node again, one after the other, into the scratch buffers.
+        shapeWords_.clear();
+        nodes_.clear();
+        nodeStack_.clear();
+        bool ok = true;
+        {
+            WalkSetup walk(*this, shape, changes);
+            for (PatchRoot& pr : patchRoots_) {
+                const ShapeNode& nd = nodes[pr.node];
+                pr.wordsAt = static_cast<uint32_t>(shapeWords_.size());
+                pr.nodesAt = static_cast<uint32_t>(nodes_.size());
+                reuseNext_ = static_cast<int>(pr.node);
+                childOrdinal_ = nd.ordinal;
+                if (!shapeOf(nd.ptr, nd.depth)) {
+                    ok = false;
+                    break;
+                }
+                pr.wordsEnd = static_cast<uint32_t>(shapeWords_.size());
+                pr.nodesEnd = static_cast<uint32_t>(nodes_.size());
+            }
+        }
+        if (!ok) return false;
+
+        int64_t grownWords = 0;
+        bool sameSizes = true;
+        for (PatchRoot& pr : patchRoots_) {
+            const ShapeNode& nd = nodes[pr.node];
+            const uint32_t oldWords = nd.wordEnd - nd.wordBegin;
+            const uint32_t newWords = pr.wordsEnd - pr.wordsAt;
+            pr.sameSize = oldWords == newWords && nd.nodeEnd - pr.node == pr.nodesEnd - pr.nodesAt;
+            pr.sameWords = pr.sameSize && std::memcmp(shape.words.data() + nd.wordBegin,
+                                                      shapeWords_.data() + pr.wordsAt,
+                                                      size_t{newWords} * 8) == 0;
+            same = same && pr.sameWords;
+            sameSizes = sameSizes && pr.sameSize;
+            grownWords += int64_t{newWords} - int64_t{oldWords};
+        }
+        if (static_cast<int64_t>(shape.words.size()) + grownWords >
+            static_cast<int64_t>(kShapeMaxWords))
+            return false;
+        if (same) {
+            // The same snapshot: only the nodes are refreshed (a named object may have gained an
+            // instance dict since), as the reusing walk's hit swaps its nodes in.
+            for (const PatchRoot& pr : patchRoots_) overwriteNodes(shape, pr, true);
+            refreshAncestors(shape, false);
+            return true;
+        }
+        if (sameSizes && &target == &shape) {
+            for (const PatchRoot& pr : patchRoots_) {
+                std::memcpy(shape.words.data() + shape.nodes[pr.node].wordBegin,
+                            shapeWords_.data() + pr.wordsAt, size_t{pr.wordsEnd - pr.wordsAt} * 8);
+                overwriteNodes(shape, pr, pr.sameWords);
+            }
+            refreshAncestors(shape, false);
+            return true;
+        }
+        // Offsets move: the shape is rebuilt around the new pieces (into scratch when it replaces
+        // `shape` itself, which is read while building).
+        ShapeWords& words = &target == &shape ? patchWords_ : target.words;
+        ShapeNodes& built = &target == &shape ? patchNodes_ : target.nodes;
+        words.clear();
+        built.clear();
+        int64_t wordShift = 0, nodeShift = 0;
+        uint32_t wordPos = 0, nodePos = 0;
+        auto copyOld = [&](uint32_t wordEnd, uint32_t nodeEnd) {
+            words.insert(words.end(), shape.words.begin() + wordPos, shape.words.begin() + wordEnd);
+            for (uint32_t i = nodePos; i < nodeEnd; ++i) {
+                ShapeNode n = nodes[i];
+                n.wordBegin = static_cast<uint32_t>(n.wordBegin + wordShift);
+                n.wordEnd = static_cast<uint32_t>(n.wordEnd + wordShift);
+                n.nodeEnd = static_cast<uint32_t>(n.nodeEnd + nodeShift);
+                built.push_back(n);
+            }
+        };
+        for (PatchRoot& pr : patchRoots_) {
+            const ShapeNode& nd = nodes[pr.node];
+            copyOld(nd.wordBegin, pr.node);
+            const auto newWordAt = static_cast<uint32_t>(words.size());
+            const auto newNodeAt = static_cast<uint32_t>(built.size());
+            words.insert(words.end(), shapeWords_.data() + pr.wordsAt,
+                         shapeWords_.data() + pr.wordsEnd);
+            for (uint32_t j = pr.nodesAt; j < pr.nodesEnd; ++j) {
+                ShapeNode n = nodes_[j];
+                n.wordBegin = n.wordBegin - pr.wordsAt + newWordAt;
+                n.wordEnd = n.wordEnd - pr.wordsAt + newWordAt;
+                n.nodeEnd = n.nodeEnd - pr.nodesAt + newNodeAt;
+                if (pr.sameWords) keepSnapshot(n, nodes[pr.node + (j - pr.nodesAt)]);
+                built.push_back(n);
+            }
+            pr.wordDelta = static_cast<int32_t>(int64_t{pr.wordsEnd - pr.wordsAt} -
+                                                int64_t{nd.wordEnd - nd.wordBegin});
+            pr.nodeDelta = static_cast<int32_t>(int64_t{pr.nodesEnd - pr.nodesAt} -
+                                                int64_t{nd.nodeEnd - pr.node});
+            wordPos = nd.wordEnd;
+            nodePos = nd.nodeEnd;
+            wordShift += pr.wordDelta;
+            nodeShift += pr.nodeDelta;
+        }
+        copyOld(static_cast<uint32_t>(shape.words.size()), static_cast<uint32_t>(nodes.size()));
+        // An ancestor starts before every named node it holds: its index moved by the node counts
+        // changed before it, and its end by those of the named nodes inside it too.
+        for (const PatchRoot& pr : patchRoots_) {
+            for (uint32_t a = pr.ancestorsBegin; a < pr.ancestorsEnd; ++a) {
+                ShapeNode& n = built[newIndex(patchAncestors_[a])];
+                n.wordEnd = static_cast<uint32_t>(n.wordEnd + pr.wordDelta);
+                n.nodeEnd = static_cast<uint32_t>(n.nodeEnd + pr.nodeDelta);
+            }
+        }
+        if (&target == &shape) {
+            shape.words.swap(patchWords_);
+            shape.nodes.swap(patchNodes_);
+        }
+        target.valid = true;
+        refreshAncestors(target, true);
+        return true;
+    }
+
+    struct PatchRoot {
+        uint32_t node = 0;  // in the previous shape
+        uint32_t ancestorsBegin = 0, ancestorsEnd = 0;  // into patchAncestors_ (old indices)
+        uint32_t wordsAt = 0, wordsEnd = 0, nodesAt = 0, nodesEnd = 0;  // the new walk, scratch
+        int32_t wordDelta = 0, nodeDelta = 0;
+        bool sameSize = false, sameWords = false;
+    };
+    // Past this many named nodes the reusing walk is no more work.
+    static constexpr size_t kPatchMaxRoots = 32;
+
+    // Whether a change names the node's object itself (or the instance dict it reads), rather
+    // than something below it. The node's object is alive: no change named an ancestor.
+    static bool namesNode(const ShapeNode& nd, const ChangeSet& changes) {
+        PyObject* real = throughStandIn(nd.ptr);
+        PyObject* dict = nullptr;
+        bool dictRead = false;
+        for (size_t c = 0; c < changes.count; ++c) {
+            PyObject* o = changes.items[c].obj;
+            if (o == nd.ptr || o == real) return true;
+            if (!nd.bloom.mayContain(o)) continue;
+            if (!dictRead) {
+                dict = instanceDictOf(real);
+                dictRead = true;
+            }
+            if (dict != nullptr && o == dict) return true;
+        }
+        return false;
+    }
+
+    // The containers a node's own walk adds to its filter: itself (and the object it stands
+    // for) and the instance dict it reads; its items' filters come from their nodes.
+    static ContainerBloom ownBloom(const ShapeNode& nd) {
+        ContainerBloom b;
+        b.add(nd.ptr);
+        PyTypeObject* tp = Py_TYPE(nd.ptr);
+        if (tp == &PyList_Type || tp == &PyTuple_Type || tp == &PyDict_Type) return b;
+        PyObject* real = throughStandIn(nd.ptr);
+        if (real != nd.ptr) b.add(real);
+        if (PyObject* d = instanceDictOf(real)) b.add(d);
+        return b;
+    }
+
+    // A walked node's new version replaces the old one in place (same word and node counts).
+    void overwriteNodes(ValueShape& shape, const PatchRoot& pr, bool keepSnapshots) {
+        const uint32_t wordAt = shape.nodes[pr.node].wordBegin;
+        for (uint32_t j = pr.nodesAt; j < pr.nodesEnd; ++j) {
+            ShapeNode n = nodes_[j];
+            n.wordBegin = n.wordBegin - pr.wordsAt + wordAt;
+            n.wordEnd = n.wordEnd - pr.wordsAt + wordAt;
+            n.nodeEnd = n.nodeEnd - pr.nodesAt + pr.node;
+            ShapeNode& old = shape.nodes[pr.node + (j - pr.nodesAt)];
+            if (keepSnapshots) keepSnapshot(n, old);
+            old = n;
+        }
+    }
+    // Same words, same snapshot: the node made by a new walk keeps the old node's record.
+    static void keepSnapshot(ShapeNode& fresh, const ShapeNode& old) {
+        if (fresh.ref.kind() == ValueRef::Kind::Record) return;
+        fresh.ref = old.ref;
+        fresh.captureNodes = old.captureNodes;
+        fresh.gen = old.gen;
+    }
+
+    // The index, in the rebuilt shape, of node `old` of the previous one that no named node
+    // holds: moved by the node counts that changed before it.
+    uint32_t newIndex(uint32_t old) const {
+        int64_t shift = 0;
+        for (const PatchRoot& pr : patchRoots_) {
+            if (pr.node >= old) break;
+            shift += pr.nodeDelta;
+        }
+        return static_cast<uint32_t>(old + shift);
+    }
+
+    // Every ancestor of a walked node, deepest first (a descendant comes later in walk order):
+    // its filter is recomputed from its own containers and its children's filters, and its
+    // snapshot dropped when its words changed.
+    void refreshAncestors(ValueShape& shape, bool rebuilt) {
+        openNodes_.clear();
+        for (const PatchRoot& pr : patchRoots_)
+            for (uint32_t a = pr.ancestorsBegin; a < pr.ancestorsEnd; ++a)
+                if (!pr.sameWords) openNodes_.push_back(patchAncestors_[a] | kWordsChanged);
+                else openNodes_.push_back(patchAncestors_[a]);
+        std::sort(openNodes_.begin(), openNodes_.end(), [](uint32_t x, uint32_t y) {
+            return (x & ~kWordsChanged) > (y & ~kWordsChanged);
+        });
+        ShapeNodes& nodes = shape.nodes;
+        for (size_t k = 0; k < openNodes_.size();) {
+            const uint32_t old = openNodes_[k] & ~kWordsChanged;
+            bool changed = false;
+            for (; k < openNodes_.size() && (openNodes_[k] & ~kWordsChanged) == old; ++k)
+                changed = changed || (openNodes_[k] & kWordsChanged) != 0;
+            const uint32_t i = rebuilt ? newIndex(old) : old;
+            ShapeNode& n = nodes[i];
+            ContainerBloom b = ownBloom(n);
+            for (uint32_t c = i + 1; c < n.nodeEnd; c = nodes[c].nodeEnd) b |= nodes[c].bloom;
+            n.bloom = b;
+            if (changed) {
+                n.ref = {};
+                n.captureNodes = 0;
+                n.gen = 0;
+            }
+        }
+    }
+    // Shape sizes are far below 2^31 words and nodes (kShapeMaxWords): the top bit is free.
+    static constexpr uint32_t kWordsChanged = uint32_t{1} << 31;
+
+    // A recording walk over the previous shape `old` with the changes since, ended (state reset)
+    // however it ends.
+    struct WalkSetup {
+        Impl& self;
+        WalkSetup(Impl& s, const ValueShape& old, const ChangeSet& changes) : self(s) {
+            self.recordNodes_ = true;
+            self.reuseOld_ = &old;
+            self.changes_ = &changes;
+        }
+        ~WalkSetup() {
+            self.recordNodes_ = false;
+            self.reuseOld_ = nullptr;
+            self.changes_ = nullptr;
+            self.reuseNext_ = -1;
+        }
+    };
 
     uint32_t internString(std::string_view s) { return intern(s).second; }
 
@@ -1332,14 +1671,12 @@ class ValueCapture::Impl {
     // on the current path (it would be a CYCLE now), no CYCLE marker pointed out of the subtree
     // when it was recorded, and the node budget would not have run out inside it.
     ValueRef memoVisit(PyObject* o, uint32_t depth, bool prot) {
-        MemoEntry& e = memo_[memoSlot(o, depth)];
-        bool known = e.obj == o && e.depth == depth;
-        bool shaped = false;
         // The walk that preceded this capture has the subtree's words, unless a node of the
         // subtree may be on the current path (then it must be walked: it would be a CYCLE now).
         ShapeNode* walked = indexed(o, depth);
         if (walked != nullptr && pathBloom().intersects(walked->bloom)) walked = nullptr;
         // The subtree was copied from the walk before, whose capture made this very snapshot.
+        // (Answered before the memo entry is read: that read is a cache miss most of the time.)
         if (walked != nullptr && walked->ref.kind() == ValueRef::Kind::Record &&
             walked->gen == valueGeneration_ && nodesLeft_ > walked->captureNodes) {
             nodesLeft_ -= walked->captureNodes;
@@ -1347,6 +1684,9 @@ class ValueCapture::Impl {
             ++nodeRefHits_;
             return walked->ref;
         }
+        MemoEntry& e = memo_[memoSlot(o, depth)];
+        bool known = e.obj == o && e.depth == depth;
+        bool shaped = false;
         if (known && walked != nullptr) {
             const size_t n = walked->wordEnd - walked->wordBegin;
             shaped = n <= kMemoMaxWords;
@@ -1424,10 +1764,9 @@ class ValueCapture::Impl {
         return nullptr;
     }
 
+    // Kept along with the path (PathGuard): memoVisit asks at every item of every capture.
     ContainerBloom pathBloom() const {
-        ContainerBloom b;
-        for (PyObject* p : path_) b.add(p);
-        return b;
+        return pathBlooms_.empty() ? ContainerBloom{} : pathBlooms_.back();
     }
 
     size_t memoSlot(PyObject* o, uint32_t depth) const {
@@ -1708,12 +2047,16 @@ class ValueCapture::Impl {
     struct PathGuard {
         Impl& self;
         PathGuard(Impl& s, PyObject* o, uint64_t id) : self(s) {
+            ContainerBloom b = self.pathBloom();
+            b.add(o);
             self.path_.push_back(o);
             self.pathIds_.push_back(id);
+            self.pathBlooms_.push_back(b);
         }
         ~PathGuard() {
             self.path_.pop_back();
             self.pathIds_.pop_back();
+            self.pathBlooms_.pop_back();
         }
     };
 
@@ -2691,6 +3034,7 @@ class ValueCapture::Impl {
       public:
         void clear() { n_ = 0; }
         size_t size() const { return n_; }
+        const uint64_t* data() const { return v_.data(); }
         __attribute__((always_inline)) void push(uint64_t w) {
             if (n_ == v_.size()) v_.resize(v_.empty() ? 1024 : v_.size() * 2);
             v_[n_++] = w;
@@ -2720,6 +3064,14 @@ class ValueCapture::Impl {
     bool recordNodes_ = false;
     ShapeNodes nodes_;
     std::vector<uint32_t> nodeStack_;
+    // patchShape's scratch: the named nodes, their ancestors, the open nodes of its scan, and the
+    // rebuilt shape when offsets move.
+    std::vector<PatchRoot> patchRoots_;
+    std::vector<uint32_t> patchAncestors_;
+    std::vector<uint32_t> openNodes_;
+    ShapeWords patchWords_;
+    ShapeNodes patchNodes_;
+    bool patchWalks_ = !envIs("REEL_PATCH_WALKS", '0');
     uint32_t childOrdinal_ = 0;
     int reuseNext_ = -1;
     const ValueShape* reuseOld_ = nullptr;
@@ -2803,6 +3155,7 @@ class ValueCapture::Impl {
     std::vector<std::vector<ValueRef>> levelAttrs_;  // attribute sections (format 1.3)
     std::vector<PyObject*> path_;
     std::vector<uint64_t> pathIds_;
+    std::vector<ContainerBloom> pathBlooms_;  // pathBlooms_[i]: of path_[0..i]
     std::vector<uint8_t> scratch_;
     std::string strScratch_;
     std::vector<uint32_t> bigScratch_;
