@@ -552,6 +552,7 @@ class ValueCapture::Impl {
             path_.clear();
             pathIds_.clear();
             pathBlooms_.clear();
+            pathHashes_.clear();
             nodesLeft_ = kNodeBudget;
             result = noValues_ ? typeOnly(obj) : visit(obj, 1, true);
         } catch (...) {
@@ -904,12 +905,14 @@ class ValueCapture::Impl {
         uint32_t wordPos = 0, nodePos = 0;
         auto copyOld = [&](uint32_t wordEnd, uint32_t nodeEnd) {
             words.insert(words.end(), shape.words.begin() + wordPos, shape.words.begin() + wordEnd);
-            for (uint32_t i = nodePos; i < nodeEnd; ++i) {
-                ShapeNode n = nodes[i];
+            const size_t first = built.size();
+            built.insert(built.end(), nodes.begin() + nodePos, nodes.begin() + nodeEnd);
+            if (wordShift == 0 && nodeShift == 0) return;  // before the first size change
+            for (size_t i = first; i < built.size(); ++i) {
+                ShapeNode& n = built[i];
                 n.wordBegin = static_cast<uint32_t>(n.wordBegin + wordShift);
                 n.wordEnd = static_cast<uint32_t>(n.wordEnd + wordShift);
                 n.nodeEnd = static_cast<uint32_t>(n.nodeEnd + nodeShift);
-                built.push_back(n);
             }
         };
         for (PatchRoot& pr : patchRoots_) {
@@ -1016,6 +1019,7 @@ class ValueCapture::Impl {
         fresh.ref = old.ref;
         fresh.captureNodes = old.captureNodes;
         fresh.gen = old.gen;
+        fresh.pathHash = old.pathHash;
     }
 
     // The index, in the rebuilt shape, of node `old` of the previous one that no named node
@@ -1674,15 +1678,25 @@ class ValueCapture::Impl {
         // The walk that preceded this capture has the subtree's words, unless a node of the
         // subtree may be on the current path (then it must be walked: it would be a CYCLE now).
         ShapeNode* walked = indexed(o, depth);
-        if (walked != nullptr && pathBloom().intersects(walked->bloom)) walked = nullptr;
+        // Such a subtree's snapshot has CYCLE markers for the path nodes it reaches, so the one
+        // its node keeps is valid under the same path only: a parser's section proxies and
+        // converter map, which point back at it, were captured again at every change of it.
+        ShapeNode* pathBound = nullptr;
+        if (walked != nullptr && pathBloom().intersects(walked->bloom) &&
+            subtreeReachesPath(*walked)) {
+            pathBound = walked;
+            walked = nullptr;
+        }
         // The subtree was copied from the walk before, whose capture made this very snapshot.
         // (Answered before the memo entry is read: that read is a cache miss most of the time.)
-        if (walked != nullptr && walked->ref.kind() == ValueRef::Kind::Record &&
-            walked->gen == valueGeneration_ && nodesLeft_ > walked->captureNodes) {
-            nodesLeft_ -= walked->captureNodes;
+        if (ShapeNode* kept = walked != nullptr ? walked : pathBound;
+            kept != nullptr && kept->ref.kind() == ValueRef::Kind::Record &&
+            kept->gen == valueGeneration_ && nodesLeft_ > kept->captureNodes &&
+            (kept == walked || kept->pathHash == pathHash())) {
+            nodesLeft_ -= kept->captureNodes;
             lastWasLeafMarker_ = false;
             ++nodeRefHits_;
-            return walked->ref;
+            return kept->ref;
         }
         MemoEntry& e = memo_[memoSlot(o, depth)];
         bool known = e.obj == o && e.depth == depth;
@@ -1698,7 +1712,8 @@ class ValueCapture::Impl {
                 noteRef(*walked, e.ref, static_cast<uint32_t>(e.nodes));
                 return e.ref;
             }
-        } else if (known) {
+        } else if (known && pathBound == nullptr) {
+            // (A walk avoiding the path would fail inside a subtree that reaches it.)
             shapeWords_.clear();
             shapeAvoidPath_ = true;
             shaped = shapeOf(o, depth) && shapeWords_.size() <= kMemoMaxWords;
@@ -1714,6 +1729,9 @@ class ValueCapture::Impl {
         uint64_t cycles = cycleMarkers_;
         ValueRef r = composite(o, depth, prot);
         int64_t nodes = before - nodesLeft_;
+        if (pathBound != nullptr && !lastWasLeafMarker_ && nodesLeft_ > 0 &&
+            r.kind() == ValueRef::Kind::Record)
+            noteRef(*pathBound, r, static_cast<uint32_t>(nodes));
         // What the record cannot show must be unchanged for reuse (see above).
         if (lastWasLeafMarker_ || cycles != cycleMarkers_ || nodesLeft_ <= 0 ||
             r.kind() != ValueRef::Kind::Record)
@@ -1743,6 +1761,29 @@ class ValueCapture::Impl {
         return r;
     }
 
+    // Whether a node of the walk below `top` (itself included) holds an object of the current
+    // path, exactly: the filters only choose where to look. A subtree of a thousand containers
+    // (configparser's sections and their option lists) has a filter with every bit set, which
+    // used to make it count as reaching the path and be walked again at every capture.
+    bool subtreeReachesPath(const ShapeNode& top) const {
+        const ContainerBloom onPath = pathBloom();
+        const ShapeNodes& nodes = index_->nodes;
+        const size_t end = top.nodeEnd;
+        for (size_t i = static_cast<size_t>(&top - nodes.data()); i < end;) {
+            const ShapeNode& nd = nodes[i];
+            if (!nd.bloom.intersects(onPath)) {
+                i = nd.nodeEnd;
+                continue;
+            }
+            PyObject* real = throughStandIn(nd.ptr);
+            if (onPath.mayContain(nd.ptr) || onPath.mayContain(real))
+                for (PyObject* p : path_)
+                    if (p == nd.ptr || p == real) return true;
+            ++i;
+        }
+        return false;
+    }
+
     // The node of (o, depth) in the walk that preceded the current capture (index_). The capture
     // visits nodes in the walk's order, so the search goes forward from the last one found; the
     // same object at the same depth has the same words wherever it occurs.
@@ -1750,6 +1791,7 @@ class ValueCapture::Impl {
         n.ref = r;
         n.captureNodes = nodes;
         n.gen = valueGeneration_;
+        n.pathHash = pathHash();
     }
 
     ShapeNode* indexed(PyObject* o, uint32_t depth) {
@@ -1767,6 +1809,16 @@ class ValueCapture::Impl {
     // Kept along with the path (PathGuard): memoVisit asks at every item of every capture.
     ContainerBloom pathBloom() const {
         return pathBlooms_.empty() ? ContainerBloom{} : pathBlooms_.back();
+    }
+    // Of the path's identities in order (PathGuard): what a CYCLE marker names is an identity.
+    uint64_t pathHash() const {
+        return pathHashes_.empty() ? 0 : pathHashes_.back();
+    }
+    static uint64_t mixPath(uint64_t h, uint64_t id) {
+        uint64_t x = h ^ (id + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2));
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+        return x ^ (x >> 31);
     }
 
     size_t memoSlot(PyObject* o, uint32_t depth) const {
@@ -2049,6 +2101,7 @@ class ValueCapture::Impl {
         PathGuard(Impl& s, PyObject* o, uint64_t id) : self(s) {
             ContainerBloom b = self.pathBloom();
             b.add(o);
+            self.pathHashes_.push_back(mixPath(self.pathHash(), id));
             self.path_.push_back(o);
             self.pathIds_.push_back(id);
             self.pathBlooms_.push_back(b);
@@ -2057,6 +2110,7 @@ class ValueCapture::Impl {
             self.path_.pop_back();
             self.pathIds_.pop_back();
             self.pathBlooms_.pop_back();
+            self.pathHashes_.pop_back();
         }
     };
 
@@ -3156,6 +3210,7 @@ class ValueCapture::Impl {
     std::vector<PyObject*> path_;
     std::vector<uint64_t> pathIds_;
     std::vector<ContainerBloom> pathBlooms_;  // pathBlooms_[i]: of path_[0..i]
+    std::vector<uint64_t> pathHashes_;        // pathHashes_[i]: of pathIds_[0..i]
     std::vector<uint8_t> scratch_;
     std::string strScratch_;
     std::vector<uint32_t> bigScratch_;

@@ -76,6 +76,9 @@ struct ShapeNode {
     format::ValueRef ref = {};
     uint32_t captureNodes = 0;
     uint32_t gen = 0;
+    // The capture path above the node when `ref` was made (a hash of its identities): a subtree
+    // that reaches a node of the path has CYCLE markers for it, valid only under the same path.
+    uint64_t pathHash = 0;
 };
 
 // A mutation the recorder knows precisely (Purity.h, judge): `obj` changed, and only at

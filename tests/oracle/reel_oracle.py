@@ -1,7 +1,7 @@
 """Reference tracer for Reel's state-export fidelity contract (issue 4, docs/values.md).
 
 Usage:
-    PYTHON tests/oracle/reel_oracle.py [--only DIR] [--out FILE] script.py [args...]
+    PYTHON tests/oracle/reel_oracle.py [--only DIR] [--out FILE] [--depth N] script.py [args...]
 
 Runs script.py as ``__main__`` exactly like ``PYTHON script.py [args...]`` would (same sys.argv,
 sys.path[0], stdout, stderr, exit status, uncaught-exception traceback, atexit handlers), under
@@ -582,16 +582,23 @@ def _usage(msg):
 
 
 def _parse(argv):
+    global DEPTH
     only = None
     out = "oracle.jsonl"
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--only", "--out"):
+        if a in ("--only", "--out", "--depth"):
             if i + 1 >= len(argv):
                 _usage(a + " needs a value")
             if a == "--only":
                 only = argv[i + 1]
+            elif a == "--depth":
+                # Deeper than the contract's 3 (up to the recorder's --max-depth) checks what the
+                # recorder captured below it too: `reel export --states --depth N` must agree.
+                if not argv[i + 1].isdigit() or int(argv[i + 1]) < 1:
+                    _usage("--depth needs a positive integer")
+                DEPTH = int(argv[i + 1])
             else:
                 out = argv[i + 1]
             i += 2

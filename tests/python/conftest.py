@@ -125,11 +125,13 @@ def run_plain(python_exe, plain_env):
 
 @pytest.fixture(scope="session")
 def run_oracle(python_exe, plain_env):
-    def run(program, out, *args, only=None):
+    def run(program, out, *args, only=None, depth=None):
         program = pathlib.Path(program).resolve()
         cmd = [python_exe, str(ORACLE), "--out", str(out)]
         if only is not None:
             cmd += ["--only", str(only)]
+        if depth is not None:
+            cmd += ["--depth", str(depth)]
         return _run(cmd + [str(program), *map(str, args)], program.parent, plain_env)
     return run
 
