@@ -592,7 +592,13 @@ class ValueCapture::Impl {
             try {
                 patched = patchShape(shape, target, *changes, same);
             } catch (...) {
-                patched = false;  // nothing was changed before the failure (see patchShape)
+                // Out of memory part way through a splice: the shape may be half patched, so it
+                // is dropped (a later check walks afresh) and the value captured in full.
+                shape.valid = false;
+                target.valid = false;
+                ValueRef r = capture(obj);
+                target.ref = r;
+                return r;
             }
             if (patched && same) {
                 ++shapeHits_;
