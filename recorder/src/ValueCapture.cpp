@@ -631,53 +631,28 @@ class ValueCapture::Impl {
             wrote = out == nullptr;
             return prev;
         }
+        if (!shaped) {
+            ++shapeMisses_;
+            target.words.clear();
+            target.nodes.clear();
+            ValueRef r = capture(obj);
+            target.valid = false;
+            target.ref = r;
+            return r;
+        }
+        shapeWords_.copyTo(target.words);
+        target.nodes.swap(nodes_);
+        target.valid = true;
+        return captureChanged(obj, target);
+    }
+
+    // The capture once a walk or patchShape found new words, which are in `target` already.
+    ValueRef captureChanged(PyObject* obj, ValueShape& target) {
         ++shapeMisses_;
         // The same object was often just captured through another local (a method's `self`
         // after it mutated itself, then the caller's variable): the memo at depth 1 answers.
         // Unlike this slot's own shape, the memo entry may come from a dead object at the same
         // address, so the identity is compared too.
-        MemoEntry& e = memo_[memoSlot(obj, 1)];
-        uint64_t ident = 0;
-        if (shaped && weakrefSafe(Py_TYPE(obj))) ident = identityOf(obj);
-        if (shaped && e.obj == obj && e.depth == 1 && e.identity == ident &&
-            shapeWords_.equals(e.words)) {
-            ++memoHits_;
-            shapeWords_.copyTo(target.words);
-            target.nodes.swap(nodes_);
-            target.valid = true;
-            target.ref = e.ref;
-            return e.ref;
-        }
-        // The capture below uses shapeWords_ for its subtree memo: keep this shape first. Its
-        // subtree memos then find their words in this walk (index_) instead of walking again.
-        if (shaped) {
-            shapeWords_.copyTo(target.words);
-            target.nodes.swap(nodes_);
-            index_ = &target;
-            indexCursor_ = 0;
-        } else {
-            target.words.clear();
-            target.nodes.clear();
-        }
-        ValueRef r = capture(obj);
-        index_ = nullptr;
-        target.valid = shaped;
-        target.ref = r;
-        if (shaped && r.kind() == ValueRef::Kind::Record && target.words.size() <= kMemoMaxWords) {
-            e.obj = obj;
-            e.depth = 1;
-            e.nodes = 0;
-            e.identity = ident;
-            e.ref = r;
-            e.words.assign(target.words.begin(), target.words.end());
-        }
-        return r;
-    }
-
-    // The capture after patchShape found new words, which are in `target` already: as the miss
-    // path of recapture.
-    ValueRef captureChanged(PyObject* obj, ValueShape& target) {
-        ++shapeMisses_;
         MemoEntry& e = memo_[memoSlot(obj, 1)];
         const uint64_t ident = weakrefSafe(Py_TYPE(obj)) ? identityOf(obj) : 0;
         if (e.obj == obj && e.depth == 1 && e.identity == ident &&
@@ -687,6 +662,8 @@ class ValueCapture::Impl {
             target.ref = e.ref;
             return e.ref;
         }
+        // The capture uses the walk for its subtree memos (index_): they find their words there
+        // instead of walking again.
         index_ = &target;
         indexCursor_ = 0;
         ValueRef r = capture(obj);
