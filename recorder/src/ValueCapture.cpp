@@ -3330,10 +3330,14 @@ format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, V
     try {
         format::ValueRef r = impl_->recapture(obj, prev, shape, changes, out, wrote);
         if (wrote) target.bound();
+        shape.syncRoot();  // (a hit refreshes a shared shape's nodes too)
+        if (&target != &shape) target.syncRoot();
         if (wroteOut != nullptr) *wroteOut = wrote;
         return r;
     } catch (...) {
         target.valid = false;
+        shape.syncRoot();
+        if (&target != &shape) target.syncRoot();
         if (wroteOut != nullptr) *wroteOut = true;
         return ValueRef::constant(Constant::NotCaptured);
     }
