@@ -692,8 +692,7 @@ class ValueCapture::Impl {
                 i = nd.nodeEnd;
                 continue;
             }
-            PyObject* real = throughStandIn(nd.ptr);
-            if (nd.ptr == target || real == target || instanceDictOf(real) == target) return true;
+            if (readsItself(nd, target)) return true;
             ++i;
         }
         return false;
@@ -954,20 +953,17 @@ class ValueCapture::Impl {
     // Whether a change names the node's object itself (or the instance dict it reads), rather
     // than something below it. The node's object is alive: no change named an ancestor.
     static bool namesNode(const ShapeNode& nd, const ChangeSet& changes) {
-        PyObject* real = throughStandIn(nd.ptr);
-        PyObject* dict = nullptr;
-        bool dictRead = false;
         for (size_t c = 0; c < changes.count; ++c) {
             PyObject* o = changes.items[c].obj;
-            if (o == nd.ptr || o == real) return true;
-            if (!nd.bloom.mayContain(o)) continue;
-            if (!dictRead) {
-                dict = instanceDictOf(real);
-                dictRead = true;
-            }
-            if (dict != nullptr && o == dict) return true;
+            if (nd.bloom.mayContain(o) && readsItself(nd, o)) return true;
         }
         return false;
+    }
+    // Whether `o` is what the node's own walk read: its object, the object it stands for, or
+    // the instance dict it reads (all three are in its filter).
+    static bool readsItself(const ShapeNode& nd, PyObject* o) {
+        PyObject* real = throughStandIn(nd.ptr);
+        return nd.ptr == o || real == o || instanceDictOf(real) == o;
     }
 
     // The containers a node's own walk adds to its filter: itself (and the object it stands
