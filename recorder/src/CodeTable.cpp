@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <sys/stat.h>
 #include <fstream>
@@ -151,6 +152,7 @@ CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
       filter_(std::move(filter)),
       extraIndex_(codeExtraIndex()),
       session_(nextSession()) {
+    if (const char* p = std::getenv("REEL_IMPLIED_OPCODES"); p && *p == '0') impliedEvents_ = false;
     for (size_t op = 0; op < 256; ++op) {
         const std::string& nm = ops_.ops[op].name;
         noFallthrough_[op] = nm == "RETURN_VALUE" || nm == "RETURN_CONST" ||
@@ -314,7 +316,9 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
             info.arg[i] = info.arg[i + 1];
         }
     }
-    stackDepths(code, bc, n, info);
+    std::vector<uint8_t> leaders;
+    stackDepths(code, bc, n, info, leaders);
+    markImplied(bc, n, info, leaders);
     Py_DECREF(bytes);
 }
 
@@ -342,8 +346,10 @@ bool readExceptionVarint(const uint8_t*& p, const uint8_t* end, uint32_t& out) {
 // the frame's saved stack pointer is not valid at INSTRUCTION events; a wrong depth would read a
 // dead stack slot, so any inconsistency (depth out of [0, co_stacksize], two different depths
 // reaching one instruction, an invalid jump) gives up on the whole code object (-1 everywhere).
-void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info) {
+void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info,
+                            std::vector<uint8_t>& leaders) {
     const size_t units = n / 2;
+    leaders.assign(units + 1, 0);
     info.stackSize = code->co_stacksize;
     info.depth.assign(units + 1, -1);
     std::vector<uint8_t> isStart(units + 1, 0);
@@ -376,6 +382,7 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
         }
     };
     reach(0, 0);
+    leaders[0] = 1;
     if (PyObject* et = code->co_exceptiontable; et && PyBytes_Check(et)) {
         const auto* p = reinterpret_cast<const uint8_t*>(PyBytes_AS_STRING(et));
         const uint8_t* end = p + PyBytes_GET_SIZE(et);
@@ -388,6 +395,7 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
             }
             (void)start;
             (void)size;
+            if (target < units) leaders[target] = 1;
             reach(target, static_cast<int>(dl >> 1) + static_cast<int>(dl & 1) + 1);
         }
     }
@@ -426,6 +434,11 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
             int64_t target = (oi.flags & opflag::kJabs)       ? a
                              : (oi.flags & opflag::kBackward) ? next - a
                                                               : next + a;
+            // FOR_ITER's exhausted path lands past END_FOR (3.12) or END_FOR + POP_TOP (3.13),
+            // not where dis says: those are entry points too.
+            const int extra = oi.name == "FOR_ITER" ? 2 : 0;
+            for (int64_t t = target; t <= target + extra; ++t)
+                if (t >= 0 && static_cast<size_t>(t) < units) leaders[t] = 1;
             reach(target, d + jump);
         }
         if (!noFallthrough_[op] && static_cast<size_t>(next) < units) reach(next, d + fall);
@@ -435,6 +448,44 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
         return;
     }
     // EXTENDED_ARG prefixes already carry the depth of their instruction (stack effect 0).
+}
+
+// Which instructions' opcode events are left implied (opflag::kImplied, CodeInfo::implied): an
+// instruction of an implied kind (no caches, no EXTENDED_ARG prefix, reachable) that is no entry
+// point (first instruction, jump target, exception handler) and is followed by no entry point.
+// Such an instruction is reached only by falling through from the instruction before it, and
+// control leaves it only by falling through to the next one. So a run of them followed by a
+// recorded instruction b ran, in order, right before b whenever the frame's previous recorded
+// instruction is the one just before the run (Recorder::opcodeIn checks that).
+void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
+                            const std::vector<uint8_t>& leaders) {
+    const size_t units = n / 2;
+    info.implied.assign(units + 1, 0);
+    std::vector<uint8_t> advance(units + 1, 1);
+    for (size_t off = 0; off + 1 < n;) {
+        const OpcodeInfo& oi = ops_.ops[bc[off]];
+        const size_t u = off / 2;
+        const size_t size = 1 + static_cast<size_t>(oi.cacheEntries);
+        advance[u] = static_cast<uint8_t>(size);
+        const bool prefixed = u > 0 && (info.opFlags[u - 1] & opflag::kExtendedArg);
+        // Not before an EXTENDED_ARG prefix either: the recorder looks runs up at the prefixed
+        // instruction, past the prefix.
+        const bool ok = impliedEvents_ && (oi.flags & opflag::kImplied) && oi.cacheEntries == 0 &&
+                        !prefixed && info.depth[u] >= 0 && !leaders[u] && u + 1 < units &&
+                        !leaders[u + 1] && !(info.opFlags[u + 1] & opflag::kExtendedArg);
+        if (!ok) info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+        off += 2 * size;
+    }
+    // Each unit: how many implied instructions come right before it (capped so it fits a byte:
+    // the 256th of a run is recorded), and the units to the next instruction.
+    uint32_t run = 0;
+    for (size_t u = 0; u < units; ++u) {
+        if (info.opFlags[u] & opflag::kCacheUnit) continue;
+        if ((info.opFlags[u] & opflag::kImplied) && run == 255)
+            info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+        info.implied[u] = static_cast<uint16_t>(run | (advance[u] << 8));
+        run = (info.opFlags[u] & opflag::kImplied) ? run + 1 : 0;
+    }
 }
 
 void CodeTable::drainInto(format::NewDefs& defs) {

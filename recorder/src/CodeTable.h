@@ -36,6 +36,10 @@ struct CodeInfo {
     std::vector<uint32_t> arg;
     std::vector<int16_t> depth;
     int stackSize = 0;  // co_stacksize
+    // Per code unit: low byte, how many instructions with implied events (opflag::kImplied) come
+    // right before it; high byte, its instruction's size in code units (to the next instruction).
+    // Recorder::opcodeIn writes an implied run's events when it records the instruction after it.
+    std::vector<uint16_t> implied;
 };
 
 // The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
@@ -93,12 +97,18 @@ class CodeTable {
     uint32_t sourceFor(const std::string& filename);
     void decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def);
     // Fills info.depth from the unspecialized bytecode `bc` (n bytes) and the exception table.
-    void stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info);
+    // `leaders` gets the entry points of control flow: the first instruction, jump targets and
+    // exception handlers.
+    void stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, CodeInfo& info,
+                     std::vector<uint8_t>& leaders);
+    void markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
+                     const std::vector<uint8_t>& leaders);
 
     const OpcodeTable& ops_;
     // Per opcode: control never falls through to the next instruction (returns, raises,
     // unconditional jumps), for stackDepths.
     std::array<bool, 256> noFallthrough_{};
+    bool impliedEvents_ = true;  // REEL_IMPLIED_OPCODES=0 records every opcode event as it runs
     PathFilter filter_;
     Py_ssize_t extraIndex_;
     uintptr_t session_;

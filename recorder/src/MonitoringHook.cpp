@@ -159,6 +159,12 @@ constexpr bool isLocal(Ev e) {
            e == Ev::StopIteration || e == Ev::Instr;
 }
 
+// sys.monitoring.DISABLE for the current (code, offset); the next session restarts events.
+PyObject* disableHere() {
+    state().usedDisable = true;
+    return Py_NewRef(state().disable);
+}
+
 template <Ev E>
 PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Recorder* rec = hookState().recorder.get();
@@ -169,19 +175,20 @@ PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             // INSTRUCTION is enabled only for traced code, whose frame is normally the top of the
             // shadow stack already: no co_extra lookup then.
             _PyInterpreterFrame* frame = compat::currentFrame();
-            if (frame != nullptr && compat::frameCode(frame) == code && gateOpen() &&
-                rec->onOpcodeAtTop(frame))
-                Py_RETURN_NONE;
+            if (frame != nullptr && compat::frameCode(frame) == code && gateOpen()) {
+                const Recorder::AtTop r = rec->onOpcodeAtTop(frame);
+                // An implied event: this instruction need not be reported again, in any frame
+                // (the decision depends only on its position in the code).
+                if (r == Recorder::kImpliedEvent) return disableHere();
+                if (r == Recorder::kRecorded) Py_RETURN_NONE;
+            }
         }
         CodeInfo* ci = rec->codes().lookup(code);
         if (ci == nullptr) throw std::runtime_error("code table full or unavailable");
         if (!ci->traced) {
             // Filtered-out code: switch the event off at this instruction for good, so the frame
             // costs nothing from now on (exception events cannot be switched off; they are rare).
-            if constexpr (isLocal(E)) {
-                state().usedDisable = true;
-                return Py_NewRef(state().disable);
-            }
+            if constexpr (isLocal(E)) return disableHere();
             Py_RETURN_NONE;
         }
         if (!gateOpen()) Py_RETURN_NONE;
@@ -197,7 +204,7 @@ PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             }
         }
         if constexpr (E == Ev::Instr) {
-            rec->onOpcode(frame, ci);
+            if (rec->onOpcode(frame, ci)) return disableHere();
         } else if constexpr (E == Ev::Start || E == Ev::Resume || E == Ev::Throw) {
             enableInstructions(code, ci);
             rec->onCall(frame, ci);

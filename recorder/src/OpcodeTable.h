@@ -33,6 +33,10 @@ inline constexpr uint32_t kNoLocalWrite = 1u << 13;
 // Set by CodeTable on an inline cache entry (a code unit inside the instruction before it): where
 // a frame that is resuming a generator reports its position on 3.12 (Purity.cpp).
 inline constexpr uint32_t kCacheUnit = 1u << 14;
+// From reel/_opcodes.py on the opcode; CodeTable keeps it only on the instructions whose event is
+// left implied at their position (CodeInfo::implied). Such an instruction is never recorded as it
+// runs: the next recorded instruction of its frame writes its event (Recorder::opcodeIn).
+inline constexpr uint32_t kImplied = 1u << 15;
 }  // namespace opflag
 
 // How a non-pure instruction may still be pure for one execution, decided from its operands on the

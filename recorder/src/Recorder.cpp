@@ -64,6 +64,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     if (const char* p = std::getenv("REEL_SHARE_SHAPES"); p && *p == '0') shareShapes_ = false;
     if (const char* p = std::getenv("REEL_TARGETED"); p && *p == '0') targeted_ = false;
     if (const char* p = std::getenv("REEL_SKIP_UNWRITTEN"); p && *p == '0') skipUnwritten_ = false;
+    if (const char* p = std::getenv("REEL_IMPLIED_CHECK"); p && *p == '1') impliedCheck_ = true;
     purity::initKnownCalls();
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
@@ -110,6 +111,13 @@ Recorder::~Recorder() {
                          static_cast<unsigned long long>(depthChecks_.impure[k]));
         std::fprintf(stderr, "\n");
     }
+    if (impliedCheck_)
+        std::fprintf(stderr,
+                     "reel: implied opcode events: %llu written, %llu runs after an unknown "
+                     "position, %llu stray runs\n",
+                     static_cast<unsigned long long>(implied_.written),
+                     static_cast<unsigned long long>(implied_.unknownStart),
+                     static_cast<unsigned long long>(implied_.strayRuns));
     if (countSites_) {
         std::vector<const UnnamedSite*> sites;
         for (const auto& [key, site] : unnamedSites_) sites.push_back(&site);
@@ -215,6 +223,7 @@ void Recorder::pushNew(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* 
     sf.frameId = nextFrameId_++;
     sf.lastMutations = mutations_;
     sf.lastOpFlags = 0;
+    sf.nextUnit = UINT32_MAX;
     sf.raiseMutates = false;
     sf.dictInit = false;
     sf.lastDictVersion = 0;
@@ -593,6 +602,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             // rebound elsewhere, a write through frame.f_locals): unless the count moved, the
             // check at its yield still holds.
             sf.lastOpFlags &= opflag::kNoLocalWrite;
+            enteredAt(sf, iframe);
             ts.suspended.erase(it);
             // Whatever resumed the generator ran since its yield: unless that was traced code,
             // which reports itself, it may have changed what the frame holds.
@@ -617,25 +627,61 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
                               ? &ts.stack[ts.depth - 2]
                               : nullptr;
     borrowFrom_ = caller;
+    enteredAt(ts.stack[ts.depth - 1], iframe);
     deltas(ts.stack[ts.depth - 1]);
     borrowFrom_ = nullptr;
     ts.stack[ts.depth - 1].lastOpFlags = opflag::kNoLocalWrite;  // as for a resumption above
 }
 
-void Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
+bool Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, false);
-    if (!sfp) return;
-    opcodeIn(*sfp, frame);
+    if (!sfp) return false;
+    return !opcodeIn(*sfp, frame);
 }
 
-bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
+Recorder::AtTop Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     ThreadShadow& ts = thread();
-    if (ts.depth == 0 || ts.stack[ts.depth - 1].iframe != frame) return false;
+    if (ts.depth == 0 || ts.stack[ts.depth - 1].iframe != frame) return kNotTop;
     switchThread(ts);
-    opcodeIn(ts.stack[ts.depth - 1], frame);
-    return true;
+    return opcodeIn(ts.stack[ts.depth - 1], frame) ? kRecorded : kImpliedEvent;
+}
+
+// A call or resumption is reported at the frame's RESUME instruction (its f_lasti), which has no
+// opcode event of its own: the instructions after it follow it as they follow a recorded one.
+void Recorder::enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe) {
+    const size_t i = instructionAt(sf.code, compat::frameLasti(iframe));
+    sf.nextUnit = i < sf.code->implied.size()
+                      ? static_cast<uint32_t>(i + (sf.code->implied[i] >> 8))
+                      : UINT32_MAX;
+}
+
+void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
+    const CodeInfo* ci = sf.code;
+    if (i >= ci->implied.size()) {
+        sf.nextUnit = UINT32_MAX;
+        return;
+    }
+    const uint16_t im = ci->implied[i];
+    const size_t run = (im & 0xFF) + (through ? 1 : 0);
+    // Only when the run is known to have run: the instruction before it was this frame's latest
+    // recorded one. Not so for a frame adopted or resumed in the middle, whose earlier
+    // instructions may have run before recording started: nothing is invented then.
+    if (run > 0) {
+        const size_t start = i + (through ? 1 : 0) - run;
+        if (sf.nextUnit == start) {
+            enc_.opcodeRun(static_cast<uint32_t>(2 * start), static_cast<uint32_t>(run));
+            implied_.written += run;
+        } else if (sf.nextUnit == UINT32_MAX) {
+            ++implied_.unknownStart;
+        } else {
+            // Control reached the run some way CodeTable::markImplied does not know: its events
+            // are lost. REEL_IMPLIED_CHECK=1 reports these; the tests require none.
+            ++implied_.strayRuns;
+        }
+    }
+    sf.nextUnit = static_cast<uint32_t>(i + (through ? 1 : (im >> 8)));
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
@@ -652,14 +698,26 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
         deltas(sf);
 }
 
-[[gnu::always_inline]] inline void Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
-    checkLocals(sf);
-    int lasti = compat::frameLasti(frame);
-    enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
+[[gnu::always_inline]] inline bool Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+    const int lasti = compat::frameLasti(frame);
     const CodeInfo* ci = sf.code;
     const size_t i = instructionAt(ci, lasti);
     const bool known = i < ci->opFlags.size();
     uint16_t flags = known ? ci->opFlags[i] : 0;
+    // It changes nothing and runs nothing: the next recorded instruction of this frame writes its
+    // event, after the same state checks this one would have made.
+    if (flags & opflag::kImplied) return false;
+    checkLocals(sf);
+    if (known) {
+        const uint16_t im = ci->implied[i];
+        if ((im & 0xFF) == 0) [[likely]]
+            sf.nextUnit = static_cast<uint32_t>(i + (im >> 8));
+        else
+            impliedBefore(sf, i, false);
+    } else {
+        sf.nextUnit = UINT32_MAX;
+    }
+    enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
     sf.lastOpFlags = flags;
     if (checkDepths_ && known) checkDepth(*ci, i, frame);
     // Locals are re-checked for in-place changes only after a non-pure instruction; whether
@@ -684,6 +742,7 @@ bool Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     }
     if (++checkCountdown_ >= kClockCheckEvery || enc_.bytes() >= kHandOverEventBytes)
         maybeHandOver();
+    return true;
 }
 
 // REEL_CHECK_STACK_DEPTH=1 (tests): on 3.11, where the interpreter saves the stack pointer at
@@ -754,6 +813,11 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
         untargetedAt_ = mutations_;
     }
     deltas(*sfp);
+    // Raised by an instruction whose event is implied (3.11's LOAD_FAST of an unbound local): its
+    // event, and its run's, come first, as the interpreter reported them.
+    const size_t at = instructionAt(sfp->code, compat::frameLasti(frame));
+    if (at < sfp->code->opFlags.size() && (sfp->code->opFlags[at] & opflag::kImplied))
+        impliedBefore(*sfp, at, true);
     sfp->lastOpFlags = 0;
     PyObject* exc = arg;
     if (arg != nullptr && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) >= 2) {

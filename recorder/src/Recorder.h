@@ -71,6 +71,10 @@ struct ShadowFrame {
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
     uint16_t lastOpFlags = 0;
+    // The code unit right after this frame's latest recorded instruction (UINT32_MAX when none
+    // is known: a new or adopted frame): where a run of implied instructions must start for its
+    // events to be written (Recorder::impliedBefore).
+    uint32_t nextUnit = UINT32_MAX;
     uint8_t lastYielded = 0;  // purity::Yielded of its latest yield (resumedByReporter)
     bool raiseMutates = false;  // its latest instruction's purity::Verdict::raiseMutates
     uint64_t lastDictVersion = 0;
@@ -106,10 +110,13 @@ class Recorder {
     // these. `frame` is the interpreter frame the event is about (its f_lasti is read from it) and
     // `code` its CodeInfo, which must be traced. onReturn's `arg` is NULL for an unwind.
     void onCall(_PyInterpreterFrame* frame, CodeInfo* code);
-    void onOpcode(_PyInterpreterFrame* frame, CodeInfo* code);
+    // Returns true when the instruction's event is implied (opflag::kImplied): nothing was
+    // recorded, and the hook may stop reporting this instruction (sys.monitoring.DISABLE).
+    bool onOpcode(_PyInterpreterFrame* frame, CodeInfo* code);
     // onOpcode when `frame` is the top of the thread's shadow stack (the usual case), whose
-    // CodeInfo is then known without a co_extra lookup; false (nothing done) otherwise.
-    bool onOpcodeAtTop(_PyInterpreterFrame* frame);
+    // CodeInfo is then known without a co_extra lookup: kNotTop (nothing done) otherwise.
+    enum AtTop : int { kNotTop = 0, kRecorded = 1, kImpliedEvent = 2 };
+    AtTop onOpcodeAtTop(_PyInterpreterFrame* frame);
     void onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg);
     void onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* arg);
     // The exception in flight was caught by `frame`'s handler at `handlerOffset` (sys.monitoring
@@ -146,7 +153,14 @@ class Recorder {
     ShadowFrame* frameFor(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code,
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
-    void opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    // false: the instruction's event is implied, nothing was done.
+    bool opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    // Writes the events of the implied instructions that ran right before instruction unit `i`
+    // (with `through`, up to and including `i` itself, which is implied), when the frame's
+    // previous recorded instruction is the one just before them; then `i` is the frame's latest.
+    void impliedBefore(ShadowFrame& sf, size_t i, bool through);
+    // After a call or resumption event: the frame continues after the instruction at its f_lasti.
+    void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
     // since its last check.
     void checkLocals(ShadowFrame& sf);
@@ -244,6 +258,13 @@ class Recorder {
     // 3.13: instructions that may have written fast locals through a FrameLocalsProxy (Verdict).
     uint64_t frameLocalsWrites_ = 0;
     bool targeted_ = true;
+    // Implied opcode events (impliedBefore): written, runs not written because the frame's
+    // position before them is unknown (adopted mid-way), and runs reached some other way (a bug
+    // in CodeTable::markImplied; REEL_IMPLIED_CHECK=1 prints all three at the end).
+    struct ImpliedCounts {
+        uint64_t written = 0, unknownStart = 0, strayRuns = 0;
+    } implied_;
+    bool impliedCheck_ = false;
     // REEL_SKIP_UNWRITTEN=0: compare every slot at every event (opcodeIn), for A/B runs.
     bool skipUnwritten_ = true;
     std::vector<MutationChange> changes_;  // deltas(): the ChangeSet's items, capacity kept

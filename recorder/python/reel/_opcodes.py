@@ -11,6 +11,7 @@ import sys
 # Bit values shared with recorder/src/OpcodeTable.h (opflag::*).
 JREL, JABS, CONST, NAME, LOCAL, FREE, COMPARE, BACKWARD = (1 << i for i in range(8))
 PURE, RETURN, YIELD, EXTENDED_ARG, HASARG, NO_LOCAL_WRITE = (1 << i for i in range(8, 14))
+IMPLIED = 1 << 15  # bit 14 is CodeTable's (opflag::kCacheUnit)
 
 # Instructions that never bind or unbind a local slot: after one of them, a frame whose mutation
 # counter has not moved since its last check has the same locals as before (Recorder::opcodeIn
@@ -37,6 +38,17 @@ _NO_LOCAL_WRITE_NAMES = {
     "BEFORE_WITH", "RESUME", "RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE", "MAKE_FUNCTION",
     "SET_FUNCTION_ATTRIBUTE", "LOAD_SUPER_ATTR", "DELETE_ATTR", "IMPORT_NAME", "LIST_EXTEND",
     "SET_UPDATE",
+}
+
+# Instructions whose opcode event the recorder may leave implied (opflag::kImplied): they only push,
+# copy or swap stack references (no decref, so no finalizer; no Python code; no local written), and
+# they cannot raise, except 3.11's LOAD_FAST and 3.11/3.12's LOAD_CLOSURE on an unbound slot, which
+# the recorder covers at the 'exception' event. None has inline cache entries. Whether a given
+# instruction's event is left implied is decided per position by CodeTable (never at a jump target
+# or before one).
+_IMPLIED_NAMES = {
+    "NOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_LOAD_FAST",
+    "LOAD_CLOSURE", "KW_NAMES",
 }
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
@@ -167,6 +179,8 @@ def table():
             flags |= HASARG
         if name in _NO_LOCAL_WRITE_NAMES:
             flags |= NO_LOCAL_WRITE
+        if name in _IMPLIED_NAMES:
+            flags |= IMPLIED
         dyn = 0 if flags & PURE else _DYN.get(name, 0)
         ops.append((name, _caches(name, code), flags, dyn))
     return (sys.version_info[1], ops, list(dis.cmp_op))

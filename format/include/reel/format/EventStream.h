@@ -142,6 +142,18 @@ public:
         prevOffset_ = offset & ~1u;
         ++eventCount;
     }
+    // OPCODE events of `n` consecutive one-unit instructions from `offset` (the recorder's
+    // implied instructions, written when the instruction after them is recorded): the same
+    // records as n opcode() calls.
+    void opcodeRun(uint32_t offset, uint32_t n) {
+        if (n == 0) return;
+        opcode(offset);
+        if (n > 1) {
+            tags.insert(tags.end(), n - 1, static_cast<uint8_t>(1 + tag::kOpcodeDeltaBias));
+            prevOffset_ = offset + 2 * (n - 1);
+            eventCount += n - 1;
+        }
+    }
     // `lasti` is f_lasti in bytes (negative before the first instruction).
     void call(uint32_t codeId, int32_t lasti) { numbered2(tag::kCall, codeId, lasti); }
     void resume(uint64_t frameId, int32_t lasti) { numbered2(tag::kResume, frameId, lasti); }
