@@ -32,18 +32,30 @@ namespace reel::recorder::purity {
 //    changes only its receiver (list.append, insert, pop, extend with a list/tuple, clear,
 //    reverse; dict.setdefault, pop, clear with str keys). As for pure instructions, the old
 //    value's `__del__` or weakref callbacks run traced code, which reports itself.
-struct Verdict {
-    bool pure = false;
-    int targets = 0;
+// One word, built in a register: as a struct of bools and an int, each `return {...}` wrote its
+// fields to the stack one by one and the caller read them back as two wider words, a
+// store-forwarding stall that was 40% of judge()'s time on bench/workloads/loop.py.
+class Verdict {
+  public:
+    constexpr Verdict(bool pure = false, int targets = 0, bool writesFrameLocals = false,
+                      bool raiseMutates = false)
+        : bits_(static_cast<uint32_t>(pure) | static_cast<uint32_t>(targets & 0xFF) << 8 |
+                static_cast<uint32_t>(writesFrameLocals) << 16 |
+                static_cast<uint32_t>(raiseMutates) << 24) {}
+    bool pure() const { return bits_ & 1; }
+    // How many objects judge() named in its `out` (0-2): the only ones the instruction changes.
+    int targets() const { return static_cast<int>((bits_ >> 8) & 0xFF); }
     // 3.13: the instruction may write some frame's fast locals through a FrameLocalsProxy, so
     // an unchanged address in a slot no longer proves an unchanged value (Recorder::deltas).
-    bool writesFrameLocals = false;
+    bool writesFrameLocals() const { return (bits_ >> 16) & 1; }
     // Pure unless it ends in an exception: `sum(gen)` of a traced generator, whose work on each
     // item is checked at the generator's next resumption (resumedByReporter), which does not
     // come when that work raised. The recorder counts a mutation at the frame's exception event.
-    bool raiseMutates = false;
-};
-Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+    bool raiseMutates() const { return (bits_ >> 24) & 1; }
+
+  private:
+    uint32_t bits_;
+};Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);
 
 // Generator frame `frame` is being resumed (a 'call' event of a suspended generator): whether

@@ -725,12 +725,12 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
     const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
     MutationChange t[2];
     purity::Verdict v{(flags & opflag::kPure) != 0, 0};
-    if (!v.pure && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
-    sf.raiseMutates = v.raiseMutates;
-    if (!v.pure) {
+    if (!v.pure() && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    sf.raiseMutates = v.raiseMutates();
+    if (!v.pure()) {
         ++mutations_;
-        if (v.writesFrameLocals) ++frameLocalsWrites_;
-        if (v.targets == 0) {
+        if (v.writesFrameLocals()) ++frameLocalsWrites_;
+        if (v.targets() == 0) {
             untargetedAt_ = mutations_;
             if (countSites_) noteUnnamedSite(frame, 2 * i);
         }
