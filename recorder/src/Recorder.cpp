@@ -638,14 +638,13 @@ bool Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
     switchThread(ts);
     ShadowFrame* sfp = frameFor(ts, frame, code, false);
     if (!sfp) return false;
-    return !opcodeIn(*sfp, frame);
+    return !opcodeIn(ts, *sfp, frame);
 }
 
 Recorder::AtTop Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
     ThreadShadow& ts = thread();
     if (ts.depth == 0 || ts.stack[ts.depth - 1].iframe != frame) return kNotTop;
-    switchThread(ts);
-    return opcodeIn(ts.stack[ts.depth - 1], frame) ? kRecorded : kImpliedEvent;
+    return opcodeIn(ts, ts.stack[ts.depth - 1], frame) ? kRecorded : kImpliedEvent;
 }
 
 // A call or resumption is reported at the frame's RESUME instruction (its f_lasti), which has no
@@ -698,7 +697,8 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
         deltas(sf);
 }
 
-[[gnu::always_inline]] inline bool Recorder::opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame) {
+[[gnu::always_inline]] inline bool Recorder::opcodeIn(ThreadShadow& ts, ShadowFrame& sf,
+                                                     _PyInterpreterFrame* frame) {
     const int lasti = compat::frameLasti(frame);
     const CodeInfo* ci = sf.code;
     const size_t i = instructionAt(ci, lasti);
@@ -707,6 +707,8 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
     // It changes nothing and runs nothing: the next recorded instruction of this frame writes its
     // event, after the same state checks this one would have made.
     if (flags & opflag::kImplied) return false;
+    // Only now: an implied event writes nothing, not even a THREAD record (3.11 reports them).
+    switchThread(ts);
     checkLocals(sf);
     if (known) {
         const uint16_t im = ci->implied[i];

@@ -154,7 +154,7 @@ class Recorder {
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
     // false: the instruction's event is implied, nothing was done.
-    bool opcodeIn(ShadowFrame& sf, _PyInterpreterFrame* frame);
+    bool opcodeIn(ThreadShadow& ts, ShadowFrame& sf, _PyInterpreterFrame* frame);
     // Writes the events of the implied instructions that ran right before instruction unit `i`
     // (with `through`, up to and including `i` itself, which is implied), when the frame's
     // previous recorded instruction is the one just before them; then `i` is the frame's latest.
