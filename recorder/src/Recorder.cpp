@@ -665,8 +665,8 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
     const uint16_t im = ci->implied[i];
     const size_t run = (im & 0xFF) + (through ? 1 : 0);
     // Only when the run is known to have run: the instruction before it was this frame's latest
-    // recorded one. Not so for a frame adopted or resumed in the middle, whose earlier
-    // instructions may have run before recording started: nothing is invented then.
+    // recorded one (or its RESUME, enteredAt). Not so for a frame adopted in the middle, whose
+    // earlier instructions may have run before recording started: nothing is invented then.
     if (run > 0) {
         const size_t start = i + (through ? 1 : 0) - run;
         if (sf.nextUnit == start) {

@@ -160,6 +160,32 @@ def record(python_exe, reel_env, tmp_path):
 
 
 @pytest.fixture
+def record_env(python_exe, reel_env, tmp_path):
+    """record_env(program_path, label, **env) -> (trace, stdout, stderr, returncode): recorded
+    with extra environment variables (a hook, a switch); `label` names the trace."""
+    def run(program, label, **env):
+        trace = tmp_path / ("%s-%s.reel" % (program.stem, label))
+        proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                              cwd=program.parent, env=dict(reel_env, **env),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+    return run
+
+
+@pytest.fixture
+def export_states(reel_bin):
+    """export_states(trace, only=PROGRAMS_DIR) -> `reel export --states --only ONLY` as text."""
+    def run(trace, only=PROGRAMS_DIR):
+        proc = subprocess.run([str(reel_bin), "export", "--states", "--only", str(only), str(trace)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        assert proc.returncode == 0, _decode(proc.stderr)
+        return proc.stdout.decode("utf-8", "surrogatepass")
+    return run
+
+
+@pytest.fixture
 def dump(reel_bin):
     """dump(trace, *flags) -> list of dicts, one per record (`reel dump`)."""
     def run(trace, *flags):

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import PROGRAMS_DIR, RUN_TIMEOUT
+from conftest import RUN_TIMEOUT
 
 MONITORING = "sys.monitoring+INSTRUCTION"
 SETTRACE = "PyEval_SetTrace+f_trace_opcodes"
@@ -25,30 +25,12 @@ def _has_monitoring(pyver):
 
 
 @pytest.fixture
-def record_with(python_exe, reel_env, tmp_path):
-    """record_with(hook, program_path, name) -> (trace, stdout, stderr, returncode)."""
-    def run(hook, program, name=None):
-        trace = tmp_path / ("%s-%s.reel" % (name or program.stem, hook))
-        env = dict(reel_env, REEL_HOOK=hook)
-        proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                              cwd=program.parent, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
-    return run
+def record_with(record_env):
+    """record_with(hook, program_path) -> (trace, stdout, stderr, returncode)."""
+    return lambda hook, program: record_env(program, hook, REEL_HOOK=hook)
 
 
-@pytest.fixture
-def export(reel_bin):
-    def run(trace, only):
-        proc = subprocess.run([str(reel_bin), "export", "--states", "--only", str(only), str(trace)],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        assert proc.returncode == 0, _decode(proc.stderr)
-        return proc.stdout.decode("utf-8", "surrogatepass")
-    return run
-
-
-def test_same_states_whichever_hook(corpus_program, pyver, record_with, export, info):
+def test_same_states_whichever_hook(corpus_program, pyver, record_with, export_states, info):
     """The acceptance test of the hooks: identical `reel export --states` from both."""
     if not _has_monitoring(pyver):
         pytest.skip("only legacy tracing exists on %s" % pyver)
@@ -56,7 +38,7 @@ def test_same_states_whichever_hook(corpus_program, pyver, record_with, export, 
     for hook in ("monitoring", "settrace"):
         trace, out, err, status = record_with(hook, corpus_program)
         assert trace.exists(), "%s: no trace (stderr: %s)" % (hook, err[-2000:])
-        results[hook] = (out, err, status, export(trace, PROGRAMS_DIR))
+        results[hook] = (out, err, status, export_states(trace))
         assert info(trace)["hook"] == (MONITORING if hook == "monitoring" else SETTRACE)
     mon, st = results["monitoring"], results["settrace"]
     assert mon[:3] == st[:3], "the program behaved differently under the two hooks"

@@ -10,42 +10,19 @@ instructions was ever reached in a way the analysis did not foresee (its events 
 The fidelity corpus (test_fidelity.py) compares the same traces with a pure-Python tracer."""
 
 import re
-import subprocess
 
 import pytest
-
-from conftest import PROGRAMS_DIR, RUN_TIMEOUT
 
 REPORT = re.compile(r"reel: implied opcode events: (\d+) written, (\d+) runs after an unknown "
                     r"position, (\d+) stray runs")
 
 
-def _decode(b):
-    return b.decode("utf-8", "surrogateescape")
-
-
 @pytest.fixture
-def record_implied(python_exe, reel_env, tmp_path):
+def record_implied(record_env):
     """record_implied(program, on) -> (trace, stdout, stderr, returncode)."""
-    def run(program, on):
-        trace = tmp_path / ("%s-%s.reel" % (program.stem, "implied" if on else "all"))
-        env = dict(reel_env, REEL_IMPLIED_OPCODES="1" if on else "0", REEL_IMPLIED_CHECK="1")
-        proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                              cwd=program.parent, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        return trace, _decode(proc.stdout), _decode(proc.stderr), proc.returncode
-    return run
-
-
-@pytest.fixture
-def export_states(reel_bin):
-    def run(trace):
-        proc = subprocess.run([str(reel_bin), "export", "--states", "--only", str(PROGRAMS_DIR),
-                               str(trace)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        assert proc.returncode == 0, _decode(proc.stderr)
-        return proc.stdout.decode("utf-8", "surrogatepass")
-    return run
+    return lambda program, on: record_env(program, "implied" if on else "all",
+                                          REEL_IMPLIED_OPCODES="1" if on else "0",
+                                          REEL_IMPLIED_CHECK="1")
 
 
 def _report(err):
