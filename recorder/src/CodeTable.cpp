@@ -470,9 +470,13 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         const bool prefixed = u > 0 && (info.opFlags[u - 1] & opflag::kExtendedArg);
         // Not before an EXTENDED_ARG prefix either: the recorder looks runs up at the prefixed
         // instruction, past the prefix.
+        // A return leaves the frame: what follows it does not matter (its event is written at
+        // the return event, Recorder::onReturn).
+        const bool leaves = (oi.flags & opflag::kReturn) != 0;
         const bool ok = impliedEvents_ && (oi.flags & opflag::kImplied) && oi.cacheEntries == 0 &&
-                        !prefixed && info.depth[u] >= 0 && !leaders[u] && u + 1 < units &&
-                        !leaders[u + 1] && !(info.opFlags[u + 1] & opflag::kExtendedArg);
+                        !prefixed && info.depth[u] >= 0 && !leaders[u] &&
+                        (leaves || (u + 1 < units && !leaders[u + 1] &&
+                                    !(info.opFlags[u + 1] & opflag::kExtendedArg)));
         if (!ok) info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
         off += 2 * size;
     }
@@ -484,7 +488,10 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         if ((info.opFlags[u] & opflag::kImplied) && run == 255)
             info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
         info.implied[u] = static_cast<uint16_t>(run | (advance[u] << 8));
-        run = (info.opFlags[u] & opflag::kImplied) ? run + 1 : 0;
+        // No run goes on past a return: the instruction after it is reached only by a jump.
+        run = (info.opFlags[u] & opflag::kImplied) && !(info.opFlags[u] & opflag::kReturn)
+                  ? run + 1
+                  : 0;
     }
 }
 

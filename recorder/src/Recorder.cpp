@@ -784,6 +784,15 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
         for (RecentShape& e : recentShapes_) e.obj = nullptr;
     int lasti = compat::frameLasti(frame);
     uint16_t flags = sf.lastOpFlags;
+    // A RETURN_* whose event is implied: its event (and its run's) right before the return's,
+    // where the interpreter reported it (nothing runs between the two).
+    if (arg != nullptr) {
+        const size_t at = instructionAt(sf.code, lasti);
+        if (at < sf.code->opFlags.size() && (sf.code->opFlags[at] & opflag::kImplied)) {
+            impliedBefore(sf, at, true);
+            flags = sf.code->opFlags[at];
+        }
+    }
     bool suspend = false;
     if (arg == nullptr) {
         enc_.unwind(lasti);

@@ -50,6 +50,9 @@ _IMPLIED_NAMES = {
     "NOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_LOAD_FAST",
     "LOAD_CLOSURE", "KW_NAMES",
 }
+# Also RETURN_VALUE and RETURN_CONST: the return event follows their opcode event at once, at the
+# same position, with nothing run in between, so the recorder writes both then.
+_IMPLIED_NAMES |= {"RETURN_VALUE", "RETURN_CONST"}
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
 # listed is assumed to possibly mutate (calls, attribute/item access, arithmetic on arbitrary
