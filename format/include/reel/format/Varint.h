@@ -9,26 +9,12 @@
 
 namespace reel::format {
 
-// Up to 10 bytes written through one capacity check instead of a push_back per byte.
-[[gnu::noinline]] inline void putVarintLong(std::vector<uint8_t>& out, uint64_t v) {
-    uint8_t buf[10];
-    size_t n = 0;
+inline void putVarint(std::vector<uint8_t>& out, uint64_t v) {
     while (v >= 0x80) {
-        buf[n++] = static_cast<uint8_t>(v) | 0x80;
+        out.push_back(static_cast<uint8_t>(v) | 0x80);
         v >>= 7;
     }
-    buf[n++] = static_cast<uint8_t>(v);
-    out.insert(out.end(), buf, buf + n);
-}
-
-// Inlined where it is called on the recorder's per-event path: most arguments (slots, small
-// deltas, lasti) fit one byte.
-[[gnu::always_inline]] inline void putVarint(std::vector<uint8_t>& out, uint64_t v) {
-    if (v < 0x80) [[likely]] {
-        out.push_back(static_cast<uint8_t>(v));
-        return;
-    }
-    putVarintLong(out, v);
+    out.push_back(static_cast<uint8_t>(v));
 }
 
 inline uint64_t zigzag(int64_t v) {
