@@ -468,15 +468,15 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         const size_t size = 1 + static_cast<size_t>(oi.cacheEntries);
         advance[u] = static_cast<uint8_t>(size);
         const bool prefixed = u > 0 && (info.opFlags[u - 1] & opflag::kExtendedArg);
-        // Not before an EXTENDED_ARG prefix either: the recorder looks runs up at the prefixed
-        // instruction, past the prefix.
         // A return leaves the frame: what follows it does not matter (its event is written at
-        // the return event, Recorder::onReturn).
+        // the return event, Recorder::onReturn). Anything else must be followed by no entry point
+        // and no EXTENDED_ARG prefix (the recorder looks runs up at the prefixed instruction,
+        // past the prefix).
         const bool leaves = (oi.flags & opflag::kReturn) != 0;
+        const bool followedWell = leaves || (u + 1 < units && !leaders[u + 1] &&
+                                             !(info.opFlags[u + 1] & opflag::kExtendedArg));
         const bool ok = impliedEvents_ && (oi.flags & opflag::kImplied) && oi.cacheEntries == 0 &&
-                        !prefixed && info.depth[u] >= 0 && !leaders[u] &&
-                        (leaves || (u + 1 < units && !leaders[u + 1] &&
-                                    !(info.opFlags[u + 1] & opflag::kExtendedArg)));
+                        !prefixed && info.depth[u] >= 0 && !leaders[u] && followedWell;
         if (!ok) info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
         off += 2 * size;
     }

@@ -51,6 +51,11 @@ inline size_t instructionAt(const CodeInfo* ci, int lasti) {
     return i;
 }
 
+// The code unit of the instruction after the one at unit `i` (which must be known).
+inline uint32_t unitAfter(const CodeInfo* ci, size_t i) {
+    return static_cast<uint32_t>(i + (ci->implied[i] >> 8));
+}
+
 struct PathFilter {
     std::vector<std::string> only, exclude;  // absolute directories or globs
     std::vector<std::string> alwaysExclude;  // Reel's own package directory

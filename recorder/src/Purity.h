@@ -55,7 +55,8 @@ class Verdict {
 
   private:
     uint32_t bits_;
-};Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
+};
+Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);
 
 // Generator frame `frame` is being resumed (a 'call' event of a suspended generator): whether

@@ -651,9 +651,7 @@ Recorder::AtTop Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
 // opcode event of its own: the instructions after it follow it as they follow a recorded one.
 void Recorder::enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe) {
     const size_t i = instructionAt(sf.code, compat::frameLasti(iframe));
-    sf.nextUnit = i < sf.code->implied.size()
-                      ? static_cast<uint32_t>(i + (sf.code->implied[i] >> 8))
-                      : UINT32_MAX;
+    sf.nextUnit = i < sf.code->implied.size() ? unitAfter(sf.code, i) : UINT32_MAX;
 }
 
 void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
@@ -680,7 +678,14 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
             ++implied_.strayRuns;
         }
     }
-    sf.nextUnit = static_cast<uint32_t>(i + (through ? 1 : (im >> 8)));
+    sf.nextUnit = through ? static_cast<uint32_t>(i + 1) : unitAfter(ci, i);
+}
+
+uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
+    const size_t at = instructionAt(sf.code, lasti);
+    if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied)) return 0;
+    impliedBefore(sf, at, true);
+    return sf.code->opFlags[at];
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
@@ -711,9 +716,8 @@ void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
     switchThread(ts);
     checkLocals(sf);
     if (known) {
-        const uint16_t im = ci->implied[i];
-        if ((im & 0xFF) == 0) [[likely]]
-            sf.nextUnit = static_cast<uint32_t>(i + (im >> 8));
+        if ((ci->implied[i] & 0xFF) == 0) [[likely]]
+            sf.nextUnit = unitAfter(ci, i);
         else
             impliedBefore(sf, i, false);
     } else {
@@ -786,13 +790,8 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
     uint16_t flags = sf.lastOpFlags;
     // A RETURN_* whose event is implied: its event (and its run's) right before the return's,
     // where the interpreter reported it (nothing runs between the two).
-    if (arg != nullptr) {
-        const size_t at = instructionAt(sf.code, lasti);
-        if (at < sf.code->opFlags.size() && (sf.code->opFlags[at] & opflag::kImplied)) {
-            impliedBefore(sf, at, true);
-            flags = sf.code->opFlags[at];
-        }
-    }
+    if (arg != nullptr)
+        if (const uint16_t implied = writeImpliedAt(sf, lasti)) flags = implied;
     bool suspend = false;
     if (arg == nullptr) {
         enc_.unwind(lasti);
@@ -826,9 +825,7 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
     deltas(*sfp);
     // Raised by an instruction whose event is implied (3.11's LOAD_FAST of an unbound local): its
     // event, and its run's, come first, as the interpreter reported them.
-    const size_t at = instructionAt(sfp->code, compat::frameLasti(frame));
-    if (at < sfp->code->opFlags.size() && (sfp->code->opFlags[at] & opflag::kImplied))
-        impliedBefore(*sfp, at, true);
+    writeImpliedAt(*sfp, compat::frameLasti(frame));
     sfp->lastOpFlags = 0;
     PyObject* exc = arg;
     if (arg != nullptr && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) >= 2) {

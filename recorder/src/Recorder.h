@@ -159,6 +159,9 @@ class Recorder {
     // (with `through`, up to and including `i` itself, which is implied), when the frame's
     // previous recorded instruction is the one just before them; then `i` is the frame's latest.
     void impliedBefore(ShadowFrame& sf, size_t i, bool through);
+    // When the instruction at `lasti` is implied (an exception or return reported at it): writes
+    // its events and its run's (impliedBefore), and returns its opflag bits; else 0.
+    uint16_t writeImpliedAt(ShadowFrame& sf, int lasti);
     // After a call or resumption event: the frame continues after the instruction at its f_lasti.
     void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted

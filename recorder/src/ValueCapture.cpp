@@ -3323,17 +3323,20 @@ format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, V
                                          bool* wroteOut) {
     ValueShape& target = out != nullptr ? *out : shape;
     bool wrote = out == nullptr;
+    // (a hit refreshes a shared shape's nodes too)
+    auto syncRoots = [&] {
+        shape.syncRoot();
+        if (&target != &shape) target.syncRoot();
+    };
     try {
         format::ValueRef r = impl_->recapture(obj, prev, shape, changes, out, wrote);
         if (wrote) target.bound();
-        shape.syncRoot();  // (a hit refreshes a shared shape's nodes too)
-        if (&target != &shape) target.syncRoot();
+        syncRoots();
         if (wroteOut != nullptr) *wroteOut = wrote;
         return r;
     } catch (...) {
         target.valid = false;
-        shape.syncRoot();
-        if (&target != &shape) target.syncRoot();
+        syncRoots();
         if (wroteOut != nullptr) *wroteOut = true;
         return ValueRef::constant(Constant::NotCaptured);
     }
