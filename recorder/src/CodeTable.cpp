@@ -159,7 +159,20 @@ CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
                              nm == "RAISE_VARARGS" || nm == "RERAISE" || nm == "JUMP_FORWARD" ||
                              nm == "JUMP_BACKWARD" || nm == "JUMP_BACKWARD_NO_INTERRUPT" ||
                              nm == "JUMP" || nm == "JUMP_NO_INTERRUPT";
+        truthJump_[op] = nm == "POP_JUMP_IF_TRUE" || nm == "POP_JUMP_IF_FALSE" ||
+                         nm == "POP_JUMP_FORWARD_IF_TRUE" || nm == "POP_JUMP_FORWARD_IF_FALSE" ||
+                         nm == "POP_JUMP_BACKWARD_IF_TRUE" || nm == "POP_JUMP_BACKWARD_IF_FALSE";
+        // 3.13's COMPARE_OP leaves a bool only with its to-bool bit, and is then followed by no
+        // TO_BOOL; 3.13's truth jumps need no help anyway.
+        leavesBool_[op] = nm == "IS_OP" || nm == "CONTAINS_OP" || nm == "UNARY_NOT";
     }
+}
+
+int64_t CodeTable::jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) const {
+    if (!(oi.flags & (opflag::kJrel | opflag::kJabs))) return -1;
+    const int64_t next = static_cast<int64_t>(u) + 1 + oi.cacheEntries;
+    const int64_t a = arg;
+    return (oi.flags & opflag::kJabs) ? a : (oi.flags & opflag::kBackward) ? next - a : next + a;
 }
 
 CodeTable::~CodeTable() = default;
@@ -431,9 +444,7 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
                 ok = false;
                 break;
             }
-            int64_t target = (oi.flags & opflag::kJabs)       ? a
-                             : (oi.flags & opflag::kBackward) ? next - a
-                                                              : next + a;
+            const int64_t target = jumpTarget(oi, u, static_cast<uint32_t>(a));
             // FOR_ITER's exhausted path lands past END_FOR (3.12) or END_FOR + POP_TOP (3.13),
             // not where dis says: those are entry points too.
             const int extra = oi.name == "FOR_ITER" ? 2 : 0;
@@ -450,48 +461,107 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
     // EXTENDED_ARG prefixes already carry the depth of their instruction (stack effect 0).
 }
 
-// Which instructions' opcode events are left implied (opflag::kImplied, CodeInfo::implied): an
-// instruction of an implied kind (no caches, no EXTENDED_ARG prefix, reachable) that is no entry
-// point (first instruction, jump target, exception handler) and is followed by no entry point.
-// Such an instruction is reached only by falling through from the instruction before it, and
-// control leaves it only by falling through to the next one. So a run of them followed by a
-// recorded instruction b ran, in order, right before b whenever the frame's previous recorded
-// instruction is the one just before the run (Recorder::opcodeIn checks that).
+// Which instructions' opcode events are left implied (opflag::kImplied), and the control-flow
+// facts the recorder needs to write them later (CodeInfo::flow, jumpTo). The recorder writes the
+// events of implied instructions when it records the frame's next instruction b: it walks from
+// the unit after the frame's previous recorded instruction along implied instructions, taking an
+// implied jump when it lands on b and falling through otherwise, and writes what it passed when
+// the walk reaches b (Recorder::catchUp). That walk is the path control took when:
+// - nothing runs between an implied instruction and the next (no code, no other thread, no
+//   exception but 3.11's LOAD_FAST of an unbound local, whose events the exception event writes);
+// - an implied non-jump (no caches, no EXTENDED_ARG prefix, reachable, no entry point) is
+//   followed by no entry point, so control enters and leaves it only by falling through; an
+//   implied jump is no entry point either, and is not followed by an EXTENDED_ARG prefix;
+// - a jump that may go either way is never ambiguous: the walk from its fall-through does not
+//   reach where it lands through implied instructions (else the fall-through is recorded).
+// Entry points are always recorded, so a walk never loops.
 void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
                             const std::vector<uint8_t>& leaders) {
     const size_t units = n / 2;
-    info.implied.assign(units + 1, 0);
-    std::vector<uint8_t> advance(units + 1, 1);
+    info.flow.assign(units + 1, 0);
+    info.jumpTo.assign(units + 1, UINT32_MAX);
+    auto isPrefix = [&](size_t u) { return u < units && (info.opFlags[u] & opflag::kExtendedArg); };
+    auto implied = [&](size_t u) { return (info.opFlags[u] & opflag::kImplied) != 0; };
+    size_t prev = SIZE_MAX;  // the previous instruction (not a prefix)
     for (size_t off = 0; off + 1 < n;) {
-        const OpcodeInfo& oi = ops_.ops[bc[off]];
+        const uint8_t op = bc[off];
+        const OpcodeInfo& oi = ops_.ops[op];
         const size_t u = off / 2;
         const size_t size = 1 + static_cast<size_t>(oi.cacheEntries);
-        advance[u] = static_cast<uint8_t>(size);
+        uint32_t fl = static_cast<uint32_t>(size);
+        if (leaders[u]) fl |= flow::kLeader;
+        if (noFallthrough_[op] || (oi.flags & opflag::kReturn)) fl |= flow::kNoFall;
+        if (!(oi.flags & opflag::kExtendedArg)) {
+            if (int64_t t = jumpTarget(oi, u, info.arg[u]); t >= 0 && t < static_cast<int64_t>(units)) {
+                size_t to = static_cast<size_t>(t);
+                while (isPrefix(to)) ++to;
+                info.jumpTo[u] = static_cast<uint32_t>(to);
+                fl |= flow::kJumps;
+            }
+        }
+        info.flow[u] = fl;
         const bool prefixed = u > 0 && (info.opFlags[u - 1] & opflag::kExtendedArg);
-        // A return leaves the frame: what follows it does not matter (its event is written at
-        // the return event, Recorder::onReturn). Anything else must be followed by no entry point
-        // and no EXTENDED_ARG prefix (the recorder looks runs up at the prefixed instruction,
-        // past the prefix).
-        const bool leaves = (oi.flags & opflag::kReturn) != 0;
-        const bool followedWell = leaves || (u + 1 < units && !leaders[u + 1] &&
-                                             !(info.opFlags[u + 1] & opflag::kExtendedArg));
-        const bool ok = impliedEvents_ && (oi.flags & opflag::kImplied) && oi.cacheEntries == 0 &&
-                        !prefixed && info.depth[u] >= 0 && !leaders[u] && followedWell;
+        bool ok = impliedEvents_ && (oi.flags & opflag::kImplied) && !prefixed &&
+                  info.depth[u] >= 0 && !leaders[u];
+        if (fl & flow::kJumps) {
+            ok = ok && ((fl & flow::kNoFall) || (u + size < units && !isPrefix(u + size)));
+            // Before 3.13 a truth test calls __bool__ unless the value is a bool: only right after
+            // an instruction that leaves one (the jump is no entry point: reached from it alone).
+            if (truthJump_[op] && ops_.minor < 13)
+                ok = ok && prev != SIZE_MAX && leavesBool_[bc[2 * prev]];
+        } else if (fl & flow::kNoFall) {
+            // A return leaves the frame: its event is written at the return event, which
+            // follows at once (Recorder::onReturn).
+            ok = ok && oi.cacheEntries == 0;
+        } else {
+            ok = ok && oi.cacheEntries == 0 && u + 1 < units && !leaders[u + 1] && !isPrefix(u + 1);
+        }
         if (!ok) info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+        if (!(oi.flags & opflag::kExtendedArg)) prev = u;
         off += 2 * size;
     }
-    // Each unit: how many implied instructions come right before it (capped so it fits a byte:
-    // the 256th of a run is recorded), and the units to the next instruction.
-    uint32_t run = 0;
-    for (size_t u = 0; u < units; ++u) {
-        if (info.opFlags[u] & opflag::kCacheUnit) continue;
-        if ((info.opFlags[u] & opflag::kImplied) && run == 255)
-            info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
-        info.implied[u] = static_cast<uint16_t>(run | (advance[u] << 8));
-        // No run goes on past a return: the instruction after it is reached only by a jump.
-        run = (info.opFlags[u] & opflag::kImplied) && !(info.opFlags[u] & opflag::kReturn)
-                  ? run + 1
-                  : 0;
+    // No ambiguous jump: for each jump that may go either way, the walk from its fall-through
+    // must not reach where it lands through implied instructions (FOR_ITER's exhausted path lands
+    // up to two units past its target, CodeTable::stackDepths). A fall-through that would is
+    // recorded; that cannot make another jump ambiguous (it is no entry point, so nothing lands
+    // there).
+    for (size_t u = 0; u < units; u += info.flow[u] & flow::kSizeMask) {
+        const uint32_t fl = info.flow[u];
+        if ((fl & flow::kSizeMask) == 0) break;
+        if (!(fl & flow::kJumps) || (fl & flow::kNoFall)) continue;
+        const size_t from = u + (fl & flow::kSizeMask);
+        if (from >= units || !implied(from)) continue;
+        const size_t t = info.jumpTo[u];
+        const size_t span = ops_.ops[bc[2 * u]].name == "FOR_ITER" ? 2 : 0;
+        auto lands = [&](size_t v) { return v >= t && v <= t + span; };
+        bool ambiguous = false;
+        size_t v = from;
+        while (v < units && implied(v)) {
+            const uint32_t f = info.flow[v];
+            if (f & flow::kJumps) {
+                if (lands(info.jumpTo[v])) ambiguous = true;
+                if (ambiguous || (f & flow::kNoFall)) break;
+            }
+            if (f & flow::kNoFall) break;
+            v += f & flow::kSizeMask;
+        }
+        if (ambiguous || (v < units && lands(v)))
+            info.opFlags[from] &= static_cast<uint16_t>(~opflag::kImplied);
+    }
+    // Where control arrives only through an implied instruction (for the recorder's check that
+    // no implied event is ever lost), and the straight runs of one-unit implied instructions
+    // falling through to an instruction: the walk's answer when it starts where they do, which
+    // the recorder takes without walking (Recorder::opcodeIn).
+    for (size_t u = 0, p = SIZE_MAX; u < units; u += info.flow[u] & flow::kSizeMask) {
+        if ((info.flow[u] & flow::kSizeMask) == 0) break;
+        const bool fallsIn = p != SIZE_MAX && implied(p) && !(info.flow[p] & flow::kNoFall);
+        if (fallsIn && !(info.flow[u] & flow::kLeader)) info.flow[u] |= flow::kFromImplied;
+        if (fallsIn && p + 1 == u) {
+            // (A run too long for its byte gets none: the walk takes it.)
+            const uint32_t run = (info.flow[p] >> flow::kRunShift) + 1;
+            if (run <= 0xFF) info.flow[u] |= run << flow::kRunShift;
+        }
+        if (!(info.opFlags[u] & opflag::kExtendedArg)) p = u;
     }
 }
 

@@ -24,6 +24,7 @@ struct CodeInfo {
     bool traced = false;
     bool usesLocalsDict = false;
     bool localEvents = false;  // sys.monitoring hook: INSTRUCTION enabled on this code object
+    bool toolsRepaired = false;  // and its per-instruction tool table repaired (MonitoringHook)
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds
     std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there
@@ -36,11 +37,26 @@ struct CodeInfo {
     std::vector<uint32_t> arg;
     std::vector<int16_t> depth;
     int stackSize = 0;  // co_stacksize
-    // Per code unit: low byte, how many instructions with implied events (opflag::kImplied) come
-    // right before it; high byte, its instruction's size in code units (to the next instruction).
-    // Recorder::opcodeIn writes an implied run's events when it records the instruction after it.
-    std::vector<uint16_t> implied;
+    // Per code unit, how control leaves and reaches the instruction there (CodeTable::markImplied),
+    // for writing the events of implied instructions (opflag::kImplied) when the frame's next
+    // recorded instruction shows where control went (Recorder::catchUp): the instruction's size in
+    // code units (low byte), flow:: bits, and the length in code units of the run of one-unit
+    // implied instructions that falls through to it (flow::kRunShift; 0 when none, or too long).
+    std::vector<uint32_t> flow;
+    // Per code unit: where the jump there lands (past any EXTENDED_ARG prefix), when flow::kJumps.
+    std::vector<uint32_t> jumpTo;
 };
+
+namespace flow {
+inline constexpr uint32_t kSizeMask = 0xFF;
+inline constexpr uint32_t kLeader = 1u << 8;    // an entry point: jump target, handler, first
+inline constexpr uint32_t kJumps = 1u << 9;     // has a jump target (CodeInfo::jumpTo)
+inline constexpr uint32_t kNoFall = 1u << 10;   // never falls through: jump, return, raise
+// No entry point, and the instruction before it is implied and falls through to it: control gets
+// here only through an implied instruction, so the frame's pending events must lead here.
+inline constexpr uint32_t kFromImplied = 1u << 11;
+inline constexpr int kRunShift = 16;
+}  // namespace flow
 
 // The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
 // prefixed by EXTENDED_ARG is reported once, at the prefix); past the end when unknown.
@@ -53,7 +69,16 @@ inline size_t instructionAt(const CodeInfo* ci, int lasti) {
 
 // The code unit of the instruction after the one at unit `i` (which must be known).
 inline uint32_t unitAfter(const CodeInfo* ci, size_t i) {
-    return static_cast<uint32_t>(i + (ci->implied[i] >> 8));
+    return static_cast<uint32_t>(i + (ci->flow[i] & flow::kSizeMask));
+}
+
+// Where control goes after the instruction at unit `i` (known) when it does not raise: the jump
+// target for an unconditional jump, else the next instruction (a conditional jump that is taken
+// is told apart at the next event: Recorder::catchUp).
+inline uint32_t unitNext(const CodeInfo* ci, size_t i) {
+    const uint32_t f = ci->flow[i];
+    if ((f & (flow::kJumps | flow::kNoFall)) == (flow::kJumps | flow::kNoFall)) return ci->jumpTo[i];
+    return static_cast<uint32_t>(i + (f & flow::kSizeMask));
 }
 
 struct PathFilter {
@@ -108,11 +133,16 @@ class CodeTable {
                      std::vector<uint8_t>& leaders);
     void markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
                      const std::vector<uint8_t>& leaders);
+    // The code unit a jump at unit `u` with full argument `arg` lands on (dis's target), or -1.
+    int64_t jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) const;
 
     const OpcodeTable& ops_;
     // Per opcode: control never falls through to the next instruction (returns, raises,
     // unconditional jumps), for stackDepths.
     std::array<bool, 256> noFallthrough_{};
+    // Per opcode: a jump on the truth of a value, which calls __bool__ unless the value is a bool
+    // (3.11/3.12), and an instruction that always leaves a bool (for markImplied).
+    std::array<bool, 256> truthJump_{}, leavesBool_{};
     bool impliedEvents_ = true;  // REEL_IMPLIED_OPCODES=0 records every opcode event as it runs
     PathFilter filter_;
     Py_ssize_t extraIndex_;

@@ -128,6 +128,25 @@ void enableInstructions(PyCodeObject* code, CodeInfo* ci) {
     if (PyObject* ref = quietWeakref(c)) s.enabledCodes.push_back(ref);
 }
 
+// CPython 3.12.1 and 3.13.0: a code object instrumented while more than one tool is active
+// (sys.settrace's tool while a new thread's bootstrap has threading's trace function installed,
+// for our thread gate) gets a per-instruction tool table for INSTRUCTION events, allocated zeroed
+// (Python/instrumentation.c). Seen in `threading.Event.is_set` with two threads starting: our
+// tool was missing from that table while its local events still said INSTRUCTION, and the code
+// reported no INSTRUCTION event again (its recorded instructions' events were lost for the rest
+// of the run; REEL_IMPLIED_CHECK=1 counted them as stray runs in 2 of 16 recordings, none with
+// this repair). Switching our events off and on puts our tool back into the table, which CPython
+// keeps from then on. Checked at each call or resumption: the code is instrumented at its RESUME,
+// before that event.
+void repairToolTable(PyCodeObject* code, CodeInfo* ci) {
+    if (ci->toolsRepaired || !compat::hasPerInstructionTools(code)) return;
+    ci->toolsRepaired = true;
+    MonitoringState& s = state();
+    auto* c = reinterpret_cast<PyObject*>(code);
+    Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.noEvents}, "set_local_events"));
+    Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.instructionBit}, "set_local_events"));
+}
+
 // CPython 3.12.1 and 3.13.0 drop the per-code INSTRUCTION events of every code object that is
 // executing (on any thread's stack) when sys.settrace or sys.setprofile is switched on or off;
 // the code's local events still say INSTRUCTION, so setting them again is a no-op. This happens
@@ -207,6 +226,7 @@ PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             if (rec->onOpcode(frame, ci)) return disableHere();
         } else if constexpr (E == Ev::Start || E == Ev::Resume || E == Ev::Throw) {
             enableInstructions(code, ci);
+            repairToolTable(code, ci);
             rec->onCall(frame, ci);
         } else if constexpr (E == Ev::Return || E == Ev::Yield) {
             rec->onReturn(frame, ci, nargs > 2 ? args[2] : Py_None);

@@ -17,7 +17,6 @@ namespace {
 constexpr size_t kHandOverEventBytes = size_t{1} << 20;
 constexpr size_t kHandOverValueBytes = size_t{4} << 20;
 constexpr uint32_t kClockCheckEvery = 4096;
-constexpr int64_t kHandOverIntervalNs = 250'000'000;  // bounds what os._exit can lose
 
 bool shapeKnown(const ValueShape* s) {
     return s != nullptr && s->valid;
@@ -65,6 +64,11 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     if (const char* p = std::getenv("REEL_TARGETED"); p && *p == '0') targeted_ = false;
     if (const char* p = std::getenv("REEL_SKIP_UNWRITTEN"); p && *p == '0') skipUnwritten_ = false;
     if (const char* p = std::getenv("REEL_IMPLIED_CHECK"); p && *p == '1') impliedCheck_ = true;
+    // REEL_HANDOVER_MS=N: hand a batch over after N ms at the latest instead of 250 (callgrind
+    // runs: the clock moves batch boundaries, and the snapshot caches that end at one, between
+    // two runs of the same program).
+    if (const char* p = std::getenv("REEL_HANDOVER_MS"); p && *p)
+        handOverIntervalNs_ = std::max<int64_t>(1, std::atoll(p)) * 1'000'000;
     purity::initKnownCalls();
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
@@ -204,11 +208,31 @@ void Recorder::onThreadEnd(uint32_t threadId) {
 }
 
 [[gnu::always_inline]] inline void Recorder::switchThread(ThreadShadow& ts) {
-    if (!anyThread_ || ts.id != curThread_) {
-        enc_.thread(ts.id);
-        curThread_ = ts.id;
-        anyThread_ = true;
-    }
+    if (!anyThread_ || ts.id != curThread_) [[unlikely]]
+        threadSwitched(ts);
+}
+
+void Recorder::threadSwitched(ThreadShadow& ts) {
+    if (anyThread_) settleThread(curThread_);
+    enc_.thread(ts.id);
+    curThread_ = ts.id;
+    anyThread_ = true;
+}
+
+void Recorder::settleThread(uint32_t id) {
+    if (id >= threads_.size()) return;
+    ThreadShadow& other = *threads_[id];
+    if (other.depth == 0) return;
+    ShadowFrame& top = other.stack[other.depth - 1];
+    // Its shadow stack may be stale (a thread that ended): read only the frame it runs.
+    if (top.nextUnit == UINT32_MAX || compat::frameOfThread(other.ident) != top.iframe) return;
+    settlePaused(top);
+}
+
+void Recorder::settleCurrent(ThreadShadow& ts) {
+    if (ts.depth == 0) return;
+    ShadowFrame& top = ts.stack[ts.depth - 1];
+    if (top.iframe == compat::currentFrame()) settlePaused(top);
 }
 
 ShadowFrame& Recorder::push(ThreadShadow& ts) {
@@ -593,6 +617,19 @@ bool Recorder::startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code) {
 void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
+    // Called from inside an implied instruction of the frame below (a signal handler or a
+    // finalizer run by a backward jump's eval-breaker check, a finalizer run by a dropped
+    // reference), maybe through frames that are not recorded.
+    if (ts.depth > 0) {
+        ShadowFrame& below = ts.stack[ts.depth - 1];
+        _PyInterpreterFrame* p = iframe->previous;
+        for (int hops = 0; p != nullptr && hops < 8; ++hops, p = p->previous) {
+            if (p == below.iframe) {
+                settlePaused(below);
+                break;
+            }
+        }
+    }
     if (compat::isGeneratorFrame(iframe)) {
         auto it = ts.suspended.find(iframe);
         if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
@@ -651,41 +688,83 @@ Recorder::AtTop Recorder::onOpcodeAtTop(_PyInterpreterFrame* frame) {
 // opcode event of its own: the instructions after it follow it as they follow a recorded one.
 void Recorder::enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe) {
     const size_t i = instructionAt(sf.code, compat::frameLasti(iframe));
-    sf.nextUnit = i < sf.code->implied.size() ? unitAfter(sf.code, i) : UINT32_MAX;
+    sf.nextUnit = i < sf.code->opFlags.size() ? unitAfter(sf.code, i) : UINT32_MAX;
 }
 
-void Recorder::impliedBefore(ShadowFrame& sf, size_t i, bool through) {
+void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
     const CodeInfo* ci = sf.code;
-    if (i >= ci->implied.size()) {
-        sf.nextUnit = UINT32_MAX;
+    if (i + 1 >= ci->flow.size()) return;
+    const size_t units = ci->flow.size() - 1;
+    size_t s = sf.nextUnit;
+    while (s < units && (ci->opFlags[s] & opflag::kExtendedArg)) ++s;
+    // Only when the frame's position before them is known: not for a frame adopted in the middle,
+    // whose earlier instructions may have run before recording started (nothing is invented).
+    if (s >= units) {
+        if (through || (ci->flow[i] & flow::kFromImplied)) ++implied_.unknownStart;
         return;
     }
-    const uint16_t im = ci->implied[i];
-    const size_t run = (im & 0xFF) + (through ? 1 : 0);
-    // Only when the run is known to have run: the instruction before it was this frame's latest
-    // recorded one (or its RESUME, enteredAt). Not so for a frame adopted in the middle, whose
-    // earlier instructions may have run before recording started: nothing is invented then.
-    if (run > 0) {
-        const size_t start = i + (through ? 1 : 0) - run;
-        if (sf.nextUnit == start) {
-            enc_.opcodeRun(static_cast<uint32_t>(2 * start), static_cast<uint32_t>(run));
-            implied_.written += run;
-        } else if (sf.nextUnit == UINT32_MAX) {
-            ++implied_.unknownStart;
-        } else {
-            // Control reached the run some way CodeTable::markImplied does not know: its events
-            // are lost. REEL_IMPLIED_CHECK=1 reports these; the tests require none.
-            ++implied_.strayRuns;
+    size_t end = SIZE_MAX;  // the walk's end (exclusive) once it reaches `i`
+    for (size_t u = s; u < units;) {
+        if (u == i) {
+            end = i;
+            break;
         }
+        if (!(ci->opFlags[u] & opflag::kImplied)) break;
+        const uint32_t f = ci->flow[u];
+        const size_t next = u + (f & flow::kSizeMask);
+        if ((f & flow::kJumps) && ci->jumpTo[u] == i) {
+            end = next;
+            break;
+        }
+        if (f & flow::kNoFall) break;  // a return, or a jump elsewhere
+        u = next;
     }
-    sf.nextUnit = through ? static_cast<uint32_t>(i + 1) : unitAfter(ci, i);
+    if (end == SIZE_MAX) {
+        // Control reached `i` some way the walk does not know. Harmless when `i` is an entry
+        // point reached by a recorded jump; else its events are lost: REEL_IMPLIED_CHECK=1
+        // reports these, and the tests require none.
+        if (through || (ci->flow[i] & flow::kFromImplied)) {
+            ++implied_.strayRuns;
+            if (impliedCheck_)
+                std::fprintf(stderr, "reel: stray implied run: code %u, offset %zu, from %zu\n",
+                             ci->id, 2 * i, 2 * s);
+        }
+        return;
+    }
+    for (size_t u = s; u < end; u += ci->flow[u] & flow::kSizeMask) {
+        enc_.opcode(static_cast<uint32_t>(2 * u));
+        ++implied_.written;
+    }
+    if (through) {
+        enc_.opcode(static_cast<uint32_t>(2 * i));
+        ++implied_.written;
+    }
+}
+
+size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti) const {
+    const size_t at = instructionAt(sf.code, lasti);
+    if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied)) return SIZE_MAX;
+    // Already past it: its event was written (settlePaused, for a second finalizer run by the same
+    // check), or 3.11 reports a generator thrown into while it waits in `await`/`yield from` at
+    // the JUMP_BACKWARD_NO_INTERRUPT back to SEND, having moved it past the loop.
+    if (sf.nextUnit == unitAfter(sf.code, at) || sf.nextUnit == unitNext(sf.code, at))
+        return SIZE_MAX;
+    return at;
 }
 
 uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
-    const size_t at = instructionAt(sf.code, lasti);
-    if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied)) return 0;
-    impliedBefore(sf, at, true);
+    const size_t at = pendingAt(sf, lasti);
+    if (at == SIZE_MAX) return 0;
+    catchUp(sf, at, true);
+    sf.nextUnit = unitNext(sf.code, at);
     return sf.code->opFlags[at];
+}
+
+void Recorder::settlePaused(ShadowFrame& sf) {
+    const int lasti = compat::frameLasti(sf.iframe);
+    if (pendingAt(sf, lasti) == SIZE_MAX) return;
+    checkLocals(sf);
+    sf.lastOpFlags = writeImpliedAt(sf, lasti);
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
@@ -716,10 +795,16 @@ uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
     switchThread(ts);
     checkLocals(sf);
     if (known) {
-        if ((ci->implied[i] & 0xFF) == 0) [[likely]]
-            sf.nextUnit = unitAfter(ci, i);
-        else
-            impliedBefore(sf, i, false);
+        if (sf.nextUnit != i) [[unlikely]] {
+            const uint32_t run = ci->flow[i] >> flow::kRunShift;
+            if (run != 0 && sf.nextUnit + run == i) {
+                enc_.opcodeRun(static_cast<uint32_t>(2 * sf.nextUnit), run);
+                implied_.written += run;
+            } else {
+                catchUp(sf, i, false);
+            }
+        }
+        sf.nextUnit = unitNext(ci, i);
     } else {
         sf.nextUnit = UINT32_MAX;
     }
@@ -851,12 +936,14 @@ void Recorder::onHandled(_PyInterpreterFrame* frame, CodeInfo* code, int handler
 void Recorder::onOutput(int stream, const char* data, size_t len) {
     ThreadShadow& ts = thread();
     switchThread(ts);
+    settleCurrent(ts);  // written by C code the eval breaker ran (a finalizer's warning)
     enc_.output(static_cast<uint32_t>(stream), data, len);
 }
 
 void Recorder::onAsyncGenHook(int hook, PyObject* agen) {
     ThreadShadow& ts = thread();
     switchThread(ts);
+    settleCurrent(ts);  // the finalizer hook of an async generator the collector frees
     enc_.asyncGenHook(static_cast<uint32_t>(hook), values_->capture(agen));
 }
 
@@ -876,7 +963,7 @@ void Recorder::maybeHandOver() {
                 checkCountdown_ = static_cast<uint32_t>(kClockCheckEvery - left);
         }
         int64_t now = monotonicNs();
-        if (now - batchStartNs_ >= kHandOverIntervalNs) {
+        if (now - batchStartNs_ >= handOverIntervalNs_) {
             handOver(true);
             enc_.time(now - startNs_);
         }

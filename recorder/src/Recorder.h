@@ -71,9 +71,9 @@ struct ShadowFrame {
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
     uint16_t lastOpFlags = 0;
-    // The code unit right after this frame's latest recorded instruction (UINT32_MAX when none
-    // is known: a new or adopted frame): where a run of implied instructions must start for its
-    // events to be written (Recorder::impliedBefore).
+    // Where control went after this frame's latest recorded instruction (its next instruction,
+    // or the target of an unconditional jump; UINT32_MAX when unknown: a new or adopted frame):
+    // where the walk over implied instructions starts (Recorder::catchUp).
     uint32_t nextUnit = UINT32_MAX;
     uint8_t lastYielded = 0;  // purity::Yielded of its latest yield (resumedByReporter)
     bool raiseMutates = false;  // its latest instruction's purity::Verdict::raiseMutates
@@ -149,19 +149,33 @@ class Recorder {
     ThreadShadow& thread();
     ThreadShadow& newThread();  // thread()'s first call in a thread (or session)
     void switchThread(ThreadShadow& ts);
+    [[gnu::noinline]] void threadSwitched(ThreadShadow& ts);  // switchThread's rare path
     // The shadow of `frame`, or nullptr for an ignored frame (`leaving`: its last event).
     ShadowFrame* frameFor(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code,
                           bool leaving);
     ShadowFrame& push(ThreadShadow& ts);
     // false: the instruction's event is implied, nothing was done.
     bool opcodeIn(ThreadShadow& ts, ShadowFrame& sf, _PyInterpreterFrame* frame);
-    // Writes the events of the implied instructions that ran right before instruction unit `i`
-    // (with `through`, up to and including `i` itself, which is implied), when the frame's
-    // previous recorded instruction is the one just before them; then `i` is the frame's latest.
-    void impliedBefore(ShadowFrame& sf, size_t i, bool through);
+    // Writes the events of the implied instructions the frame ran since its latest recorded one,
+    // on its way to instruction unit `i` (with `through`, `i` too, which is implied): the walk
+    // from ShadowFrame::nextUnit that CodeTable::markImplied makes unambiguous. The caller then
+    // sets nextUnit past `i`.
+    void catchUp(ShadowFrame& sf, size_t i, bool through);
     // When the instruction at `lasti` is implied (an exception or return reported at it): writes
-    // its events and its run's (impliedBefore), and returns its opflag bits; else 0.
+    // its events and the pending ones before it (catchUp), and returns its opflag bits; else 0.
     uint16_t writeImpliedAt(ShadowFrame& sf, int lasti);
+    // Something is about to be recorded while the frame `sf` may be paused at an implied
+    // instruction that runs code (a backward jump's eval-breaker check: a signal handler, a
+    // finalizer, another thread; a dropped reference's finalizer): its state check and pending
+    // events come first, up to and including that instruction, as if it had been recorded.
+    void settlePaused(ShadowFrame& sf);
+    // The unit of the implied instruction at `lasti` whose event is not written yet, or SIZE_MAX.
+    size_t pendingAt(const ShadowFrame& sf, int lasti) const;
+    // settlePaused for the top frame of the thread recorded last, when that is still the frame
+    // the thread runs (a switch to another thread is about to be written).
+    void settleThread(uint32_t id);
+    // settlePaused for the calling thread's top frame when it is the frame running.
+    void settleCurrent(ThreadShadow& ts);
     // After a call or resumption event: the frame continues after the instruction at its f_lasti.
     void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
@@ -261,13 +275,14 @@ class Recorder {
     // 3.13: instructions that may have written fast locals through a FrameLocalsProxy (Verdict).
     uint64_t frameLocalsWrites_ = 0;
     bool targeted_ = true;
-    // Implied opcode events (impliedBefore): written, runs not written because the frame's
-    // position before them is unknown (adopted mid-way), and runs reached some other way (a bug
-    // in CodeTable::markImplied; REEL_IMPLIED_CHECK=1 prints all three at the end).
+    // Implied opcode events (catchUp): written, runs not written because the frame's position
+    // before them is unknown (adopted mid-way), and runs reached some other way (a bug in
+    // CodeTable::markImplied; REEL_IMPLIED_CHECK=1 prints all three at the end).
     struct ImpliedCounts {
         uint64_t written = 0, unknownStart = 0, strayRuns = 0;
     } implied_;
     bool impliedCheck_ = false;
+    int64_t handOverIntervalNs_ = 250'000'000;  // bounds what os._exit can lose
     // REEL_SKIP_UNWRITTEN=0: compare every slot at every event (opcodeIn), for A/B runs.
     bool skipUnwritten_ = true;
     std::vector<MutationChange> changes_;  // deltas(): the ChangeSet's items, capacity kept

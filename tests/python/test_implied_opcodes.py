@@ -51,3 +51,117 @@ def test_implied_events_equal_recorded_ones(corpus_program, record_implied, expo
         pytest.fail("first difference at line %d:\n implied %s\n all     %s"
                     % (i + 1, la[i] if i < len(la) else "<end>", lb[i] if i < len(lb) else "<end>"),
                     pytrace=False)
+
+
+# The collector runs from the eval-breaker check of the loop's backward jump (3.12+; 3.11 runs it
+# inside the allocating instruction): the cyclic garbage's __del__ is called while the loop frame
+# is paused at an implied JUMP_BACKWARD, whose events (and the frame's state check) must come
+# before the finalizer's. Not in the corpus: the pure-Python oracle allocates, which moves the
+# collections.
+GC_PROGRAM = r'''
+import gc, opcode, sys
+
+where = []
+
+class Cyclic:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        f = sys._getframe(1)
+        where.append(f.f_code.co_name + ":" + opcode.opname[f.f_code.co_code[f.f_lasti]])
+
+def churn():
+    gc.collect()
+    pool = [Cyclic() for _ in range(30)]
+    gc.set_threshold(40)
+    chain = None
+    for i in range(4000):
+        if i % 97 == 0 and pool:
+            del pool[-1]
+        chain = [chain, i]
+    gc.set_threshold(700)
+    return i
+
+print(churn())
+gc.collect()
+print(sorted(set(where)))
+'''
+
+
+def test_finalizers_at_backward_jumps(tmp_path, record_implied, export_states, pyver):
+    program = tmp_path / "gc_at_jump.py"
+    program.write_text(GC_PROGRAM)
+    on = record_implied(program, True)
+    off = record_implied(program, False)
+    if pyver != "3.11":
+        assert "churn:JUMP_BACKWARD" in on[1], on[1]
+    strip = lambda err: REPORT.sub("", err)
+    assert (on[1], strip(on[2]), on[3]) == (off[1], strip(off[2]), off[3])
+    assert _report(on[2])[2] == 0
+    assert export_states(on[0], tmp_path) == export_states(off[0], tmp_path)
+
+
+# Threads switch at the loops' backward jumps (the eval-breaker check). A thread's JUMP_BACKWARD
+# must come before the switch to the other thread, as it does when it is recorded as it runs:
+# the first event of a thread after a switch is never a backward jump.
+#
+# The threads start with the default switch interval and spin only once both run: CPython
+# 3.12.1/3.13.0 lose the INSTRUCTION events of code that runs between a new thread's
+# sys.settrace and its first call (docs/recorder.md, "Known gaps"), which a switch every 10 us
+# would hit.
+THREADS_PROGRAM = r'''
+import sys, threading
+
+go = threading.Event()
+
+def spin(n):
+    go.wait()
+    total = 0
+    for i in range(n):
+        total = total + i
+    return total
+
+ts = [threading.Thread(target=spin, args=(60000,)) for _ in range(2)]
+for t in ts:
+    t.start()
+sys.setswitchinterval(1e-5)
+go.set()
+for t in ts:
+    t.join()
+sys.setswitchinterval(0.005)
+print("done")
+'''
+
+
+def test_thread_switches_at_backward_jumps(tmp_path, record_implied, dump):
+    program = tmp_path / "switching.py"
+    program.write_text(THREADS_PROGRAM)
+    per_thread = {}
+    for on in (True, False):
+        trace, out, err, rc = record_implied(program, on)
+        assert rc == 0 and out == "done\n", err[-2000:]
+        records = dump(trace)
+        spin = {r["code"] for r in records if r.get("fn") == "spin"}
+        jumps = set()  # offsets of spin's JUMP_BACKWARD: where an event goes back
+        seqs, last, switches, first_after = {}, {}, 0, []
+        prev_thread = None
+        for r in records:
+            if r.get("code") not in spin or "ev" not in r:
+                continue
+            t = r["thread"]
+            if prev_thread is not None and t != prev_thread:
+                switches += 1
+                first_after.append(r)
+            prev_thread = t
+            seqs.setdefault(t, []).append((r["kind"], r.get("off")))
+            if r["kind"] == "opcode":
+                if t in last and last[t] is not None and r["off"] < last[t]:
+                    jumps.add(last[t])
+                last[t] = r["off"]
+        assert switches > 10, "the threads did not interleave in spin()"
+        assert not [r for r in first_after if r["kind"] == "opcode" and r["off"] in jumps]
+        per_thread[on] = sorted(seqs.values())
+        if on:
+            assert _report(err)[2] == 0
+    assert per_thread[True] == per_thread[False]

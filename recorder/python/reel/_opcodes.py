@@ -53,6 +53,21 @@ _IMPLIED_NAMES = {
 # Also RETURN_VALUE and RETURN_CONST: the return event follows their opcode event at once, at the
 # same position, with nothing run in between, so the recorder writes both then.
 _IMPLIED_NAMES |= {"RETURN_VALUE", "RETURN_CONST"}
+# Also jumps: the frame's next recorded instruction shows where they went (Recorder::catchUp).
+# The truth-test jumps only after an instruction that leaves a bool (CodeTable::markImplied), except
+# on 3.13, where they only ever see bools. A backward jump's eval-breaker check may run a signal
+# handler, a finalizer or another thread: whatever is recorded then first writes the paused frame's
+# events (Recorder::settlePaused).
+_IMPLIED_NAMES |= {"JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT",
+                   "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_FORWARD_IF_TRUE",
+                   "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE",
+                   "POP_JUMP_BACKWARD_IF_FALSE"}
+# Also instructions that only drop a reference, which may be the last one: a finalizer then runs
+# inside them (a __del__, a weakref callback, a generator's close, a file's close releasing the
+# GIL), and what it records is again preceded by the paused frame's events (settlePaused).
+_IMPLIED_NAMES |= {"POP_TOP", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE",
+                   "POP_JUMP_FORWARD_IF_NONE", "POP_JUMP_FORWARD_IF_NOT_NONE",
+                   "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE"}
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
 # listed is assumed to possibly mutate (calls, attribute/item access, arithmetic on arbitrary
