@@ -1,8 +1,10 @@
 """Implied opcode events (docs/recorder.md "Implied opcode events"): the recorder does not take
-the events of instructions that only push, copy or swap references (LOAD_FAST, LOAD_CONST, COPY,
-SWAP, ...) as they run; on 3.12+ it switches them off with sys.monitoring.DISABLE. It writes them
-when it records the next instruction of the same frame, when the static analysis proves they ran
-right before it (CodeTable::markImplied, Recorder::impliedBefore).
+the events of instructions that change nothing the trace shows (loads, copies and swaps, returns,
+jumps, reference drops) as they run; on 3.12+ it switches them off with sys.monitoring.DISABLE.
+It writes them when it records the next instruction of the same frame, along the path the static
+analysis proves control took (CodeTable::markImplied, Recorder::catchUp), or before anything
+recorded while the frame is paused inside one of them (a finalizer, another thread:
+Recorder::settlePaused).
 
 The acceptance test: every corpus program gives the same `reel export --states` with implied
 events as with every event taken as it runs (REEL_IMPLIED_OPCODES=0), and no run of implied
