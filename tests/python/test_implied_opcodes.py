@@ -116,9 +116,11 @@ THREADS_PROGRAM = r'''
 import sys, threading
 
 go = threading.Event()
+both = threading.Barrier(2)
 
 def spin(n):
     go.wait()
+    both.wait()
     total = 0
     for i in range(n):
         total = total + i
