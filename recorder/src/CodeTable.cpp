@@ -168,6 +168,12 @@ CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
     }
 }
 
+namespace {
+// How many units past its target a jump may land: FOR_ITER's exhausted path skips END_FOR
+// (3.12) or END_FOR and POP_TOP (3.13); both are entry points (stackDepths, markImplied).
+int landingSpan(const OpcodeInfo& oi) { return oi.name == "FOR_ITER" ? 2 : 0; }
+}  // namespace
+
 int64_t CodeTable::jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) const {
     if (!(oi.flags & (opflag::kJrel | opflag::kJabs))) return -1;
     const int64_t next = static_cast<int64_t>(u) + 1 + oi.cacheEntries;
@@ -445,9 +451,8 @@ void CodeTable::stackDepths(PyCodeObject* code, const uint8_t* bc, size_t n, Cod
                 break;
             }
             const int64_t target = jumpTarget(oi, u, static_cast<uint32_t>(a));
-            // FOR_ITER's exhausted path lands past END_FOR (3.12) or END_FOR + POP_TOP (3.13),
-            // not where dis says: those are entry points too.
-            const int extra = oi.name == "FOR_ITER" ? 2 : 0;
+            // FOR_ITER's exhausted path lands past where dis says: those are entry points too.
+            const int extra = landingSpan(oi);
             for (int64_t t = target; t <= target + extra; ++t)
                 if (t >= 0 && static_cast<size_t>(t) < units) leaders[t] = 1;
             reach(target, d + jump);
@@ -521,8 +526,8 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         off += 2 * size;
     }
     // No ambiguous jump: for each jump that may go either way, the walk from its fall-through
-    // must not reach where it lands through implied instructions (FOR_ITER's exhausted path lands
-    // up to two units past its target, CodeTable::stackDepths). A fall-through that would is
+    // must not reach where it lands through implied instructions (up to landingSpan() past its
+    // target). A fall-through that would is
     // recorded; that cannot make another jump ambiguous (it is no entry point, so nothing lands
     // there).
     for (size_t u = 0; u < units; u += info.flow[u] & flow::kSizeMask) {
@@ -532,7 +537,7 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         const size_t from = u + (fl & flow::kSizeMask);
         if (from >= units || !implied(from)) continue;
         const size_t t = info.jumpTo[u];
-        const size_t span = ops_.ops[bc[2 * u]].name == "FOR_ITER" ? 2 : 0;
+        const size_t span = static_cast<size_t>(landingSpan(ops_.ops[bc[2 * u]]));
         auto lands = [&](size_t v) { return v >= t && v <= t + span; };
         bool ambiguous = false;
         size_t v = from;

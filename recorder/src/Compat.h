@@ -221,22 +221,6 @@ inline uint64_t dictVersion(PyObject* dict) {
 #pragma GCC diagnostic pop
 }
 
-// The frame another thread of this interpreter is running (it waits for the GIL, which the
-// caller holds), found by thread ident; NULL when no such thread is alive.
-inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {
-    PyThreadState* self = PyThreadState_Get();
-    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t;
-         t = PyThreadState_Next(t)) {
-        if (t->thread_id != ident) continue;
-#if PY_VERSION_HEX >= 0x030D0000
-        return t->current_frame;
-#else
-        return t->cframe ? t->cframe->current_frame : nullptr;
-#endif
-    }
-    return nullptr;
-}
-
 // Installs (or with func == NULL removes) the legacy C trace function in every existing thread.
 inline void setTraceAllThreads(Py_tracefunc func) {
 #if PY_VERSION_HEX >= 0x030C0000
@@ -279,6 +263,16 @@ inline _PyInterpreterFrame* threadFrame(PyThreadState* t) {
 #endif
 }
 
+// The frame another thread of this interpreter is running (it waits for the GIL, which the
+// caller holds), found by thread ident; NULL when no such thread is alive.
+inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {
+    PyThreadState* self = PyThreadState_Get();
+    for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t;
+         t = PyThreadState_Next(t))
+        if (t->thread_id == ident) return threadFrame(t);
+    return nullptr;
+}
+
 inline bool isShimFrame(_PyInterpreterFrame* f) {
 #if PY_VERSION_HEX >= 0x030C0000
     return f->owner == FRAME_OWNED_BY_CSTACK;
@@ -299,9 +293,6 @@ inline bool entersFromC(_PyInterpreterFrame* f) {
 #endif
 }
 
-// The sys.monitoring instrumentation version `code` was last instrumented for. At PY_START and
-// PY_RESUME the code is up to date, so this is the interpreter's current version: a change means
-// some tool (or sys.settrace/sys.setprofile) changed its global events since we last looked.
 // Whether the code object has a per-instruction tool table for INSTRUCTION events (allocated by
 // CPython once more than one tool is active while the code is instrumented).
 inline bool hasPerInstructionTools(PyCodeObject* code) {
@@ -313,6 +304,9 @@ inline bool hasPerInstructionTools(PyCodeObject* code) {
 #endif
 }
 
+// The sys.monitoring instrumentation version `code` was last instrumented for. At PY_START and
+// PY_RESUME the code is up to date, so this is the interpreter's current version: a change means
+// some tool (or sys.settrace/sys.setprofile) changed its global events since we last looked.
 inline uint64_t instrumentationVersion(PyCodeObject* code) {
 #if PY_VERSION_HEX >= 0x030C0000
     return static_cast<uint64_t>(code->_co_instrumentation_version);

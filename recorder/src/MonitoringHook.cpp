@@ -138,13 +138,18 @@ void enableInstructions(PyCodeObject* code, CodeInfo* ci) {
 // this repair). Switching our events off and on puts our tool back into the table, which CPython
 // keeps from then on. Checked at each call or resumption: the code is instrumented at its RESUME,
 // before that event.
-void repairToolTable(PyCodeObject* code, CodeInfo* ci) {
-    if (ci->toolsRepaired || !compat::hasPerInstructionTools(code)) return;
-    ci->toolsRepaired = true;
+// Our INSTRUCTION events switched off and on again: CPython instruments the code afresh.
+void reinstrument(PyCodeObject* code) {
     MonitoringState& s = state();
     auto* c = reinterpret_cast<PyObject*>(code);
     Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.noEvents}, "set_local_events"));
     Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.instructionBit}, "set_local_events"));
+}
+
+void repairToolTable(PyCodeObject* code, CodeInfo* ci) {
+    if (ci->toolsRepaired || !compat::hasPerInstructionTools(code)) return;
+    ci->toolsRepaired = true;
+    reinstrument(code);
 }
 
 // CPython 3.12.1 and 3.13.0 drop the per-code INSTRUCTION events of every code object that is
@@ -154,7 +159,6 @@ void repairToolTable(PyCodeObject* code, CodeInfo* ci) {
 // the program installs a tracer or profiler. Switching them off and on again re-instruments the
 // code. Noticed from the version change at the next event other than INSTRUCTION.
 void repairExecutingCode(Recorder& rec) {
-    MonitoringState& s = state();
     std::unordered_set<PyCodeObject*> done;
     PyThreadState* self = PyThreadState_Get();
     for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t;
@@ -165,9 +169,7 @@ void repairExecutingCode(Recorder& rec) {
             if (!PyCode_Check(code) || !done.insert(code).second) continue;
             CodeInfo* ci = rec.codes().lookup(code);
             if (!ci || !ci->traced || !ci->localEvents) continue;
-            auto* c = reinterpret_cast<PyObject*>(code);
-            Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.noEvents}, "set_local_events"));
-            Py_DECREF(call(s.setLocalEvents, {s.toolObj, c, s.instructionBit}, "set_local_events"));
+            reinstrument(code);
         }
     }
 }

@@ -752,19 +752,22 @@ size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti) const {
     return at;
 }
 
-uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
-    const size_t at = pendingAt(sf, lasti);
-    if (at == SIZE_MAX) return 0;
+uint16_t Recorder::writeThrough(ShadowFrame& sf, size_t at) {
     catchUp(sf, at, true);
     sf.nextUnit = unitNext(sf.code, at);
     return sf.code->opFlags[at];
 }
 
+uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
+    const size_t at = pendingAt(sf, lasti);
+    return at == SIZE_MAX ? 0 : writeThrough(sf, at);
+}
+
 void Recorder::settlePaused(ShadowFrame& sf) {
-    const int lasti = compat::frameLasti(sf.iframe);
-    if (pendingAt(sf, lasti) == SIZE_MAX) return;
+    const size_t at = pendingAt(sf, compat::frameLasti(sf.iframe));
+    if (at == SIZE_MAX) return;
     checkLocals(sf);
-    sf.lastOpFlags = writeImpliedAt(sf, lasti);
+    sf.lastOpFlags = writeThrough(sf, at);
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {

@@ -164,6 +164,9 @@ class Recorder {
     // When the instruction at `lasti` is implied (an exception or return reported at it): writes
     // its events and the pending ones before it (catchUp), and returns its opflag bits; else 0.
     uint16_t writeImpliedAt(ShadowFrame& sf, int lasti);
+    // The pending events up to and including implied unit `at` (pendingAt's answer); the frame
+    // continues after it. Returns its opflag bits.
+    uint16_t writeThrough(ShadowFrame& sf, size_t at);
     // Something is about to be recorded while the frame `sf` may be paused at an implied
     // instruction that runs code (a backward jump's eval-breaker check: a signal handler, a
     // finalizer, another thread; a dropped reference's finalizer): its state check and pending
