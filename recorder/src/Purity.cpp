@@ -1355,6 +1355,13 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         case Builtin::DictGet:
             // dict.get never calls a defaultdict's factory.
             return (n == 1 || n == 2) && plainDict(self) && dictLookupPure(self, args[0]);
+        case Builtin::DictSetdefault:
+            // Grouping (`by_key.setdefault(k, []).append(x)`) finds the key present nearly every
+            // time, and then changes nothing: logged as a store, it made every local reaching
+            // the dict walk the whole dict again instead of the one list that changed. A str key
+            // in a dict of str keys is looked up without running Python code.
+            return (n == 1 || n == 2) && strKeyed(self, args[0]) &&
+                   PyDict_GetItemWithError(self, args[0]) != nullptr;
         case Builtin::DictView:
             return n == 0 && plainDict(self);
         case Builtin::StrPure:

@@ -747,10 +747,24 @@ class ValueCapture::Impl {
             wrote = &target == &shape;
             return true;
         }
+        if (!grownRecord(obj, prev, oldLength, length, out)) return false;
+        if (&target != &shape) target = shape;
+        target.words[2] = length;
+        target.ref = out;
+        ShapeNode& r = target.nodes[0];
+        r.ref = r.ref == prev ? out : ValueRef{};
+        return true;
+    }
+
+    // The snapshot of list or dict `obj` whose record `prev` (of full length `oldLength`) shows
+    // the same items, with full length `length`: from the refs the patch table keeps for the
+    // object's last record, if `prev` is that record (else false).
+    bool grownRecord(PyObject* obj, ValueRef prev, uint64_t oldLength, uint64_t length,
+                     ValueRef& out) {
         const uint64_t identity = identityOf(obj);
         const size_t slot = patchSlot(identity);
         const PatchHead& pb = patchHeads_[slot];
-        const ValueKind kind = isList ? ValueKind::List : ValueKind::Dict;
+        const ValueKind kind = PyList_Check(obj) ? ValueKind::List : ValueKind::Dict;
         if (pb.identity != identity || pb.recordId != prev.recordId() || pb.kind != kind ||
             pb.fullLength != oldLength)
             return false;
@@ -759,11 +773,6 @@ class ValueCapture::Impl {
         grownRefs_.assign(base, base + n);
         lastWasLeafMarker_ = false;
         out = emitComposite(kind, identity, 0, length, grownRefs_.data(), n, nullptr);
-        if (&target != &shape) target = shape;
-        target.words[2] = length;
-        target.ref = out;
-        ShapeNode& r = target.nodes[0];
-        r.ref = r.ref == prev ? out : ValueRef{};
         return true;
     }
 
@@ -993,8 +1002,9 @@ class ValueCapture::Impl {
         }
     }
     // Same words, same snapshot: the node made by a new walk keeps the old node's record.
+    // (A node has a snapshot when its generation is set: a default ref reads as record 0.)
     static void keepSnapshot(ShapeNode& fresh, const ShapeNode& old) {
-        if (fresh.ref.kind() == ValueRef::Kind::Record) return;
+        if (fresh.gen != 0) return;
         fresh.ref = old.ref;
         fresh.captureNodes = old.captureNodes;
         fresh.gen = old.gen;
@@ -2945,6 +2955,9 @@ class ValueCapture::Impl {
             bool isList = PyList_Check(o);
             Py_ssize_t n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
             sw(static_cast<uint64_t>(n));
+            if (how == kReuseByKey && Py_TYPE(o) == &PyList_Type &&
+                static_cast<size_t>(n) >= limits_.maxItems && copyPastWindow(o, reuse, n))
+                return true;
             size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxItems);
             for (size_t i = 0; i < take; ++i) {
                 PyObject* item = isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
@@ -2981,6 +2994,65 @@ class ValueCapture::Impl {
             prepareChild(reuse, cur, i, key, how == kReuseAll);
             if (!shapeOf(key, depth + 1)) return false;
             ++i;
+        }
+        return true;
+    }
+
+    // A list below the top whose only changes since its previous walk are past the capture
+    // window (appends to a long list, pops from its end; grownPastWindow does the same for the
+    // local's own object) shows the same items, each unchanged when no other change reached into
+    // it: its words are the previous node's with the new length (just written), copied rather
+    // than walked. Grouping (`by_key.setdefault(k, []).append(x)`) and logs kept by an object
+    // (`self.events.append(e)`) walked the list's first maxItems items at every append, and the
+    // capture after it visited them again: the node also gets its snapshot here, the previous
+    // one with the new length (from the patch table), which the capture then takes as it is.
+    bool copyPastWindow(PyObject* o, int reuse, Py_ssize_t n) {
+        const ShapeNode& old = reuseOld_->nodes[static_cast<size_t>(reuse)];
+        for (size_t i = 0; i < changes_->count; ++i) {
+            const MutationChange& c = changes_->items[i];
+            if (c.obj == o) {
+                if (c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems))
+                    return false;
+            } else if (old.bloom.mayContain(c.obj)) {
+                return false;  // it may have reached an item (or a false positive: walk it)
+            }
+        }
+        const uint32_t self = nodeStack_.back();
+        // The words before the length (type, identity) are the previous walk's, at the same
+        // offsets: the same object at the same depth.
+        const size_t head = shapeWords_.size() - 1 - nodes_[self].wordBegin;
+        const size_t lengthAt = old.wordBegin + head;
+        if (lengthAt >= old.wordEnd) return false;
+        const uint64_t* oldWords = reuseOld_->words.data();
+        const uint64_t oldLength = oldWords[lengthAt];
+        if (oldLength < limits_.maxItems ||
+            std::memcmp(oldWords + old.wordBegin, shapeWords_.data() + nodes_[self].wordBegin,
+                        head * 8) != 0)
+            return false;
+        const size_t from = lengthAt + 1;
+        const size_t count = old.wordEnd - from;
+        if (shapeWords_.size() + count > kShapeMaxWords) return false;
+        const auto wordShift = static_cast<int64_t>(shapeWords_.size()) - static_cast<int64_t>(from);
+        const auto nodeShift = static_cast<int64_t>(nodes_.size()) - (reuse + 1);
+        shapeWords_.append(oldWords + from, count);
+        const ShapeNodes& oldNodes = reuseOld_->nodes;
+        const size_t first = nodes_.size();
+        nodes_.insert(nodes_.end(), oldNodes.begin() + reuse + 1, oldNodes.begin() + old.nodeEnd);
+        for (size_t i = first; i < nodes_.size(); ++i) {
+            ShapeNode& c = nodes_[i];
+            c.wordBegin = static_cast<uint32_t>(c.wordBegin + wordShift);
+            c.wordEnd = static_cast<uint32_t>(c.wordEnd + wordShift);
+            c.nodeEnd = static_cast<uint32_t>(c.nodeEnd + nodeShift);
+        }
+        ShapeNode& node = nodes_[self];
+        node.bloom |= old.bloom;
+        ValueRef grown = old.ref;
+        if (old.ref.kind() == ValueRef::Kind::Record && old.gen == valueGeneration_ &&
+            (static_cast<uint64_t>(n) == oldLength || grownRecord(o, old.ref, oldLength, n, grown))) {
+            node.ref = grown;
+            node.captureNodes = old.captureNodes;
+            node.gen = old.gen;
+            node.pathHash = old.pathHash;
         }
         return true;
     }

@@ -1,0 +1,67 @@
+# Covers: lists held inside other containers and objects that grow past the capture window
+# while other locals reach them (the recorder then copies the list's previous words and
+# snapshot with the new length instead of walking it): grouping with setdefault on present
+# keys (which changes nothing) and on new ones, appends and pops at the end of long lists in the
+# same frame and in callees, and, in the same stretch between two checks of a caller, a store
+# inside the window, a change to an object inside the window, and an item replaced at the end,
+# each of which must still show.
+import random
+
+
+class Log:
+    def __init__(self):
+        self.events = []
+        self.count = 0
+
+    def add(self, e):
+        self.events.append(e)
+        self.count += 1
+
+
+def grow(lst, n):
+    # Several mutations before the caller's next check (more than the recorder logs when n is
+    # big), all of them past the window. The callees take the list only, so that the caller's
+    # check of `groups` sees every change since its previous one at once.
+    for i in range(n):
+        lst.append(i)
+
+
+def grow_and_touch(lst, rng):
+    lst.append(rng.randrange(100))
+    op = rng.randrange(4)
+    if op == 0:
+        lst[3] = "stored"            # inside the window
+    elif op == 1:
+        lst[2]["seen"] = rng.randrange(5)  # an object inside the window changed
+    elif op == 2:
+        lst[-1] = ("last", len(lst))  # past the window, replaced in place
+    else:
+        lst.pop()
+        lst.pop()
+
+
+def main():
+    rng = random.Random(7)
+    groups = {}
+    log = Log()
+    keys = ["k%d" % i for i in range(3)]
+    for i in range(150):
+        key = keys[rng.randrange(len(keys))]
+        groups.setdefault(key, [-1, -2, {"seen": 0}]).append(i)
+        log.add((key, i))
+        if i % 50 == 0:
+            grow(groups[key], 70)
+        elif i % 7 == 0:
+            grow(groups[key], 3)
+        if i % 5 == 0 and len(groups[key]) > 70:
+            grow_and_touch(groups[key], rng)
+        if i % 29 == 0:
+            log.events.pop()
+    nested = {"log": log, "all": [groups[k] for k in keys]}
+    for k in keys:
+        nested["all"][keys.index(k)].append(k)
+    print(sorted((k, len(v)) for k, v in groups.items()), log.count, len(log.events))
+    print(len(nested["all"][0]))
+
+
+main()
