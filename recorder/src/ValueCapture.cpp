@@ -2972,6 +2972,10 @@ class ValueCapture::Impl {
         }
         if (PyDict_Check(o)) {
             sw(static_cast<uint64_t>(PyDict_GET_SIZE(o)));
+            if (how == kReuseByKey && Py_TYPE(o) == &PyDict_Type &&
+                static_cast<size_t>(PyDict_GET_SIZE(o)) >= limits_.maxItems &&
+                copyPastWindow(o, reuse, PyDict_GET_SIZE(o)))
+                return true;
             Py_ssize_t pos = 0;
             PyObject *k, *v;
             uint32_t i = 0;
@@ -2998,20 +3002,24 @@ class ValueCapture::Impl {
         return true;
     }
 
-    // A list below the top whose only changes since its previous walk are past the capture
-    // window (appends to a long list, pops from its end; grownPastWindow does the same for the
-    // local's own object) shows the same items, each unchanged when no other change reached into
-    // it: its words are the previous node's with the new length (just written), copied rather
-    // than walked. Grouping (`by_key.setdefault(k, []).append(x)`) and logs kept by an object
-    // (`self.events.append(e)`) walked the list's first maxItems items at every append, and the
-    // capture after it visited them again: the node also gets its snapshot here, the previous
+    // A list or dict below the top whose only changes since its previous walk are past the
+    // capture window (appends to a long list, pops from its end, stores under keys a long dict's
+    // window does not show; grownPastWindow does the same for the local's own object) shows the
+    // same items, each unchanged when no other change reached into it: its words are the
+    // previous node's with the new length (just written), copied rather than walked. Grouping
+    // (`by_key.setdefault(k, []).append(x)`), logs and indexes kept by an object
+    // (`self.events.append(e)`, `self.index[name] = e`) walked the window at every change, and
+    // the capture after it visited it again: the node also gets its snapshot here, the previous
     // one with the new length (from the patch table), which the capture then takes as it is.
     bool copyPastWindow(PyObject* o, int reuse, Py_ssize_t n) {
         const ShapeNode& old = reuseOld_->nodes[static_cast<size_t>(reuse)];
+        const bool isList = Py_TYPE(o) == &PyList_Type;
         for (size_t i = 0; i < changes_->count; ++i) {
             const MutationChange& c = changes_->items[i];
             if (c.obj == o) {
-                if (c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems))
+                if (isList ? c.key != nullptr ||
+                                 c.index < static_cast<Py_ssize_t>(limits_.maxItems)
+                           : c.key == nullptr || keyInWindow(o, c.key))
                     return false;
             } else if (old.bloom.mayContain(c.obj)) {
                 return false;  // it may have reached an item (or a false positive: walk it)

@@ -1,4 +1,4 @@
-# Covers: lists held inside other containers and objects that grow past the capture window
+# Covers: lists and dicts held inside other containers and objects that grow past the capture window
 # while other locals reach them (the recorder then copies the list's previous words and
 # snapshot with the new length instead of walking it): grouping with setdefault on present
 # keys (which changes nothing) and on new ones, appends and pops at the end of long lists in the
@@ -11,11 +11,25 @@ import random
 class Log:
     def __init__(self):
         self.events = []
+        self.index = {"first": {"hits": 0}}
         self.count = 0
 
     def add(self, e):
         self.events.append(e)
+        self.index["e%d" % self.count] = e   # a new key past a long dict's window
         self.count += 1
+
+
+def touch_index(index, rng, n):
+    # Takes the dict only: the caller's check of `log` then sees both changes at once.
+    index["t%d" % n] = n                  # a new key past the window
+    op = rng.randrange(3)
+    if op == 0:
+        index["first"]["hits"] += 1       # an object inside the window changed
+    elif op == 1:
+        index["e3"] = "replaced %d" % n   # a key inside the window
+    else:
+        index["e70"] = "late"             # a key past the window, already there
 
 
 def grow(lst, n):
@@ -57,6 +71,8 @@ def main():
             grow_and_touch(groups[key], rng)
         if i % 29 == 0:
             log.events.pop()
+        if i > 70 and i % 4 == 0:
+            touch_index(log.index, rng, i)
     nested = {"log": log, "all": [groups[k] for k in keys]}
     for k in keys:
         nested["all"][keys.index(k)].append(k)
