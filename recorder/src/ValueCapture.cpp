@@ -1582,12 +1582,8 @@ class ValueCapture::Impl {
         if (!inserted) return ValueRef::record(id);
         const uint64_t self = nextValueId_;
         const size_t start = pending_.size();
-        if (isObject)
-            encode::objectRelative(pending_, identity, typeId, fullLength, names, refs, nRefs,
-                                   self);
-        else
-            encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs, self);
         uint32_t depth = 0;
+        bool patched = false;
         if (sameHead && pb->depth < format::kWriterPatchChain) {
             patchIndex_.clear();
             patchRefs_.clear();
@@ -1605,7 +1601,25 @@ class ValueCapture::Impl {
                 encode::patch(patchScratch_, self, pb->recordId, fullLength,
                               kind == ValueKind::Dict ? nRefs / 2 : nRefs, patchIndex_.data(),
                               patchRefs_.data(), patchRefs_.size());
-            if (patchScratch_.size() < pending_.size() - start) {
+            // A RELATIVE record is at least a kind byte, three varints and a byte per ref (and
+            // per name): a patch shorter than that is written without encoding it. A long list
+            // grown past its window (grownRecord: no ref changed) was encoded twice for one
+            // patch of a few bytes, a tenth of `parser`'s recording.
+            if (patchScratch_.size() < 4 + nRefs * (isObject ? 2 : 1)) {
+                pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
+                depth = pb->depth + 1;
+                patched = true;
+            }
+        }
+        if (!patched) {
+            if (isObject)
+                encode::objectRelative(pending_, identity, typeId, fullLength, names, refs,
+                                       nRefs, self);
+            else
+                encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs,
+                                          self);
+            if (sameHead && pb->depth < format::kWriterPatchChain &&
+                patchScratch_.size() < pending_.size() - start) {
                 pending_.resize(start);
                 pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
                 depth = pb->depth + 1;
