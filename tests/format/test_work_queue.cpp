@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -56,10 +57,17 @@ TEST_CASE("a paused work queue has no thread until the next push", "[format][wor
 }
 
 TEST_CASE("a failure before a pause is reported after it", "[format][workqueue]") {
-    WorkQueue<int> q(1 << 20, "failed earlier", [](int& v) {
+    // The worker holds the first item until all five are queued: a push after the failure
+    // rethrows it (as it should), so a worker that got to item 3 before the last push made the
+    // test fail on a loaded machine.
+    std::promise<void> allQueued;
+    std::shared_future<void> queued = allQueued.get_future().share();
+    WorkQueue<int> q(1 << 20, "failed earlier", [queued](int& v) {
+        if (v == 0) queued.wait();
         if (v == 3) throw std::runtime_error("disk full");
     });
     for (int i = 0; i < 5; ++i) q.push(int(i), 8);
+    allQueued.set_value();
     q.pause();
     CHECK_THROWS_WITH(q.rethrowIfFailed(), "disk full");
     CHECK_THROWS_WITH(q.push(9, 8), "failed earlier");
