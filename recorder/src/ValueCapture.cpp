@@ -3054,7 +3054,8 @@ class ValueCapture::Impl {
         const size_t from = lengthAt + 1;
         const size_t count = old.wordEnd - from;
         if (shapeWords_.size() + count > kShapeMaxWords) return false;
-        const auto wordShift = static_cast<int64_t>(shapeWords_.size()) - static_cast<int64_t>(from);
+        const auto wordShift =
+            static_cast<int64_t>(shapeWords_.size()) - static_cast<int64_t>(from);
         const auto nodeShift = static_cast<int64_t>(nodes_.size()) - (reuse + 1);
         shapeWords_.append(oldWords + from, count);
         const ShapeNodes& oldNodes = reuseOld_->nodes;
@@ -3069,8 +3070,9 @@ class ValueCapture::Impl {
         ShapeNode& node = nodes_[self];
         node.bloom |= old.bloom;
         ValueRef grown = old.ref;
+        const auto length = static_cast<uint64_t>(n);
         if (old.ref.kind() == ValueRef::Kind::Record && old.gen == valueGeneration_ &&
-            (static_cast<uint64_t>(n) == oldLength || grownRecord(o, old.ref, oldLength, n, grown))) {
+            (length == oldLength || grownRecord(o, old.ref, oldLength, length, grown))) {
             node.ref = grown;
             node.captureNodes = old.captureNodes;
             node.gen = old.gen;
