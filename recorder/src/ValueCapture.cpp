@@ -733,11 +733,7 @@ class ValueCapture::Impl {
         for (size_t i = 0; i < changes.count; ++i) {
             const MutationChange& c = changes.items[i];
             if (c.obj == obj) {
-                // A dict's new keys go after the existing ones: only a key the window shows
-                // changes what it holds.
-                if (isList ? c.key != nullptr || c.index < static_cast<Py_ssize_t>(limits_.maxItems)
-                           : c.key == nullptr || keyInWindow(obj, c.key))
-                    return false;
+                if (!pastWindow(obj, isList, c)) return false;
             } else if (root.bloom.mayContain(c.obj) && walkRead(shape, c.obj)) {
                 return false;
             }
@@ -754,6 +750,14 @@ class ValueCapture::Impl {
         ShapeNode& r = target.nodes[0];
         r.ref = r.ref == prev ? out : ValueRef{};
         return true;
+    }
+
+    // Whether change `c` of list or dict `obj` leaves the items its window shows as they were: an
+    // index past the window, or a str key the window does not show (a dict's new keys go after
+    // the existing ones).
+    bool pastWindow(PyObject* obj, bool isList, const MutationChange& c) const {
+        return isList ? c.key == nullptr && c.index >= static_cast<Py_ssize_t>(limits_.maxItems)
+                      : c.key != nullptr && !keyInWindow(obj, c.key);
     }
 
     // The snapshot of list or dict `obj` whose record `prev` (of full length `oldLength`) shows
@@ -1584,7 +1588,8 @@ class ValueCapture::Impl {
         const size_t start = pending_.size();
         uint32_t depth = 0;
         bool patched = false;
-        if (sameHead && pb->depth < format::kWriterPatchChain) {
+        const bool canPatch = sameHead && pb->depth < format::kWriterPatchChain;
+        if (canPatch) {
             patchIndex_.clear();
             patchRefs_.clear();
             const size_t common = std::min<size_t>(pb->n, nRefs);
@@ -1618,8 +1623,7 @@ class ValueCapture::Impl {
             else
                 encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs,
                                           self);
-            if (sameHead && pb->depth < format::kWriterPatchChain &&
-                patchScratch_.size() < pending_.size() - start) {
+            if (canPatch && patchScratch_.size() < pending_.size() - start) {
                 pending_.resize(start);
                 pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
                 depth = pb->depth + 1;
@@ -2853,23 +2857,33 @@ class ValueCapture::Impl {
     }
 
     bool copyShape(uint32_t k, uint32_t ordinal) {
-        const ShapeNodes& old = reuseOld_->nodes;
-        const ShapeNode& on = old[k];
-        const size_t n = on.wordEnd - on.wordBegin;
+        const ShapeNode& on = reuseOld_->nodes[k];
+        const size_t at = nodes_.size();
+        if (!appendOld(on.wordBegin, on.wordEnd, k, on.nodeEnd)) return false;
+        nodes_[at].ordinal = ordinal;
+        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= on.bloom;
+        return true;
+    }
+
+    // Appends the previous walk's words [wordFrom, wordTo) and nodes [nodeFrom, nodeTo) (whole
+    // subtrees) to this walk, their offsets moved to where they land; false if that would make
+    // the shape too big.
+    bool appendOld(size_t wordFrom, size_t wordTo, uint32_t nodeFrom, uint32_t nodeTo) {
+        const size_t n = wordTo - wordFrom;
         if (shapeWords_.size() + n > kShapeMaxWords) return false;
-        const auto wordShift = static_cast<int64_t>(shapeWords_.size()) - on.wordBegin;
-        const auto nodeShift = static_cast<int64_t>(nodes_.size()) - k;
-        shapeWords_.append(reuseOld_->words.data() + on.wordBegin, n);
+        const auto wordShift =
+            static_cast<int64_t>(shapeWords_.size()) - static_cast<int64_t>(wordFrom);
+        const auto nodeShift = static_cast<int64_t>(nodes_.size()) - nodeFrom;
+        shapeWords_.append(reuseOld_->words.data() + wordFrom, n);
+        const ShapeNodes& old = reuseOld_->nodes;
         const size_t first = nodes_.size();
-        nodes_.insert(nodes_.end(), old.begin() + k, old.begin() + on.nodeEnd);
+        nodes_.insert(nodes_.end(), old.begin() + nodeFrom, old.begin() + nodeTo);
         for (size_t i = first; i < nodes_.size(); ++i) {
             ShapeNode& c = nodes_[i];
             c.wordBegin = static_cast<uint32_t>(c.wordBegin + wordShift);
             c.wordEnd = static_cast<uint32_t>(c.wordEnd + wordShift);
             c.nodeEnd = static_cast<uint32_t>(c.nodeEnd + nodeShift);
         }
-        nodes_[static_cast<size_t>(k + nodeShift)].ordinal = ordinal;
-        if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= on.bloom;
         return true;
     }
 
@@ -3031,10 +3045,7 @@ class ValueCapture::Impl {
         for (size_t i = 0; i < changes_->count; ++i) {
             const MutationChange& c = changes_->items[i];
             if (c.obj == o) {
-                if (isList ? c.key != nullptr ||
-                                 c.index < static_cast<Py_ssize_t>(limits_.maxItems)
-                           : c.key == nullptr || keyInWindow(o, c.key))
-                    return false;
+                if (!pastWindow(o, isList, c)) return false;
             } else if (old.bloom.mayContain(c.obj)) {
                 return false;  // it may have reached an item (or a false positive: walk it)
             }
@@ -3051,22 +3062,8 @@ class ValueCapture::Impl {
             std::memcmp(oldWords + old.wordBegin, shapeWords_.data() + nodes_[self].wordBegin,
                         head * 8) != 0)
             return false;
-        const size_t from = lengthAt + 1;
-        const size_t count = old.wordEnd - from;
-        if (shapeWords_.size() + count > kShapeMaxWords) return false;
-        const auto wordShift =
-            static_cast<int64_t>(shapeWords_.size()) - static_cast<int64_t>(from);
-        const auto nodeShift = static_cast<int64_t>(nodes_.size()) - (reuse + 1);
-        shapeWords_.append(oldWords + from, count);
-        const ShapeNodes& oldNodes = reuseOld_->nodes;
-        const size_t first = nodes_.size();
-        nodes_.insert(nodes_.end(), oldNodes.begin() + reuse + 1, oldNodes.begin() + old.nodeEnd);
-        for (size_t i = first; i < nodes_.size(); ++i) {
-            ShapeNode& c = nodes_[i];
-            c.wordBegin = static_cast<uint32_t>(c.wordBegin + wordShift);
-            c.wordEnd = static_cast<uint32_t>(c.wordEnd + wordShift);
-            c.nodeEnd = static_cast<uint32_t>(c.nodeEnd + nodeShift);
-        }
+        if (!appendOld(lengthAt + 1, old.wordEnd, static_cast<uint32_t>(reuse) + 1, old.nodeEnd))
+            return false;
         ShapeNode& node = nodes_[self];
         node.bloom |= old.bloom;
         ValueRef grown = old.ref;
