@@ -497,7 +497,8 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         if (leaders[u]) fl |= flow::kLeader;
         if (noFallthrough_[op] || (oi.flags & opflag::kReturn)) fl |= flow::kNoFall;
         if (!(oi.flags & opflag::kExtendedArg)) {
-            if (int64_t t = jumpTarget(oi, u, info.arg[u]); t >= 0 && t < static_cast<int64_t>(units)) {
+            if (int64_t t = jumpTarget(oi, u, info.arg[u]);
+                t >= 0 && t < static_cast<int64_t>(units)) {
                 size_t to = static_cast<size_t>(t);
                 while (isPrefix(to)) ++to;
                 info.jumpTo[u] = static_cast<uint32_t>(to);

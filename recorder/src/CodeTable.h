@@ -77,7 +77,8 @@ inline uint32_t unitAfter(const CodeInfo* ci, size_t i) {
 // is told apart at the next event: Recorder::catchUp).
 inline uint32_t unitNext(const CodeInfo* ci, size_t i) {
     const uint32_t f = ci->flow[i];
-    if ((f & (flow::kJumps | flow::kNoFall)) == (flow::kJumps | flow::kNoFall)) return ci->jumpTo[i];
+    if ((f & (flow::kJumps | flow::kNoFall)) == (flow::kJumps | flow::kNoFall))
+        return ci->jumpTo[i];
     return static_cast<uint32_t>(i + (f & flow::kSizeMask));
 }
 

@@ -297,7 +297,8 @@ inline bool entersFromC(_PyInterpreterFrame* f) {
 // CPython once more than one tool is active while the code is instrumented).
 inline bool hasPerInstructionTools(PyCodeObject* code) {
 #if PY_VERSION_HEX >= 0x030C0000
-    return code->_co_monitoring != nullptr && code->_co_monitoring->per_instruction_tools != nullptr;
+    return code->_co_monitoring != nullptr &&
+           code->_co_monitoring->per_instruction_tools != nullptr;
 #else
     (void)code;
     return false;

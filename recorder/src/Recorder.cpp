@@ -743,7 +743,8 @@ void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
 
 size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti) const {
     const size_t at = instructionAt(sf.code, lasti);
-    if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied)) return SIZE_MAX;
+    if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied))
+        return SIZE_MAX;
     // Already past it: its event was written (settlePaused, for a second finalizer run by the same
     // check), or 3.11 reports a generator thrown into while it waits in `await`/`yield from` at
     // the JUMP_BACKWARD_NO_INTERRUPT back to SEND, having moved it past the loop.
