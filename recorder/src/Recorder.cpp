@@ -64,6 +64,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     if (const char* p = std::getenv("REEL_TARGETED"); p && *p == '0') targeted_ = false;
     if (const char* p = std::getenv("REEL_SKIP_UNWRITTEN"); p && *p == '0') skipUnwritten_ = false;
     if (const char* p = std::getenv("REEL_IMPLIED_CHECK"); p && *p == '1') impliedCheck_ = true;
+    if (const char* p = std::getenv("REEL_SHAPE_STATS"); p && *p == '1') shapeStats_ = true;
     // REEL_HANDOVER_MS=N: hand a batch over after N ms at the latest instead of 250 (callgrind
     // runs: the clock moves batch boundaries, and the snapshot caches that end at one, between
     // two runs of the same program).
@@ -115,6 +116,11 @@ Recorder::~Recorder() {
                          static_cast<unsigned long long>(depthChecks_.impure[k]));
         std::fprintf(stderr, "\n");
     }
+    if (shapeStats_)
+        std::fprintf(stderr, "reel: shapes: %llu unchanged, %llu changed, %llu root patches\n",
+                     static_cast<unsigned long long>(values_->shapeHits()),
+                     static_cast<unsigned long long>(values_->shapeMisses()),
+                     static_cast<unsigned long long>(values_->rootPatches()));
     if (impliedCheck_)
         std::fprintf(stderr,
                      "reel: implied opcode events: %llu written, %llu runs after an unknown "

@@ -285,6 +285,7 @@ class Recorder {
         uint64_t written = 0, unknownStart = 0, strayRuns = 0;
     } implied_;
     bool impliedCheck_ = false;
+    bool shapeStats_ = false;  // REEL_SHAPE_STATS=1: shape counters on stderr at the end
     int64_t handOverIntervalNs_ = 250'000'000;  // bounds what os._exit can lose
     // REEL_SKIP_UNWRITTEN=0: compare every slot at every event (opcodeIn), for A/B runs.
     bool skipUnwritten_ = true;

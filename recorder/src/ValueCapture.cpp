@@ -554,6 +554,7 @@ class ValueCapture::Impl {
             pathBlooms_.clear();
             pathHashes_.clear();
             nodesLeft_ = kNodeBudget;
+            rootObjectCaptured_ = false;
             result = noValues_ ? typeOnly(obj) : visit(obj, 1, true);
         } catch (...) {
             ++failures_;
@@ -587,6 +588,18 @@ class ValueCapture::Impl {
         } catch (...) {
             // Nothing was changed before the failure: the full check below decides.
         }
+        if (reuse && rootPatchOn_ && shape.rootLayout) {
+            try {
+                ValueRef patched;
+                if (patchRootAttributes(obj, prev, shape, target, *changes, patched, wrote))
+                    return patched;
+            } catch (...) {
+                // `shape` is only changed once nothing can fail; a copy into `target` may be
+                // half made: the full check below rewrites it.
+                if (&target != &shape) target.valid = false;
+            }
+            wrote = true;
+        }
         if (reuse && patchWalks_) {
             bool patched = false, same = false;
             try {
@@ -616,6 +629,7 @@ class ValueCapture::Impl {
             changes_ = changes;
             reuseNext_ = reuse ? 0 : -1;
             childOrdinal_ = 0;
+            rootLayoutOk_ = false;
             shaped = shapeOf(obj, 1);
         } catch (...) {
             shaped = false;
@@ -628,6 +642,7 @@ class ValueCapture::Impl {
             ++shapeHits_;
             // Equal words name the same containers, but an instance dict may have appeared since.
             shape.nodes.swap(nodes_);
+            keepRootLayout(shape);
             wrote = out == nullptr;
             return prev;
         }
@@ -637,11 +652,13 @@ class ValueCapture::Impl {
             target.nodes.clear();
             ValueRef r = capture(obj);
             target.valid = false;
+            target.rootLayout = false;
             target.ref = r;
             return r;
         }
         shapeWords_.copyTo(target.words);
         target.nodes.swap(nodes_);
+        keepRootLayout(target);
         target.valid = true;
         return captureChanged(obj, target);
     }
@@ -669,6 +686,15 @@ class ValueCapture::Impl {
         ValueRef r = capture(obj);
         index_ = nullptr;
         target.ref = r;
+        if (target.rootLayout && rootObjectCaptured_ && r.kind() == ValueRef::Kind::Record) {
+            const auto& refs = levelRefs_[1];
+            const auto& names = levelNames_[1];
+            target.rootItems.resize(refs.size());
+            for (size_t i = 0; i < refs.size(); ++i) target.rootItems[i] = {refs[i], names[i]};
+            target.rootRecord = r;
+            target.rootGen = valueGeneration_;
+            target.rootTotal = rootTotal_;
+        }
         if (r.kind() == ValueRef::Kind::Record && target.words.size() <= kMemoMaxWords) {
             e.obj = obj;
             e.depth = 1;
@@ -778,6 +804,198 @@ class ValueCapture::Impl {
         lastWasLeafMarker_ = false;
         out = emitComposite(kind, identity, 0, length, grownRefs_.data(), n, nullptr);
         return true;
+    }
+
+    // ---- stores to the root's own attributes (recapture with a ChangeSet) ----
+    //
+    // `self.pos += 1`, `acc.n += v`: the change names the root object itself, which patchShape
+    // leaves to the reusing walk, and that walk re-walks the root and copies every unchanged
+    // subtree under it (a parser's token list, at every step), then the capture visits each
+    // attribute again. When every change since the last check is a store to the root (or its
+    // instance dict) at a key, and each changed attribute held and holds a plain scalar, the
+    // new words are the old ones with those attributes' value words rewritten in place (the
+    // walk noted where they are, ValueShape::rootAttrs), and the new snapshot is the old record
+    // with those refs replaced: the patch table keeps the object's last record. The rest is as
+    // the last walk read it: no change reached below the root (none is in its filter, or the
+    // walk read none of them), a key no change names still holds the same object, a scalar
+    // cannot change in place, and the root's own words (type, identity, storage, every key in
+    // order) are compared afresh. Returns false, with nothing changed, when that does not hold.
+    // kRootOther (a function, a class, ...) is never kept: the walk notes no layout then.
+    enum RootAttrKind : uint8_t { kRootLeaf, kRootNode, kRootUncaptured, kRootOther };
+
+    // Values whose words and ref depend on their content alone: no node, any depth.
+    static bool plainScalar(PyObject* v) {
+        if (v == Py_None || v == Py_True || v == Py_False || v == Py_Ellipsis ||
+            v == Py_NotImplemented)
+            return true;
+        PyTypeObject* t = Py_TYPE(v);
+        return t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type ||
+               t == &PyBytes_Type || t == &PyComplex_Type;
+    }
+
+    static bool changesKey(const ChangeSet& changes, PyObject* obj, PyObject* dict, PyObject* k) {
+        for (size_t i = 0; i < changes.count; ++i) {
+            const MutationChange& c = changes.items[i];
+            if ((c.obj == obj || (dict != nullptr && c.obj == dict)) && sameStr(c.key, k))
+                return true;
+        }
+        return false;
+    }
+
+    bool patchRootAttributes(PyObject* obj, ValueRef prev, ValueShape& shape, ValueShape& target,
+                             const ChangeSet& changes, ValueRef& out, bool& wrote) {
+        if (prev.kind() != ValueRef::Kind::Record || redact_ != nullptr ||
+            throughStandIn(obj) != obj || shape.words.size() >= static_cast<size_t>(kNodeBudget))
+            return false;  // (fewer words than the budget: no capture of it ran out of nodes)
+        const ShapeNode& root = shape.nodes[0];
+        const InstanceAttrs a = instanceAttrs(obj);
+        bool named = false;
+        for (size_t i = 0; i < changes.count; ++i) {
+            const MutationChange& c = changes.items[i];
+            if (c.obj == obj || (a.dict != nullptr && c.obj == a.dict)) {
+                if (c.key == nullptr || !PyUnicode_CheckExact(c.key)) return false;
+                named = true;
+            } else if (root.bloom.mayContain(c.obj) && walkRead(shape, c.obj)) {
+                return false;
+            }
+        }
+        if (!named) return false;  // nothing of the root's own changed: patchShape's case
+
+        // The root's own words before its attributes, as shapeOf and shapeObject write them.
+        PyTypeObject* tp = Py_TYPE(obj);
+        shapeWords_.clear();
+        sw(ptrWord(tp));
+        shapeType(tp);
+        shapeIdentity(obj, 1);
+        sw(a.dict != nullptr ? 1 : a.values != nullptr ? 2 : 3);
+        const uint32_t head = shape.rootHeadEnd;
+        if (shapeWords_.size() != head || head > shape.words.size() ||
+            std::memcmp(shape.words.data(), shapeWords_.data(), size_t{head} * 8) != 0)
+            return false;
+
+        // Every key where the walk had it; each changed attribute's new words after them.
+        const auto& attrs = shape.rootAttrs;
+        rootPatch_.clear();
+        size_t w = 0;
+        bool ok = true;
+        auto onAttr = [&](PyObject* k, PyObject* v) {
+            if (w == attrs.size() || !PyUnicode_CheckExact(k)) return ok = false;
+            const ValueShape::RootAttr& ra = attrs[w];
+            const size_t keyAt = shapeWords_.size();
+            shapeStr(k);
+            const size_t keyWords = shapeWords_.size() - keyAt;
+            if (keyWords != ra.valueBegin - ra.keyBegin ||
+                std::memcmp(shape.words.data() + ra.keyBegin, shapeWords_.data() + keyAt,
+                            keyWords * 8) != 0)
+                return ok = false;
+            shapeWords_.truncate(keyAt);
+            if (changesKey(changes, obj, a.dict, k)) {
+                // Not walked (only its key is in the words) and not in the record: a "__" name
+                // or past the window.
+                if (ra.kind == kRootUncaptured) {
+                    ++w;
+                    return true;
+                }
+                if (ra.kind != kRootLeaf || !plainScalar(v)) return ok = false;
+                shapeOf(v, 2);
+                const size_t n = shapeWords_.size() - keyAt;
+                if (n != ra.valueEnd - ra.valueBegin) return ok = false;
+                if (std::memcmp(shape.words.data() + ra.valueBegin, shapeWords_.data() + keyAt,
+                                n * 8) == 0)
+                    shapeWords_.truncate(keyAt);
+                else
+                    rootPatch_.push_back({static_cast<uint32_t>(w), keyAt, v});
+            }
+            ++w;
+            return true;
+        };
+        if (a.dict != nullptr) {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (ok && PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
+        } else if (a.values != nullptr) {
+            forEachInlineValue(a, onAttr);
+        }
+        if (!ok || w != attrs.size()) return false;
+        if (rootPatch_.empty()) {
+            ++shapeHits_;
+            out = prev;
+            wrote = &target == &shape;
+            return true;
+        }
+
+        // The snapshot: the record `prev` with the new refs. Its attributes are the shape's
+        // (kept by the capture or patch that made it) or the patch table's, which keeps the
+        // object's last record.
+        const uint64_t identity = identityOf(obj);
+        const uint32_t typeId = typeInfo(tp).id;
+        uint64_t total = 0;
+        rootRefs_.clear();
+        rootNames_.clear();
+        if (shape.rootGen == valueGeneration_ && shape.rootRecord == prev) {
+            total = shape.rootTotal;
+            for (const ValueShape::RootItem& it : shape.rootItems) {
+                rootRefs_.push_back(it.ref);
+                rootNames_.push_back(it.name);
+            }
+        } else {
+            const size_t slot = patchSlot(identity);
+            const PatchHead& pb = patchHeads_[slot];
+            if (pb.identity != identity || pb.recordId != prev.recordId() ||
+                pb.kind != ValueKind::Object)
+                return false;
+            total = pb.fullLength;
+            rootRefs_.assign(&patchRefsStore_[slot * kPatchMaxRefs],
+                             &patchRefsStore_[slot * kPatchMaxRefs] + pb.n);
+            rootNames_.assign(&patchNamesStore_[slot * kPatchMaxRefs],
+                              &patchNamesStore_[slot * kPatchMaxRefs] + pb.n);
+        }
+        const size_t n = rootRefs_.size();
+        for (const RootPatch& p : rootPatch_) {
+            const int32_t r = attrs[p.attr].recordIndex;
+            if (r >= 0 && static_cast<size_t>(r) < n)
+                rootRefs_[static_cast<size_t>(r)] = visit(p.value, 2, childProtected(true, 1, r));
+        }
+        lastWasLeafMarker_ = false;
+        out = emitComposite(ValueKind::Object, identity, typeId, total, rootRefs_.data(), n,
+                            rootNames_.data());
+
+        // What can fail (allocation) comes first: `shape` is only changed once nothing can.
+        if (&target != &shape) target = shape;
+        target.rootItems.resize(n);
+        for (size_t i = 0; i < n; ++i) target.rootItems[i] = {rootRefs_[i], rootNames_[i]};
+        for (const RootPatch& p : rootPatch_) {
+            const ValueShape::RootAttr& ra = attrs[p.attr];
+            std::memcpy(target.words.data() + ra.valueBegin, shapeWords_.data() + p.wordsAt,
+                        size_t{ra.valueEnd - ra.valueBegin} * 8);
+        }
+        ShapeNode& r = target.nodes[0];
+        r.ref = {};
+        r.captureNodes = 0;
+        r.gen = 0;
+        target.ref = out;
+        target.valid = true;
+        target.rootRecord = out;
+        target.rootGen = valueGeneration_;
+        target.rootTotal = total;
+        ++shapeMisses_;
+        ++rootPatches_;
+        wrote = true;
+        return true;
+    }
+
+    struct RootPatch {
+        uint32_t attr;     // into ValueShape::rootAttrs
+        size_t wordsAt;    // its new value words, in shapeWords_
+        PyObject* value;   // borrowed: the instance holds it
+    };
+
+    // After a walk from the root: its attribute layout (noted by shapeObject) goes with the words.
+    void keepRootLayout(ValueShape& s) {
+        s.rootLayout = rootLayoutOk_;
+        if (!rootLayoutOk_) return;
+        s.rootHeadEnd = rootHeadEnd_;
+        s.rootAttrs.assign(rootAttrs_.begin(), rootAttrs_.end());
     }
 
     // ---- shapes patched in place (recapture with a ChangeSet) ----
@@ -949,6 +1167,7 @@ class ValueCapture::Impl {
             shape.nodes.swap(patchNodes_);
         }
         target.valid = true;
+        target.rootLayout = false;  // the root's attributes may have moved
         refreshAncestors(target, true);
         return true;
     }
@@ -1148,6 +1367,9 @@ class ValueCapture::Impl {
     }
     uint64_t shapeMisses() const {
         return shapeMisses_;
+    }
+    uint64_t rootPatches() const {
+        return rootPatches_;
     }
 
   private:
@@ -2480,6 +2702,10 @@ class ValueCapture::Impl {
             });
         }
         lastWasLeafMarker_ = false;
+        if (depth == 1) {
+            rootObjectCaptured_ = true;  // its refs and names stay in levelRefs_[1], ...
+            rootTotal_ = total;
+        }
         return emitComposite(ValueKind::Object, id, typeId, total, refs.data(), refs.size(),
                              names.data());
     }
@@ -3109,6 +3335,14 @@ class ValueCapture::Impl {
         InstanceAttrs a = instanceAttrs(o);
         if (a.dict != nullptr && recordNodes_ && !nodeStack_.empty())
             nodes_[nodeStack_.back()].bloom.add(a.dict);
+        // The root of a walk from the top notes where its attributes land (ValueShape::rootAttrs).
+        // Every item is a scalar or a node: anything else (a function, a class) would have to be
+        // walked again at each patch, as the reusing walk does.
+        const bool noteRoot = recordNodes_ && depth == 1 && nodeStack_.size() == 1 &&
+                              nodeStack_.back() == 0 && ti.slots.empty();
+        bool rootOk = noteRoot;
+        int32_t recordIndex = 0;
+        if (noteRoot) rootAttrs_.clear();
         // The dict (if any) is mutated as the instance's own attributes: both are logged.
         ItemReuse dictHow = how;
         if (a.dict != nullptr && how != kReuseNone) {
@@ -3116,16 +3350,24 @@ class ValueCapture::Impl {
             dictHow = d == kReuseNone ? kReuseNone : d == kReuseByKey ? kReuseByKey : how;
         }
         bool ok = true;
-        size_t n = 0;
+        size_t n = 0, shown = 0;
         auto onAttr = [&](PyObject* k, PyObject* v) {
             if (!PyUnicode_CheckExact(k)) {
                 ok = false;
                 return false;
             }
+            const size_t keyAt = shapeWords_.size();
             shapeStr(k);
-            // Attributes beyond maxItems are only counted by the record; every attribute is
-            // walked here (bounded by kShapeMaxWords), which only makes the shape stricter.
-            if (n < limits_.maxItems + 1) {
+            const size_t valueAt = shapeWords_.size();
+            const size_t nodesBefore = nodes_.size();
+            // The record shows the first maxItems attributes whose names do not start with
+            // "__" and only counts the rest; their values are walked (one more makes the shape
+            // stricter), every key is. Counting the "__" names too, the walk stopped short of
+            // attributes the record shows, and their changes went unseen.
+            const bool dunder = strStartsWithDunder(k);
+            const bool walked = !dunder && shown < limits_.maxItems + 1;
+            if (!dunder) ++shown;
+            if (walked) {
                 const bool keep =
                     dictHow == kReuseAll ||
                     (dictHow == kReuseByKey && !keyChanged(o, k) &&
@@ -3136,29 +3378,48 @@ class ValueCapture::Impl {
                     return false;
                 }
             }
+            if (rootOk) {
+                const RootAttrKind kind = !walked                      ? kRootUncaptured
+                                          : plainScalar(v)             ? kRootLeaf
+                                          : nodes_.size() > nodesBefore ? kRootNode
+                                                                        : kRootOther;
+                if (kind == kRootOther || rootAttrs_.size() == kRootAttrsMax) {
+                    rootOk = false;
+                } else {
+                    rootAttrs_.push_back({static_cast<uint32_t>(keyAt),
+                                          static_cast<uint32_t>(valueAt),
+                                          static_cast<uint32_t>(shapeWords_.size()),
+                                          dunder ? -1 : recordIndex, kind});
+                    if (!dunder) ++recordIndex;
+                }
+            }
             ++n;
             return !shapeFull();
         };
+        sw(a.dict != nullptr ? 1 : a.values != nullptr ? 2 : 3);
+        const size_t headEnd = shapeWords_.size();
         if (a.dict != nullptr) {
-            sw(1);
             Py_ssize_t pos = 0;
             PyObject *k, *v;
             while (ok && PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
         } else if (a.values != nullptr) {
-            sw(2);
             forEachInlineValue(a, onAttr);
-        } else {
-            sw(3);
         }
         sw(n);
+        if (rootOk && ok) {
+            rootLayoutOk_ = true;
+            rootHeadEnd_ = static_cast<uint32_t>(headEnd);
+        }
         return ok && !shapeFull();
     }
+    static constexpr size_t kRootAttrsMax = 256;
 
     // The shape being computed: a grow-only buffer (push is one compare and one store; a
     // std::vector push_back was a third of a shape check's time).
     class WordBuf {
       public:
         void clear() { n_ = 0; }
+        void truncate(size_t n) { n_ = std::min(n, n_); }
         size_t size() const { return n_; }
         const uint64_t* data() const { return v_.data(); }
         __attribute__((always_inline)) void push(uint64_t w) {
@@ -3198,6 +3459,20 @@ class ValueCapture::Impl {
     ShapeWords patchWords_;
     ShapeNodes patchNodes_;
     bool patchWalks_ = !envIs("REEL_PATCH_WALKS", '0');
+    // patchRootAttributes: on unless REEL_ROOT_PATCH=0 (A/B measurements, tests); the layout
+    // the current walk noted for its root (shapeObject), and the patch's scratch.
+    bool rootPatchOn_ = !envIs("REEL_ROOT_PATCH", '0');
+    bool rootLayoutOk_ = false;
+    uint32_t rootHeadEnd_ = 0;
+    std::vector<ValueShape::RootAttr> rootAttrs_;
+    std::vector<RootPatch> rootPatch_;
+    std::vector<ValueRef> rootRefs_;
+    std::vector<uint32_t> rootNames_;
+    uint64_t rootPatches_ = 0;
+    // Set by object() when the capture's top value is an object: its attribute count (its refs
+    // and names are then in levelRefs_[1] and levelNames_[1]).
+    bool rootObjectCaptured_ = false;
+    uint64_t rootTotal_ = 0;
     uint32_t childOrdinal_ = 0;
     int reuseNext_ = -1;
     const ValueShape* reuseOld_ = nullptr;
@@ -3458,6 +3733,9 @@ uint64_t ValueCapture::shapeHits() const {
 }
 uint64_t ValueCapture::shapeMisses() const {
     return impl_->shapeMisses();
+}
+uint64_t ValueCapture::rootPatches() const {
+    return impl_->rootPatches();
 }
 
 uint32_t ValueCapture::internString(std::string_view utf8) {

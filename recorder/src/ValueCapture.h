@@ -143,6 +143,31 @@ struct ValueShape {
     format::ValueRef ref;  // the snapshot the words describe
     ShapeNodes nodes;      // the walk's containers (valid with the words)
 
+    // Where the root's attributes are in the words, when the root is a plain object (instance
+    // dict or inline values, no slots) walked from the top: a store to an attribute of the
+    // local's own object (`self.pos += 1`, `acc.n += v`) then rewrites that attribute's words
+    // instead of walking the object again (ValueCapture::recapture). Set by every walk from the
+    // root; cleared by anything else that moves words (patchShape's rebuild).
+    struct RootAttr {
+        uint32_t keyBegin, valueBegin, valueEnd;
+        int32_t recordIndex;  // its place among the record's attributes (-1: a "__" name)
+        uint8_t kind;         // ValueCapture::Impl::RootAttrKind
+    };
+    bool rootLayout = false;
+    uint32_t rootHeadEnd = 0;  // words [0, rootHeadEnd): type, identity, storage marker
+    std::vector<RootAttr, ShapeAllocator<RootAttr>> rootAttrs;
+    // The attributes (ref and name) of record `rootRecord`, the root's snapshot in value
+    // generation `rootGen` (0: none kept), which such a patch starts from: the object's last
+    // record is often another one, made through a container that also holds it.
+    struct RootItem {
+        format::ValueRef ref;
+        uint32_t name;
+    };
+    format::ValueRef rootRecord;
+    uint32_t rootGen = 0;
+    uint64_t rootTotal = 0;
+    std::vector<RootItem, ShapeAllocator<RootItem>> rootItems;
+
     // Whether the walk read one of `changed`'s objects: the root node's subtree filter holds
     // every container the walk read (a value that is no container has no nodes, and reads none).
     bool mayHaveRead(const ContainerBloom& changed) const {
@@ -156,6 +181,10 @@ struct ValueShape {
     void release() {
         ShapeWords().swap(words);
         ShapeNodes().swap(nodes);
+        decltype(rootAttrs)().swap(rootAttrs);
+        decltype(rootItems)().swap(rootItems);
+        rootLayout = false;
+        rootGen = 0;
         valid = false;
         hasRoot = false;
     }
@@ -236,6 +265,7 @@ public:
 
     uint64_t shapeHits() const;
     uint64_t shapeMisses() const;
+    uint64_t rootPatches() const;  // changes answered by patching the root's attributes
 
     // Interned names (attribute names, dict-locals names, qualnames) -> dense string ids, shared
     // with the event stream (NAME_SET/NAME_DEL).

@@ -8,10 +8,13 @@ records carry everything those rules need.
 """
 
 import json
+import re
 import subprocess
 import textwrap
 
 import pytest
+
+from conftest import PROGRAMS_DIR
 
 DEPTH, ITEMS, CHARS, INTBITS = 3, 16, 64, 200
 
@@ -1425,3 +1428,53 @@ def test_dedup_table_is_bounded_and_re_emits_evicted_values(python_exe, reel_env
     # ...unless the table (two generations of 16 slots) forgot them: written again, same content.
     assert r["small"] == 800
     assert r["values"] == [i + 2**61 for i in range(200)] * 2
+
+
+SHAPE_REPORT = re.compile(r"reel: shapes: (\d+) unchanged, (\d+) changed, (\d+) root patches")
+
+
+@pytest.mark.parametrize("program,options", [
+    ("root_attrs.py", []), ("root_attrs.py", ["--max-items", "16"]), ("asyncio_basic.py", []),
+    ("purity_idioms.py", []), ("dataclasses_enums.py", [])])
+def test_root_attribute_patches_equal_walks(program, options, python_exe, reel_env, tmp_path,
+                                            export_states, run_oracle):
+    # A store to an attribute of a local's own object (`self.pos += 1`) is answered by rewriting
+    # that attribute's words and ref (ValueCapture::patchRootAttributes) instead of walking and
+    # capturing the object again: the replayed state must be the one the walk gives
+    # (REEL_ROOT_PATCH=0), and the patch must actually be taken. With --max-items 16 the export
+    # shows every attribute a snapshot holds. (The programs' own frames only: importlib's and
+    # asyncio's see addresses, which differ from run to run.)
+    path = PROGRAMS_DIR / program
+    runs = []
+    for on in ("1", "0"):
+        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", *options, "-o", str(trace), str(path)],
+            cwd=path.parent, env=dict(reel_env, REEL_ROOT_PATCH=on, REEL_SHAPE_STATS="1"),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and trace.exists(), err[-2000:]
+        m = SHAPE_REPORT.search(err)
+        assert m, "no shape report on stderr:\n" + err[-2000:]
+        runs.append((trace, proc.stdout, int(m.group(3))))
+    assert runs[0][2] > 0, "no root attribute was patched"
+    assert runs[1][2] == 0
+    assert runs[0][1] == runs[1][1]
+    states = export_states(runs[0][0])
+    _same_lines(states, export_states(runs[1][0]), "patched", "walked")
+    if options:
+        # The snapshots hold no more than the export shows: it must be the oracle's.
+        oracle = tmp_path / "oracle.jsonl"
+        run_oracle(path, oracle, only=PROGRAMS_DIR)
+        _same_lines(states, oracle.read_text(encoding="utf-8"), "export", "oracle")
+
+
+def _same_lines(a, b, name_a, name_b):
+    """Fails with the first differing line (pytest's own diff of two long texts takes minutes)."""
+    if a == b:
+        return
+    la, lb = a.split("\n"), b.split("\n")
+    i = next((k for k in range(min(len(la), len(lb))) if la[k] != lb[k]), min(len(la), len(lb)))
+    pytest.fail("first difference at line %d:\n %s %s\n %s %s"
+                % (i + 1, name_a, la[i] if i < len(la) else "<end>",
+                   name_b, lb[i] if i < len(lb) else "<end>"), pytrace=False)
