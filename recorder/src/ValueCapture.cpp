@@ -1773,8 +1773,30 @@ class ValueCapture::Impl {
         return ValueRef::record(id);
     }
 
+    // The content address of a container or object record: a hash of the fields its absolute
+    // encoding holds, taken as they are in memory. Varint-encoding a list's 64 refs only to hash
+    // them was most of what a long list grown past its window cost (`parser`'s token lists). The
+    // seed keeps these addresses apart from emit()'s, which hash encoded records.
+    XXH128_hash_t compositeKey(ValueKind kind, uint64_t identity, uint32_t typeId,
+                               uint64_t fullLength, const ValueRef* refs, size_t nRefs,
+                               const uint32_t* names) {
+        static_assert(sizeof(ValueRef) == 8 && std::is_trivially_copyable_v<ValueRef>);
+        struct Head {
+            uint64_t identity, fullLength, nRefs;
+            uint32_t typeId, kind;
+        } head{identity, fullLength, nRefs, typeId, static_cast<uint32_t>(kind)};
+        const size_t refBytes = nRefs * 8, nameBytes = names != nullptr ? nRefs * 4 : 0;
+        keyScratch_.resize(sizeof head + refBytes + nameBytes);
+        uint8_t* p = keyScratch_.data();
+        std::memcpy(p, &head, sizeof head);
+        if (refBytes != 0) std::memcpy(p + sizeof head, refs, refBytes);
+        if (nameBytes != 0) std::memcpy(p + sizeof head + refBytes, names, nameBytes);
+        return XXH3_128bits_withSeed(p, keyScratch_.size(), kCompositeKeySeed);
+    }
+    static constexpr uint64_t kCompositeKeySeed = 0x52EE1C0A7E5EEDull;
+
     // Format 1.2 compact records (ValueCodec.h). The content address is still taken over the
-    // absolute encoding in scratch_, so equal snapshots share one id whatever id they would get;
+    // absolute content (compositeKey), so equal snapshots share one id whatever id they would get;
     // a new container or object record is then written with refs relative to its own id, or as
     // a PATCH of the previous snapshot of the same object when that is shorter (a store into one
     // item of a list, and the new snapshots of everything holding it, cost a few bytes each).
@@ -1797,12 +1819,8 @@ class ValueCapture::Impl {
         if (sameHead && pb->fullLength == fullLength && pb->n == nRefs &&
             std::equal(refs, refs + nRefs, baseRefs))
             return ValueRef::record(pb->recordId);
-        scratch_.clear();
-        if (isObject)
-            encode::object(scratch_, identity, typeId, fullLength, names, refs, nRefs);
-        else
-            encode::container(scratch_, kind, identity, fullLength, refs, nRefs);
-        XXH128_hash_t h = XXH3_128bits(scratch_.data(), scratch_.size());
+        const XXH128_hash_t h =
+            compositeKey(kind, identity, typeId, fullLength, refs, nRefs, isObject ? names : nullptr);
         bool inserted;
         uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
         if (!inserted) return ValueRef::record(id);
@@ -3559,6 +3577,7 @@ class ValueCapture::Impl {
     std::vector<ContainerBloom> pathBlooms_;  // pathBlooms_[i]: of path_[0..i]
     std::vector<uint64_t> pathHashes_;        // pathHashes_[i]: of pathIds_[0..i]
     std::vector<uint8_t> scratch_;
+    std::vector<uint8_t> keyScratch_;  // compositeKey's
     std::string strScratch_;
     std::vector<uint32_t> bigScratch_;
 
