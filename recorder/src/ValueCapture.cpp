@@ -909,13 +909,7 @@ class ValueCapture::Impl {
             ++w;
             return true;
         };
-        if (a.dict != nullptr) {
-            Py_ssize_t pos = 0;
-            PyObject *k, *v;
-            while (ok && PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
-        } else if (a.values != nullptr) {
-            forEachInlineValue(a, onAttr);
-        }
+        forEachStored(a, onAttr);
         if (!ok || w != attrs.size()) return false;
         if (rootPatch_.empty()) {
             ++shapeHits_;
@@ -2556,21 +2550,13 @@ class ValueCapture::Impl {
             PyObject* v = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + s.offset);
             if (v != nullptr) f(s.nameId, nullptr, v);
         }
-        InstanceAttrs a = instanceAttrs(o);
-        auto onAttr = [&](PyObject* k, PyObject* v) {
+        forEachStored(instanceAttrs(o), [&](PyObject* k, PyObject* v) {
             if (PyUnicode_Check(k) && strStartsWithDunder(k) &&
                 !(notes && PyUnicode_CompareWithASCIIString(k, "__notes__") == 0))
                 return true;
             f(uint32_t{0}, k, v);
             return true;
-        };
-        if (a.dict != nullptr) {
-            Py_ssize_t pos = 0;
-            PyObject *k, *v;
-            while (PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
-        } else if (a.values != nullptr) {
-            forEachInlineValue(a, onAttr);
-        }
+        });
     }
 
     // A non-str key (obj.__dict__[5] = ...): the rendering rules label it with its own
@@ -2673,6 +2659,20 @@ class ValueCapture::Impl {
             PyObject* k = entries[ix].me_key;
             if (v == nullptr || k == nullptr) continue;
             if (!f(k, v)) return;
+        }
+    }
+
+    // Calls f(name, value) for each entry of the instance dict, or else of its inline values, in
+    // the instance's order, while f returns true.
+    template <typename F>
+    static void forEachStored(const InstanceAttrs& a, F&& f) {
+        if (a.dict != nullptr) {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (PyDict_Next(a.dict, &pos, &k, &v))
+                if (!f(k, v)) return;
+        } else if (a.values != nullptr) {
+            forEachInlineValue(a, f);
         }
     }
 
@@ -3416,13 +3416,7 @@ class ValueCapture::Impl {
         };
         sw(a.dict != nullptr ? 1 : a.values != nullptr ? 2 : 3);
         const size_t headEnd = shapeWords_.size();
-        if (a.dict != nullptr) {
-            Py_ssize_t pos = 0;
-            PyObject *k, *v;
-            while (ok && PyDict_Next(a.dict, &pos, &k, &v)) onAttr(k, v);
-        } else if (a.values != nullptr) {
-            forEachInlineValue(a, onAttr);
-        }
+        forEachStored(a, onAttr);
         sw(n);
         if (rootOk && ok) {
             rootLayoutOk_ = true;
