@@ -1813,8 +1813,8 @@ class ValueCapture::Impl {
         if (sameHead && pb->fullLength == fullLength && pb->n == nRefs &&
             std::equal(refs, refs + nRefs, baseRefs))
             return ValueRef::record(pb->recordId);
-        const XXH128_hash_t h =
-            compositeKey(kind, identity, typeId, fullLength, refs, nRefs, isObject ? names : nullptr);
+        const XXH128_hash_t h = compositeKey(kind, identity, typeId, fullLength, refs, nRefs,
+                                             isObject ? names : nullptr);
         bool inserted;
         uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
         if (!inserted) return ValueRef::record(id);
