@@ -598,7 +598,6 @@ class ValueCapture::Impl {
                 // half made: the full check below rewrites it.
                 if (&target != &shape) target.valid = false;
             }
-            wrote = true;
         }
         if (reuse && patchWalks_) {
             bool patched = false, same = false;
@@ -815,9 +814,9 @@ class ValueCapture::Impl {
     // instance dict) at a key, and each changed attribute held and holds a plain scalar, the
     // new words are the old ones with those attributes' value words rewritten in place (the
     // walk noted where they are, ValueShape::rootAttrs), and the new snapshot is the old record
-    // with those refs replaced: the patch table keeps the object's last record. The rest is as
-    // the last walk read it: no change reached below the root (none is in its filter, or the
-    // walk read none of them), a key no change names still holds the same object, a scalar
+    // with those refs replaced (its refs kept with the shape, or by the patch table). The rest
+    // is as the last walk read it: no change reached below the root (none is in its filter, or
+    // the walk read none of them), a key no change names still holds the same object, a scalar
     // cannot change in place, and the root's own words (type, identity, storage, every key in
     // order) are compared afresh. Returns false, with nothing changed, when that does not hold.
     // kRootOther (a function, a class, ...) is never kept: the walk notes no layout then.
@@ -831,15 +830,6 @@ class ValueCapture::Impl {
         PyTypeObject* t = Py_TYPE(v);
         return t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type ||
                t == &PyBytes_Type || t == &PyComplex_Type;
-    }
-
-    static bool changesKey(const ChangeSet& changes, PyObject* obj, PyObject* dict, PyObject* k) {
-        for (size_t i = 0; i < changes.count; ++i) {
-            const MutationChange& c = changes.items[i];
-            if ((c.obj == obj || (dict != nullptr && c.obj == dict)) && sameStr(c.key, k))
-                return true;
-        }
-        return false;
     }
 
     bool patchRootAttributes(PyObject* obj, ValueRef prev, ValueShape& shape, ValueShape& target,
@@ -889,7 +879,8 @@ class ValueCapture::Impl {
                             keyWords * 8) != 0)
                 return ok = false;
             shapeWords_.truncate(keyAt);
-            if (changesKey(changes, obj, a.dict, k)) {
+            if (keyChanged(changes, obj, k) ||
+                (a.dict != nullptr && keyChanged(changes, a.dict, k))) {
                 // Not walked (only its key is in the words) and not in the record: a "__" name
                 // or past the window.
                 if (ra.kind == kRootUncaptured) {
@@ -3162,13 +3153,14 @@ class ValueCapture::Impl {
                std::memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b),
                            static_cast<size_t>(n) * PyUnicode_KIND(a)) == 0;
     }
-    bool keyChanged(PyObject* o, PyObject* key) const {
-        for (size_t i = 0; i < changes_->count; ++i) {
-            const MutationChange& c = changes_->items[i];
+    static bool keyChanged(const ChangeSet& changes, PyObject* o, PyObject* key) {
+        for (size_t i = 0; i < changes.count; ++i) {
+            const MutationChange& c = changes.items[i];
             if (c.obj == o && c.key != nullptr && sameStr(c.key, key)) return true;
         }
         return false;
     }
+    bool keyChanged(PyObject* o, PyObject* key) const { return keyChanged(*changes_, o, key); }
     // The previous node of the item at `ordinal` below node k, if it describes `item`; `cur`
     // walks k's children (nodes k+1, then each one's nodeEnd) in order.
     int childNode(int k, uint32_t& cur, uint32_t ordinal, PyObject* item) const {
