@@ -121,6 +121,15 @@ Recorder::~Recorder() {
                      static_cast<unsigned long long>(values_->shapeHits()),
                      static_cast<unsigned long long>(values_->shapeMisses()),
                      static_cast<unsigned long long>(values_->rootPatches()));
+    if (shapeStats_) {
+        const ValueCapture::DedupCounts& d = values_->dedupCounts();
+        std::fprintf(stderr,
+                     "reel: dedup: %llu records by identity, %llu earlier states, %llu "
+                     "evictions\n",
+                     static_cast<unsigned long long>(d.byIdentity),
+                     static_cast<unsigned long long>(d.earlierHits),
+                     static_cast<unsigned long long>(d.evictions));
+    }
     if (impliedCheck_)
         std::fprintf(stderr,
                      "reel: implied opcode events: %llu written, %llu runs after an unknown "

@@ -570,6 +570,13 @@ class ValueCapture::Impl {
         // What a new shape is written to: `shape` itself unless it is shared (`out`).
         ValueShape& target = out != nullptr ? *out : shape;
         wrote = true;
+        // The same object as the previous snapshot (the slot held it since): emitComposite may
+        // dedup its records by identity. Not for a first capture (captureShaped).
+        struct Recapturing {
+            bool& flag;
+            Recapturing(bool& f, bool on) : flag(f) { flag = on; }
+            ~Recapturing() { flag = false; }
+        } recapturing(recapturing_, shape.valid && prev.kind() == ValueRef::Kind::Record);
         if (noValues_) {
             target.valid = false;
             return capture(obj);
@@ -1353,6 +1360,9 @@ class ValueCapture::Impl {
     uint64_t shapeMisses() const {
         return shapeMisses_;
     }
+    const DedupCounts& dedupCounts() const {
+        return dedupCounts_;
+    }
     uint64_t rootPatches() const {
         return rootPatches_;
     }
@@ -1806,9 +1816,33 @@ class ValueCapture::Impl {
             return ValueRef::record(pb->recordId);
         const XXH128_hash_t h = compositeKey(kind, identity, typeId, fullLength, refs, nRefs,
                                              isObject ? names : nullptr);
-        bool inserted;
-        uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
-        if (!inserted) return ValueRef::record(id);
+        // A record's content includes its identity, so only this object's own earlier records can
+        // equal it. When a local's value is captured again after a change and the head is this
+        // object's, they are the head's recent predecessors, asked here; the dedup table, whose
+        // probes and inserts miss the cache (and fault its pages in), is left alone (see
+        // PatchHead::inTable). A fresh capture still asks the table: the object may be a new one
+        // at a reused address whose identity we could not tell apart (lists and dicts take no
+        // weak reference), and repeat an older content (a `rest` list of each call's unpacking).
+        const bool ownHead = identityDedup_ && pb != nullptr && pb->identity == identity;
+        const bool byIdentity = ownHead && recapturing_;
+        if (ownHead) {
+            for (uint32_t e = 0; e < pb->earlierCount; ++e) {
+                const PatchHead::Earlier x = pb->earlier[e];  // a copy: the slot is reused
+                if (x.keyLo != h.low64 || x.keyHi != h.high64) continue;
+                ++dedupCounts_.earlierHits;
+                const PatchHead::Earlier back{pb->keyLo, pb->keyHi, pb->recordId, pb->depth,
+                                              pb->inTable};
+                setHead(*pb, identity, x.recordId, kind, typeId, x.depth, fullLength, refs, nRefs,
+                        names, h, x.inTable);
+                pb->earlier[e] = back;
+                return ValueRef::record(x.recordId);
+            }
+        }
+        if (!byIdentity) {
+            bool inserted;
+            uint64_t id = dedup_.findOrInsert(h.low64, h.high64, nextValueId_, inserted);
+            if (!inserted) return ValueRef::record(id);
+        }
         const uint64_t self = nextValueId_;
         const size_t start = pending_.size();
         uint32_t depth = 0;
@@ -1854,17 +1888,26 @@ class ValueCapture::Impl {
                 depth = pb->depth + 1;
             }
         }
-        if (pb != nullptr) {
-            pb->identity = identity;
-            pb->recordId = self;
-            pb->kind = kind;
-            pb->typeId = typeId;
-            pb->depth = depth;
-            pb->fullLength = fullLength;
-            pb->n = static_cast<uint32_t>(nRefs);
-            std::copy(refs, refs + nRefs, baseRefs);
-            if (isObject) std::copy(names, names + nRefs, baseNames);
+        if (byIdentity) ++dedupCounts_.byIdentity;
+        if (pb != nullptr && pb->identity == identity) {
+            pb->earlier[pb->earlierNext] = {pb->keyLo, pb->keyHi, pb->recordId, pb->depth,
+                                            pb->inTable};
+            pb->earlierNext = static_cast<uint8_t>((pb->earlierNext + 1) % PatchHead::kEarlier);
+            if (pb->earlierCount < PatchHead::kEarlier) ++pb->earlierCount;
+        } else if (pb != nullptr) {
+            // Another object's head leaves: its record goes into the table, so that a later
+            // capture of that object with the same content still finds it (its predecessors are
+            // dropped: such a capture then writes them again, under a new id).
+            if (pb->identity != 0 && !pb->inTable) {
+                bool inserted;
+                dedup_.findOrInsert(pb->keyLo, pb->keyHi, pb->recordId, inserted);
+                ++dedupCounts_.evictions;
+            }
+            pb->earlierCount = pb->earlierNext = 0;
         }
+        if (pb != nullptr)
+            setHead(*pb, identity, self, kind, typeId, depth, fullLength, refs, nRefs, names, h,
+                    !byIdentity);
         ++nextValueId_;
         ++pendingCount_;
         return ValueRef::record(self);
@@ -3588,13 +3631,51 @@ class ValueCapture::Impl {
     static size_t patchSlot(uint64_t identity) {
         return static_cast<size_t>((identity * 0x9E3779B97F4A7C15ull) >> kPatchShift);
     }
+    // Each head also stands in for the dedup table for its object's latest records: the head's
+    // record and its kEarlier predecessors (their compositeKeys, ids and patch depths) are found
+    // here, and a record written while the head was already its object's is put into the table
+    // only when another object takes the slot (inTable false until then). So a value that
+    // changes in place (`self.pos += 1`, `v[0] -= d`) never touches the table, and one that
+    // returns to a recent state (a flag toggled, a stack popped) still gets its old id.
+    // REEL_IDENTITY_DEDUP=0: every record goes through the table, as before (A/B runs, tests).
     struct PatchHead {
+        static constexpr uint8_t kEarlier = 8;
+        struct Earlier {
+            uint64_t keyLo = 0, keyHi = 0, recordId = 0;
+            uint32_t depth = 0;
+            bool inTable = false;
+        };
         uint64_t identity = 0;  // 0: empty
         uint64_t recordId = 0;
         uint64_t fullLength = 0;
+        uint64_t keyLo = 0, keyHi = 0;  // the record's compositeKey
         uint32_t typeId = 0, depth = 0, n = 0;
         ValueKind kind{};
+        bool inTable = false;
+        uint8_t earlierCount = 0, earlierNext = 0;
+        Earlier earlier[kEarlier];
     };
+    void setHead(PatchHead& pb, uint64_t identity, uint64_t recordId, ValueKind kind,
+                 uint32_t typeId, uint32_t depth, uint64_t fullLength, const ValueRef* refs,
+                 size_t nRefs, const uint32_t* names, XXH128_hash_t key, bool inTable) {
+        const size_t slot = static_cast<size_t>(&pb - patchHeads_.data());
+        pb.identity = identity;
+        pb.recordId = recordId;
+        pb.kind = kind;
+        pb.typeId = typeId;
+        pb.depth = depth;
+        pb.fullLength = fullLength;
+        pb.n = static_cast<uint32_t>(nRefs);
+        pb.keyLo = key.low64;
+        pb.keyHi = key.high64;
+        pb.inTable = inTable;
+        std::copy(refs, refs + nRefs, &patchRefsStore_[slot * kPatchMaxRefs]);
+        if (kind == ValueKind::Object)
+            std::copy(names, names + nRefs, &patchNamesStore_[slot * kPatchMaxRefs]);
+    }
+    bool identityDedup_ = !envIs("REEL_IDENTITY_DEDUP", '0');
+    bool recapturing_ = false;  // inside recapture(): emitComposite may dedup by identity
+    ValueCapture::DedupCounts dedupCounts_;
     std::vector<PatchHead> patchHeads_ = std::vector<PatchHead>(kPatchSlots);
     std::vector<ValueRef> patchRefsStore_ = std::vector<ValueRef>(kPatchSlots * kPatchMaxRefs);
     std::vector<uint32_t> patchNamesStore_ = std::vector<uint32_t>(kPatchSlots * kPatchMaxRefs);
@@ -3738,6 +3819,9 @@ uint64_t ValueCapture::shapeHits() const {
 }
 uint64_t ValueCapture::shapeMisses() const {
     return impl_->shapeMisses();
+}
+const ValueCapture::DedupCounts& ValueCapture::dedupCounts() const {
+    return impl_->dedupCounts();
 }
 uint64_t ValueCapture::rootPatches() const {
     return impl_->rootPatches();

@@ -266,6 +266,13 @@ public:
     uint64_t shapeHits() const;
     uint64_t shapeMisses() const;
     uint64_t rootPatches() const;  // changes answered by patching the root's attributes
+    // Records of objects that changed in place, written without asking the dedup table
+    // (byIdentity), found among their object's recent records instead (earlierHits), and put
+    // into the table when another object took their head (evictions).
+    struct DedupCounts {
+        uint64_t byIdentity = 0, earlierHits = 0, evictions = 0;
+    };
+    const DedupCounts& dedupCounts() const;
 
     // Interned names (attribute names, dict-locals names, qualnames) -> dense string ids, shared
     // with the event stream (NAME_SET/NAME_DEL).

@@ -1469,6 +1469,56 @@ def test_root_attribute_patches_equal_walks(program, options, python_exe, reel_e
         _same_lines(states, oracle.read_text(encoding="utf-8"), "export", "oracle")
 
 
+DEDUP_REPORT = re.compile(
+    r"reel: dedup: (\d+) records by identity, (\d+) earlier states, (\d+) evictions")
+
+
+@pytest.mark.parametrize("program,options", [
+    ("state_cycles.py", []), ("state_cycles.py", ["--max-items", "16"]), ("root_attrs.py", []),
+    ("grown_lists.py", []), ("patched_shapes.py", []), ("mutation_reuse.py", [])])
+def test_identity_dedup_equals_the_table(program, options, python_exe, reel_env, tmp_path,
+                                         export_states, run_oracle, dump, info):
+    # A record of an object captured again after a change is deduplicated against that object's
+    # own latest records (its patch head and the states before it), not the dedup table: the
+    # replayed state must be the one the table gives (REEL_IDENTITY_DEDUP=0), the shortcut must be
+    # taken, and in state_cycles.py (toggles, a stack, more changing objects than head slots),
+    # where no address is reused, it must find every earlier state the table finds: the same
+    # records and the same event stream. (Only the programs' frames are recorded: the threading
+    # module's, at exit, see thread ids that differ from run to run.)
+    path = PROGRAMS_DIR / program
+    runs = []
+    for on in ("1", "0"):
+        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
+             str(trace), str(path)],
+            cwd=path.parent, env=dict(reel_env, REEL_IDENTITY_DEDUP=on, REEL_SHAPE_STATS="1"),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and trace.exists(), err[-2000:]
+        m = DEDUP_REPORT.search(err)
+        assert m, "no dedup report on stderr:\n" + err[-2000:]
+        runs.append((trace, proc.stdout, [int(g) for g in m.groups()]))
+    assert runs[0][2][0] > 0, "no record was deduplicated by identity"
+    assert runs[1][2] == [0, 0, 0]
+    assert runs[0][1] == runs[1][1]
+    states = export_states(runs[0][0])
+    _same_lines(states, export_states(runs[1][0]), "by identity", "by table")
+    if program == "state_cycles.py":
+        by_identity, earlier, evictions = runs[0][2]
+        assert earlier > 0 and evictions > 0, runs[0][2]
+        assert info(runs[0][0])["values"] == info(runs[1][0])["values"]
+        # Patches may name another base (the head moves back to an earlier state); the events,
+        # and so every ref they hold, must be the same.
+        events = [[r for r in dump(t, "--values") if r.get("kind") not in ("patch", "time")]
+                  for t, _, _ in runs]
+        assert events[0] == events[1]
+    if options:
+        oracle = tmp_path / "oracle.jsonl"
+        run_oracle(path, oracle, only=PROGRAMS_DIR)
+        _same_lines(states, oracle.read_text(encoding="utf-8"), "export", "oracle")
+
+
 def _same_lines(a, b, name_a, name_b):
     """Fails with the first differing line (pytest's own diff of two long texts takes minutes)."""
     if a == b:
