@@ -8,6 +8,10 @@ A and B are build directories (their python/<X.Y>/ hold the `reel` package). The
 default to bench/workloads/*.py; each must print "elapsed SECONDS" to stderr (bench/cases do).
 Each is recorded with `--only` its own directory, unless REEL_COMPARE_ONLY=0: then everything
 is recorded (for cases whose work is in the standard library, like bench/cases/json_nesting.py).
+REEL_COMPARE_ENV_A and REEL_COMPARE_ENV_B ("NAME=VALUE NAME=VALUE") are set for A's and B's runs
+only: one build against itself with a switch off (`REEL_COMPARE_ENV_A="REEL_IDENTITY_DEDUP=0"
+python3 bench/compare_recorders.py build build 7`). The order alternates from round to round (the
+first run of a pair was measured up to 5% slower on the same binary).
 """
 import os
 import statistics
@@ -18,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 ONLY = os.environ.get("REEL_COMPARE_ONLY", "1") != "0"
+EXTRA_ENV = tuple(dict(item.split("=", 1) for item in os.environ.get(name, "").split())
+                  for name in ("REEL_COMPARE_ENV_A", "REEL_COMPARE_ENV_B"))
 
 
 def interpreters(build):
@@ -47,15 +53,17 @@ def main():
         trace = str(Path(tmp) / "t.reel")
         for ver, exe in interpreters(b):
             for wl in workloads:
-                times = {a: [], b: []}
-                for _ in range(rounds):
-                    for build in (a, b):
+                times = ([], [])
+                for r in range(rounds):
+                    for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+                        build = (a, b)[side]
                         env = dict(os.environ, PYTHONHASHSEED="0",
                                    PYTHONPATH=str(build / "python" / ver))
+                        env.update(EXTRA_ENV[side])
                         only = ["--only", str(wl.parent)] if ONLY else []
-                        times[build].append(elapsed(
+                        times[side].append(elapsed(
                             [exe, "-m", "reel", "record", *only, "-o", trace, str(wl)], env))
-                ma, mb = statistics.median(times[a]), statistics.median(times[b])
+                ma, mb = statistics.median(times[0]), statistics.median(times[1])
                 print(f"| {ver} | {wl.stem} | {ma:.2f} s | {mb:.2f} s | {ma / mb:.2f}x |",
                       flush=True)
 

@@ -100,6 +100,12 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     enc_.args.reserve(kHandOverEventBytes);
 }
 
+// The measurement counters' lines on stderr (REEL_SHAPE_STATS, REEL_IMPLIED_CHECK).
+static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c) {
+    std::fprintf(stderr, format, static_cast<unsigned long long>(a),
+                 static_cast<unsigned long long>(b), static_cast<unsigned long long>(c));
+}
+
 Recorder::~Recorder() {
     if (checkDepths_)
         std::fprintf(stderr,
@@ -116,27 +122,17 @@ Recorder::~Recorder() {
                          static_cast<unsigned long long>(depthChecks_.impure[k]));
         std::fprintf(stderr, "\n");
     }
-    if (shapeStats_)
-        std::fprintf(stderr, "reel: shapes: %llu unchanged, %llu changed, %llu root patches\n",
-                     static_cast<unsigned long long>(values_->shapeHits()),
-                     static_cast<unsigned long long>(values_->shapeMisses()),
-                     static_cast<unsigned long long>(values_->rootPatches()));
     if (shapeStats_) {
+        printCounts("reel: shapes: %llu unchanged, %llu changed, %llu root patches\n",
+                    values_->shapeHits(), values_->shapeMisses(), values_->rootPatches());
         const ValueCapture::DedupCounts& d = values_->dedupCounts();
-        std::fprintf(stderr,
-                     "reel: dedup: %llu records by identity, %llu earlier states, %llu "
-                     "evictions\n",
-                     static_cast<unsigned long long>(d.byIdentity),
-                     static_cast<unsigned long long>(d.earlierHits),
-                     static_cast<unsigned long long>(d.evictions));
+        printCounts("reel: dedup: %llu records by identity, %llu earlier states, %llu evictions\n",
+                    d.byIdentity, d.earlierHits, d.evictions);
     }
     if (impliedCheck_)
-        std::fprintf(stderr,
-                     "reel: implied opcode events: %llu written, %llu runs after an unknown "
-                     "position, %llu stray runs\n",
-                     static_cast<unsigned long long>(implied_.written),
-                     static_cast<unsigned long long>(implied_.unknownStart),
-                     static_cast<unsigned long long>(implied_.strayRuns));
+        printCounts("reel: implied opcode events: %llu written, %llu runs after an unknown "
+                    "position, %llu stray runs\n",
+                    implied_.written, implied_.unknownStart, implied_.strayRuns);
     if (countSites_) {
         std::vector<const UnnamedSite*> sites;
         for (const auto& [key, site] : unnamedSites_) sites.push_back(&site);

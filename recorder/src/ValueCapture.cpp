@@ -953,7 +953,17 @@ class ValueCapture::Impl {
                             rootNames_.data());
 
         // What can fail (allocation) comes first: `shape` is only changed once nothing can.
-        if (&target != &shape) target = shape;
+        ValueShape& into = sharedInPlace_ ? shape : target;
+        if (&into != &shape) into = shape;
+        writeRootPatch(into, attrs, n, total, out);
+        wrote = &into == &target;
+        ++shapeMisses_;
+        ++rootPatches_;
+        return true;
+    }
+
+    void writeRootPatch(ValueShape& target, const decltype(ValueShape::rootAttrs)& attrs,
+                        size_t n, uint64_t total, ValueRef out) {
         target.rootItems.resize(n);
         for (size_t i = 0; i < n; ++i) target.rootItems[i] = {rootRefs_[i], rootNames_[i]};
         for (const RootPatch& p : rootPatch_) {
@@ -970,10 +980,6 @@ class ValueCapture::Impl {
         target.rootRecord = out;
         target.rootGen = valueGeneration_;
         target.rootTotal = total;
-        ++shapeMisses_;
-        ++rootPatches_;
-        wrote = true;
-        return true;
     }
 
     struct RootPatch {
@@ -3674,6 +3680,7 @@ class ValueCapture::Impl {
             std::copy(names, names + nRefs, &patchNamesStore_[slot * kPatchMaxRefs]);
     }
     bool identityDedup_ = !envIs("REEL_IDENTITY_DEDUP", '0');
+    bool sharedInPlace_ = !envIs("REEL_SHARED_IN_PLACE", '0');
     bool recapturing_ = false;  // inside recapture(): emitComposite may dedup by identity
     ValueCapture::DedupCounts dedupCounts_;
     std::vector<PatchHead> patchHeads_ = std::vector<PatchHead>(kPatchSlots);

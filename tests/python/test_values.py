@@ -1396,14 +1396,21 @@ def test_big_shapes_stay_within_their_memory_budget(python_exe, reel_env, tmp_pa
         now, peak = _R._shape_bytes_for_testing()
         print("peak MiB", peak >> 20)
     """))
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(prog)],
-                          env=reel_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr.decode()
-    lines = proc.stdout.decode().splitlines()
-    assert lines[0] == "900 901"
-    peak = int(lines[1].split()[-1])
-    assert 4 <= peak <= 36, lines
+    # Each `self.pos += 1` is a root patch of the shape all 900 frames share: written into a copy
+    # (REEL_SHARED_IN_PLACE=0, as other patches of shared shapes still are), the copies need the
+    # budget; written into the shared shape itself (the default), there are none.
+    peaks = []
+    for in_place in ("0", "1"):
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(prog)],
+            env=dict(reel_env, REEL_SHARED_IN_PLACE=in_place), cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode()
+        lines = proc.stdout.decode().splitlines()
+        assert lines[0] == "900 901"
+        peaks.append(int(lines[1].split()[-1]))
+    assert 4 <= peaks[0] <= 36, peaks
+    assert peaks[1] < 4, peaks
 
 
 def test_dedup_table_is_bounded_and_re_emits_evicted_values(python_exe, reel_env):
@@ -1444,24 +1451,29 @@ def test_root_attribute_patches_equal_walks(program, options, python_exe, reel_e
     # (REEL_ROOT_PATCH=0), and the patch must actually be taken. With --max-items 16 the export
     # shows every attribute a snapshot holds. (The programs' own frames only: importlib's and
     # asyncio's see addresses, which differ from run to run.)
+    # A patch of a shape other frames hold too is written into that shape (they adopt the new
+    # snapshot through Recorder::recentShapes_, or walk again); REEL_SHARED_IN_PLACE=0 writes it
+    # into a copy, as before: both must give the walked state.
     path = PROGRAMS_DIR / program
     runs = []
-    for on in ("1", "0"):
-        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+    for patch, in_place in (("1", "1"), ("0", "1"), ("1", "0")):
+        trace = tmp_path / ("%s-%s%s.reel" % (path.stem, patch, in_place))
         proc = subprocess.run(
             [python_exe, "-m", "reel", "record", *options, "-o", str(trace), str(path)],
-            cwd=path.parent, env=dict(reel_env, REEL_ROOT_PATCH=on, REEL_SHAPE_STATS="1"),
+            cwd=path.parent, env=dict(reel_env, REEL_ROOT_PATCH=patch, REEL_SHAPE_STATS="1",
+                                      REEL_SHARED_IN_PLACE=in_place),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         err = proc.stderr.decode()
         assert proc.returncode == 0 and trace.exists(), err[-2000:]
         m = SHAPE_REPORT.search(err)
         assert m, "no shape report on stderr:\n" + err[-2000:]
         runs.append((trace, proc.stdout, int(m.group(3))))
-    assert runs[0][2] > 0, "no root attribute was patched"
+    assert runs[0][2] > 0 and runs[2][2] > 0, "no root attribute was patched"
     assert runs[1][2] == 0
-    assert runs[0][1] == runs[1][1]
+    assert runs[0][1] == runs[1][1] == runs[2][1]
     states = export_states(runs[0][0])
     _same_lines(states, export_states(runs[1][0]), "patched", "walked")
+    _same_lines(export_states(runs[2][0]), states, "patched into a copy", "patched in place")
     if options:
         # The snapshots hold no more than the export shows: it must be the oracle's.
         oracle = tmp_path / "oracle.jsonl"
