@@ -3,11 +3,13 @@
 //
 // The frames of a recursion or a method chain all hold the same `self`; each of them used to keep
 // its own copy of its shape (tens of thousands of words for a big object), copied at every call
-// and at every check. Sharing makes a shape immutable while shared: a slot that needs a new one
-// while others hold the old one writes a fresh shape (ValueCapture::recapture's `out`), so the
-// others keep the shape that describes their own snapshot. The words of an unchanged answer are
-// those of the shared shape, and only its nodes are refreshed in place (they describe the same
-// object and snapshot for every holder).
+// and at every check. A slot that needs a new shape while others hold the old one writes a fresh
+// shape (ValueCapture::recapture's `out`), so the others keep the shape that describes their own
+// snapshot; the exception is a root attribute patch, written into the shared shape itself
+// (REEL_SHARED_IN_PLACE), after which the others hold a shape whose `ref` is not their slot's:
+// every reuse of a shape checks `ref` first, so they take the new snapshot (recentShapes_) or
+// walk again. The words of an unchanged answer are those of the shared shape, and only its nodes
+// are refreshed in place (they describe the same object and snapshot for every holder).
 //
 // Reference-counted without atomics: shapes are made, shared and dropped with the GIL held only.
 // Released boxes go to a small free list that keeps their vectors' capacity.
