@@ -574,8 +574,9 @@ class ValueCapture::Impl {
         // dedup its records by identity. Not for a first capture (captureShaped).
         struct Recapturing {
             bool& flag;
-            Recapturing(bool& f, bool on) : flag(f) { flag = on; }
-            ~Recapturing() { flag = false; }
+            const bool was;
+            Recapturing(bool& f, bool on) : flag(f), was(f) { flag = on; }
+            ~Recapturing() { flag = was; }
         } recapturing(recapturing_, shape.valid && prev.kind() == ValueRef::Kind::Record);
         if (noValues_) {
             target.valid = false;
@@ -1810,7 +1811,8 @@ class ValueCapture::Impl {
         PatchHead* pb = identity != 0 && nRefs <= kPatchMaxRefs ? &patchHeads_[slot] : nullptr;
         ValueRef* baseRefs = &patchRefsStore_[slot * kPatchMaxRefs];
         uint32_t* baseNames = &patchNamesStore_[slot * kPatchMaxRefs];
-        const bool sameHead = pb != nullptr && pb->identity == identity && pb->kind == kind &&
+        const bool headIsOwn = pb != nullptr && pb->identity == identity;
+        const bool sameHead = headIsOwn && pb->kind == kind &&
                               (!isObject || (pb->typeId == typeId && pb->n == nRefs &&
                                              std::equal(names, names + nRefs, baseNames)));
         // The same content as this object's last record (walked again by another frame, or after
@@ -1829,15 +1831,13 @@ class ValueCapture::Impl {
         // PatchHead::inTable). A fresh capture still asks the table: the object may be a new one
         // at a reused address whose identity we could not tell apart (lists and dicts take no
         // weak reference), and repeat an older content (a `rest` list of each call's unpacking).
-        const bool ownHead = identityDedup_ && pb != nullptr && pb->identity == identity;
-        const bool byIdentity = ownHead && recapturing_;
-        if (ownHead) {
+        const bool byIdentity = identityDedup_ && headIsOwn && recapturing_;
+        if (identityDedup_ && headIsOwn) {
             for (uint32_t e = 0; e < pb->earlierCount; ++e) {
                 const PatchHead::Earlier x = pb->earlier[e];  // a copy: the slot is reused
                 if (x.keyLo != h.low64 || x.keyHi != h.high64) continue;
                 ++dedupCounts_.earlierHits;
-                const PatchHead::Earlier back{pb->keyLo, pb->keyHi, pb->recordId, pb->depth,
-                                              pb->inTable};
+                const PatchHead::Earlier back = pb->latest();
                 setHead(*pb, identity, x.recordId, kind, typeId, x.depth, fullLength, refs, nRefs,
                         names, h, x.inTable);
                 pb->earlier[e] = back;
@@ -1895,9 +1895,8 @@ class ValueCapture::Impl {
             }
         }
         if (byIdentity) ++dedupCounts_.byIdentity;
-        if (pb != nullptr && pb->identity == identity) {
-            pb->earlier[pb->earlierNext] = {pb->keyLo, pb->keyHi, pb->recordId, pb->depth,
-                                            pb->inTable};
+        if (headIsOwn) {
+            pb->earlier[pb->earlierNext] = pb->latest();
             pb->earlierNext = static_cast<uint8_t>((pb->earlierNext + 1) % PatchHead::kEarlier);
             if (pb->earlierCount < PatchHead::kEarlier) ++pb->earlierCount;
         } else if (pb != nullptr) {
@@ -3660,6 +3659,7 @@ class ValueCapture::Impl {
         bool inTable = false;
         uint8_t earlierCount = 0, earlierNext = 0;
         Earlier earlier[kEarlier];
+        Earlier latest() const { return {keyLo, keyHi, recordId, depth, inTable}; }
     };
     void setHead(PatchHead& pb, uint64_t identity, uint64_t recordId, ValueKind kind,
                  uint32_t typeId, uint32_t depth, uint64_t fullLength, const ValueRef* refs,
