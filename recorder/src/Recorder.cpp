@@ -54,6 +54,9 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
       serial_(nextRecorderSerial()) {
     values_->setPrivacy(options_.redact, options_.noValues);
     redacting_ = values_->redacting();  // read at every event by deltas()
+    // Every recapture runs inside deltas(), which bumps the count first: within one call no
+    // Python code runs and nothing changes.
+    values_->setRoundCounter(&deltaRound_);
     if (const char* check = std::getenv("REEL_CHECK_STACK_DEPTH"); check && *check == '1')
         checkDepths_ = true;
     if (const char* sites = std::getenv("REEL_PURITY_SITES"); sites && *sites == '1')
@@ -101,9 +104,11 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
 }
 
 // The measurement counters' lines on stderr (REEL_SHAPE_STATS, REEL_IMPLIED_CHECK).
-static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c) {
+static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c,
+                        uint64_t d = 0) {
     std::fprintf(stderr, format, static_cast<unsigned long long>(a),
-                 static_cast<unsigned long long>(b), static_cast<unsigned long long>(c));
+                 static_cast<unsigned long long>(b), static_cast<unsigned long long>(c),
+                 static_cast<unsigned long long>(d));
 }
 
 Recorder::~Recorder() {
@@ -123,8 +128,10 @@ Recorder::~Recorder() {
         std::fprintf(stderr, "\n");
     }
     if (shapeStats_) {
-        printCounts("reel: shapes: %llu unchanged, %llu changed, %llu root patches\n",
-                    values_->shapeHits(), values_->shapeMisses(), values_->rootPatches());
+        printCounts("reel: shapes: %llu unchanged, %llu changed, %llu root patches, %llu path "
+                    "patches\n",
+                    values_->shapeHits(), values_->shapeMisses(), values_->rootPatches(),
+                    values_->pathPatches());
         const ValueCapture::DedupCounts& d = values_->dedupCounts();
         printCounts("reel: dedup: %llu records by identity, %llu earlier states, %llu evictions\n",
                     d.byIdentity, d.earlierHits, d.evictions);

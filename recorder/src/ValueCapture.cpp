@@ -625,7 +625,11 @@ class ValueCapture::Impl {
                 wrote = out == nullptr;
                 return prev;
             }
-            if (patched) return captureChanged(obj, target);
+            if (patched) {
+                ValueRef r;
+                if (pathRecords_ && patchRecords(obj, prev, target, r)) return r;
+                return captureChanged(obj, target);
+            }
         }
         try {
             shapeWords_.clear();
@@ -667,6 +671,14 @@ class ValueCapture::Impl {
         target.nodes.swap(nodes_);
         keepRootLayout(target);
         target.valid = true;
+        // Another local of this frame, checked in this round, held the object below its top and
+        // had the same snapshot of it: patchRecords made its new one (see there).
+        if (ValueRef r; shape.valid && pathRecords_ && cachedPath(prev, r)) {
+            ++shapeMisses_;
+            ++pathPatches_;
+            target.ref = r;
+            return r;
+        }
         return captureChanged(obj, target);
     }
 
@@ -983,6 +995,257 @@ class ValueCapture::Impl {
         target.rootTotal = total;
     }
 
+    // ---- records patched along the path of a change (recapture, after patchShape) ----
+    //
+    // After patchShape the capture starts again from the root: it visits every ancestor of a
+    // changed node item by item, takes each unchanged child's kept snapshot, and writes the
+    // ancestor's record again; the changed node itself is captured afresh. For the commonest
+    // change, a store of a scalar into a list, tuple or dict of scalars held by other lists,
+    // tuples and dicts (`v[0] -= d` on a body of an n-body system, held by the list of bodies and
+    // by a list of pairs of them; `grid[i][j] = x`), each new record is the old one with the refs
+    // of its changed children replaced. The old record's refs are the patch table's, which keeps
+    // each object's latest record (checked by id). The changed node is captured from its items.
+    //
+    // Why the result is the capture's: an ancestor's items are the objects they were (no change
+    // names it), so its unchanged children's refs stand; the named node holds only scalars, whose
+    // snapshots depend on nothing but their value, so its new walk has no node below it, no cycle
+    // marker and the same node count as before (checked), which keeps every count and path the
+    // ancestors' kept snapshots record; and the shape is under the node budget, so no capture of
+    // it ran out of nodes. Anything else (an object or set on the path, a changed node holding a
+    // container, a snapshot not kept) is left to captureChanged.
+    //
+    // Another local of the same frame, checked in the same round of deltas (no Python code runs
+    // in between), often holds the same objects (the list of bodies and the list of pairs): the
+    // patch table's head has then moved on to the new record. Records made in this round are
+    // found by their old id instead (pathCache_): equal old records show the same content, which
+    // the same scalar stores changed in the same way.
+    bool patchRecords(PyObject* obj, ValueRef prev, ValueShape& target, ValueRef& out) {
+        if (redact_ != nullptr || prev.kind() != ValueRef::Kind::Record ||
+            target.words.size() >= static_cast<size_t>(kNodeBudget) || clearedRefs_.empty() ||
+            target.nodes.empty() || target.nodes[0].ptr != obj)
+            return false;
+        // Most refusals come from the root already (an object, or a head another object took):
+        // decided before the path is built.
+        if (ValueRef r; cachedPath(prev, r)) {
+            out = r;
+            target.ref = r;
+            ++shapeMisses_;
+            ++pathPatches_;
+            return true;
+        }
+        if (ValueKind kind; !pathKind(obj, kind) || !headIs(obj, prev)) return false;
+        ShapeNodes& nodes = target.nodes;
+        // The path: every changed ancestor (refreshAncestors listed them deepest first) and every
+        // named node walked to new words, in walk order, each with its parent on the path.
+        // (Both lists are in walk order, the ancestors backward: a merge.)
+        recordPath_.clear();
+        size_t k = clearedRefs_.size();
+        for (const PatchRoot& pr : patchRoots_) {
+            if (pr.sameWords) continue;
+            // (Same sizes everywhere: node indices did not move.)
+            if (!pr.sameSize || pr.nodesEnd - pr.nodesAt != 1) return false;
+            for (; k > 0 && clearedRefs_[k - 1].node < pr.node; --k)
+                recordPath_.push_back({clearedRefs_[k - 1].node, &clearedRefs_[k - 1]});
+            recordPath_.push_back({pr.node, &pr.old, true});
+        }
+        for (; k > 0; --k) recordPath_.push_back({clearedRefs_[k - 1].node, &clearedRefs_[k - 1]});
+        if (recordPath_[0].node != 0) return false;
+        // Down: each node's previous record, read from its parent's (the root's is `prev`); a node
+        // already patched in this round (pathCache_) answers for its whole subtree.
+        pathRefs_.clear();
+        openPath_.clear();
+        for (uint32_t k = 0; k < recordPath_.size(); ++k) {
+            PathNode& p = recordPath_[k];
+            const ShapeNode& nd = nodes[p.node];
+            while (!openPath_.empty() &&
+                   nodes[recordPath_[openPath_.back()].node].nodeEnd <= p.node)
+                openPath_.pop_back();
+            if (p.node != 0) {
+                if (openPath_.empty()) return false;
+                p.parent = openPath_.back();
+                const PathNode& parent = recordPath_[p.parent];
+                if (parent.done || parent.skipped) {
+                    p.skipped = true;
+                    openPath_.push_back(k);
+                    continue;
+                }
+                if (nd.ordinal >= parent.nRefs) return false;
+                p.oldRef = pathRefs_[parent.refsAt + nd.ordinal];
+            } else {
+                p.oldRef = prev;
+            }
+            openPath_.push_back(k);
+            if (p.oldRef.kind() != ValueRef::Kind::Record) return false;
+            if (cachedPath(p.oldRef, p.newRef)) {
+                p.done = true;
+                continue;
+            }
+            if (p.named && (nd.depth > limits_.maxDepth || nd.depth < 2)) return false;
+            if (!pathKind(nd.ptr, p.kind)) return false;
+            p.identity = identityOf(nd.ptr);
+            const size_t slot = patchSlot(p.identity);
+            const PatchHead& pb = patchHeads_[slot];
+            if (pb.identity != p.identity || pb.recordId != p.oldRef.recordId() ||
+                pb.kind != p.kind)
+                return false;
+            // Checked here, before anything is written: a named node holds scalars only, as many
+            // as its previous record showed (the node counts the ancestors' kept snapshots hold).
+            uint32_t shown = 0;
+            if (p.named && (!scalarsOnly(nd.ptr, p.kind, shown) || shown != pb.n)) return false;
+            p.fullLength = pb.fullLength;
+            p.refsAt = static_cast<uint32_t>(pathRefs_.size());
+            p.nRefs = pb.n;
+            const ValueRef* base = &patchRefsStore_[slot * kPatchMaxRefs];
+            pathRefs_.insert(pathRefs_.end(), base, base + pb.n);
+        }
+        // Up: the named nodes captured from their items, then each ancestor's record with its
+        // changed children's refs replaced.
+        for (uint32_t k = static_cast<uint32_t>(recordPath_.size()); k-- > 0;) {
+            PathNode& p = recordPath_[k];
+            if (p.skipped) continue;
+            const ShapeNode& nd = nodes[p.node];
+            if (p.done) {
+                if (p.node != 0) pathRefs_[recordPath_[p.parent].refsAt + nd.ordinal] = p.newRef;
+                continue;
+            }
+            if (p.named) {
+                scalarContainer(nd.ptr, p.kind, nd.depth, p.identity, p.newRef);
+            } else {
+                lastWasLeafMarker_ = false;
+                p.newRef = emitComposite(p.kind, p.identity, 0, p.fullLength,
+                                         pathRefs_.data() + p.refsAt, p.nRefs, nullptr);
+            }
+            cachePath(p.oldRef, p.newRef);
+            if (p.node != 0) pathRefs_[recordPath_[p.parent].refsAt + nd.ordinal] = p.newRef;
+        }
+        // The nodes keep their new snapshots where they kept the old ones.
+        for (const PathNode& p : recordPath_) {
+            if (p.skipped || p.old->gen != valueGeneration_ || p.old->ref != p.oldRef) continue;
+            ShapeNode& n = nodes[p.node];
+            n.ref = p.newRef;
+            n.captureNodes = p.old->captureNodes;
+            n.gen = valueGeneration_;
+            n.pathHash = p.old->pathHash;
+        }
+        out = recordPath_[0].newRef;
+        target.ref = out;
+        ++shapeMisses_;
+        ++pathPatches_;
+        return true;
+    }
+
+    // The record kind of an object patchRecords can have on its path (exact list, tuple, dict).
+    static bool pathKind(PyObject* o, ValueKind& kind) {
+        PyTypeObject* tp = Py_TYPE(o);
+        kind = tp == &PyList_Type    ? ValueKind::List
+               : tp == &PyTuple_Type ? ValueKind::Tuple
+               : tp == &PyDict_Type  ? ValueKind::Dict
+                                     : ValueKind::Opaque;
+        return kind != ValueKind::Opaque;
+    }
+    // Whether the patch table's head for `o` is record `r` (so it holds r's refs).
+    bool headIs(PyObject* o, ValueRef r) {
+        const uint64_t identity = identityOf(o);
+        const PatchHead& pb = patchHeads_[patchSlot(identity)];
+        return pb.identity == identity && pb.recordId == r.recordId();
+    }
+
+    // Whether the items (and keys) a snapshot of list, tuple or dict `o` shows are all plain
+    // scalars; `refs` is how many refs that snapshot has (the nodes its capture visits below it,
+    // as memoVisit counts them).
+    bool scalarsOnly(PyObject* o, ValueKind kind, uint32_t& refs) const {
+        const uint32_t take = limits_.maxItems;
+        refs = 0;
+        if (kind == ValueKind::Dict) {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            for (uint32_t i = 0; i < take && PyDict_Next(o, &pos, &k, &v); ++i, refs += 2)
+                if (!plainScalar(k) || !plainScalar(v)) return false;
+            return true;
+        }
+        const bool isList = kind == ValueKind::List;
+        const Py_ssize_t n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+        for (Py_ssize_t i = 0; i < n && refs < take; ++i, ++refs) {
+            PyObject* item = isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
+            if (item == nullptr || !plainScalar(item)) return false;
+        }
+        return true;
+    }
+
+    // The snapshot of `o` (scalarsOnly), a list, tuple or dict at `depth`, as sequence() and
+    // dict() take it.
+    void scalarContainer(PyObject* o, ValueKind kind, uint32_t depth, uint64_t identity,
+                         ValueRef& out) {
+        const uint32_t take = limits_.maxItems;
+        scalarRefs_.clear();
+        Py_ssize_t n;
+        if (kind == ValueKind::Dict) {
+            n = PyDict_GET_SIZE(o);
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            for (uint32_t i = 0; i < take && PyDict_Next(o, &pos, &k, &v); ++i) {
+                scalarRefs_.push_back(visit(k, depth + 1, false));
+                scalarRefs_.push_back(visit(v, depth + 1, false));
+            }
+        } else {
+            const bool isList = kind == ValueKind::List;
+            n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+            for (Py_ssize_t i = 0; i < n && static_cast<uint32_t>(i) < take; ++i)
+                scalarRefs_.push_back(
+                    visit(isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i), depth + 1,
+                          false));
+        }
+        lastWasLeafMarker_ = false;
+        out = emitComposite(kind, identity, 0, static_cast<uint64_t>(n), scalarRefs_.data(),
+                            scalarRefs_.size(), nullptr);
+    }
+
+    // A node's snapshot as it was before patchShape changed it (for patchRecords).
+    struct OldSnapshot {
+        uint32_t node = 0;  // its index: in the previous shape (PatchRoot), in the new one
+        ValueRef ref;
+        uint32_t captureNodes = 0, gen = 0;
+        uint64_t pathHash = 0;
+    };
+    // A node of patchRecords' path.
+    struct PathNode {
+        uint32_t node = 0;                  // in the new shape (at the same index as before)
+        const OldSnapshot* old = nullptr;   // its node's snapshot before patchShape
+        bool named = false;                 // a node a change names (else an ancestor of one)
+        bool done = false;                  // its new record came from pathCache_
+        bool skipped = false;               // below a done node: nothing to do
+        uint32_t parent = 0;                // into recordPath_
+        ValueRef oldRef, newRef;
+        ValueKind kind{};
+        uint64_t identity = 0, fullLength = 0;
+        uint32_t refsAt = 0, nRefs = 0;  // its previous record's refs, in pathRefs_
+        PathNode() = default;
+        PathNode(uint32_t n, const OldSnapshot* o, bool isNamed = false)
+            : node(n), old(o), named(isNamed) {}
+    };
+    // Records made by patchRecords in the current round, by old record (see there).
+    struct PathCacheEntry {
+        uint64_t oldRaw = 0, newRaw = 0;
+        uint64_t round = 0;  // *roundCounter_ when made (rounds start at 1)
+        uint32_t gen = 0;
+    };
+    static constexpr size_t kPathCacheSize = 64;
+    bool cachedPath(ValueRef old, ValueRef& out) const {
+        const PathCacheEntry& e = pathCache_[pathCacheSlot(old)];
+        if (roundCounter_ == nullptr || e.round != *roundCounter_ ||
+            e.gen != valueGeneration_ || e.oldRaw != old.raw)
+            return false;
+        out.raw = e.newRaw;
+        return true;
+    }
+    void cachePath(ValueRef old, ValueRef now) {
+        if (roundCounter_ != nullptr)
+            pathCache_[pathCacheSlot(old)] = {old.raw, now.raw, *roundCounter_, valueGeneration_};
+    }
+    static size_t pathCacheSlot(ValueRef r) {
+        return static_cast<size_t>((r.raw * 0x9E3779B97F4A7C15ull) >> 58) & (kPathCacheSize - 1);
+    }
+
     struct RootPatch {
         uint32_t attr;     // into ValueShape::rootAttrs
         size_t wordsAt;    // its new value words, in shapeWords_
@@ -1076,8 +1339,10 @@ class ValueCapture::Impl {
 
         int64_t grownWords = 0;
         bool sameSizes = true;
+        clearedRefs_.clear();
         for (PatchRoot& pr : patchRoots_) {
             const ShapeNode& nd = nodes[pr.node];
+            pr.old = {pr.node, nd.ref, nd.captureNodes, nd.gen, nd.pathHash};
             const uint32_t oldWords = nd.wordEnd - nd.wordBegin;
             const uint32_t newWords = pr.wordsEnd - pr.wordsAt;
             pr.sameSize = oldWords == newWords && nd.nodeEnd - pr.node == pr.nodesEnd - pr.nodesAt;
@@ -1173,6 +1438,7 @@ class ValueCapture::Impl {
 
     struct PatchRoot {
         uint32_t node = 0;  // in the previous shape
+        OldSnapshot old;
         uint32_t ancestorsBegin = 0, ancestorsEnd = 0;  // into patchAncestors_ (old indices)
         uint32_t wordsAt = 0, wordsEnd = 0, nodesAt = 0, nodesEnd = 0;  // the new walk, scratch
         int32_t wordDelta = 0, nodeDelta = 0;
@@ -1268,6 +1534,7 @@ class ValueCapture::Impl {
             for (uint32_t c = i + 1; c < n.nodeEnd; c = nodes[c].nodeEnd) b |= nodes[c].bloom;
             n.bloom = b;
             if (changed) {
+                clearedRefs_.push_back({i, n.ref, n.captureNodes, n.gen, n.pathHash});
                 n.ref = {};
                 n.captureNodes = 0;
                 n.gen = 0;
@@ -1370,6 +1637,8 @@ class ValueCapture::Impl {
     const DedupCounts& dedupCounts() const {
         return dedupCounts_;
     }
+    void setRoundCounter(const uint64_t* counter) { roundCounter_ = counter; }
+    uint64_t pathPatches() const { return pathPatches_; }
     uint64_t rootPatches() const {
         return rootPatches_;
     }
@@ -3521,6 +3790,17 @@ class ValueCapture::Impl {
     std::vector<ValueRef> rootRefs_;
     std::vector<uint32_t> rootNames_;
     uint64_t rootPatches_ = 0;
+    // patchRecords: on unless REEL_PATH_RECORDS=0; the snapshots patchShape cleared (old values),
+    // the records made along the path, and the count of rounds of checks (the recorder's; none:
+    // no reuse across recaptures).
+    bool pathRecords_ = !envIs("REEL_PATH_RECORDS", '0');
+    std::vector<OldSnapshot> clearedRefs_;
+    std::vector<PathNode> recordPath_;
+    std::vector<uint32_t> openPath_;
+    std::vector<ValueRef> pathRefs_, scalarRefs_;
+    std::vector<PathCacheEntry> pathCache_ = std::vector<PathCacheEntry>(kPathCacheSize);
+    const uint64_t* roundCounter_ = nullptr;
+    uint64_t pathPatches_ = 0;
     // Set by object() when the capture's top value is an object: its attribute count (its refs
     // and names are then in levelRefs_[1] and levelNames_[1]).
     bool rootObjectCaptured_ = false;
@@ -3829,6 +4109,12 @@ uint64_t ValueCapture::shapeMisses() const {
 }
 const ValueCapture::DedupCounts& ValueCapture::dedupCounts() const {
     return impl_->dedupCounts();
+}
+void ValueCapture::setRoundCounter(const uint64_t* counter) {
+    impl_->setRoundCounter(counter);
+}
+uint64_t ValueCapture::pathPatches() const {
+    return impl_->pathPatches();
 }
 uint64_t ValueCapture::rootPatches() const {
     return impl_->rootPatches();

@@ -266,6 +266,12 @@ public:
     uint64_t shapeHits() const;
     uint64_t shapeMisses() const;
     uint64_t rootPatches() const;  // changes answered by patching the root's attributes
+    uint64_t pathPatches() const;  // changes answered by patching records along the path
+    // `*counter` (the recorder's) changes between any two recaptures that Python code or a
+    // change of an object may separate: while it stays the same, a record patched for one
+    // local's change is reused for another local whose previous snapshot was the same record.
+    // Without a counter nothing is reused.
+    void setRoundCounter(const uint64_t* counter);
     // Records of objects that changed in place, written without asking the dedup table
     // (byIdentity), found among their object's recent records instead (earlierHits), and put
     // into the table when another object took their head (evictions).

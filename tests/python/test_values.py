@@ -1531,6 +1531,52 @@ def test_identity_dedup_equals_the_table(program, options, python_exe, reel_env,
         _same_lines(states, oracle.read_text(encoding="utf-8"), "export", "oracle")
 
 
+PATH_REPORT = re.compile(r"reel: shapes: .* (\d+) path patches")
+
+
+@pytest.mark.parametrize("program,options", [
+    ("path_records.py", []), ("path_records.py", ["--max-depth", "3"]),
+    ("path_records.py", ["--max-items", "16"]), ("patched_shapes.py", []),
+    ("shared_shapes.py", []), ("mutation_reuse.py", []), ("state_cycles.py", [])])
+def test_path_records_equal_captures(program, options, python_exe, reel_env, reel_bin, tmp_path,
+                                     export_states, run_oracle):
+    # A scalar store into a list, tuple or dict of scalars is recorded by patching the records
+    # on the path from it to each local's top (and, for another local of the frame with the same
+    # previous snapshot, by reusing the patched record): the replayed state, at full depth, must
+    # be what capturing again gives (REEL_PATH_RECORDS=0), and path_records.py must take the
+    # shortcut. (It also holds the cases the shortcut must leave alone: a change past the depth
+    # limit, a container stored where a scalar was, a cycle, keys added and removed.)
+    path = PROGRAMS_DIR / program
+    runs = []
+    for on in ("1", "0"):
+        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+        proc = subprocess.run(
+            [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
+             str(trace), str(path)],
+            cwd=path.parent, env=dict(reel_env, REEL_PATH_RECORDS=on, REEL_SHAPE_STATS="1"),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and trace.exists(), err[-2000:]
+        m = PATH_REPORT.search(err)
+        assert m, "no shape report on stderr:\n" + err[-2000:]
+        deep = subprocess.run(
+            [str(reel_bin), "export", "--states", "--only", str(PROGRAMS_DIR), "--depth", "8",
+             "--items", "128", "--chars", "400", str(trace)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        assert deep.returncode == 0, deep.stderr.decode()[-2000:]
+        runs.append((trace, proc.stdout, int(m.group(1)), deep.stdout.decode()))
+    if program == "path_records.py":
+        assert runs[0][2] > 0, "no record was patched along a path"
+    assert runs[1][2] == 0
+    assert runs[0][1] == runs[1][1]
+    _same_lines(runs[0][3], runs[1][3], "patched", "captured")
+    if options:
+        oracle = tmp_path / "oracle.jsonl"
+        run_oracle(path, oracle, only=PROGRAMS_DIR)
+        _same_lines(export_states(runs[0][0]), oracle.read_text(encoding="utf-8"), "export",
+                    "oracle")
+
+
 def _same_lines(a, b, name_a, name_b):
     """Fails with the first differing line (pytest's own diff of two long texts takes minutes)."""
     if a == b:
