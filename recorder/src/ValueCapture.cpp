@@ -1033,7 +1033,10 @@ class ValueCapture::Impl {
             ++pathPatches_;
             return true;
         }
-        if (ValueKind kind; !pathKind(obj, kind) || !headIs(obj, prev)) return false;
+        ValueKind rootKind;
+        if (!pathKind(obj, rootKind)) return false;
+        const uint64_t rootIdentity = identityOf(obj);
+        if (!headIs(rootIdentity, prev)) return false;
         ShapeNodes& nodes = target.nodes;
         // The path: every changed ancestor (refreshAncestors listed them deepest first) and every
         // named node walked to new words, in walk order, each with its parent on the path.
@@ -1082,7 +1085,7 @@ class ValueCapture::Impl {
             }
             if (p.named && (nd.depth > limits_.maxDepth || nd.depth < 2)) return false;
             if (!pathKind(nd.ptr, p.kind)) return false;
-            p.identity = identityOf(nd.ptr);
+            p.identity = p.node == 0 ? rootIdentity : identityOf(nd.ptr);
             const size_t slot = patchSlot(p.identity);
             const PatchHead& pb = patchHeads_[slot];
             if (pb.identity != p.identity || pb.recordId != p.oldRef.recordId() ||
@@ -1143,9 +1146,9 @@ class ValueCapture::Impl {
                                      : ValueKind::Opaque;
         return kind != ValueKind::Opaque;
     }
-    // Whether the patch table's head for `o` is record `r` (so it holds r's refs).
-    bool headIs(PyObject* o, ValueRef r) {
-        const uint64_t identity = identityOf(o);
+    // Whether the patch table's head for the object of `identity` is record `r` (so it holds
+    // r's refs).
+    bool headIs(uint64_t identity, ValueRef r) const {
         const PatchHead& pb = patchHeads_[patchSlot(identity)];
         return pb.identity == identity && pb.recordId == r.recordId();
     }
