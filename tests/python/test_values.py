@@ -1500,17 +1500,9 @@ def test_identity_dedup_equals_the_table(program, options, python_exe, reel_env,
     path = PROGRAMS_DIR / program
     runs = []
     for on in ("1", "0"):
-        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
-        proc = subprocess.run(
-            [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
-             str(trace), str(path)],
-            cwd=path.parent, env=dict(reel_env, REEL_IDENTITY_DEDUP=on, REEL_SHAPE_STATS="1"),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-        err = proc.stderr.decode()
-        assert proc.returncode == 0 and trace.exists(), err[-2000:]
-        m = DEDUP_REPORT.search(err)
-        assert m, "no dedup report on stderr:\n" + err[-2000:]
-        runs.append((trace, proc.stdout, [int(g) for g in m.groups()]))
+        trace, stdout, m = _record_switched(python_exe, reel_env, tmp_path, path, options,
+                                            "REEL_IDENTITY_DEDUP", on, DEDUP_REPORT)
+        runs.append((trace, stdout, [int(g) for g in m.groups()]))
     assert runs[0][2][0] > 0, "no record was deduplicated by identity"
     assert runs[1][2] == [0, 0, 0]
     assert runs[0][1] == runs[1][1]
@@ -1549,22 +1541,14 @@ def test_path_records_equal_captures(program, options, python_exe, reel_env, ree
     path = PROGRAMS_DIR / program
     runs = []
     for on in ("1", "0"):
-        trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
-        proc = subprocess.run(
-            [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
-             str(trace), str(path)],
-            cwd=path.parent, env=dict(reel_env, REEL_PATH_RECORDS=on, REEL_SHAPE_STATS="1"),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-        err = proc.stderr.decode()
-        assert proc.returncode == 0 and trace.exists(), err[-2000:]
-        m = PATH_REPORT.search(err)
-        assert m, "no shape report on stderr:\n" + err[-2000:]
+        trace, stdout, m = _record_switched(python_exe, reel_env, tmp_path, path, options,
+                                            "REEL_PATH_RECORDS", on, PATH_REPORT)
         deep = subprocess.run(
             [str(reel_bin), "export", "--states", "--only", str(PROGRAMS_DIR), "--depth", "8",
              "--items", "128", "--chars", "400", str(trace)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
         assert deep.returncode == 0, deep.stderr.decode()[-2000:]
-        runs.append((trace, proc.stdout, int(m.group(1)), deep.stdout.decode()))
+        runs.append((trace, stdout, int(m.group(1)), deep.stdout.decode()))
     if program == "path_records.py":
         assert runs[0][2] > 0, "no record was patched along a path"
     assert runs[1][2] == 0
@@ -1575,6 +1559,23 @@ def test_path_records_equal_captures(program, options, python_exe, reel_env, ree
         run_oracle(path, oracle, only=PROGRAMS_DIR)
         _same_lines(export_states(runs[0][0]), oracle.read_text(encoding="utf-8"), "export",
                     "oracle")
+
+
+def _record_switched(python_exe, reel_env, tmp_path, path, options, switch, on, report):
+    """Records corpus program `path` (its frames only) with environment switch `switch` set to
+    `on` and REEL_SHAPE_STATS=1; returns the trace, the program's stdout and the match of
+    `report` in the recorder's stderr."""
+    trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+    proc = subprocess.run(
+        [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
+         str(trace), str(path)],
+        cwd=path.parent, env=dict(reel_env, **{switch: on}, REEL_SHAPE_STATS="1"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and trace.exists(), err[-2000:]
+    m = report.search(err)
+    assert m, "no report on stderr:\n" + err[-2000:]
+    return trace, proc.stdout, m
 
 
 def _same_lines(a, b, name_a, name_b):
