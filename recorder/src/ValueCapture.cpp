@@ -1008,10 +1008,10 @@ class ValueCapture::Impl {
     //
     // Why the result is the capture's: an ancestor's items are the objects they were (no change
     // names it), so its unchanged children's refs stand; the named node holds only scalars, whose
-    // snapshots depend on nothing but their value, so its new walk has no node below it, no cycle
-    // marker and the same node count as before (checked), which keeps every count and path the
-    // ancestors' kept snapshots record; and the shape is under the node budget, so no capture of
-    // it ran out of nodes. Anything else (an object or set on the path, a changed node holding a
+    // snapshots depend on nothing but their value, so its new walk has no node below it and no
+    // cycle marker, and the ancestors' kept snapshots keep their paths (their node counts move by
+    // the items it gained or lost); and the shape is under the node budget, so no capture of it
+    // ran out of nodes. Anything else (an object or set on the path, a changed node holding a
     // container, a snapshot not kept) is left to captureChanged.
     //
     // Another local of the same frame, checked in the same round of deltas (no Python code runs
@@ -1045,8 +1045,8 @@ class ValueCapture::Impl {
         size_t k = clearedRefs_.size();
         for (const PatchRoot& pr : patchRoots_) {
             if (pr.sameWords) continue;
-            // (Same sizes everywhere: node indices did not move.)
-            if (!pr.sameSize || pr.nodesEnd - pr.nodesAt != 1) return false;
+            // One node before and after: node indices did not move (words may have).
+            if (pr.nodesEnd - pr.nodesAt != 1 || pr.nodeDelta != 0) return false;
             for (; k > 0 && clearedRefs_[k - 1].node < pr.node; --k)
                 recordPath_.push_back({clearedRefs_[k - 1].node, &clearedRefs_[k - 1]});
             recordPath_.push_back({pr.node, &pr.old, true});
@@ -1079,7 +1079,7 @@ class ValueCapture::Impl {
             }
             openPath_.push_back(k);
             if (p.oldRef.kind() != ValueRef::Kind::Record) return false;
-            if (cachedPath(p.oldRef, p.newRef)) {
+            if (cachedPath(p.oldRef, p.newRef, p.visitDelta)) {
                 p.done = true;
                 continue;
             }
@@ -1091,10 +1091,14 @@ class ValueCapture::Impl {
             if (pb.identity != p.identity || pb.recordId != p.oldRef.recordId() ||
                 pb.kind != p.kind)
                 return false;
-            // Checked here, before anything is written: a named node holds scalars only, as many
-            // as its previous record showed (the node counts the ancestors' kept snapshots hold).
+            // Checked here, before anything is written: a named node holds scalars only (an
+            // append or a store of a new key changes the number shown: the ancestors' kept node
+            // counts move by as much).
             uint32_t shown = 0;
-            if (p.named && (!scalarsOnly(nd.ptr, p.kind, shown) || shown != pb.n)) return false;
+            if (p.named) {
+                if (!scalarsOnly(nd.ptr, p.kind, shown)) return false;
+                p.visitDelta = static_cast<int32_t>(shown) - static_cast<int32_t>(pb.n);
+            }
             p.fullLength = pb.fullLength;
             p.refsAt = static_cast<uint32_t>(pathRefs_.size());
             p.nRefs = pb.n;
@@ -1107,6 +1111,7 @@ class ValueCapture::Impl {
             PathNode& p = recordPath_[k];
             if (p.skipped) continue;
             const ShapeNode& nd = nodes[p.node];
+            if (p.node != 0) recordPath_[p.parent].visitDelta += p.visitDelta;
             if (p.done) {
                 if (p.node != 0) pathRefs_[recordPath_[p.parent].refsAt + nd.ordinal] = p.newRef;
                 continue;
@@ -1118,7 +1123,7 @@ class ValueCapture::Impl {
                 p.newRef = emitComposite(p.kind, p.identity, 0, p.fullLength,
                                          pathRefs_.data() + p.refsAt, p.nRefs, nullptr);
             }
-            cachePath(p.oldRef, p.newRef);
+            cachePath(p.oldRef, p.newRef, p.visitDelta);
             if (p.node != 0) pathRefs_[recordPath_[p.parent].refsAt + nd.ordinal] = p.newRef;
         }
         // The nodes keep their new snapshots where they kept the old ones.
@@ -1126,7 +1131,8 @@ class ValueCapture::Impl {
             if (p.skipped || p.old->gen != valueGeneration_ || p.old->ref != p.oldRef) continue;
             ShapeNode& n = nodes[p.node];
             n.ref = p.newRef;
-            n.captureNodes = p.old->captureNodes;
+            n.captureNodes = static_cast<uint32_t>(
+                static_cast<int64_t>(p.old->captureNodes) + p.visitDelta);
             n.gen = valueGeneration_;
             n.pathHash = p.old->pathHash;
         }
@@ -1222,6 +1228,7 @@ class ValueCapture::Impl {
         ValueKind kind{};
         uint64_t identity = 0, fullLength = 0;
         uint32_t refsAt = 0, nRefs = 0;  // its previous record's refs, in pathRefs_
+        int32_t visitDelta = 0;  // how many more nodes a capture visits below it than before
         PathNode() = default;
         PathNode(uint32_t n, const OldSnapshot* o, bool isNamed = false)
             : node(n), old(o), named(isNamed) {}
@@ -1231,19 +1238,26 @@ class ValueCapture::Impl {
         uint64_t oldRaw = 0, newRaw = 0;
         uint64_t round = 0;  // *roundCounter_ when made (rounds start at 1)
         uint32_t gen = 0;
+        int32_t visitDelta = 0;  // PathNode::visitDelta
     };
     static constexpr size_t kPathCacheSize = 64;
     bool cachedPath(ValueRef old, ValueRef& out) const {
+        int32_t delta;
+        return cachedPath(old, out, delta);
+    }
+    bool cachedPath(ValueRef old, ValueRef& out, int32_t& visitDelta) const {
         const PathCacheEntry& e = pathCache_[pathCacheSlot(old)];
         if (roundCounter_ == nullptr || e.round != *roundCounter_ ||
             e.gen != valueGeneration_ || e.oldRaw != old.raw)
             return false;
         out.raw = e.newRaw;
+        visitDelta = e.visitDelta;
         return true;
     }
-    void cachePath(ValueRef old, ValueRef now) {
+    void cachePath(ValueRef old, ValueRef now, int32_t visitDelta) {
         if (roundCounter_ != nullptr)
-            pathCache_[pathCacheSlot(old)] = {old.raw, now.raw, *roundCounter_, valueGeneration_};
+            pathCache_[pathCacheSlot(old)] = {old.raw, now.raw, *roundCounter_, valueGeneration_,
+                                              visitDelta};
     }
     static size_t pathCacheSlot(ValueRef r) {
         return static_cast<size_t>((r.raw * 0x9E3779B97F4A7C15ull) >> 58) & (kPathCacheSize - 1);
