@@ -673,12 +673,7 @@ class ValueCapture::Impl {
         target.valid = true;
         // Another local of this frame, checked in this round, held the object below its top and
         // had the same snapshot of it: patchRecords made its new one (see there).
-        if (ValueRef r; shape.valid && pathRecords_ && cachedPath(prev, r)) {
-            ++shapeMisses_;
-            ++pathPatches_;
-            target.ref = r;
-            return r;
-        }
+        if (ValueRef r; shape.valid && pathRecords_ && patchedThisRound(prev, target, r)) return r;
         return captureChanged(obj, target);
     }
 
@@ -1024,15 +1019,9 @@ class ValueCapture::Impl {
             target.words.size() >= static_cast<size_t>(kNodeBudget) || clearedRefs_.empty() ||
             target.nodes.empty() || target.nodes[0].ptr != obj)
             return false;
+        if (patchedThisRound(prev, target, out)) return true;
         // Most refusals come from the root already (an object, or a head another object took):
         // decided before the path is built.
-        if (ValueRef r; cachedPath(prev, r)) {
-            out = r;
-            target.ref = r;
-            ++shapeMisses_;
-            ++pathPatches_;
-            return true;
-        }
         ValueKind rootKind;
         if (!pathKind(obj, rootKind)) return false;
         const uint64_t rootIdentity = identityOf(obj);
@@ -1117,7 +1106,9 @@ class ValueCapture::Impl {
                 continue;
             }
             if (p.named) {
-                scalarContainer(nd.ptr, p.kind, nd.depth, p.identity, p.newRef);
+                // As a capture takes it (no path above it to mark, no budget to run out of).
+                nodesLeft_ = kNodeBudget;
+                p.newRef = composite(nd.ptr, nd.depth, true);
             } else {
                 lastWasLeafMarker_ = false;
                 p.newRef = emitComposite(p.kind, p.identity, 0, p.fullLength,
@@ -1181,34 +1172,6 @@ class ValueCapture::Impl {
         return true;
     }
 
-    // The snapshot of `o` (scalarsOnly), a list, tuple or dict at `depth`, as sequence() and
-    // dict() take it.
-    void scalarContainer(PyObject* o, ValueKind kind, uint32_t depth, uint64_t identity,
-                         ValueRef& out) {
-        const uint32_t take = limits_.maxItems;
-        scalarRefs_.clear();
-        Py_ssize_t n;
-        if (kind == ValueKind::Dict) {
-            n = PyDict_GET_SIZE(o);
-            Py_ssize_t pos = 0;
-            PyObject *k, *v;
-            for (uint32_t i = 0; i < take && PyDict_Next(o, &pos, &k, &v); ++i) {
-                scalarRefs_.push_back(visit(k, depth + 1, false));
-                scalarRefs_.push_back(visit(v, depth + 1, false));
-            }
-        } else {
-            const bool isList = kind == ValueKind::List;
-            n = isList ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
-            for (Py_ssize_t i = 0; i < n && static_cast<uint32_t>(i) < take; ++i)
-                scalarRefs_.push_back(
-                    visit(isList ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i), depth + 1,
-                          false));
-        }
-        lastWasLeafMarker_ = false;
-        out = emitComposite(kind, identity, 0, static_cast<uint64_t>(n), scalarRefs_.data(),
-                            scalarRefs_.size(), nullptr);
-    }
-
     // A node's snapshot as it was before patchShape changed it (for patchRecords).
     struct OldSnapshot {
         uint32_t node = 0;  // its index: in the previous shape (PatchRoot), in the new one
@@ -1241,9 +1204,14 @@ class ValueCapture::Impl {
         int32_t visitDelta = 0;  // PathNode::visitDelta
     };
     static constexpr size_t kPathCacheSize = 64;
-    bool cachedPath(ValueRef old, ValueRef& out) const {
+    // A local whose previous snapshot `prev` this round patched already: its new one (in `out`).
+    bool patchedThisRound(ValueRef prev, ValueShape& target, ValueRef& out) {
         int32_t delta;
-        return cachedPath(old, out, delta);
+        if (!cachedPath(prev, out, delta)) return false;
+        target.ref = out;
+        ++shapeMisses_;
+        ++pathPatches_;
+        return true;
     }
     bool cachedPath(ValueRef old, ValueRef& out, int32_t& visitDelta) const {
         const PathCacheEntry& e = pathCache_[pathCacheSlot(old)];
@@ -3814,7 +3782,7 @@ class ValueCapture::Impl {
     std::vector<OldSnapshot> clearedRefs_;
     std::vector<PathNode> recordPath_;
     std::vector<uint32_t> openPath_;
-    std::vector<ValueRef> pathRefs_, scalarRefs_;
+    std::vector<ValueRef> pathRefs_;
     std::vector<PathCacheEntry> pathCache_ = std::vector<PathCacheEntry>(kPathCacheSize);
     const uint64_t* roundCounter_ = nullptr;
     uint64_t pathPatches_ = 0;
