@@ -1457,17 +1457,11 @@ def test_root_attribute_patches_equal_walks(program, options, python_exe, reel_e
     path = PROGRAMS_DIR / program
     runs = []
     for patch, in_place in (("1", "1"), ("0", "1"), ("1", "0")):
-        trace = tmp_path / ("%s-%s%s.reel" % (path.stem, patch, in_place))
-        proc = subprocess.run(
-            [python_exe, "-m", "reel", "record", *options, "-o", str(trace), str(path)],
-            cwd=path.parent, env=dict(reel_env, REEL_ROOT_PATCH=patch, REEL_SHAPE_STATS="1",
-                                      REEL_SHARED_IN_PLACE=in_place),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-        err = proc.stderr.decode()
-        assert proc.returncode == 0 and trace.exists(), err[-2000:]
-        m = SHAPE_REPORT.search(err)
-        assert m, "no shape report on stderr:\n" + err[-2000:]
-        runs.append((trace, proc.stdout, int(m.group(3))))
+        trace, stdout, m = _record_switched(
+            python_exe, reel_env, tmp_path, path, options,
+            {"REEL_ROOT_PATCH": patch, "REEL_SHARED_IN_PLACE": in_place}, SHAPE_REPORT,
+            only=False)
+        runs.append((trace, stdout, int(m.group(3))))
     assert runs[0][2] > 0 and runs[2][2] > 0, "no root attribute was patched"
     assert runs[1][2] == 0
     assert runs[0][1] == runs[1][1] == runs[2][1]
@@ -1501,7 +1495,7 @@ def test_identity_dedup_equals_the_table(program, options, python_exe, reel_env,
     runs = []
     for on in ("1", "0"):
         trace, stdout, m = _record_switched(python_exe, reel_env, tmp_path, path, options,
-                                            "REEL_IDENTITY_DEDUP", on, DEDUP_REPORT)
+                                            {"REEL_IDENTITY_DEDUP": on}, DEDUP_REPORT)
         runs.append((trace, stdout, [int(g) for g in m.groups()]))
     assert runs[0][2][0] > 0, "no record was deduplicated by identity"
     assert runs[1][2] == [0, 0, 0]
@@ -1542,7 +1536,7 @@ def test_path_records_equal_captures(program, options, python_exe, reel_env, ree
     runs = []
     for on in ("1", "0"):
         trace, stdout, m = _record_switched(python_exe, reel_env, tmp_path, path, options,
-                                            "REEL_PATH_RECORDS", on, PATH_REPORT)
+                                            {"REEL_PATH_RECORDS": on}, PATH_REPORT)
         deep = subprocess.run(
             [str(reel_bin), "export", "--states", "--only", str(PROGRAMS_DIR), "--depth", "8",
              "--items", "128", "--chars", "400", str(trace)],
@@ -1561,15 +1555,16 @@ def test_path_records_equal_captures(program, options, python_exe, reel_env, ree
                     "oracle")
 
 
-def _record_switched(python_exe, reel_env, tmp_path, path, options, switch, on, report):
-    """Records corpus program `path` (its frames only) with environment switch `switch` set to
-    `on` and REEL_SHAPE_STATS=1; returns the trace, the program's stdout and the match of
+def _record_switched(python_exe, reel_env, tmp_path, path, options, switches, report,
+                     only=True):
+    """Records corpus program `path` (its frames only, unless not `only`) with the environment
+    `switches` and REEL_SHAPE_STATS=1; returns the trace, the program's stdout and the match of
     `report` in the recorder's stderr."""
-    trace = tmp_path / ("%s-%s.reel" % (path.stem, on))
+    trace = tmp_path / ("%s-%s.reel" % (path.stem, "".join(switches.values())))
+    only_args = ["--only", str(PROGRAMS_DIR)] if only else []
     proc = subprocess.run(
-        [python_exe, "-m", "reel", "record", *options, "--only", str(PROGRAMS_DIR), "-o",
-         str(trace), str(path)],
-        cwd=path.parent, env=dict(reel_env, **{switch: on}, REEL_SHAPE_STATS="1"),
+        [python_exe, "-m", "reel", "record", *options, *only_args, "-o", str(trace), str(path)],
+        cwd=path.parent, env=dict(reel_env, **switches, REEL_SHAPE_STATS="1"),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
     err = proc.stderr.decode()
     assert proc.returncode == 0 and trace.exists(), err[-2000:]
