@@ -273,6 +273,24 @@ inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {
     return nullptr;
 }
 
+// The value of an exact int of at most one digit (|v| < 2**30, or 2**15 with 15-bit digits):
+// the digit count moved from ob_size into lv_tag in 3.12.
+inline bool oneDigitLong(PyObject* o, int64_t& value) {
+    if (!PyLong_CheckExact(o)) return false;
+    auto* l = reinterpret_cast<PyLongObject*>(o);
+#if PY_VERSION_HEX >= 0x030C0000
+    const uintptr_t tag = l->long_value.lv_tag;
+    if ((tag >> 3) > 1) return false;
+    const int64_t magnitude = (tag >> 3) ? static_cast<int64_t>(l->long_value.ob_digit[0]) : 0;
+    value = (tag & 3) == 2 ? -magnitude : magnitude;
+#else
+    const Py_ssize_t size = Py_SIZE(o);
+    if (size < -1 || size > 1) return false;
+    value = size * static_cast<int64_t>(l->ob_digit[0]);
+#endif
+    return true;
+}
+
 inline bool isShimFrame(_PyInterpreterFrame* f) {
 #if PY_VERSION_HEX >= 0x030C0000
     return f->owner == FRAME_OWNED_BY_CSTACK;

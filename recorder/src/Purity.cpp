@@ -1881,15 +1881,11 @@ PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
     return PyTuple_GET_ITEM(co->co_names, i);
 }
 
-// The verdict for the kinds that are pure or not, nothing in between.
+// The verdict for the kinds that are pure or not, nothing in between (BINARY_OP: judge()).
 template <typename Peek>
 bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
              uint8_t kind, uint32_t arg, int depth, Peek peek) {
     switch (kind) {
-        case dyn::kBinaryOp: {
-            PyObject *lhs = peek(2), *rhs = peek(1);
-            return lhs && rhs && binaryOp(lhs, rhs, arg);
-        }
         case dyn::kCompare: {
             PyObject *lhs = peek(2), *rhs = peek(1);
             int budget = 64;
@@ -2147,6 +2143,12 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     PyObject** stack = compat::valueStack(frame, ci.nlocalsplus);
     // peek(k): the k-th value from the top (1 = top of stack); NULL when below the bottom.
     auto peek = [&](int k) -> PyObject* { return k <= depth ? stack[depth - k] : nullptr; };
+    if (kind == dyn::kBinaryOp) {
+        // The kind judged most often (arithmetic in loops), ahead of the chain of checks below,
+        // none of which it matches.
+        PyObject *lhs = peek(2), *rhs = peek(1);
+        return {lhs && rhs && binaryOp(lhs, rhs, arg), 0};
+    }
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
         kind == dyn::kDeleteAttr)

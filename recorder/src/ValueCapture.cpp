@@ -3968,7 +3968,7 @@ class ValueCapture::Impl {
 ValueCapture::ValueCapture(CaptureLimits limits) : impl_(std::make_unique<Impl>(limits)) {}
 ValueCapture::~ValueCapture() = default;
 
-format::ValueRef ValueCapture::capture(PyObject* obj) {
+format::ValueRef ValueCapture::captureObject(PyObject* obj) {
     try {
         return impl_->capture(obj);
     } catch (...) {
@@ -4003,7 +4003,7 @@ PyObject* ValueCapture::instanceDictOf(PyObject* o) {
     return Impl::instanceDictOf(o);
 }
 
-bool ValueCapture::mayMutate(PyObject* o, Py_ssize_t maxItems) {
+bool ValueCapture::mayMutateOther(PyObject* o, Py_ssize_t maxItems) {
     auto immutableLeaf = [](PyObject* x) {
         if (x == Py_None || x == Py_True || x == Py_False || x == Py_Ellipsis ||
             x == Py_NotImplemented)
@@ -4069,6 +4069,7 @@ format::ValueRef ValueCapture::recapture(PyObject* obj, format::ValueRef prev, V
 }
 void ValueCapture::setPrivacy(const std::string& redact, bool noValues) {
     impl_->setPrivacy(redact, noValues);
+    showsValues_ = !noValues;
 }
 bool ValueCapture::redactsName(std::string_view name) const {
     try {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "Compat.h"
 #include "reel/format/TraceWriter.h"
 #include "reel/format/ValueRef.h"
 
@@ -206,7 +207,19 @@ public:
 
     // Snapshot of `obj` (borrowed, not NULL). Never sets a Python exception and never calls into
     // Python code; objects it cannot read safely become OPAQUE records.
-    format::ValueRef capture(PyObject* obj);
+    // Inline for the values that are their own snapshot (None, booleans, one-digit ints): most of
+    // the locals rebound at an event and of the values returned, for which a capture's set-up
+    // cost several times the answer (`loop`: six per iteration).
+    format::ValueRef capture(PyObject* obj) {
+        if (showsValues_) {
+            if (obj == Py_None) return format::ValueRef::constant(format::Constant::None);
+            if (obj == Py_True) return format::ValueRef::constant(format::Constant::True);
+            if (obj == Py_False) return format::ValueRef::constant(format::Constant::False);
+            int64_t v;
+            if (compat::oneDigitLong(obj, v)) return format::ValueRef::smallInt(v);
+        }
+        return captureObject(obj);
+    }
 
     // Reel's own stand-ins for the program's objects (reel/_output.py's forwarders that replace
     // sys.stdout/sys.stderr and their .buffer) are captured as the object they stand for, so a
@@ -222,7 +235,14 @@ public:
     // shallowly). The recorder re-captures only locals for which this is true. Only the first
     // `maxItems` items of a tuple or frozenset count: a snapshot shows no more (and a check that
     // read them all cost O(n) per event: a namedtuple of 10,000 fields in a closure cell).
-    static bool mayMutate(PyObject* obj, Py_ssize_t maxItems);
+    static bool mayMutate(PyObject* obj, Py_ssize_t maxItems) {
+        // The common scalars first, inline: this runs at every binding of a local.
+        PyTypeObject* t = Py_TYPE(obj);
+        if (t == &PyLong_Type || t == &PyFloat_Type || t == &PyUnicode_Type ||
+            t == &PyBool_Type || obj == Py_None)
+            return false;
+        return mayMutateOther(obj, maxItems);
+    }
 
     // The instance __dict__ of `obj` if one exists (never materializes one), else NULL.
     static PyObject* instanceDictOf(PyObject* obj);
@@ -303,8 +323,12 @@ public:
     uint64_t failureCount() const;
 
 private:
+    format::ValueRef captureObject(PyObject* obj);
+    static bool mayMutateOther(PyObject* obj, Py_ssize_t maxItems);
+
     class Impl;
     std::unique_ptr<Impl> impl_;
+    bool showsValues_ = true;  // false under --no-values: every snapshot is type-only
 };
 
 }  // namespace reel::recorder

@@ -1097,6 +1097,8 @@ def outer():
     return inner
 VALUES = [
     0, -5, 2**60, -(2**64), 2**200 - 1, 2**200, -(2**300), 0.1, -0.0, float('inf'), float('nan'),
+    # Either side of one digit (30 bits, or 15), where capture() stops answering inline.
+    2**30 - 1, 2**30, -(2**30 - 1), -(2**30), 2**15 - 1, 2**15, -(2**15), 1, -1,
     1e16, 1.5e-300, 2j, complex(1, -2), True, False, None, ..., NotImplemented,
     '', 'it\'s "quoted"', 'x' * 64, 'y' * 65, 'é\u20ac\U0001F600', '\ud800 lone', '\x00\t\n\x7f',
     b'', b'\x00\xff"\'', b'z' * 100, bytearray(b'ab'), bytearray(70), MyBA(b'q'),

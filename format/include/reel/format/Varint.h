@@ -9,12 +9,21 @@
 
 namespace reel::format {
 
-inline void putVarint(std::vector<uint8_t>& out, uint64_t v) {
+// The loop for values of two bytes or more, out of line so that the one-byte case (most offsets,
+// slots and deltas the recorder writes per event) inlines to a store.
+[[gnu::noinline]] inline void putVarintLong(std::vector<uint8_t>& out, uint64_t v) {
     while (v >= 0x80) {
         out.push_back(static_cast<uint8_t>(v) | 0x80);
         v >>= 7;
     }
     out.push_back(static_cast<uint8_t>(v));
+}
+
+[[gnu::always_inline]] inline void putVarint(std::vector<uint8_t>& out, uint64_t v) {
+    if (v < 0x80) [[likely]]
+        out.push_back(static_cast<uint8_t>(v));
+    else
+        putVarintLong(out, v);
 }
 
 inline uint64_t zigzag(int64_t v) {
