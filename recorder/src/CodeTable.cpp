@@ -13,6 +13,10 @@
 namespace reel::recorder {
 
 namespace {
+// How an instruction names the fast locals it binds (CodeTable::storeForm_): STORE_FAST by its
+// argument, 3.13's STORE_FAST_STORE_FAST two in its nibbles, STORE_FAST_LOAD_FAST the high one.
+enum StoreForm : uint8_t { kStoreNone, kStoreOne, kStorePair, kStoreThenLoad };
+
 
 Py_ssize_t codeExtraIndex() {
     // One index per process: CPython offers a limited number and never gives them back.
@@ -165,6 +169,10 @@ CodeTable::CodeTable(const OpcodeTable& ops, PathFilter filter)
         // 3.13's COMPARE_OP leaves a bool only with its to-bool bit, and is then followed by no
         // TO_BOOL; 3.13's truth jumps need no help anyway.
         leavesBool_[op] = nm == "IS_OP" || nm == "CONTAINS_OP" || nm == "UNARY_NOT";
+        storeForm_[op] = nm == "STORE_FAST"              ? kStoreOne
+                         : nm == "STORE_FAST_STORE_FAST" ? kStorePair
+                         : nm == "STORE_FAST_LOAD_FAST"  ? kStoreThenLoad
+                                                         : kStoreNone;
     }
 }
 
@@ -172,6 +180,25 @@ namespace {
 // How many units past its target a jump may land: FOR_ITER's exhausted path skips END_FOR
 // (3.12) or END_FOR and POP_TOP (3.13); both are entry points (stackDepths, markImplied).
 int landingSpan(const OpcodeInfo& oi) { return oi.name == "FOR_ITER" ? 2 : 0; }
+
+// CodeInfo::storeSlots of an instruction that binds locals as `form` says, with argument `arg`.
+uint32_t storeSlotsOf(uint8_t form, uint32_t arg, const std::vector<uint8_t>& kinds) {
+    auto plain = [&](uint32_t slot) {
+        return slot < kinds.size() && slot < 0xFFFF &&
+               !(kinds[slot] & (compat::kFastCell | compat::kFastFree));
+    };
+    uint32_t first = arg, second = 0xFFFF;
+    if (form == kStorePair) {
+        first = arg >> 4;
+        second = arg & 15;
+    } else if (form == kStoreThenLoad) {
+        first = arg >> 4;
+    } else if (form != kStoreOne) {
+        return CodeInfo::kNoStore;
+    }
+    if (!plain(first) || (second != 0xFFFF && !plain(second))) return CodeInfo::kNoStore;
+    return first | (second << 16);
+}
 }  // namespace
 
 int64_t CodeTable::jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) const {
@@ -253,6 +280,7 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
     info.opFlags.assign(n / 2 + 1, 0);
     info.dynKind.assign(n / 2 + 1, 0);
     info.arg.assign(n / 2 + 1, 0);
+    info.storeSlots.assign(n / 2 + 1, CodeInfo::kNoStore);
 
     PyObject* consts = code->co_consts;
     PyObject* names = code->co_names;
@@ -282,6 +310,7 @@ void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& d
             info.opFlags[off / 2 + k] = static_cast<uint16_t>(opflag::kCacheUnit);
         info.dynKind[off / 2] = oi.dynKind;
         info.arg[off / 2] = arg;
+        info.storeSlots[off / 2] = storeSlotsOf(storeForm_[op], arg, info.kinds);
         format::Instruction ins;
         ins.offset = static_cast<uint32_t>(off);
         ins.opcode = op;

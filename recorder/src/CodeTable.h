@@ -45,6 +45,12 @@ struct CodeInfo {
     std::vector<uint32_t> flow;
     // Per code unit: where the jump there lands (past any EXTENDED_ARG prefix), when flow::kJumps.
     std::vector<uint32_t> jumpTo;
+    // Per code unit: the fast local(s) the instruction there binds, when that is all it does
+    // (STORE_FAST, 3.13's STORE_FAST_STORE_FAST and STORE_FAST_LOAD_FAST) and they are plain
+    // locals: the first slot in the low 16 bits, the second (or 0xFFFF) in the high ones;
+    // kNoStore for every other instruction (Recorder::storedSlots).
+    std::vector<uint32_t> storeSlots;
+    static constexpr uint32_t kNoStore = UINT32_MAX;
 };
 
 namespace flow {
@@ -144,6 +150,8 @@ class CodeTable {
     // Per opcode: a jump on the truth of a value, which calls __bool__ unless the value is a bool
     // (3.11/3.12), and an instruction that always leaves a bool (for markImplied).
     std::array<bool, 256> truthJump_{}, leavesBool_{};
+    // Per opcode: how it names the locals it binds, for CodeInfo::storeSlots (StoreForm).
+    std::array<uint8_t, 256> storeForm_{};
     bool impliedEvents_ = true;  // REEL_IMPLIED_OPCODES=0 records every opcode event as it runs
     PathFilter filter_;
     Py_ssize_t extraIndex_;

@@ -265,6 +265,7 @@ void Recorder::pushNew(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* 
     sf.frameId = nextFrameId_++;
     sf.lastMutations = mutations_;
     sf.lastOpFlags = 0;
+    sf.lastStore = CodeInfo::kNoStore;
     sf.nextUnit = UINT32_MAX;
     sf.raiseMutates = false;
     sf.dictInit = false;
@@ -402,22 +403,7 @@ void Recorder::deltas(ShadowFrame& sf) {
         // kept its object): it is captured as if just bound, and recorded if that differs.
         const bool moved = v != s.ptr;
         if (moved || (proxyWritten && v != nullptr && cellObj == nullptr)) {
-            if (v == nullptr) {
-                enc_.localDel(i);
-                s.ptr = nullptr;
-                s.ref = {};
-            } else {
-                // An object that can change in place gets its shape now, so the checks that
-                // follow can answer "unchanged" without capturing it again.
-                // (mayMutate depends only on the object's type and, for tuples and frozensets, on
-                // their fixed items: it is computed once per binding.)
-                s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
-                format::ValueRef ref =
-                    s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
-                if (moved || ref != s.ref) enc_.localSet(i, ref);
-                s.ptr = v;
-                s.ref = ref;
-            }
+            rebindSlot(sf, i, v, cell, moved);
         } else if (v != nullptr && cellObj != nullptr && mutated &&
                    (!targeted || cellRebound(cellObj, changed))) {
             // Other frames rebind a cell without an event in this one, possibly more than once:
@@ -456,6 +442,39 @@ void Recorder::deltas(ShadowFrame& sf) {
     } else if (PyObject* x = compat::extraLocals(sf.iframe); x != nullptr && PyDict_Check(x)) {
         // Shown after the fast locals, as the proxy iterates them (the replayer's LocalsView).
         dictDeltas(sf, x, mutated);
+    }
+    sf.lastRound = deltaRound_;
+}
+
+void Recorder::rebindSlot(ShadowFrame& sf, uint32_t i, PyObject* v, bool cell, bool moved) {
+    SlotShadow& s = sf.slots[i];
+    if (v == nullptr) {
+        enc_.localDel(i);
+        s.ptr = nullptr;
+        s.ref = {};
+        return;
+    }
+    // An object that can change in place gets its shape now, so the checks that follow can
+    // answer "unchanged" without capturing it again. (mayMutate depends only on the object's
+    // type and, for tuples and frozensets, on their fixed items: it is computed once per binding.)
+    s.mayMutate = ValueCapture::mayMutate(v, options_.limits.maxItems);
+    format::ValueRef ref = s.mayMutate ? shapedRef(v, {}, true, cell, sf, s) : values_->capture(v);
+    if (moved || ref != s.ref) enc_.localSet(i, ref);
+    s.ptr = v;
+    s.ref = ref;
+}
+
+// Only the stored slots can differ from the frame's last check: no mutation was counted since
+// (so no other frame rebound a cell, and nothing ran that a snapshot could see change), no write
+// through f_locals, and the instruction binds those plain locals alone. The loop over every slot
+// was most of a check after an assignment in a frame with many locals (nbody's `advance`: 25).
+void Recorder::storedSlots(ShadowFrame& sf) {
+    ++deltaRound_;
+    PyObject** lp = compat::localsplus(sf.iframe);
+    for (uint32_t i : {sf.lastStore & 0xFFFF, sf.lastStore >> 16}) {
+        if (i == 0xFFFF) continue;
+        PyObject* v = lp[i];
+        if (v != sf.slots[i].ptr) rebindSlot(sf, i, v, false, true);
     }
     sf.lastRound = deltaRound_;
 }
@@ -657,6 +676,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             // rebound elsewhere, a write through frame.f_locals): unless the count moved, the
             // check at its yield still holds.
             sf.lastOpFlags &= opflag::kNoLocalWrite;
+            sf.lastStore = CodeInfo::kNoStore;
             enteredAt(sf, iframe);
             ts.suspended.erase(it);
             // Whatever resumed the generator ran since its yield: unless that was traced code,
@@ -671,6 +691,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             // Nothing runs between this check and the frame's next event but the RESUME
             // instruction: that event need not compare the slots again (opcodeIn).
             sf.lastOpFlags = opflag::kNoLocalWrite;
+            sf.lastStore = CodeInfo::kNoStore;
             return;
         }
     }
@@ -686,6 +707,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     deltas(ts.stack[ts.depth - 1]);
     borrowFrom_ = nullptr;
     ts.stack[ts.depth - 1].lastOpFlags = opflag::kNoLocalWrite;  // as for a resumption above
+    ts.stack[ts.depth - 1].lastStore = CodeInfo::kNoStore;
 }
 
 bool Recorder::onOpcode(_PyInterpreterFrame* frame, CodeInfo* code) {
@@ -787,6 +809,7 @@ void Recorder::settlePaused(ShadowFrame& sf) {
     if (at == SIZE_MAX) return;
     checkLocals(sf);
     sf.lastOpFlags = writeThrough(sf, at);
+    sf.lastStore = CodeInfo::kNoStore;
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
@@ -796,11 +819,17 @@ void Recorder::settlePaused(ShadowFrame& sf) {
     // Cells and free variables do not prevent it: another frame (in any thread) rebinds them only
     // with STORE_DEREF/DELETE_DEREF, never pure, or with C code inside a non-pure instruction, so
     // the count moves first. A frame with a locals dict is always checked (dictDeltas).
-    if (skipUnwritten_ && (sf.lastOpFlags & opflag::kNoLocalWrite) &&
-        sf.lastMutations == mutations_ && !sf.code->usesLocalsDict)
-        sf.lastRound = ++deltaRound_;
-    else
-        deltas(sf);
+    if (skipUnwritten_ && sf.lastMutations == mutations_ && !sf.code->usesLocalsDict) {
+        if (sf.lastOpFlags & opflag::kNoLocalWrite) {
+            sf.lastRound = ++deltaRound_;
+            return;
+        }
+        if (sf.lastStore != CodeInfo::kNoStore && sf.frameLocalsWrites == frameLocalsWrites_) {
+            storedSlots(sf);
+            return;
+        }
+    }
+    deltas(sf);
 }
 
 [[gnu::always_inline]] inline bool Recorder::opcodeIn(ThreadShadow& ts, ShadowFrame& sf,
@@ -827,8 +856,11 @@ void Recorder::settlePaused(ShadowFrame& sf) {
             }
         }
         sf.nextUnit = unitNext(ci, i);
+        // Not under --redact: deltas() has the rules for redacted slots.
+        sf.lastStore = redacting_ ? CodeInfo::kNoStore : ci->storeSlots[i];
     } else {
         sf.nextUnit = UINT32_MAX;
+        sf.lastStore = CodeInfo::kNoStore;
     }
     enc_.opcode(static_cast<uint32_t>(lasti < 0 ? 0 : lasti));
     sf.lastOpFlags = flags;
@@ -934,6 +966,7 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
     // event, and its run's, come first, as the interpreter reported them.
     writeImpliedAt(*sfp, compat::frameLasti(frame));
     sfp->lastOpFlags = 0;
+    sfp->lastStore = CodeInfo::kNoStore;
     PyObject* exc = arg;
     if (arg != nullptr && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) >= 2) {
         exc = PyTuple_GET_ITEM(arg, 1);

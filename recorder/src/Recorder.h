@@ -71,6 +71,9 @@ struct ShadowFrame {
     // other event): a 'return' right after YIELD_VALUE is a yield, after RETURN_* a return. f_lasti
     // alone cannot tell (3.13 reports a yield at the instruction after YIELD_VALUE).
     uint16_t lastOpFlags = 0;
+    // The slots that instruction binds when that is all it does (CodeInfo::storeSlots), else
+    // CodeInfo::kNoStore: reset wherever lastOpFlags is set.
+    uint32_t lastStore = CodeInfo::kNoStore;
     // Where control went after this frame's latest recorded instruction (its next instruction,
     // or the target of an unconditional jump; UINT32_MAX when unknown: a new or adopted frame):
     // where the walk over implied instructions starts (Recorder::catchUp).
@@ -182,8 +185,14 @@ class Recorder {
     // After a call or resumption event: the frame continues after the instruction at its f_lasti.
     void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
-    // since its last check.
+    // since its last check, or only bound locals (storedSlots).
     void checkLocals(ShadowFrame& sf);
+    // deltas() after a STORE_FAST (or 3.13's pair forms) with nothing else run since the frame's
+    // last check: the stored slots.
+    void storedSlots(ShadowFrame& sf);
+    // A slot found holding another object than at the frame's last check (`moved`), or checked by
+    // value after a write through f_locals: its new snapshot, recorded if it differs.
+    void rebindSlot(ShadowFrame& sf, uint32_t i, PyObject* v, bool cell, bool moved);
     void checkDepth(const CodeInfo& ci, size_t i, _PyInterpreterFrame* frame);
     static bool startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code);
     void pushNew(ThreadShadow& ts, _PyInterpreterFrame* frame, CodeInfo* code);
