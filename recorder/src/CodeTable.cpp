@@ -17,7 +17,6 @@ namespace {
 // argument, 3.13's STORE_FAST_STORE_FAST two in its nibbles, STORE_FAST_LOAD_FAST the high one.
 enum StoreForm : uint8_t { kStoreNone, kStoreOne, kStorePair, kStoreThenLoad };
 
-
 Py_ssize_t codeExtraIndex() {
     // One index per process: CPython offers a limited number and never gives them back.
     static Py_ssize_t index = PyUnstable_Eval_RequestCodeExtraIndex(nullptr);
