@@ -273,10 +273,9 @@ inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {
     return nullptr;
 }
 
-// The value of an exact int of at most one digit (|v| < 2**30, or 2**15 with 15-bit digits):
-// the digit count moved from ob_size into lv_tag in 3.12.
+// The value of int `o` (exact or a subclass) when it has at most one digit (|v| < 2**30, or 2**15
+// with 15-bit digits): the digit count moved from ob_size into lv_tag in 3.12.
 inline bool oneDigitLong(PyObject* o, int64_t& value) {
-    if (!PyLong_CheckExact(o)) return false;
     auto* l = reinterpret_cast<PyLongObject*>(o);
 #if PY_VERSION_HEX >= 0x030C0000
     const uintptr_t tag = l->long_value.lv_tag;

@@ -1077,9 +1077,7 @@ class ValueCapture::Impl {
             p.identity = p.node == 0 ? rootIdentity : identityOf(nd.ptr);
             const size_t slot = patchSlot(p.identity);
             const PatchHead& pb = patchHeads_[slot];
-            if (pb.identity != p.identity || pb.recordId != p.oldRef.recordId() ||
-                pb.kind != p.kind)
-                return false;
+            if (!headIs(p.identity, p.oldRef) || pb.kind != p.kind) return false;
             // Checked here, before anything is written: a named node holds scalars only (an
             // append or a store of a new key changes the number shown: the ancestors' kept node
             // counts move by as much).
@@ -2184,11 +2182,7 @@ class ValueCapture::Impl {
     ValueRef visit(PyObject* o, uint32_t depth, bool prot) {
         --nodesLeft_;
         o = throughStandIn(o);
-        if (o == Py_None) return ValueRef::constant(Constant::None);
-        if (o == Py_True) return ValueRef::constant(Constant::True);
-        if (o == Py_False) return ValueRef::constant(Constant::False);
-        if (o == Py_Ellipsis) return ValueRef::constant(Constant::Ellipsis);
-        if (o == Py_NotImplemented) return ValueRef::constant(Constant::NotImplemented);
+        if (ValueRef r; ValueCapture::ownSnapshot(o, r)) return r;
         PyTypeObject* tp = Py_TYPE(o);
 
         if (tp == &PyLong_Type) return intRef(o);
@@ -2436,11 +2430,7 @@ class ValueCapture::Impl {
 
     ValueRef intRef(PyObject* o) {
         // Fast path for ints of at most one digit (|v| < 2**30), the vast majority.
-        LongView lv0 = longView(o);
-        if (lv0.ndigits <= 1) {
-            int64_t v = lv0.ndigits ? static_cast<int64_t>(lv0.digits[0]) : 0;
-            return ValueRef::smallInt(lv0.negative ? -v : v);
-        }
+        if (int64_t v; compat::oneDigitLong(o, v)) return ValueRef::smallInt(v);
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0) {

@@ -207,18 +207,38 @@ public:
 
     // Snapshot of `obj` (borrowed, not NULL). Never sets a Python exception and never calls into
     // Python code; objects it cannot read safely become OPAQUE records.
-    // Inline for the values that are their own snapshot (None, booleans, one-digit ints): most of
-    // the locals rebound at an event and of the values returned, for which a capture's set-up
-    // cost several times the answer (`loop`: six per iteration).
+    // Inline for the values that are their own snapshot (ownSnapshot): most of the locals
+    // rebound at an event and of the values returned, for which a capture's set-up cost several
+    // times the answer (`loop`: six per iteration).
     format::ValueRef capture(PyObject* obj) {
-        if (showsValues_) {
-            if (obj == Py_None) return format::ValueRef::constant(format::Constant::None);
-            if (obj == Py_True) return format::ValueRef::constant(format::Constant::True);
-            if (obj == Py_False) return format::ValueRef::constant(format::Constant::False);
-            int64_t v;
-            if (compat::oneDigitLong(obj, v)) return format::ValueRef::smallInt(v);
-        }
+        format::ValueRef r;
+        if (showsValues_ && ownSnapshot(obj, r)) return r;
         return captureObject(obj);
+    }
+
+    // The snapshot of a value that is its own snapshot, with no record: None, the booleans,
+    // Ellipsis, NotImplemented and exact ints of one digit. False for anything else.
+    static bool ownSnapshot(PyObject* obj, format::ValueRef& out) {
+        using format::Constant;
+        Constant c;
+        if (obj == Py_None) {
+            c = Constant::None;
+        } else if (obj == Py_True) {
+            c = Constant::True;
+        } else if (obj == Py_False) {
+            c = Constant::False;
+        } else if (obj == Py_Ellipsis) {
+            c = Constant::Ellipsis;
+        } else if (obj == Py_NotImplemented) {
+            c = Constant::NotImplemented;
+        } else {
+            int64_t v;
+            if (!PyLong_CheckExact(obj) || !compat::oneDigitLong(obj, v)) return false;
+            out = format::ValueRef::smallInt(v);
+            return true;
+        }
+        out = format::ValueRef::constant(c);
+        return true;
     }
 
     // Reel's own stand-ins for the program's objects (reel/_output.py's forwarders that replace
