@@ -7,7 +7,10 @@ Usage: python floor_tracer.py DIR script.py [args...]
 Code whose file is under DIR is traced (as `reel record --only DIR`). The hook is the recorder's
 default on this version: sys.monitoring on 3.12+ ("monitoring"), PyEval_SetTrace + opcode events
 on 3.11 ("settrace"); REEL_FLOOR_HOOK=settrace|monitoring|instruction overrides it ("instruction":
-only PY_START + INSTRUCTION, the bare floor of the notes). At exit it writes to stderr
+only PY_START + INSTRUCTION, the bare floor of the notes). On 3.12+ the callbacks are objects
+called through their vectorcall slot, as the recorder's are; REEL_FLOOR_CALLABLE=fastcall makes
+them METH_FASTCALL builtins, as in the notes' measurement (about 30 instructions more per
+event). At exit it writes to stderr
 
     floor events N opcodes M hook NAME
 
@@ -30,7 +33,7 @@ hook = os.environ.get("REEL_FLOOR_HOOK") or (
 # threading (thread_entry installs the C trace function in them).
 if hook == "settrace":
     threading.settrace(reel_floor.thread_entry)
-reel_floor.start(hook, directory)
+reel_floor.start(hook, directory, os.environ.get("REEL_FLOOR_CALLABLE") or "vectorcall")
 try:
     runpy.run_path(script, run_name="__main__")
 finally:

@@ -7,10 +7,14 @@
 // count. Recording time divided by this floor's time is what the recorder's own work costs (issue
 // 3's target: at most 1.6x).
 //
-//   start(hook, dir)   hook: "monitoring" (3.12+: every event the recorder subscribes to),
+//   start(hook, dir[, callable])
+//                      hook: "monitoring" (3.12+: every event the recorder subscribes to),
 //                      "instruction" (3.12+: only PY_START + INSTRUCTION, the note's bare
 //                      floor), "settrace" (PyEval_SetTrace + opcode events, every version);
-//                      dir: code whose co_filename is under this absolute directory is traced.
+//                      dir: code whose co_filename is under this absolute directory is traced;
+//                      callable (sys.monitoring hooks): "vectorcall" (default, objects whose
+//                      vectorcall slot is the callback, as the recorder's since session 22) or
+//                      "fastcall" (METH_FASTCALL builtins, the note's measurement).
 //   stop() -> int      the number of events the recorder would number (opcode, call, resume,
 //                      return, yield, unwind, exception): comparable to `reel info` "events".
 //   counts() -> dict   the counters by kind.
@@ -135,7 +139,7 @@ void stopSettrace() {
     PyEval_SetTrace(nullptr, nullptr);
 }
 
-// ---- "monitoring" / "instruction": sys.monitoring with METH_FASTCALL callbacks ----
+// ---- "monitoring" / "instruction": sys.monitoring with C callbacks ----
 
 struct Monitoring {
     int tool = -1;
@@ -206,6 +210,35 @@ PyCFunction fastcall() {
     return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&onEvent<E>));
 }
 
+// The recorder's callback objects (MonitoringHook.cpp EventCallback): CPython's call reaches the
+// function through the object's vectorcall slot, without cfunction_vectorcall_FASTCALL.
+struct VectorCallback {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+};
+
+template <PyObject* (*F)(PyObject*, PyObject* const*, Py_ssize_t)>
+PyObject* viaVectorcall(PyObject* self, PyObject* const* args, size_t nargsf, PyObject*) {
+    return F(self, args, PyVectorcall_NARGS(nargsf));
+}
+
+PyTypeObject* vectorCallbackType() {
+    static PyMemberDef members[] = {
+        {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(VectorCallback, vectorcall),
+         Py_READONLY, nullptr},
+        {nullptr, 0, 0, 0, nullptr},
+    };
+    static PyType_Slot slots[] = {
+        {Py_tp_call, reinterpret_cast<void*>(&PyVectorcall_Call)},
+        {Py_tp_members, members},
+        {0, nullptr},
+    };
+    static PyType_Spec spec = {
+        "reel_floor.Callback", sizeof(VectorCallback), 0,
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE, slots};
+    return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
+}
+
 // The recorder's subscription (MonitoringHook.cpp kEvents); "instruction" keeps only the first
 // and the last.
 PyMethodDef gEventDefs[] = {
@@ -222,6 +255,25 @@ PyMethodDef gEventDefs[] = {
      METH_FASTCALL, nullptr},
 };
 constexpr size_t kEventCount = sizeof(gEventDefs) / sizeof(gEventDefs[0]);
+// The same functions for "vectorcall", in gEventDefs' order.
+const vectorcallfunc gEventVectorcalls[] = {
+    &viaVectorcall<&onEvent<Ev::Start>>,         &viaVectorcall<&onEvent<Ev::Resume>>,
+    &viaVectorcall<&onEvent<Ev::Throw>>,         &viaVectorcall<&onEvent<Ev::Return>>,
+    &viaVectorcall<&onEvent<Ev::Yield>>,         &viaVectorcall<&onEvent<Ev::Unwind>>,
+    &viaVectorcall<&onEvent<Ev::Raise>>,         &viaVectorcall<&onEvent<Ev::StopIteration>>,
+    &viaVectorcall<&onEvent<Ev::Handled>>,       &viaVectorcall<&onInstruction>,
+};
+static_assert(sizeof(gEventVectorcalls) / sizeof(gEventVectorcalls[0]) == kEventCount);
+
+// A callback for gEventDefs[i]; a new reference, or NULL with an exception.
+PyObject* newCallback(size_t i, bool vectorcall) {
+    if (!vectorcall) return PyCFunction_New(&gEventDefs[i], nullptr);
+    static PyTypeObject* type = vectorCallbackType();
+    if (type == nullptr) return nullptr;
+    VectorCallback* cb = PyObject_New(VectorCallback, type);
+    if (cb != nullptr) cb->vectorcall = gEventVectorcalls[i];
+    return reinterpret_cast<PyObject*>(cb);
+}
 
 // A sys.monitoring function called with `args`; the new reference, or NULL with an exception.
 PyObject* callMon(const char* fn, std::initializer_list<PyObject*> args) {
@@ -239,7 +291,7 @@ bool callMonOk(const char* fn, std::initializer_list<PyObject*> args) {
     return r != nullptr;
 }
 
-bool startMonitoring(bool all) {
+bool startMonitoring(bool all, bool vectorcall) {
     if (!compat::kHasMonitoring) {
         PyErr_SetString(PyExc_RuntimeError, "reel_floor: sys.monitoring needs Python 3.12+");
         return false;
@@ -283,7 +335,7 @@ bool startMonitoring(bool all) {
         if (!all && !instruction && !start) continue;
         PyObject* bit = PyObject_GetAttrString(events, gEventDefs[i].ml_name);
         // CPython calls the callbacks without a reference of its own: they are never freed.
-        PyObject* fn = PyCFunction_New(&gEventDefs[i], nullptr);
+        PyObject* fn = newCallback(i, vectorcall);
         ok = bit && fn && callMonOk("register_callback", {gMon.toolObj, bit, fn});
         if (ok) {
             gMon.registered.push_back(Py_NewRef(bit));
@@ -337,7 +389,8 @@ uint64_t numberedEvents() {
 PyObject* floorStart(PyObject*, PyObject* args) {
     const char* hook = nullptr;
     const char* dir = nullptr;
-    if (!PyArg_ParseTuple(args, "ss", &hook, &dir)) return nullptr;
+    const char* callable = "vectorcall";
+    if (!PyArg_ParseTuple(args, "ss|s", &hook, &dir, &callable)) return nullptr;
     if (gUsed) {
         PyErr_SetString(PyExc_RuntimeError, "reel_floor: one session per process");
         return nullptr;
@@ -350,6 +403,12 @@ PyObject* floorStart(PyObject*, PyObject* args) {
     if (which == Hook::None) {
         PyErr_Format(PyExc_ValueError,
                      "reel_floor: unknown hook %s (settrace, monitoring, instruction)", hook);
+        return nullptr;
+    }
+    const std::string_view c(callable);
+    if (c != "vectorcall" && c != "fastcall") {
+        PyErr_Format(PyExc_ValueError,
+                     "reel_floor: unknown callable %s (vectorcall, fastcall)", callable);
         return nullptr;
     }
     if (dir[0] != '/') {
@@ -368,7 +427,8 @@ PyObject* floorStart(PyObject*, PyObject* args) {
     gUsed = true;
     gOpcodes = gCalls = gReturns = gExceptions = gHandled = 0;
     bool ok =
-        which == Hook::Settrace ? startSettrace() : startMonitoring(which == Hook::Monitoring);
+        which == Hook::Settrace ? startSettrace()
+                                : startMonitoring(which == Hook::Monitoring, c == "vectorcall");
     if (!ok) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_RuntimeError, "reel_floor: cannot install the hook");
@@ -401,8 +461,8 @@ PyObject* floorCounts(PyObject*, PyObject*) {
 
 PyMethodDef gMethods[] = {
     {"start", floorStart, METH_VARARGS,
-     "start(hook, dir): count events of code under dir ('settrace', 'monitoring', "
-     "'instruction')"},
+     "start(hook, dir[, callable]): count events of code under dir ('settrace', 'monitoring', "
+     "'instruction'; callable 'vectorcall' or 'fastcall')"},
     {"stop", floorStop, METH_NOARGS, "stop() -> events the recorder would number"},
     {"counts", floorCounts, METH_NOARGS, "counts() -> dict of the counters by kind"},
     {"thread_entry", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&threadEntry)),

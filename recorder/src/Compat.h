@@ -31,6 +31,13 @@
 #define PyUnstable_Eval_RequestCodeExtraIndex _PyEval_RequestCodeExtraIndex
 #endif
 
+// Member-table names: in structmember.h under older names before 3.12.
+#if PY_VERSION_HEX < 0x030C0000
+#include <structmember.h>
+#define Py_T_PYSSIZET T_PYSSIZET
+#define Py_READONLY READONLY
+#endif
+
 #if PY_VERSION_HEX >= 0x030D0000
 // Moved to the internal pycore_setobject.h on 3.13 (still exported); that header cannot be
 // included from C++ here, so declare the one function we need.

@@ -186,8 +186,10 @@ PyObject* disableHere() {
     return Py_NewRef(state().disable);
 }
 
+// Called through the vectorcall protocol of an EventCallback (below).
 template <Ev E>
-PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* onEvent(PyObject*, PyObject* const* args, size_t nargsf, PyObject*) {
+    const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Recorder* rec = hookState().recorder.get();
     if (rec == nullptr || nargs < 2 || !PyCode_Check(args[0])) Py_RETURN_NONE;
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
@@ -252,35 +254,60 @@ PyObject* onEvent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
-template <Ev E>
-PyCFunction fastcall() {
-    return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&onEvent<E>));
-}
-
-PyCFunction callbackFor(Ev e) {
+vectorcallfunc callbackFor(Ev e) {
     switch (e) {
         case Ev::Start:
-            return fastcall<Ev::Start>();
+            return &onEvent<Ev::Start>;
         case Ev::Resume:
-            return fastcall<Ev::Resume>();
+            return &onEvent<Ev::Resume>;
         case Ev::Throw:
-            return fastcall<Ev::Throw>();
+            return &onEvent<Ev::Throw>;
         case Ev::Return:
-            return fastcall<Ev::Return>();
+            return &onEvent<Ev::Return>;
         case Ev::Yield:
-            return fastcall<Ev::Yield>();
+            return &onEvent<Ev::Yield>;
         case Ev::Unwind:
-            return fastcall<Ev::Unwind>();
+            return &onEvent<Ev::Unwind>;
         case Ev::Raise:
-            return fastcall<Ev::Raise>();
+            return &onEvent<Ev::Raise>;
         case Ev::StopIteration:
-            return fastcall<Ev::StopIteration>();
+            return &onEvent<Ev::StopIteration>;
         case Ev::Handled:
-            return fastcall<Ev::Handled>();
+            return &onEvent<Ev::Handled>;
         case Ev::Instr:
-            return fastcall<Ev::Instr>();
+            return &onEvent<Ev::Instr>;
     }
     return nullptr;
+}
+
+// The callbacks are objects of their own type whose vectorcall slot is the event's onEvent, so
+// CPython's call of a callback reaches it directly. A builtin function (METH_FASTCALL) goes
+// through cfunction_vectorcall_FASTCALL first, whose recursion-limit bookkeeping (two thread-state
+// lookups, each a __tls_get_addr call in a shared libpython) cost about 30 instructions of every
+// event; the callbacks never call back into Python, so that check guards nothing here.
+struct EventCallback {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+};
+
+PyTypeObject* eventCallbackType() {
+    static PyMemberDef members[] = {
+        {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(EventCallback, vectorcall), Py_READONLY,
+         nullptr},
+        {nullptr, 0, 0, 0, nullptr},
+    };
+    static PyType_Slot slots[] = {
+        {Py_tp_call, reinterpret_cast<void*>(&PyVectorcall_Call)},
+        {Py_tp_members, members},
+        {Py_tp_doc, const_cast<char*>("Reel's sys.monitoring callback")},
+        {0, nullptr},
+    };
+    static PyType_Spec spec = {
+        "reel._reel.MonitoringCallback", sizeof(EventCallback), 0,
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE, slots};
+    PyObject* type = PyType_FromSpec(&spec);
+    if (type == nullptr) throw std::runtime_error("cannot create the callback type");
+    return reinterpret_cast<PyTypeObject*>(type);
 }
 
 // Loads sys.monitoring and everything the callbacks need, once per process.
@@ -293,7 +320,7 @@ void loadOnce() {
     Py_DECREF(sys);
     if (mon == nullptr) throw std::runtime_error("sys.monitoring is missing");
     PyObject* events = attr(mon, "events");
-    static PyMethodDef defs[kEventCount];
+    PyTypeObject* callbackType = eventCallbackType();
     for (size_t i = 0; i < kEventCount; ++i) {
         PyObject* bit = attr(events, kEvents[i].name);
         s.bits[i] = PyLong_AsLong(bit);
@@ -301,11 +328,12 @@ void loadOnce() {
             s.instructionBit = bit;
         else
             Py_DECREF(bit);
-        defs[i] = {kEvents[i].name, callbackFor(kEvents[i].ev), METH_FASTCALL,
-                   "Reel's sys.monitoring callback"};
-        s.callbacks[i] = PyCFunction_New(&defs[i], nullptr);
-        if (s.callbacks[i] == nullptr) throw std::runtime_error("cannot create a callback");
+        EventCallback* cb = PyObject_New(EventCallback, callbackType);
+        if (cb == nullptr) throw std::runtime_error("cannot create a callback");
+        cb->vectorcall = callbackFor(kEvents[i].ev);
+        s.callbacks[i] = reinterpret_cast<PyObject*>(cb);
     }
+    Py_DECREF(callbackType);  // each callback holds a reference to it
     Py_DECREF(events);
     s.disable = attr(mon, "DISABLE");
     s.setLocalEvents = attr(mon, "set_local_events");
