@@ -374,7 +374,15 @@ PyMethodDef methods[] = {
      METH_NOARGS, "(bytes held by value shapes now, at most so far)"},
     {nullptr, nullptr, 0, nullptr}};
 
-PyModuleDef reelModule = {PyModuleDef_HEAD_INIT, "_reel", "Reel's recorder (C++).", -1, methods};
+PyModuleDef reelModule = {PyModuleDef_HEAD_INIT,
+                          "_reel",
+                          "Reel's recorder (C++).",
+                          -1,
+                          methods,
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr};
 
 }  // namespace
 
