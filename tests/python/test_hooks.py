@@ -233,3 +233,39 @@ def test_coroutine_origins_recorded_once_each(python_exe, reel_env, tmp_path, du
         for i, r in enumerate(recs):
             if r.get("kind") == "coro_origin" and r["target_frame"] in calls:
                 assert recs[i - 1]["kind"] == "frame_object"
+
+
+def test_callbacks_survive_being_called_from_python(python_exe, reel_env, pyver, tmp_path, dump):
+    """The callbacks are objects of their own type called through their vectorcall slot (docs/
+    recorder.md, "sys.monitoring"); a program that takes one out of sys.monitoring and calls it
+    with anything gets None, not a crash, and the recording goes on once it is put back."""
+    if not _has_monitoring(pyver):
+        pytest.skip("sys.monitoring is 3.12+")
+    code = textwrap.dedent("""
+        import sys, reel
+        M = sys.monitoring
+        def f(a):
+            return a + 1
+        reel.start(%r)
+        tool = [M.get_tool(i) for i in range(6)].index("reel")
+        ev = M.events.INSTRUCTION
+        cb = M.register_callback(tool, ev, None)
+        M.register_callback(tool, ev, cb)
+        results = [cb(), cb(1), cb("x", 2, 3), cb(f.__code__, 0), cb(f.__code__, -5, None)]
+        for i in range(3):
+            f(i)
+        reel.stop()
+        print(type(cb).__name__, results)
+    """ % str(tmp_path / "a.reel"))
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert proc.stdout.decode().split() == ["MonitoringCallback"] + ["[None,"] + ["None,"] * 3 + [
+        "None]"]
+    assert "internal error" not in _decode(proc.stderr)
+    # The calls of f made after the direct calls are all in the trace, with their opcodes.
+    records = dump(tmp_path / "a.reel")
+    calls = [r for r in records if r.get("kind") == "call" and r.get("fn") == "f"]
+    opcodes = [r for r in records if r.get("kind") == "opcode" and r.get("fn") == "f"]
+    assert len(calls) == 3
+    assert len(opcodes) >= 3 * 2

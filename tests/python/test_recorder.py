@@ -5,6 +5,7 @@ threads; and check that a recorded run behaves exactly like a plain one."""
 
 import json
 import os
+import re
 import pathlib
 import signal
 import subprocess
@@ -882,3 +883,18 @@ def test_os_exit_keeps_everything(record, dump):
     assert trace.exists() and not pathlib.Path(str(trace) + ".partial").exists()
     recs = dump(trace)
     assert sum(1 for r in recs if r.get("kind") == "call" and r.get("fn") == "f") == 100
+
+
+def test_pgo_training_recorded_every_program(build_dir, pyver):
+    """The extension under test was built from a profile of a training run (recorder/CMakeLists.txt,
+    REEL_PGO) in which every training program was recorded: a training that breaks only prints a
+    warning during the build and leaves a slower recorder, so it is caught here."""
+    # Written by the training step, which fails the build if it cannot run at all.
+    stamp = build_dir / "recorder" / "pgo" / pyver / "trained.stamp"
+    if not stamp.exists():
+        pytest.skip("not a PGO build (REEL_PGO off or not gcc, or a copy of the build's outputs)")
+    note = stamp.read_text()
+    profiles, programs, total = re.match(
+        r"(\d+) profiles from (\d+) of (\d+) programs", note).groups()
+    assert int(profiles) > 0, note
+    assert programs == total, note
