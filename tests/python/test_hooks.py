@@ -24,6 +24,24 @@ def _has_monitoring(pyver):
     return tuple(map(int, pyver.split("."))) >= (3, 12)
 
 
+def _run_monitored(python_exe, reel_env, pyver, body):
+    """Runs `body` (with sys, reel, M = sys.monitoring and a small f(a) defined) as `python -c`
+    on 3.12+ (skips before) and returns its stdout lines; it must exit 0."""
+    if not _has_monitoring(pyver):
+        pytest.skip("sys.monitoring is 3.12+")
+    code = textwrap.dedent("""
+        import sys, reel
+        M = sys.monitoring
+        def f(a):
+            return a + 1
+    """) + textwrap.dedent(body)
+    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, _decode(proc.stderr)
+    assert "internal error" not in _decode(proc.stderr)
+    return proc.stdout.decode().splitlines()
+
+
 @pytest.fixture
 def record_with(record_env):
     """record_with(hook, program_path) -> (trace, stdout, stderr, returncode)."""
@@ -117,13 +135,7 @@ def test_tool_ids_in_use_fall_back_to_settrace(python_exe, reel_env, pyver, tmp_
 
 def test_tool_id_is_given_back(python_exe, reel_env, pyver, tmp_path):
     """After stop() the tool id is free again and no event of ours is left switched on."""
-    if not _has_monitoring(pyver):
-        pytest.skip("sys.monitoring is 3.12+")
-    code = textwrap.dedent("""
-        import sys, reel
-        M = sys.monitoring
-        def f(a):
-            return a + 1
+    out = _run_monitored(python_exe, reel_env, pyver, """
         before = [M.get_tool(i) for i in range(6)]
         reel.start(%r)
         during = [M.get_tool(i) for i in range(6)]
@@ -138,10 +150,7 @@ def test_tool_id_is_given_back(python_exe, reel_env, pyver, tmp_path):
         reel.stop()
         print("again", M.get_tool(tool))
     """ % (str(tmp_path / "a.reel"), str(tmp_path / "b.reel")))
-    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, _decode(proc.stderr)
-    assert proc.stdout.decode().splitlines() == ["True 0 0", "again None"]
+    assert out == ["True 0 0", "again None"]
     assert (tmp_path / "b.reel").exists()
 
 
@@ -239,13 +248,7 @@ def test_callbacks_survive_being_called_from_python(python_exe, reel_env, pyver,
     """The callbacks are objects of their own type called through their vectorcall slot (docs/
     recorder.md, "sys.monitoring"); a program that takes one out of sys.monitoring and calls it
     with anything gets None, not a crash, and the recording goes on once it is put back."""
-    if not _has_monitoring(pyver):
-        pytest.skip("sys.monitoring is 3.12+")
-    code = textwrap.dedent("""
-        import sys, reel
-        M = sys.monitoring
-        def f(a):
-            return a + 1
+    out = _run_monitored(python_exe, reel_env, pyver, """
         reel.start(%r)
         tool = [M.get_tool(i) for i in range(6)].index("reel")
         ev = M.events.INSTRUCTION
@@ -257,12 +260,7 @@ def test_callbacks_survive_being_called_from_python(python_exe, reel_env, pyver,
         reel.stop()
         print(type(cb).__name__, results)
     """ % str(tmp_path / "a.reel"))
-    proc = subprocess.run([python_exe, "-c", code], env=reel_env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, _decode(proc.stderr)
-    assert proc.stdout.decode().split() == ["MonitoringCallback"] + ["[None,"] + ["None,"] * 3 + [
-        "None]"]
-    assert "internal error" not in _decode(proc.stderr)
+    assert out == ["MonitoringCallback [None, None, None, None, None]"]
     # The calls of f made after the direct calls are all in the trace, with their opcodes.
     records = dump(tmp_path / "a.reel")
     calls = [r for r in records if r.get("kind") == "call" and r.get("fn") == "f"]
