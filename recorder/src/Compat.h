@@ -280,20 +280,31 @@ inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {
     return nullptr;
 }
 
-// The value of int `o` (exact or a subclass) when it has at most one digit (|v| < 2**30, or 2**15
-// with 15-bit digits): the digit count moved from ob_size into lv_tag in 3.12.
-inline bool oneDigitLong(PyObject* o, int64_t& value) {
+// An int's magnitude digits and sign (exact or a subclass): the digit count and sign moved from
+// ob_size into lv_tag in 3.12.
+struct LongView {
+    const digit* digits;
+    Py_ssize_t ndigits;
+    bool negative;
+};
+
+inline LongView longView(PyObject* o) {
     auto* l = reinterpret_cast<PyLongObject*>(o);
 #if PY_VERSION_HEX >= 0x030C0000
     const uintptr_t tag = l->long_value.lv_tag;
-    if ((tag >> 3) > 1) return false;
-    const int64_t magnitude = (tag >> 3) ? static_cast<int64_t>(l->long_value.ob_digit[0]) : 0;
-    value = (tag & 3) == 2 ? -magnitude : magnitude;
+    return {l->long_value.ob_digit, static_cast<Py_ssize_t>(tag >> 3), (tag & 3) == 2};
 #else
     const Py_ssize_t size = Py_SIZE(o);
-    if (size < -1 || size > 1) return false;
-    value = size * static_cast<int64_t>(l->ob_digit[0]);
+    return {l->ob_digit, size < 0 ? -size : size, size < 0};
 #endif
+}
+
+// The value of int `o` when it has at most one digit (|v| < 2**30, or 2**15 with 15-bit digits).
+inline bool oneDigitLong(PyObject* o, int64_t& value) {
+    const LongView lv = longView(o);
+    if (lv.ndigits > 1) return false;
+    const int64_t magnitude = lv.ndigits ? static_cast<int64_t>(lv.digits[0]) : 0;
+    value = lv.negative ? -magnitude : magnitude;
     return true;
 }
 

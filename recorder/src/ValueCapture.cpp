@@ -135,27 +135,9 @@ bool strStartsWithDunder(PyObject* s) {
     return PyUnicode_READ(kind, data, 0) == '_' && PyUnicode_READ(kind, data, 1) == '_';
 }
 
-// ---- int internals: magnitude digits and sign, per version ----
-struct LongView {
-    const digit* digits;
-    Py_ssize_t ndigits;
-    bool negative;
-};
-
-LongView longView(PyObject* o) {
-    auto* l = reinterpret_cast<PyLongObject*>(o);
-#if PY_VERSION_HEX >= 0x030C0000
-    uintptr_t tag = l->long_value.lv_tag;
-    return {l->long_value.ob_digit, static_cast<Py_ssize_t>(tag >> 3), (tag & 3) == 2};
-#else
-    Py_ssize_t size = Py_SIZE(o);
-    return {l->ob_digit, size < 0 ? -size : size, size < 0};
-#endif
-}
-
 // Decimal digits of the magnitude, by base-10^9 long division of the 30-bit (or 15-bit) digits:
 // the same algorithm as CPython's long_to_decimal_string, without creating a str.
-void decimalDigits(const LongView& v, std::vector<uint32_t>& scratch, std::string& out) {
+void decimalDigits(const compat::LongView& v, std::vector<uint32_t>& scratch, std::string& out) {
     constexpr uint32_t kBase = 1000000000u;
     scratch.clear();
     for (Py_ssize_t i = v.ndigits; i-- > 0;) {
@@ -2421,8 +2403,8 @@ class ValueCapture::Impl {
         if (Py_IS_TYPE(k, &PyLong_Type)) {
             size_t bits = _PyLong_NumBits(k);
             if (bits > 200) return internString("<int " + std::to_string(bits) + " bits>");
-            decimalDigits(longView(k), bigScratch_, strScratch_);
-            if (longView(k).negative) strScratch_.insert(strScratch_.begin(), '-');
+            decimalDigits(compat::longView(k), bigScratch_, strScratch_);
+            if (compat::longView(k).negative) strScratch_.insert(strScratch_.begin(), '-');
             return internString(std::string_view(strScratch_));
         }
         return internString("<" + typeInfo(Py_TYPE(k)).displayName + " object>");
@@ -2442,7 +2424,7 @@ class ValueCapture::Impl {
         // The decimal digits cost time quadratic in the length, and the same big ints are
         // captured again and again (a memo of Fibonacci numbers, walked by every frame that
         // holds it): a small cache keyed by a hash of the binary digits answers first.
-        LongView lv = longView(o);
+        compat::LongView lv = compat::longView(o);
         const XXH128_hash_t key =
             XXH3_128bits_withSeed(lv.digits, static_cast<size_t>(lv.ndigits) * sizeof(digit),
                                   lv.negative ? 1 : 0);
@@ -3473,7 +3455,7 @@ class ValueCapture::Impl {
     }
 
     bool shapeLong(PyObject* o) {
-        LongView lv = longView(o);
+        compat::LongView lv = compat::longView(o);
         sw(static_cast<uint64_t>(lv.ndigits) | (lv.negative ? uint64_t{1} << 63 : 0));
         if (lv.ndigits <= 8) {
             for (Py_ssize_t i = 0; i < lv.ndigits; ++i) sw(lv.digits[i]);
