@@ -22,6 +22,7 @@
 //
 // One session per process: the per-code tags in co_extra are not reset.
 #include "Compat.h"  // recorder/src: the recorder's own version switches
+#include "VectorCallable.h"  // and its callback objects
 
 #include <cstdint>
 #include <initializer_list>
@@ -210,33 +211,9 @@ PyCFunction fastcall() {
     return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&onEvent<E>));
 }
 
-// The recorder's callback objects (MonitoringHook.cpp EventCallback): CPython's call reaches the
-// function through the object's vectorcall slot, without cfunction_vectorcall_FASTCALL.
-struct VectorCallback {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-};
-
 template <PyObject* (*F)(PyObject*, PyObject* const*, Py_ssize_t)>
 PyObject* viaVectorcall(PyObject* self, PyObject* const* args, size_t nargsf, PyObject*) {
     return F(self, args, PyVectorcall_NARGS(nargsf));
-}
-
-PyTypeObject* vectorCallbackType() {
-    static PyMemberDef members[] = {
-        {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(VectorCallback, vectorcall),
-         Py_READONLY, nullptr},
-        {nullptr, 0, 0, 0, nullptr},
-    };
-    static PyType_Slot slots[] = {
-        {Py_tp_call, reinterpret_cast<void*>(&PyVectorcall_Call)},
-        {Py_tp_members, members},
-        {0, nullptr},
-    };
-    static PyType_Spec spec = {
-        "reel_floor.Callback", sizeof(VectorCallback), 0,
-        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE, slots};
-    return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
 }
 
 // The recorder's subscription (MonitoringHook.cpp kEvents); "instruction" keeps only the first
@@ -265,14 +242,13 @@ const vectorcallfunc gEventVectorcalls[] = {
 };
 static_assert(sizeof(gEventVectorcalls) / sizeof(gEventVectorcalls[0]) == kEventCount);
 
-// A callback for gEventDefs[i]; a new reference, or NULL with an exception.
+// A callback for gEventDefs[i], called as the recorder's are ("vectorcall": VectorCallable.h) or
+// as a METH_FASTCALL builtin; a new reference, or NULL with an exception.
 PyObject* newCallback(size_t i, bool vectorcall) {
     if (!vectorcall) return PyCFunction_New(&gEventDefs[i], nullptr);
-    static PyTypeObject* type = vectorCallbackType();
+    static PyTypeObject* type = reel::recorder::newVectorCallableType("reel_floor.Callback");
     if (type == nullptr) return nullptr;
-    VectorCallback* cb = PyObject_New(VectorCallback, type);
-    if (cb != nullptr) cb->vectorcall = gEventVectorcalls[i];
-    return reinterpret_cast<PyObject*>(cb);
+    return reel::recorder::newVectorCallable(type, gEventVectorcalls[i]);
 }
 
 // A sys.monitoring function called with `args`; the new reference, or NULL with an exception.

@@ -8,6 +8,7 @@
 
 #include "QuietWeakref.h"
 #include "SettraceHook.h"
+#include "VectorCallable.h"
 
 namespace reel::recorder {
 
@@ -186,7 +187,7 @@ PyObject* disableHere() {
     return Py_NewRef(state().disable);
 }
 
-// Called through the vectorcall protocol of an EventCallback (below).
+// Called through the vectorcall slot of a VectorCallable (loadOnce).
 template <Ev E>
 PyObject* onEvent(PyObject*, PyObject* const* args, size_t nargsf, PyObject*) {
     const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
@@ -280,36 +281,6 @@ vectorcallfunc callbackFor(Ev e) {
     return nullptr;
 }
 
-// The callbacks are objects of their own type whose vectorcall slot is the event's onEvent, so
-// CPython's call of a callback reaches it directly. A builtin function (METH_FASTCALL) goes
-// through cfunction_vectorcall_FASTCALL first, whose recursion-limit bookkeeping (two thread-state
-// lookups, each a __tls_get_addr call in a shared libpython) cost about 30 instructions of every
-// event; the callbacks never call back into Python, so that check guards nothing here.
-struct EventCallback {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-};
-
-PyTypeObject* eventCallbackType() {
-    static PyMemberDef members[] = {
-        {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(EventCallback, vectorcall), Py_READONLY,
-         nullptr},
-        {nullptr, 0, 0, 0, nullptr},
-    };
-    static PyType_Slot slots[] = {
-        {Py_tp_call, reinterpret_cast<void*>(&PyVectorcall_Call)},
-        {Py_tp_members, members},
-        {Py_tp_doc, const_cast<char*>("Reel's sys.monitoring callback")},
-        {0, nullptr},
-    };
-    static PyType_Spec spec = {
-        "reel._reel.MonitoringCallback", sizeof(EventCallback), 0,
-        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE, slots};
-    PyObject* type = PyType_FromSpec(&spec);
-    if (type == nullptr) throw std::runtime_error("cannot create the callback type");
-    return reinterpret_cast<PyTypeObject*>(type);
-}
-
 // Loads sys.monitoring and everything the callbacks need, once per process.
 void loadOnce() {
     MonitoringState& s = state();
@@ -320,7 +291,9 @@ void loadOnce() {
     Py_DECREF(sys);
     if (mon == nullptr) throw std::runtime_error("sys.monitoring is missing");
     PyObject* events = attr(mon, "events");
-    PyTypeObject* callbackType = eventCallbackType();
+    // Each callback is a VectorCallable whose vectorcall slot is its event's onEvent.
+    PyTypeObject* callbackType = newVectorCallableType("reel._reel.MonitoringCallback");
+    if (callbackType == nullptr) throw std::runtime_error("cannot create the callback type");
     for (size_t i = 0; i < kEventCount; ++i) {
         PyObject* bit = attr(events, kEvents[i].name);
         s.bits[i] = PyLong_AsLong(bit);
@@ -328,10 +301,8 @@ void loadOnce() {
             s.instructionBit = bit;
         else
             Py_DECREF(bit);
-        EventCallback* cb = PyObject_New(EventCallback, callbackType);
-        if (cb == nullptr) throw std::runtime_error("cannot create a callback");
-        cb->vectorcall = callbackFor(kEvents[i].ev);
-        s.callbacks[i] = reinterpret_cast<PyObject*>(cb);
+        s.callbacks[i] = newVectorCallable(callbackType, callbackFor(kEvents[i].ev));
+        if (s.callbacks[i] == nullptr) throw std::runtime_error("cannot create a callback");
     }
     Py_DECREF(callbackType);  // each callback holds a reference to it
     Py_DECREF(events);
