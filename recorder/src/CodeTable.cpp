@@ -548,7 +548,9 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
             // follows at once (Recorder::onReturn).
             ok = ok && oi.cacheEntries == 0;
         } else {
-            ok = ok && oi.cacheEntries == 0 && u + 1 < units && !leaders[u + 1] && !isPrefix(u + 1);
+            // (LOAD_GLOBAL has inline cache entries: an exception event reported inside them is
+            // mapped back to it, Recorder::pendingAt.)
+            ok = ok && u + size < units && !leaders[u + size] && !isPrefix(u + size);
         }
         if (!ok) info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
         if (!(oi.flags & opflag::kExtendedArg)) prev = u;
@@ -582,20 +584,94 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
         if (ambiguous || (v < units && lands(v)))
             info.opFlags[from] &= static_cast<uint16_t>(~opflag::kImplied);
     }
+    markConditional(info, units);
     // Where control arrives only through an implied instruction (for the recorder's check that
-    // no implied event is ever lost), and the straight runs of one-unit implied instructions
-    // falling through to an instruction: the walk's answer when it starts where they do, which
-    // the recorder takes without walking (Recorder::opcodeIn).
+    // no implied event is ever lost), and the straight lines of implied instructions falling
+    // through to an instruction: the walk's answer when it starts where they do, which the
+    // recorder takes without walking (Recorder::opcodeIn, catchUp).
     for (size_t u = 0, p = SIZE_MAX; u < units; u += info.flow[u] & flow::kSizeMask) {
         if ((info.flow[u] & flow::kSizeMask) == 0) break;
         const bool fallsIn = p != SIZE_MAX && implied(p) && !(info.flow[p] & flow::kNoFall);
         if (fallsIn && !(info.flow[u] & flow::kLeader)) info.flow[u] |= flow::kFromImplied;
-        if (fallsIn && p + 1 == u) {
-            // (A run too long for its byte gets none: the walk takes it.)
-            const uint32_t run = (info.flow[p] >> flow::kRunShift) + 1;
-            if (run <= 0xFF) info.flow[u] |= run << flow::kRunShift;
+        if (fallsIn && !isPrefix(p)) {
+            // (A line too long for its byte gets none: the walk takes it.)
+            const uint32_t fp = info.flow[p];
+            const uint32_t before = flow::runOf(fp);
+            const uint32_t line = before + static_cast<uint32_t>(u - p);
+            if (line <= 0xFF) {
+                info.flow[u] |= line << flow::kRunShift;
+                if (u - p == 1 && (before == 0 || (fp & flow::kRunOneUnit)))
+                    info.flow[u] |= flow::kRunOneUnit;
+                uint64_t stores = before != 0 && (fp & flow::kRunHasStore) ? info.lineStores[p] : 0;
+                if (fp & flow::kImpliedStore)
+                    for (uint32_t k : {info.storeSlots[p] & 0xFFFF, info.storeSlots[p] >> 16})
+                        if (k != 0xFFFF) stores |= uint64_t{1} << k;  // below 64
+                if (stores != 0) {
+                    if (info.lineStores.empty()) info.lineStores.assign(units + 1, 0);
+                    info.lineStores[u] = stores;
+                    info.flow[u] |= flow::kRunHasStore;
+                }
+            }
         }
         if (!(info.opFlags[u] & opflag::kExtendedArg)) p = u;
+    }
+}
+
+// The implied instructions whose events are implied only when the recorder decides so at their
+// event (flow::kConditional): those judged per execution (LOAD_GLOBAL) and stores. A store is
+// implied only where the recorded instruction that control comes from (through implied ones)
+// binds no local but by STORE_FAST, and neither it nor another store on the way binds one of its
+// slots: the frame's check at its next recorded instruction then leaves exactly the store's
+// slots for after the store's event (Recorder::catchUp), as if the store had been recorded.
+void CodeTable::markConditional(CodeInfo& info, size_t units) {
+    auto implied = [&](size_t u) { return (info.opFlags[u] & opflag::kImplied) != 0; };
+    auto bits = [](uint32_t slots) {
+        uint64_t b = 0;
+        for (uint32_t s : {slots & 0xFFFF, slots >> 16})
+            if (s != 0xFFFF) b |= s < 64 ? uint64_t{1} << s : ~uint64_t{0};
+        return b;
+    };
+    std::vector<uint32_t> starts;  // instruction starts (no EXTENDED_ARG prefixes), in order
+    for (size_t u = 0; u < units; u += info.flow[u] & flow::kSizeMask) {
+        if ((info.flow[u] & flow::kSizeMask) == 0) break;
+        if (!(info.opFlags[u] & opflag::kExtendedArg)) starts.push_back(static_cast<uint32_t>(u));
+    }
+    for (size_t k = 0; k < starts.size(); ++k) {
+        const size_t u = starts[k];
+        if (!implied(u)) continue;
+        if (info.dynKind[u] != dyn::kNone) info.flow[u] |= flow::kConditional;
+        const uint32_t slots = info.storeSlots[u];
+        const bool storeOp = (info.opFlags[u] & opflag::kNoLocalWrite) == 0;
+        if (!storeOp) continue;
+        bool ok = slots != CodeInfo::kNoStore && (slots & 0xFFFF) < 64 &&
+                  ((slots >> 16) == 0xFFFF || (slots >> 16) < 64);
+        const uint64_t mine = ok ? bits(slots) : 0;
+        size_t j = k;
+        while (ok && j > 0 && implied(starts[j - 1])) {
+            const size_t p = starts[--j];
+            if ((info.flow[p] & flow::kImpliedStore) && (bits(info.storeSlots[p]) & mine)) ok = false;
+        }
+        if (ok && j > 0) {
+            const size_t x = starts[j - 1];
+            ok = info.storeSlots[x] != CodeInfo::kNoStore ? (bits(info.storeSlots[x]) & mine) == 0
+                                                           : (info.opFlags[x] & opflag::kNoLocalWrite) != 0;
+        } else {
+            ok = false;
+        }
+        if (ok)
+            info.flow[u] |= flow::kConditional | flow::kImpliedStore;
+        else
+            info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+    }
+    // Backwards: whether the straight line of implied instructions from here holds a store.
+    for (size_t k = starts.size(); k-- > 0;) {
+        const size_t u = starts[k];
+        if (!implied(u)) continue;
+        const uint32_t f = info.flow[u];
+        const bool ahead = (f & flow::kImpliedStore) ||
+                           (!(f & flow::kNoFall) && k + 1 < starts.size() &&
+                            (info.flow[starts[k + 1]] & flow::kStoreAhead));
+        if (ahead) info.flow[u] |= flow::kStoreAhead;
     }
 }
 

@@ -40,9 +40,12 @@ struct CodeInfo {
     // Per code unit, how control leaves and reaches the instruction there (CodeTable::markImplied),
     // for writing the events of implied instructions (opflag::kImplied) when the frame's next
     // recorded instruction shows where control went (Recorder::catchUp): the instruction's size in
-    // code units (low byte), flow:: bits, and the length in code units of the run of one-unit
+    // code units (low byte), flow:: bits, and the length in code units of the straight line of
     // implied instructions that falls through to it (flow::kRunShift; 0 when none, or too long).
     std::vector<uint32_t> flow;
+    // Per code unit, when flow::kRunHasStore: the slots the implied stores of that line bind
+    // (empty when the code has no implied store).
+    std::vector<uint64_t> lineStores;
     // Per code unit: where the jump there lands (past any EXTENDED_ARG prefix), when flow::kJumps.
     std::vector<uint32_t> jumpTo;
     // Per code unit: the fast local(s) the instruction there binds, when that is all it does
@@ -61,7 +64,27 @@ inline constexpr uint32_t kNoFall = 1u << 10;   // never falls through: jump, re
 // No entry point, and the instruction before it is implied and falls through to it: control gets
 // here only through an implied instruction, so the frame's pending events must lead here.
 inline constexpr uint32_t kFromImplied = 1u << 11;
+// Implied only when the recorder says so at the instruction's event (Recorder::impliedNow): a
+// LOAD_GLOBAL whose namespaces run no code (purity::judge), an implied store (below).
+inline constexpr uint32_t kConditional = 1u << 12;
+// An implied store (STORE_FAST, 3.13's STORE_FAST_STORE_FAST and STORE_FAST_LOAD_FAST): the value
+// it replaces is not snapshotted again first, so it is implied only while nothing since the
+// frame's previous recorded instruction could have changed that value (Recorder::storeRisky,
+// guardStores). Its slots are below 64 and bound by nothing else on the way from that instruction.
+inline constexpr uint32_t kImpliedStore = 1u << 13;
+// The straight line of implied instructions starting here holds an implied store.
+inline constexpr uint32_t kStoreAhead = 1u << 14;
+// The line of implied instructions falling through to this instruction (kRunShift) holds an
+// implied store (CodeInfo::lineStores).
+inline constexpr uint32_t kRunHasStore = 1u << 15;
 inline constexpr int kRunShift = 16;
+// That line is of one-unit instructions: their events are one EventEncoder::opcodeRun.
+inline constexpr uint32_t kRunOneUnit = 1u << 25;
+// An implied store whose event the hook switched off (sys.monitoring.DISABLE): making it
+// recorded again needs the code object instrumented afresh (Recorder::guardStores).
+inline constexpr uint32_t kDisabled = 1u << 24;
+// The length in code units of the line (kRunShift) in flow bits `f`.
+inline uint32_t runOf(uint32_t f) { return (f >> kRunShift) & 0xFF; }
 }  // namespace flow
 
 // The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction
@@ -140,6 +163,7 @@ class CodeTable {
                      std::vector<uint8_t>& leaders);
     void markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
                      const std::vector<uint8_t>& leaders);
+    void markConditional(CodeInfo& info, size_t units);
     // The code unit a jump at unit `u` with full argument `arg` lands on (dis's target), or -1.
     int64_t jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) const;
 

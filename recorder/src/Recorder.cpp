@@ -104,7 +104,7 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
 }
 
 // The measurement counters' lines on stderr (REEL_SHAPE_STATS, REEL_IMPLIED_CHECK).
-static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c,
+static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c = 0,
                         uint64_t d = 0) {
     std::fprintf(stderr, format, static_cast<unsigned long long>(a),
                  static_cast<unsigned long long>(b), static_cast<unsigned long long>(c),
@@ -140,6 +140,9 @@ Recorder::~Recorder() {
         printCounts("reel: implied opcode events: %llu written, %llu runs after an unknown "
                     "position, %llu stray runs\n",
                     implied_.written, implied_.unknownStart, implied_.strayRuns);
+    if (impliedCheck_)
+        printCounts("reel: implied stores: %llu events recorded, %llu made recorded\n",
+                    implied_.storesRecorded, implied_.storesDemoted);
     if (countSites_) {
         std::vector<const UnnamedSite*> sites;
         for (const auto& [key, site] : unnamedSites_) sites.push_back(&site);
@@ -250,7 +253,7 @@ void Recorder::settleThread(uint32_t id) {
 void Recorder::settleCurrent(ThreadShadow& ts) {
     if (ts.depth == 0) return;
     ShadowFrame& top = ts.stack[ts.depth - 1];
-    if (top.iframe == compat::currentFrame()) settlePaused(top);
+    if (top.iframe == compat::currentFrame()) settlePaused(top, false);
 }
 
 ShadowFrame& Recorder::push(ThreadShadow& ts) {
@@ -377,7 +380,15 @@ void Recorder::deltas(ShadowFrame& sf) {
         }
         redacted = sf.redactMask->data();
     }
+    // Slots bound by implied stores whose events come after this check (catchUp).
+    uint64_t skip = deltaSkip_;
+    uint32_t nextSkip = skip != 0 ? static_cast<uint32_t>(__builtin_ctzll(skip)) : UINT32_MAX;
     for (uint32_t i = 0; i < n; ++i) {
+        if (i == nextSkip) [[unlikely]] {
+            skip &= skip - 1;
+            nextSkip = skip != 0 ? static_cast<uint32_t>(__builtin_ctzll(skip)) : UINT32_MAX;
+            continue;
+        }
         PyObject* v = lp[i];
         const bool cell = (ci->kinds[i] & (compat::kFastCell | compat::kFastFree)) != 0;
         PyObject* cellObj = nullptr;
@@ -468,10 +479,10 @@ void Recorder::rebindSlot(ShadowFrame& sf, uint32_t i, PyObject* v, bool cell, b
 // (so no other frame rebound a cell, and nothing ran that a snapshot could see change), no write
 // through f_locals, and the instruction binds those plain locals alone. The loop over every slot
 // was most of a check after an assignment in a frame with many locals (nbody's `advance`: 25).
-void Recorder::storedSlots(ShadowFrame& sf) {
+void Recorder::storedSlots(ShadowFrame& sf, uint32_t slots) {
     ++deltaRound_;
     PyObject** lp = compat::localsplus(sf.iframe);
-    for (uint32_t i : {sf.lastStore & 0xFFFF, sf.lastStore >> 16}) {
+    for (uint32_t i : {slots & 0xFFFF, slots >> 16}) {
         if (i == 0xFFFF) continue;
         PyObject* v = lp[i];
         if (v != sf.slots[i].ptr) rebindSlot(sf, i, v, false, true);
@@ -731,9 +742,53 @@ void Recorder::enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe) {
     sf.nextUnit = i < sf.code->opFlags.size() ? unitAfter(sf.code, i) : UINT32_MAX;
 }
 
-void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
+// The slots the instruction at unit `u` binds when it is an implied store, as a bit set.
+static uint64_t storeBits(const CodeInfo& ci, size_t u) {
+    uint64_t b = 0;
+    if ((ci.flow[u] & flow::kImpliedStore) && (ci.opFlags[u] & opflag::kImplied))
+        for (uint32_t k : {ci.storeSlots[u] & 0xFFFF, ci.storeSlots[u] >> 16})
+            if (k != 0xFFFF) b |= uint64_t{1} << k;  // below 64 (CodeTable::markConditional)
+    return b;
+}
+
+void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through, bool fullCheck) {
+    PendingRun run;
+    bool known;
+    const uint32_t line = i < sf.code->flow.size() ? flow::runOf(sf.code->flow[i]) : 0;
+    if (line != 0 && static_cast<size_t>(sf.nextUnit) + line == i) {
+        // The straight line of implied instructions into `i` (CodeTable::markImplied): no walk.
+        const uint32_t f = sf.code->flow[i];
+        run.from = sf.nextUnit;
+        run.end = i;
+        run.stores = (f & flow::kRunHasStore) ? sf.code->lineStores[i] : 0;
+        if (through) run.stores |= storeBits(*sf.code, i);
+        known = true;
+    } else {
+        known = walkPending(sf, i, through, run);
+    }
+    deltaSkip_ = known ? run.stores : 0;
+    if (fullCheck)
+        deltas(sf);
+    else
+        checkLocals(sf);
+    deltaSkip_ = 0;
+    if (!known) return;
     const CodeInfo* ci = sf.code;
-    if (i + 1 >= ci->flow.size()) return;
+    for (size_t u = run.from; u < run.end; u += ci->flow[u] & flow::kSizeMask) {
+        enc_.opcode(static_cast<uint32_t>(2 * u));
+        ++implied_.written;
+        if (run.stores != 0 && (ci->flow[u] & flow::kImpliedStore)) storedSlots(sf, ci->storeSlots[u]);
+    }
+    if (through) {
+        enc_.opcode(static_cast<uint32_t>(2 * i));
+        ++implied_.written;
+        if (run.stores != 0 && (ci->flow[i] & flow::kImpliedStore)) storedSlots(sf, ci->storeSlots[i]);
+    }
+}
+
+bool Recorder::walkPending(const ShadowFrame& sf, size_t i, bool through, PendingRun& run) {
+    const CodeInfo* ci = sf.code;
+    if (i + 1 >= ci->flow.size()) return false;
     const size_t units = ci->flow.size() - 1;
     size_t s = sf.nextUnit;
     while (s < units && (ci->opFlags[s] & opflag::kExtendedArg)) ++s;
@@ -741,9 +796,10 @@ void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
     // whose earlier instructions may have run before recording started (nothing is invented).
     if (s >= units) {
         if (through || (ci->flow[i] & flow::kFromImplied)) ++implied_.unknownStart;
-        return;
+        return false;
     }
     size_t end = SIZE_MAX;  // the walk's end (exclusive) once it reaches `i`
+    uint64_t stores = 0;
     for (size_t u = s; u < units;) {
         if (u == i) {
             end = i;
@@ -751,6 +807,7 @@ void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
         }
         if (!(ci->opFlags[u] & opflag::kImplied)) break;
         const uint32_t f = ci->flow[u];
+        if (f & flow::kImpliedStore) stores |= storeBits(*ci, u);
         const size_t next = u + (f & flow::kSizeMask);
         if ((f & flow::kJumps) && ci->jumpTo[u] == i) {
             end = next;
@@ -769,20 +826,84 @@ void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through) {
                 std::fprintf(stderr, "reel: stray implied run: code %u, offset %zu, from %zu\n",
                              ci->id, 2 * i, 2 * s);
         }
-        return;
+        return false;
     }
-    for (size_t u = s; u < end; u += ci->flow[u] & flow::kSizeMask) {
-        enc_.opcode(static_cast<uint32_t>(2 * u));
-        ++implied_.written;
-    }
-    if (through) {
-        enc_.opcode(static_cast<uint32_t>(2 * i));
-        ++implied_.written;
-    }
+    if (through) stores |= storeBits(*ci, i);
+    run.from = s;
+    run.end = end;
+    run.stores = stores;
+    return true;
 }
 
-size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti) const {
-    const size_t at = instructionAt(sf.code, lasti);
+bool Recorder::impliedNow(ShadowFrame& sf, size_t i, _PyInterpreterFrame* frame) {
+    CodeInfo* ci = sf.code;
+    uint32_t& f = ci->flow[i];
+    if (f & flow::kImpliedStore) {
+        // (--redact: deltas() has the rules for redacted slots, which storedSlots does not know.)
+        if (redacting_ || storeRisky(sf, ci->storeSlots[i])) {
+            ++implied_.storesRecorded;
+            return false;
+        }
+        f |= flow::kDisabled;
+        return true;
+    }
+    // Judged per execution (LOAD_GLOBAL): implied when it runs no code this time.
+    if (!dynPurity_) return false;
+    MutationChange t[2];
+    return purity::judge(codes_, *ci, i, frame, false, t).pure();
+}
+
+bool Recorder::storeRisky(const ShadowFrame& sf, uint32_t slots) const {
+    if (sf.lastMutations == mutations_) return false;
+    if (sf.frameLocalsWrites != frameLocalsWrites_) return true;
+    PyObject** lp = compat::localsplus(sf.iframe);
+    for (uint32_t k : {slots & 0xFFFF, slots >> 16}) {
+        if (k == 0xFFFF) continue;
+        PyObject* v = lp[k];
+        if (v != nullptr && ValueCapture::mayMutate(v, options_.limits.maxItems)) return true;
+    }
+    return false;
+}
+
+void Recorder::guardStores(ShadowFrame& sf, bool onlyMutable) {
+    if (reinstrument_ == nullptr) return;
+    CodeInfo* ci = sf.code;
+    const size_t units = ci->flow.size() - 1;
+    size_t u = sf.nextUnit;
+    if (u >= units || !(ci->flow[u] & flow::kStoreAhead)) return;
+    PyObject** lp = compat::localsplus(sf.iframe);
+    bool switchedOff = false;
+    while (u < units && (ci->opFlags[u] & opflag::kImplied)) {
+        uint32_t& f = ci->flow[u];
+        if (f & flow::kImpliedStore) {
+            bool demote = !onlyMutable;
+            for (uint32_t k : {ci->storeSlots[u] & 0xFFFF, ci->storeSlots[u] >> 16}) {
+                if (demote || k == 0xFFFF) continue;
+                PyObject* v = lp[k];
+                demote = v != nullptr && ValueCapture::mayMutate(v, options_.limits.maxItems);
+            }
+            if (demote) {
+                // The store is recorded from now on: the instructions after it have it as the
+                // recorded instruction they come from, which binds none of their slots.
+                ci->opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+                switchedOff = (f & flow::kDisabled) != 0;
+                f &= ~(flow::kImpliedStore | flow::kConditional | flow::kDisabled);
+                ++implied_.storesDemoted;
+                break;
+            }
+        }
+        if (f & flow::kNoFall) break;
+        u += f & flow::kSizeMask;
+    }
+    if (switchedOff) reinstrument_(compat::frameCode(sf.iframe));
+}
+
+size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti, bool raised) const {
+    size_t at = instructionAt(sf.code, lasti);
+    // 3.11/3.12 may report an exception inside the inline cache of the instruction that raised.
+    if (raised)
+        while (at > 0 && at < sf.code->opFlags.size() && (sf.code->opFlags[at] & opflag::kCacheUnit))
+            --at;
     if (at >= sf.code->opFlags.size() || !(sf.code->opFlags[at] & opflag::kImplied))
         return SIZE_MAX;
     // Already past it: its event was written (settlePaused, for a second finalizer run by the same
@@ -793,23 +914,21 @@ size_t Recorder::pendingAt(const ShadowFrame& sf, int lasti) const {
     return at;
 }
 
-uint16_t Recorder::writeThrough(ShadowFrame& sf, size_t at) {
-    catchUp(sf, at, true);
+uint16_t Recorder::writeThrough(ShadowFrame& sf, size_t at, bool fullCheck) {
+    catchUp(sf, at, true, fullCheck);
     sf.nextUnit = unitNext(sf.code, at);
     return sf.code->opFlags[at];
 }
 
-uint16_t Recorder::writeImpliedAt(ShadowFrame& sf, int lasti) {
-    const size_t at = pendingAt(sf, lasti);
-    return at == SIZE_MAX ? 0 : writeThrough(sf, at);
-}
-
-void Recorder::settlePaused(ShadowFrame& sf) {
+void Recorder::settlePaused(ShadowFrame& sf, bool guard) {
     const size_t at = pendingAt(sf, compat::frameLasti(sf.iframe));
-    if (at == SIZE_MAX) return;
-    checkLocals(sf);
-    sf.lastOpFlags = writeThrough(sf, at);
-    sf.lastStore = CodeInfo::kNoStore;
+    if (at != SIZE_MAX) {
+        sf.lastOpFlags = writeThrough(sf, at);
+        sf.lastStore = CodeInfo::kNoStore;
+    }
+    // 3.13's FrameLocalsProxy lets the code that runs now rebind the locals of this frame.
+    if (guard && sf.nextUnit < sf.code->flow.size() && (sf.code->flow[sf.nextUnit] & flow::kStoreAhead))
+        guardStores(sf, compat::kMinorVersion < 13);
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
@@ -825,7 +944,7 @@ void Recorder::settlePaused(ShadowFrame& sf) {
             return;
         }
         if (sf.lastStore != CodeInfo::kNoStore && sf.frameLocalsWrites == frameLocalsWrites_) {
-            storedSlots(sf);
+            storedSlots(sf, sf.lastStore);
             return;
         }
     }
@@ -835,26 +954,33 @@ void Recorder::settlePaused(ShadowFrame& sf) {
 [[gnu::always_inline]] inline bool Recorder::opcodeIn(ThreadShadow& ts, ShadowFrame& sf,
                                                      _PyInterpreterFrame* frame) {
     const int lasti = compat::frameLasti(frame);
-    const CodeInfo* ci = sf.code;
+    CodeInfo* ci = sf.code;
     const size_t i = instructionAt(ci, lasti);
     const bool known = i < ci->opFlags.size();
     uint16_t flags = known ? ci->opFlags[i] : 0;
     // It changes nothing and runs nothing: the next recorded instruction of this frame writes its
     // event, after the same state checks this one would have made.
-    if (flags & opflag::kImplied) return false;
+    if (flags & opflag::kImplied) {
+        if (!(ci->flow[i] & flow::kConditional) || impliedNow(sf, i, frame)) return false;
+        flags &= static_cast<uint16_t>(~opflag::kImplied);  // recorded this time
+    }
     // Only now: an implied event writes nothing, not even a THREAD record (3.11 reports them).
     switchThread(ts);
-    checkLocals(sf);
-    if (known) {
-        if (sf.nextUnit != i) [[unlikely]] {
-            const uint32_t run = ci->flow[i] >> flow::kRunShift;
-            if (run != 0 && sf.nextUnit + run == i) {
-                enc_.opcodeRun(static_cast<uint32_t>(2 * sf.nextUnit), run);
-                implied_.written += run;
-            } else {
-                catchUp(sf, i, false);
-            }
+    if (known && sf.nextUnit != i) [[unlikely]] {
+        const uint32_t f = ci->flow[i];
+        const uint32_t run = flow::runOf(f);
+        if (run != 0 && static_cast<size_t>(sf.nextUnit) + run == i &&
+            (f & (flow::kRunOneUnit | flow::kRunHasStore)) == flow::kRunOneUnit) {
+            checkLocals(sf);
+            enc_.opcodeRun(static_cast<uint32_t>(2 * sf.nextUnit), run);
+            implied_.written += run;
+        } else {
+            catchUp(sf, i, false);
         }
+    } else {
+        checkLocals(sf);
+    }
+    if (known) {
         sf.nextUnit = unitNext(ci, i);
         // Not under --redact: deltas() has the rules for redacted slots.
         sf.lastStore = redacting_ ? CodeInfo::kNoStore : ci->storeSlots[i];
@@ -881,6 +1007,8 @@ void Recorder::settlePaused(ShadowFrame& sf) {
         }
         else
             targetLog_[mutations_ % kTargetLog] = {t[0], t[1]};
+        if (known && (ci->flow[sf.nextUnit] & flow::kStoreAhead)) [[unlikely]]
+            guardStores(sf, !v.writesFrameLocals());
         if (checkDepths_ && known) ++depthChecks_.impure[ci->dynKind[i]];
     } else if (checkDepths_ && known) {
         ++depthChecks_.pure[ci->dynKind[i]];
@@ -913,7 +1041,14 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
     ShadowFrame* sfp = frameFor(ts, frame, code, true);
     if (!sfp) return;
     ShadowFrame& sf = *sfp;
-    checkLocals(sf);  // RETURN_*/YIELD_VALUE write no local
+    const int lasti = compat::frameLasti(frame);
+    uint16_t flags = sf.lastOpFlags;
+    // A RETURN_* whose event is implied: its event (and its run's) right before the return's,
+    // where the interpreter reported it (nothing runs between the two), after the frame's check.
+    if (const size_t at = arg != nullptr ? pendingAt(sf, lasti) : SIZE_MAX; at != SIZE_MAX)
+        flags = writeThrough(sf, at);
+    else
+        checkLocals(sf);  // RETURN_*/YIELD_VALUE write no local
     // Control goes back to C code, which may change objects before any traced instruction counts
     // a mutation (list.sort rearranging the list its key= function just saw, list.extend(gen)
     // appending what the generator yielded): the shared snapshots taken at the current count no
@@ -925,12 +1060,6 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
                          : compat::entersFromC(frame);
     if (toC)
         for (RecentShape& e : recentShapes_) e.obj = nullptr;
-    int lasti = compat::frameLasti(frame);
-    uint16_t flags = sf.lastOpFlags;
-    // A RETURN_* whose event is implied: its event (and its run's) right before the return's,
-    // where the interpreter reported it (nothing runs between the two).
-    if (arg != nullptr)
-        if (const uint16_t implied = writeImpliedAt(sf, lasti)) flags = implied;
     bool suspend = false;
     if (arg == nullptr) {
         enc_.unwind(lasti);
@@ -961,10 +1090,13 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
         ++mutations_;
         untargetedAt_ = mutations_;
     }
-    deltas(*sfp);
-    // Raised by an instruction whose event is implied (3.11's LOAD_FAST of an unbound local): its
-    // event, and its run's, come first, as the interpreter reported them.
-    writeImpliedAt(*sfp, compat::frameLasti(frame));
+    // Raised by an instruction whose event is implied (3.11's LOAD_FAST of an unbound local, a
+    // LOAD_GLOBAL of an unknown name): its event, and its run's, come first, as the interpreter
+    // reported them, after the frame's check.
+    if (const size_t at = pendingAt(*sfp, compat::frameLasti(frame), true); at != SIZE_MAX)
+        writeThrough(*sfp, at, true);
+    else
+        deltas(*sfp);
     sfp->lastOpFlags = 0;
     sfp->lastStore = CodeInfo::kNoStore;
     PyObject* exc = arg;

@@ -145,6 +145,10 @@ class Recorder {
     void pauseWriters();
     uint64_t eventCount() const { return firstEvent_ + enc_.eventCount; }
     uint64_t serial() const { return serial_; }
+    // sys.monitoring: `fn` instruments a code object afresh, switching its INSTRUCTION events
+    // back on where a callback answered DISABLE (guardStores). Legacy tracing reports every event
+    // and needs none.
+    void setReinstrument(void (*fn)(PyCodeObject*)) { reinstrument_ = fn; }
     // The thread with this trace id is finishing (ThreadEndWatch.h): THREAD_END, once.
     void onThreadEnd(uint32_t threadId);
 
@@ -159,24 +163,47 @@ class Recorder {
     ShadowFrame& push(ThreadShadow& ts);
     // false: the instruction's event is implied, nothing was done.
     bool opcodeIn(ThreadShadow& ts, ShadowFrame& sf, _PyInterpreterFrame* frame);
-    // Writes the events of the implied instructions the frame ran since its latest recorded one,
-    // on its way to instruction unit `i` (with `through`, `i` too, which is implied): the walk
-    // from ShadowFrame::nextUnit that CodeTable::markImplied makes unambiguous. The caller then
-    // sets nextUnit past `i`.
-    void catchUp(ShadowFrame& sf, size_t i, bool through);
-    // When the instruction at `lasti` is implied (an exception or return reported at it): writes
-    // its events and the pending ones before it (catchUp), and returns its opflag bits; else 0.
-    uint16_t writeImpliedAt(ShadowFrame& sf, int lasti);
-    // The pending events up to and including implied unit `at` (pendingAt's answer); the frame
+    // The frame's state check for its latest recorded instruction (checkLocals; deltas() with
+    // `fullCheck`), then the events of the implied instructions it ran since, on its way to
+    // instruction unit `i` (with `through`, `i` too, which is implied): the walk from
+    // ShadowFrame::nextUnit that CodeTable::markImplied makes unambiguous. The check leaves out
+    // the slots of implied stores on the way: each is bound right after its store's event
+    // (storedSlots), as when the store is recorded. The caller then sets nextUnit past `i`.
+    void catchUp(ShadowFrame& sf, size_t i, bool through, bool fullCheck = false);
+    struct PendingRun {
+        size_t from = 0, end = 0;  // the implied instructions' units [from, end)
+        uint64_t stores = 0;       // the slots implied stores among them (and `i`) bind
+    };
+    // catchUp's walk: false when the frame's position is unknown or the walk does not reach `i`
+    // (counted in implied_).
+    bool walkPending(const ShadowFrame& sf, size_t i, bool through, PendingRun& run);
+    // An implied instruction with flow::kConditional at its event: whether its event is implied
+    // this time (else it is recorded). A store whose event is implied gets flow::kDisabled (the
+    // hook switches it off).
+    [[gnu::noinline]] bool impliedNow(ShadowFrame& sf, size_t i, _PyInterpreterFrame* frame);
+    // At an implied store's event: whether something since the frame's latest recorded
+    // instruction may have changed the value in one of its `slots` (a mutation counted while that
+    // value can change in place, a write through f_locals): the store is then recorded, so that
+    // the frame's check comes before the value is replaced.
+    bool storeRisky(const ShadowFrame& sf, uint32_t slots) const;
+    // 3.12+ sys.monitoring: code may run (`onlyMutable`: a mutation may be counted, nothing else)
+    // while the frame is paused before implied stores whose events are switched off: those that
+    // storeRisky could then find risky become recorded instructions, for good, and the code
+    // object is instrumented afresh when one was switched off (reinstrument_).
+    void guardStores(ShadowFrame& sf, bool onlyMutable);
+    // The frame's check and the pending events up to and including implied unit `at`
+    // (pendingAt's answer: an exception or return reported at it, a paused frame); the frame
     // continues after it. Returns its opflag bits.
-    uint16_t writeThrough(ShadowFrame& sf, size_t at);
+    uint16_t writeThrough(ShadowFrame& sf, size_t at, bool fullCheck = false);
     // Something is about to be recorded while the frame `sf` may be paused at an implied
     // instruction that runs code (a backward jump's eval-breaker check: a signal handler, a
     // finalizer, another thread; a dropped reference's finalizer): its state check and pending
     // events come first, up to and including that instruction, as if it had been recorded.
-    void settlePaused(ShadowFrame& sf);
+    // With `guard`, code is about to run (a call, another thread): guardStores.
+    void settlePaused(ShadowFrame& sf, bool guard = true);
     // The unit of the implied instruction at `lasti` whose event is not written yet, or SIZE_MAX.
-    size_t pendingAt(const ShadowFrame& sf, int lasti) const;
+    // `raised`: `lasti` is where an exception was reported.
+    size_t pendingAt(const ShadowFrame& sf, int lasti, bool raised = false) const;
     // settlePaused for the top frame of the thread recorded last, when that is still the frame
     // the thread runs (a switch to another thread is about to be written).
     void settleThread(uint32_t id);
@@ -188,8 +215,8 @@ class Recorder {
     // since its last check, or only bound locals (storedSlots).
     void checkLocals(ShadowFrame& sf);
     // deltas() after a STORE_FAST (or 3.13's pair forms) with nothing else run since the frame's
-    // last check: the stored slots.
-    void storedSlots(ShadowFrame& sf);
+    // last check: the stored `slots` (CodeInfo::storeSlots).
+    void storedSlots(ShadowFrame& sf, uint32_t slots);
     // A slot found holding another object than at the frame's last check (`moved`), or checked by
     // value after a write through f_locals: its new snapshot, recorded if it differs.
     void rebindSlot(ShadowFrame& sf, uint32_t i, PyObject* v, bool cell, bool moved);
@@ -290,9 +317,14 @@ class Recorder {
     // Implied opcode events (catchUp): written, runs not written because the frame's position
     // before them is unknown (adopted mid-way), and runs reached some other way (a bug in
     // CodeTable::markImplied; REEL_IMPLIED_CHECK=1 prints all three at the end).
+    // Implied stores: events recorded because storeRisky said so, and stores made recorded for
+    // good by guardStores.
     struct ImpliedCounts {
         uint64_t written = 0, unknownStart = 0, strayRuns = 0;
+        uint64_t storesRecorded = 0, storesDemoted = 0;
     } implied_;
+    uint64_t deltaSkip_ = 0;  // slots deltas() leaves to pending implied stores (catchUp)
+    void (*reinstrument_)(PyCodeObject*) = nullptr;
     bool impliedCheck_ = false;
     bool shapeStats_ = false;  // REEL_SHAPE_STATS=1: shape counters on stderr at the end
     int64_t handOverIntervalNs_ = 250'000'000;  // bounds what os._exit can lose

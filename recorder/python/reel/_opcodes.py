@@ -43,9 +43,8 @@ _NO_LOCAL_WRITE_NAMES = {
 # Instructions whose opcode event the recorder may leave implied (opflag::kImplied): they only push,
 # copy or swap stack references (no decref, so no finalizer; no Python code; no local written), and
 # they cannot raise, except 3.11's LOAD_FAST and 3.11/3.12's LOAD_CLOSURE on an unbound slot, which
-# the recorder covers at the 'exception' event. None has inline cache entries. Whether a given
-# instruction's event is left implied is decided per position by CodeTable (never at a jump target
-# or before one).
+# the recorder covers at the 'exception' event. Whether a given instruction's event is left implied
+# is decided per position by CodeTable (never at a jump target or before one).
 _IMPLIED_NAMES = {
     "NOP", "PUSH_NULL", "COPY", "SWAP", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_LOAD_FAST",
     "LOAD_CLOSURE", "KW_NAMES",
@@ -68,6 +67,15 @@ _IMPLIED_NAMES |= {"JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"
 _IMPLIED_NAMES |= {"POP_TOP", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE",
                    "POP_JUMP_FORWARD_IF_NONE", "POP_JUMP_FORWARD_IF_NOT_NONE",
                    "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE"}
+# Also loads that can only raise (an unbound local or free variable), and LOAD_GLOBAL, whose
+# lookup runs no code when the globals and builtins are dicts with str keys only: the recorder
+# judges it at its event and records it otherwise (flow::kConditional). A LOAD_GLOBAL whose
+# event was switched off runs code only in a namespace that changed kind since (a non-str key
+# added, a dict swapped for a mapping): that code, if traced, reports itself.
+_IMPLIED_NAMES |= {"LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_GLOBAL"}
+# Also stores of a plain local, when nothing could have changed the value they replace since the
+# frame's previous recorded instruction (CodeTable::markConditional, Recorder::storeRisky).
+_IMPLIED_NAMES |= {"STORE_FAST", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST"}
 
 # Instructions that neither run Python code nor mutate an object a local can reach. Anything not
 # listed is assumed to possibly mutate (calls, attribute/item access, arithmetic on arbitrary
