@@ -729,6 +729,9 @@ bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
     // The type's MRO dicts hold str keys in practice; _PyType_Lookup answers from the method cache
     // (the interpreter does this very lookup for the instruction anyway).
     PyObject* descr = _PyType_Lookup(t, name);
+    // Remembered for quickPure when the answer depends on the class's attributes alone: not for a
+    // traced getter (its descriptor's own class may change).
+    bool remember = true;
     if (descr != nullptr) {
         PyTypeObject* dt = Py_TYPE(descr);
         if (dt->tp_descr_get != nullptr) {
@@ -738,10 +741,17 @@ bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
             // Non-data descriptors whose __get__ is C that binds or unwraps without calls, or
             // traced Python; the instance dict is looked at first.
             if (dt != &PyFunction_Type && dt != &PyMethodDescr_Type && dt != &PyStaticMethod_Type &&
-                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type &&
-                !tracedGetter(codes, descr))
-                return false;
+                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type) {
+                if (!tracedGetter(codes, descr)) return false;
+                remember = false;
+            }
         }
+    }
+    if (remember && t->tp_version_tag != 0) {
+        AttrPure& e = attrPureEntry(t, name);
+        e.type = t;
+        e.name = name;
+        e.tag = t->tp_version_tag;
     }
     return compat::instanceDictKeysAllStr(owner);
 }
@@ -2087,6 +2097,10 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
 }
 
 }  // namespace
+
+void resetAttrCache() {
+    for (AttrPure& e : gAttrPure) e = AttrPure{};
+}
 
 int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
     int depth = compat::savedStackDepth(frame, ci.nlocalsplus);

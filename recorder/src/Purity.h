@@ -59,6 +59,63 @@ class Verdict {
 Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
               bool wantTargets, MutationChange out[2]);
 
+// Attribute loads found pure for a class whose attributes, on it and its bases, have not changed
+// since (its version tag, which CPython renews when any of them changes; tags are never reused):
+// judge() writes them, quickPure() reads them. The class's part only: the instance's dict is
+// looked at each time. Cleared by each recording session (resetAttrCache).
+struct AttrPure {
+    PyTypeObject* type = nullptr;
+    PyObject* name = nullptr;
+    unsigned int tag = 0;
+};
+inline constexpr size_t kAttrPureEntries = 256;
+inline AttrPure gAttrPure[kAttrPureEntries];
+inline AttrPure& attrPureEntry(PyTypeObject* t, PyObject* name) {
+    const auto k = reinterpret_cast<uintptr_t>(t) ^ (reinterpret_cast<uintptr_t>(name) >> 3);
+    return gAttrPure[((k >> 4) ^ (k >> 12)) & (kAttrPureEntries - 1)];
+}
+void resetAttrCache();
+
+// judge()'s "pure" for the kinds met most in loops, answered inline (the call's set-up was most of
+// judge()'s cost there): BINARY_OP of two exact ints or floats (C arithmetic, whose errors are
+// raised in C), FOR_ITER over a range, list or tuple iterator, and LOAD_ATTR of an instance
+// attribute or method that judge() found pure for the same class version (gAttrPure) on an
+// instance whose dict holds str keys only. false: ask judge().
+[[gnu::always_inline]] inline bool quickPure(const CodeInfo& ci, size_t idx, uint8_t kind,
+                                             _PyInterpreterFrame* frame) {
+    if (kind != dyn::kBinaryOp && kind != dyn::kForIter && kind != dyn::kLoadAttr) return false;
+    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
+    if (depth < 0) depth = ci.depth[idx];
+    const int operands = kind == dyn::kBinaryOp ? 2 : 1;
+    if (depth < operands || depth > ci.stackSize) return false;
+    PyObject** stack = compat::valueStack(frame, ci.nlocalsplus) + depth;
+    if (kind == dyn::kLoadAttr) {
+        PyObject* owner = stack[-1];
+        if (owner == nullptr) return false;
+        PyTypeObject* t = Py_TYPE(owner);
+        if (t->tp_getattro != PyObject_GenericGetAttr || t->tp_version_tag == 0) return false;
+        PyObject* names = compat::frameCode(frame)->co_names;
+        const uint32_t n = compat::kMinorVersion >= 12 ? ci.arg[idx] >> 1 : ci.arg[idx];
+        if (names == nullptr || n >= static_cast<uint32_t>(PyTuple_GET_SIZE(names))) return false;
+        PyObject* name = PyTuple_GET_ITEM(names, n);
+        const AttrPure& e = attrPureEntry(t, name);
+        return e.type == t && e.name == name && e.tag == t->tp_version_tag &&
+               compat::instanceDictKeysAllStr(owner);
+    }
+    if (kind == dyn::kForIter) {
+        PyObject* it = stack[-1];
+        if (it == nullptr) return false;
+        PyTypeObject* t = Py_TYPE(it);
+        return t == &PyRangeIter_Type || t == &PyListIter_Type || t == &PyTupleIter_Type;
+    }
+    auto number = [](PyObject* o) {
+        if (o == nullptr) return false;
+        PyTypeObject* t = Py_TYPE(o);
+        return t == &PyLong_Type || t == &PyFloat_Type;
+    };
+    return number(stack[-2]) && number(stack[-1]);
+}
+
 // Generator frame `frame` is being resumed (a 'call' event of a suspended generator): whether
 // everything that ran since it yielded reported its own changes, so the frame's locals need no
 // re-check beyond what the mutation counter says. True when the resumer is a traced frame whose

@@ -57,6 +57,8 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     // Every recapture runs inside deltas(), which bumps the count first: within one call no
     // Python code runs and nothing changes.
     values_->setRoundCounter(&deltaRound_);
+    // Whether a getter is traced depends on this session's filters.
+    purity::resetAttrCache();
     if (const char* check = std::getenv("REEL_CHECK_STACK_DEPTH"); check && *check == '1')
         checkDepths_ = true;
     if (const char* sites = std::getenv("REEL_PURITY_SITES"); sites && *sites == '1')
@@ -996,7 +998,12 @@ void Recorder::settlePaused(ShadowFrame& sf, bool guard) {
     const uint8_t kind = known && dynPurity_ ? ci->dynKind[i] : dyn::kNone;
     MutationChange t[2];
     purity::Verdict v{(flags & opflag::kPure) != 0, 0};
-    if (!v.pure() && kind != dyn::kNone) v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    if (!v.pure() && kind != dyn::kNone) {
+        if (purity::quickPure(*ci, i, kind, frame))
+            v = purity::Verdict{true};
+        else
+            v = purity::judge(codes_, *ci, i, frame, targeted_, t);
+    }
     sf.raiseMutates = v.raiseMutates();
     if (!v.pure()) {
         ++mutations_;
