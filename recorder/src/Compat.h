@@ -24,6 +24,8 @@
 #error "Reel's recorder supports CPython 3.11 to 3.13"
 #endif
 
+#include "ThreadStateSlot.h"
+
 // Code extra slots: public-unstable names on 3.12+, underscore names on 3.11.
 #if PY_VERSION_HEX < 0x030C0000
 #define PyUnstable_Code_GetExtra _PyCode_GetExtra
@@ -173,8 +175,11 @@ inline constexpr bool kHasMonitoring = PY_VERSION_HEX >= 0x030C0000;
 // is about. Read from the thread state (PyEval_GetFrame would materialize a frame object).
 inline _PyInterpreterFrame* currentFrame() {
 #if PY_VERSION_HEX >= 0x030D0000
-    PyThreadState* ts = PyThreadState_GetUnchecked();
+    PyThreadState* ts = tstate::current();
     return ts ? ts->current_frame : nullptr;
+#elif PY_VERSION_HEX >= 0x030C0000
+    PyThreadState* ts = tstate::current();
+    return ts ? ts->cframe->current_frame : nullptr;
 #else
     PyThreadState* ts = _PyThreadState_UncheckedGet();
     return ts ? ts->cframe->current_frame : nullptr;

@@ -346,6 +346,10 @@ PyMethodDef methods[] = {
      "_stand_in(member): values of the member's class are recorded as the object in that slot"},
     {"_make_settrace", makeSettraceTap, METH_O,
      "_make_settrace(real_settrace): sys.settrace replacement that keeps the legacy hook"},
+    {"_tstate_direct", [](PyObject*, PyObject*) -> PyObject* {
+         return PyBool_FromLong(reel::recorder::tstate::direct());
+     },
+     METH_NOARGS, "True when this thread's state is read without CPython's getter (tests)"},
     {"_legacy_hook", [](PyObject*, PyObject*) -> PyObject* {
          return PyBool_FromLong(hookState().recorder && !hookState().monitoring);
      },

@@ -267,3 +267,30 @@ def test_callbacks_survive_being_called_from_python(python_exe, reel_env, pyver,
     opcodes = [r for r in records if r.get("kind") == "opcode" and r.get("fn") == "f"]
     assert len(calls) == 3
     assert len(opcodes) >= 3 * 2
+
+
+THREAD_STATE_PROGRAM = r'''
+import threading
+from reel import _reel
+seen = [_reel._tstate_direct()]
+t = threading.Thread(target=lambda: seen.append(_reel._tstate_direct()))
+t.start()
+t.join()
+print(seen)
+'''
+
+
+def test_thread_state_read_directly(pyver, record_with, tmp_path, dump):
+    """3.12+ on x86-64 Linux: the callbacks read the thread state without CPython's getter
+    (recorder/src/ThreadStateSlot.h), in the main thread and in a thread started while recording,
+    and the thread's events are all there. Fails if the direct read falls back silently."""
+    import platform
+    program = tmp_path / "tstate.py"
+    program.write_text(THREAD_STATE_PROGRAM)
+    trace, out, err, status = record_with("monitoring" if _has_monitoring(pyver) else "settrace",
+                                          program)
+    assert status == 0, err
+    expected = _has_monitoring(pyver) and platform.machine() == "x86_64"
+    assert out.strip() == str([expected, expected]), out
+    threads = {r["thread"] for r in dump(trace) if r.get("fn") == "<lambda>"}
+    assert len(threads) == 1 and 0 not in threads, threads
