@@ -639,9 +639,13 @@ void CodeTable::markConditional(CodeInfo& info, size_t units) {
     for (size_t k = 0; k < starts.size(); ++k) {
         const size_t u = starts[k];
         if (!implied(u)) continue;
-        if (info.dynKind[u] != dyn::kNone) info.flow[u] |= flow::kConditional;
         const uint32_t slots = info.storeSlots[u];
         const bool storeOp = (info.opFlags[u] & opflag::kNoLocalWrite) == 0;
+        if (!conditionalImplied_ && (storeOp || info.dynKind[u] != dyn::kNone)) {
+            info.opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+            continue;
+        }
+        if (info.dynKind[u] != dyn::kNone) info.flow[u] |= flow::kConditional;
         if (!storeOp) continue;
         bool ok = slots != CodeInfo::kNoStore && (slots & 0xFFFF) < 64 &&
                   ((slots >> 16) == 0xFFFF || (slots >> 16) < 64);

@@ -408,6 +408,7 @@ bool installMonitoringHook(bool traceRunning) {
         // Implied stores whose events were switched off are switched on again this way when
         // code that runs before them could change the value they replace (Recorder::guardStores).
         hs.recorder->setReinstrument(&reinstrument);
+        hs.recorder->codes().allowConditionalImplied();
         tstate::init();  // direct reads of the thread state in the callbacks, where possible
         if (s.usedDisable) {
             // Code filtered out by an earlier session had its events switched off; this session's

@@ -105,9 +105,9 @@ def test_finalizers_at_backward_jumps(tmp_path, record_implied, export_states, p
     assert export_states(on[0], tmp_path) == export_states(off[0], tmp_path)
 
 
-# A store whose event is implied drops the last reference to an object with a finalizer: the
-# finalizer's events come after the store's, and after the store's LOCAL_SET (the slot is rebound
-# before the old value goes), which the finalizer sees. Not in the corpus: the pure-Python
+# A store whose event is implied (3.12+) drops the last reference to an object with a finalizer:
+# the finalizer's events come after the store's, and after the store's LOCAL_SET (the slot is
+# rebound before the old value goes), which the finalizer sees. Not in the corpus: the pure-Python
 # oracle holds the locals it reads, so the finalizer would run elsewhere.
 FINALIZER_STORE_PROGRAM = r'''
 import sys
@@ -126,7 +126,7 @@ print(finalizer_in_store([1, 2]))
 '''
 
 
-def test_finalizer_run_by_an_implied_store(tmp_path, record_implied, export_states, dump):
+def test_finalizer_run_by_an_implied_store(tmp_path, record_implied, export_states, dump, pyver):
     program = tmp_path / "store_finalizer.py"
     program.write_text(FINALIZER_STORE_PROGRAM)
     on = record_implied(program, True)
@@ -136,6 +136,8 @@ def test_finalizer_run_by_an_implied_store(tmp_path, record_implied, export_stat
     assert (on[1], strip(on[2]), on[3]) == (off[1], strip(off[2]), off[3])
     assert _report(on[2])[2] == 0
     assert export_states(on[0], tmp_path) == export_states(off[0], tmp_path)
+    if pyver == "3.11":
+        return  # stores are implied under sys.monitoring only (CodeTable::conditionalImplied_)
     seq = [(r["kind"], r.get("value")) for r in dump(on[0])
            if r.get("fn") == "finalizer_in_store" and r["kind"] == "local_set"
            or r.get("fn") == "Noisy.__del__" and r["kind"] == "call"]
