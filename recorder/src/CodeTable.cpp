@@ -603,9 +603,7 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
                 if (u - p == 1 && (before == 0 || (fp & flow::kRunOneUnit)))
                     info.flow[u] |= flow::kRunOneUnit;
                 uint64_t stores = before != 0 && (fp & flow::kRunHasStore) ? info.lineStores[p] : 0;
-                if (fp & flow::kImpliedStore)
-                    for (uint32_t k : {info.storeSlots[p] & 0xFFFF, info.storeSlots[p] >> 16})
-                        if (k != 0xFFFF) stores |= uint64_t{1} << k;  // below 64
+                if (fp & flow::kImpliedStore) stores |= flow::slotBits(info.storeSlots[p]);
                 if (stores != 0) {
                     if (info.lineStores.empty()) info.lineStores.assign(units + 1, 0);
                     info.lineStores[u] = stores;
@@ -625,12 +623,6 @@ void CodeTable::markImplied(const uint8_t* bc, size_t n, CodeInfo& info,
 // slots for after the store's event (Recorder::catchUp), as if the store had been recorded.
 void CodeTable::markConditional(CodeInfo& info, size_t units) {
     auto implied = [&](size_t u) { return (info.opFlags[u] & opflag::kImplied) != 0; };
-    auto bits = [](uint32_t slots) {
-        uint64_t b = 0;
-        for (uint32_t s : {slots & 0xFFFF, slots >> 16})
-            if (s != 0xFFFF) b |= s < 64 ? uint64_t{1} << s : ~uint64_t{0};
-        return b;
-    };
     std::vector<uint32_t> starts;  // instruction starts (no EXTENDED_ARG prefixes), in order
     for (size_t u = 0; u < units; u += info.flow[u] & flow::kSizeMask) {
         if ((info.flow[u] & flow::kSizeMask) == 0) break;
@@ -649,15 +641,15 @@ void CodeTable::markConditional(CodeInfo& info, size_t units) {
         if (!storeOp) continue;
         bool ok = slots != CodeInfo::kNoStore && (slots & 0xFFFF) < 64 &&
                   ((slots >> 16) == 0xFFFF || (slots >> 16) < 64);
-        const uint64_t mine = ok ? bits(slots) : 0;
+        const uint64_t mine = ok ? flow::slotBits(slots) : 0;
         size_t j = k;
         while (ok && j > 0 && implied(starts[j - 1])) {
             const size_t p = starts[--j];
-            if ((info.flow[p] & flow::kImpliedStore) && (bits(info.storeSlots[p]) & mine)) ok = false;
+            if ((info.flow[p] & flow::kImpliedStore) && (flow::slotBits(info.storeSlots[p]) & mine)) ok = false;
         }
         if (ok && j > 0) {
             const size_t x = starts[j - 1];
-            ok = info.storeSlots[x] != CodeInfo::kNoStore ? (bits(info.storeSlots[x]) & mine) == 0
+            ok = info.storeSlots[x] != CodeInfo::kNoStore ? (flow::slotBits(info.storeSlots[x]) & mine) == 0
                                                            : (info.opFlags[x] & opflag::kNoLocalWrite) != 0;
         } else {
             ok = false;

@@ -85,6 +85,14 @@ inline constexpr uint32_t kRunOneUnit = 1u << 25;
 inline constexpr uint32_t kDisabled = 1u << 24;
 // The length in code units of the line (kRunShift) in flow bits `f`.
 inline uint32_t runOf(uint32_t f) { return (f >> kRunShift) & 0xFF; }
+// The slots of a CodeInfo::storeSlots value as a bit set; a slot from 64 on sets every bit (an
+// implied store's are all below 64, so it then conflicts with any).
+inline uint64_t slotBits(uint32_t storeSlots) {
+    uint64_t b = 0;
+    for (uint32_t s : {storeSlots & 0xFFFF, storeSlots >> 16})
+        if (s != 0xFFFF) b |= s < 64 ? uint64_t{1} << s : ~uint64_t{0};
+    return b;
+}
 }  // namespace flow
 
 // The code unit of the instruction an opcode event at `lasti` announces (on 3.11 an instruction

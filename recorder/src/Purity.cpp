@@ -1884,12 +1884,6 @@ void initKnownCalls() {
 
 namespace {
 
-// co_names[i] of the frame's code, or NULL.
-PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
-    PyCodeObject* co = compat::frameCode(frame);
-    if (!co->co_names || i >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names))) return nullptr;
-    return PyTuple_GET_ITEM(co->co_names, i);
-}
 
 // The verdict for the kinds that are pure or not, nothing in between (BINARY_OP: judge()).
 template <typename Peek>
@@ -2100,12 +2094,6 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
 
 void resetAttrCache() {
     for (AttrPure& e : gAttrPure) e = AttrPure{};
-}
-
-int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
-    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
-    if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
-    return depth <= ci.stackSize ? depth : -1;
 }
 
 // 3.13: an item store or deletion on a FrameLocalsProxy, or a call handed one (as callable,

@@ -76,6 +76,21 @@ inline AttrPure& attrPureEntry(PyTypeObject* t, PyObject* name) {
 }
 void resetAttrCache();
 
+// The depth of `frame`'s value stack now: the interpreter's saved stack pointer where valid
+// (3.11), else the static table; -1 when unknown or out of range.
+inline int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame) {
+    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
+    if (depth < 0 && idx < ci.depth.size()) depth = ci.depth[idx];
+    return depth <= ci.stackSize ? depth : -1;
+}
+
+// co_names[i] of the frame's code, or NULL.
+inline PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
+    PyCodeObject* co = compat::frameCode(frame);
+    if (!co->co_names || i >= static_cast<uint32_t>(PyTuple_GET_SIZE(co->co_names))) return nullptr;
+    return PyTuple_GET_ITEM(co->co_names, i);
+}
+
 // judge()'s "pure" for the kinds met most in loops, answered inline (the call's set-up was most of
 // judge()'s cost there): BINARY_OP of two exact ints or floats (C arithmetic, whose errors are
 // raised in C), FOR_ITER over a range, list or tuple iterator, and LOAD_ATTR of an instance
@@ -84,20 +99,16 @@ void resetAttrCache();
 [[gnu::always_inline]] inline bool quickPure(const CodeInfo& ci, size_t idx, uint8_t kind,
                                              _PyInterpreterFrame* frame) {
     if (kind != dyn::kBinaryOp && kind != dyn::kForIter && kind != dyn::kLoadAttr) return false;
-    int depth = compat::savedStackDepth(frame, ci.nlocalsplus);
-    if (depth < 0) depth = ci.depth[idx];
-    const int operands = kind == dyn::kBinaryOp ? 2 : 1;
-    if (depth < operands || depth > ci.stackSize) return false;
+    const int depth = stackDepth(ci, idx, frame);
+    if (depth < (kind == dyn::kBinaryOp ? 2 : 1)) return false;
     PyObject** stack = compat::valueStack(frame, ci.nlocalsplus) + depth;
     if (kind == dyn::kLoadAttr) {
         PyObject* owner = stack[-1];
         if (owner == nullptr) return false;
         PyTypeObject* t = Py_TYPE(owner);
         if (t->tp_getattro != PyObject_GenericGetAttr || t->tp_version_tag == 0) return false;
-        PyObject* names = compat::frameCode(frame)->co_names;
-        const uint32_t n = compat::kMinorVersion >= 12 ? ci.arg[idx] >> 1 : ci.arg[idx];
-        if (names == nullptr || n >= static_cast<uint32_t>(PyTuple_GET_SIZE(names))) return false;
-        PyObject* name = PyTuple_GET_ITEM(names, n);
+        PyObject* name = coName(frame, compat::kMinorVersion >= 12 ? ci.arg[idx] >> 1 : ci.arg[idx]);
+        if (name == nullptr) return false;
         const AttrPure& e = attrPureEntry(t, name);
         return e.type == t && e.name == name && e.tag == t->tp_version_tag &&
                compat::instanceDictKeysAllStr(owner);
@@ -139,9 +150,5 @@ bool resumedByReporter(const CodeTable& codes, _PyInterpreterFrame* frame,
 // receiver-only list/dict methods) by their C function. Call once with the GIL held, before the
 // first judge().
 void initKnownCalls();
-
-// The depth of `frame`'s value stack now: the interpreter's saved stack pointer where valid
-// (3.11), else the static table; -1 when unknown or out of range.
-int stackDepth(const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame);
 
 }  // namespace reel::recorder::purity

@@ -746,11 +746,9 @@ void Recorder::enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe) {
 
 // The slots the instruction at unit `u` binds when it is an implied store, as a bit set.
 static uint64_t storeBits(const CodeInfo& ci, size_t u) {
-    uint64_t b = 0;
-    if ((ci.flow[u] & flow::kImpliedStore) && (ci.opFlags[u] & opflag::kImplied))
-        for (uint32_t k : {ci.storeSlots[u] & 0xFFFF, ci.storeSlots[u] >> 16})
-            if (k != 0xFFFF) b |= uint64_t{1} << k;  // below 64 (CodeTable::markConditional)
-    return b;
+    return (ci.flow[u] & flow::kImpliedStore) && (ci.opFlags[u] & opflag::kImplied)
+               ? flow::slotBits(ci.storeSlots[u])
+               : 0;
 }
 
 void Recorder::catchUp(ShadowFrame& sf, size_t i, bool through, bool fullCheck) {
@@ -855,9 +853,7 @@ bool Recorder::impliedNow(ShadowFrame& sf, size_t i, _PyInterpreterFrame* frame)
     return purity::judge(codes_, *ci, i, frame, false, t).pure();
 }
 
-bool Recorder::storeRisky(const ShadowFrame& sf, uint32_t slots) const {
-    if (sf.lastMutations == mutations_) return false;
-    if (sf.frameLocalsWrites != frameLocalsWrites_) return true;
+bool Recorder::holdsChangeable(const ShadowFrame& sf, uint32_t slots) const {
     PyObject** lp = compat::localsplus(sf.iframe);
     for (uint32_t k : {slots & 0xFFFF, slots >> 16}) {
         if (k == 0xFFFF) continue;
@@ -867,32 +863,28 @@ bool Recorder::storeRisky(const ShadowFrame& sf, uint32_t slots) const {
     return false;
 }
 
+bool Recorder::storeRisky(const ShadowFrame& sf, uint32_t slots) const {
+    if (sf.lastMutations == mutations_) return false;
+    return sf.frameLocalsWrites != frameLocalsWrites_ || holdsChangeable(sf, slots);
+}
+
 void Recorder::guardStores(ShadowFrame& sf, bool onlyMutable) {
     if (reinstrument_ == nullptr) return;
     CodeInfo* ci = sf.code;
     const size_t units = ci->flow.size() - 1;
     size_t u = sf.nextUnit;
     if (u >= units || !(ci->flow[u] & flow::kStoreAhead)) return;
-    PyObject** lp = compat::localsplus(sf.iframe);
     bool switchedOff = false;
     while (u < units && (ci->opFlags[u] & opflag::kImplied)) {
         uint32_t& f = ci->flow[u];
-        if (f & flow::kImpliedStore) {
-            bool demote = !onlyMutable;
-            for (uint32_t k : {ci->storeSlots[u] & 0xFFFF, ci->storeSlots[u] >> 16}) {
-                if (demote || k == 0xFFFF) continue;
-                PyObject* v = lp[k];
-                demote = v != nullptr && ValueCapture::mayMutate(v, options_.limits.maxItems);
-            }
-            if (demote) {
-                // The store is recorded from now on: the instructions after it have it as the
-                // recorded instruction they come from, which binds none of their slots.
-                ci->opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
-                switchedOff = (f & flow::kDisabled) != 0;
-                f &= ~(flow::kImpliedStore | flow::kConditional | flow::kDisabled);
-                ++implied_.storesDemoted;
-                break;
-            }
+        if ((f & flow::kImpliedStore) && (!onlyMutable || holdsChangeable(sf, ci->storeSlots[u]))) {
+            // The store is recorded from now on: the instructions after it have it as the
+            // recorded instruction they come from, which binds none of their slots.
+            ci->opFlags[u] &= static_cast<uint16_t>(~opflag::kImplied);
+            switchedOff = (f & flow::kDisabled) != 0;
+            f &= ~(flow::kImpliedStore | flow::kConditional | flow::kDisabled);
+            ++implied_.storesDemoted;
+            break;
         }
         if (f & flow::kNoFall) break;
         u += f & flow::kSizeMask;

@@ -186,6 +186,8 @@ class Recorder {
     // value can change in place, a write through f_locals): the store is then recorded, so that
     // the frame's check comes before the value is replaced.
     bool storeRisky(const ShadowFrame& sf, uint32_t slots) const;
+    // Whether one of `slots` (CodeInfo::storeSlots) holds a value that can change in place.
+    bool holdsChangeable(const ShadowFrame& sf, uint32_t slots) const;
     // 3.12+ sys.monitoring: code may run (`onlyMutable`: a mutation may be counted, nothing else)
     // while the frame is paused before implied stores whose events are switched off: those that
     // storeRisky could then find risky become recorded instructions, for good, and the code

@@ -19,13 +19,12 @@ __thread PyThreadState** tlSlot __attribute__((tls_model("initial-exec"))) = nul
 
 namespace {
 
-PyThreadState* getter() {
+// CPython's getter: the function whose object file holds `_Py_tss_tstate`.
 #if PY_VERSION_HEX >= 0x030D0000
-    return PyThreadState_GetUnchecked();
+constexpr auto getter = &PyThreadState_GetUnchecked;
 #else
-    return _PyThreadState_UncheckedGet();
+constexpr auto getter = &_PyThreadState_UncheckedGet;
 #endif
-}
 
 #ifdef REEL_TSTATE_SLOT
 struct TlsIndex {
@@ -70,11 +69,7 @@ bool init() {
     PyThreadState* ts = getter();
     if (ts == nullptr) return false;
     Search s;
-#if PY_VERSION_HEX >= 0x030D0000
-    s.code = reinterpret_cast<uintptr_t>(&PyThreadState_GetUnchecked);
-#else
-    s.code = reinterpret_cast<uintptr_t>(&_PyThreadState_UncheckedGet);
-#endif
+    s.code = reinterpret_cast<uintptr_t>(getter);
     if (dl_iterate_phdr(findObject, &s) == 0 || s.module == 0 || s.block == nullptr) return false;
     size_t found = 0, offset = 0;
     for (size_t off = 0; off + sizeof(void*) <= s.size; off += sizeof(void*)) {
