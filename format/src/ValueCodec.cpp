@@ -359,6 +359,20 @@ void objectRelative(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeI
         putVarint(out, relRaw(refs[i], selfId));
     }
 }
+size_t containerRelativeSize(ValueKind kind, uint64_t identity, uint64_t fullLength,
+                             const ValueRef* refs, size_t nRefs, uint64_t selfId) {
+    size_t n = 1 + varintSize(identity) + varintSize(fullLength) +
+               varintSize(kind == ValueKind::Dict ? nRefs / 2 : nRefs);
+    for (size_t i = 0; i < nRefs; ++i) n += varintSize(relRaw(refs[i], selfId));
+    return n;
+}
+size_t objectRelativeSize(uint64_t identity, uint32_t typeId, uint64_t total,
+                          const uint32_t* names, const ValueRef* refs, size_t n, uint64_t selfId) {
+    size_t bytes = 1 + varintSize(identity) + varintSize(typeId) + varintSize(total) + varintSize(n);
+    for (size_t i = 0; i < n; ++i)
+        bytes += varintSize(names[i]) + varintSize(relRaw(refs[i], selfId));
+    return bytes;
+}
 // A patch's replaced items: (index, ref relative to the patch's own id) pairs.
 static void putPatchItems(std::vector<uint8_t>& out, const uint32_t* indices, const ValueRef* refs,
                           size_t k, uint64_t selfId) {

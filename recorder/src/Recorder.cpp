@@ -107,10 +107,10 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
 
 // The measurement counters' lines on stderr (REEL_SHAPE_STATS, REEL_IMPLIED_CHECK).
 static void printCounts(const char* format, uint64_t a, uint64_t b, uint64_t c = 0,
-                        uint64_t d = 0) {
+                        uint64_t d = 0, uint64_t e = 0) {
     std::fprintf(stderr, format, static_cast<unsigned long long>(a),
                  static_cast<unsigned long long>(b), static_cast<unsigned long long>(c),
-                 static_cast<unsigned long long>(d));
+                 static_cast<unsigned long long>(d), static_cast<unsigned long long>(e));
 }
 
 Recorder::~Recorder() {
@@ -131,9 +131,9 @@ Recorder::~Recorder() {
     }
     if (shapeStats_) {
         printCounts("reel: shapes: %llu unchanged, %llu changed, %llu root patches, %llu path "
-                    "patches\n",
+                    "patches, %llu twin walks\n",
                     values_->shapeHits(), values_->shapeMisses(), values_->rootPatches(),
-                    values_->pathPatches());
+                    values_->pathPatches(), values_->twinWalks());
         const ValueCapture::DedupCounts& d = values_->dedupCounts();
         printCounts("reel: dedup: %llu records by identity, %llu earlier states, %llu evictions\n",
                     d.byIdentity, d.earlierHits, d.evictions);

@@ -58,10 +58,14 @@ struct StandIn {
 };
 std::array<StandIn, 4> gStandIns{};
 
-// The object a stand-in forwards to (itself for anything else). One pointer compare per
-// registered type on the common path.
+// The object a stand-in forwards to (itself for anything else). A stand-in's type is a class
+// (registerStandIn takes a __slots__ member), so the builtins every walk is made of (lists,
+// tuples, dicts, numbers, strings) are answered by one flag test; a class costs one pointer
+// compare per registered type.
 inline PyObject* throughStandIn(PyObject* o) {
     PyTypeObject* tp = Py_TYPE(o);
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) [[likely]]
+        return o;
     for (const StandIn& s : gStandIns) {
         if (s.type == nullptr) break;
         if (tp == s.type) {
@@ -1286,10 +1290,16 @@ class ValueCapture::Impl {
         bool ok = true;
         {
             WalkSetup walk(*this, shape, changes);
-            for (PatchRoot& pr : patchRoots_) {
+            for (size_t r = 0; r < patchRoots_.size(); ++r) {
+                PatchRoot& pr = patchRoots_[r];
                 const ShapeNode& nd = nodes[pr.node];
                 pr.wordsAt = static_cast<uint32_t>(shapeWords_.size());
                 pr.nodesAt = static_cast<uint32_t>(nodes_.size());
+                if (twinWalksOn_ && repeatTwinWalk(shape, r)) {
+                    pr.wordsEnd = static_cast<uint32_t>(shapeWords_.size());
+                    pr.nodesEnd = static_cast<uint32_t>(nodes_.size());
+                    continue;
+                }
                 reuseNext_ = static_cast<int>(pr.node);
                 childOrdinal_ = nd.ordinal;
                 if (!shapeOf(nd.ptr, nd.depth)) {
@@ -1399,6 +1409,37 @@ class ValueCapture::Impl {
         target.rootLayout = false;  // the root's attributes may have moved
         refreshAncestors(target, true);
         return true;
+    }
+
+    // The same object named again at the same depth (a body held by four of `nbody`'s pairs):
+    // its walk repeats the words of the first one's, when that walk made no node below it (so
+    // nothing it copied from the previous shape carries a snapshot, which may differ between
+    // the occurrences) and the two previous versions had the same words (what the walk reuses).
+    // The repeated node is the one a walk makes: fresh (no snapshot), its own ordinal.
+    bool repeatTwinWalk(const ValueShape& shape, size_t r) {
+        const ShapeNode& nd = shape.nodes[patchRoots_[r].node];
+        for (size_t q = 0; q < r; ++q) {
+            const PatchRoot& twin = patchRoots_[q];
+            const ShapeNode& tn = shape.nodes[twin.node];
+            if (tn.ptr != nd.ptr || tn.depth != nd.depth || twin.nodesEnd - twin.nodesAt != 1 ||
+                tn.nodeEnd - twin.node != 1 || nd.nodeEnd - patchRoots_[r].node != 1 ||
+                tn.wordEnd - tn.wordBegin != nd.wordEnd - nd.wordBegin ||
+                std::memcmp(shape.words.data() + tn.wordBegin, shape.words.data() + nd.wordBegin,
+                            size_t{nd.wordEnd - nd.wordBegin} * 8) != 0)
+                continue;
+            const size_t words = twin.wordsEnd - twin.wordsAt;
+            if (shapeWords_.size() + words > kShapeMaxWords) return false;
+            ShapeNode n = nodes_[twin.nodesAt];
+            n.wordBegin = static_cast<uint32_t>(shapeWords_.size());
+            n.wordEnd = static_cast<uint32_t>(shapeWords_.size() + words);
+            n.nodeEnd = static_cast<uint32_t>(nodes_.size() + 1);
+            n.ordinal = nd.ordinal;
+            shapeWords_.repeat(twin.wordsAt, words);
+            nodes_.push_back(n);
+            ++twinWalks_;
+            return true;
+        }
+        return false;
     }
 
     struct PatchRoot {
@@ -1604,6 +1645,7 @@ class ValueCapture::Impl {
     }
     void setRoundCounter(const uint64_t* counter) { roundCounter_ = counter; }
     uint64_t pathPatches() const { return pathPatches_; }
+    uint64_t twinWalks() const { return twinWalks_; }
     uint64_t rootPatches() const {
         return rootPatches_;
     }
@@ -2067,14 +2109,17 @@ class ValueCapture::Impl {
         // weak reference), and repeat an older content (a `rest` list of each call's unpacking).
         const bool byIdentity = identityDedup_ && headIsOwn && recapturing_;
         if (identityDedup_ && headIsOwn) {
-            for (uint32_t e = 0; e < pb->earlierCount; ++e) {
+            // Most objects' contents never repeat: every state misses, which the tags tell (a
+            // byte of each key, compared all at once) without reading the states.
+            for (uint64_t m = pb->tagMatches(h.low64); m != 0; m &= m - 1) {
+                const auto e = static_cast<uint32_t>(__builtin_ctzll(m) >> 3);
+                if (pb->earlier[e].keyLo != h.low64 || pb->earlier[e].keyHi != h.high64) continue;
                 const PatchHead::Earlier x = pb->earlier[e];  // a copy: the slot is reused
-                if (x.keyLo != h.low64 || x.keyHi != h.high64) continue;
                 ++dedupCounts_.earlierHits;
                 const PatchHead::Earlier back = pb->latest();
                 setHead(*pb, identity, x.recordId, kind, typeId, x.depth, fullLength, refs, nRefs,
                         names, h, x.inTable);
-                pb->earlier[e] = back;
+                pb->setEarlier(e, back);
                 return ValueRef::record(x.recordId);
             }
         }
@@ -2084,7 +2129,6 @@ class ValueCapture::Impl {
             if (!inserted) return ValueRef::record(id);
         }
         const uint64_t self = nextValueId_;
-        const size_t start = pending_.size();
         uint32_t depth = 0;
         bool patched = false;
         const bool canPatch = sameHead && pb->depth < format::kWriterPatchChain;
@@ -2097,22 +2141,32 @@ class ValueCapture::Impl {
                 patchIndex_.push_back(static_cast<uint32_t>(i));
                 patchRefs_.push_back(refs[i]);
             }
-            patchScratch_.clear();
+            // Written in place, and taken back when the RELATIVE record is shorter.
+            const size_t start = pending_.size();
             if (pb->fullLength == fullLength && pb->n == nRefs)
-                encode::patchSameLength(patchScratch_, self, pb->recordId, patchIndex_.data(),
+                encode::patchSameLength(pending_, self, pb->recordId, patchIndex_.data(),
                                         patchRefs_.data(), patchRefs_.size());
             else
-                encode::patch(patchScratch_, self, pb->recordId, fullLength,
+                encode::patch(pending_, self, pb->recordId, fullLength,
                               kind == ValueKind::Dict ? nRefs / 2 : nRefs, patchIndex_.data(),
                               patchRefs_.data(), patchRefs_.size());
-            // A RELATIVE record is at least a kind byte, three varints and a byte per ref (and
-            // per name): a patch shorter than that is written without encoding it. A long list
-            // grown past its window (grownRecord: no ref changed) was encoded twice for one
-            // patch of a few bytes, a tenth of `parser`'s recording.
-            if (patchScratch_.size() < 4 + nRefs * (isObject ? 2 : 1)) {
-                pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
+            const size_t patchBytes = pending_.size() - start;
+            // The shorter of the two is written, the RELATIVE record when they tie; its size is
+            // counted rather than encoded (a long list grown past its window, whose patch has
+            // a few bytes, was encoded twice: a tenth of `parser`'s recording; an object whose
+            // one attribute changed, `self.n += v`, a tenth of the store's capture).
+            const size_t relative =
+                patchBytes < 4 + nRefs * (isObject ? 2 : 1)  // below any record's size
+                    ? SIZE_MAX
+                : isObject ? encode::objectRelativeSize(identity, typeId, fullLength, names, refs,
+                                                        nRefs, self)
+                           : encode::containerRelativeSize(kind, identity, fullLength, refs,
+                                                           nRefs, self);
+            if (patchBytes < relative) {
                 depth = pb->depth + 1;
                 patched = true;
+            } else {
+                pending_.resize(start);
             }
         }
         if (!patched) {
@@ -2122,15 +2176,10 @@ class ValueCapture::Impl {
             else
                 encode::containerRelative(pending_, kind, identity, fullLength, refs, nRefs,
                                           self);
-            if (canPatch && patchScratch_.size() < pending_.size() - start) {
-                pending_.resize(start);
-                pending_.insert(pending_.end(), patchScratch_.begin(), patchScratch_.end());
-                depth = pb->depth + 1;
-            }
         }
         if (byIdentity) ++dedupCounts_.byIdentity;
         if (headIsOwn) {
-            pb->earlier[pb->earlierNext] = pb->latest();
+            pb->setEarlier(pb->earlierNext, pb->latest());
             pb->earlierNext = static_cast<uint8_t>((pb->earlierNext + 1) % PatchHead::kEarlier);
             if (pb->earlierCount < PatchHead::kEarlier) ++pb->earlierCount;
         } else if (pb != nullptr) {
@@ -3718,6 +3767,12 @@ class ValueCapture::Impl {
             std::memcpy(v_.data() + n_, w, n * 8);
             n_ += n;
         }
+        // Appends its own words [from, from + n) again (append's source would move on growth).
+        void repeat(size_t from, size_t n) {
+            if (n_ + n > v_.size()) v_.resize(std::max(v_.size() * 2, n_ + n + 1024));
+            std::memcpy(v_.data() + n_, v_.data() + from, n * 8);
+            n_ += n;
+        }
 
       private:
         std::vector<uint64_t> v_;
@@ -3751,6 +3806,9 @@ class ValueCapture::Impl {
     // the records made along the path, and the count of rounds of checks (the recorder's; none:
     // no reuse across recaptures).
     bool pathRecords_ = !envIs("REEL_PATH_RECORDS", '0');
+    // patchShape's repeatTwinWalk: on unless REEL_TWIN_WALKS=0.
+    bool twinWalksOn_ = !envIs("REEL_TWIN_WALKS", '0');
+    uint64_t twinWalks_ = 0;
     std::vector<OldSnapshot> clearedRefs_;
     std::vector<PathNode> recordPath_;
     std::vector<uint32_t> openPath_;
@@ -3896,7 +3954,23 @@ class ValueCapture::Impl {
         bool inTable = false;
         uint8_t earlierCount = 0, earlierNext = 0;
         Earlier earlier[kEarlier];
+        uint64_t earlierTags = 0;  // byte e: the top byte of earlier[e].keyLo
         Earlier latest() const { return {keyLo, keyHi, recordId, depth, inTable}; }
+        void setEarlier(uint32_t e, const Earlier& x) {
+            earlier[e] = x;
+            const unsigned shift = 8 * e;
+            earlierTags = (earlierTags & ~(uint64_t{0xFF} << shift)) | ((x.keyLo >> 56) << shift);
+        }
+        // A bit (bit 7 of byte e) for each live earlier[e] whose tag is the one of `keyLo`; a
+        // few others may be set too (the zero-byte test borrows across bytes), never one less.
+        uint64_t tagMatches(uint64_t keyLo) const {
+            constexpr uint64_t kOnes = 0x0101010101010101ull;
+            const uint64_t x = earlierTags ^ (kOnes * (keyLo >> 56));
+            uint64_t m = (x - kOnes) & ~x & (kOnes << 7);
+            static_assert(kEarlier == 8, "one tag byte per state");
+            if (earlierCount < kEarlier) m &= (uint64_t{1} << (8 * earlierCount)) - 1;
+            return m;
+        }
     };
     void setHead(PatchHead& pb, uint64_t identity, uint64_t recordId, ValueKind kind,
                  uint32_t typeId, uint32_t depth, uint64_t fullLength, const ValueRef* refs,
@@ -3925,7 +3999,6 @@ class ValueCapture::Impl {
     std::vector<uint32_t> patchNamesStore_ = std::vector<uint32_t>(kPatchSlots * kPatchMaxRefs);
     std::vector<uint32_t> patchIndex_ = std::vector<uint32_t>(kPatchMaxRefs);
     std::vector<ValueRef> patchRefs_ = std::vector<ValueRef>(kPatchMaxRefs);
-    std::vector<uint8_t> patchScratch_ = std::vector<uint8_t>(kPatchMaxRefs * 24);
     std::vector<ValueRef> grownRefs_ = std::vector<ValueRef>(kPatchMaxRefs);  // grownPastWindow
 
     std::vector<uint8_t> pending_;
@@ -3959,6 +4032,10 @@ bool ValueCapture::registerStandIn(PyObject* member) {
         return false;
     }
     PyTypeObject* type = PyDescr_TYPE(d);
+    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE)) {  // throughStandIn looks at classes only
+        PyErr_SetString(PyExc_TypeError, "reel: a stand-in's type must be a class");
+        return false;
+    }
     for (StandIn& s : gStandIns) {
         if (s.type == type || s.type == nullptr) {
             if (s.type == nullptr) Py_INCREF(type);  // kept for the life of the process
@@ -4076,6 +4153,9 @@ uint64_t ValueCapture::pathPatches() const {
 }
 uint64_t ValueCapture::rootPatches() const {
     return impl_->rootPatches();
+}
+uint64_t ValueCapture::twinWalks() const {
+    return impl_->twinWalks();
 }
 
 uint32_t ValueCapture::internString(std::string_view utf8) {

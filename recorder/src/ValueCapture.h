@@ -307,6 +307,7 @@ public:
     uint64_t shapeMisses() const;
     uint64_t rootPatches() const;  // changes answered by patching the root's attributes
     uint64_t pathPatches() const;  // changes answered by patching records along the path
+    uint64_t twinWalks() const;    // named nodes whose walk repeated an earlier one's words
     // `*counter` (the recorder's) changes between any two recaptures that Python code or a
     // change of an object may separate: while it stays the same, a record patched for one
     // local's change is reused for another local whose previous snapshot was the same record.

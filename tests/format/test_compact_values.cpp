@@ -107,6 +107,48 @@ TEST_CASE("relative records decode to absolute ids", "[format][values][compact]"
     CHECK(decodeValue(s, 5).inner == ValueRef::record(0));
 }
 
+TEST_CASE("relative record sizes are counted exactly", "[format][values][compact]") {
+    // The recorder picks PATCH or RELATIVE by these counts; a count off by one byte would change
+    // which it writes (still valid) and make recordings differ between versions.
+    uint64_t seed = 12345;
+    auto next = [&seed](uint64_t mod) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return (seed >> 17) % mod;
+    };
+    const uint64_t spans[] = {1, 0x7F, 0x80, 0x3FFF, 0x4000, 1ull << 35, 1ull << 58};
+    for (int round = 0; round < 2000; ++round) {
+        const uint64_t selfId = 1 + next(spans[round % 7]);
+        const size_t n = next(9);
+        std::vector<ValueRef> refs;
+        std::vector<uint32_t> names;
+        for (size_t i = 0; i < n * 2; ++i) {
+            const uint64_t pick = next(3);
+            refs.push_back(pick == 0   ? ValueRef::record(next(selfId))
+                           : pick == 1 ? ValueRef::smallInt(static_cast<int64_t>(next(1u << 20)) - 500000)
+                                       : ValueRef::constant(Constant::None));
+            names.push_back(static_cast<uint32_t>(next(spans[next(5)])));
+        }
+        const uint64_t identity = next(spans[next(7)]), fullLength = n + next(spans[next(6)]);
+        const auto typeId = static_cast<uint32_t>(next(1u << 20));
+        for (ValueKind kind : {ValueKind::List, ValueKind::Tuple, ValueKind::Set, ValueKind::Dict}) {
+            const size_t nRefs = kind == ValueKind::Dict ? 2 * n : n;
+            std::vector<uint8_t> out;
+            encode::containerRelative(out, kind, identity, fullLength, refs.data(), nRefs, selfId);
+            CHECK(encode::containerRelativeSize(kind, identity, fullLength, refs.data(), nRefs,
+                                                selfId) == out.size());
+        }
+        std::vector<uint8_t> out;
+        encode::objectRelative(out, identity, typeId, fullLength, names.data(), refs.data(), n,
+                               selfId);
+        CHECK(encode::objectRelativeSize(identity, typeId, fullLength, names.data(), refs.data(),
+                                         n, selfId) == out.size());
+    }
+    CHECK(varintSize(0) == 1);
+    CHECK(varintSize(0x7F) == 1);
+    CHECK(varintSize(0x80) == 2);
+    CHECK(varintSize(~0ull) == 10);
+}
+
 TEST_CASE("patch records resolve to the full record", "[format][values][compact]") {
     std::vector<uint8_t> buf;
     encode::floatValue(buf, 1.0);  // 0

@@ -19,6 +19,20 @@ def bodies_and_pairs(steps):
     return bodies
 
 
+def one_list_at_two_positions(steps):
+    # The same list as one body's velocity and another's position (named twice by each store,
+    # at different item positions): its second walk repeats the first's words.
+    bodies = [[[0.0, 1.0, 2.0], [0.5, -0.5, 0.25], 3.0], [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], 1.0],
+              [None, [0.1, 0.2, 0.3], 0.5]]
+    bodies[2][0] = bodies[0][1]
+    pairs = [(bodies[i], bodies[j]) for i in range(3) for j in range(i + 1, 3)]
+    for _ in range(steps):
+        for (p1, v1, m1), (p2, v2, m2) in pairs:
+            v1[0] -= (p1[0] - p2[0]) * m2
+            p2[1] += v2[1]
+    return bodies
+
+
 def grid_and_rows():
     grid = [[0] * 5 for _ in range(5)]
     row = grid[2]
@@ -98,6 +112,7 @@ def long_strings():
 
 def main():
     print(bodies_and_pairs(3)[0][1])
+    print(one_list_at_two_positions(3)[2][0])
     print(grid_and_rows()[2])
     print(nested_dicts()[0]["a"])
     print(aliases()[1])

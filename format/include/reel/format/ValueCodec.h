@@ -209,6 +209,12 @@ void containerRelative(std::vector<uint8_t>& out, ValueKind kind, uint64_t ident
                        uint64_t fullLength, const ValueRef* refs, size_t nRefs, uint64_t selfId);
 void objectRelative(std::vector<uint8_t>& out, uint64_t identity, uint32_t typeId, uint64_t total,
                     const uint32_t* names, const ValueRef* refs, size_t n, uint64_t selfId);
+// The byte counts the two above write, without writing: the recorder writes a PATCH instead when
+// it is shorter, and compares before encoding the full record.
+size_t containerRelativeSize(ValueKind kind, uint64_t identity, uint64_t fullLength,
+                             const ValueRef* refs, size_t nRefs, uint64_t selfId);
+size_t objectRelativeSize(uint64_t identity, uint32_t typeId, uint64_t total,
+                          const uint32_t* names, const ValueRef* refs, size_t n, uint64_t selfId);
 // PATCH: record `selfId` is record `baseId` (< selfId) with `k` items replaced (indices
 // strictly increasing), `count` items (DICT: entries) and `fullLength`.
 void patch(std::vector<uint8_t>& out, uint64_t selfId, uint64_t baseId, uint64_t fullLength,

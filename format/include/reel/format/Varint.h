@@ -26,6 +26,16 @@ namespace reel::format {
         putVarintLong(out, v);
 }
 
+// The number of bytes putVarint writes for `v`.
+inline size_t varintSize(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        ++n;
+    }
+    return n;
+}
+
 inline uint64_t zigzag(int64_t v) {
     return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
