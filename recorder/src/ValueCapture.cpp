@@ -1324,6 +1324,7 @@ class ValueCapture::Impl {
             pr.sameWords = pr.sameSize && std::memcmp(shape.words.data() + nd.wordBegin,
                                                       shapeWords_.data() + pr.wordsAt,
                                                       size_t{newWords} * 8) == 0;
+            pr.sameBloom = pr.nodesEnd > pr.nodesAt && nodes_[pr.nodesAt].bloom == nd.bloom;
             same = same && pr.sameWords;
             sameSizes = sameSizes && pr.sameSize;
             grownWords += int64_t{newWords} - int64_t{oldWords};
@@ -1449,6 +1450,7 @@ class ValueCapture::Impl {
         uint32_t wordsAt = 0, wordsEnd = 0, nodesAt = 0, nodesEnd = 0;  // the new walk, scratch
         int32_t wordDelta = 0, nodeDelta = 0;
         bool sameSize = false, sameWords = false;
+        bool sameBloom = false;  // its new walk's filter is the old one (scalars replaced scalars)
     };
     // Past this many named nodes the reusing walk is no more work.
     static constexpr size_t kPatchMaxRoots = 32;
@@ -1529,6 +1531,10 @@ class ValueCapture::Impl {
             return (x & ~kWordsChanged) > (y & ~kWordsChanged);
         });
         ShapeNodes& nodes = shape.nodes;
+        // When every walked node's filter is what it was (a scalar replaced a scalar), so is
+        // every ancestor's: each is its own containers and its children's filters.
+        bool blooms = false;
+        for (const PatchRoot& pr : patchRoots_) blooms = blooms || !pr.sameBloom;
         for (size_t k = 0; k < openNodes_.size();) {
             const uint32_t old = openNodes_[k] & ~kWordsChanged;
             bool changed = false;
@@ -1536,9 +1542,11 @@ class ValueCapture::Impl {
                 changed = changed || (openNodes_[k] & kWordsChanged) != 0;
             const uint32_t i = rebuilt ? newIndex(old) : old;
             ShapeNode& n = nodes[i];
-            ContainerBloom b = ownBloom(n);
-            for (uint32_t c = i + 1; c < n.nodeEnd; c = nodes[c].nodeEnd) b |= nodes[c].bloom;
-            n.bloom = b;
+            if (blooms) {
+                ContainerBloom b = ownBloom(n);
+                for (uint32_t c = i + 1; c < n.nodeEnd; c = nodes[c].nodeEnd) b |= nodes[c].bloom;
+                n.bloom = b;
+            }
             if (changed) {
                 clearedRefs_.push_back({i, n.ref, n.captureNodes, n.gen, n.pathHash});
                 n.ref = {};

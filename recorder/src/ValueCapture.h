@@ -57,6 +57,7 @@ struct ContainerBloom {
                 (bits[3] & o.bits[3])) != 0;
     }
     void clear() { bits[0] = bits[1] = bits[2] = bits[3] = 0; }
+    bool operator==(const ContainerBloom&) const = default;
     ContainerBloom& operator|=(const ContainerBloom& o) {
         for (int i = 0; i < 4; ++i) bits[i] |= o.bits[i];
         return *this;
