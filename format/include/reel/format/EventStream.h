@@ -225,14 +225,6 @@ private:
         putVarint(args, a);
         putVarint(args, b);
     }
-    static int varintSize(uint64_t v) {
-        int n = 1;
-        while (v >= 0x80) {
-            v >>= 7;
-            ++n;
-        }
-        return n;
-    }
     uint32_t prevOffset_ = 0;
     uint64_t prevValueId_ = 0;
     std::array<int64_t, kIntDeltaSlots> lastInt_{};
