@@ -1412,7 +1412,7 @@ class ValueCapture::Impl {
         return true;
     }
 
-    // The same object named again at the same depth (a body held by four of `nbody`'s pairs):
+    // The same object named again at the same depth (a velocity four of `nbody`'s pairs hold):
     // its walk repeats the words of the first one's, when that walk made no node below it (so
     // nothing it copied from the previous shape carries a snapshot, which may differ between
     // the occurrences) and the two previous versions had the same words (what the walk reuses).
