@@ -1884,7 +1884,6 @@ void initKnownCalls() {
 
 namespace {
 
-
 // The verdict for the kinds that are pure or not, nothing in between (BINARY_OP: judge()).
 template <typename Peek>
 bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpreterFrame* frame,
@@ -2175,7 +2174,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     }
     if (kind == dyn::kLoadAttr) {
         PyObject* owner = peek(1);
-        PyObject* name = coName(frame, compat::kMinorVersion >= 12 ? arg >> 1 : arg);
+        PyObject* name = loadAttrName(frame, arg);
         if (!owner || !name) return {};
         if (loadAttr(codes, owner, name)) return {true, 0};
         if (wantTargets && readsInstanceDict(owner, name)) {

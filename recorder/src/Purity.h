@@ -91,6 +91,11 @@ inline PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
     return PyTuple_GET_ITEM(co->co_names, i);
 }
 
+// The attribute a LOAD_ATTR with oparg `arg` loads (3.12+ keep a method-load flag in bit 0).
+inline PyObject* loadAttrName(_PyInterpreterFrame* frame, uint32_t arg) {
+    return coName(frame, compat::kMinorVersion >= 12 ? arg >> 1 : arg);
+}
+
 // judge()'s "pure" for the kinds met most in loops, answered inline (the call's set-up was most of
 // judge()'s cost there): BINARY_OP of two exact ints or floats (C arithmetic, whose errors are
 // raised in C), FOR_ITER over a range, list or tuple iterator, and LOAD_ATTR of an instance
@@ -107,7 +112,7 @@ inline PyObject* coName(_PyInterpreterFrame* frame, uint32_t i) {
         if (owner == nullptr) return false;
         PyTypeObject* t = Py_TYPE(owner);
         if (t->tp_getattro != PyObject_GenericGetAttr || t->tp_version_tag == 0) return false;
-        PyObject* name = coName(frame, compat::kMinorVersion >= 12 ? ci.arg[idx] >> 1 : ci.arg[idx]);
+        PyObject* name = loadAttrName(frame, ci.arg[idx]);
         if (name == nullptr) return false;
         const AttrPure& e = attrPureEntry(t, name);
         return e.type == t && e.name == name && e.tag == t->tp_version_tag &&
