@@ -8,6 +8,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "GilState.h"
 #include "Purity.h"
 #include "reel/format/ValueCodec.h"
 
@@ -76,6 +77,12 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     if (const char* p = std::getenv("REEL_HANDOVER_MS"); p && *p)
         handOverIntervalNs_ = std::max<int64_t>(1, std::atoll(p)) * 1'000'000;
     purity::initKnownCalls();
+    gilSwitches_ = reel_gil_switch_counter();
+    if (gilSwitches_ == nullptr) {
+        static const unsigned long kNone = 0;  // no GIL (not a supported build): nothing to see
+        gilSwitches_ = &kNone;
+    }
+    seenGilSwitches_ = *gilSwitches_;
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
     // ValueCapture writes format 1.2 compact value records (LOCAL_SET_DELTA saves 2-3 bytes per
@@ -341,7 +348,16 @@ bool Recorder::cellRebound(PyObject* cell, const ContainerBloom& changed) const 
     return false;
 }
 
+[[gnu::always_inline]] inline void Recorder::noteOtherThreads() {
+    if (*gilSwitches_ != seenGilSwitches_) [[unlikely]] {
+        seenGilSwitches_ = *gilSwitches_;
+        ++mutations_;
+        untargetedAt_ = mutations_;
+    }
+}
+
 void Recorder::deltas(ShadowFrame& sf) {
+    noteOtherThreads();
     const CodeInfo* ci = sf.code;
     bool mutated = sf.lastMutations != mutations_;
     // Only known objects changed since this frame's last check: a local needs a re-check only if
@@ -926,6 +942,7 @@ void Recorder::settlePaused(ShadowFrame& sf, bool guard) {
 }
 
 [[gnu::always_inline]] inline void Recorder::checkLocals(ShadowFrame& sf) {
+    noteOtherThreads();
     // After an instruction that binds no local and ran no code (no mutation counted since this
     // frame's last check), the slots hold what they held: nothing to compare. That is exactly a
     // check that found nothing, so it counts as one (shapedRef reasons in rounds).

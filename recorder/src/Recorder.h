@@ -216,6 +216,11 @@ class Recorder {
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
     // since its last check, or only bound locals (storedSlots).
     void checkLocals(ShadowFrame& sf);
+    // Another thread held the GIL since the last check of any frame: it may have changed anything
+    // without a mutation counted (a thread the recording leaves out: one started with
+    // `_thread.start_new_thread` or by C code, while this one waited in `lock.acquire()`, judged
+    // pure). Counted as a mutation that names nothing, so every frame's next check is complete.
+    void noteOtherThreads();
     // deltas() after a STORE_FAST (or 3.13's pair forms) with nothing else run since the frame's
     // last check: the stored `slots` (CodeInfo::storeSlots).
     void storedSlots(ShadowFrame& sf, uint32_t slots);
@@ -313,6 +318,9 @@ class Recorder {
     static constexpr uint64_t kTargetLog = 64;
     std::vector<MutationTargets> targetLog_ = std::vector<MutationTargets>(kTargetLog);
     uint64_t untargetedAt_ = 0;
+    // noteOtherThreads: the interpreter's GIL hand-over count, and its value at the last check.
+    const unsigned long* gilSwitches_ = nullptr;
+    unsigned long seenGilSwitches_ = 0;
     // 3.13: instructions that may have written fast locals through a FrameLocalsProxy (Verdict).
     uint64_t frameLocalsWrites_ = 0;
     bool targeted_ = true;

@@ -1,0 +1,20 @@
+/* The GIL's hand-over count, read from the interpreter's internal state. A C file of its own:
+ * CPython 3.12's internal interpreter header (pycore_interp.h) uses C11 atomics that C++ cannot
+ * compile. See Recorder::noteOtherThreads for what the count is for. */
+#define PY_SSIZE_T_CLEAN
+#define Py_BUILD_CORE 1 /* before Python.h: the internal headers redeclare some of its API */
+#include <Python.h>
+
+#include <internal/pycore_interp.h>
+#include <internal/pycore_runtime.h>
+
+#include "GilState.h"
+
+const unsigned long* reel_gil_switch_counter(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState* interp = PyInterpreterState_Get();
+    return interp->ceval.gil != NULL ? &interp->ceval.gil->switch_number : NULL;
+#else
+    return &_PyRuntime.ceval.gil.switch_number;
+#endif
+}
