@@ -1751,6 +1751,10 @@ class ValueCapture::Impl {
     void refreshType(PyTypeObject* tp, TypeInfo& t) {
         auto* ht = reinterpret_cast<PyHeapTypeObject*>(tp);
         t.dictVersion = dictVersionOf(tp->tp_dict);
+        // `__slots__` rebound on the class: snapshots list the slots it names now, in its order
+        // (the member descriptors stay where the class statement made them).
+        t.slots.clear();
+        computeSlots(tp, t.slots);
         Py_XINCREF(ht->ht_qualname);
         Py_XSETREF(t.qualnameObj, ht->ht_qualname);  // freeing a str runs no Python code
         format::TypeRecord r = typeRecord(tp, t.id);

@@ -1,4 +1,4 @@
-# Covers: __slots__ (inherited, private name mangling, unset slots) mixed with __dict__ subclasses.
+# Covers: __slots__ (inherited, private name mangling, unset slots) mixed with __dict__ subclasses; __slots__ rebound on the class after instances exist.
 class Point:
     __slots__ = ("x", "y", "__secret")
 
@@ -36,3 +36,23 @@ lazy = Lazy()
 lazy.b = "only b"
 empty = Lazy()
 print(p.secret(), q.z, t.tag, lazy.b)
+
+
+class Rebound:
+    __slots__ = ("__b", "a", "c")
+
+    def __init__(self):
+        self.__b = 1
+        self.a = 2
+        self.c = 3
+
+
+def rebind_slots():
+    r = Rebound()
+    # The class keeps its member descriptors; snapshots list the slots __slots__ names now.
+    Rebound.__slots__ = ("c", "__b")
+    n = 2
+    return r, n
+
+
+print(rebind_slots()[1])
