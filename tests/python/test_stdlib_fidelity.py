@@ -12,7 +12,11 @@ value capture on code nobody wrote for Reel:
 - config_files.py: configparser (3.13's reader: str-subclass lines made through
   `map(functools.partial(...), fp)`, a cached_property, tuple-keyed re cache);
 - text_formats.py: urllib.parse, email's header parser, html.unescape (re.sub calling traced
-  code), textwrap, shlex, string.Template.
+  code), textwrap, shlex, string.Template;
+- collections_copy.py (session 25): collections without `_collections` (OrderedDict's linked
+  list of slotted links behind weakref proxies, namedtuple classes made by exec, Counter,
+  ChainMap, UserDict/UserList), copy.copy through __copy__/__reduce_ex__, graphlib, reprlib,
+  with dunders that count their calls (a recorder calling them would change the output).
 """
 
 import pathlib
@@ -34,6 +38,8 @@ CASES = {
                            ("fractions.py", "pyfractions.py"), ("heapq.py", "pyheapq.py"),
                            ("bisect.py", "pybisect.py"), ("dataclasses.py", "pydataclasses.py")],
     "config_files.py": [("configparser.py", "pyconfigparser.py")],
+    "collections_copy.py": [("collections/__init__.py", "pycollections.py"), ("copy.py", "pycopy.py"),
+                            ("graphlib.py", "pygraphlib.py"), ("reprlib.py", "pyreprlib.py")],
     "text_formats.py": [("urllib/parse.py", "pyurlparse.py"),
                         ("email/_header_value_parser.py", "pyhvp.py"),
                         ("html/__init__.py", "pyhtml.py"), ("textwrap.py", "pytextwrap.py"),
