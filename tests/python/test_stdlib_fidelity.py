@@ -16,7 +16,9 @@ value capture on code nobody wrote for Reel:
 - collections_copy.py (session 25): collections without `_collections` (OrderedDict's linked
   list of slotted links behind weakref proxies, namedtuple classes made by exec, Counter,
   ChainMap, UserDict/UserList), copy.copy through __copy__/__reduce_ex__, graphlib, reprlib,
-  with dunders that count their calls (a recorder calling them would change the output).
+  with dunders that count their calls (a recorder calling them would change the output);
+- stats_calendar.py (session 25): statistics without `_statistics` (fractions, NormalDist),
+  colorsys, calendar.
 """
 
 import pathlib
@@ -40,6 +42,8 @@ CASES = {
     "config_files.py": [("configparser.py", "pyconfigparser.py")],
     "collections_copy.py": [("collections/__init__.py", "pycollections.py"), ("copy.py", "pycopy.py"),
                             ("graphlib.py", "pygraphlib.py"), ("reprlib.py", "pyreprlib.py")],
+    "stats_calendar.py": [("statistics.py", "pystatistics.py"), ("colorsys.py", "pycolorsys.py"),
+                          ("calendar.py", "pycalendar.py")],
     "text_formats.py": [("urllib/parse.py", "pyurlparse.py"),
                         ("email/_header_value_parser.py", "pyhvp.py"),
                         ("html/__init__.py", "pyhtml.py"), ("textwrap.py", "pytextwrap.py"),
