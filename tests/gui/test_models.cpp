@@ -7,6 +7,7 @@
 #include <QThread>
 
 #include <fstream>
+#include <vector>
 
 #include "gui/ProgramTrace.h"
 #include "models/BytecodeModel.h"
@@ -372,18 +373,23 @@ class TestModels : public QObject {
         QCOMPARE(q.data->depthMin.front(), uint16_t(1));
     }
 
-    // Loading on a worker thread: progress, then a value-typed result the UI thread can open.
+    // Loading on a worker thread: a value-typed result, queued to the UI thread, which opens it.
+    // (Not QSignalSpy::wait on the worker's signal: a load finished before wait() started
+    // counts as not received, which a loaded machine made happen.)
     void loaderRunsOnAWorkerThread() {
         QThread thread;
         TraceLoader loader;
         loader.moveToThread(&thread);
         thread.start();
-        QSignalSpy loaded(&loader, &TraceLoader::loaded);
+        QObject ui;  // lives in this (the UI) thread
+        std::vector<LoadedTrace> loaded;
+        connect(&loader, &TraceLoader::loaded, &ui,
+                [&loaded](const LoadedTrace& t) { loaded.push_back(t); }, Qt::QueuedConnection);
         QMetaObject::invokeMethod(&loader, "load", Qt::QueuedConnection, Q_ARG(QString, trace_));
-        QVERIFY(loaded.wait(20000));
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), size_t(1), 20000);
         thread.quit();
         thread.wait();
-        auto t = loaded.at(0).at(0).value<LoadedTrace>();
+        const LoadedTrace& t = loaded.front();
         QVERIFY(t.valid());
         Session s;
         QVERIFY(s.open(t));
