@@ -351,8 +351,7 @@ bool Recorder::cellRebound(PyObject* cell, const ContainerBloom& changed) const 
 [[gnu::always_inline]] inline void Recorder::noteOtherThreads() {
     if (*gilSwitches_ != seenGilSwitches_) [[unlikely]] {
         seenGilSwitches_ = *gilSwitches_;
-        ++mutations_;
-        untargetedAt_ = mutations_;
+        countUnnamedMutation();
     }
 }
 
@@ -711,10 +710,8 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             // Whatever resumed the generator ran since its yield: unless that was traced code,
             // which reports itself, it may have changed what the frame holds.
             if (!purity::resumedByReporter(codes_, iframe,
-                                           static_cast<purity::Yielded>(sf.lastYielded))) {
-                ++mutations_;
-                untargetedAt_ = mutations_;
-            }
+                                           static_cast<purity::Yielded>(sf.lastYielded)))
+                countUnnamedMutation();
             enc_.resume(sf.frameId, compat::frameLasti(iframe));
             checkLocals(sf);
             // Nothing runs between this check and the frame's next event but the RESUME
@@ -1103,8 +1100,7 @@ void Recorder::onException(_PyInterpreterFrame* frame, CodeInfo* code, PyObject*
     if (sfp->raiseMutates) {
         // The instruction was pure only if it completed (purity::Verdict::raiseMutates).
         sfp->raiseMutates = false;
-        ++mutations_;
-        untargetedAt_ = mutations_;
+        countUnnamedMutation();
     }
     // Raised by an instruction whose event is implied (3.11's LOAD_FAST of an unbound local, a
     // LOAD_GLOBAL of an unknown name): its event, and its run's, come first, as the interpreter

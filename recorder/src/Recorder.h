@@ -221,6 +221,11 @@ class Recorder {
     // `_thread.start_new_thread` or by C code, while this one waited in `lock.acquire()`, judged
     // pure). Counted as a mutation that names nothing, so every frame's next check is complete.
     void noteOtherThreads();
+    // A mutation that names no object: every frame's next check is complete (deltas()).
+    void countUnnamedMutation() {
+        ++mutations_;
+        untargetedAt_ = mutations_;
+    }
     // deltas() after a STORE_FAST (or 3.13's pair forms) with nothing else run since the frame's
     // last check: the stored `slots` (CodeInfo::storeSlots).
     void storedSlots(ShadowFrame& sf, uint32_t slots);
