@@ -38,8 +38,11 @@ std::string pythonVersionOf(const std::string& exe, const std::string& alsoImpor
 // Replaces this process with `python pythonArgs...` (python: "" for the default interpreter),
 // PYTHONPATH prefixed with this build's `reel` package for that interpreter's version; throws
 // CommandError when the interpreter cannot run or is not supported (RecordCommand.cpp).
+// `packageScript`, when given, is a file of that package (e.g. "reel/_record.py") that the
+// interpreter runs as its script, before pythonArgs.
 [[noreturn]] void execPythonWithReel(const std::string& command, const std::string& python,
-                                     const std::vector<std::string>& pythonArgs);
+                                     const std::vector<std::string>& pythonArgs,
+                                     const std::string& packageScript = "");
 void addSliceCommand(CLI::App& app);  // SliceCommand.cpp
 void addJoinCommand(CLI::App& app);   // JoinCommand.cpp
 // "50M" -> 50000000 (suffixes k, M, G: powers of 1000); CommandError naming `command` otherwise.

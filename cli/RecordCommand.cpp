@@ -1,4 +1,5 @@
-// `reel record [--python EXE] ARGS...`: replaces this process with `EXE -m reel record ARGS...`,
+// `reel record [--python EXE] ARGS...`: replaces this process with `EXE .../reel/_record.py record
+// ARGS...` (what `python -m reel record ARGS...` does, without runpy's imports),
 // with PYTHONPATH prefixed by this build's package directory for EXE's version, so the recorded
 // program keeps its own process (pid, signals, exit status, stdio) with nothing in between.
 #include <unistd.h>
@@ -33,7 +34,8 @@ std::string pythonVersionOf(const std::string& exe, const std::string& alsoImpor
 }
 
 void execPythonWithReel(const std::string& command, const std::string& python,
-                        const std::vector<std::string>& pythonArgs) {
+                        const std::vector<std::string>& pythonArgs,
+                        const std::string& packageScript) {
     std::string exe = python.empty() ? std::string(REEL_DEFAULT_PYTHON) : python;
     std::string ver = pythonVersionOf(exe);
     if (ver.empty()) throw CommandError{command + ": cannot run Python interpreter '" + exe + "'"};
@@ -51,6 +53,7 @@ void execPythonWithReel(const std::string& command, const std::string& python,
         ::setenv("REEL_PYTHONPATH_UNSET", "1", 1);
     ::setenv("PYTHONPATH", path.c_str(), 1);
     std::vector<std::string> args = {exe};
+    if (!packageScript.empty()) args.push_back((pkg / packageScript).string());
     args.insert(args.end(), pythonArgs.begin(), pythonArgs.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -72,17 +75,19 @@ void addRecordCommand(CLI::App& app) {
     static std::vector<std::string> rest;
     cmd->add_option("--python", python,
                     "interpreter to record with (default: " REEL_DEFAULT_PYTHON ")");
-    // Everything else (recorder options, the program and its arguments) goes to `python -m reel
-    // record` untouched.
+    // Everything else (recorder options, the program and its arguments) goes to the launcher
+    // untouched.
     cmd->allow_extras();
     cmd->prefix_command();
     cmd->callback([cmd] {
         rest = cmd->remaining();
         if (rest.empty())
             throw CommandError{"record: no program given (reel record script.py [args...])"};
-        std::vector<std::string> args = {"-m", "reel", "record"};
+        // A script rather than `-m reel`: runpy would import importlib.util, warnings and more,
+        // which a plain `python script.py` does not have.
+        std::vector<std::string> args = {"record"};
         args.insert(args.end(), rest.begin(), rest.end());
-        execPythonWithReel("record", python, args);
+        execPythonWithReel("record", python, args, "reel/_record.py");
     });
 }
 

@@ -1,5 +1,6 @@
 #include "CodeTable.h"
 #include "StrDict.h"
+#include "ThreadingHook.h"
 
 #include <fnmatch.h>
 
@@ -211,6 +212,7 @@ CodeTable::~CodeTable() = default;
 
 CodeInfo* CodeTable::insert(PyCodeObject* code) {
     if (extraIndex_ < 0 || infos_.size() >= 0xFFFFFFF0u) return nullptr;
+    noteFirstSight(code);
     auto info = std::make_unique<CodeInfo>();
     std::string filename = utf8Of(code->co_filename);
     info->traced = filter_.accepts(filename);

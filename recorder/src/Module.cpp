@@ -18,7 +18,9 @@
 #include "OutputTap.h"
 #include "MonitoringHook.h"
 #include "Recorder.h"
+#include "RuntimeInternals.h"
 #include "SettraceHook.h"
+#include "ThreadingHook.h"
 
 #include "ValueCaptureTesting.h"
 
@@ -51,23 +53,21 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     static const char* kwlist[] = {"path",         "opcodes",       "only",      "exclude",
                                    "reel_dir",     "max_depth",     "max_items", "max_str",
                                    "origin_depth", "argv",          "cwd",       "executable",
-                                   "main_ident",   "trace_running", "durable",   "hook",
-                                   "redact",       "no_values",     "last",
-                                   nullptr};
+                                   "trace_running", "durable",      "hook",      "redact",
+                                   "no_values",     "last",         nullptr};
     const char* path = nullptr;
     PyObject *opcodes = nullptr, *only = nullptr, *exclude = nullptr, *argv = nullptr;
     const char *reelDir = "", *cwd = "", *executable = "";
     unsigned int maxDepth = 4, maxItems = 64, maxStr = 256, originDepth = 0;
-    unsigned long long mainIdent = 0;
     int traceRunning = 1, durable = 0;
     const char* hookArg = nullptr;
     const char* redact = nullptr;
     int noValues = 0;
     unsigned long long last = 0;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "sO|OOsIIIIOssKppzzpK", const_cast<char**>(kwlist), &path, &opcodes,
+            args, kwargs, "sO|OOsIIIIOssppzzpK", const_cast<char**>(kwlist), &path, &opcodes,
             &only, &exclude, &reelDir, &maxDepth, &maxItems, &maxStr, &originDepth, &argv, &cwd,
-            &executable, &mainIdent, &traceRunning, &durable, &hookArg, &redact, &noValues, &last))
+            &executable, &traceRunning, &durable, &hookArg, &redact, &noValues, &last))
         return nullptr;
     if (last != 0 && last < reel::replayer::kMinFlightEvents) {
         PyErr_Format(PyExc_ValueError, "reel: --last must keep at least %llu events, not %llu",
@@ -130,7 +130,7 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     o.noValues = noValues != 0;
     o.durable = durable != 0;
     o.flightLast = last;
-    o.mainThreadIdent = mainIdent;
+    o.mainThreadIdent = reel_main_thread_ident();
     auto& h = o.header;
     h.recorderVersion = REEL_VERSION;
     h.pythonImplementation = "cpython";
@@ -324,6 +324,8 @@ PyMethodDef methods[] = {
     {"is_recording", reelIsRecording, METH_NOARGS, "True while a recording runs"},
     {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
      METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
+    {"_arm_threading_hook", armThreadingHook, METH_O,
+     "_arm_threading_hook(entry or None): set threading._trace_hook at Thread.start's first sight"},
     {"_after_fork_child", reelAfterForkChild, METH_NOARGS, "stop recording in a forked child"},
     {"_before_fork", onRecorder<&Recorder::pauseWriters>, METH_NOARGS,
      "end the writer threads before fork() (they start again with the next batch)"},

@@ -468,7 +468,7 @@ void removeMonitoringHook() {
             callQuietly("set_local_events", {s.toolObj, code, s.noEvents});
             Py_DECREF(code);
         }
-        Py_DECREF(ref);
+        releaseQuietWeakref(ref);
     }
     s.enabledCodes.clear();
     for (size_t i = 0; i < kEventCount; ++i) {

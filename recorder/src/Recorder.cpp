@@ -8,7 +8,7 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "GilState.h"
+#include "RuntimeInternals.h"
 #include "Purity.h"
 #include "reel/format/ValueCodec.h"
 

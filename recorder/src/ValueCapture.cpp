@@ -521,9 +521,9 @@ class ValueCapture::Impl {
         // Weakrefs are Python objects: release them only while the interpreter is alive (the
         // recorder destroys us with the GIL held; at finalization Py_IsInitialized is false).
         if (!Py_IsInitialized()) return;
-        identities_.forEach([](const void*, Identity& e) { Py_XDECREF(e.weakref); });
+        identities_.forEach([](const void*, Identity& e) { releaseQuietWeakref(e.weakref); });
         for (auto& [p, t] : types_) {
-            Py_XDECREF(t.weakref);
+            releaseQuietWeakref(t.weakref);
             Py_XDECREF(t.qualnameObj);
         }
     }
@@ -1780,7 +1780,7 @@ class ValueCapture::Impl {
                 return e.id;
             }
             // The address was reused by another object.
-            Py_CLEAR(e.weakref);
+            releaseQuietWeakref(e.weakref);
             e.id = nextIdentity_++;
             e.type = tp;
             e.aux = auxOf(o, tp);
@@ -1851,7 +1851,7 @@ class ValueCapture::Impl {
         if (identities_.size() < sweepAt_) return;
         identities_.eraseIf([](Identity& e) {
             if (e.weakref == nullptr || weakTarget(e.weakref) != nullptr) return false;
-            Py_DECREF(e.weakref);
+            releaseQuietWeakref(e.weakref);
             return true;
         });
         sweepAt_ = std::max<size_t>(2 * identities_.size(), 4096);
@@ -1881,7 +1881,7 @@ class ValueCapture::Impl {
                 return t;
             }
             // A heap type died and another type took its address.
-            Py_CLEAR(t.weakref);
+            releaseQuietWeakref(t.weakref);
             Py_CLEAR(t.qualnameObj);
             types_.erase(tp);
             lastType_ = nullptr;

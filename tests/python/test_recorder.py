@@ -3,6 +3,7 @@ record small real programs with `python -m reel record` / `reel record`, read th
 `reel dump` (JSON Lines of every record) and check events, local deltas, exceptions, generators,
 threads; and check that a recorded run behaves exactly like a plain one."""
 
+import ast
 import json
 import os
 import re
@@ -898,3 +899,145 @@ def test_pgo_training_recorded_every_program(build_dir, pyver):
         r"(\d+) profiles from (\d+) of (\d+) programs", note).groups()
     assert int(profiles) > 0, note
     assert programs == total, note
+
+
+# --- the modules a recorded program starts with -----------------------------------------------
+
+# Reel's own modules, and the builtin `atexit` (it has no state a program could tell apart).
+_REEL_MODULES = re.compile(r"^(reel(\..*)?|atexit)$")
+_SHOW_MODULES = "import sys\nprint(sorted(sys.modules))\nprint(sys.orig_argv[1:], sys.path[0], sys.argv)\n"
+
+
+def _modules_and_rest(stdout):
+    first, rest = _decode(stdout).split("\n", 1)
+    return set(ast.literal_eval(first)), rest
+
+
+def test_program_starts_with_the_modules_of_a_plain_run(reel_bin, python_exe, plain_env, reel_env,
+                                                        tmp_path):
+    """A recorded program sees the sys.modules a plain run has, plus Reel's own: a program that
+    patches a module before importing another that binds it at import (time.monotonic before
+    threading) computes the same. `python -m reel` adds runpy's imports, as any `python -m`
+    does; `reel record` adds none."""
+    prog = tmp_path / "mods.py"
+    prog.write_text(_SHOW_MODULES)
+    run = lambda cmd, env: subprocess.run(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    plain = run([python_exe, str(prog), "a"], plain_env)
+    assert plain.returncode == 0, _decode(plain.stderr)
+    plain_mods, plain_rest = _modules_and_rest(plain.stdout)
+    # What `python -m` itself brings (runpy, importlib.util, ...), from a plain `python -m mods`.
+    plain_m = run([python_exe, "-m", "mods", "a"], plain_env)
+    assert plain_m.returncode == 0, _decode(plain_m.stderr)
+    runpy_mods = _modules_and_rest(plain_m.stdout)[0] - plain_mods
+    assert "runpy" in runpy_mods
+
+    cli = run([str(reel_bin), "record", "--python", python_exe, "-o", "cli.reel", str(prog), "a"],
+              plain_env)
+    assert cli.returncode == 0, _decode(cli.stderr)
+    cli_mods, cli_rest = _modules_and_rest(cli.stdout)
+    assert cli_rest == plain_rest  # sys.orig_argv, sys.path[0], sys.argv
+    assert plain_mods <= cli_mods
+    assert {m for m in cli_mods - plain_mods if not _REEL_MODULES.match(m)} == set()
+    assert "reel._launcher" in cli_mods
+
+    dash_m = run([python_exe, "-m", "reel", "record", "-o", "m.reel", str(prog), "a"], reel_env)
+    assert dash_m.returncode == 0, _decode(dash_m.stderr)
+    m_mods, m_rest = _modules_and_rest(dash_m.stdout)
+    assert m_rest == plain_rest
+    assert plain_mods <= m_mods
+    assert {m for m in m_mods - plain_mods - runpy_mods if not _REEL_MODULES.match(m)} == set()
+    assert (tmp_path / "cli.reel").exists() and (tmp_path / "m.reel").exists()
+
+
+def test_module_patched_before_threading_is_imported(record, run_plain, tmp_path, dump):
+    # threading binds time.monotonic at import. Reel does not import threading: it sets
+    # threading's trace hook when it first sees Thread.start, so the threads are still recorded.
+    prog = tmp_path / "patch_first.py"
+    prog.write_text(textwrap.dedent("""
+        import sys, time
+        preloaded = "threading" in sys.modules
+        time.monotonic = lambda: 42.0
+        import threading
+        def work(k):
+            return sum(range(k))
+        ts = [threading.Thread(target=work, args=(k,)) for k in (10, 20)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(preloaded or threading._time())
+    """))
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert rc == 0
+    work_threads = {r["thread"] for r in dump(trace) if r.get("fn") == "work" and r.get("kind") == "call"}
+    assert len(work_threads) == 2 and 0 not in work_threads
+
+
+def test_thread_hook_set_at_thread_start_is_removed_at_stop(python_exe, reel_env, tmp_path, dump):
+    prog = tmp_path / "api_threads.py"
+    trace = tmp_path / "api_threads.reel"
+    prog.write_text(textwrap.dedent("""
+        import reel, sys
+        def work(k):
+            return k * 2
+        with reel.record(sys.argv[1]):
+            import threading
+            t = threading.Thread(target=work, args=(4,))
+            t.start(); t.join()
+            during = threading.gettrace() is not None
+        print(during, threading.gettrace())
+    """))
+    proc = subprocess.run([python_exe, str(prog), str(trace)], env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"True None\n", _decode(proc.stderr)
+    calls = [r for r in dump(trace) if r.get("fn") == "work" and r.get("kind") == "call"]
+    assert len(calls) == 1 and calls[0]["thread"] != 0
+
+
+def test_safe_path_leaves_sys_path_alone(python_exe, plain_env, reel_env, tmp_path):
+    # -P (PYTHONSAFEPATH): the interpreter puts neither the script's directory nor the working
+    # directory first, for the program as for `python -m reel`; the launcher must not either.
+    prog = tmp_path / "safe.py"
+    prog.write_text("import sys\nprint(sys.path)\n")
+    run = lambda cmd, env: subprocess.run(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    plain = run([python_exe, "-P", str(prog)], plain_env)
+    rec = run([python_exe, "-P", "-m", "reel", "record", "-o", "safe.reel", str(prog)], reel_env)
+    assert rec.returncode == 0, _decode(rec.stderr)
+    # Apart from reel_env's PYTHONPATH entry, the recorded run's path is the plain one.
+    rec_path = [p for p in ast.literal_eval(_decode(rec.stdout)) if p != reel_env["PYTHONPATH"]]
+    assert rec_path == ast.literal_eval(_decode(plain.stdout))
+    assert str(tmp_path) not in rec_path
+
+
+def test_collector_counts_as_in_a_plain_run(record, run_plain, tmp_path):
+    # The recorder's weakrefs (one per captured object with an identity) used to count as
+    # allocations: the program's collections, and the finalizers of its cyclic garbage, came
+    # earlier than in a plain run. gc.get_count() after each iteration must read the same.
+    prog = tmp_path / "gc_counts.py"
+    prog.write_text(textwrap.dedent("""
+        import gc
+
+        class Box:
+            pass
+
+        def run():
+            gc.collect()
+            gc.disable()
+            counts = []
+            keep = []
+            for i in range(300):
+                b = Box()
+                b.n = i
+                keep.append(b)
+                if i % 50 == 0:
+                    del keep[:10]
+                counts.append(gc.get_count()[0])
+            gc.enable()
+            return counts
+
+        print(run())
+    """))
+    trace, out, err, rc = record(prog)
+    assert rc == 0, err
+    assert (out, err, rc) == run_plain(prog)

@@ -14,7 +14,6 @@ records each pytest test (see reel/pytest.py).
 
 import os as _os
 import sys as _sys
-import threading as _threading
 
 try:
     from . import _reel
@@ -104,12 +103,12 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     last = 0 if last is None else parse_count(last)
     # Before the hook goes in, so threading's own frames here are not recorded. Threads started
     # from now on install the C hook on their first call.
-    _threading.settrace(_reel._thread_trace)
+    _set_thread_hook(_reel._thread_trace)
     try:
         _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
                _trace_running, hook, redact, no_values, last)
     except BaseException:
-        _threading.settrace(None)
+        _set_thread_hook(None)
         raise
     _asyncgen.install()
     global _output_installed, _settrace_tap
@@ -126,6 +125,16 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
 _settrace_tap = None  # (real sys.settrace, the tap) while the legacy hook records
 
 
+def _set_thread_hook(entry):
+    """threading.settrace(entry), without importing threading: a recorded run must not have
+    modules a plain one lacks. When the program has not imported it yet, the recorder sets the
+    hook when it first sees Thread.start (recorder/src/ThreadingHook.h)."""
+    threading = _sys.modules.get("threading")
+    if threading is not None:
+        threading.settrace(entry)
+    _reel._arm_threading_hook(None if threading is not None else entry)
+
+
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
            trace_running, hook=None, redact=None, no_values=False, last=0):
     _reel.start(
@@ -134,7 +143,7 @@ def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, arg
         max_depth=int(max_depth), max_items=int(max_items), max_str=int(max_str),
         origin_depth=int(origin_depth), argv=list(_sys.argv if argv is None else argv),
         cwd=_os.getcwd(), executable=_sys.executable or "",
-        main_ident=_threading.main_thread().ident or 0, trace_running=bool(trace_running),
+        trace_running=bool(trace_running),
         durable=bool(durable), hook=hook, redact=str(redact) if redact else None,
         no_values=bool(no_values), last=int(last))
 
@@ -143,7 +152,7 @@ def stop(kind=EXIT_STOPPED, status=0, message=""):
     """Stops recording and closes the trace. Returns False when nothing was recording."""
     global _output_installed
     stopped = _reel.stop(kind=kind, status=status, message=message)
-    _threading.settrace(None)
+    _set_thread_hook(None)
     _asyncgen.uninstall()
     global _settrace_tap
     if _settrace_tap is not None:

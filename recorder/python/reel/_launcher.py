@@ -2,12 +2,15 @@
 reproduces what the interpreter itself would do at exit (status, traceback, KeyboardInterrupt,
 atexit order), so a recorded run is indistinguishable from a plain one."""
 
+# Only modules every interpreter has loaded at start (or builtin ones): a recorded run must not
+# have modules a plain one lacks (docs/recorder.md, "Modules"). `signal` would import enum,
+# `types` and `importlib.machinery` are more than this needs.
+import _frozen_importlib_external
+import _signal as signal
 import atexit
 import builtins
 import os
-import signal
 import sys
-import types
 
 import reel
 from reel import _output
@@ -21,6 +24,10 @@ USAGE = ("usage: python -m reel record [-o FILE] [--keep always|failure] [--only
 # --keep: "always" keeps every trace; "failure" only the trace of a run that failed (uncaught
 # exception, non-zero exit status, death by a signal). See docs/guide.md.
 KEEP_CHOICES = ("always", "failure")
+
+
+# What `reel record` runs (reel/_record.py).
+_RECORD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_record.py")
 
 
 class UsageError(Exception):
@@ -209,10 +216,18 @@ def _orig_argv(kind, target, args):
     (code that re-runs itself with `os.execv(sys.executable, sys.orig_argv)` reads it)."""
     orig = list(getattr(sys, "orig_argv", None) or ())
     for i in range(1, len(orig)):
-        if orig[i] == "-mreel" or (orig[i] == "-m" and orig[i + 1:i + 2] == ["reel"]):
+        if orig[i] == "-mreel" or (orig[i] == "-m" and orig[i + 1:i + 2] == ["reel"]) \
+                or os.path.abspath(orig[i]) == _RECORD_SCRIPT:
             program = {"script": [target], "module": ["-m", target]}.get(kind, ["-c", target])
             return orig[:i] + program + list(args)
     return None
+
+
+def _set_path0(entry):
+    """sys.path[0] as the interpreter sets it for the program. Under -P (PYTHONSAFEPATH) it adds
+    nothing, for the program as for `-m reel` or `-c`, so sys.path[0] is not ours to replace."""
+    if not sys.flags.safe_path:
+        sys.path[0] = entry
 
 
 def _prepare(kind, target, args):
@@ -235,12 +250,12 @@ def _prepare(kind, target, args):
             raise SystemExit(2)
         code = compile(source, path, "exec", dont_inherit=True)
         sys.argv[:] = [target] + args
-        sys.path[0] = os.path.dirname(os.path.realpath(path))
-        from importlib.machinery import SourceFileLoader
+        _set_path0(os.path.dirname(os.path.realpath(path)))
         g["__file__"] = path
         g["__cached__"] = None
-        g["__loader__"] = SourceFileLoader("__main__", path)
+        g["__loader__"] = _frozen_importlib_external.SourceFileLoader("__main__", path)
     elif kind == "module":
+        _set_path0(os.getcwd())  # `python -m reel` has it already; reel/_record.py has its dir
         import runpy
         sys.argv[:] = ["-m"] + args  # as the interpreter does while the module is located
         try:
@@ -254,7 +269,7 @@ def _prepare(kind, target, args):
     else:
         code = compile(target, "<string>", "exec", dont_inherit=True)
         sys.argv[:] = ["-c"] + args
-        sys.path[0] = ""
+        _set_path0("")
     return code, g
 
 
@@ -280,7 +295,7 @@ def main(argv):
     code, g = _prepare(kind, target, args)
 
     launcher_main = sys.modules["__main__"]  # keep our own module alive
-    main_mod = types.ModuleType("__main__")
+    main_mod = type(sys)("__main__")
     main_mod.__dict__.update(g)
     g = main_mod.__dict__
     sys.modules["__main__"] = main_mod

@@ -1,11 +1,9 @@
 """Opcode facts for the running interpreter, handed to the C recorder once at start.
 
-Runs `dis`/`opcode` here, in Reel's own (never recorded) code, so the recorder decodes bytecode
+Reads `opcode` here, in Reel's own (never recorded) code, so the recorder decodes bytecode
 without calling Python per code object or per event.
 """
 
-import dis
-import opcode
 import sys
 
 # Bit values shared with recorder/src/OpcodeTable.h (opflag::*).
@@ -173,7 +171,12 @@ else:
         _DYN[_name] = DYN_TRUTH
 
 
-def _caches(name, code):
+# Imported by table() and dropped again from sys.modules unless the program had them: a recorded
+# run must have the modules a plain one has (docs/recorder.md, "Modules"). They hold only data.
+_OPCODE_MODULES = ("opcode", "_opcode", "_opcode_metadata")
+
+
+def _caches(opcode, name, code):
     entries = opcode._inline_cache_entries
     if isinstance(entries, dict):
         return entries.get(name, 0)
@@ -181,14 +184,26 @@ def _caches(name, code):
 
 
 def table():
-    hasarg = set(getattr(dis, "hasarg", range(opcode.HAVE_ARGUMENT, 256)))
+    had = [name for name in _OPCODE_MODULES if name in sys.modules]
+    import opcode
+    try:
+        return _table(opcode)
+    finally:
+        for name in _OPCODE_MODULES:
+            if name not in had:
+                sys.modules.pop(name, None)
+
+
+def _table(opcode):
+    hasarg = set(getattr(opcode, "hasarg", range(opcode.HAVE_ARGUMENT, 256)))
     ops = []
     for code in range(256):
-        name = dis.opname[code]
+        name = opcode.opname[code]
         flags = 0
-        for lst, bit in ((dis.hasjrel, JREL), (dis.hasjabs, JABS), (dis.hasconst, CONST),
-                         (dis.hasname, NAME), (dis.haslocal, LOCAL), (dis.hasfree, FREE),
-                         (dis.hascompare, COMPARE)):
+        for lst, bit in ((opcode.hasjrel, JREL), (opcode.hasjabs, JABS),
+                         (opcode.hasconst, CONST), (opcode.hasname, NAME),
+                         (opcode.haslocal, LOCAL), (opcode.hasfree, FREE),
+                         (opcode.hascompare, COMPARE)):
             if code in lst:
                 flags |= bit
         if "BACKWARD" in name:
@@ -208,5 +223,5 @@ def table():
         if name in _IMPLIED_NAMES:
             flags |= IMPLIED
         dyn = 0 if flags & PURE else _DYN.get(name, 0)
-        ops.append((name, _caches(name, code), flags, dyn))
-    return (sys.version_info[1], ops, list(dis.cmp_op))
+        ops.append((name, _caches(opcode, name, code), flags, dyn))
+    return (sys.version_info[1], ops, list(opcode.cmp_op))

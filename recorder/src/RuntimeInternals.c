@@ -1,6 +1,5 @@
-/* The GIL's hand-over count, read from the interpreter's internal state. A C file of its own:
- * CPython 3.12's internal interpreter header (pycore_interp.h) uses C11 atomics that C++ cannot
- * compile. See Recorder::noteOtherThreads for what the count is for. */
+/* Facts read from the interpreter's internal state. A C file of its own: CPython 3.12's internal
+ * interpreter header (pycore_interp.h) uses C11 atomics that C++ cannot compile. */
 #define PY_SSIZE_T_CLEAN
 #define Py_BUILD_CORE 1 /* before Python.h: the internal headers redeclare some of its API */
 #include <Python.h>
@@ -8,7 +7,7 @@
 #include <internal/pycore_interp.h>
 #include <internal/pycore_runtime.h>
 
-#include "GilState.h"
+#include "RuntimeInternals.h"
 
 const unsigned long* reel_gil_switch_counter(void) {
 #if PY_VERSION_HEX >= 0x030C0000
@@ -17,4 +16,13 @@ const unsigned long* reel_gil_switch_counter(void) {
 #else
     return &_PyRuntime.ceval.gil.switch_number;
 #endif
+}
+
+unsigned long reel_main_thread_ident(void) {
+    return _PyRuntime.main_thread;
+}
+
+int* reel_gc_young_count(void) {
+    PyInterpreterState* interp = PyInterpreterState_Get();
+    return &interp->gc.generations[0].count;
 }

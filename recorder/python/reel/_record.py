@@ -1,0 +1,11 @@
+"""What `reel record ARGS...` runs: `python .../reel/_record.py record ARGS...`
+(cli/RecordCommand.cpp). A script rather than `python -m reel`, so the recorded program starts with
+exactly the modules a plain `python script.py` has, plus Reel's own: runpy would import
+importlib.util, warnings and more, and 3.13's `python -c` imports linecache."""
+
+import sys
+
+from reel._launcher import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
