@@ -124,18 +124,22 @@ inline bool isFrameLocalsProxy(PyObject* o) {
 #endif
 }
 
-// 3.13: names that are not locals of the code, added to a function frame through its f_locals
-// proxy, live in the frame object's extra-locals dict (never removed from it; the proxy refuses
-// deletions). NULL when there are none, and always before 3.13.
+// The dict of a function frame that holds names which are not locals of its code, or NULL.
+// 3.13: names added through the f_locals proxy live in the frame object's extra-locals dict
+// (never removed from it; the proxy refuses deletions). 3.11/3.12: the frame's cached f_locals
+// dict, made by locals() or frame.f_locals and kept for the frame's life; besides the fast
+// locals as last synced (stale, see kExtraLocalsHoldFastNames) it keeps whatever else was put in
+// it (`exec("x = 1")` in a function, `locals()["k"] = v`), and that shows in f_locals.
 inline PyObject* extraLocals(_PyInterpreterFrame* f) {
 #if PY_VERSION_HEX >= 0x030D0000
     PyFrameObject* fo = f->frame_obj;
     return fo != nullptr ? fo->f_extra_locals : nullptr;
 #else
-    (void)f;
-    return nullptr;
+    return f->f_locals;
 #endif
 }
+// Whether extraLocals() also holds the fast locals' names, which the reader skips.
+inline constexpr bool kExtraLocalsHoldFastNames = PY_VERSION_HEX < 0x030D0000;
 
 inline bool isGeneratorFrame(_PyInterpreterFrame* f) {
     return f->owner == FRAME_OWNED_BY_GENERATOR;

@@ -468,8 +468,12 @@ void Recorder::deltas(ShadowFrame& sf) {
         PyObject* d = compat::localsDict(sf.iframe);
         if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated);
     } else if (PyObject* x = compat::extraLocals(sf.iframe); x != nullptr && PyDict_Check(x)) {
-        // Shown after the fast locals, as the proxy iterates them (the replayer's LocalsView).
-        dictDeltas(sf, x, mutated);
+        // 3.13: shown after the fast locals, as the proxy iterates them; 3.11/3.12: in the
+        // cached dict's order (the replayer's LocalsView).
+        dictDeltas(sf, x, mutated,
+                   compat::kExtraLocalsHoldFastNames
+                       ? compat::frameCode(sf.iframe)->co_localsplusnames
+                       : nullptr);
     }
     sf.lastRound = deltaRound_;
 }
@@ -595,7 +599,25 @@ ValueShape& Recorder::ownShape(SlotShadow& s) {
     return *s.shape.get();
 }
 
-void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
+namespace {
+
+// Whether str `k` is one of the names in tuple `names`. The cached f_locals dict's keys for fast
+// locals are the code's own name objects; an equal str put there by the program (locals()["a"]
+// = 1 while `a` is unbound) is compared by value, which runs no Python code for exact strs.
+bool isOneOf(PyObject* k, PyObject* names) {
+    const Py_ssize_t n = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t i = 0; i < n; ++i)
+        if (PyTuple_GET_ITEM(names, i) == k) return true;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* name = PyTuple_GET_ITEM(names, i);
+        if (PyUnicode_CheckExact(name) && PyUnicode_Compare(k, name) == 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, PyObject* skipNames) {
     uint64_t version = compat::dictVersion(dict);
     if (sf.dictInit && !mutated && version == sf.lastDictVersion) return;
     // Other frames rebind names here (`global x; x = ...`, stores through the module) without an
@@ -612,6 +634,7 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated) {
     size_t live = 0;
     while (PyDict_Next(dict, &pos, &k, &v)) {
         if (!PyUnicode_CheckExact(k)) continue;
+        if (skipNames != nullptr && isOneOf(k, skipNames)) continue;
         auto [it, inserted] = sf.names.try_emplace(k);
         NameShadow& ns = it->second;
         if (inserted) ns.stringId = values_->internString(k);
@@ -945,8 +968,11 @@ void Recorder::settlePaused(ShadowFrame& sf, bool guard) {
     // check that found nothing, so it counts as one (shapedRef reasons in rounds).
     // Cells and free variables do not prevent it: another frame (in any thread) rebinds them only
     // with STORE_DEREF/DELETE_DEREF, never pure, or with C code inside a non-pure instruction, so
-    // the count moves first. A frame with a locals dict is always checked (dictDeltas).
-    if (skipUnwritten_ && sf.lastMutations == mutations_ && !sf.code->usesLocalsDict) {
+    // the count moves first. A frame with a locals dict is always checked (dictDeltas), and so
+    // is a 3.11/3.12 function frame with a cached f_locals dict: code that `exec` runs on it
+    // binds names there without counting a mutation.
+    if (skipUnwritten_ && sf.lastMutations == mutations_ && !sf.code->usesLocalsDict &&
+        (!compat::kExtraLocalsHoldFastNames || compat::extraLocals(sf.iframe) == nullptr)) {
         if (sf.lastOpFlags & opflag::kNoLocalWrite) {
             sf.lastRound = ++deltaRound_;
             return;

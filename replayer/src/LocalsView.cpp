@@ -44,9 +44,26 @@ const std::vector<LocalsView::Entry>& LocalsView::read(const Frame& f) {
 }
 
 void LocalsView::readOptimizedDict(const Frame& f, const format::CodeObject& code) {
+    std::vector<uint32_t>& order = cachedDicts_[f.id];
+    // Names that are not locals of the code (NAME_SET in a function frame: `exec("x = 1")`,
+    // `locals()["k"] = v`) were put in the dict by the program itself, between two reads: they
+    // go last now, before the slots bound since the last read, and leave when deleted.
+    if (!f.names.empty() || std::any_of(order.begin(), order.end(), isNameEntry)) {
+        std::erase_if(order, [&](uint32_t e) {
+            return isNameEntry(e) &&
+                   std::none_of(f.names.begin(), f.names.end(),
+                                [&](const auto& n) { return (n.nameId | kNameEntry) == e; });
+        });
+        for (const auto& n : f.names) {
+            REEL_REQUIRE(n.nameId < defs_.strings.size() && n.nameId < kNameEntry,
+                         format::TraceFormatError::kNoOffset,
+                         "local name id " + std::to_string(n.nameId) + " is not defined");
+            if (std::find(order.begin(), order.end(), n.nameId | kNameEntry) == order.end())
+                order.push_back(n.nameId | kNameEntry);
+        }
+    }
     // _PyFrame_GetLocals / PyFrame_FastToLocalsWithError: one pass over the slots, in order,
     // setting bound ones and deleting unbound ones from the frame's persistent dict.
-    std::vector<uint32_t>& order = cachedDicts_[f.id];
     for (uint32_t i = 0; i < f.slots.size(); ++i) {
         const uint8_t kind = kindOf(code, i);
         if (kind & kHidden) continue;  // never stored in the dict (merged into a copy on 3.12)
@@ -57,7 +74,14 @@ void LocalsView::readOptimizedDict(const Frame& f, const format::CodeObject& cod
             order.erase(it);
         }
     }
-    for (uint32_t i : order) entries_.push_back({&code.localNames[i], f.slots[i].value});
+    for (uint32_t e : order) {
+        if (!isNameEntry(e)) {
+            entries_.push_back({&code.localNames[e], f.slots[e].value});
+            continue;
+        }
+        for (const auto& n : f.names)
+            if ((n.nameId | kNameEntry) == e) entries_.push_back({&defs_.strings[n.nameId], n.value});
+    }
 }
 
 void LocalsView::readProxy(const Frame& f, const format::CodeObject& code) {

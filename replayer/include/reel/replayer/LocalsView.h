@@ -68,8 +68,11 @@ class LocalsView {
     bool cachedDictLocals_;  // 3.11/3.12 semantics for optimized frames
     bool hiddenMerge_;       // 3.12: hidden slots merged into a copy
     bool proxyForHidden_;    // 3.13+: dict-locals frames with bound hidden slots use a proxy
-    // Per frame id: the slot indices of the cached f_locals dict, in key order.
+    // Per frame id: the cached f_locals dict's keys, in order: slot indices, and string ids of
+    // names that are not locals of the code with kNameEntry set.
     std::unordered_map<uint64_t, std::vector<uint32_t>> cachedDicts_;
+    static constexpr uint32_t kNameEntry = 0x80000000u;
+    static bool isNameEntry(uint32_t e) { return (e & kNameEntry) != 0; }
     std::vector<Entry> entries_;
 };
 
