@@ -1041,3 +1041,19 @@ def test_collector_counts_as_in_a_plain_run(record, run_plain, tmp_path):
     trace, out, err, rc = record(prog)
     assert rc == 0, err
     assert (out, err, rc) == run_plain(prog)
+
+
+@pytest.mark.parametrize("mode", ["-m", "-c"])
+def test_reel_record_cli_modes_like_python(reel_bin, python_exe, plain_env, tmp_path, mode):
+    # `reel record` runs the launcher as a script (reel/_record.py), not as `python -m reel`:
+    # sys.path[0], sys.argv and sys.orig_argv must still be those of `python -m mod` / `-c code`.
+    show = "import sys; print(sys.path[0], sys.argv, sys.orig_argv[1:], __name__)"
+    (tmp_path / "showmod.py").write_text(show + "\n")
+    target = "showmod" if mode == "-m" else show
+    run = lambda cmd: subprocess.run(cmd, cwd=tmp_path, env=plain_env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    plain = run([python_exe, mode, target, "arg"])
+    rec = run([str(reel_bin), "record", "--python", python_exe, "-o", "t.reel", mode, target, "arg"])
+    assert rec.returncode == 0, _decode(rec.stderr)
+    assert (rec.stdout, rec.stderr) == (plain.stdout, plain.stderr)
+    assert (tmp_path / "t.reel").exists()
