@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import PROGRAMS_DIR, RUN_TIMEOUT
+from conftest import PROGRAMS_DIR, RUN_TIMEOUT, _run
 
 
 def _decode(b):
@@ -909,7 +909,7 @@ _SHOW_MODULES = "import sys\nprint(sorted(sys.modules))\nprint(sys.orig_argv[1:]
 
 
 def _modules_and_rest(stdout):
-    first, rest = _decode(stdout).split("\n", 1)
+    first, rest = stdout.split("\n", 1)
     return set(ast.literal_eval(first)), rest
 
 
@@ -921,29 +921,28 @@ def test_program_starts_with_the_modules_of_a_plain_run(reel_bin, python_exe, pl
     does; `reel record` adds none."""
     prog = tmp_path / "mods.py"
     prog.write_text(_SHOW_MODULES)
-    run = lambda cmd, env: subprocess.run(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    plain = run([python_exe, str(prog), "a"], plain_env)
-    assert plain.returncode == 0, _decode(plain.stderr)
-    plain_mods, plain_rest = _modules_and_rest(plain.stdout)
+    out, err, rc = _run([python_exe, str(prog), "a"], tmp_path, plain_env)
+    assert rc == 0, err
+    plain_mods, plain_rest = _modules_and_rest(out)
     # What `python -m` itself brings (runpy, importlib.util, ...), from a plain `python -m mods`.
-    plain_m = run([python_exe, "-m", "mods", "a"], plain_env)
-    assert plain_m.returncode == 0, _decode(plain_m.stderr)
-    runpy_mods = _modules_and_rest(plain_m.stdout)[0] - plain_mods
+    out, err, rc = _run([python_exe, "-m", "mods", "a"], tmp_path, plain_env)
+    assert rc == 0, err
+    runpy_mods = _modules_and_rest(out)[0] - plain_mods
     assert "runpy" in runpy_mods
 
-    cli = run([str(reel_bin), "record", "--python", python_exe, "-o", "cli.reel", str(prog), "a"],
-              plain_env)
-    assert cli.returncode == 0, _decode(cli.stderr)
-    cli_mods, cli_rest = _modules_and_rest(cli.stdout)
+    out, err, rc = _run([str(reel_bin), "record", "--python", python_exe, "-o", "cli.reel",
+                         str(prog), "a"], tmp_path, plain_env)
+    assert rc == 0, err
+    cli_mods, cli_rest = _modules_and_rest(out)
     assert cli_rest == plain_rest  # sys.orig_argv, sys.path[0], sys.argv
     assert plain_mods <= cli_mods
     assert {m for m in cli_mods - plain_mods if not _REEL_MODULES.match(m)} == set()
     assert "reel._launcher" in cli_mods
 
-    dash_m = run([python_exe, "-m", "reel", "record", "-o", "m.reel", str(prog), "a"], reel_env)
-    assert dash_m.returncode == 0, _decode(dash_m.stderr)
-    m_mods, m_rest = _modules_and_rest(dash_m.stdout)
+    out, err, rc = _run([python_exe, "-m", "reel", "record", "-o", "m.reel", str(prog), "a"],
+                        tmp_path, reel_env)
+    assert rc == 0, err
+    m_mods, m_rest = _modules_and_rest(out)
     assert m_rest == plain_rest
     assert plain_mods <= m_mods
     assert {m for m in m_mods - plain_mods - runpy_mods if not _REEL_MODULES.match(m)} == set()
@@ -999,14 +998,13 @@ def test_safe_path_leaves_sys_path_alone(python_exe, plain_env, reel_env, tmp_pa
     # directory first, for the program as for `python -m reel`; the launcher must not either.
     prog = tmp_path / "safe.py"
     prog.write_text("import sys\nprint(sys.path)\n")
-    run = lambda cmd, env: subprocess.run(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    plain = run([python_exe, "-P", str(prog)], plain_env)
-    rec = run([python_exe, "-P", "-m", "reel", "record", "-o", "safe.reel", str(prog)], reel_env)
-    assert rec.returncode == 0, _decode(rec.stderr)
+    plain_out, _, _ = _run([python_exe, "-P", str(prog)], tmp_path, plain_env)
+    out, err, rc = _run([python_exe, "-P", "-m", "reel", "record", "-o", "safe.reel", str(prog)],
+                        tmp_path, reel_env)
+    assert rc == 0, err
     # Apart from reel_env's PYTHONPATH entry, the recorded run's path is the plain one.
-    rec_path = [p for p in ast.literal_eval(_decode(rec.stdout)) if p != reel_env["PYTHONPATH"]]
-    assert rec_path == ast.literal_eval(_decode(plain.stdout))
+    rec_path = [p for p in ast.literal_eval(out) if p != reel_env["PYTHONPATH"]]
+    assert rec_path == ast.literal_eval(plain_out)
     assert str(tmp_path) not in rec_path
 
 
@@ -1050,10 +1048,9 @@ def test_reel_record_cli_modes_like_python(reel_bin, python_exe, plain_env, tmp_
     show = "import sys; print(sys.path[0], sys.argv, sys.orig_argv[1:], __name__)"
     (tmp_path / "showmod.py").write_text(show + "\n")
     target = "showmod" if mode == "-m" else show
-    run = lambda cmd: subprocess.run(cmd, cwd=tmp_path, env=plain_env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    plain = run([python_exe, mode, target, "arg"])
-    rec = run([str(reel_bin), "record", "--python", python_exe, "-o", "t.reel", mode, target, "arg"])
-    assert rec.returncode == 0, _decode(rec.stderr)
-    assert (rec.stdout, rec.stderr) == (plain.stdout, plain.stderr)
+    plain = _run([python_exe, mode, target, "arg"], tmp_path, plain_env)
+    rec = _run([str(reel_bin), "record", "--python", python_exe, "-o", "t.reel", mode, target,
+                "arg"], tmp_path, plain_env)
+    assert rec[2] == 0, rec[1]
+    assert rec == plain
     assert (tmp_path / "t.reel").exists()
