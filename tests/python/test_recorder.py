@@ -917,8 +917,8 @@ def test_program_starts_with_the_modules_of_a_plain_run(reel_bin, python_exe, pl
                                                         tmp_path):
     """A recorded program sees the sys.modules a plain run has, plus Reel's own: a program that
     patches a module before importing another that binds it at import (time.monotonic before
-    threading) computes the same. `python -m reel` adds runpy's imports, as any `python -m`
-    does; `reel record` adds none."""
+    threading) computes the same. Neither `reel record` nor `python -m reel record` adds runpy's
+    imports (the latter re-runs itself as `python reel/_record.py`)."""
     prog = tmp_path / "mods.py"
     prog.write_text(_SHOW_MODULES)
     out, err, rc = _run([python_exe, str(prog), "a"], tmp_path, plain_env)
@@ -945,8 +945,37 @@ def test_program_starts_with_the_modules_of_a_plain_run(reel_bin, python_exe, pl
     m_mods, m_rest = _modules_and_rest(out)
     assert m_rest == plain_rest
     assert plain_mods <= m_mods
-    assert {m for m in m_mods - plain_mods - runpy_mods if not _REEL_MODULES.match(m)} == set()
+    assert {m for m in m_mods - plain_mods if not _REEL_MODULES.match(m)} == set()
     assert (tmp_path / "cli.reel").exists() and (tmp_path / "m.reel").exists()
+
+
+_SHOW_FLAGS = ("import sys, os\n"
+               "print(sys.orig_argv[1:], sys.flags.dont_write_bytecode, sys.flags.dev_mode,\n"
+               "      sys.flags.optimize, 'runpy' in sys.modules, os.environ.get('PYTHONPATH'))\n")
+
+
+@pytest.mark.parametrize("spelling", [["-m", "reel"], ["-Bmreel"], ["-B", "-O", "-m", "reel"]],
+                         ids=["separate", "combined", "flags"])
+def test_python_m_reel_keeps_interpreter_options(python_exe, plain_env, build_dir, pyver,
+                                                 tmp_path, spelling):
+    """`python [options] -m reel record prog` re-runs itself as `python [options]
+    reel/_record.py record prog`: the program sees the options of `python [options] prog` (in
+    sys.flags and sys.orig_argv), not runpy, and its own PYTHONPATH. Run from the package's own
+    directory with no PYTHONPATH, the package is found through the working directory, which the
+    re-run process reaches through PYTHONPATH instead (given back to the program unset)."""
+    prog = tmp_path / "flags.py"
+    prog.write_text(_SHOW_FLAGS)
+    options = [a for a in spelling if a not in ("-m", "reel")]
+    options = ["-B"] if options == ["-Bmreel"] else options
+    plain = _run([python_exe, "-X", "dev", *options, str(prog), "a"], tmp_path, plain_env)
+    assert plain[2] == 0, plain[1]
+    assert "False" in plain[0]  # no runpy in a plain run
+    pkg_parent = build_dir / "python" / pyver
+    rec = _run([python_exe, "-X", "dev", *spelling, "record", "-o", str(tmp_path / "f.reel"),
+                str(prog), "a"], pkg_parent, plain_env)
+    assert rec[2] == 0, rec[1]
+    assert rec == plain
+    assert (tmp_path / "f.reel").exists()
 
 
 def test_module_patched_before_threading_is_imported(record, run_plain, tmp_path, dump):

@@ -223,6 +223,60 @@ def _orig_argv(kind, target, args):
     return None
 
 
+def _script_argv(orig, tail):
+    """`python [options] -m reel ARGS` as `python [options] .../reel/_record.py ARGS`, the command
+    `reel record` runs; None when orig_argv cannot be read that way. `-m` may end a combined
+    token (`-Bm reel`, `-Bmreel`): only options without an argument can come before it there."""
+    n = len(tail)
+    if n == 0 or len(orig) < n + 2 or orig[len(orig) - n:] != tail:
+        return None
+    head = orig[:len(orig) - n]
+    last = head[-1]
+    if last == "reel" and len(head) >= 3 and head[-2][:1] == "-" and head[-2][:2] != "--" \
+            and head[-2].endswith("m"):
+        opt, head = head[-2][:-1], head[:-2]
+    elif last[:1] == "-" and last[:2] != "--" and last.endswith("mreel"):
+        opt, head = last[:-len("mreel")], head[:-1]
+    else:
+        return None
+    return head + ([opt] if opt != "-" else []) + [_RECORD_SCRIPT] + tail
+
+
+def rerun_as_script(argv):
+    """`python -m reel record ...`: replaces this process by `python [the same options]
+    reel/_record.py record ...`, so that the program starts without what runpy imported for
+    `-m reel` (importlib.util, warnings, types, ...): with exactly a plain run's modules, as under
+    `reel record`. Returns only when that cannot be done (the caller then records in this
+    process, with runpy's modules)."""
+    orig = list(getattr(sys, "orig_argv", None) or ())
+    new_argv = _script_argv(orig, list(argv)) if argv[:1] == ["record"] else None
+    if new_argv is None or not sys.executable:
+        return
+    env = None
+    parent = os.path.dirname(os.path.dirname(os.path.abspath(reel.__file__)))
+    # `-m reel` found the package through sys.path[0] (the working directory), which a script
+    # does not have: the new process finds it through PYTHONPATH, and the launcher gives the
+    # program its own PYTHONPATH back (reel._restore_environment), as `reel record` does.
+    if all(os.path.abspath(p or os.curdir) != parent for p in sys.path[1:]):
+        if sys.flags.ignore_environment:
+            return
+        env = dict(os.environ)
+        old = env.get("PYTHONPATH")
+        if old is None:
+            env["REEL_PYTHONPATH_UNSET"] = "1"
+        else:
+            env["REEL_SAVED_PYTHONPATH"] = old
+        env["PYTHONPATH"] = parent + (os.pathsep + old if old else "")
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if env is None:
+            os.execv(sys.executable, new_argv)
+        os.execve(sys.executable, new_argv, env)
+    except OSError:
+        return
+
+
 def _set_path0(entry):
     """sys.path[0] as the interpreter sets it for the program. Under -P (PYTHONSAFEPATH) it adds
     nothing, for the program as for `-m reel` or `-c`, so sys.path[0] is not ours to replace."""
