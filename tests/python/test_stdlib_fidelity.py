@@ -17,6 +17,10 @@ value capture on code nobody wrote for Reel:
   list of slotted links behind weakref proxies, namedtuple classes made by exec, Counter,
   ChainMap, UserDict/UserList), copy.copy through __copy__/__reduce_ex__, graphlib, reprlib,
   with dunders that count their calls (a recorder calling them would change the output);
+- cli_abc_enum.py (session 27): argparse (Namespace setattr, subparsers, exclusive groups, the
+  help formatter, SystemExit errors), the pure-Python ABCMeta over the pure-Python WeakSet
+  (weakref callbacks that are traced closures, run inside a `del`), an enum's `_missing_` (enum
+  itself is not copied: sets of classes iterate in address order, which differs between runs);
 - stats_calendar.py (session 25): statistics without `_statistics` (fractions, NormalDist),
   colorsys, calendar.
 """
@@ -40,6 +44,8 @@ CASES = {
                            ("fractions.py", "pyfractions.py"), ("heapq.py", "pyheapq.py"),
                            ("bisect.py", "pybisect.py"), ("dataclasses.py", "pydataclasses.py")],
     "config_files.py": [("configparser.py", "pyconfigparser.py")],
+    "cli_abc_enum.py": [("argparse.py", "pyargparse.py"), ("_py_abc.py", "pyabc.py"),
+                        ("_weakrefset.py", "pyweakrefset.py")],
     "collections_copy.py": [("collections/__init__.py", "pycollections.py"), ("copy.py", "pycopy.py"),
                             ("graphlib.py", "pygraphlib.py"), ("reprlib.py", "pyreprlib.py")],
     "stats_calendar.py": [("statistics.py", "pystatistics.py"), ("colorsys.py", "pycolorsys.py"),
