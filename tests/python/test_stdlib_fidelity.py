@@ -21,6 +21,9 @@ value capture on code nobody wrote for Reel:
   help formatter, SystemExit errors), the pure-Python ABCMeta over the pure-Python WeakSet
   (weakref callbacks that are traced closures, run inside a `del`), an enum's `_missing_` (enum
   itself is not copied: sets of classes iterate in address order, which differs between runs);
+- weakref_random_operator.py (session 27): weakref's WeakValueDictionary/WeakKeyDictionary
+  (KeyedRef callbacks run inside `del`, stores and slice deletions), WeakMethod, finalize;
+  random's pure-Python methods on a fixed seed; operator without `_operator`;
 - stats_calendar.py (session 25): statistics without `_statistics` (fractions, NormalDist),
   colorsys, calendar.
 """
@@ -50,6 +53,8 @@ CASES = {
                             ("graphlib.py", "pygraphlib.py"), ("reprlib.py", "pyreprlib.py")],
     "stats_calendar.py": [("statistics.py", "pystatistics.py"), ("colorsys.py", "pycolorsys.py"),
                           ("calendar.py", "pycalendar.py")],
+    "weakref_random_operator.py": [("weakref.py", "pyweakref.py"), ("random.py", "pyrandom.py"),
+                                   ("operator.py", "pyoperator.py")],
     "text_formats.py": [("urllib/parse.py", "pyurlparse.py"),
                         ("email/_header_value_parser.py", "pyhvp.py"),
                         ("html/__init__.py", "pyhtml.py"), ("textwrap.py", "pytextwrap.py"),
