@@ -113,6 +113,25 @@ inline PyObject* typeDict(PyTypeObject* t) {
 #endif
 }
 
+// The thread state's recursion counters, as (Python frames, C levels) remaining before a
+// RecursionError; 3.11 has one counter for both (the C one is then NULL). The launcher lends the
+// program the depth its own frames take (reel/_launcher.py, `_lend_recursion`).
+inline int* pyRecursionRemaining(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return &ts->py_recursion_remaining;
+#else
+    return &ts->recursion_remaining;
+#endif
+}
+inline int* cRecursionRemaining(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return &ts->c_recursion_remaining;
+#else
+    (void)ts;
+    return nullptr;
+#endif
+}
+
 // PEP 667 (3.13): `frame.f_locals` of a function frame is a proxy whose item stores and
 // update()/setdefault()/pop() write the frame's fast locals; before 3.13 it is a snapshot dict.
 inline bool isFrameLocalsProxy(PyObject* o) {

@@ -313,6 +313,19 @@ PyObject* mayMutateForTesting(PyObject*, PyObject* obj) {
     return reel::recorder::reelMayMutateForTesting(obj);
 }
 
+PyObject* shiftRecursion(PyObject*, PyObject* const* args, Py_ssize_t n) {
+    if (n != 2) {
+        PyErr_SetString(PyExc_TypeError, "_shift_recursion(py, c)");
+        return nullptr;
+    }
+    const long py = PyLong_AsLong(args[0]), c = PyLong_AsLong(args[1]);
+    if (PyErr_Occurred()) return nullptr;
+    PyThreadState* ts = PyThreadState_Get();
+    *compat::pyRecursionRemaining(ts) += static_cast<int>(py);
+    if (int* cr = compat::cRecursionRemaining(ts)) *cr += static_cast<int>(c);
+    Py_RETURN_NONE;
+}
+
 PyMethodDef methods[] = {
     {"start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStart)),
      METH_VARARGS | METH_KEYWORDS,
@@ -358,6 +371,14 @@ PyMethodDef methods[] = {
      METH_NOARGS, "True while a recording runs with the legacy (settrace) hook"},
     {"_make_os_write", makeOsWriteTap, METH_O,
      "_make_os_write(real_write): os.write replacement that records writes to fd 1 and 2"},
+    {"_recursion_remaining", [](PyObject*, PyObject*) -> PyObject* {
+         PyThreadState* ts = PyThreadState_Get();
+         const int* c = compat::cRecursionRemaining(ts);
+         return Py_BuildValue("(ii)", *compat::pyRecursionRemaining(ts), c ? *c : 0);
+     },
+     METH_NOARGS, "(Python, C) recursion levels this thread has left"},
+    {"_shift_recursion", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(shiftRecursion)),
+     METH_FASTCALL, "_shift_recursion(py, c): add to this thread's remaining recursion levels"},
     {"_capture_for_testing",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelCaptureForTesting)),
      METH_VARARGS | METH_KEYWORDS,

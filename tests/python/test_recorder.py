@@ -949,6 +949,42 @@ def test_program_starts_with_the_modules_of_a_plain_run(reel_bin, python_exe, pl
     assert (tmp_path / "cli.reel").exists() and (tmp_path / "m.reel").exists()
 
 
+_RECURSION = textwrap.dedent("""
+    import json, sys
+    sys.setrecursionlimit(300)
+    def down(n):
+        try:
+            return down(n + 1)
+        except RecursionError:
+            return n
+    def json_depth():
+        x = []
+        for n in range(100000):
+            x = [x]
+            if n > 1400 and n % 50 == 0:
+                try:
+                    json.dumps(x)
+                except RecursionError:
+                    return n
+    print(down(0), json_depth(), sys.getrecursionlimit())
+""")
+
+
+@pytest.mark.parametrize("mode", ["script", "-m", "-c"])
+def test_recursion_error_at_the_depth_of_a_plain_run(reel_bin, python_exe, plain_env, tmp_path,
+                                                     mode):
+    """The launcher's frames (reel/_record.py, main, the call of the program) take recursion
+    levels a plain run has: lent to the program, a RecursionError comes at the same depth,
+    Python frames and C levels (json's encoder), with sys.getrecursionlimit() unchanged."""
+    (tmp_path / "deep.py").write_text(_RECURSION)
+    target = {"script": ["deep.py"], "-m": ["-m", "deep"], "-c": ["-c", _RECURSION]}[mode]
+    plain = _run([python_exe, *target], tmp_path, plain_env)
+    assert plain[2] == 0, plain[1]
+    rec = _run([str(reel_bin), "record", "--python", python_exe, "-o", "d.reel", *target],
+               tmp_path, plain_env)
+    assert rec == plain
+
+
 _SHOW_FLAGS = ("import sys, os\n"
                "print(sys.orig_argv[1:], sys.flags.dont_write_bytecode, sys.flags.dev_mode,\n"
                "      sys.flags.optimize, 'runpy' in sys.modules, os.environ.get('PYTHONPATH'))\n")

@@ -337,7 +337,30 @@ def default_output(kind, target):
     return os.path.join(os.getcwd(), name + ".reel")
 
 
-def main(argv):
+# Measures, as a module frame run by exec() from the launcher, the recursion levels left there
+# (see _recursion_loan).
+_PROBE = compile("left = _recursion_remaining()", "<reel recursion probe>", "exec")
+
+
+def _recursion_loan(baseline, left, kind):
+    """The recursion levels (Python frames, C levels) the launcher's own frames take from the
+    program, to be lent to it while it runs, so that a RecursionError comes at the depth of a
+    plain run (sys.getrecursionlimit() is unchanged). `baseline` is what a script's module frame
+    has left (measured by reel/_record.py at its module level, which is where a plain run's
+    module frame is), `left` what the probe's module frame has, run by exec() from main() as the
+    program is. With -m the program's module is reached through runpy in both runs, but a plain
+    run calls runpy from C, at a C level the probe does not see: that one is not lent."""
+    if baseline is None:
+        return None
+    py, c = baseline[0] - left[0], baseline[1] - left[1]
+    if kind == "module":
+        c = 0
+        if sys.version_info < (3, 12):
+            py -= 1  # 3.11 counts C levels and Python frames together
+    return (py, c) if py > 0 or c > 0 else None
+
+
+def main(argv, recursion_baseline=None):
     try:
         kind, target, args, opts = parse(argv)
     except UsageError as e:
@@ -353,6 +376,10 @@ def main(argv):
     main_mod.__dict__.update(g)
     g = main_mod.__dict__
     sys.modules["__main__"] = main_mod
+
+    # Before recording starts (the probe is not the program's code).
+    probe = {"_recursion_remaining": reel._reel._recursion_remaining}
+    (lambda: exec(_PROBE, probe))()  # from main(), as `run` is called below
 
     session = _Session(output, opts["keep"])
     atexit.register(session.finish)  # first registered, so it runs after the program's handlers
@@ -382,8 +409,15 @@ def main(argv):
     else:
         first = code
         run = lambda: exec(code, g)
+    loan = _recursion_loan(recursion_baseline, probe["left"], kind)
     try:
-        run()
+        if loan:
+            reel._reel._shift_recursion(*loan)
+        try:
+            run()
+        finally:
+            if loan:
+                reel._reel._shift_recursion(-loan[0], -loan[1])
     except SystemExit as e:
         status = _exit_code_of(e)
         session.status = status

@@ -6,6 +6,9 @@ importlib.util, warnings and more, and 3.13's `python -c` imports linecache."""
 import sys
 
 from reel._launcher import main
+from reel._reel import _recursion_remaining
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Measured here, at module level: where a plain run's module frame is (main() lends the
+    # program the levels its own frames take).
+    sys.exit(main(sys.argv[1:], _recursion_remaining()))
