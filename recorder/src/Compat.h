@@ -115,7 +115,7 @@ inline PyObject* typeDict(PyTypeObject* t) {
 
 // The thread state's recursion counters, as (Python frames, C levels) remaining before a
 // RecursionError; 3.11 has one counter for both (the C one is then NULL). The launcher lends the
-// program the depth its own frames take (reel/_launcher.py, `_lend_recursion`).
+// program the depth its own frames take (reel/_launcher.py, `_recursion_loan`).
 inline int* pyRecursionRemaining(PyThreadState* ts) {
 #if PY_VERSION_HEX >= 0x030C0000
     return &ts->py_recursion_remaining;
