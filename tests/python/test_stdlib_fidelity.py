@@ -17,6 +17,8 @@ value capture on code nobody wrote for Reel:
   list of slotted links behind weakref proxies, namedtuple classes made by exec, Counter,
   ChainMap, UserDict/UserList), copy.copy through __copy__/__reduce_ex__, graphlib, reprlib,
   with dunders that count their calls (a recorder calling them would change the output);
+- archives_codecs.py (session 27): tarfile writing and reading an in-memory archive (PAX
+  headers), plistlib's XML and binary writers and readers, the punycode codec;
 - cli_abc_enum.py (session 27): argparse (Namespace setattr, subparsers, exclusive groups, the
   help formatter, SystemExit errors), the pure-Python ABCMeta over the pure-Python WeakSet
   (weakref callbacks that are traced closures, run inside a `del`), an enum's `_missing_` (enum
@@ -42,6 +44,8 @@ STDLIB_DRIVERS = pathlib.Path(__file__).resolve().parents[1] / "stdlib"
 # Driver -> what to copy: (path under the interpreter's stdlib directory, name of the copy).
 # Packages are copied whole (their relative imports then resolve inside the copy).
 CASES = {
+    "archives_codecs.py": [("tarfile.py", "pytarfile.py"), ("plistlib.py", "pyplistlib.py"),
+                           ("encodings/punycode.py", "pypunycode.py")],
     "functools_json.py": [("functools.py", "pyfunctools.py"), ("json", "pyjson")],
     "parsers_numbers.py": [("tomllib", "pytomllib"), ("difflib.py", "pydifflib.py"),
                            ("fractions.py", "pyfractions.py"), ("heapq.py", "pyheapq.py"),
