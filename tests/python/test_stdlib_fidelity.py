@@ -18,9 +18,10 @@ value capture on code nobody wrote for Reel:
   ChainMap, UserDict/UserList), copy.copy through __copy__/__reduce_ex__, graphlib, reprlib,
   with dunders that count their calls (a recorder calling them would change the output);
 - archives_codecs.py (session 27): tarfile writing and reading an in-memory archive (PAX
-  headers), plistlib's XML and binary writers and readers, the punycode codec;
-- cli_abc_enum.py (session 27): argparse (Namespace setattr, subparsers, exclusive groups, the
-  help formatter, SystemExit errors), the pure-Python ABCMeta over the pure-Python WeakSet
+  headers), plistlib's XML writer and its XML and binary readers (not the binary writer: its
+  object table is keyed by id()), the punycode codec;
+- cli_abc_enum.py (session 27): argparse (Namespace setattr, subparsers, the help formatter,
+  SystemExit errors; no exclusive groups: their actions are kept in sets hashed by address), the pure-Python ABCMeta over the pure-Python WeakSet
   (weakref callbacks that are traced closures, run inside a `del`), an enum's `_missing_` (enum
   itself is not copied: sets of classes iterate in address order, which differs between runs);
 - weakref_random_operator.py (session 27): weakref's WeakValueDictionary/WeakKeyDictionary

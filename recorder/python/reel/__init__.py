@@ -169,6 +169,19 @@ def stop(kind=EXIT_STOPPED, status=0, message=""):
 _output_installed = None  # what start() replaced, for stop() to put back
 
 
+def _environment_with_path(directory):
+    """A copy of os.environ with PYTHONPATH prefixed by `directory`, keeping the original value
+    for _restore_environment (as cli/RecordCommand.cpp does for `reel record`)."""
+    env = dict(_os.environ)
+    old = env.get("PYTHONPATH")
+    if old is None:
+        env["REEL_PYTHONPATH_UNSET"] = "1"
+    else:
+        env["REEL_SAVED_PYTHONPATH"] = old
+    env["PYTHONPATH"] = directory + (_os.pathsep + old if old else "")
+    return env
+
+
 def _restore_environment():
     """`reel record` and `reel pytest` prefix PYTHONPATH with Reel's package directory so this
     package imports; the program (and the programs it starts) sees the original value."""

@@ -260,13 +260,7 @@ def rerun_as_script(argv):
     if all(os.path.abspath(p or os.curdir) != parent for p in sys.path[1:]):
         if sys.flags.ignore_environment:
             return
-        env = dict(os.environ)
-        old = env.get("PYTHONPATH")
-        if old is None:
-            env["REEL_PYTHONPATH_UNSET"] = "1"
-        else:
-            env["REEL_SAVED_PYTHONPATH"] = old
-        env["PYTHONPATH"] = parent + (os.pathsep + old if old else "")
+        env = reel._environment_with_path(parent)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
