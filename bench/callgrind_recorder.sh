@@ -23,9 +23,11 @@ for p in "${programs[@]}"; do
     mkdir -p "$work/$name"
     if [ "$name" = loop ]; then sed 's/run(600_000)/run(30_000)/' "$p" > "$work/$name/$name.py"
     else cp "$p" "$work/$name/$name.py"; fi
+    # The launcher script, as `reel record` runs it: `-m reel` re-executes itself as that script,
+    # and callgrind does not follow the exec.
     REEL_HANDOVER_MS=1000000 PYTHONHASHSEED=0 PYTHONPATH="$build/python/$ver" \
         valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$work/cg.out" \
-        "$exe" -m reel record --only "$work/$name" -o "$work/$name.reel" "$work/$name/$name.py" \
+        "$exe" "$build/python/$ver/reel/_record.py" record --only "$work/$name" -o "$work/$name.reel" "$work/$name/$name.py" \
         > /dev/null 2>&1
     total=$(callgrind_annotate "$work/cg.out-01" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1}')
     echo "$ver $name $total"

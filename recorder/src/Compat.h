@@ -298,6 +298,18 @@ inline _PyInterpreterFrame* threadFrame(PyThreadState* t) {
 #endif
 }
 
+// The field the interpreter links a new entry frame to (the `previous` of the frames a call from
+// C pushes) and restores when that call returns. A call made with it set to NULL runs as a
+// plain run's main module does: no Python frame below it for stack walks (f_back, sys._getframe,
+// tracebacks of surviving frames).
+inline _PyInterpreterFrame** threadFrameLink(PyThreadState* t) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return &t->current_frame;
+#else
+    return &t->cframe->current_frame;
+#endif
+}
+
 // The frame another thread of this interpreter is running (it waits for the GIL, which the
 // caller holds), found by thread ident; NULL when no such thread is alive.
 inline _PyInterpreterFrame* frameOfThread(uint64_t ident) {

@@ -326,6 +326,25 @@ PyObject* shiftRecursion(PyObject*, PyObject* const* args, Py_ssize_t n) {
     Py_RETURN_NONE;
 }
 
+// _call_detached(fn, *args): fn(*args) with no Python frame below it, the way the interpreter
+// calls a main module: the launcher's frames stay alive (they get the call's result) but are not
+// linked under the program's, so stack walks end where a plain run's do. Consistent for the
+// interpreter because the link is NULL from the call's first frame on: every frame above
+// records NULL as its base and the interpreter's own return path writes NULL back, which the
+// restore then overwrites (docs/recorder.md, "Using it").
+PyObject* callDetached(PyObject*, PyObject* const* args, Py_ssize_t n) {
+    if (n < 1) {
+        PyErr_SetString(PyExc_TypeError, "_call_detached(fn, *args)");
+        return nullptr;
+    }
+    _PyInterpreterFrame** link = compat::threadFrameLink(PyThreadState_Get());
+    _PyInterpreterFrame* saved = *link;
+    *link = nullptr;
+    PyObject* result = PyObject_Vectorcall(args[0], args + 1, static_cast<size_t>(n - 1), nullptr);
+    *link = saved;
+    return result;
+}
+
 PyMethodDef methods[] = {
     {"start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelStart)),
      METH_VARARGS | METH_KEYWORDS,
@@ -377,6 +396,8 @@ PyMethodDef methods[] = {
          return Py_BuildValue("(ii)", *compat::pyRecursionRemaining(ts), c ? *c : 0);
      },
      METH_NOARGS, "(Python, C) recursion levels this thread has left"},
+    {"_call_detached", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(callDetached)),
+     METH_FASTCALL, "_call_detached(fn, *args): fn(*args) with no Python frame below it"},
     {"_shift_recursion", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(shiftRecursion)),
      METH_FASTCALL, "_shift_recursion(py, c): add to this thread's remaining recursion levels"},
     {"_capture_for_testing",

@@ -957,15 +957,23 @@ _RECURSION = textwrap.dedent("""
             return down(n + 1)
         except RecursionError:
             return n
-    def json_depth():
+    def json_fails(n):
         x = []
-        for n in range(100000):
+        for _ in range(n):
             x = [x]
-            if n > 1400 and n % 50 == 0:
-                try:
-                    json.dumps(x)
-                except RecursionError:
-                    return n
+        try:
+            json.dumps(x)
+        except RecursionError:
+            return True
+        return False
+    def json_depth():
+        # The exact depth where json's C recursion fails: by fifties, then one by one.
+        low = 0
+        while not json_fails(low + 50):
+            low += 50
+        while not json_fails(low + 1):
+            low += 1
+        return low
     print(down(0), json_depth(), sys.getrecursionlimit())
 """)
 
@@ -981,6 +989,50 @@ def test_recursion_error_at_the_depth_of_a_plain_run(reel_bin, python_exe, plain
     plain = _run([python_exe, *target], tmp_path, plain_env)
     assert plain[2] == 0, plain[1]
     rec = _run([str(reel_bin), "record", "--python", python_exe, "-o", "d.reel", *target],
+               tmp_path, plain_env)
+    assert rec == plain
+
+
+_STACK_WALKS = textwrap.dedent("""
+    import inspect, logging, sys, traceback, warnings
+    logging.basicConfig(format="%(module)s:%(lineno)d %(message)s")
+    kept = []
+    def walk():
+        traceback.print_stack()
+        print(len(inspect.stack()), [f.function for f in inspect.stack()][-3:])
+        depth = 0
+        try:
+            while True:
+                sys._getframe(depth)
+                depth += 1
+        except ValueError:
+            print("frames", depth)
+        warnings.warn("from below the program", stacklevel=depth + 1)
+        logging.warning("with stack", stack_info=True)
+        kept.append(sys._getframe())
+    walk()
+    outer = kept[0].f_back
+    print(outer.f_code.co_name, outer.f_back and outer.f_back.f_code.co_name)
+    def gen():
+        yield sys._getframe().f_back.f_back
+    below = next(gen())
+    print(below and (below.f_code.co_name, below.f_lineno))
+""")
+
+
+@pytest.mark.parametrize("mode", ["script", "-m", "-c"])
+def test_stack_walks_end_where_a_plain_run_does(reel_bin, python_exe, plain_env, tmp_path, mode):
+    """The program runs detached from the launcher's frames (_call_detached): code that walks the
+    stack to its bottom (traceback.print_stack, inspect.stack, sys._getframe, a warning's
+    stacklevel, logging's stack_info, f_back of a frame that outlived its call) sees what it sees
+    in a plain run, with runpy's two frames under `-m` and the command's source under 3.13's
+    `-c`."""
+    (tmp_path / "walks.py").write_text(_STACK_WALKS)
+    target = {"script": ["walks.py"], "-m": ["-m", "walks"], "-c": ["-c", _STACK_WALKS]}[mode]
+    plain = _run([python_exe, *target], tmp_path, plain_env)
+    assert plain[2] == 0, plain[1]
+    assert "frames" in plain[0] and "with stack" in plain[1]
+    rec = _run([str(reel_bin), "record", "--python", python_exe, "-o", "w.reel", *target],
                tmp_path, plain_env)
     assert rec == plain
 

@@ -318,6 +318,12 @@ def _prepare(kind, target, args):
         code = compile(target, "<string>", "exec", dont_inherit=True)
         sys.argv[:] = ["-c"] + args
         _set_path0("")
+        if sys.version_info >= (3, 13):
+            # 3.13's `python -c` registers the command's source with linecache (pythonrun.c,
+            # run_mod), which shows its lines in tracebacks and stack dumps; 3.14 keys it by code.
+            import linecache
+            linecache._register_code(code if sys.version_info >= (3, 14) else "<string>",
+                                     target, "<string>")
     return code, g
 
 
@@ -341,16 +347,20 @@ def _recursion_loan(baseline, left, kind):
     program, to be lent to it while it runs, so that a RecursionError comes at the depth of a
     plain run (sys.getrecursionlimit() is unchanged). `baseline` is what a script's module frame
     has left (measured by reel/_record.py at its module level, which is where a plain run's
-    module frame is), `left` what the probe's module frame has, run by exec() from main() as the
-    program is. With -m the program's module is reached through runpy in both runs, but a plain
-    run calls runpy from C, at a C level the probe does not see: that one is not lent."""
+    module frame is), `left` what the probe's module frame has, run by exec() through
+    _call_detached from main() as a script or `-c` is. With -m the program's module is reached
+    through runpy in both runs, called from C in both."""
     if baseline is None:
         return None
     py, c = baseline[0] - left[0], baseline[1] - left[1]
     if kind == "module":
-        c = 0
+        # The probe's exec() is called from C (_call_detached), through the generic builtin call,
+        # which takes a C level; `-m` calls runpy's function there instead, which does not, and
+        # its own exec() is a plain run's too. 3.11 counts C levels with Python frames.
         if sys.version_info < (3, 12):
-            py -= 1  # 3.11 counts C levels and Python frames together
+            py -= 1
+        else:
+            c -= 1
     return (py, c) if py > 0 or c > 0 else None
 
 
@@ -373,7 +383,8 @@ def main(argv, recursion_baseline=None):
 
     # Before recording starts (the probe is not the program's code).
     probe = {"_recursion_remaining": reel._reel._recursion_remaining}
-    (lambda: exec(_PROBE, probe))()  # from main(), as `run` is called below
+    detached = reel._reel._call_detached
+    (lambda: detached(exec, _PROBE, probe))()  # from main(), as `run` is called below
 
     session = _Session(output, opts["keep"])
     atexit.register(session.finish)  # first registered, so it runs after the program's handlers
@@ -395,14 +406,16 @@ def main(argv, recursion_baseline=None):
     # `-m`: through runpy, as `python -m` runs it, so that the program's stack (recorded, and in
     # an uncaught exception's traceback) starts with runpy's two frames as it does there. runpy
     # finds the module again (its package is imported already) and runs it in sys.modules
-    # ["__main__"], which is main_mod.
+    # ["__main__"], which is main_mod. Either way the call is detached: the launcher's frames are
+    # not below the program's, so a stack walk (sys._getframe, inspect.stack, warnings'
+    # stacklevel, logging's stack_info) ends where it ends in a plain run.
     if kind == "module":
         import runpy
         first = runpy._run_module_as_main.__code__
-        run = lambda: runpy._run_module_as_main(target, alter_argv=True)
+        run = lambda: detached(runpy._run_module_as_main, target, True)
     else:
         first = code
-        run = lambda: exec(code, g)
+        run = lambda: detached(exec, code, g)
     loan = _recursion_loan(recursion_baseline, probe["left"], kind)
     try:
         if loan:
