@@ -232,6 +232,24 @@ inline int enableOpcodes(PyFrameObject* frame, PyObject* marker, PyObject* attrN
 #endif
 }
 
+// Undoes enableOpcodes, and the legacy hook's switching off of line events at each call, on a
+// frame handed to a tracer of the program's: the fields as a plain run has them.
+inline int restoreTraceFlags(PyFrameObject* frame, PyObject* marker, PyObject* attrName) {
+    frame->f_trace_lines = 1;
+#if PY_VERSION_HEX >= 0x030D0000
+    int rc = 0;
+    if (frame->f_trace_opcodes)
+        rc = PyObject_SetAttr(reinterpret_cast<PyObject*>(frame), attrName, Py_False);
+    if (frame->f_trace == marker) Py_CLEAR(frame->f_trace);
+    return rc;
+#else
+    (void)marker;
+    (void)attrName;
+    frame->f_trace_opcodes = 0;
+    return 0;
+#endif
+}
+
 // 3.12 only: legacy tracing subscribes to INSTRUCTION events only if some frame's
 // f_trace_opcodes was set through the attribute setter before PyEval_SetTrace.
 inline int primeOpcodeTracing(PyFrameObject* anyFrame, PyObject* attrName) {

@@ -192,14 +192,41 @@ namespace {
 
 PyObject* gRealSettrace = nullptr;  // strong reference, kept for the interpreter's lifetime
 
+// The program installs its own tracer in a thread the legacy hook records (which ends that
+// thread's recording: docs/recorder.md, "Known gaps"). The hook set up the frames on its stack to
+// report 'opcode' events and no 'line' events, which the program's tracer would then get: pdb's
+// `breakpoint()` printed "unknown debugging event: 'opcode'" at every instruction and did not
+// stop at the next line. Their flags go back to a plain run's. Suspended generators keep theirs
+// (the recorder's table of them is keyed by frame addresses it cannot check for liveness here).
+void handBackFrames(PyThreadState* ts) {
+    HookState& hs = hookState();
+    Recorder* rec = hs.recorder.get();
+    if (rec == nullptr) return;
+    CallbackGuard guard;
+    PyFrameObject* f = PyThreadState_GetFrame(ts);  // new reference or NULL
+    while (f != nullptr) {
+        try {
+            CodeInfo* ci = rec->codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
+            if (ci && ci->traced && compat::restoreTraceFlags(f, hs.marker, hs.opcodesAttr) < 0)
+                PyErr_Clear();
+        } catch (const std::exception& e) {
+            internalError(e.what());
+        }
+        PyFrameObject* back = PyFrame_GetBack(f);
+        Py_DECREF(f);
+        f = back;
+    }
+}
+
 PyObject* settraceTap(PyObject*, PyObject* function) {
     if (gRealSettrace == nullptr) {
         PyErr_SetString(PyExc_RuntimeError, "reel: settrace tap without the real sys.settrace");
         return nullptr;
     }
     PyThreadState* ts = PyThreadState_Get();
-    if (function == Py_None && ts->c_tracefunc == traceFunc && ts->c_traceobj == nullptr)
-        Py_RETURN_NONE;
+    const bool ours = ts->c_tracefunc == traceFunc && ts->c_traceobj == nullptr;
+    if (function == Py_None && ours) Py_RETURN_NONE;
+    if (ours) handBackFrames(ts);
     return PyObject_CallOneArg(gRealSettrace, function);
 }
 

@@ -252,6 +252,34 @@ def test_os_exit_same_as_plain_and_trace_complete(record, run_plain, write_progr
     assert _outputs(recs, 1) == b"maybe lost by os._exit\nraw\n"
 
 
+def test_exec_closes_the_trace_first(record, run_plain, write_program, info, dump):
+    """os.exec* replaces the process image (no atexit): the trace is closed before it, so the run
+    up to the exec is kept, complete. os.execvp's attempts on PATH entries that cannot hold the
+    program fail as in a plain run, recorded, before the one that succeeds."""
+    prog = write_program("""
+        import os, sys
+        def f(n):
+            return n * 2
+        for i in range(20):
+            f(i)
+        print("before exec", flush=True)
+        os.environ["PATH"] = "/nonexistent-reel-dir:" + os.path.dirname(sys.executable)
+        os.execvp(os.path.basename(sys.executable),
+                  [sys.executable, "-c", "print('the new program')"])
+    """, "execs")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert out == "before exec\nthe new program\n"
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert j["exit"]["kind"] == "stopped by API"
+    assert j["exit"]["message"].startswith("os.execv replaced the process by ")
+    recs = dump(trace)
+    assert _calls(recs, "f") == 20
+    assert _calls(recs, "_execvpe") == 1
+    assert _outputs(recs, 1) == b"before exec\n"
+
+
 def _start_until_ready(cmd, cwd, env):
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)

@@ -294,3 +294,49 @@ def test_thread_state_read_directly(pyver, record_with, tmp_path, dump):
     assert out.strip() == str([expected, expected]), out
     threads = {r["thread"] for r in dump(trace) if r.get("fn") == "<lambda>"}
     assert len(threads) == 1 and 0 not in threads, threads
+
+
+_PDB_SESSION = textwrap.dedent("""
+    import bdb, sys
+    def work(n):
+        total = 0
+        for i in range(n):
+            total += i
+        breakpoint()
+        total *= 2
+        label = "done"
+        return total, label
+    print(work(4))
+    class Events(bdb.Bdb):
+        def trace_dispatch(self, frame, event, arg):
+            seen.add(event)
+            return self.trace_dispatch
+    seen = set()
+    tracer = Events()
+    sys.settrace(tracer.trace_dispatch)
+    sys._getframe().f_trace = tracer.trace_dispatch
+    x = work.__name__
+    sys.settrace(None)
+    print(sorted(seen))
+""")
+
+
+def test_program_tracer_gets_the_events_of_a_plain_run(python_exe, reel_bin, reel_env,
+                                                        plain_env, tmp_path):
+    """A tracer the program installs (pdb at a breakpoint(), a bdb subclass) gets a plain run's
+    events in the frames that were running: under the legacy hook (3.11) those frames reported
+    'opcode' events and no 'line' events, so pdb printed "unknown debugging event: 'opcode'" at
+    every instruction and did not stop at the next line."""
+    prog = tmp_path / "pdb_session.py"
+    prog.write_text(_PDB_SESSION)
+    commands = b"n\np total\nn\np label\nc\n"
+    runs = []
+    for argv, env in (([python_exe, str(prog)], plain_env),
+                      ([str(reel_bin), "record", "--python", python_exe, "-o",
+                        str(tmp_path / "p.reel"), str(prog)], reel_env)):
+        proc = subprocess.run(argv, input=commands, cwd=tmp_path, env=env, capture_output=True,
+                              timeout=RUN_TIMEOUT)
+        runs.append((_decode(proc.stdout), _decode(proc.stderr), proc.returncode))
+    assert runs[0][2] == 0, runs[0][1]
+    assert "(Pdb) " in runs[0][0] and "(12, 'done')" in runs[0][0] and "['line']" in runs[0][0]
+    assert runs[1] == runs[0]

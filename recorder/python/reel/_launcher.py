@@ -209,6 +209,39 @@ class _Session:
         _exit.__name__ = real_exit.__name__
         os._exit = _exit
 
+    def wrap_exec(self):
+        """os.execv/os.execve (which every other os.exec* calls) replace the process image: no
+        atexit, and what the recorder still buffers would go with it. The trace is closed first
+        (exit kind "stopped", the message naming the call and the new program), so the run up to
+        the exec is kept and opens without recovery. A path that cannot be executed is left to
+        fail as it would, recorded (os.execvp tries each directory of PATH that way); an exec
+        that fails anyway leaves the rest of the run unrecorded."""
+        session = self
+
+        def wrap(real):
+            def exec_(path, *args, **kwargs):
+                if not session.finished and reel.is_recording():
+                    if not isinstance(path, (str, bytes, int)):
+                        try:
+                            path = os.fspath(path)  # once, as the real call would
+                        except TypeError:
+                            return real(path, *args, **kwargs)
+                    if isinstance(path, int) or (os.access(path, os.X_OK)
+                                                 and not os.path.isdir(path)):
+                        session.exit_kind, session.status = reel.EXIT_STOPPED, 0
+                        session.message = "os.%s replaced the process by %s" % (
+                            real.__name__, path if isinstance(path, int) else os.fsdecode(path))
+                        session._close()
+                return real(path, *args, **kwargs)
+
+            exec_.__doc__ = real.__doc__
+            exec_.__name__ = real.__name__
+            return exec_
+
+        for name in ("execv", "execve"):
+            if hasattr(os, name):
+                setattr(os, name, wrap(getattr(os, name)))
+
 
 def _orig_argv(kind, target, args):
     """sys.orig_argv as `python [options] script args` (or -m module, -c code) has it: the
@@ -402,6 +435,7 @@ def main(argv, recursion_baseline=None):
         return 2
     _output.install()
     session.wrap_os_exit()
+    session.wrap_exec()
     status = 0
     # `-m`: through runpy, as `python -m` runs it, so that the program's stack (recorded, and in
     # an uncaught exception's traceback) starts with runpy's two frames as it does there. runpy
