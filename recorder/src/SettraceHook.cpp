@@ -79,25 +79,32 @@ int traceFunc(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
     return 0;
 }
 
+// Calls fn(frame) for each frame on thread `t`'s stack whose code the filters trace, innermost
+// first.
+template <class Fn>
+void forEachTracedFrame(Recorder& rec, PyThreadState* t, Fn&& fn) {
+    PyFrameObject* f = PyThreadState_GetFrame(t);  // new reference or NULL
+    while (f != nullptr) {
+        CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
+        if (ci && ci->traced) fn(f);
+        PyFrameObject* back = PyFrame_GetBack(f);
+        Py_DECREF(f);
+        f = back;
+    }
+}
+
 void enableOnRunningFrames(Recorder& rec, bool traceRunning) {
     HookState& hs = hookState();
     PyThreadState* self = PyThreadState_Get();
     for (PyThreadState* t = PyInterpreterState_ThreadHead(self->interp); t;
          t = PyThreadState_Next(t)) {
-        PyFrameObject* f = PyThreadState_GetFrame(t);  // new reference or NULL
-        while (f != nullptr) {
-            CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
-            if (ci && ci->traced) {
-                if (traceRunning) {
-                    if (compat::enableOpcodes(f, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
-                } else {
-                    rec.ignoreFrame(compat::interpreterFrame(f));
-                }
+        forEachTracedFrame(rec, t, [&](PyFrameObject* f) {
+            if (traceRunning) {
+                if (compat::enableOpcodes(f, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
+            } else {
+                rec.ignoreFrame(compat::interpreterFrame(f));
             }
-            PyFrameObject* back = PyFrame_GetBack(f);
-            Py_DECREF(f);
-            f = back;
-        }
+        });
     }
 }
 }  // namespace
@@ -203,18 +210,12 @@ void handBackFrames(PyThreadState* ts) {
     Recorder* rec = hs.recorder.get();
     if (rec == nullptr) return;
     CallbackGuard guard;
-    PyFrameObject* f = PyThreadState_GetFrame(ts);  // new reference or NULL
-    while (f != nullptr) {
-        try {
-            CodeInfo* ci = rec->codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
-            if (ci && ci->traced && compat::restoreTraceFlags(f, hs.marker, hs.opcodesAttr) < 0)
-                PyErr_Clear();
-        } catch (const std::exception& e) {
-            internalError(e.what());
-        }
-        PyFrameObject* back = PyFrame_GetBack(f);
-        Py_DECREF(f);
-        f = back;
+    try {
+        forEachTracedFrame(*rec, ts, [&](PyFrameObject* f) {
+            if (compat::restoreTraceFlags(f, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
+        });
+    } catch (const std::exception& e) {
+        internalError(e.what());
     }
 }
 

@@ -353,10 +353,9 @@ def _prepare(kind, target, args):
         _set_path0("")
         if sys.version_info >= (3, 13):
             # 3.13's `python -c` registers the command's source with linecache (pythonrun.c,
-            # run_mod), which shows its lines in tracebacks and stack dumps; 3.14 keys it by code.
+            # run_mod), which shows its lines in tracebacks and stack dumps.
             import linecache
-            linecache._register_code(code if sys.version_info >= (3, 14) else "<string>",
-                                     target, "<string>")
+            linecache._register_code("<string>", target, "<string>")
     return code, g
 
 
