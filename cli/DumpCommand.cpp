@@ -1,9 +1,10 @@
-// `reel dump FILE [--defs] [--values]`: every record of a trace as JSON Lines, for debugging the
+// `reel dump FILE [--defs] [--values [--resolved]]`: every record of a trace as JSON Lines, for debugging the
 // recorder and for its tests. Events carry what the decoder knows (event number, kind, thread,
 // offset, lasti, slot/name, raw value refs) plus the top frame id, its code's qualname and the
 // line of lasti, tracked here from CALL/RESUME/RETURN/YIELD/UNWIND.
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -244,14 +245,29 @@ void dumpDefs(const format::Definitions& d) {
                   << "\n";
 }
 
-void dumpValues(format::TraceReader& reader) {
+// Record `id` as stored; `chunk` keeps the bytes its text views alive.
+format::ValueRecord rawValue(format::TraceReader& reader, uint64_t id,
+                             std::shared_ptr<const format::ValueChunk>& chunk) {
+    chunk = reader.valueChunkFor(id);
+    size_t idx = static_cast<size_t>(id - chunk->firstId);
+    format::ByteCursor cur(chunk->data.data(), chunk->data.size(), chunk->fileOffset);
+    cur.seek(chunk->recordOffsets.at(idx));
+    return format::decodeValue(cur, id);
+}
+
+// `resolved`: a PATCH is printed as the record it stands for. Which earlier snapshot a patch
+// names as its base is the recorder's choice (it can depend on addresses, through its caches);
+// what the record stands for is not, so runs that must agree compare this form.
+void dumpValues(format::TraceReader& reader, bool resolved) {
     const auto& d = reader.defs();
     for (uint64_t id = 0; id < reader.valueCount(); ++id) {
-        auto chunk = reader.valueChunkFor(id);
-        size_t idx = static_cast<size_t>(id - chunk->firstId);
-        format::ByteCursor cur(chunk->data.data(), chunk->data.size(), chunk->fileOffset);
-        cur.seek(chunk->recordOffsets.at(idx));
-        format::ValueRecord v = format::decodeValue(cur, id);
+        std::shared_ptr<const format::ValueChunk> chunk, baseChunk;
+        format::ValueRecord v = rawValue(reader, id, chunk);
+        if (resolved)
+            // (A base is a container or object record: no text views into its chunk.)
+            v = format::resolvePatch(
+                std::move(v), [&](uint64_t base) { return rawValue(reader, base, baseChunk); },
+                chunk->fileOffset);
         std::cout << valueJson(v, id, d).dump(-1, ' ', false, json::error_handler_t::replace)
                   << "\n";
     }
@@ -364,10 +380,12 @@ void addDumpCommand(CLI::App& app) {
     auto* cmd =
         app.add_subcommand("dump", "Print every record of a trace as JSON Lines (debugging)");
     static std::string file;
-    static bool defs = false, values = false;
+    static bool defs = false, values = false, resolved = false;
     cmd->add_option("FILE", file, "trace file")->required();
     cmd->add_flag("--defs", defs, "also print code, source, type and thread definitions first");
     cmd->add_flag("--values", values, "also print every value record");
+    cmd->add_flag("--resolved", resolved,
+                  "with --values: print a patch record as the record it stands for");
     cmd->callback([] {
         std::unique_ptr<format::TraceReader> reader;
         try {
@@ -379,7 +397,7 @@ void addDumpCommand(CLI::App& app) {
             std::cerr << "reel: " << file << ": recovered (" << reader->recovery().reason << "), "
                       << reader->recovery().chunksKept << " complete chunks kept\n";
         if (defs) dumpDefs(reader->defs());
-        if (values) dumpValues(*reader);
+        if (values) dumpValues(*reader, resolved);
         dumpEvents(*reader);
         std::cout.flush();
     });

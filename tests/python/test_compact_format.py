@@ -7,6 +7,8 @@
   attribute sections of exceptions) with PATCH and relative records,
   `reel verify` accepts the file, and on 3.12 its states equal the 1.1 recording's: the encoding
   changed, the recorded values did not.
+- `reel dump --values --resolved` prints each patch as the record it stands for: its base, itself
+  resolved, with the changed items replaced.
 """
 
 import gzip
@@ -64,3 +66,54 @@ def test_recorder_writes_compact_records(reel_bin, source_dir, python_exe, pyver
         # Same program, same interpreter as the stored 1.1 recording: same states (the path of
         # the program differs, and the states do not contain it).
         assert _export_states(reel_bin, trace) == _expected(source_dir)
+
+
+def _dump_values(reel_bin, trace, *flags):
+    out = subprocess.run([str(reel_bin), "dump", "--values", *flags, str(trace)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert out.returncode == 0, out.stderr.decode()
+    return {r["value"]: r for r in map(json.loads, out.stdout.decode().splitlines())
+            if r.get("kind") in VALUE_KINDS}
+
+
+VALUE_KINDS = {"int", "bigint", "float", "complex", "str", "bytes", "bytearray", "list", "tuple",
+               "set", "frozenset", "dict", "object", "exception", "function", "class", "module",
+               "opaque", "subclass", "truncated", "cycle", "generator", "patch"}
+
+
+def test_dump_resolves_patches(reel_bin, source_dir, python_exe, reel_env, tmp_path):
+    prog = tmp_path / "format_mutations.py"
+    shutil.copy(source_dir / DATA / "format_mutations.py", prog)
+    trace = tmp_path / "new.reel"
+    rec = subprocess.run([python_exe, "-m", "reel", "record", "--only", str(tmp_path), "-o",
+                          str(trace), str(prog)], cwd=tmp_path, env=reel_env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    assert rec.returncode == 0, rec.stderr.decode()
+    raw = _dump_values(reel_bin, trace)
+    resolved = _dump_values(reel_bin, trace, "--resolved")
+    assert raw.keys() == resolved.keys()
+    patches = [r for r in raw.values() if r["kind"] == "patch"]
+    assert len(patches) >= 10
+    for vid, r in raw.items():
+        if r["kind"] != "patch":
+            assert resolved[vid] == r
+            continue
+        # Applied here from the stored form: the base as resolved, its items replaced.
+        base = resolved[r["base"]]
+        assert r["base"] < vid and base["kind"] != "patch"
+        want = dict(base, value=vid)
+        field = "attrs" if base["kind"] == "object" else "items"
+        items = [list(a) if field == "attrs" else a for a in base[field]]
+        count = r.get("count", len(items) // 2 if base["kind"] == "dict" else len(items))
+        size = 2 * count if base["kind"] == "dict" else count
+        items = (items + [None] * size)[:size]
+        for index, ref in r["changes"]:
+            if field == "attrs":
+                items[index][1] = ref
+            else:
+                items[index] = ref
+        assert None not in items
+        want[field] = items
+        if "length" in r:
+            want["length"] = r["length"]
+        assert resolved[vid] == want, (r, base)
