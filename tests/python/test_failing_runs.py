@@ -280,6 +280,73 @@ def test_exec_closes_the_trace_first(record, run_plain, write_program, info, dum
     assert _outputs(recs, 1) == b"before exec\n"
 
 
+API_PROCESS_ENDS = {
+    # name: (source, exit status, what stdout must be)
+    "exit": ("""
+        import os, reel
+        def f(n):
+            return n * 2
+        with reel.record("exit.reel"):
+            for i in range(30):
+                f(i)
+            print("in the block", flush=True)
+            os._exit(4)
+    """, 4, "in the block\n"),
+    "exit0_keep_failure": ("""
+        import os, reel
+        with reel.record("gone.reel", keep="failure"):
+            print("leaving", flush=True)
+            os._exit(0)
+    """, 0, "leaving\n"),
+    "exec": ("""
+        import os, reel, sys
+        def f(n):
+            return n * 2
+        reel.start("exec.reel")
+        for i in range(20):
+            f(i)
+        os.execv(sys.executable, [sys.executable, "-c", "print('the new program')"])
+    """, 0, "the new program\n"),
+    "put_back": ("""
+        import os, reel
+        real = (os._exit, os.execv, os.execve)
+        with reel.record("put_back.reel"):
+            inside = tuple(a is not b for a, b in zip((os._exit, os.execv, os.execve), real))
+        print(inside, (os._exit, os.execv, os.execve) == real)
+    """, 0, "(True, True, True) True\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(API_PROCESS_ENDS))
+def test_api_closes_the_trace_before_os_exit_and_exec(name, python_exe, reel_env, write_program,
+                                                      tmp_path, info, dump):
+    """The API (reel.record, reel.start) closes the trace before os._exit and os.exec* end the
+    process, as `reel record` does: the run up to them is kept, complete; keep="failure" drops a
+    status-0 exit; stop() puts the real functions back."""
+    source, status, stdout = API_PROCESS_ENDS[name]
+    prog = write_program(source, name)
+    proc = subprocess.run([python_exe, str(prog)], cwd=tmp_path, env=reel_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert (proc.returncode, proc.stdout.decode(), proc.stderr) == (status, stdout, b""), \
+        _decode(proc.stderr)
+    assert not list(tmp_path.glob("*.partial"))
+    if name == "exit0_keep_failure":
+        assert not (tmp_path / "gone.reel").exists()
+        return
+    trace = tmp_path / (name + ".reel")
+    j = info(trace)
+    assert j["state"] == "complete"
+    recs = dump(trace)
+    if name == "exit":
+        assert j["exit"] == {"kind": "exited", "status": 4, "message": "os._exit"}
+        assert _calls(recs, "f") == 30
+        assert _outputs(recs, 1) == b"in the block\n"
+    elif name == "exec":
+        assert j["exit"]["kind"] == "stopped by API"
+        assert j["exit"]["message"] == "os.execv replaced the process by " + python_exe
+        assert _calls(recs, "f") == 20
+
+
 def _start_until_ready(cmd, cwd, env):
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)

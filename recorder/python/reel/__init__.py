@@ -79,7 +79,7 @@ def _abs_patterns(patterns):
 
 def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, origin_depth=0,
           argv=None, durable=False, hook=None, redact=None, no_values=False, output=True,
-          last=None, _trace_running=True):
+          last=None, _trace_running=True, _keep="always", _on_process_end=None):
     """Starts recording every thread into `path` (written as path + ".partial" until stop()).
 
     redact: a regular expression (ECMAScript syntax, searched case-insensitively) matched against
@@ -97,7 +97,11 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     output: also record what the program writes to sys.stdout/sys.stderr (their .buffer) and
     with os.write to fd 1/2, at the event that writes it (reel/_output.py). The streams are
     replaced by forwarding stand-ins; stop() puts the originals back unless the program
-    replaced them meanwhile."""
+    replaced them meanwhile.
+
+    os._exit, os.execv and os.execve (through which every os.exec* goes) end the process without
+    atexit; while recording they close the trace first (_ProcessEnd), so the run up to them is
+    kept whole. stop() puts them back, unless the program replaced them meanwhile."""
     if max_depth < 3 or max_items < 16 or max_str < 64:
         raise ValueError("reel: capture limits below the export contract (3, 16, 64)")
     last = 0 if last is None else parse_count(last)
@@ -111,7 +115,10 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
         _set_thread_hook(None)
         raise
     _asyncgen.install()
-    global _output_installed, _settrace_tap
+    global _output_installed, _settrace_tap, _process_end
+    if _process_end is None:
+        _process_end = _ProcessEnd(_on_process_end or _closer(_os.path.abspath(_os.fspath(path)),
+                                                                _keep))
     if _reel._legacy_hook() and _settrace_tap is None:
         # sys.settrace(None) from code that saved sys.gettrace() (None: the hook is in C) would
         # remove the recorder's hook; the tap ignores it while the hook is the thread's tracer.
@@ -163,7 +170,89 @@ def stop(kind=EXIT_STOPPED, status=0, message=""):
         from . import _output
         _output.uninstall(_output_installed)
         _output_installed = None
+    global _process_end
+    if _process_end is not None:
+        _process_end.uninstall()
+        _process_end = None
     return stopped
+
+
+class _ProcessEnd:
+    """os._exit skips atexit, and os.execv/os.execve (which every other os.exec* calls) replace
+    the process image: what the recorder still buffers would go with them, leaving a .partial
+    with the last handed-over batch. While a recording runs they are wrapped to call
+    `on_end(kind, status, message)` first, which closes the trace: os._exit as exit kind
+    "exited" with its status and the message "os._exit"; an exec as "stopped", the message
+    naming the call and the new program. A path that cannot be executed is left to fail as it
+    would, recorded (os.execvp tries each directory of PATH that way); an exec that fails anyway
+    leaves the rest of the run unrecorded. A forked child does not record, so its calls go
+    straight through."""
+
+    def __init__(self, on_end):
+        self._wrapped = []  # (name, real, wrapper)
+        for name, wrap in (("_exit", self._wrap_exit), ("execv", self._wrap_exec),
+                           ("execve", self._wrap_exec)):
+            real = getattr(_os, name, None)
+            if real is None:
+                continue
+            wrapper = wrap(real, on_end)
+            wrapper.__doc__ = real.__doc__
+            wrapper.__name__ = real.__name__
+            self._wrapped.append((name, real, wrapper))
+            setattr(_os, name, wrapper)
+
+    def uninstall(self):
+        for name, real, wrapper in self._wrapped:
+            if getattr(_os, name, None) is wrapper:  # unless the program replaced it meanwhile
+                setattr(_os, name, real)
+        self._wrapped = []
+
+    @staticmethod
+    def _wrap_exit(real, on_end):
+        def _exit(status):
+            if type(status) is int and is_recording():
+                on_end(EXIT_EXITED, status, "os._exit")
+            real(status)
+        return _exit
+
+    @staticmethod
+    def _wrap_exec(real, on_end):
+        def exec_(path, *args, **kwargs):
+            if is_recording():
+                if not isinstance(path, (str, bytes, int)):
+                    try:
+                        path = _os.fspath(path)  # once, as the real call would
+                    except TypeError:
+                        return real(path, *args, **kwargs)
+                if isinstance(path, int) or (_os.access(path, _os.X_OK)
+                                             and not _os.path.isdir(path)):
+                    on_end(EXIT_STOPPED, 0, "os.%s replaced the process by %s" % (
+                        real.__name__, path if isinstance(path, int) else _os.fsdecode(path)))
+            return real(path, *args, **kwargs)
+        return exec_
+
+
+def _stop_and_keep(path, keep, kind, status, message):
+    """Closes the trace with how the run ended, then applies keep: with "failure" a run that
+    exited with status 0 leaves no trace behind (and says nothing, so a recorded run still
+    prints exactly what a plain one does). An error closing is reported, never raised: the
+    process is ending as the program asked, whatever happens to the trace."""
+    closed = False
+    try:
+        # False in a forked child (it does not record): it must not touch the parent's file.
+        closed = stop(kind, status, message)
+    except Exception as e:
+        _sys.stderr.write("reel: could not close the trace: %s\n" % e)
+    if closed and keep == "failure" and kind == EXIT_EXITED and status == 0:
+        _discard(path)
+
+
+def _closer(path, keep):
+    """The API's on_end for _ProcessEnd (an exec is kept: the run did not end there)."""
+    return lambda kind, status, message: _stop_and_keep(path, keep, kind, status, message)
+
+
+_process_end = None  # the _ProcessEnd of the running recording
 
 
 _output_installed = None  # what start() replaced, for stop() to put back
@@ -249,7 +338,7 @@ class record:
     def __enter__(self):
         # Absolute now: the block may change the working directory before _discard runs.
         self._path = _os.path.abspath(_os.fspath(self._path))
-        start(self._path, **self._options)
+        start(self._path, _keep=self._keep, **self._options)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -314,7 +403,7 @@ def record_from_here(path=None, *, keep="always", **options):
         path = _os.path.join(_os.getcwd(), "%s-%d.reel" % (name, _os.getpid()))
     options.setdefault("_trace_running", True)
     state = _FromHere(path, keep)
-    start(path, **options)
+    start(path, _keep=keep, **options)
     state.prev_excepthook = _sys.excepthook
     _sys.excepthook = state.excepthook
     atexit.register(state.at_exit)

@@ -151,19 +151,9 @@ class _Session:
         self.finished = False
 
     def _close(self):
-        """Closes the trace with the exit recorded so far, then applies --keep: with "failure" a
-        run that exited with status 0 leaves no trace behind (and says nothing, so a recorded run
-        still prints exactly what a plain one does)."""
+        """Closes the trace with the exit recorded so far; --keep applies."""
         self.finished = True
-        closed = False
-        try:
-            # False in a forked child (it does not record): it must not touch the parent's file.
-            closed = reel.stop(self.exit_kind, self.status, self.message)
-        except Exception as e:  # never turn a recorded run into a failing one
-            sys.stderr.write("reel: could not close the trace: %s\n" % e)
-        if closed and self.keep == "failure" and self.exit_kind == reel.EXIT_EXITED \
-                and self.status == 0:
-            reel._discard(self.output)
+        reel._stop_and_keep(self.output, self.keep, self.exit_kind, self.status, self.message)
 
     def finish(self):
         """Last atexit handler (registered first): closes the trace after the program's own."""
@@ -191,56 +181,12 @@ class _Session:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
-    def wrap_os_exit(self):
-        """os._exit skips atexit: close the trace first (exit kind "exited" with the status and the
-        message "os._exit"), so it keeps the whole run and opens without recovery. A forked child
-        does not record (reel/__init__.py), so its os._exit goes straight through."""
-        real_exit = os._exit
-        session = self
-
-        def _exit(status):
-            if type(status) is int and not session.finished and reel.is_recording():
-                session.exit_kind, session.status, session.message = \
-                    reel.EXIT_EXITED, status, "os._exit"
-                session._close()
-            real_exit(status)
-
-        _exit.__doc__ = real_exit.__doc__
-        _exit.__name__ = real_exit.__name__
-        os._exit = _exit
-
-    def wrap_exec(self):
-        """os.execv/os.execve (which every other os.exec* calls) replace the process image: no
-        atexit, and what the recorder still buffers would go with it. The trace is closed first
-        (exit kind "stopped", the message naming the call and the new program), so the run up to
-        the exec is kept and opens without recovery. A path that cannot be executed is left to
-        fail as it would, recorded (os.execvp tries each directory of PATH that way); an exec
-        that fails anyway leaves the rest of the run unrecorded."""
-        session = self
-
-        def wrap(real):
-            def exec_(path, *args, **kwargs):
-                if not session.finished and reel.is_recording():
-                    if not isinstance(path, (str, bytes, int)):
-                        try:
-                            path = os.fspath(path)  # once, as the real call would
-                        except TypeError:
-                            return real(path, *args, **kwargs)
-                    if isinstance(path, int) or (os.access(path, os.X_OK)
-                                                 and not os.path.isdir(path)):
-                        session.exit_kind, session.status = reel.EXIT_STOPPED, 0
-                        session.message = "os.%s replaced the process by %s" % (
-                            real.__name__, path if isinstance(path, int) else os.fsdecode(path))
-                        session._close()
-                return real(path, *args, **kwargs)
-
-            exec_.__doc__ = real.__doc__
-            exec_.__name__ = real.__name__
-            return exec_
-
-        for name in ("execv", "execve"):
-            if hasattr(os, name):
-                setattr(os, name, wrap(getattr(os, name)))
+    def on_process_end(self, kind, status, message):
+        """os._exit or an exec is ending the process without atexit (reel._ProcessEnd): close
+        the trace with how, --keep applying as at any exit (an exec is kept)."""
+        if not self.finished:
+            self.exit_kind, self.status, self.message = kind, status, message
+            self._close()
 
 
 def _orig_argv(kind, target, args):
@@ -428,13 +374,12 @@ def main(argv, recursion_baseline=None):
                    max_str=opts["max_str"], origin_depth=opts["origin_depth"],
                    argv=list(sys.argv), redact=opts["redact"], no_values=opts["no_values"],
                    last=opts["last"],
-                   output=False, _trace_running=False)  # installed below, for the whole run
+                   output=False, _trace_running=False,  # installed below, for the whole run
+                   _on_process_end=session.on_process_end)
     except (OSError, ValueError, RuntimeError) as e:
         sys.stderr.write("reel: %s\n" % e)
         return 2
     _output.install()
-    session.wrap_os_exit()
-    session.wrap_exec()
     status = 0
     # `-m`: through runpy, as `python -m` runs it, so that the program's stack (recorded, and in
     # an uncaught exception's traceback) starts with runpy's two frames as it does there. runpy
