@@ -530,6 +530,14 @@ inline PyCodeObject* suspendedGeneratorCode(PyObject* gen) {
 #endif
 }
 
+// The frame object of a suspended generator/coroutine/async generator, borrowed; NULL when it is
+// running or finished, or never had one (the legacy hook's call events make one).
+inline PyFrameObject* suspendedGeneratorFrameObject(PyObject* gen) {
+    auto* g = reinterpret_cast<PyGenObject*>(gen);
+    if (g->gi_frame_state >= FRAME_EXECUTING) return nullptr;
+    return reinterpret_cast<_PyInterpreterFrame*>(&g->gi_iframe)->frame_obj;
+}
+
 // Names of the hooks, recorded in the trace header.
 inline constexpr const char* kSettraceHookName = "PyEval_SetTrace+f_trace_opcodes";
 inline constexpr const char* kMonitoringHookName = "sys.monitoring+INSTRUCTION";

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "OutputTap.h"
+#include "StreamForward.h"
 #include "MonitoringHook.h"
 #include "Recorder.h"
 #include "RuntimeInternals.h"
@@ -251,12 +252,8 @@ PyObject* reelOutput(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!hs.recorder || nargs != 2 || !PyBytes_Check(args[1])) Py_RETURN_NONE;
     long stream = PyLong_AsLong(args[0]);
     if (stream == -1 && PyErr_Occurred()) return nullptr;
-    try {
-        hs.recorder->onOutput(static_cast<int>(stream), PyBytes_AS_STRING(args[1]),
-                              static_cast<size_t>(PyBytes_GET_SIZE(args[1])));
-    } catch (const std::exception& e) {
-        internalError(e.what());
-    }
+    recordOutput(static_cast<int>(stream), PyBytes_AS_STRING(args[1]),
+                 static_cast<size_t>(PyBytes_GET_SIZE(args[1])));
     Py_RETURN_NONE;
 }
 
@@ -369,6 +366,9 @@ PyMethodDef methods[] = {
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeAsyncGenHookTaps)),
      METH_FASTCALL,
      "_make_asyncgen_hooks(real_set, real_get): sys.set/get_asyncgen_hooks stand-ins"},
+    {"_stream_forward",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeStreamForward)),
+     METH_FASTCALL, "_stream_forward(stream, fd, text): a recording stand-in for a std stream"},
     {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
      METH_FASTCALL, "_output(stream, data): record program output"},
     {"_stand_in",
@@ -447,9 +447,12 @@ PyMODINIT_FUNC PyInit__reel(void) {
     PyObject* m = PyModule_Create(&reelModule);
     if (!m) return nullptr;
     PyObject* forwarder = asyncGenHookForwarderType();
-    const bool added = forwarder != nullptr &&
-                       PyModule_AddObjectRef(m, "AsyncGenHookForwarder", forwarder) == 0;
+    PyObject* streamForward = streamForwardType();
+    const bool added = forwarder != nullptr && streamForward != nullptr &&
+                       PyModule_AddObjectRef(m, "AsyncGenHookForwarder", forwarder) == 0 &&
+                       PyModule_AddObjectRef(m, "StreamForward", streamForward) == 0;
     Py_XDECREF(forwarder);
+    Py_XDECREF(streamForward);
     if (!added || PyModule_AddStringConstant(m, "python_version", PY_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "hook", compat::hookName()) < 0) {
         Py_DECREF(m);

@@ -12,36 +12,16 @@ namespace {
 
 PyObject* gRealWrite = nullptr;  // strong reference, kept for the interpreter's lifetime
 
-// Records (fd, data[:written]) when a recording runs. Touches only objects whose buffer can be
-// read without running Python code (bytes, bytearray, memoryview), and only an exact int fd
-// (an index-like object would run its __index__ again).
+// Records (fd, data[:written]) for os.write when a recording runs: only an exact int fd (an
+// index-like object would run its __index__ again), and only fd 1 or 2.
 void recordWrite(PyObject* fdObj, PyObject* data, PyObject* result) {
-    HookState& hs = hookState();
-    if (!hs.recorder || !PyLong_CheckExact(fdObj) || !PyLong_CheckExact(result)) return;
+    if (!hookState().recorder || !PyLong_CheckExact(fdObj)) return;
     long fd = PyLong_AsLong(fdObj);
     if (fd == -1 && PyErr_Occurred()) {
         PyErr_Clear();
         return;
     }
-    if (fd != 1 && fd != 2) return;
-    Py_ssize_t written = PyLong_AsSsize_t(result);
-    if (written <= 0) {
-        PyErr_Clear();
-        return;
-    }
-    if (!PyBytes_Check(data) && !PyByteArray_Check(data) && !PyMemoryView_Check(data)) return;
-    Py_buffer view;
-    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        PyErr_Clear();
-        return;
-    }
-    try {
-        hs.recorder->onOutput(static_cast<int>(fd), static_cast<const char*>(view.buf),
-                              static_cast<size_t>(std::min(written, view.len)));
-    } catch (const std::exception& e) {
-        internalError(e.what());
-    }
-    PyBuffer_Release(&view);
+    if (fd == 1 || fd == 2) recordBytesWritten(static_cast<int>(fd), data, result);
 }
 
 PyObject* osWriteTap(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
@@ -62,6 +42,37 @@ PyMethodDef gTapDef = {
     "write(fd, data, /)\n--\n\nWrite a bytes object to a file descriptor."};
 
 }  // namespace
+
+void recordBytesWritten(int fd, PyObject* data, PyObject* result) {
+    HookState& hs = hookState();
+    if (!hs.recorder || result == nullptr || !PyLong_CheckExact(result)) return;
+    Py_ssize_t written = PyLong_AsSsize_t(result);
+    if (written <= 0) {
+        PyErr_Clear();
+        return;
+    }
+    if (!PyBytes_Check(data) && !PyByteArray_Check(data) && !PyMemoryView_Check(data)) return;
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    recordOutput(fd, static_cast<const char*>(view.buf),
+                 static_cast<size_t>(std::min(written, view.len)));
+    PyBuffer_Release(&view);
+}
+
+void recordOutput(int fd, const char* data, size_t len) {
+    HookState& hs = hookState();
+    if (!hs.recorder) return;
+    try {
+        hs.recorder->onOutput(fd, data, len);
+    } catch (const std::exception& e) {
+        internalError(e.what());
+    } catch (...) {
+        internalError("unknown exception recording output");
+    }
+}
 
 PyObject* makeOsWriteTap(PyObject*, PyObject* realWrite) {
     return makeBuiltinTap(realWrite, gRealWrite, &gTapDef, "posix", "_make_os_write",

@@ -12,4 +12,11 @@ namespace reel::recorder {
 // real_write. Only one tap exists: a second call retargets it.
 PyObject* makeOsWriteTap(PyObject* self, PyObject* realWrite);
 
+// Records what a write of `data` to fd 1 or 2 that returned `result` wrote (data[:result]), when
+// a recording runs: only for a bytes, bytearray or contiguous memoryview and an int result > 0.
+// Never raises; an error of the recorder's stops the recording (internalError).
+void recordBytesWritten(int fd, PyObject* data, PyObject* result);
+// Records `len` bytes written to fd 1 or 2, when a recording runs. Never raises.
+void recordOutput(int fd, const char* data, size_t len);
+
 }  // namespace reel::recorder

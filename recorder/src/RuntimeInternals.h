@@ -1,6 +1,8 @@
 #pragma once
 // Facts read from the interpreter's internal state (RuntimeInternals.c, compiled as C).
 
+#include <Python.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,6 +25,11 @@ unsigned long reel_main_thread_ident(void);
 // program's collections, and its finalizers, come when they would without Reel. Read and write
 // it with the GIL held.
 int* reel_gc_young_count(void);
+
+// Calls visit(object, arg) for every object the cyclic collector tracks, until it returns 0
+// (PyUnstable_GC_VisitObjects on 3.12+; on 3.11, the generations' lists). `visit` must not
+// allocate or free GC objects: collect what it finds and act on it after the walk.
+void reel_visit_gc_objects(int (*visit)(PyObject*, void*), void* arg);
 
 #ifdef __cplusplus
 }

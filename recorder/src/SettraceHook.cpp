@@ -3,8 +3,11 @@
 #include <cstdio>
 
 #include <exception>
+#include <new>
+#include <vector>
 #include "BuiltinTap.h"
 #include "MonitoringHook.h"
+#include "RuntimeInternals.h"
 
 namespace reel::recorder {
 
@@ -199,21 +202,56 @@ namespace {
 
 PyObject* gRealSettrace = nullptr;  // strong reference, kept for the interpreter's lifetime
 
+// The frame objects of suspended generators, coroutines and async generators (collected during
+// the collector's walk, which must not run code that may allocate). Called from C: nothing may
+// propagate.
+int collectSuspendedFrames(PyObject* o, void* arg) noexcept {
+    if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o))
+        if (PyFrameObject* f = compat::suspendedGeneratorFrameObject(o)) {
+            try {
+                static_cast<std::vector<PyFrameObject*>*>(arg)->push_back(f);
+            } catch (const std::bad_alloc&) {
+                return 0;  // the frames collected so far are still handed back
+            }
+            // Owned until handled: restoring flags on 3.13 instruments code, which allocates.
+            Py_INCREF(f);
+        }
+    return 1;
+}
+
 // The program installs its own tracer in a thread the legacy hook records (which ends that
-// thread's recording: docs/recorder.md, "Known gaps"). The hook set up the frames on its stack to
-// report 'opcode' events and no 'line' events, which the program's tracer would then get: pdb's
-// `breakpoint()` printed "unknown debugging event: 'opcode'" at every instruction and did not
-// stop at the next line. Their flags go back to a plain run's. Suspended generators keep theirs
-// (the recorder's table of them is keyed by frame addresses it cannot check for liveness here).
+// thread's recording: docs/recorder.md, "Known gaps"). The hook set up the frames on its stack,
+// and those of suspended generators, to report 'opcode' events and no 'line' events, which the
+// program's tracer would then get: pdb's `breakpoint()` printed "unknown debugging event:
+// 'opcode'" at every instruction and did not stop at the next line (nor at a generator's lines
+// when stepping into it). Their flags go back to a plain run's.
 void handBackFrames(PyThreadState* ts) {
     HookState& hs = hookState();
     Recorder* rec = hs.recorder.get();
     if (rec == nullptr) return;
     CallbackGuard guard;
     try {
-        forEachTracedFrame(*rec, ts, [&](PyFrameObject* f) {
+        auto restore = [&](PyFrameObject* f) {
             if (compat::restoreTraceFlags(f, hs.marker, hs.opcodesAttr) < 0) PyErr_Clear();
-        });
+        };
+        forEachTracedFrame(*rec, ts, restore);
+        // A suspended generator keeps the flags in its frame object too; resumed under the
+        // program's tracer it would deliver opcode events to it (pdb stepping into a generator
+        // printed "unknown debugging event: 'opcode'" at each instruction and stopped at no
+        // line). A resume that our hook sees (another thread's) sets them again at its call
+        // event. The walk over the heap is once per hand-back, which is rare (a debugger
+        // starting).
+        struct Owned {
+            std::vector<PyFrameObject*> frames;
+            ~Owned() {
+                for (PyFrameObject* f : frames) Py_DECREF(f);
+            }
+        } suspended;
+        reel_visit_gc_objects(collectSuspendedFrames, &suspended.frames);
+        for (PyFrameObject* f : suspended.frames) {
+            CodeInfo* ci = rec->codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
+            if (ci && ci->traced) restore(f);
+        }
     } catch (const std::exception& e) {
         internalError(e.what());
     }

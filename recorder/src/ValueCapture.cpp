@@ -58,10 +58,10 @@ struct StandIn {
 };
 std::array<StandIn, 4> gStandIns{};
 
-// The object a stand-in forwards to (itself for anything else). A stand-in's type is a class
-// (registerStandIn takes a __slots__ member), so the builtins every walk is made of (lists,
-// tuples, dicts, numbers, strings) are answered by one flag test; a class costs one pointer
-// compare per registered type.
+// The object a stand-in forwards to (itself for anything else). A stand-in's type is a heap
+// type (registerStandIn takes an object member of one), so the builtins every walk is made of
+// (lists, tuples, dicts, numbers, strings) are answered by one flag test; a heap type costs one
+// pointer compare per registered type.
 inline PyObject* throughStandIn(PyObject* o) {
     PyTypeObject* tp = Py_TYPE(o);
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) [[likely]]
@@ -4035,7 +4035,7 @@ format::ValueRef ValueCapture::captureObject(PyObject* obj) {
 
 bool ValueCapture::registerStandIn(PyObject* member) {
     if (!Py_IS_TYPE(member, &PyMemberDescr_Type)) {
-        PyErr_SetString(PyExc_TypeError, "reel: a stand-in is named by a __slots__ member");
+        PyErr_SetString(PyExc_TypeError, "reel: a stand-in is named by its object member (a __slots__ entry)");
         return false;
     }
     auto* d = reinterpret_cast<PyMemberDescrObject*>(member);
@@ -4044,8 +4044,8 @@ bool ValueCapture::registerStandIn(PyObject* member) {
         return false;
     }
     PyTypeObject* type = PyDescr_TYPE(d);
-    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE)) {  // throughStandIn looks at classes only
-        PyErr_SetString(PyExc_TypeError, "reel: a stand-in's type must be a class");
+    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE)) {  // throughStandIn looks at heap types only
+        PyErr_SetString(PyExc_TypeError, "reel: a stand-in's type must be a heap type");
         return false;
     }
     for (StandIn& s : gStandIns) {

@@ -41,8 +41,8 @@ def test_format_1_1_trace_replays_as_before(reel_bin, source_dir):
     assert _export_states(reel_bin, old) == _expected(source_dir)
 
 
-def test_recorder_writes_compact_records(reel_bin, source_dir, python_exe, pyver, reel_env,
-                                         tmp_path):
+def _record_mutations(source_dir, python_exe, reel_env, tmp_path):
+    """Records tests/data/format_mutations.py (its frames only); returns the trace."""
     prog = tmp_path / "format_mutations.py"
     shutil.copy(source_dir / DATA / "format_mutations.py", prog)
     trace = tmp_path / "new.reel"
@@ -50,6 +50,12 @@ def test_recorder_writes_compact_records(reel_bin, source_dir, python_exe, pyver
                           str(trace), str(prog)], cwd=tmp_path, env=reel_env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     assert rec.returncode == 0, rec.stderr.decode()
+    return trace
+
+
+def test_recorder_writes_compact_records(reel_bin, source_dir, python_exe, pyver, reel_env,
+                                         tmp_path):
+    trace = _record_mutations(source_dir, python_exe, reel_env, tmp_path)
     info = json.loads(subprocess.run([str(reel_bin), "info", "--json", str(trace)],
                                      stdout=subprocess.PIPE, check=True, timeout=60).stdout)
     assert info["formatVersion"] == "1.3"
@@ -82,13 +88,7 @@ VALUE_KINDS = {"int", "bigint", "float", "complex", "str", "bytes", "bytearray",
 
 
 def test_dump_resolves_patches(reel_bin, source_dir, python_exe, reel_env, tmp_path):
-    prog = tmp_path / "format_mutations.py"
-    shutil.copy(source_dir / DATA / "format_mutations.py", prog)
-    trace = tmp_path / "new.reel"
-    rec = subprocess.run([python_exe, "-m", "reel", "record", "--only", str(tmp_path), "-o",
-                          str(trace), str(prog)], cwd=tmp_path, env=reel_env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    assert rec.returncode == 0, rec.stderr.decode()
+    trace = _record_mutations(source_dir, python_exe, reel_env, tmp_path)
     raw = _dump_values(reel_bin, trace)
     resolved = _dump_values(reel_bin, trace, "--resolved")
     assert raw.keys() == resolved.keys()

@@ -466,6 +466,42 @@ def test_output_through_buffer_and_fd_recorded(record, run_plain, write_program,
     assert ("raw_buffer", "two\n") in by_fn and ("raw_fd", "three\n") in by_fn
 
 
+def test_output_stand_ins_are_invisible_to_the_programs_tracers(record, run_plain,
+                                                                 write_program):
+    """The program's own tracer and profiler (pdb, `python -m trace`, cProfile) see the events of
+    a plain run around its output: the stand-ins in sys.stdout/sys.stderr and their buffers are
+    C objects. With Python forwarders each print showed their write (and __getattr__, for
+    flush) as calls into Reel's code."""
+    prog = write_program("""
+        import os, sys
+        seen = []
+        def note(frame, event, arg):
+            seen.append((event, os.path.basename(frame.f_code.co_filename), frame.f_code.co_name))
+            return note
+        def work():
+            print("one")
+            print("two", flush=True)
+            sys.stdout.write("three\\n")
+            sys.stdout.writelines(["four\\n"])
+            sys.stderr.write("err\\n")
+            sys.stdout.buffer.write(b"five\\n")
+            sys.stdout.flush()
+            return sys.stdout.encoding
+        sys.setprofile(note)
+        work()
+        sys.setprofile(None)
+        sys.settrace(note)
+        work()
+        sys.settrace(None)
+        for s in seen:
+            print(*s)
+    """, "tracers")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert "c_call tracers.py work" in out and "line tracers.py work" in out
+    assert "_output" not in out and "reel" not in out
+
+
 def test_output_fd_tap_is_transparent(record, run_plain, write_program):
     # Errors come from the real os.write, with a traceback that shows no Reel frame.
     prog = write_program("""

@@ -321,15 +321,42 @@ _PDB_SESSION = textwrap.dedent("""
 """)
 
 
-def test_program_tracer_gets_the_events_of_a_plain_run(python_exe, reel_bin, reel_env,
+_PDB_GENERATOR = textwrap.dedent("""
+    def gen(n):
+        for i in range(n):
+            y = i * 2
+            yield y
+    def main():
+        total = 0
+        for x in gen(3):
+            total += x
+            if x == 2:
+                breakpoint()
+        print("total", total)
+    main()
+""")
+
+PDB_SESSIONS = {
+    # name: (program, pdb commands, what a plain run's stdout holds)
+    "running_frames": (_PDB_SESSION, b"n\np total\nn\np label\nc\n",
+                       ["(Pdb) ", "(12, 'done')", "['line']"]),
+    # Steps into a generator that was suspended when pdb started, and resumes it again.
+    "suspended_generator": (_PDB_GENERATOR, b"s\n" * 12 + b"c\n",
+                            ["gen()\n-> y = i * 2", "gen()->4", "total 6"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PDB_SESSIONS))
+def test_program_tracer_gets_the_events_of_a_plain_run(name, python_exe, reel_bin, reel_env,
                                                         plain_env, tmp_path):
     """A tracer the program installs (pdb at a breakpoint(), a bdb subclass) gets a plain run's
-    events in the frames that were running: under the legacy hook (3.11) those frames reported
-    'opcode' events and no 'line' events, so pdb printed "unknown debugging event: 'opcode'" at
-    every instruction and did not stop at the next line."""
+    events in the frames that were running and in the generators that were suspended: under the
+    legacy hook (3.11) those frames reported 'opcode' events and no 'line' events, so pdb printed
+    "unknown debugging event: 'opcode'" at every instruction and did not stop at the next
+    line."""
+    source, commands, expected = PDB_SESSIONS[name]
     prog = tmp_path / "pdb_session.py"
-    prog.write_text(_PDB_SESSION)
-    commands = b"n\np total\nn\np label\nc\n"
+    prog.write_text(source)
     runs = []
     for argv, env in (([python_exe, str(prog)], plain_env),
                       ([str(reel_bin), "record", "--python", python_exe, "-o",
@@ -338,5 +365,5 @@ def test_program_tracer_gets_the_events_of_a_plain_run(python_exe, reel_bin, ree
                               timeout=RUN_TIMEOUT)
         runs.append((_decode(proc.stdout), _decode(proc.stderr), proc.returncode))
     assert runs[0][2] == 0, runs[0][1]
-    assert "(Pdb) " in runs[0][0] and "(12, 'done')" in runs[0][0] and "['line']" in runs[0][0]
+    assert all(e in runs[0][0] for e in expected), runs[0][0]
     assert runs[1] == runs[0]

@@ -126,8 +126,8 @@ def _exit_code_of(exc):
 
 
 def _strip_reel_frames(exc):
-    """Drops the frames of Reel's output forwarders from the tracebacks of an uncaught exception
-    and of the exceptions chained to it (e.g. a BrokenPipeError raised inside print())."""
+    """Drops the frames of Reel's own Python code from the tracebacks of an uncaught exception
+    and of the exceptions chained to it (reel._ProcessEnd's wrappers: `os._exit("x")`)."""
     seen = set()
     todo = [exc]
     while todo:

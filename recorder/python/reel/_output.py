@@ -1,9 +1,12 @@
 """Console output capture. Every layer a program can write to fd 1 or 2 through is tapped where
 the program calls it, so the OUTPUT record sits at the event that wrote it:
 
-- text: sys.stdout/sys.stderr are replaced by thin forwarding objects (_Forward) that write to the
-  original stream first and then hand the encoded text to the recorder;
-- bytes: their `.buffer` is a _BufferForward doing the same for sys.stdout.buffer.write(...);
+- text: sys.stdout/sys.stderr are replaced by thin forwarding objects (_reel.StreamForward,
+  recorder/src/StreamForward.h) that write to the original stream first and then hand the
+  encoded text to the recorder. C objects: a Python forwarder's frames were seen by the
+  program's own tracers and profilers (pdb stepping into print(), `python -m trace`, cProfile);
+- bytes: their `.buffer` is a stand-in of the same type doing the same for
+  sys.stdout.buffer.write(...);
 - raw fds: os.write is replaced by a C builtin (_reel._make_os_write) that calls the real os.write
   and records what reached fd 1 or 2.
 
@@ -11,8 +14,7 @@ The real streams receive exactly the same calls in the same order, so the bytes 
 stdout/stderr and their interleaving are those of a plain run (text and bytes written without a
 flush in between reach the fd in the order the io buffers release them, as without Reel; the
 trace keeps the order of the program's calls). Each layer records only what it was given, so
-nothing is recorded twice. This module is Reel's own code: its frames are never recorded, and
-the launcher drops them from an uncaught exception's traceback.
+nothing is recorded twice.
 
 Not seen: sys.__stdout__ when the program replaced it before recording began, sys.stdout.buffer.raw,
 file objects the program opens on fd 1/2 itself (open(1, "w"), os.fdopen), a `from os import write`
@@ -25,128 +27,19 @@ import sys
 from . import _reel
 
 
-def _record(fd, data):
-    try:
-        _reel._output(fd, data)
-    except Exception:
-        pass  # recording output must never break the program's own write
-
-
-class _BufferForward:
-    """Stands in for sys.stdout.buffer / sys.stderr.buffer: forwards, then records the bytes."""
-    __slots__ = ("_raw", "_fd")
-
-    def __init__(self, raw, fd):
-        object.__setattr__(self, "_raw", raw)
-        object.__setattr__(self, "_fd", fd)
-
-    # isinstance(sys.stdout.buffer, io.BufferedWriter) stays true (isinstance consults __class__).
-    @property
-    def __class__(self):
-        return type(self._raw)
-
-    def write(self, b):
-        n = self._raw.write(b)
-        if type(n) is int and n > 0 and isinstance(b, (bytes, bytearray, memoryview)):
-            data = bytes(b)
-            _record(self._fd, data if n >= len(data) else data[:n])
-        return n
-
-    def writelines(self, lines):
-        # As io.IOBase.writelines does it, but through our write so each piece is recorded.
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name):
-        return getattr(self._raw, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._raw, name, value)
-
-    def __iter__(self):
-        return iter(self._raw)
-
-    def __enter__(self):
-        self._raw.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._raw.__exit__(*exc)
-
-    def __repr__(self):
-        return repr(self._raw)
-
-
-class _Forward:
-    __slots__ = ("_stream", "_fd", "_buffer")
-
-    def __init__(self, stream, fd):
-        object.__setattr__(self, "_stream", stream)
-        object.__setattr__(self, "_fd", fd)
-        object.__setattr__(self, "_buffer", None)
-
-    @property
-    def __class__(self):
-        return type(self._stream)
-
-    @property
-    def buffer(self):
-        raw = self._stream.buffer  # raises as the real one does (e.g. after detach())
-        wrapped = self._buffer
-        if wrapped is None or wrapped._raw is not raw:
-            wrapped = _BufferForward(raw, self._fd)
-            object.__setattr__(self, "_buffer", wrapped)
-        return wrapped
-
-    def write(self, s):
-        n = self._stream.write(s)
-        try:
-            text = s if n is None or not isinstance(n, int) else s[:n]
-            if type(text) is str:
-                data = text.encode(getattr(self._stream, "encoding", None) or "utf-8",
-                                   getattr(self._stream, "errors", None) or "strict")
-                _reel._output(self._fd, data)
-        except Exception:
-            pass  # recording output must never break the program's own write
-        return n
-
-    def writelines(self, lines):
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._stream, name, value)
-
-    def __iter__(self):
-        return iter(self._stream)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self._stream.__exit__(*exc)
-
-    def __repr__(self):
-        return repr(self._stream)
-
-
 # Snapshots of a stand-in show the stream it stands for (the program's view in a plain run).
-_reel._stand_in(_Forward._stream)
-_reel._stand_in(_BufferForward._raw)
+_reel._stand_in(_reel.StreamForward._stream)
 
 
 def is_wrapper(obj):
-    return type(obj) in (_Forward, _BufferForward)
+    return type(obj) is _reel.StreamForward
 
 
 def wrap(stream, fd):
     """A recording stand-in for `stream` (None and stand-ins are returned as they are)."""
-    if stream is None or type(stream) is _Forward:
+    if stream is None or type(stream) is _reel.StreamForward:
         return stream
-    return _Forward(stream, fd)
+    return _reel._stream_forward(stream, fd, True)
 
 
 def install():
@@ -192,8 +85,9 @@ def install_os_write():
 
 
 def strip_traceback(tb):
-    """`tb` without the entries of Reel's own frames (this module's forwarders), so an error in a
-    forwarded write prints the traceback a plain run prints."""
+    """`tb` without the entries of Reel's own frames (the Python wrappers of os._exit and
+    os.exec*, reel._ProcessEnd), so an error raised through one prints the traceback a plain run
+    prints."""
     reel_dir = os.path.dirname(os.path.abspath(__file__)) + os.sep
     entries = []
     while tb is not None:
