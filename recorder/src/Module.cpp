@@ -246,17 +246,6 @@ PyObject* reelIsRecording(PyObject*, PyObject*) {
     return PyBool_FromLong(hookState().recorder != nullptr);
 }
 
-PyObject* reelOutput(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-    // (stream, bytes): what the program wrote, recorded at the current point of the trace.
-    HookState& hs = hookState();
-    if (!hs.recorder || nargs != 2 || !PyBytes_Check(args[1])) Py_RETURN_NONE;
-    long stream = PyLong_AsLong(args[0]);
-    if (stream == -1 && PyErr_Occurred()) return nullptr;
-    recordOutput(static_cast<int>(stream), PyBytes_AS_STRING(args[1]),
-                 static_cast<size_t>(PyBytes_GET_SIZE(args[1])));
-    Py_RETURN_NONE;
-}
-
 PyObject* reelAfterForkChild(PyObject*, PyObject*) {
     // A forked child inherits the session but not the writer's thread: recording continues only
     // in the parent. The child's copy is deliberately leaked; destroying it would wait for a
@@ -369,8 +358,6 @@ PyMethodDef methods[] = {
     {"_stream_forward",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeStreamForward)),
      METH_FASTCALL, "_stream_forward(stream, fd, text): a recording stand-in for a std stream"},
-    {"_output", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(reelOutput)),
-     METH_FASTCALL, "_output(stream, data): record program output"},
     {"_stand_in",
      [](PyObject*, PyObject* member) -> PyObject* {
          if (!ValueCapture::registerStandIn(member)) return nullptr;
