@@ -82,14 +82,19 @@ int traceFunc(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
     return 0;
 }
 
+// Whether the filters trace the code `frame` runs.
+bool isTraced(Recorder& rec, PyFrameObject* frame) {
+    CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(frame)));
+    return ci && ci->traced;
+}
+
 // Calls fn(frame) for each frame on thread `t`'s stack whose code the filters trace, innermost
 // first.
 template <class Fn>
 void forEachTracedFrame(Recorder& rec, PyThreadState* t, Fn&& fn) {
     PyFrameObject* f = PyThreadState_GetFrame(t);  // new reference or NULL
     while (f != nullptr) {
-        CodeInfo* ci = rec.codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
-        if (ci && ci->traced) fn(f);
+        if (isTraced(rec, f)) fn(f);
         PyFrameObject* back = PyFrame_GetBack(f);
         Py_DECREF(f);
         f = back;
@@ -248,10 +253,8 @@ void handBackFrames(PyThreadState* ts) {
             }
         } suspended;
         reel_visit_gc_objects(collectSuspendedFrames, &suspended.frames);
-        for (PyFrameObject* f : suspended.frames) {
-            CodeInfo* ci = rec->codes().lookup(compat::frameCode(compat::interpreterFrame(f)));
-            if (ci && ci->traced) restore(f);
-        }
+        for (PyFrameObject* f : suspended.frames)
+            if (isTraced(*rec, f)) restore(f);
     } catch (const std::exception& e) {
         internalError(e.what());
     }

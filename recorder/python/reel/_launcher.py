@@ -125,9 +125,24 @@ def _exit_code_of(exc):
     return 1
 
 
+def _strip_traceback(tb):
+    """`tb` without the entries of Reel's own frames."""
+    reel_dir = os.path.dirname(os.path.abspath(reel.__file__)) + os.sep
+    entries = []
+    while tb is not None:
+        if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(reel_dir):
+            entries.append(tb)
+        tb = tb.tb_next
+    new = None
+    for t in reversed(entries):
+        new = type(t)(new, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return new
+
+
 def _strip_reel_frames(exc):
     """Drops the frames of Reel's own Python code from the tracebacks of an uncaught exception
-    and of the exceptions chained to it (reel._ProcessEnd's wrappers: `os._exit("x")`)."""
+    and of the exceptions chained to it (reel._ProcessEnd's wrappers: `os._exit("x")`), so it
+    prints the traceback a plain run prints."""
     seen = set()
     todo = [exc]
     while todo:
@@ -136,7 +151,7 @@ def _strip_reel_frames(exc):
             continue
         seen.add(id(e))
         if e.__traceback__ is not None:
-            e.__traceback__ = _output.strip_traceback(e.__traceback__)
+            e.__traceback__ = _strip_traceback(e.__traceback__)
         todo.extend((e.__cause__, e.__context__))
 
 

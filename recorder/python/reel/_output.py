@@ -31,10 +31,6 @@ from . import _reel
 _reel._stand_in(_reel.StreamForward._stream)
 
 
-def is_wrapper(obj):
-    return type(obj) is _reel.StreamForward
-
-
 def wrap(stream, fd):
     """A recording stand-in for `stream` (None and stand-ins are returned as they are)."""
     if stream is None or type(stream) is _reel.StreamForward:
@@ -82,19 +78,3 @@ def install_os_write():
         return
     _os_write_tap = _reel._make_os_write(os.write)
     os.write = _os_write_tap
-
-
-def strip_traceback(tb):
-    """`tb` without the entries of Reel's own frames (the Python wrappers of os._exit and
-    os.exec*, reel._ProcessEnd), so an error raised through one prints the traceback a plain run
-    prints."""
-    reel_dir = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    entries = []
-    while tb is not None:
-        if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(reel_dir):
-            entries.append(tb)
-        tb = tb.tb_next
-    new = None
-    for t in reversed(entries):
-        new = type(t)(new, t.tb_frame, t.tb_lasti, t.tb_lineno)
-    return new
