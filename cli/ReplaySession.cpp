@@ -594,13 +594,13 @@ void ReplaySession::cmdBreak(const std::string& args) {
     std::string spec = args, condText;
     // "FILE:LINE if EXPR": the condition starts at the first word "if".
     {
-        std::istringstream in(args);
-        std::string first;
-        in >> first;
-        spec = first;
-        std::string rest;
-        std::getline(in, rest);
-        rest = trim(rest);
+        // A pseudo-file as `where` shows it may hold a space: "<frozen posixpath>:76".
+        size_t from = 0;
+        if (args[0] == '<' && args.find('>') != std::string::npos) from = args.find('>');
+        size_t end = args.find_first_of(" \t", from);
+        if (end == std::string::npos) end = args.size();
+        spec = args.substr(0, end);
+        std::string rest = trim(std::string_view(args).substr(end));
         if (!rest.empty()) {
             if (rest.compare(0, 2, "if") != 0 ||
                 (rest.size() > 2 && !std::isspace(static_cast<unsigned char>(rest[2]))))

@@ -70,6 +70,40 @@ bool linecacheText(const std::string& filename, std::string& out) {
     return true;
 }
 
+// The text of a frozen standard-library module ("<frozen posixpath>", "<frozen
+// importlib._bootstrap>"): 3.11+ freezes the modules the interpreter starts with, and runpy, whose
+// code objects name no file, but the source they were frozen from is in the standard library's
+// directory (sys._stdlib_dir), where the module's __file__ and inspect.getsource find it too.
+// Only a dotted name of identifier characters is looked up, so a file name a program made up
+// cannot point the recorder outside that directory.
+bool frozenStdlibText(const std::string& filename, std::string& out) {
+    constexpr std::string_view prefix = "<frozen ";
+    if (filename.size() <= prefix.size() + 1 || filename.compare(0, prefix.size(), prefix) != 0 ||
+        filename.back() != '>')
+        return false;
+    std::string name = filename.substr(prefix.size(), filename.size() - prefix.size() - 1);
+    bool dotOk = false;  // no leading, trailing or doubled dot
+    for (char& c : name) {
+        if (c == '.') {
+            if (!dotOk) return false;
+            c = '/';
+            dotOk = false;
+        } else if (c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                   (c >= 'A' && c <= 'Z')) {
+            dotOk = true;
+        } else {
+            return false;
+        }
+    }
+    if (!dotOk) return false;
+    PyObject* dir = PySys_GetObject("_stdlib_dir");  // borrowed; a sys dict lookup
+    if (dir == nullptr || !PyUnicode_CheckExact(dir)) return false;
+    const std::string base = utf8Of(dir);
+    if (base.empty() || base[0] != '/') return false;
+    return readWholeFile(base + "/" + name + ".py", out) ||
+           readWholeFile(base + "/" + name + "/__init__.py", out);
+}
+
 bool startsWithDir(const std::string& path, const std::string& dir) {
     if (dir.empty()) return false;
     if (path.compare(0, dir.size(), dir) != 0) return false;
@@ -208,7 +242,26 @@ int64_t CodeTable::jumpTarget(const OpcodeInfo& oi, size_t u, uint32_t arg) cons
     return (oi.flags & opflag::kJabs) ? a : (oi.flags & opflag::kBackward) ? next - a : next + a;
 }
 
-CodeTable::~CodeTable() = default;
+CodeTable::~CodeTable() { Py_XDECREF(commandCode_); }
+
+void CodeTable::setCommandSource(PyCodeObject* code, std::string text) {
+    Py_XDECREF(commandCode_);
+    commandCode_ = Py_NewRef(reinterpret_cast<PyObject*>(code));
+    commandCodes_.clear();
+    std::vector<PyCodeObject*> todo{code};
+    while (!todo.empty()) {
+        PyCodeObject* c = todo.back();
+        todo.pop_back();
+        if (!commandCodes_.insert(c).second) continue;
+        PyObject* consts = c->co_consts;
+        if (consts == nullptr || !PyTuple_Check(consts)) continue;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); ++i) {
+            PyObject* k = PyTuple_GET_ITEM(consts, i);
+            if (PyCode_Check(k)) todo.push_back(reinterpret_cast<PyCodeObject*>(k));
+        }
+    }
+    commandSourceId_ = newSource(utf8Of(code->co_filename), std::move(text), true);
+}
 
 CodeInfo* CodeTable::insert(PyCodeObject* code) {
     if (extraIndex_ < 0 || infos_.size() >= 0xFFFFFFF0u) return nullptr;
@@ -223,7 +276,7 @@ CodeInfo* CodeTable::insert(PyCodeObject* code) {
         def.qualname = utf8Of(code->co_qualname);
         def.name = utf8Of(code->co_name);
         def.filename = filename;
-        def.sourceId = sourceFor(filename);
+        def.sourceId = commandCodes_.count(code) ? commandSourceId_ : sourceFor(filename);
         def.firstLine = code->co_firstlineno;
         def.flags = static_cast<uint32_t>(code->co_flags);
         def.argCount = static_cast<uint16_t>(code->co_argcount);
@@ -243,20 +296,30 @@ CodeInfo* CodeTable::insert(PyCodeObject* code) {
 uint32_t CodeTable::sourceFor(const std::string& filename) {
     auto it = sourceIds_.find(filename);
     if (it != sourceIds_.end()) return it->second;
-    format::SourceFile sf;
-    sf.id = static_cast<uint32_t>(sourceIds_.size());
-    sf.path = filename;
+    std::string text;
     // Pseudo-files ("<string>", "<frozen ...>") have no text on disk; generated code may have
     // put its text in linecache, and so may a loader for a file that is not on disk (a zip).
-    if (!filename.empty() && filename[0] != '<') sf.hasText = readWholeFile(filename, sf.text);
+    bool hasText = false;
+    if (!filename.empty() && filename[0] != '<') hasText = readWholeFile(filename, text);
+    if (!hasText) hasText = frozenStdlibText(filename, text);
     // Not for "<string>": every exec of a string shares that name (3.13's `python -c` puts its
     // own text there), so no one text belongs to it.
-    if (!sf.hasText && !filename.empty() && filename != "<string>")
-        sf.hasText = linecacheText(filename, sf.text);
-    sourceIds_.emplace(filename, sf.id);
-    uint32_t id = sf.id;
-    pendingSources_.push_back(std::move(sf));
+    if (!hasText && !filename.empty() && filename != "<string>")
+        hasText = linecacheText(filename, text);
+    uint32_t id = newSource(filename, std::move(text), hasText);
+    sourceIds_.emplace(filename, id);
     return id;
+}
+
+uint32_t CodeTable::newSource(const std::string& path, std::string text, bool hasText) {
+    format::SourceFile sf;
+    // Ids count every source made, including the command's, which has no entry by name.
+    sf.id = nextSourceId_++;
+    sf.path = path;
+    sf.hasText = hasText;
+    if (hasText) sf.text = std::move(text);
+    pendingSources_.push_back(std::move(sf));
+    return pendingSources_.back().id;
 }
 
 void CodeTable::decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def) {

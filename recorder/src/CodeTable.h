@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "OpcodeTable.h"
@@ -160,6 +161,13 @@ class CodeTable {
         return nullptr;
     }
 
+    // `python -c`'s command: `code` (compiled from `text` as "<string>") and the code objects
+    // nested in it get `text` as their source. "<string>" names every exec'd string too, so the
+    // text goes with these code objects, not with the file name. Holds a reference to `code`
+    // (released with the table, under the GIL like every recorder teardown) so that no later
+    // code object takes its address. Before the command runs.
+    void setCommandSource(PyCodeObject* code, std::string text);
+
     // Moves definitions created since the last call into `defs`.
     void drainInto(format::NewDefs& defs);
     bool hasPending() const { return !pendingCodes_.empty() || !pendingSources_.empty(); }
@@ -167,6 +175,7 @@ class CodeTable {
   private:
     CodeInfo* insert(PyCodeObject* code);
     uint32_t sourceFor(const std::string& filename);
+    uint32_t newSource(const std::string& path, std::string text, bool hasText);
     void decode(PyCodeObject* code, CodeInfo& info, format::CodeObject& def);
     // Fills info.depth from the unspecialized bytecode `bc` (n bytes) and the exception table.
     // `leaders` gets the entry points of control flow: the first instruction, jump targets and
@@ -200,6 +209,10 @@ class CodeTable {
     std::vector<std::unique_ptr<CodeInfo>> infos_;
     uint32_t nextCodeId_ = 0;
     std::unordered_map<std::string, uint32_t> sourceIds_;
+    PyObject* commandCode_ = nullptr;  // strong
+    std::unordered_set<const PyCodeObject*> commandCodes_;
+    uint32_t commandSourceId_ = 0;
+    uint32_t nextSourceId_ = 0;
     std::vector<format::CodeObject> pendingCodes_;
     std::vector<format::SourceFile> pendingSources_;
 };

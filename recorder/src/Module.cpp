@@ -242,6 +242,27 @@ PyObject* onRecorder(PyObject*, PyObject*) {
     Py_RETURN_NONE;
 }
 
+// _command_source(code, text): the launcher's `-c` command, so that the trace shows its lines.
+PyObject* commandSource(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyCode_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "_command_source(code, text)");
+        return nullptr;
+    }
+    Py_ssize_t n = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(args[1], &n);
+    if (text == nullptr) return nullptr;
+    HookState& hs = hookState();
+    if (hs.recorder) {
+        try {
+            hs.recorder->codes().setCommandSource(reinterpret_cast<PyCodeObject*>(args[0]),
+                                                  std::string(text, static_cast<size_t>(n)));
+        } catch (const std::exception& e) {
+            internalError(e.what());
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 PyObject* reelIsRecording(PyObject*, PyObject*) {
     return PyBool_FromLong(hookState().recorder != nullptr);
 }
@@ -340,6 +361,8 @@ PyMethodDef methods[] = {
      "stop(kind=4, status=0, message=''): finish the trace; False when not recording"},
     {"flush", onRecorder<&Recorder::flush>, METH_NOARGS, "hand buffered events to the writer and wait for the disk"},
     {"is_recording", reelIsRecording, METH_NOARGS, "True while a recording runs"},
+    {"_command_source", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(commandSource)),
+     METH_FASTCALL, "_command_source(code, text): the source of `python -c`'s command"},
     {"_thread_trace", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(threadTraceEntry)),
      METH_FASTCALL, "threading.settrace entry that installs the C hook in a new thread"},
     {"_arm_threading_hook", armThreadingHook, METH_O,

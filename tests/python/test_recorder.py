@@ -170,6 +170,46 @@ def test_generated_code_source_from_linecache(record, run_plain, dump, tmp_path)
     assert not sources["<gen lazy>"]["has_text"] and not sources["<string>"]["has_text"]
 
 
+def test_sources_of_the_command_and_of_frozen_modules(python_exe, reel_env, reel_bin, dump,
+                                                     tmp_path):
+    # `reel record -c CMD`: the command's code objects carry its text, while code that exec()
+    # compiles under the same name "<string>" does not. Code of the frozen standard-library
+    # modules ("<frozen posixpath>", and runpy, where every `-m` run starts) carries the source
+    # it was frozen from, so the trace shows their lines too; a made-up "<frozen ...>" name that
+    # is no module's points nowhere.
+    cmd = ("import os\ndef f(a):\n    return os.path.join(a, 'b')\n"
+           "exec('z = 3')\nexec(compile('w = 4', '<frozen ../../etc/passwd>', 'exec'))\n"
+           "print(f('x'), z, w)\n")
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", "c.reel", "-c", cmd],
+                          cwd=tmp_path, env=reel_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout == b"x/b 3 4\n", _decode(proc.stderr)
+    recs = dump(tmp_path / "c.reel", "--defs")
+    sources = {r["source"]: r for r in recs if "path" in r and "source" in r}
+    by_name = {}
+    for r in recs:
+        if "instructions" in r:
+            by_name.setdefault((r["filename"], r["qualname"]), []).append(sources[r["source"]])
+    (module_src, exec_src) = sorted(by_name[("<string>", "<module>")], key=lambda s: s["source"])
+    assert module_src["has_text"] and module_src["bytes"] == len(cmd.encode())
+    assert by_name[("<string>", "f")] == [module_src]
+    assert not exec_src["has_text"]  # exec('z = 3'): another "<string>"
+    stdlib = subprocess.run([python_exe, "-c", "import sys; print(sys._stdlib_dir)"],
+                            stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+    posixpath = pathlib.Path(stdlib, "posixpath.py").read_text()
+    frozen = by_name[("<frozen posixpath>", "join")][0]
+    assert frozen["has_text"] and frozen["bytes"] == len(posixpath.encode())
+    assert not by_name[("<frozen ../../etc/passwd>", "<module>")][0]["has_text"]
+    # The debugger shows the command's lines and posixpath's.
+    shown = subprocess.run([reel_bin, "replay", str(tmp_path / "c.reel"), "-c",
+                            "break <frozen posixpath>:%d; continue; where"
+                            % (posixpath.splitlines().index("    a = os.fspath(a)") + 1)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert shown.returncode == 0, _decode(shown.stderr)
+    text = _decode(shown.stdout)
+    assert "-> return os.path.join(a, 'b')" in text and "-> a = os.fspath(a)" in text, text
+
+
 def test_reel_own_frames_not_recorded(record, dump):
     trace, out, err, rc = record(SIMPLE)
     recs = dump(trace, "--defs")

@@ -395,6 +395,8 @@ def main(argv, recursion_baseline=None):
         sys.stderr.write("reel: %s\n" % e)
         return 2
     _output.install()
+    if kind == "command":
+        reel._reel._command_source(code, target)
     status = 0
     # `-m`: through runpy, as `python -m` runs it, so that the program's stack (recorded, and in
     # an uncaught exception's traceback) starts with runpy's two frames as it does there. runpy
