@@ -461,6 +461,16 @@ inline PyObject* frameGlobals(_PyInterpreterFrame* f) {
     return f->f_globals;
 }
 
+// `python -b` (sys.flags.bytes_warning): comparing bytes with str warns. The legacy global is
+// written from the interpreter's config at start on every supported version (deprecated since
+// 3.12, not removed).
+inline bool bytesWarning() {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    return Py_BytesWarningFlag != 0;
+#pragma GCC diagnostic pop
+}
+
 inline PyObject* frameBuiltins(_PyInterpreterFrame* f) {
     return f->f_builtins;
 }

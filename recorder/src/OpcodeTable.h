@@ -80,7 +80,14 @@ inline constexpr uint8_t kDeleteAttr = 33;    // DELETE_ATTR: never pure, as STO
 inline constexpr uint8_t kImportName = 34;    // IMPORT_NAME
 inline constexpr uint8_t kListExtend = 35;    // LIST_EXTEND (list displays)
 inline constexpr uint8_t kSetUpdate = 36;     // SET_UPDATE (set displays)
-inline constexpr uint8_t kLast = 36;
+inline constexpr uint8_t kLoadName = 37;      // LOAD_NAME (module and class bodies, exec)
+// Never pure, as the stores above: STORE_NAME/DELETE_NAME into the frame's namespace dict,
+// STORE_GLOBAL/DELETE_GLOBAL into its globals.
+inline constexpr uint8_t kStoreName = 38;
+inline constexpr uint8_t kDeleteName = 39;
+inline constexpr uint8_t kStoreGlobal = 40;
+inline constexpr uint8_t kDeleteGlobal = 41;
+inline constexpr uint8_t kLast = 41;
 }  // namespace dyn
 
 struct OpcodeInfo {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "StrDict.h"
 #include "ValueCapture.h"
 
 namespace reel::recorder::purity {
@@ -98,12 +99,16 @@ bool sameSlot(Table* tt, Table* bt, Fn Table::*slot) {
     return a == b;
 }
 
-// A list, tuple or str, or an instance of a subclass that does not define __getitem__ (its
-// subscript slot is still the base's C function: a class-level `__getitem__`, Python or C,
-// installs the slot that looks it up): `nt[0]` on a namedtuple, `line[:n]` on a str subclass.
+// A list, tuple, str, bytes or bytearray, or an instance of a subclass that does not define
+// __getitem__ (its subscript slot is still the base's C function: a class-level `__getitem__`,
+// Python or C, installs the slot that looks it up): `nt[0]` on a namedtuple, `line[:n]` on a str
+// subclass, `charmap[i:i + 256]` on bytes in re's compiler. An item or slice of any of them is
+// read or copied by C code (a slice of a bytearray is a new bytearray).
 bool indexableSeq(PyObject* c) {
     PyTypeObject* t = Py_TYPE(c);
-    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type) return true;
+    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyUnicode_Type || t == &PyBytes_Type ||
+        t == &PyByteArray_Type)
+        return true;
     PyTypeObject* base = builtinBase(c);
     return (base == &PyUnicode_Type || base == &PyTuple_Type || base == &PyList_Type) &&
            sameSlot(t->tp_as_mapping, base->tp_as_mapping, &PyMappingMethods::mp_subscript);
@@ -130,6 +135,8 @@ PyObject* gFormatStr = nullptr;  // interned "__format__" (initKnownCalls)
 PyObject* gObjectFormat = nullptr;  // object.__format__ (borrowed from object)
 iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
+ssizeargfunc gSlotSqItem = nullptr;  // a class's `__getitem__` written in Python
+PyObject* gGetItemStr = nullptr;     // interned "__getitem__" (initKnownCalls)
 PyObject* gIterStr = nullptr;  // interned "__iter__" (initKnownCalls)
 PyObject* gEnterStr = nullptr;  // interned "__enter__" (initKnownCalls)
 PyObject* gExitStr = nullptr;   // interned "__exit__" (initKnownCalls)
@@ -152,6 +159,13 @@ bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObj
         !(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return false;
     return tracedFunction(codes, _PyType_Lookup(t, name));
+}
+
+// `t[i]` through the sequence protocol calls a `__getitem__` written in Python, whose code is
+// traced.
+bool getItemTraced(const CodeTable& codes, PyTypeObject* t) {
+    return t->tp_as_sequence != nullptr &&
+           tracedSlot(codes, t, t->tp_as_sequence->sq_item, gSlotSqItem, gGetItemStr);
 }
 
 // repr(o) runs only C and traced Python: its class's __repr__ is traced Python, or object's own
@@ -341,6 +355,12 @@ bool pureIterator(const CodeTable& codes, PyObject* it, int depth = 0) {
     if (builtinIterator(t) || isStringIO(it) ||
         tracedSlot(codes, t, t->tp_iternext, gSlotTpIternext, gNextStr))
         return true;
+    if (t == &PySeqIter_Type) {
+        // iter() of an object with __getitem__ and no __iter__ (re's SubPattern): each step calls
+        // __getitem__(i), fine when it is traced Python; the IndexError that ends it is C's.
+        PyObject* seq = reinterpret_cast<SeqIterHead*>(it)->seq;
+        return seq == nullptr || getItemTraced(codes, Py_TYPE(seq));
+    }
     if (depth > 2) return false;
     if (t == &PyZip_Type) {
         // zip's struct (Python/bltinmodule.c, 3.11-3.13): the size, then the tuple of iterators.
@@ -403,6 +423,9 @@ bool smallComparableSet(PyObject* s, int& budget) {
 }
 
 bool cKey(PyObject* o);
+
+// sys.flags.bytes_warning (`python -b`), read once at start (initKnownCalls).
+bool gBytesWarning = true;
 
 // Looking `key` up in exact set or frozenset `s` (`key in s`, `s.add(key)`, `s.discard(key)`)
 // compares it only with the entries of the same hash on its probe path, which CPython walks as
@@ -470,6 +493,14 @@ bool binaryOp(PyObject* lhs, PyObject* rhs, uint32_t op) {
 bool cKey(PyObject* o, int depth, int& budget) {
     if (--budget < 0) return false;
     if (scalar(o) || Py_TYPE(o) == &PyType_Type) return true;
+    PyTypeObject* t = Py_TYPE(o);
+    // bytes hash as the str of the same characters, and comparing the two only warns under
+    // `python -b` (a warning can run Python code).
+    if (t == &PyBytes_Type) return !gBytesWarning;
+    // An int subclass that defines neither __eq__ nor __hash__ (re's opcode constants,
+    // `_NamedIntConstant`): int's own C hash and comparison. IntEnum defines __hash__ in Python.
+    if (PyLong_Check(o))
+        return t->tp_hash == PyLong_Type.tp_hash && t->tp_richcompare == PyLong_Type.tp_richcompare;
     if (exact(o, &PyTuple_Type) && depth < 3) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
             if (!cKey(PyTuple_GET_ITEM(o, i), depth + 1, budget)) return false;
@@ -637,6 +668,8 @@ bool getIter(const CodeTable& codes, PyObject* o) {
     // __iter__; or a class whose __iter__ is traced Python.
     if (PyTypeObject* b = builtinBase(o)) return t->tp_iter == b->tp_iter;
     if (tracedSlot(codes, t, t->tp_iter, gSlotTpIter, gIterStr)) return true;
+    // No __iter__, a traced __getitem__: iter() makes a sequence iterator, in C.
+    if (t->tp_iter == nullptr && getItemTraced(codes, t)) return true;
     return PyGen_CheckExact(o);  // iter(generator) is the generator itself
 }
 
@@ -759,16 +792,24 @@ bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
 // owner.name = v through PyObject_GenericSetAttr without running Python code: no __setattr__,
 // no data descriptor on the class but a __slots__ member, and an instance dict (if any) whose keys
 // are all str, so storing compares only str keys.
-bool storeAttr(PyObject* owner, PyObject* name) {
+// What object.__setattr__ does, whatever the type's own setattro: runs no Python code.
+bool genericStoreAttr(PyObject* owner, PyObject* name) {
     PyTypeObject* t = Py_TYPE(owner);
-    if (t->tp_setattro != PyObject_GenericSetAttr || !exact(name, &PyUnicode_Type)) return false;
-    // Classes and modules have their own setattro (and their dicts are other frames' namespaces).
+    if (!exact(name, &PyUnicode_Type)) return false;
     PyObject* descr = _PyType_Lookup(t, name);
     if (descr != nullptr && Py_TYPE(descr)->tp_descr_set != nullptr)
         return Py_TYPE(descr) == &PyMemberDescr_Type;
     // No dict at all: the store raises AttributeError (C code), nothing changes.
     return compat::instanceDictKeysAllStr(owner);
 }
+
+bool storeAttr(PyObject* owner, PyObject* name) {
+    // Classes and modules have their own setattro (and their dicts are other frames' namespaces).
+    return Py_TYPE(owner)->tp_setattro == PyObject_GenericSetAttr && genericStoreAttr(owner, name);
+}
+
+// object.__setattr__ (the slot wrapper in object's dict), kept for the process (initKnownCalls).
+PyObject* gObjectSetattr = nullptr;
 
 // The operands of a CALL: CALL's argument is the number of arguments; below them 3.11/3.12 hold
 // [method or NULL, self or callable], 3.13 [callable, self or NULL].
@@ -824,6 +865,9 @@ enum class Builtin : uint8_t {
     Next,         // next(it[, default])
     DequeOp,      // collections.deque append/appendleft/pop/popleft/clear/rotate/extend[left]
     Sorted,       // sorted(): never pure itself, known for resumedByReporter
+    OsQuery,      // posix stat/lstat/fspath of a str or bytes path, getcwd()
+    ImpLock,      // _imp.acquire_lock()/release_lock(): the import lock, in no snapshot
+    IntFromBytes, // int.from_bytes(bytes, str) on int itself
 };
 
 struct KnownCall {
@@ -887,6 +931,10 @@ constexpr const char* kMathPure[] = {
     "modf", "nextafter", "perm", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan",
     "tanh", "trunc", "ulp"};
 constexpr const char* kBisectPure[] = {"bisect_left", "bisect_right"};
+// Functions that read the file system and change no object: importlib's path finder calls them
+// for every directory of sys.path at every import (no audit event is raised by any of them).
+constexpr const char* kOsQuery[] = {"stat", "lstat", "fspath", "getcwd"};
+constexpr const char* kImpLock[] = {"acquire_lock", "release_lock"};
 
 // The functions of a C module's method table named in `names`, known from now on as `kind`.
 template <size_t N>
@@ -1201,6 +1249,10 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
         return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type ||
                (PyGen_CheckExact(a) && resumesTracedCode(codes, a));
     if (t == &PyRange_Type) return at == &PyLong_Type;
+    // bytes(ba), bytearray(8), bytearray(data): a copy or zeroed storage (an int argument of
+    // another type would be asked for __index__ or its buffer, a str needs an encoding).
+    if (t == &PyBytes_Type || t == &PyByteArray_Type)
+        return at == &PyBytes_Type || at == &PyByteArray_Type || at == &PyLong_Type;
     return false;
 }
 
@@ -1318,6 +1370,24 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
                 lo = mid + 1;
         }
         return lo >= hi;
+    }
+    if (b == Builtin::OsQuery) {
+        // A str or bytes path only: another object's __fspath__ is Python. Keyword arguments
+        // (dir_fd=, follow_symlinks=) sit among the arguments on 3.11/3.12 and fail the count.
+        if (cs.self != nullptr) return false;
+        const PyMethodDef* def = methodDefOf(cs.callable);
+        if (def == nullptr) return false;
+        if (std::strcmp(def->ml_name, "getcwd") == 0) return cs.nargs == 0;
+        return cs.nargs == 1 &&
+               (exact(cs.args[0], &PyUnicode_Type) || exact(cs.args[0], &PyBytes_Type));
+    }
+    if (b == Builtin::ImpLock) return cs.self == nullptr && cs.nargs == 0;
+    if (b == Builtin::IntFromBytes) {
+        // On int itself: a subclass's result is made by calling the subclass.
+        PyObject* cls = PyCFunction_Check(cs.callable) ? PyCFunction_GET_SELF(cs.callable) : nullptr;
+        return cs.self == nullptr && cls == reinterpret_cast<PyObject*>(&PyLong_Type) &&
+               (cs.nargs == 1 || cs.nargs == 2) && exact(cs.args[0], &PyBytes_Type) &&
+               (cs.nargs == 1 || exact(cs.args[1], &PyUnicode_Type));
     }
     if (b == Builtin::MathPure) {
         if (cs.self != nullptr && compat::kMinorVersion >= 13) return false;
@@ -1566,6 +1636,22 @@ namespace {
 template <typename Peek>
 int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* frame,
                  MutationChange out[2]) {
+    if (kind == dyn::kStoreName || kind == dyn::kDeleteName || kind == dyn::kStoreGlobal ||
+        kind == dyn::kDeleteGlobal) {
+        // `x = v` at module level, in a class body or exec'd code, `global x; x = v`: one item of
+        // an exact dict set or removed by str key, which compares str keys only when every key
+        // is a str (a colliding key of another type could run its __eq__). A deletion can move
+        // the entries after it in a snapshot's prefix: the dict is named, not the key.
+        const bool global = kind == dyn::kStoreGlobal || kind == dyn::kDeleteGlobal;
+        PyObject* ns = global ? compat::frameGlobals(frame) : compat::localsDict(frame);
+        PyObject* name = coName(frame, arg);
+        if (!ns || !name || !exact(ns, &PyDict_Type) || !exact(name, &PyUnicode_Type) ||
+            !compat::dictKeysAllStr(ns))
+            return 0;
+        const bool del = kind == dyn::kDeleteName || kind == dyn::kDeleteGlobal;
+        out[0] = {ns, del ? nullptr : name, -1};
+        return 1;
+    }
     if (kind == dyn::kDeleteSubscr) {
         // del container[sub]: [container, sub] on the stack. Items move or go: only the container
         // is named, not where in it.
@@ -1631,8 +1717,8 @@ void probeClassSlots() {
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsO}", "__new__", sm, "__iter__", fn, "__next__",
-                                      fn, "__str__", fn, "__repr__", fn)
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsO}", "__new__", sm, "__iter__", fn, "__next__",
+                                      fn, "__str__", fn, "__repr__", fn, "__getitem__", fn)
                       : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
@@ -1645,6 +1731,7 @@ void probeClassSlots() {
         gSlotTpIternext = t->tp_iternext;
         gSlotTpStr = t->tp_str;
         gSlotTpRepr = t->tp_repr;
+        if (t->tp_as_sequence != nullptr) gSlotSqItem = t->tp_as_sequence->sq_item;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -1762,6 +1849,7 @@ bool importsLoadedModule(_PyInterpreterFrame* frame, PyObject* name, PyObject* l
 }  // namespace
 
 void initKnownCalls() {
+    gBytesWarning = compat::bytesWarning();
     if (!gKnownCalls.empty()) return;
     findUnnamedIterTypes();
     // Through _PyType_Lookup: static builtin types keep no tp_dict of their own on 3.12+.
@@ -1783,6 +1871,24 @@ void initKnownCalls() {
         if (f != nullptr && PyCFunction_Check(f))
             gKnownCalls.push_back({reinterpret_cast<PyCFunctionObject*>(f)->m_ml, kind});
     };
+    // Modules every interpreter has imported before a program starts, found in sys.modules
+    // without importing anything.
+    auto module = [](const char* name) -> const PyModuleDef* {
+        PyObject* m = dictFindStr(PyImport_GetModuleDict(), name);
+        if (m == nullptr || !PyModule_CheckExact(m)) return nullptr;
+        const PyModuleDef* md = PyModule_GetDef(m);
+        PyErr_Clear();
+        return md != nullptr && md->m_name != nullptr && std::strcmp(md->m_name, name) == 0
+                   ? md
+                   : nullptr;
+    };
+    if (const PyModuleDef* md = module("posix")) registerModuleFunctions(md, kOsQuery, Builtin::OsQuery);
+    if (const PyModuleDef* md = module("_imp")) registerModuleFunctions(md, kImpLock, Builtin::ImpLock);
+    if (PyObject* d = lookup(&PyLong_Type, "from_bytes");
+        d != nullptr && Py_TYPE(d) == &PyClassMethodDescr_Type)
+        gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method,
+                               Builtin::IntFromBytes});
+    gObjectSetattr = lookup(&PyBaseObject_Type, "__setattr__");
     function("len", Builtin::Len);
     function("isinstance", Builtin::IsInstance);
     function("abs", Builtin::Abs);
@@ -1867,6 +1973,7 @@ void initKnownCalls() {
     gSpecStr = PyUnicode_InternFromString("__spec__");
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
+    gGetItemStr = PyUnicode_InternFromString("__getitem__");
     gStrStr = PyUnicode_InternFromString("__str__");
     gReprStr = PyUnicode_InternFromString("__repr__");
     gFormatStr = PyUnicode_InternFromString("__format__");
@@ -1919,6 +2026,13 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             // IMPORT_NAME: [level, fromlist] on the stack.
             PyObject* name = coName(frame, arg);
             return name && importsLoadedModule(frame, name, peek(2), peek(1));
+        }
+        case dyn::kLoadName: {
+            // The namespace dict first, then as LOAD_GLOBAL (a dict of another type, as a class
+            // body's __prepare__ may return, is read through its Python methods).
+            PyObject* ns = compat::localsDict(frame);
+            if (!ns || !exact(ns, &PyDict_Type) || !compat::dictKeysAllStr(ns)) return false;
+            [[fallthrough]];
         }
         case dyn::kMakeFunction:  // reads `__name__` and `__builtins__` of the globals
         case dyn::kLoadGlobal: {
@@ -2157,7 +2271,8 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
     }
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
-        kind == dyn::kDeleteAttr)
+        kind == dyn::kDeleteAttr || kind == dyn::kStoreName || kind == dyn::kDeleteName ||
+        kind == dyn::kStoreGlobal || kind == dyn::kDeleteGlobal)
         return {false, wantTargets ? storeTargets(kind, arg, peek, frame, out) : 0};
     if (kind == dyn::kSubscr) {
         // dd[k] of a defaultdict: a read when k is there; otherwise dict's C code stores the
@@ -2230,6 +2345,25 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
             return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
                     0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
+        if (callable == gObjectSetattr && callable != nullptr) {
+            // `object.__setattr__(self, name, value)` (frozen dataclasses' and attrs' __init__),
+            // `super().__setattr__(name, value)` in a class with its own __setattr__: the
+            // generic store, which STORE_ATTR's rule judges, named the same way. Not on a class
+            // (refused in C) or a module (another frame's namespace).
+            PyObject* owner = cs.self;
+            PyObject* const* a = cs.args;
+            int n = cs.nargs;
+            if (owner == nullptr && n >= 1) {
+                owner = a[0];
+                ++a;
+                --n;
+            }
+            if (!wantTargets || n != 2 || owner == nullptr || PyType_Check(owner) ||
+                PyModule_Check(owner) || !genericStoreAttr(owner, a[0]))
+                return {};
+            out[0] = {owner, a[0], -1};
+            return {false, 1};
+        }
         const Builtin b = builtinOf(cs.callable);
         if (pureBuiltin(codes, cs, b)) return {true, 0};
         if (consumesTracedGenerator(codes, cs, b)) return {true, 0, false, true};

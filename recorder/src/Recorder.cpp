@@ -466,11 +466,11 @@ void Recorder::deltas(ShadowFrame& sf) {
     }
     if (ci->usesLocalsDict) {
         PyObject* d = compat::localsDict(sf.iframe);
-        if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated);
+        if (d != nullptr && PyDict_Check(d)) dictDeltas(sf, d, mutated, targeted);
     } else if (PyObject* x = compat::extraLocals(sf.iframe); x != nullptr && PyDict_Check(x)) {
         // 3.13: shown after the fast locals, as the proxy iterates them; 3.11/3.12: in the
         // cached dict's order (the replayer's LocalsView).
-        dictDeltas(sf, x, mutated,
+        dictDeltas(sf, x, mutated, targeted,
                    compat::kExtraLocalsHoldFastNames
                        ? compat::frameCode(sf.iframe)->co_localsplusnames
                        : nullptr);
@@ -617,7 +617,8 @@ bool isOneOf(PyObject* k, PyObject* names) {
 
 }  // namespace
 
-void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, PyObject* skipNames) {
+void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, bool targeted,
+                          PyObject* skipNames) {
     uint64_t version = compat::dictVersion(dict);
     if (sf.dictInit && !mutated && version == sf.lastDictVersion) return;
     // Other frames rebind names here (`global x; x = ...`, stores through the module) without an
@@ -663,8 +664,13 @@ void Recorder::dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, PyObjec
                 enc_.nameSet(ns.stringId, ref);
                 ns.ref = ref;
             }
-        } else if (mutated && ns.mayMutate) {
-            format::ValueRef ref = values_->recapture(v, ns.ref, ns.shape);
+        } else if (mutated && ns.mayMutate &&
+                   (!targeted || mayHaveChanged(&ns.shape, changeSet_.bloom))) {
+            // As for fast locals (deltas()): module-level code re-walked every mutable global
+            // after each mutation, however well it was known (`table[k] = v` in a loop over a
+            // module with big dicts: every one of them, at every iteration).
+            format::ValueRef ref =
+                values_->recapture(v, ns.ref, ns.shape, targeted ? &changeSet_ : nullptr);
             if (ref != ns.ref) {
                 enc_.nameSet(ns.stringId, ref);
                 ns.ref = ref;

@@ -247,7 +247,9 @@ class Recorder {
     // Whether `cell` is among the objects logged since the check being made (deltas()).
     bool cellRebound(PyObject* cell, const ContainerBloom& changed) const;
     // `skipNames`: a tuple of names (a code's co_localsplusnames) whose keys are not reported.
-    void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, PyObject* skipNames = nullptr);
+    // `targeted`: every mutation since the frame's last check is in changeSet_ (deltas()).
+    void dictDeltas(ShadowFrame& sf, PyObject* dict, bool mutated, bool targeted,
+                    PyObject* skipNames = nullptr);
     const std::vector<uint8_t>& redactMaskFor(const ShadowFrame& sf);
     void maybeHandOver();
     // `mayEndGeneration`: the batch ends right after a numbered event, so a flight recording may

@@ -14,9 +14,11 @@
 import bisect
 import collections
 import contextlib
+import dataclasses
 import functools
 import json
 import math
+import os
 import random
 
 
@@ -174,6 +176,65 @@ def pure_idioms(lines, rng, rows):
             attrs, bag.__dict__, codes, same, found, draws, encoded is json.dumps, log, nxt, rest, shown)
 
 
+class Op(int):
+    # re's _NamedIntConstant: an int subclass with its own repr, int's hash and comparison.
+    def __repr__(self):
+        return "Op%d" % int(self)
+
+
+OPS = frozenset({Op(1), Op(2)})
+
+
+class Seq:
+    # __getitem__ and no __iter__ (re's SubPattern): iterated through a sequence iterator.
+    def __init__(self, items):
+        self.items = items
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    x: int
+    y: str
+
+
+class Guarded:
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+
+
+# re's compiler (bytes and bytearray charmaps, int-subclass opcodes, SubPattern), frozen
+# dataclasses (object.__setattr__) and importlib's path finder (os.stat, os.fspath).
+# (Not judged here: making a bytearray, storing into one, constructing an int subclass, a class
+# with its own __setattr__; they run at module level below, for the oracle.)
+def pure_idioms_stdlib(seq, path, charmap, ops):
+    data = bytes(charmap)
+    chunk = data[2:6]
+    part = charmap[1:3]
+    comps = {b"\x00\x01\x00\x01": 7}
+    idx = comps[chunk] if chunk in comps else -1
+    first = data[1] + charmap[3]
+    found = [op for op in ops if op in OPS]
+    walked = [item for item in seq]
+    frozen = Frozen(1, "a")
+    object.__setattr__(frozen, "y", "b")
+    sized = os.stat(path).st_size >= 0 and os.path.isfile(os.fspath(path))
+    here = len(os.getcwd()) > 0
+    num = int.from_bytes(b"\x01\x02", "little") + int.from_bytes(b"\x01", "big")
+    return chunk, part, idx, first, found, walked, frozen, sized, here, num
+
+
+charmap = bytearray(8)
+for k in (1, 3, 5):
+    charmap[k] = 1
+charmap[6:8] = b"\x01\x01"
+guarded = Guarded()
+guarded.v = charmap[1]
+ops = (Op(1), Op(3))
+
+
 # Warm-up: every helper's code object is met once.
 repr(Pt(0))
 Word("x", 0)
@@ -188,7 +249,10 @@ Token._make(("x", "y"))
 Kinds.named("w"), Kinds.plain("w")
 rng = random.Random(7)
 rng.randrange(3)
+Frozen(0, ""), Guarded(), os.path.isfile(__file__)
 # Twice: a site judged a mutation nobody names in both runs is counted twice; one that only a
 # first call explains (a genexpr's code met for the first time, Bag's __init__) once.
 print(pure_idioms(["a", "# b", "c"], rng, Rows([1, 2])))
 print(pure_idioms(["d", "; e"], rng, Rows([3])))
+print(pure_idioms_stdlib(Seq([1, 2, 3]), __file__, charmap, ops))
+print(pure_idioms_stdlib(Seq([4]), __file__, charmap, ops), guarded.v)

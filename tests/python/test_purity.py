@@ -71,3 +71,25 @@ def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, reel_env, tmp_pat
                 if s[2] == str(program) and s[3].startswith("pure_idioms") and int(s[1]) > 1]
     assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
 
+
+
+def test_module_level_names_are_named_changes(python_exe, reel_env, tmp_path):
+    # LOAD_NAME in exact dicts of str keys is pure; STORE_NAME/DELETE_NAME and STORE_GLOBAL/
+    # DELETE_GLOBAL change one named dict. Before, each of them made every frame walk all its
+    # locals again, and module-level code all its mutable globals (an import-heavy program spent
+    # most of its recording there). The loop at the top of module_names.py runs four times: no
+    # site of the module's code may be an unnamed mutation more than once. A class body whose
+    # namespace is a dict subclass (__prepare__) keeps the old verdict.
+    program = SOURCE_DIR / "tests" / "programs" / "module_names.py"
+    env = dict(reel_env, REEL_PURITY_SITES="1")
+    proc = subprocess.run(
+        [python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(program)],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    sites = [line.split("\t") for line in proc.stderr.decode().splitlines()
+             if line.startswith("reel: unnamed mutation\t") and line.split("\t")[2] == str(program)]
+    repeated = [s for s in sites if s[3] in ("<module>", "set_global", "drop_global")
+                and int(s[1]) > 1]
+    assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
+    assert any(s[3] == "Shape" for s in sites), sites

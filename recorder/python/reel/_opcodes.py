@@ -117,7 +117,8 @@ DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, D
     DYN_MAP_ADD, DYN_SET_ADD, DYN_FORMAT_VALUE, DYN_FORMAT_SIMPLE, DYN_FORMAT_SPEC, DYN_SEND, \
     DYN_DELETE_SUBSCR, DYN_STORE_DEREF, DYN_CALL_EX, DYN_DICT_MERGE, DYN_BEFORE_WITH, \
     DYN_CALL_KW, DYN_LOAD_SUPER_ATTR, DYN_MAKE_FUNCTION, DYN_DELETE_ATTR, DYN_IMPORT_NAME, \
-    DYN_LIST_EXTEND, DYN_SET_UPDATE = range(1, 37)
+    DYN_LIST_EXTEND, DYN_SET_UPDATE, DYN_LOAD_NAME, DYN_STORE_NAME, DYN_DELETE_NAME, \
+    DYN_STORE_GLOBAL, DYN_DELETE_GLOBAL = range(1, 42)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
@@ -146,6 +147,10 @@ _DYN = {
     "MAKE_FUNCTION": DYN_MAKE_FUNCTION,
     # `import os` inside a function: pure when the module is already in sys.modules.
     "IMPORT_NAME": DYN_IMPORT_NAME,
+    # Module-level code (and class bodies, exec): looking a name up in exact dicts whose keys are
+    # all str is C code; a store or deletion changes that one dict, which is named (targeted).
+    "LOAD_NAME": DYN_LOAD_NAME, "STORE_NAME": DYN_STORE_NAME, "DELETE_NAME": DYN_DELETE_NAME,
+    "STORE_GLOBAL": DYN_STORE_GLOBAL, "DELETE_GLOBAL": DYN_DELETE_GLOBAL,
     # Building a dict or set hashes (and on a collision compares) its keys: pure for scalar keys.
     "BUILD_MAP": DYN_BUILD_MAP, "BUILD_CONST_KEY_MAP": DYN_BUILD_CONST_KEY_MAP,
     "BUILD_SET": DYN_BUILD_SET, "MAP_ADD": DYN_MAP_ADD, "SET_ADD": DYN_SET_ADD,
