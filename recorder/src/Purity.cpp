@@ -136,6 +136,8 @@ PyObject* gObjectFormat = nullptr;  // object.__format__ (borrowed from object)
 iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
 ssizeargfunc gSlotSqItem = nullptr;  // a class's `__getitem__` written in Python
+setattrofunc gSlotTpSetattro = nullptr;  // a class's `__setattr__` written in Python
+PyObject* gSetattrStr = nullptr;         // interned "__setattr__" (initKnownCalls)
 PyObject* gGetItemStr = nullptr;     // interned "__getitem__" (initKnownCalls)
 PyObject* gIterStr = nullptr;  // interned "__iter__" (initKnownCalls)
 PyObject* gEnterStr = nullptr;  // interned "__enter__" (initKnownCalls)
@@ -808,8 +810,16 @@ bool storeAttr(PyObject* owner, PyObject* name) {
     return Py_TYPE(owner)->tp_setattro == PyObject_GenericSetAttr && genericStoreAttr(owner, name);
 }
 
-// object.__setattr__ (the slot wrapper in object's dict), kept for the process (initKnownCalls).
+// object.__setattr__ (the slot wrapper in object's dict), kept for the process (initKnownCalls),
+// and the type of a slot wrapper bound to an object (`super().__setattr__` is one).
 PyObject* gObjectSetattr = nullptr;
+PyTypeObject* gMethodWrapperType = nullptr;
+// The method-wrapper's own struct (Objects/descrobject.c, the same on 3.11-3.13).
+struct MethodWrapperHead {
+    PyObject_HEAD
+    PyObject* descr;
+    PyObject* self;
+};
 
 // The operands of a CALL: CALL's argument is the number of arguments; below them 3.11/3.12 hold
 // [method or NULL, self or callable], 3.13 [callable, self or NULL].
@@ -1717,8 +1727,9 @@ void probeClassSlots() {
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsO}", "__new__", sm, "__iter__", fn, "__next__",
-                                      fn, "__str__", fn, "__repr__", fn, "__getitem__", fn)
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsOsO}", "__new__", sm, "__iter__", fn,
+                                      "__next__", fn, "__str__", fn, "__repr__", fn,
+                                      "__getitem__", fn, "__setattr__", fn)
                       : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
@@ -1732,6 +1743,7 @@ void probeClassSlots() {
         gSlotTpStr = t->tp_str;
         gSlotTpRepr = t->tp_repr;
         if (t->tp_as_sequence != nullptr) gSlotSqItem = t->tp_as_sequence->sq_item;
+        gSlotTpSetattro = t->tp_setattro;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -1889,6 +1901,11 @@ void initKnownCalls() {
         gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method,
                                Builtin::IntFromBytes});
     gObjectSetattr = lookup(&PyBaseObject_Type, "__setattr__");
+    if (PyObject* bound = PyObject_GetAttrString(Py_None, "__setattr__")) {  // C getattr
+        gMethodWrapperType = Py_TYPE(bound);  // a static type
+        Py_DECREF(bound);
+    }
+    PyErr_Clear();
     function("len", Builtin::Len);
     function("isinstance", Builtin::IsInstance);
     function("abs", Builtin::Abs);
@@ -1974,6 +1991,7 @@ void initKnownCalls() {
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
     gGetItemStr = PyUnicode_InternFromString("__getitem__");
+    gSetattrStr = PyUnicode_InternFromString("__setattr__");
     gStrStr = PyUnicode_InternFromString("__str__");
     gReprStr = PyUnicode_InternFromString("__repr__");
     gFormatStr = PyUnicode_InternFromString("__format__");
@@ -2270,6 +2288,15 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         return {lhs && rhs && binaryOp(lhs, rhs, arg), 0};
     }
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
+    if (kind == dyn::kStoreAttr) {
+        // A class with its own __setattr__ written in Python (typing's aliases, enum's classes):
+        // the store calls it, and its traced instructions report their own mutations.
+        PyObject* owner = peek(1);
+        PyTypeObject* t = owner != nullptr ? Py_TYPE(owner) : nullptr;
+        if (t != nullptr && peek(2) != nullptr &&
+            tracedSlot(codes, t, t->tp_setattro, gSlotTpSetattro, gSetattrStr))
+            return {true, 0};
+    }
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
         kind == dyn::kDeleteAttr || kind == dyn::kStoreName || kind == dyn::kDeleteName ||
         kind == dyn::kStoreGlobal || kind == dyn::kDeleteGlobal)
@@ -2345,7 +2372,12 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
             return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
                     0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
-        if (callable == gObjectSetattr && callable != nullptr) {
+        // LOAD_SUPER_ATTR pushes the slot wrapper and self, or (3.11's super object) a
+        // method-wrapper bound to self.
+        const bool bound = gMethodWrapperType != nullptr && cs.self == nullptr &&
+                           Py_TYPE(callable) == gMethodWrapperType &&
+                           reinterpret_cast<MethodWrapperHead*>(callable)->descr == gObjectSetattr;
+        if ((callable == gObjectSetattr && callable != nullptr) || bound) {
             // `object.__setattr__(self, name, value)` (frozen dataclasses' and attrs' __init__),
             // `super().__setattr__(name, value)` in a class with its own __setattr__: the
             // generic store, which STORE_ATTR's rule judges, named the same way. Not on a class
@@ -2353,7 +2385,8 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
             PyObject* owner = cs.self;
             PyObject* const* a = cs.args;
             int n = cs.nargs;
-            if (owner == nullptr && n >= 1) {
+            if (bound) owner = reinterpret_cast<MethodWrapperHead*>(callable)->self;
+            else if (owner == nullptr && n >= 1) {
                 owner = a[0];
                 ++a;
                 --n;

@@ -207,8 +207,8 @@ class Guarded:
 
 # re's compiler (bytes and bytearray charmaps, int-subclass opcodes, SubPattern), frozen
 # dataclasses (object.__setattr__) and importlib's path finder (os.stat, os.fspath).
-# (Not judged here: making a bytearray, storing into one, constructing an int subclass, a class
-# with its own __setattr__; they run at module level below, for the oracle.)
+# (Not judged here: making a bytearray, storing into one, constructing an int subclass; they run
+# at module level below, for the oracle.)
 def pure_idioms_stdlib(seq, path, charmap, ops):
     data = bytes(charmap)
     chunk = data[2:6]
@@ -220,10 +220,12 @@ def pure_idioms_stdlib(seq, path, charmap, ops):
     walked = [item for item in seq]
     frozen = Frozen(1, "a")
     object.__setattr__(frozen, "y", "b")
+    guarded = Guarded()
+    guarded.w = idx
     sized = os.stat(path).st_size >= 0 and os.path.isfile(os.fspath(path))
     here = len(os.getcwd()) > 0
     num = int.from_bytes(b"\x01\x02", "little") + int.from_bytes(b"\x01", "big")
-    return chunk, part, idx, first, found, walked, frozen, sized, here, num
+    return chunk, part, idx, first, found, walked, frozen, guarded.w, sized, here, num
 
 
 charmap = bytearray(8)

@@ -52,7 +52,7 @@ def test_static_stack_depths_match_interpreter(program, python_exe, pyver, reel_
     assert compared == events
 
 
-def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, reel_env, tmp_path):
+def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, pyver, reel_env, tmp_path):
     # A purity rule that silently stops applying (a type not found, a probe that failed) keeps
     # every recording correct but makes each frame check its locals again after every such
     # instruction: the fidelity corpus cannot see it. tests/programs/idioms_pure.py runs its
@@ -67,8 +67,10 @@ def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, reel_env, tmp_pat
     sites = [line.split("\t") for line in proc.stderr.decode().splitlines()
              if line.startswith("reel: unnamed mutation\t")]
     assert sites, "REEL_PURITY_SITES=1 listed nothing (the program's first calls should be there)"
-    repeated = [s for s in sites
-                if s[2] == str(program) and s[3].startswith("pure_idioms") and int(s[1]) > 1]
+    repeated = [s for s in sites if s[2] == str(program) and int(s[1]) > 1 and
+                (s[3].startswith("pure_idioms") or
+                 # 3.11's zero-argument super() is a call of the super type, not judged
+                 (s[3] == "Guarded.__setattr__" and pyver != "3.11"))]
     assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
 
 
