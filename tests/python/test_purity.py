@@ -52,27 +52,32 @@ def test_static_stack_depths_match_interpreter(program, python_exe, pyver, reel_
     assert compared == events
 
 
-def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, pyver, reel_env, tmp_path):
-    # A purity rule that silently stops applying (a type not found, a probe that failed) keeps
-    # every recording correct but makes each frame check its locals again after every such
-    # instruction: the fidelity corpus cannot see it. tests/programs/idioms_pure.py runs its
-    # idioms twice; a site inside them judged a mutation nobody names in both runs is a rule gone.
-    program = SOURCE_DIR / "tests" / "programs" / "idioms_pure.py"
+def _unnamed_sites(python_exe, reel_env, program, tmp_path):
+    """`program` recorded with REEL_PURITY_SITES=1: its "unnamed mutation" lines, split at tabs
+    (label, count, file, qualname, offset)."""
     env = dict(reel_env, REEL_PURITY_SITES="1")
     proc = subprocess.run(
         [python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(program)],
         cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    sites = [line.split("\t") for line in proc.stderr.decode().splitlines()
-             if line.startswith("reel: unnamed mutation\t")]
+    return [line.split("\t") for line in proc.stderr.decode().splitlines()
+            if line.startswith("reel: unnamed mutation\t")]
+
+
+def test_everyday_idioms_leave_no_unnamed_mutation(python_exe, pyver, reel_env, tmp_path):
+    # A purity rule that silently stops applying (a type not found, a probe that failed) keeps
+    # every recording correct but makes each frame check its locals again after every such
+    # instruction: the fidelity corpus cannot see it. tests/programs/idioms_pure.py runs its
+    # idioms twice; a site inside them judged a mutation nobody names in both runs is a rule gone.
+    program = SOURCE_DIR / "tests" / "programs" / "idioms_pure.py"
+    sites = _unnamed_sites(python_exe, reel_env, program, tmp_path)
     assert sites, "REEL_PURITY_SITES=1 listed nothing (the program's first calls should be there)"
     repeated = [s for s in sites if s[2] == str(program) and int(s[1]) > 1 and
                 (s[3].startswith("pure_idioms") or
                  # 3.11's zero-argument super() is a call of the super type, not judged
                  (s[3] == "Guarded.__setattr__" and pyver != "3.11"))]
     assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
-
 
 
 def test_module_level_names_are_named_changes(python_exe, reel_env, tmp_path):
@@ -83,14 +88,8 @@ def test_module_level_names_are_named_changes(python_exe, reel_env, tmp_path):
     # site of the module's code may be an unnamed mutation more than once. A class body whose
     # namespace is a dict subclass (__prepare__) keeps the old verdict.
     program = SOURCE_DIR / "tests" / "programs" / "module_names.py"
-    env = dict(reel_env, REEL_PURITY_SITES="1")
-    proc = subprocess.run(
-        [python_exe, "-m", "reel", "record", "-o", str(tmp_path / "t.reel"), str(program)],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    sites = [line.split("\t") for line in proc.stderr.decode().splitlines()
-             if line.startswith("reel: unnamed mutation\t") and line.split("\t")[2] == str(program)]
+    sites = [s for s in _unnamed_sites(python_exe, reel_env, program, tmp_path)
+             if s[2] == str(program)]
     repeated = [s for s in sites if s[3] in ("<module>", "set_global", "drop_global")
                 and int(s[1]) > 1]
     assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
