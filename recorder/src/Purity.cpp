@@ -878,6 +878,7 @@ enum class Builtin : uint8_t {
     OsQuery,      // posix stat/lstat/fspath of a str or bytes path, getcwd()
     ImpLock,      // _imp.acquire_lock()/release_lock(): the import lock, in no snapshot
     IntFromBytes, // int.from_bytes(bytes, str) on int itself
+    Intern,       // sys.intern(str): the interpreter's table of interned strings, in no snapshot
 };
 
 struct KnownCall {
@@ -945,6 +946,7 @@ constexpr const char* kBisectPure[] = {"bisect_left", "bisect_right"};
 // for every directory of sys.path at every import (no audit event is raised by any of them).
 constexpr const char* kOsQuery[] = {"stat", "lstat", "fspath", "getcwd"};
 constexpr const char* kImpLock[] = {"acquire_lock", "release_lock"};
+constexpr const char* kIntern[] = {"intern"};
 
 // The functions of a C module's method table named in `names`, known from now on as `kind`.
 template <size_t N>
@@ -1061,6 +1063,8 @@ bool strArgs(PyObject* const* args, int n) {
 // object's own getset, reached through the generic getattr.
 PyObject* gInstanceCheckStr = nullptr;   // interned "__instancecheck__" (initKnownCalls)
 PyObject* gTypeInstanceCheck = nullptr;  // type.__instancecheck__ (borrowed from type)
+PyObject* gGetattributeStr = nullptr;    // interned "__getattribute__" (initKnownCalls)
+PyObject* gObjectGetattribute = nullptr; // object.__getattribute__ (borrowed from object)
 
 bool isinstanceArgs(PyObject* x, PyObject* cls) {
     // A class whose metaclass is `type`, or a metaclass that keeps type's own __instancecheck__
@@ -1077,8 +1081,17 @@ bool isinstanceArgs(PyObject* x, PyObject* cls) {
     } else if (!plainClass(cls)) {
         return false;
     }
+    // x's type is the class or a subclass: answered from the MRO, x.__class__ is not read.
+    if (PyType_Check(cls) && PyObject_TypeCheck(x, reinterpret_cast<PyTypeObject*>(cls)))
+        return true;
+    // Otherwise x.__class__ is read: object's own descriptor, found by the generic lookup. A
+    // class defining only __getattr__ (typing's aliases) gets there too: its hook asks object's
+    // __getattribute__ first, which finds __class__, so __getattr__ never runs.
     PyTypeObject* t = Py_TYPE(x);
-    if (t->tp_getattro != PyObject_GenericGetAttr) return false;
+    if (t->tp_getattro != PyObject_GenericGetAttr &&
+        (gGetattributeStr == nullptr || gObjectGetattribute == nullptr ||
+         _PyType_Lookup(t, gGetattributeStr) != gObjectGetattribute))
+        return false;
     return gClassStr != nullptr && gObjectClassDescr != nullptr &&
            _PyType_Lookup(t, gClassStr) == gObjectClassDescr;
 }
@@ -1392,6 +1405,8 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
                (exact(cs.args[0], &PyUnicode_Type) || exact(cs.args[0], &PyBytes_Type));
     }
     if (b == Builtin::ImpLock) return cs.self == nullptr && cs.nargs == 0;
+    if (b == Builtin::Intern)
+        return cs.self == nullptr && cs.nargs == 1 && exact(cs.args[0], &PyUnicode_Type);
     if (b == Builtin::IntFromBytes) {
         // On int itself: a subclass's result is made by calling the subclass.
         PyObject* cls = PyCFunction_Check(cs.callable) ? PyCFunction_GET_SELF(cs.callable) : nullptr;
@@ -1896,6 +1911,7 @@ void initKnownCalls() {
     };
     if (const PyModuleDef* md = module("posix")) registerModuleFunctions(md, kOsQuery, Builtin::OsQuery);
     if (const PyModuleDef* md = module("_imp")) registerModuleFunctions(md, kImpLock, Builtin::ImpLock);
+    if (const PyModuleDef* md = module("sys")) registerModuleFunctions(md, kIntern, Builtin::Intern);
     if (PyObject* d = lookup(&PyLong_Type, "from_bytes");
         d != nullptr && Py_TYPE(d) == &PyClassMethodDescr_Type)
         gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method,
@@ -2004,6 +2020,8 @@ void initKnownCalls() {
     probeClassSlots();
     gInstanceCheckStr = PyUnicode_InternFromString("__instancecheck__");
     gTypeInstanceCheck = lookup(&PyType_Type, "__instancecheck__");
+    gGetattributeStr = PyUnicode_InternFromString("__getattribute__");
+    gObjectGetattribute = lookup(&PyBaseObject_Type, "__getattribute__");
     PyErr_Clear();
 }
 

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import sys
 
 
 class Word(str):
@@ -200,6 +201,15 @@ class Frozen:
     y: str
 
 
+class Alias:
+    # typing's generic aliases: a __getattr__ and no __getattribute__ of their own.
+    def __init__(self, origin):
+        self.origin = origin
+
+    def __getattr__(self, name):
+        return getattr(self.origin, name)
+
+
 class Guarded:
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
@@ -209,7 +219,7 @@ class Guarded:
 # dataclasses (object.__setattr__) and importlib's path finder (os.stat, os.fspath).
 # (Not judged here: making a bytearray, storing into one, constructing an int subclass; they run
 # at module level below, for the oracle.)
-def pure_idioms_stdlib(seq, path, charmap, ops):
+def pure_idioms_stdlib(seq, path, charmap, ops, alias):
     data = bytes(charmap)
     chunk = data[2:6]
     part = charmap[1:3]
@@ -225,7 +235,9 @@ def pure_idioms_stdlib(seq, path, charmap, ops):
     sized = os.stat(path).st_size >= 0 and os.path.isfile(os.fspath(path))
     here = len(os.getcwd()) > 0
     num = int.from_bytes(b"\x01\x02", "little") + int.from_bytes(b"\x01", "big")
-    return chunk, part, idx, first, found, walked, frozen, guarded.w, sized, here, num
+    kinds = (isinstance(alias, Alias), isinstance(alias, Frozen), isinstance(3, Alias))
+    name = sys.intern(str(path)) is sys.intern(path)
+    return chunk, part, idx, first, found, walked, frozen, guarded.w, sized, here, num, kinds, name
 
 
 charmap = bytearray(8)
@@ -256,5 +268,5 @@ Frozen(0, ""), Guarded(), os.path.isfile(__file__)
 # first call explains (a genexpr's code met for the first time, Bag's __init__) once.
 print(pure_idioms(["a", "# b", "c"], rng, Rows([1, 2])))
 print(pure_idioms(["d", "; e"], rng, Rows([3])))
-print(pure_idioms_stdlib(Seq([1, 2, 3]), __file__, charmap, ops))
-print(pure_idioms_stdlib(Seq([4]), __file__, charmap, ops), guarded.v)
+print(pure_idioms_stdlib(Seq([1, 2, 3]), __file__, charmap, ops, Alias(ops)))
+print(pure_idioms_stdlib(Seq([4]), __file__, charmap, ops, Alias(charmap)), guarded.v)
