@@ -595,9 +595,8 @@ void ReplaySession::cmdBreak(const std::string& args) {
     // "FILE:LINE if EXPR": the condition starts at the first word "if".
     {
         // A pseudo-file as `where` shows it may hold a space: "<frozen posixpath>:76".
-        size_t from = 0;
-        if (args[0] == '<' && args.find('>') != std::string::npos) from = args.find('>');
-        size_t end = args.find_first_of(" \t", from);
+        const size_t close = args[0] == '<' ? args.find('>') : std::string::npos;
+        size_t end = args.find_first_of(" \t", close == std::string::npos ? 0 : close);
         if (end == std::string::npos) end = args.size();
         spec = args.substr(0, end);
         std::string rest = trim(std::string_view(args).substr(end));

@@ -1102,18 +1102,27 @@ bool strKeyed(PyObject* d, PyObject* key) {
 
 // The receiver and the arguments after it, for a method reached as a descriptor (`xs.append`
 // loaded with LOAD_ATTR/LOAD_METHOD, or `list.append(xs, ...)`) or bound (`f = xs.append`).
+// The receiver of an unbound method's call, in the self slot (LOAD_ATTR's method form) or as the
+// first argument (`list.append(xs, v)`), and the arguments after it.
+bool unboundReceiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& n) {
+    args = cs.args;
+    n = cs.nargs;
+    if (cs.self != nullptr) {
+        self = cs.self;
+        return true;
+    }
+    if (n < 1) return false;
+    self = args[0];
+    ++args;
+    --n;
+    return true;
+}
+
 bool receiver(const CallSite& cs, PyObject*& self, PyObject* const*& args, int& n) {
     args = cs.args;
     n = cs.nargs;
     if (Py_TYPE(cs.callable) == &PyMethodDescr_Type) {
-        if (cs.self != nullptr) {
-            self = cs.self;
-        } else {
-            if (n < 1) return false;
-            self = args[0];
-            ++args;
-            --n;
-        }
+        if (!unboundReceiver(cs, self, args, n)) return false;
         // The descriptor of a base class applied to a subclass instance: leave it, except str's
         // (immutable; its methods read the characters and never call back into the instance's
         // type: `line.strip()` on a str subclass that does not define strip).
@@ -2400,15 +2409,11 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
             // `super().__setattr__(name, value)` in a class with its own __setattr__: the
             // generic store, which STORE_ATTR's rule judges, named the same way. Not on a class
             // (refused in C) or a module (another frame's namespace).
-            PyObject* owner = cs.self;
+            PyObject* owner = nullptr;
             PyObject* const* a = cs.args;
             int n = cs.nargs;
             if (bound) owner = reinterpret_cast<MethodWrapperHead*>(callable)->self;
-            else if (owner == nullptr && n >= 1) {
-                owner = a[0];
-                ++a;
-                --n;
-            }
+            else if (!unboundReceiver(cs, owner, a, n)) return {};
             if (!wantTargets || n != 2 || owner == nullptr || PyType_Check(owner) ||
                 PyModule_Check(owner) || !genericStoreAttr(owner, a[0]))
                 return {};
