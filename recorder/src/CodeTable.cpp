@@ -270,6 +270,9 @@ CodeInfo* CodeTable::insert(PyCodeObject* code) {
     std::string filename = utf8Of(code->co_filename);
     info->traced = filter_.accepts(filename);
     info->usesLocalsDict = !(code->co_flags & CO_OPTIMIZED);
+    info->resultRead = PyUnicode_Check(code->co_name) &&
+                       (PyUnicode_CompareWithASCIIString(code->co_name, "__eq__") == 0 ||
+                        PyUnicode_CompareWithASCIIString(code->co_name, "__len__") == 0);
     if (info->traced) {
         format::CodeObject def;
         def.id = info->id = nextCodeId_++;

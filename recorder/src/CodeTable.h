@@ -26,6 +26,11 @@ struct CodeInfo {
     bool usesLocalsDict = false;
     bool localEvents = false;  // sys.monitoring hook: INSTRUCTION enabled on this code object
     bool toolsRepaired = false;  // and its per-instruction tool table repaired (MonitoringHook)
+    // Named `__eq__` or `__len__`: C code reads what it returns (its truth, as an index), which
+    // runs the result's own `__bool__`/`__len__`/`__index__` unless it is an exact bool or int or
+    // NotImplemented (Recorder::onReturn counts a mutation nobody names then; Purity's rules for
+    // calls through these dunders rely on it).
+    bool resultRead = false;
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds
     std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there

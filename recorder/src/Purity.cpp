@@ -19,6 +19,7 @@ constexpr uint32_t kNbOr = 7;
 constexpr uint32_t kNbSubtract = 10;
 constexpr uint32_t kNbXor = 12;
 constexpr uint32_t kNbInplaceFirst = 13;
+constexpr uint32_t kNbAdd = 0;
 
 bool exact(PyObject* o, PyTypeObject* t) {
     return Py_TYPE(o) == t;
@@ -52,6 +53,8 @@ bool scalar(PyObject* o) {
 bool comparable(PyObject* o, int depth, int& budget) {
     if (--budget < 0) return false;
     if (scalar(o)) return true;
+    // An int subclass that keeps int's comparison (re's opcodes in `item[0] != prefix`).
+    if (PyLong_Check(o) && Py_TYPE(o)->tp_richcompare == PyLong_Type.tp_richcompare) return true;
     if (exact(o, &PyTuple_Type) && depth < 3) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
             if (!comparable(PyTuple_GET_ITEM(o, i), depth + 1, budget)) return false;
@@ -65,8 +68,12 @@ bool comparable(PyObject* o, int depth, int& budget) {
 // __eq__/__lt__/... on its class: identity for == and !=, NotImplemented otherwise, so the other
 // side decides or a TypeError is raised, in C), as `if line == NeedMoreData:` with a sentinel.
 bool compareOperand(PyObject* o, int& budget) {
-    return comparable(o, 0, budget) || Py_TYPE(o) == &PyType_Type ||
-           Py_TYPE(o)->tp_richcompare == PyBaseObject_Type.tp_richcompare;
+    PyTypeObject* t = Py_TYPE(o);
+    return comparable(o, 0, budget) || t == &PyType_Type ||
+           t->tp_richcompare == PyBaseObject_Type.tp_richcompare ||
+           // An int subclass that keeps int's comparison (re's `_NamedIntConstant` opcodes,
+           // `op == MAXREPEAT`): int's C code, which gives NotImplemented for a non-int.
+           (PyLong_Check(o) && t->tp_richcompare == PyLong_Type.tp_richcompare);
 }
 
 // An exact int, float or bool: its arithmetic, comparisons and own methods are C code.
@@ -136,6 +143,13 @@ PyObject* gObjectFormat = nullptr;  // object.__format__ (borrowed from object)
 iternextfunc gSlotTpIternext = nullptr;
 getter gSubtypeDictGet = nullptr;
 ssizeargfunc gSlotSqItem = nullptr;  // a class's `__getitem__` written in Python
+binaryfunc gSlotMpSubscript = nullptr;     // the same, through the mapping protocol
+objobjargproc gSlotMpAssSubscript = nullptr;  // a class's `__setitem__` written in Python
+richcmpfunc gSlotTpRichcompare = nullptr;  // a class's `__eq__` written in Python
+lenfunc gSlotSqLength = nullptr;           // a class's `__len__` written in Python
+PyObject* gLenStr = nullptr;               // interned "__len__" (initKnownCalls)
+PyObject* gEqStr = nullptr;                // interned "__eq__" (initKnownCalls)
+PyObject* gSetItemStr = nullptr;           // interned "__setitem__" (initKnownCalls)
 setattrofunc gSlotTpSetattro = nullptr;  // a class's `__setattr__` written in Python
 PyObject* gSetattrStr = nullptr;         // interned "__setattr__" (initKnownCalls)
 PyObject* gGetItemStr = nullptr;     // interned "__getitem__" (initKnownCalls)
@@ -168,6 +182,46 @@ bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObj
 bool getItemTraced(const CodeTable& codes, PyTypeObject* t) {
     return t->tp_as_sequence != nullptr &&
            tracedSlot(codes, t, t->tp_as_sequence->sq_item, gSlotSqItem, gGetItemStr);
+}
+
+// `o[k]` (BINARY_SUBSCR) or `o[k] = v` (STORE_SUBSCR) calls a `__getitem__` or `__setitem__`
+// written in Python, whose code is traced (re's `subpattern[i]`, `subpattern[-1] = item`): its
+// instructions report their own mutations.
+bool subscriptTraced(const CodeTable& codes, PyTypeObject* t) {
+    return t->tp_as_mapping != nullptr &&
+           tracedSlot(codes, t, t->tp_as_mapping->mp_subscript, gSlotMpSubscript, gGetItemStr);
+}
+bool storeSubscriptTraced(const CodeTable& codes, PyTypeObject* t) {
+    return t->tp_as_mapping != nullptr &&
+           tracedSlot(codes, t, t->tp_as_mapping->mp_ass_subscript, gSlotMpAssSubscript,
+                      gSetItemStr);
+}
+
+// A slot function `slotFn` calling the dunder `name`, a traced Python function whose code is
+// itself named so (CodeInfo::resultRead: what it returns is checked when it returns, since the C
+// code after it reads the result).
+template <typename Fn>
+bool tracedResultSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObject* name) {
+    if (!tracedSlot(codes, t, fn, slotFn, name)) return false;
+    PyObject* f = _PyType_Lookup(t, name);
+    const CodeInfo* ci =
+        codes.find(reinterpret_cast<PyCodeObject*>(reinterpret_cast<PyFunctionObject*>(f)->func_code));
+    return ci != nullptr && ci->resultRead;
+}
+
+// `o`'s side of `o == x` (either way round) runs only C or traced Python: a C comparison
+// (compareOperand), or an `__eq__` written in Python and traced (typing's `_GenericAlias`).
+bool eqOperand(const CodeTable& codes, PyObject* o, int& budget) {
+    if (compareOperand(o, budget)) return true;
+    PyTypeObject* t = Py_TYPE(o);
+    return tracedResultSlot(codes, t, t->tp_richcompare, gSlotTpRichcompare, gEqStr);
+}
+
+// len(o) (and the truth of an `o` with no `__bool__`) calls a `__len__` written in Python and
+// traced (re's SubPattern).
+bool lengthTraced(const CodeTable& codes, PyTypeObject* t) {
+    return t->tp_as_sequence != nullptr &&
+           tracedResultSlot(codes, t, t->tp_as_sequence->sq_length, gSlotSqLength, gLenStr);
 }
 
 // repr(o) runs only C and traced Python: its class's __repr__ is traced Python, or object's own
@@ -349,6 +403,8 @@ bool callsOnlyTraced(const CodeTable& codes, PyObject* f, int depth = 0) {
            callsOnlyTraced(codes, p->fn, depth + 1);
 }
 
+bool intFunction(PyObject* f);
+
 // FOR_ITER / next() over `it` runs C code and traced Python code only, and the C code changes
 // nothing a snapshot shows: builtin iterators, an exact StringIO, enumerate over one of these,
 // and map(f, ...) of such iterators where calling f runs only traced code (`map(Line, fp)`).
@@ -388,9 +444,17 @@ bool pureIterator(const CodeTable& codes, PyObject* it, int depth = 0) {
     }
     if (t != &PyMap_Type) return false;
     auto* m = reinterpret_cast<MapHead*>(it);
-    if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type) ||
-        !callsOnlyTraced(codes, m->func))
-        return false;
+    if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type)) return false;
+    if (!callsOnlyTraced(codes, m->func)) {
+        // A C function of numbers over ranges (`any(map(iscased, range(lo, hi)))` in re's
+        // compiler): ints in, C code.
+        if (!intFunction(m->func)) return false;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(m->iters); ++i) {
+            PyTypeObject* rt = Py_TYPE(PyTuple_GET_ITEM(m->iters, i));
+            if (rt != &PyRangeIter_Type && rt != &PyLongRangeIter_Type) return false;
+        }
+        return true;
+    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(m->iters); ++i)
         if (!pureIterator(codes, PyTuple_GET_ITEM(m->iters, i), depth + 1)) return false;
     return true;
@@ -503,6 +567,11 @@ bool cKey(PyObject* o, int depth, int& budget) {
     // `_NamedIntConstant`): int's own C hash and comparison. IntEnum defines __hash__ in Python.
     if (PyLong_Check(o))
         return t->tp_hash == PyLong_Type.tp_hash && t->tp_richcompare == PyLong_Type.tp_richcompare;
+    // object's own hash and comparison (a function, a module, a plain instance: typing's
+    // `_caches[func]`): its address, and identity.
+    if (t->tp_hash == PyBaseObject_Type.tp_hash &&
+        t->tp_richcompare == PyBaseObject_Type.tp_richcompare)
+        return true;
     if (exact(o, &PyTuple_Type) && depth < 3) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
             if (!cKey(PyTuple_GET_ITEM(o, i), depth + 1, budget)) return false;
@@ -548,23 +617,36 @@ bool dictLookupPure(PyObject* d, PyObject* key) {
 
 bool plainDict(PyObject* c);
 
-bool contains(PyObject* needle, PyObject* container) {
+bool contains(const CodeTable& codes, PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
     if (t == &PyUnicode_Type) return exact(needle, &PyUnicode_Type);
     if (t == &PyBytes_Type || t == &PyByteArray_Type)
         return exact(needle, &PyLong_Type) || exact(needle, &PyBytes_Type);
     if (t == &PyTuple_Type || t == &PyList_Type) {
+        // Each item is compared with `item == needle` (identity first): both sides' comparisons,
+        // `arg in (Any, NoReturn, ...)` in typing, `origin in (Generic, Protocol)`.
         const Py_ssize_t n = Py_SIZE(container);
         if (n > 32) return false;
         int budget = 128;
-        if (!comparable(needle, 0, budget)) return false;
+        if (!eqOperand(codes, needle, budget)) return false;
         PyObject** items = t == &PyTuple_Type ? &PyTuple_GET_ITEM(container, 0)
                                               : reinterpret_cast<PyListObject*>(container)->ob_item;
         for (Py_ssize_t i = 0; i < n; ++i)
-            if (!comparable(items[i], 0, budget)) return false;
+            if (!eqOperand(codes, items[i], budget)) return false;
         return true;
     }
     if (plainDict(container)) return dictLookupPure(container, needle);
+    // `key in d.keys()` looks the key up in the view's dict.
+    if (t == &PyDictKeys_Type) {
+        // A dict view's own struct (_PyDictViewObject, internal on 3.13; the same on 3.11-3.13).
+        struct DictViewHead {
+            PyObject_HEAD
+            PyDictObject* dict;
+        };
+        PyObject* d =
+            reinterpret_cast<PyObject*>(reinterpret_cast<DictViewHead*>(container)->dict);
+        return d != nullptr && plainDict(d) && dictLookupPure(d, needle);
+    }
     if (t == &PySet_Type || t == &PyFrozenSet_Type) return setLookupPure(container, needle);
     return false;
 }
@@ -615,15 +697,16 @@ bool plainDict(PyObject* c) {
     return exact(c, &PyDict_Type) || isDefaultDict(c);
 }
 
+// A slice of None or exact int bounds: taken apart in C.
+bool plainSlice(PyObject* sub) {
+    if (!exact(sub, &PySlice_Type)) return false;
+    auto* s = reinterpret_cast<PySliceObject*>(sub);
+    return noneOrInt(s->start) && noneOrInt(s->stop) && noneOrInt(s->step);
+}
+
 bool subscr(PyObject* c, PyObject* sub) {
-    if (indexableSeq(c)) {
-        if (exact(sub, &PyLong_Type)) return true;
-        if (exact(sub, &PySlice_Type)) {
-            auto* s = reinterpret_cast<PySliceObject*>(sub);
-            return noneOrInt(s->start) && noneOrInt(s->stop) && noneOrInt(s->step);
-        }
-        return false;
-    }
+    if (indexableSeq(c) || exact(c, &PyRange_Type))  // range(n)[::-1]: another range, in C
+        return exact(sub, &PyLong_Type) || plainSlice(sub);
     if (exact(c, &PyDict_Type)) return dictLookupPure(c, sub);
     return isDeque(c) && exact(sub, &PyLong_Type);  // queue[0], queue[-1]
 }
@@ -655,6 +738,14 @@ bool truth(PyObject* o) {
     return (t->tp_as_number == nullptr || t->tp_as_number->nb_bool == nullptr) &&
            (t->tp_as_mapping == nullptr || t->tp_as_mapping->mp_length == nullptr) &&
            (t->tp_as_sequence == nullptr || t->tp_as_sequence->sq_length == nullptr);
+}
+
+// The truth of `o` runs only C or traced code: truth(), or no `__bool__` and a traced `__len__`.
+bool truthRunsTraced(const CodeTable& codes, PyObject* o) {
+    if (truth(o)) return true;
+    PyTypeObject* t = Py_TYPE(o);
+    return (t->tp_as_number == nullptr || t->tp_as_number->nb_bool == nullptr) &&
+           lengthTraced(codes, t);
 }
 
 bool getIter(const CodeTable& codes, PyObject* o) {
@@ -748,6 +839,8 @@ bool classAttr(const CodeTable& codes, PyTypeObject* cls, PyObject* name) {
 // obj.name through PyObject_GenericGetAttr without running untraced Python code: no
 // __getattribute__ or __getattr__ (tp_getattro would be a slot wrapper), no descriptor on the
 // class whose __get__ runs untraced Python, and an instance dict that can only compare str keys.
+bool getattrHookTraced(const CodeTable& codes, PyTypeObject* t);
+
 bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
     PyTypeObject* t = Py_TYPE(owner);
     if (PyType_Check(owner)) return classAttr(codes, reinterpret_cast<PyTypeObject*>(owner), name);
@@ -760,13 +853,16 @@ bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
         return d != nullptr && exact(d, &PyDict_Type) && compat::dictKeysAllStr(d) &&
                PyDict_GetItemWithError(d, name) != nullptr;
     }
-    if (t->tp_getattro != PyObject_GenericGetAttr || !exact(name, &PyUnicode_Type)) return false;
+    // A class with a traced `__getattr__` (typing's aliases): the generic lookup first, then, if
+    // that raises AttributeError, the `__getattr__`, whose instructions report themselves.
+    const bool hook = t->tp_getattro != PyObject_GenericGetAttr;
+    if ((hook && !getattrHookTraced(codes, t)) || !exact(name, &PyUnicode_Type)) return false;
     // The type's MRO dicts hold str keys in practice; _PyType_Lookup answers from the method cache
     // (the interpreter does this very lookup for the instruction anyway).
     PyObject* descr = _PyType_Lookup(t, name);
     // Remembered for quickPure when the answer depends on the class's attributes alone: not for a
-    // traced getter (its descriptor's own class may change).
-    bool remember = true;
+    // traced getter (its descriptor's own class may change), nor through a `__getattr__`.
+    bool remember = !hook;
     if (descr != nullptr) {
         PyTypeObject* dt = Py_TYPE(descr);
         if (dt->tp_descr_get != nullptr) {
@@ -813,6 +909,7 @@ bool storeAttr(PyObject* owner, PyObject* name) {
 // object.__setattr__ (the slot wrapper in object's dict), kept for the process (initKnownCalls),
 // and the type of a slot wrapper bound to an object (`super().__setattr__` is one).
 PyObject* gObjectSetattr = nullptr;
+PyObject* gTypeSetattr = nullptr;  // type.__setattr__ (a metaclass's `super().__setattr__`)
 PyTypeObject* gMethodWrapperType = nullptr;
 // The method-wrapper's own struct (Objects/descrobject.c, the same on 3.11-3.13).
 struct MethodWrapperHead {
@@ -870,14 +967,17 @@ enum class Builtin : uint8_t {
     MathPure,     // the math module's functions of numbers
     Bisect,       // _bisect.bisect_left/bisect_right of an exact list
     StrEncode,    // str.encode() with the defaults
+    BytesPure,    // bytes and bytearray methods that read or copy, of ints and bytes
     Index,        // operator.index
     RandomOp,     // _random.Random random()/getrandbits(k)
     Next,         // next(it[, default])
     DequeOp,      // collections.deque append/appendleft/pop/popleft/clear/rotate/extend[left]
     Sorted,       // sorted(): never pure itself, known for resumedByReporter
     OsQuery,      // posix stat/lstat/fspath of a str or bytes path, getcwd()
-    ImpLock,      // _imp.acquire_lock()/release_lock(): the import lock, in no snapshot
+    ImpLock,      // _imp.acquire_lock()/release_lock(), _thread.get_ident(): no arguments, no
+                  // state a snapshot shows
     IntFromBytes, // int.from_bytes(bytes, str) on int itself
+    DictFromKeys, // dict.fromkeys(list or tuple of C keys[, value]) on dict itself
     Intern,       // sys.intern(str): the interpreter's table of interned strings, in no snapshot
 };
 
@@ -930,6 +1030,7 @@ bool gReMatchKnown = false;
 bool gOperatorIndexKnown = false;
 bool gMathKnown = false;
 bool gBisectKnown = false;
+bool gSreKnown = false;  // _sre's functions registered (re imported after the start)
 
 // math's functions of numbers (all C: the int and float arguments they accept never reach Python
 // code; floor/ceil/trunc of an exact int or float call int's and float's own C methods).
@@ -946,6 +1047,11 @@ constexpr const char* kBisectPure[] = {"bisect_left", "bisect_right"};
 // for every directory of sys.path at every import (no audit event is raised by any of them).
 constexpr const char* kOsQuery[] = {"stat", "lstat", "fspath", "getcwd"};
 constexpr const char* kImpLock[] = {"acquire_lock", "release_lock"};
+// _thread.get_ident(): no arguments, and nothing a snapshot shows (read as ImpLock).
+constexpr const char* kThreadQuery[] = {"get_ident"};
+// re's case folding of one code point (read as MathPure: exact ints only).
+constexpr const char* kSrePure[] = {"unicode_iscased", "ascii_iscased", "unicode_tolower",
+                                    "ascii_tolower"};
 constexpr const char* kIntern[] = {"intern"};
 
 // The functions of a C module's method table named in `names`, known from now on as `kind`.
@@ -1015,7 +1121,7 @@ Builtin builtinOf(PyObject* callable) {
         }
         PyErr_Clear();
     }
-    if ((!gMathKnown || !gBisectKnown) && PyCFunction_Check(callable)) {
+    if ((!gMathKnown || !gBisectKnown || !gSreKnown) && PyCFunction_Check(callable)) {
         // The math and _bisect modules, imported when the program wanted them: their functions
         // are bound to them and their definitions are named so (only C code makes either).
         PyObject* m = PyCFunction_GET_SELF(callable);
@@ -1028,6 +1134,9 @@ Builtin builtinOf(PyObject* callable) {
         } else if (name != nullptr && !gBisectKnown && std::strcmp(name, "_bisect") == 0) {
             gBisectKnown = registered = true;
             registerModuleFunctions(md, kBisectPure, Builtin::Bisect);
+        } else if (name != nullptr && !gSreKnown && std::strcmp(name, "_sre") == 0) {
+            gSreKnown = registered = true;
+            registerModuleFunctions(md, kSrePure, Builtin::MathPure);
         }
         if (registered && (b = knownCall(def)) != Builtin::None) return b;
     }
@@ -1041,6 +1150,11 @@ Builtin builtinOf(PyObject* callable) {
     for (int i = 0; owner != nullptr && i < 8; owner = owner->tp_base, ++i)
         registered = registerLazyType(owner) || registered;
     return registered ? knownCall(def) : Builtin::None;
+}
+
+// A C function the MathPure rule knows (math's, re's case folding): given ints, C code.
+bool intFunction(PyObject* f) {
+    return f != nullptr && PyCFunction_Check(f) && builtinOf(f) == Builtin::MathPure;
 }
 
 bool strArgs(PyObject* const* args, int n) {
@@ -1065,6 +1179,17 @@ PyObject* gInstanceCheckStr = nullptr;   // interned "__instancecheck__" (initKn
 PyObject* gTypeInstanceCheck = nullptr;  // type.__instancecheck__ (borrowed from type)
 PyObject* gGetattributeStr = nullptr;    // interned "__getattribute__" (initKnownCalls)
 PyObject* gObjectGetattribute = nullptr; // object.__getattribute__ (borrowed from object)
+
+getattrofunc gSlotTpGetattrHook = nullptr;  // a class's `__getattr__` written in Python
+PyObject* gGetattrStr = nullptr;             // interned "__getattr__" (initKnownCalls)
+
+// `t` keeps object's `__getattribute__` and defines a `__getattr__` written in Python and traced:
+// its attribute lookup is the generic one, then that function.
+bool getattrHookTraced(const CodeTable& codes, PyTypeObject* t) {
+    return gObjectGetattribute != nullptr && gGetattributeStr != nullptr &&
+           _PyType_Lookup(t, gGetattributeStr) == gObjectGetattribute &&
+           tracedSlot(codes, t, t->tp_getattro, gSlotTpGetattrHook, gGetattrStr);
+}
 
 bool isinstanceArgs(PyObject* x, PyObject* cls) {
     // A class whose metaclass is `type`, or a metaclass that keeps type's own __instancecheck__
@@ -1205,8 +1330,15 @@ bool anyAllArg(PyObject* x) {
     if (Py_TYPE(x) != &PyMap_Type) return false;
     auto* m = reinterpret_cast<MapHead*>(x);
     if (m->iters == nullptr || !exact(m->iters, &PyTuple_Type) || PyTuple_GET_SIZE(m->iters) != 1 ||
-        m->func == nullptr || !PyCFunction_Check(m->func) || builtinOf(m->func) != Builtin::StrPure)
+        m->func == nullptr || !PyCFunction_Check(m->func))
         return false;
+    // A C function of numbers over a range (`any(map(iscased, r))` in re's compiler): numbers
+    // out, whose truth is C.
+    if (intFunction(m->func)) {
+        PyTypeObject* rt = Py_TYPE(PyTuple_GET_ITEM(m->iters, 0));
+        return rt == &PyRangeIter_Type || rt == &PyLongRangeIter_Type;
+    }
+    if (builtinOf(m->func) != Builtin::StrPure) return false;
     PyObject* bound = PyCFunction_GET_SELF(m->func);
     if (bound == nullptr || !PyUnicode_Check(bound)) return false;
     PyObject* it = PyTuple_GET_ITEM(m->iters, 0);
@@ -1257,7 +1389,8 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
                xt == &PyDict_Type || xt == &PyRange_Type || pureIterator(codes, x);
     }
     if (t == &PyLong_Type && cs.nargs == 2)  // int(text, base)
-        return (exact(cs.args[0], &PyUnicode_Type) || exact(cs.args[0], &PyBytes_Type)) &&
+        return (exact(cs.args[0], &PyUnicode_Type) || exact(cs.args[0], &PyBytes_Type) ||
+                exact(cs.args[0], &PyByteArray_Type)) &&
                exact(cs.args[1], &PyLong_Type);
     if (t == &PyReversed_Type && cs.nargs == 1) {  // list's C __reversed__, or C len/items
         PyTypeObject* xt = Py_TYPE(cs.args[0]);
@@ -1274,11 +1407,13 @@ bool pureConstructor(const CodeTable& codes, const CallSite& cs) {
     const bool number = at == &PyLong_Type || at == &PyFloat_Type || at == &PyBool_Type;
     if (t == &PyLong_Type || t == &PyFloat_Type) return number || at == &PyUnicode_Type;
     if (t == &PyUnicode_Type && !scalar(a)) return strRunsTraced(codes, a);  // str(obj)
-    if (t == &PyUnicode_Type || t == &PyBool_Type) return scalar(a) && at != &PyComplex_Type;
+    if (t == &PyBool_Type) return truthRunsTraced(codes, a);
+    if (t == &PyUnicode_Type) return scalar(a) && at != &PyComplex_Type;
     if (t == &PyList_Type || t == &PyTuple_Type)
         // Of a generator whose code is traced, as str.join (the generator's resumption knows
         // who resumed it: resumedByReporter).
         return at == &PyList_Type || at == &PyTuple_Type || at == &PyUnicode_Type ||
+               at == &PyDict_Type || at == &PyRange_Type ||  // a dict's keys, in C
                (PyGen_CheckExact(a) && resumesTracedCode(codes, a));
     if (t == &PyRange_Type) return at == &PyLong_Type;
     // bytes(ba), bytearray(8), bytearray(data): a copy or zeroed storage (an int argument of
@@ -1326,8 +1461,8 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             PyTypeObject* t = Py_TYPE(cs.args[0]);
             return t == &PyList_Type || t == &PyTuple_Type || t == &PyDict_Type ||
                    t == &PyUnicode_Type || t == &PySet_Type || t == &PyFrozenSet_Type ||
-                   t == &PyBytes_Type || t == &PyRange_Type || isDeque(cs.args[0]) ||
-                   baseLength(cs.args[0]);
+                   t == &PyBytes_Type || t == &PyByteArray_Type || t == &PyRange_Type ||
+                   isDeque(cs.args[0]) || baseLength(cs.args[0]) || lengthTraced(codes, t);
         }
         if (b == Builtin::Abs) {
             if (cs.nargs != 1) return false;
@@ -1416,6 +1551,15 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
     if (b == Builtin::ImpLock) return cs.self == nullptr && cs.nargs == 0;
     if (b == Builtin::Intern)
         return cs.self == nullptr && cs.nargs == 1 && exact(cs.args[0], &PyUnicode_Type);
+    if (b == Builtin::DictFromKeys) {
+        // On dict itself (a subclass is called to make the result); the keys hash and compare in
+        // C (re's `_uniq`: `list(dict.fromkeys(items))`).
+        PyObject* cls = PyCFunction_Check(cs.callable) ? PyCFunction_GET_SELF(cs.callable) : nullptr;
+        return cs.self == nullptr && cls == reinterpret_cast<PyObject*>(&PyDict_Type) &&
+               (cs.nargs == 1 || cs.nargs == 2) &&
+               (exact(cs.args[0], &PyList_Type) || exact(cs.args[0], &PyTuple_Type)) &&
+               smallSeqAll(cs.args[0], [](PyObject* o) { return cKey(o); });
+    }
     if (b == Builtin::IntFromBytes) {
         // On int itself: a subclass's result is made by calling the subclass.
         PyObject* cls = PyCFunction_Check(cs.callable) ? PyCFunction_GET_SELF(cs.callable) : nullptr;
@@ -1474,12 +1618,23 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
             // time, and then changes nothing: logged as a store, it made every local reaching
             // the dict walk the whole dict again instead of the one list that changed. A str key
             // in a dict of str keys is looked up without running Python code.
-            return (n == 1 || n == 2) && strKeyed(self, args[0]) &&
+            return (n == 1 || n == 2) &&
+                   (strKeyed(self, args[0]) ||
+                    (exact(self, &PyDict_Type) && cKey(args[0]) && cKeyed(self))) &&
                    PyDict_GetItemWithError(self, args[0]) != nullptr;
         case Builtin::DictView:
             return n == 0 && plainDict(self);
         case Builtin::StrPure:
             return PyUnicode_Check(self) && strArgs(args, n);
+        case Builtin::BytesPure:
+            // Of ints, bytes-likes of the two exact types and None (a buffer of another type, or
+            // an int subclass's __index__, could be Python).
+            if (!exact(self, &PyBytes_Type) && !exact(self, &PyByteArray_Type)) return false;
+            for (int i = 0; i < n; ++i)
+                if (args[i] != Py_None && !exact(args[i], &PyLong_Type) &&
+                    !exact(args[i], &PyBytes_Type) && !exact(args[i], &PyByteArray_Type))
+                    return false;
+            return true;
         case Builtin::StrEncode:
             // UTF-8, strict: an encoding or error handler by name may be Python code.
             return PyUnicode_Check(self) && n == 0;
@@ -1564,9 +1719,14 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
             return exact(self, &PyList_Type) && n == 0 ? self : nullptr;
         case Builtin::DictSetdefault:
             // Only that key's entry may appear (at the end: the other entries keep their order).
-            if ((n != 1 && n != 2) || !strKeyed(self, args[0])) return nullptr;
-            key = args[0];
-            return self;
+            if ((n != 1 && n != 2)) return nullptr;
+            if (strKeyed(self, args[0])) {
+                key = args[0];
+                return self;
+            }
+            // An int or other C key (enum's `_value2member_map_`): the entry is not named, as for
+            // STORE_SUBSCR.
+            return exact(self, &PyDict_Type) && cKey(args[0]) && cKeyed(self) ? self : nullptr;
         case Builtin::DictPop:
             // Removing an entry moves the ones after it: any item may be another one now.
             return (n == 1 || n == 2) && strKeyed(self, args[0]) ? self : nullptr;
@@ -1720,6 +1880,15 @@ int storeTargets(uint8_t kind, uint32_t arg, Peek peek, _PyInterpreterFrame* fra
             out[0] = {c, nullptr, -1};
             return 1;
         }
+        // A byte or a run of bytes of a bytearray (re's charmaps): C code. A bytearray is a leaf
+        // node of the walks (its filter holds it), so the frames that show it walk it again.
+        if (exact(c, &PyByteArray_Type) && (exact(sub, &PyLong_Type) || plainSlice(sub))) {
+            PyObject* v = peek(3);
+            if (exact(v, &PyLong_Type) || exact(v, &PyBytes_Type) || exact(v, &PyByteArray_Type)) {
+                out[0] = {c, nullptr, -1};
+                return 1;
+            }
+        }
         return 0;
     }
     // owner.name = value: [value, owner] on the stack; `del owner.name`: [owner]. The argument
@@ -1751,9 +1920,10 @@ void probeClassSlots() {
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsOsO}", "__new__", sm, "__iter__", fn,
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsOsOsOsOsOsO}", "__new__", sm, "__iter__", fn,
                                       "__next__", fn, "__str__", fn, "__repr__", fn,
-                                      "__getitem__", fn, "__setattr__", fn)
+                                      "__getitem__", fn, "__setattr__", fn, "__setitem__", fn,
+                                      "__eq__", fn, "__len__", fn, "__getattr__", fn)
                       : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
@@ -1766,8 +1936,17 @@ void probeClassSlots() {
         gSlotTpIternext = t->tp_iternext;
         gSlotTpStr = t->tp_str;
         gSlotTpRepr = t->tp_repr;
-        if (t->tp_as_sequence != nullptr) gSlotSqItem = t->tp_as_sequence->sq_item;
+        if (t->tp_as_sequence != nullptr) {
+            gSlotSqItem = t->tp_as_sequence->sq_item;
+            gSlotSqLength = t->tp_as_sequence->sq_length;
+        }
+        if (t->tp_as_mapping != nullptr) {
+            gSlotMpSubscript = t->tp_as_mapping->mp_subscript;
+            gSlotMpAssSubscript = t->tp_as_mapping->mp_ass_subscript;
+        }
+        gSlotTpRichcompare = t->tp_richcompare;
         gSlotTpSetattro = t->tp_setattro;
+        gSlotTpGetattrHook = t->tp_getattro;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -1920,12 +2099,19 @@ void initKnownCalls() {
     };
     if (const PyModuleDef* md = module("posix")) registerModuleFunctions(md, kOsQuery, Builtin::OsQuery);
     if (const PyModuleDef* md = module("_imp")) registerModuleFunctions(md, kImpLock, Builtin::ImpLock);
+    if (const PyModuleDef* md = module("_thread"))
+        registerModuleFunctions(md, kThreadQuery, Builtin::ImpLock);
     if (const PyModuleDef* md = module("sys")) registerModuleFunctions(md, kIntern, Builtin::Intern);
     if (PyObject* d = lookup(&PyLong_Type, "from_bytes");
         d != nullptr && Py_TYPE(d) == &PyClassMethodDescr_Type)
         gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method,
                                Builtin::IntFromBytes});
+    if (PyObject* d = lookup(&PyDict_Type, "fromkeys");
+        d != nullptr && Py_TYPE(d) == &PyClassMethodDescr_Type)
+        gKnownCalls.push_back({reinterpret_cast<PyMethodDescrObject*>(d)->d_method,
+                               Builtin::DictFromKeys});
     gObjectSetattr = lookup(&PyBaseObject_Type, "__setattr__");
+    gTypeSetattr = lookup(&PyType_Type, "__setattr__");
     if (PyObject* bound = PyObject_GetAttrString(Py_None, "__setattr__")) {  // C getattr
         gMethodWrapperType = Py_TYPE(bound);  // a static type
         Py_DECREF(bound);
@@ -1959,9 +2145,18 @@ void initKnownCalls() {
     for (const char* m : {"startswith", "endswith", "strip", "lstrip", "rstrip", "split", "rsplit",
                           "lower", "upper", "replace", "find", "rfind", "count", "isdigit",
                           "isalpha", "isalnum", "isspace", "isupper", "islower", "partition",
-                          "rpartition", "splitlines"})
+                          "rpartition", "splitlines", "isidentifier", "isdecimal", "isnumeric",
+                          "isprintable", "isascii", "istitle", "casefold", "title", "capitalize",
+                          "swapcase", "center", "ljust", "rjust", "zfill", "expandtabs", "index",
+                          "rindex", "removeprefix", "removesuffix"})
         method(&PyUnicode_Type, m, Builtin::StrPure);
     method(&PyUnicode_Type, "join", Builtin::StrJoin);
+    for (PyTypeObject* t : {&PyBytes_Type, &PyByteArray_Type})
+        for (const char* m : {"find", "rfind", "index", "rindex", "count", "startswith",
+                              "endswith", "translate", "strip", "lstrip", "rstrip", "split",
+                              "rsplit", "replace", "lower", "upper", "hex", "isdigit", "isalpha",
+                              "isalnum", "isspace"})
+            method(t, m, Builtin::BytesPure);
     method(&PyUnicode_Type, "format", Builtin::StrFormat);
     // A type of a built-in C module, with a reference kept for the process; nullptr if it is
     // missing. The module is taken only when already imported (as _io and _thread always are;
@@ -2016,6 +2211,10 @@ void initKnownCalls() {
     if (builtins != nullptr) gImportFunc = PyDict_GetItemString(builtins, "__import__");
     gIterStr = PyUnicode_InternFromString("__iter__");
     gGetItemStr = PyUnicode_InternFromString("__getitem__");
+    gSetItemStr = PyUnicode_InternFromString("__setitem__");
+    gEqStr = PyUnicode_InternFromString("__eq__");
+    gLenStr = PyUnicode_InternFromString("__len__");
+    gGetattrStr = PyUnicode_InternFromString("__getattr__");
     gSetattrStr = PyUnicode_InternFromString("__setattr__");
     gStrStr = PyUnicode_InternFromString("__str__");
     gReprStr = PyUnicode_InternFromString("__repr__");
@@ -2048,15 +2247,16 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         }
         case dyn::kContains: {
             PyObject *needle = peek(2), *container = peek(1);
-            return needle && container && contains(needle, container);
+            return needle && container && contains(codes, needle, container);
         }
         case dyn::kSubscr: {
             PyObject *c = peek(2), *sub = peek(1);
-            return c && sub && subscr(c, sub);
+            return c && sub && (subscr(c, sub) || subscriptTraced(codes, Py_TYPE(c)));
         }
         case dyn::kSlice: {
             PyObject *c = peek(3), *start = peek(2), *stop = peek(1);
-            return c && start && stop && indexableSeq(c) && noneOrInt(start) && noneOrInt(stop);
+            return c && start && stop && noneOrInt(start) && noneOrInt(stop) &&
+                   (indexableSeq(c) || subscriptTraced(codes, Py_TYPE(c)));
         }
         case dyn::kForIter: {
             PyObject* it = peek(1);
@@ -2087,7 +2287,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
         }
         case dyn::kTruth: {
             PyObject* o = peek(1);
-            return o && truth(o);
+            return o && truthRunsTraced(codes, o);
         }
         case dyn::kUnary: {
             PyObject* o = peek(1);
@@ -2312,7 +2512,18 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         // The kind judged most often (arithmetic in loops), ahead of the chain of checks below,
         // none of which it matches.
         PyObject *lhs = peek(2), *rhs = peek(1);
-        return {lhs && rhs && binaryOp(lhs, rhs, arg), 0};
+        if (!lhs || !rhs) return {};
+        if (binaryOp(lhs, rhs, arg)) return {true, 0};
+        // `out += tail` extends a list in place (`buf += b"..."` a bytearray), in C: only it
+        // changes.
+        if (wantTargets && arg == kNbInplaceFirst + kNbAdd &&
+            ((exact(lhs, &PyList_Type) && (exact(rhs, &PyList_Type) || exact(rhs, &PyTuple_Type))) ||
+             (exact(lhs, &PyByteArray_Type) &&
+              (exact(rhs, &PyBytes_Type) || exact(rhs, &PyByteArray_Type))))) {
+            out[0] = {lhs, nullptr, -1};
+            return {false, 1};
+        }
+        return {};
     }
     if (writesFrameLocals(kind, arg, depth, peek)) return {false, 0, true};
     if (kind == dyn::kStoreAttr) {
@@ -2322,6 +2533,13 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         PyTypeObject* t = owner != nullptr ? Py_TYPE(owner) : nullptr;
         if (t != nullptr && peek(2) != nullptr &&
             tracedSlot(codes, t, t->tp_setattro, gSlotTpSetattro, gSetattrStr))
+            return {true, 0};
+    }
+    if (kind == dyn::kStoreSubscr) {
+        // Likewise a class with its own `__setitem__` written in Python.
+        PyObject* c = peek(2);
+        if (c != nullptr && peek(1) != nullptr && peek(3) != nullptr &&
+            storeSubscriptTraced(codes, Py_TYPE(c)))
             return {true, 0};
     }
     if (kind == dyn::kStoreSubscr || kind == dyn::kStoreAttr || kind == dyn::kDeleteSubscr ||
@@ -2401,9 +2619,37 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         if (instantiatesTraced(codes, callable)) return {true, 0};
         // LOAD_SUPER_ATTR pushes the slot wrapper and self, or (3.11's super object) a
         // method-wrapper bound to self.
-        const bool bound = gMethodWrapperType != nullptr && cs.self == nullptr &&
-                           Py_TYPE(callable) == gMethodWrapperType &&
-                           reinterpret_cast<MethodWrapperHead*>(callable)->descr == gObjectSetattr;
+        PyObject* const descr =
+            gMethodWrapperType != nullptr && cs.self == nullptr &&
+                    Py_TYPE(callable) == gMethodWrapperType
+                ? reinterpret_cast<MethodWrapperHead*>(callable)->descr
+                : nullptr;
+        const bool bound = descr != nullptr && descr == gObjectSetattr;
+        if (callable != nullptr && (callable == gTypeSetattr || descr == gTypeSetattr)) {
+            // `super().__setattr__(name, value)` in a metaclass (enum's EnumType): a class
+            // attribute stored into the class's dict, in C, when the metaclass has no attribute
+            // of that name (a descriptor there would be called; `__name__`, `__module__` and
+            // `__qualname__` are such descriptors of `type`). Dunder names are left out: a class
+            // statement's `__slots__` and its slot dunders shape how instances are shown.
+            PyObject* owner = nullptr;
+            PyObject* const* a = cs.args;
+            int n = cs.nargs;
+            if (descr != nullptr) owner = reinterpret_cast<MethodWrapperHead*>(callable)->self;
+            else if (!unboundReceiver(cs, owner, a, n)) return {};
+            if (!wantTargets || n != 2 || owner == nullptr || !PyType_Check(owner) ||
+                !exact(a[0], &PyUnicode_Type))
+                return {};
+            auto* cls = reinterpret_cast<PyTypeObject*>(owner);
+            const bool dunder = PyUnicode_GET_LENGTH(a[0]) >= 2 &&
+                                PyUnicode_READ_CHAR(a[0], 0) == '_' &&
+                                PyUnicode_READ_CHAR(a[0], 1) == '_';
+            if (!(cls->tp_flags & Py_TPFLAGS_HEAPTYPE) || cls->tp_dict == nullptr || dunder ||
+                _PyType_Lookup(Py_TYPE(owner), a[0]) != nullptr)
+                return {};
+            out[0] = {owner, a[0], -1};
+            out[1] = {cls->tp_dict, a[0], -1};
+            return {false, 2};
+        }
         if ((callable == gObjectSetattr && callable != nullptr) || bound) {
             // `object.__setattr__(self, name, value)` (frozen dataclasses' and attrs' __init__),
             // `super().__setattr__(name, value)` in a class with its own __setattr__: the

@@ -159,8 +159,9 @@ Recorder::~Recorder() {
             return a->count > b->count;
         });
         for (const UnnamedSite* site : sites)
-            std::fprintf(stderr, "reel: unnamed mutation\t%llu\t%s\n",
-                         static_cast<unsigned long long>(site->count), site->label.c_str());
+            std::fprintf(stderr, "reel: unnamed mutation\t%llu\t%s\t%llu\n",
+                         static_cast<unsigned long long>(site->count), site->label.c_str(),
+                         static_cast<unsigned long long>(site->walks));
         if (Py_IsInitialized())
             for (const auto& [key, site] : unnamedSites_)
                 Py_DECREF(static_cast<PyObject*>(const_cast<void*>(key.first)));
@@ -171,6 +172,10 @@ void Recorder::noteUnnamedSite(_PyInterpreterFrame* frame, size_t offset) {
     PyCodeObject* code = compat::frameCode(frame);
     auto [it, added] = unnamedSites_.try_emplace({code, offset});
     ++it->second.count;
+    const uint64_t walks = values_->shapeHits();
+    if (lastUnnamed_ != nullptr) lastUnnamed_->walks += walks - walksAtLastUnnamed_;
+    lastUnnamed_ = &it->second;
+    walksAtLastUnnamed_ = walks;
     if (!added) return;
     Py_INCREF(code);
     // Never touches an exception the program has pending (the names are then left out).
@@ -1105,6 +1110,9 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
                          : compat::entersFromC(frame);
     if (toC)
         for (RecentShape& e : recentShapes_) e.obj = nullptr;
+    if (code->resultRead && arg != nullptr && arg != Py_True && arg != Py_False &&
+        arg != Py_NotImplemented && !PyLong_CheckExact(arg)) [[unlikely]]
+        untargetedAt_ = ++mutations_;
     bool suspend = false;
     if (arg == nullptr) {
         enc_.unwind(lasti);

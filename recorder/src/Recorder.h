@@ -306,8 +306,13 @@ class Recorder {
     // covers leave none). The code objects are kept alive, so an address names one site.
     struct UnnamedSite {
         uint64_t count = 0;
+        // Unchanged shape walks between this site's mutations and the next unnamed one: what the
+        // missing rule costs, roughly (walks after named changes in between count too).
+        uint64_t walks = 0;
         std::string label;  // file, qualified name, offset
     };
+    UnnamedSite* lastUnnamed_ = nullptr;
+    uint64_t walksAtLastUnnamed_ = 0;
     std::map<std::pair<const void*, size_t>, UnnamedSite> unnamedSites_;
     bool countSites_ = false;
     void noteUnnamedSite(_PyInterpreterFrame* frame, size_t offset);

@@ -3220,13 +3220,23 @@ class ValueCapture::Impl {
             shapeStr(o);
             return true;
         }
-        if (tp == &PyBytes_Type || tp == &PyByteArray_Type) {
-            bool ba = tp == &PyByteArray_Type;
-            Py_ssize_t n = ba ? PyByteArray_GET_SIZE(o) : PyBytes_GET_SIZE(o);
-            if (ba) shapeIdentity(o, depth);
-            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+        if (tp == &PyBytes_Type) {
+            const Py_ssize_t n = PyBytes_GET_SIZE(o);
+            const size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
             sw(static_cast<uint64_t>(n));
-            if (take) sw(XXH3_64bits(ba ? PyByteArray_AS_STRING(o) : PyBytes_AS_STRING(o), take));
+            if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
+            return true;
+        }
+        if (tp == &PyByteArray_Type) {
+            // A leaf node: its filter holds it, so a store into it (Purity: a targeted
+            // STORE_SUBSCR) makes the locals that show it walk it again.
+            leafNode(raw, o, depth, begin, ordinal, nullptr, [&] {
+                shapeIdentity(o, depth);
+                const Py_ssize_t n = PyByteArray_GET_SIZE(o);
+                const size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+                sw(static_cast<uint64_t>(n));
+                if (take) sw(XXH3_64bits(PyByteArray_AS_STRING(o), take));
+            });
             return true;
         }
         if (tp == &PyComplex_Type) {
@@ -3399,7 +3409,7 @@ class ValueCapture::Impl {
     // a local that reaches it is walked again after such a store.
     bool shapeModule(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal) {
         PyObject* dict = PyModule_GetDict(o);  // borrowed; NULL only for a broken module
-        auto words = [&] {
+        leafNode(raw, o, depth, begin, ordinal, dict, [&] {
             shapeIdentity(o, depth);
             PyObject* name = dictFindStr(dict, "__name__");
             if (name != nullptr && PyUnicode_Check(name)) {
@@ -3408,22 +3418,29 @@ class ValueCapture::Impl {
             } else {
                 sw(0);  // rendered `?`
             }
-        };
+        });
+        return true;
+    }
+
+    // A node with no child nodes (a module, a bytearray): `words` writes its words; its filter
+    // holds it, the object it stands for and `alsoRead` (a module's dict), as ownBloom's does.
+    template <typename Words>
+    void leafNode(PyObject* raw, PyObject* o, uint32_t depth, size_t begin, uint32_t ordinal,
+                  PyObject* alsoRead, Words words) {
         if (!recordNodes_) {
             words();
-            return true;
+            return;
         }
         const auto idx = static_cast<uint32_t>(nodes_.size());
         nodes_.push_back(ShapeNode{raw, static_cast<uint32_t>(begin), 0, 0, depth, ordinal, {}});
         nodes_[idx].bloom.add(raw);
         if (o != raw) nodes_[idx].bloom.add(o);
-        if (dict != nullptr) nodes_[idx].bloom.add(dict);
+        if (alsoRead != nullptr) nodes_[idx].bloom.add(alsoRead);
         words();
         ShapeNode& n = nodes_[idx];
         n.wordEnd = static_cast<uint32_t>(shapeWords_.size());
         n.nodeEnd = static_cast<uint32_t>(nodes_.size());
         if (!nodeStack_.empty()) nodes_[nodeStack_.back()].bloom |= n.bloom;
-        return true;
     }
 
     bool copyShape(uint32_t k, uint32_t ordinal) {

@@ -5,7 +5,9 @@
 # `del obj.attr`, random's C methods, a function-level import, a @contextmanager and next(),
 # class attributes (`Token._make`, a classmethod, `Cls.CONST`), len() and unpacking of a
 # namedtuple, math functions and float.as_integer_ratio(), defaultdicts, sum/max/set of a
-# generator of numbers or str, bisect.
+# generator of numbers or str, bisect; since session 31 (`pure_idioms_more`) bytearray stores,
+# dunders written in Python (`__getitem__`, `__setitem__`, `__len__`, `__eq__`, `__getattr__`),
+# identity-hashed keys, `in d.keys()`, `list += list`, a metaclass's `super().__setattr__`.
 # As a corpus program its states are checked against the oracle; test_purity.py also records it
 # with REEL_PURITY_SITES=1 and fails if any instruction of `pure_idioms` is judged a mutation
 # nobody names in both of its runs (a rule that silently stopped applying: every frame would
@@ -21,6 +23,8 @@ import math
 import os
 import random
 import sys
+import _sre
+import _thread
 
 
 class Word(str):
@@ -240,6 +244,92 @@ def pure_idioms_stdlib(seq, path, charmap, ops, alias):
     return chunk, part, idx, first, found, walked, frozen, guarded.w, sized, here, num, kinds, name
 
 
+class SubPattern:
+    # re's SubPattern: its own __getitem__, __setitem__ and __len__, no __bool__ and no __iter__.
+    def __init__(self, data):
+        self.data = data
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return SubPattern(self.data[i])
+        return self.data[i]
+
+    def __setitem__(self, i, v):
+        self.data[i] = v
+
+    def __len__(self):
+        return len(self.data)
+
+
+class Form:
+    # typing's _GenericAlias: an __eq__ written in Python (compared with `in (A, B)`).
+    def __init__(self, origin):
+        self.origin = origin
+
+    def __eq__(self, other):
+        return isinstance(other, Form) and self.origin == other.origin
+
+    __hash__ = object.__hash__
+
+
+class Meta(type):
+    # enum's EnumType: a metaclass whose __setattr__ hands the store to type's.
+    def __setattr__(cls, name, value):
+        super().__setattr__(name, value)
+
+
+class Registry(metaclass=Meta):
+    pass
+
+
+ANY, NEVER = object(), object()
+SPAN = slice(2, 4)
+BITS = b"0" + b"1" * 255  # re's _BITS_TRANS
+OPCODES = (Op(2), Op(3))
+
+
+def helper():
+    return 1
+
+
+# re's charmaps (bytearray stores, read back with find), its parser's SubPattern, typing's
+# `arg in (Any, ...)` and caches keyed by function, enum's value map (setdefault of an int),
+# sysconfig's `key in d.keys()`, `out += tail`.
+def pure_idioms_more(buf, sub, forms, caches, held, alias):
+    box = [buf, held]
+    for i in (1, 4, 6):
+        buf[i] = 1
+    buf[SPAN] = b"\x01\x01"  # (3.12+ compile `buf[2:4] = ...` to STORE_SLICE, not judged)
+    at = buf.find(1, 3)
+    buf += b"\x00"
+    out = [1]
+    out += [2, 3]
+    out += (4,)
+    first = sub[0]
+    sub[-1] = first + len(sub)
+    tail = sub[1:]
+    shown = bool(sub) and len(tail) > 0
+    back = range(len(buf))[::-1]
+    form = forms[0]
+    hits = (form in (ANY, NEVER), form in forms, ANY in (ANY, NEVER))
+    fn = caches[helper]
+    values = {1: "one"}
+    values.setdefault(2, "two")
+    got = values.setdefault(1, "uno")
+    keys = values.keys()
+    seen = 2 in keys and 5 not in keys
+    folded = _sre.ascii_tolower(65) + _sre.unicode_iscased(97)
+    ident = _thread.get_ident() > 0
+    opcode = OPCODES[0] == 2 and OPCODES[1] != OPCODES[0]
+    cased = any(map(_sre.ascii_iscased, range(60, 70)))
+    unique = list(dict.fromkeys([3, 1, 3, 2]))
+    Registry.size = len(unique)
+    pairs = ((OPCODES[0], 1) != (OPCODES[1], 1), str(first).isidentifier(), "ab".zfill(4))
+    through = (alias.origin, getattr(alias, "__parameters__", ()), int(buf.translate(BITS)[1:3], 2))
+    return (box, at, out, first, sub.data, tail.data, shown, back[0], hits, fn(), values, got,
+            seen, folded, ident, opcode, cased, unique, Registry.size, pairs, through)
+
+
 charmap = bytearray(8)
 for k in (1, 3, 5):
     charmap[k] = 1
@@ -264,9 +354,16 @@ Kinds.named("w"), Kinds.plain("w")
 rng = random.Random(7)
 rng.randrange(3)
 Frozen(0, ""), Guarded(), os.path.isfile(__file__)
+FORMS = (Form(int), Form(str))
+SubPattern([0])[0:1], len(SubPattern([])), Form(1) == Form(2), helper()
+Registry.size = 0
 # Twice: a site judged a mutation nobody names in both runs is counted twice; one that only a
 # first call explains (a genexpr's code met for the first time, Bag's __init__) once.
 print(pure_idioms(["a", "# b", "c"], rng, Rows([1, 2])))
 print(pure_idioms(["d", "; e"], rng, Rows([3])))
 print(pure_idioms_stdlib(Seq([1, 2, 3]), __file__, charmap, ops, Alias(ops)))
 print(pure_idioms_stdlib(Seq([4]), __file__, charmap, ops, Alias(charmap)), guarded.v)
+print(pure_idioms_more(bytearray(8), SubPattern([5, 6, 7]), FORMS, {helper: helper}, [0],
+                       Alias(ops)))
+print(pure_idioms_more(bytearray(9), SubPattern([8, 9]), FORMS[::-1], {helper: helper}, [1],
+                       Alias(charmap)))

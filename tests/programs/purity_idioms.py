@@ -4,7 +4,8 @@
 # class with a Python __new__ called by map under FOR_ITER, functools.partial of a class, nested
 # functions and lambdas, `obj.__dict__`; since session 13 class attributes read from the class,
 # len() and unpacking of tuple subclasses, math functions, defaultdicts, sum/max/set of a
-# generator, bisect, list and set displays), each next to a trap that looks the same to a careless
+# generator, bisect, list and set displays; since session 31 the results of traced `__eq__` and
+# `__len__`, which C code reads), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
 import bisect
 import collections
@@ -577,6 +578,45 @@ def displays():
     return consts, len(letters), both, spread, sink, len(hashed), stack
 
 
+def make_result_traps(stack):
+    # Results C code reads after a traced dunder returns them: the truth of an `__eq__`'s result
+    # and the index of a `__len__`'s run the result's own slots, here C code popping `stack`.
+    class Truthy:
+        pass
+    Truthy.__len__ = stack.pop  # truth: len() of a class without __bool__
+
+    class Index:
+        pass
+    Index.__index__ = stack.pop
+
+    class Weird:
+        def __eq__(self, other):
+            return Truthy()
+
+    class Sized:
+        def __len__(self):
+            return Index()
+
+    class Plain:
+        def __eq__(self, other):
+            return other is self
+
+        def __len__(self):
+            return 2
+    return Weird, Sized, Plain
+
+
+def result_reads():
+    stack = [1, 2, 3, 4, 5]
+    Weird, Sized, Plain = make_result_traps(stack)
+    plain = Plain()
+    fine = (plain in (1, plain), len(plain), bool(plain))  # bool and int results: pure
+    found = Weird() in (1, 2)  # Truthy(): its truth pops
+    after_eq = list(stack)
+    size = len(Sized())  # Index(): its index pops
+    return fine, found, after_eq, size, stack
+
+
 def consumers():
     stack = [5, 6, 7]
     total = sum(yield_then_look(stack, make_c_radd(stack)()))
@@ -634,3 +674,4 @@ for _ in range(2):
     print(consumers())
     print(searches())
     print(displays())
+    print(result_reads())
