@@ -147,6 +147,8 @@ binaryfunc gSlotMpSubscript = nullptr;     // the same, through the mapping prot
 objobjargproc gSlotMpAssSubscript = nullptr;  // a class's `__setitem__` written in Python
 richcmpfunc gSlotTpRichcompare = nullptr;  // a class's `__eq__` written in Python
 lenfunc gSlotSqLength = nullptr;           // a class's `__len__` written in Python
+hashfunc gSlotTpHash = nullptr;            // a class's `__hash__` written in Python
+PyObject* gHashStr = nullptr;              // interned "__hash__" (initKnownCalls)
 PyObject* gLenStr = nullptr;               // interned "__len__" (initKnownCalls)
 PyObject* gEqStr = nullptr;                // interned "__eq__" (initKnownCalls)
 PyObject* gSetItemStr = nullptr;           // interned "__setitem__" (initKnownCalls)
@@ -609,6 +611,107 @@ bool cKeyed(PyObject* d) {
     return answer;
 }
 
+// Hashing `o` and comparing it with another such key runs only C or traced Python: a C key, a
+// `__hash__` written in Python and traced (typing's aliases) with object's comparison or a traced
+// `__eq__` (whose result is checked when it returns: CodeInfo::resultRead), or a tuple of such
+// keys. An lru_cache's keys are these: one argument, or the tuple of the arguments, keyword names
+// and values, a marker object and (typed=True) their types.
+bool tracedKey(const CodeTable& codes, PyObject* o, int depth = 0) {
+    if (cKey(o)) return true;
+    PyTypeObject* t = Py_TYPE(o);
+    if (t == &PyTuple_Type) {
+        if (depth >= 3 || PyTuple_GET_SIZE(o) > 64) return false;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i)
+            if (!tracedKey(codes, PyTuple_GET_ITEM(o, i), depth + 1)) return false;
+        return true;
+    }
+    if (!tracedSlot(codes, t, t->tp_hash, gSlotTpHash, gHashStr)) return false;
+    int budget = 4;
+    return compareOperand(o, budget) ||
+           tracedResultSlot(codes, t, t->tp_richcompare, gSlotTpRichcompare, gEqStr);
+}
+
+// functools.lru_cache's C wrapper (Modules/_functoolsmodule.c), `_functools._lru_cache_wrapper`
+// (that exact type). Its struct, the same on 3.11-3.13, is checked on the first one met (isLru).
+struct LruHead {
+    PyObject_HEAD
+    void *prev, *next;  // the root link of the recency list
+    Py_hash_t hash;
+    PyObject *key, *result;
+    void* wrapper;
+    int typed;
+    PyObject* cache;  // exact dict: key -> result (or link)
+    Py_ssize_t hits;
+    PyObject* func;
+};
+PyTypeObject* gLruType = nullptr;  // kept for the process once a wrapper's struct checked out
+
+// Whether `w` is an lru_cache wrapper. Before the first is accepted, the struct is checked on the
+// wrapper met: its `func` must be the `__wrapped__` that functools.update_wrapper put in its
+// dict (read there without running Python code).
+bool isLru(PyObject* w) {
+    PyTypeObject* t = Py_TYPE(w);
+    if (t == gLruType) return true;
+    if (gLruType != nullptr || t->tp_methods == nullptr ||
+        std::strcmp(t->tp_name, "functools._lru_cache_wrapper") != 0)
+        return false;
+    PyObject** dp = _PyObject_GetDictPtr(w);
+    PyObject* d = dp != nullptr ? *dp : nullptr;
+    PyObject* wrapped = d != nullptr && exact(d, &PyDict_Type) ? dictFindStr(d, "__wrapped__")
+                                                              : nullptr;
+    auto* head = reinterpret_cast<LruHead*>(w);
+    if (wrapped == nullptr || head->func != wrapped || head->cache == nullptr ||
+        !exact(head->cache, &PyDict_Type))
+        return false;
+    Py_INCREF(t);  // kept for the process
+    gLruType = t;
+    return true;
+}
+
+// Every key already in an lru_cache's table hashes and compares as tracedKey says (a lookup
+// compares the new key with those of the same hash). Checked by a scan of at most 4096 keys,
+// kept per dict version: a hit changes nothing in the table, a miss adds a key.
+bool lruKeysSafe(const CodeTable& codes, PyObject* cache) {
+    if (PyDict_GET_SIZE(cache) > 4096) return false;
+    struct Known {
+        PyObject* dict = nullptr;  // compared only
+        uint64_t version = 0;
+        bool answer = false;
+    };
+    static Known known[4];
+    const uint64_t version = compat::dictVersion(cache);
+    Known& k = known[(reinterpret_cast<uintptr_t>(cache) >> 4) & 3];
+    if (k.dict == cache && k.version == version) return k.answer;
+    bool answer = true;
+    Py_ssize_t pos = 0;
+    PyObject* key;
+    while (answer && PyDict_Next(cache, &pos, &key, nullptr)) answer = tracedKey(codes, key);
+    k = {cache, version, answer};
+    return answer;
+}
+
+// Calling lru_cache wrapper `w` with these arguments runs only C and traced code: the key is made
+// and hashed, looked up among keys that compare in C or traced code, and on a miss the wrapped
+// function, traced, is called and its result stored (the table and the recency list are in no
+// snapshot: the wrapper shows as its attributes). `self` is the bound instance of a method call.
+bool lruCallPure(const CodeTable& codes, PyObject* w, PyObject* self, PyObject* const* args,
+                 Py_ssize_t n, PyObject* kwargs) {
+    if (!isLru(w)) return false;
+    auto* head = reinterpret_cast<LruHead*>(w);
+    if (!callsOnlyTraced(codes, head->func) || !exact(head->cache, &PyDict_Type)) return false;
+    if (self != nullptr && !tracedKey(codes, self)) return false;
+    for (Py_ssize_t i = 0; i < n; ++i)
+        if (!tracedKey(codes, args[i])) return false;
+    if (kwargs != nullptr) {
+        if (!exact(kwargs, &PyDict_Type) || !compat::dictKeysAllStr(kwargs)) return false;
+        Py_ssize_t pos = 0;
+        PyObject* v;
+        while (PyDict_Next(kwargs, &pos, nullptr, &v))
+            if (!tracedKey(codes, v)) return false;
+    }
+    return lruKeysSafe(codes, head->cache);
+}
+
 // Looking `key` up in exact dict `d` (`in`, `d[key]`, `d.get(key)`, `del d[key]`) runs no Python
 // code: hashing the key and comparing it with the keys of the same hash is C code.
 bool dictLookupPure(PyObject* d, PyObject* key) {
@@ -871,8 +974,9 @@ bool loadAttr(const CodeTable& codes, PyObject* owner, PyObject* name) {
                 return dt == &PyMemberDescr_Type || tracedGetter(codes, descr);
             // Non-data descriptors whose __get__ is C that binds or unwraps without calls, or
             // traced Python; the instance dict is looked at first.
+            // (An lru_cache wrapper binds as a function does: `@functools.cache` on a method.)
             if (dt != &PyFunction_Type && dt != &PyMethodDescr_Type && dt != &PyStaticMethod_Type &&
-                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type) {
+                dt != &PyClassMethodDescr_Type && dt != &PyWrapperDescr_Type && !isLru(descr)) {
                 if (!tracedGetter(codes, descr)) return false;
                 remember = false;
             }
@@ -1920,10 +2024,10 @@ void probeClassSlots() {
     PyObject* globals = PyDict_New();
     PyObject* fn = code && globals ? PyFunction_New(code, globals) : nullptr;
     PyObject* sm = fn ? PyStaticMethod_New(fn) : nullptr;
-    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsOsOsOsOsOsO}", "__new__", sm, "__iter__", fn,
+    PyObject* ns = sm ? Py_BuildValue("{sOsOsOsOsOsOsOsOsOsOsOsO}", "__new__", sm, "__iter__", fn,
                                       "__next__", fn, "__str__", fn, "__repr__", fn,
                                       "__getitem__", fn, "__setattr__", fn, "__setitem__", fn,
-                                      "__eq__", fn, "__len__", fn, "__getattr__", fn)
+                                      "__eq__", fn, "__len__", fn, "__getattr__", fn, "__hash__", fn)
                       : nullptr;
     PyObject* cls = ns ? PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()O",
                                                "_ReelProbe", ns)
@@ -1947,6 +2051,7 @@ void probeClassSlots() {
         gSlotTpRichcompare = t->tp_richcompare;
         gSlotTpSetattro = t->tp_setattro;
         gSlotTpGetattrHook = t->tp_getattro;
+        gSlotTpHash = t->tp_hash;
         PyObject* d = _PyType_Lookup(t, key);  // borrowed
         if (d != nullptr && Py_TYPE(d) == &PyGetSetDescr_Type)
             gSubtypeDictGet = reinterpret_cast<PyGetSetDescrObject*>(d)->d_getset->get;
@@ -2215,6 +2320,7 @@ void initKnownCalls() {
     gEqStr = PyUnicode_InternFromString("__eq__");
     gLenStr = PyUnicode_InternFromString("__len__");
     gGetattrStr = PyUnicode_InternFromString("__getattr__");
+    gHashStr = PyUnicode_InternFromString("__hash__");
     gSetattrStr = PyUnicode_InternFromString("__setattr__");
     gStrStr = PyUnicode_InternFromString("__str__");
     gReprStr = PyUnicode_InternFromString("__repr__");
@@ -2412,9 +2518,19 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             if (!exact(args, &PyTuple_Type) && !exact(args, &PyList_Type)) return false;
             if (kw && !(exact(kwargs, &PyDict_Type) && compat::dictKeysAllStr(kwargs)))
                 return false;
-            if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
-            return PyFunction_Check(callable) &&
-                   calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+            PyObject* self = nullptr;
+            if (PyMethod_Check(callable)) {
+                self = PyMethod_GET_SELF(callable);
+                callable = PyMethod_GET_FUNCTION(callable);
+            }
+            if (PyFunction_Check(callable))
+                return calleeTraced(codes,
+                                    reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+            // typing's `_caches[func](*args, **kwds)`
+            PyObject* const* items = exact(args, &PyTuple_Type)
+                                         ? &PyTuple_GET_ITEM(args, 0)
+                                         : reinterpret_cast<PyListObject*>(args)->ob_item;
+            return lruCallPure(codes, callable, self, items, Py_SIZE(args), kwargs);
         }
         case dyn::kBeforeWith: {
             // A lock's __enter__ acquires, in C; a class whose __enter__ and __exit__ are traced
@@ -2603,6 +2719,11 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         auto below = [&](int k) { return peek(k + 1); };
         CallSite cs;
         if (!callSite(arg, depth - 1, below, stack, cs)) return {};
+        // An lru_cache wrapper: the keyword values are keys as the positional ones are.
+        if (lruCallPure(codes, callable,
+                        PyMethod_Check(cs.callable) ? PyMethod_GET_SELF(cs.callable) : cs.self,
+                        cs.args, cs.nargs, nullptr))
+            return {true, 0};
         return {pureBuiltin(codes, cs, builtinOf(cs.callable)), 0};
     }
     if (kind == dyn::kCall) {
@@ -2617,6 +2738,11 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
             return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
                     0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
+        // A function decorated with functools.lru_cache or cache (`fib(n - 1)`): its C wrapper.
+        if (lruCallPure(codes, callable,
+                        PyMethod_Check(cs.callable) ? PyMethod_GET_SELF(cs.callable) : cs.self,
+                        cs.args, cs.nargs, nullptr))
+            return {true, 0};
         // LOAD_SUPER_ATTR pushes the slot wrapper and self, or (3.11's super object) a
         // method-wrapper bound to self.
         PyObject* const descr =

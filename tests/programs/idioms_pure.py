@@ -282,6 +282,34 @@ class Registry(metaclass=Meta):
     pass
 
 
+class Keyed:
+    # typing's aliases as lru_cache arguments: __hash__ and __eq__ written in Python.
+    def __init__(self, k):
+        self.k = k
+
+    def __hash__(self):
+        return hash(self.k)
+
+    def __eq__(self, other):
+        return isinstance(other, Keyed) and self.k == other.k
+
+
+@functools.lru_cache(maxsize=None)
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+@functools.lru_cache(maxsize=4)
+def tagged(key, extra=0):
+    return key.k + extra
+
+
+class Cached:
+    @functools.cache
+    def twice(self, x):
+        return 2 * x
+
+
 ANY, NEVER = object(), object()
 SPAN = slice(2, 4)
 BITS = b"0" + b"1" * 255  # re's _BITS_TRANS
@@ -325,9 +353,11 @@ def pure_idioms_more(buf, sub, forms, caches, held, alias):
     unique = list(dict.fromkeys([3, 1, 3, 2]))
     Registry.size = len(unique)
     pairs = ((OPCODES[0], 1) != (OPCODES[1], 1), str(first).isidentifier(), "ab".zfill(4))
+    memo = (fib(12), tagged(Keyed(1), extra=2), tagged(*(Keyed(2),)), tagged(Keyed(1), extra=2),
+            Cached().twice(3))
     through = (alias.origin, getattr(alias, "__parameters__", ()), int(buf.translate(BITS)[1:3], 2))
     return (box, at, out, first, sub.data, tail.data, shown, back[0], hits, fn(), values, got,
-            seen, folded, ident, opcode, cased, unique, Registry.size, pairs, through)
+            seen, folded, ident, opcode, cased, unique, Registry.size, pairs, memo, through)
 
 
 charmap = bytearray(8)
@@ -357,6 +387,7 @@ Frozen(0, ""), Guarded(), os.path.isfile(__file__)
 FORMS = (Form(int), Form(str))
 SubPattern([0])[0:1], len(SubPattern([])), Form(1) == Form(2), helper()
 Registry.size = 0
+fib(1), tagged(Keyed(0)), Cached().twice(0), hash(Keyed(0)), Keyed(0) == Keyed(0)
 # Twice: a site judged a mutation nobody names in both runs is counted twice; one that only a
 # first call explains (a genexpr's code met for the first time, Bag's __init__) once.
 print(pure_idioms(["a", "# b", "c"], rng, Rows([1, 2])))

@@ -5,7 +5,7 @@
 # functions and lambdas, `obj.__dict__`; since session 13 class attributes read from the class,
 # len() and unpacking of tuple subclasses, math functions, defaultdicts, sum/max/set of a
 # generator, bisect, list and set displays; since session 31 the results of traced `__eq__` and
-# `__len__`, which C code reads), each next to a trap that looks the same to a careless
+# `__len__`, which C code reads, and lru_cache's keys), each next to a trap that looks the same to a careless
 # rule but changes a local through C code only: the state after every instruction must show it.
 import bisect
 import collections
@@ -617,6 +617,32 @@ def result_reads():
     return fine, found, after_eq, size, stack
 
 
+def make_lru_trap(sink):
+    # A key already in an lru_cache's table whose __eq__ is C code appending to `sink`: a later
+    # call whose key has the same hash compares with it, inside the wrapper.
+    class Stored:
+        def __hash__(self):
+            return 1
+    Stored.__eq__ = sink.append
+
+    class Fresh:
+        def __hash__(self):
+            return 1
+
+    @functools.lru_cache(maxsize=None)
+    def look(key):
+        return 0
+    return Stored, Fresh, look
+
+
+def lru_lookups():
+    sink = []
+    Stored, Fresh, look = make_lru_trap(sink)
+    first = look(Stored())
+    second = look(Fresh())  # Stored's __eq__ appends
+    return first, second, len(sink)
+
+
 def consumers():
     stack = [5, 6, 7]
     total = sum(yield_then_look(stack, make_c_radd(stack)()))
@@ -675,3 +701,4 @@ for _ in range(2):
     print(searches())
     print(displays())
     print(result_reads())
+    print(lru_lookups())

@@ -63,9 +63,9 @@ def _decode(b):
     return b.decode("utf-8", "surrogateescape")
 
 
-def _run(cmd, cwd, env):
+def _run(cmd, cwd, env, timeout=RUN_TIMEOUT):
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     return _decode(proc.stdout), _decode(proc.stderr), proc.returncode
 
 
@@ -132,7 +132,11 @@ def run_oracle(python_exe, plain_env):
             cmd += ["--only", str(only)]
         if depth is not None:
             cmd += ["--depth", str(depth)]
-        return _run(cmd + [str(program), *map(str, args)], program.parent, plain_env)
+        # The pure-Python reference tracer is the slowest run of a test: 3.12's legacy tracing
+        # takes 44 s for stdlib_fidelity's cli_abc_enum.py on an idle 2-core machine, and a CI
+        # run of session 31 with builds beside it went past 120 s.
+        return _run(cmd + [str(program), *map(str, args)], program.parent, plain_env,
+                    timeout=3 * RUN_TIMEOUT)
     return run
 
 
