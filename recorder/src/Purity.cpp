@@ -69,11 +69,9 @@ bool comparable(PyObject* o, int depth, int& budget) {
 // side decides or a TypeError is raised, in C), as `if line == NeedMoreData:` with a sentinel.
 bool compareOperand(PyObject* o, int& budget) {
     PyTypeObject* t = Py_TYPE(o);
+    // (comparable() takes an int subclass that keeps int's comparison: re's `op == MAXREPEAT`.)
     return comparable(o, 0, budget) || t == &PyType_Type ||
-           t->tp_richcompare == PyBaseObject_Type.tp_richcompare ||
-           // An int subclass that keeps int's comparison (re's `_NamedIntConstant` opcodes,
-           // `op == MAXREPEAT`): int's C code, which gives NotImplemented for a non-int.
-           (PyLong_Check(o) && t->tp_richcompare == PyLong_Type.tp_richcompare);
+           t->tp_richcompare == PyBaseObject_Type.tp_richcompare;
 }
 
 // An exact int, float or bool: its arithmetic, comparisons and own methods are C code.
@@ -171,12 +169,19 @@ bool tracedFunction(const CodeTable& codes, PyObject* f);
 // Type `t`'s slot `fn` is CPython's slot function `slotFn` for a dunder written in Python, and the
 // dunder `name` found on the class is a Python function whose code is traced: the slot runs only
 // that code (`for x in node` over a class with `__iter__`/`__next__`).
+// The function, or NULL.
 template <typename Fn>
-bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObject* name) {
+PyObject* tracedSlotFunction(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn,
+                             PyObject* name) {
     if (slotFn == nullptr || fn != slotFn || name == nullptr ||
         !(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
-        return false;
-    return tracedFunction(codes, _PyType_Lookup(t, name));
+        return nullptr;
+    PyObject* f = _PyType_Lookup(t, name);
+    return tracedFunction(codes, f) ? f : nullptr;
+}
+template <typename Fn>
+bool tracedSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObject* name) {
+    return tracedSlotFunction(codes, t, fn, slotFn, name) != nullptr;
 }
 
 // `t[i]` through the sequence protocol calls a `__getitem__` written in Python, whose code is
@@ -204,8 +209,8 @@ bool storeSubscriptTraced(const CodeTable& codes, PyTypeObject* t) {
 // code after it reads the result).
 template <typename Fn>
 bool tracedResultSlot(const CodeTable& codes, PyTypeObject* t, Fn fn, Fn slotFn, PyObject* name) {
-    if (!tracedSlot(codes, t, fn, slotFn, name)) return false;
-    PyObject* f = _PyType_Lookup(t, name);
+    PyObject* f = tracedSlotFunction(codes, t, fn, slotFn, name);
+    if (f == nullptr) return false;
     const CodeInfo* ci =
         codes.find(reinterpret_cast<PyCodeObject*>(reinterpret_cast<PyFunctionObject*>(f)->func_code));
     return ci != nullptr && ci->resultRead;
@@ -586,12 +591,11 @@ bool cKey(PyObject* o) {
     return cKey(o, 0, budget);
 }
 
-// Every key of exact dict `d` is a cKey, so hashing a cKey and comparing it with the keys of the
-// same hash is C code. Checked by a scan, only for dicts of at most 4096 entries (a larger one is
-// left out); the answer is kept per dict version (compat::dictVersion, new at every change of any
-// dict), so a table read at every level of a recursion is scanned once per change, not once per
-// read.
-bool cKeyed(PyObject* d) {
+// Whether every key of dict `d` (at most 4096 entries; a larger one is left out) passes `ok`: a
+// scan whose answer is kept per dict version (compat::dictVersion, new at every change of any
+// dict) in a small table of its own for each `ok` (each caller's lambda is its own type).
+template <typename Ok>
+bool keysAllPerVersion(PyObject* d, Ok ok) {
     if (PyDict_GET_SIZE(d) > 4096) return false;
     struct Known {
         PyObject* dict = nullptr;  // compared only
@@ -605,10 +609,18 @@ bool cKeyed(PyObject* d) {
     bool answer = true;
     Py_ssize_t pos = 0;
     PyObject* key;
-    while (answer && PyDict_Next(d, &pos, &key, nullptr))
-        answer = exact(key, &PyLong_Type) || exact(key, &PyUnicode_Type) || cKey(key);
+    while (answer && PyDict_Next(d, &pos, &key, nullptr)) answer = ok(key);
     k = {d, version, answer};
     return answer;
+}
+
+// Every key of exact dict `d` is a cKey, so hashing a cKey and comparing it with the keys of the
+// same hash is C code. Checked by a scan kept per dict version, so a table read at every level of a
+// recursion is scanned once per change, not once per read.
+bool cKeyed(PyObject* d) {
+    return keysAllPerVersion(d, [](PyObject* key) {
+        return exact(key, &PyLong_Type) || exact(key, &PyUnicode_Type) || cKey(key);
+    });
 }
 
 // Hashing `o` and comparing it with another such key runs only C or traced Python: a C key, a
@@ -672,22 +684,7 @@ bool isLru(PyObject* w) {
 // compares the new key with those of the same hash). Checked by a scan of at most 4096 keys,
 // kept per dict version: a hit changes nothing in the table, a miss adds a key.
 bool lruKeysSafe(const CodeTable& codes, PyObject* cache) {
-    if (PyDict_GET_SIZE(cache) > 4096) return false;
-    struct Known {
-        PyObject* dict = nullptr;  // compared only
-        uint64_t version = 0;
-        bool answer = false;
-    };
-    static Known known[4];
-    const uint64_t version = compat::dictVersion(cache);
-    Known& k = known[(reinterpret_cast<uintptr_t>(cache) >> 4) & 3];
-    if (k.dict == cache && k.version == version) return k.answer;
-    bool answer = true;
-    Py_ssize_t pos = 0;
-    PyObject* key;
-    while (answer && PyDict_Next(cache, &pos, &key, nullptr)) answer = tracedKey(codes, key);
-    k = {cache, version, answer};
-    return answer;
+    return keysAllPerVersion(cache, [&codes](PyObject* key) { return tracedKey(codes, key); });
 }
 
 // Calling lru_cache wrapper `w` with these arguments runs only C and traced code: the key is made
@@ -1720,11 +1717,10 @@ bool pureBuiltin(const CodeTable& codes, const CallSite& cs, Builtin b) {
         case Builtin::DictSetdefault:
             // Grouping (`by_key.setdefault(k, []).append(x)`) finds the key present nearly every
             // time, and then changes nothing: logged as a store, it made every local reaching
-            // the dict walk the whole dict again instead of the one list that changed. A str key
-            // in a dict of str keys is looked up without running Python code.
-            return (n == 1 || n == 2) &&
-                   (strKeyed(self, args[0]) ||
-                    (exact(self, &PyDict_Type) && cKey(args[0]) && cKeyed(self))) &&
+            // the dict walk the whole dict again instead of the one list that changed. The key is
+            // looked up without running Python code (dictLookupPure).
+            return (n == 1 || n == 2) && exact(self, &PyDict_Type) &&
+                   dictLookupPure(self, args[0]) &&
                    PyDict_GetItemWithError(self, args[0]) != nullptr;
         case Builtin::DictView:
             return n == 0 && plainDict(self);
@@ -1823,14 +1819,14 @@ PyObject* targetedBuiltin(const CallSite& cs, Builtin b, Py_ssize_t& index, PyOb
             return exact(self, &PyList_Type) && n == 0 ? self : nullptr;
         case Builtin::DictSetdefault:
             // Only that key's entry may appear (at the end: the other entries keep their order).
-            if ((n != 1 && n != 2)) return nullptr;
+            if (n != 1 && n != 2) return nullptr;
             if (strKeyed(self, args[0])) {
                 key = args[0];
                 return self;
             }
             // An int or other C key (enum's `_value2member_map_`): the entry is not named, as for
             // STORE_SUBSCR.
-            return exact(self, &PyDict_Type) && cKey(args[0]) && cKeyed(self) ? self : nullptr;
+            return exact(self, &PyDict_Type) && dictLookupPure(self, args[0]) ? self : nullptr;
         case Builtin::DictPop:
             // Removing an entry moves the ones after it: any item may be another one now.
             return (n == 1 || n == 2) && strKeyed(self, args[0]) ? self : nullptr;

@@ -3221,10 +3221,7 @@ class ValueCapture::Impl {
             return true;
         }
         if (tp == &PyBytes_Type) {
-            const Py_ssize_t n = PyBytes_GET_SIZE(o);
-            const size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
-            sw(static_cast<uint64_t>(n));
-            if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
+            shapeBytes(PyBytes_AS_STRING(o), PyBytes_GET_SIZE(o));
             return true;
         }
         if (tp == &PyByteArray_Type) {
@@ -3232,10 +3229,7 @@ class ValueCapture::Impl {
             // STORE_SUBSCR) makes the locals that show it walk it again.
             leafNode(raw, o, depth, begin, ordinal, nullptr, [&] {
                 shapeIdentity(o, depth);
-                const Py_ssize_t n = PyByteArray_GET_SIZE(o);
-                const size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
-                sw(static_cast<uint64_t>(n));
-                if (take) sw(XXH3_64bits(PyByteArray_AS_STRING(o), take));
+                shapeBytes(PyByteArray_AS_STRING(o), PyByteArray_GET_SIZE(o));
             });
             return true;
         }
@@ -3315,13 +3309,18 @@ class ValueCapture::Impl {
             return true;
         }
         if (PyBytes_Check(o)) {
-            Py_ssize_t n = PyBytes_GET_SIZE(o);
-            size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
-            sw(static_cast<uint64_t>(n));
-            if (take) sw(XXH3_64bits(PyBytes_AS_STRING(o), take));
+            shapeBytes(PyBytes_AS_STRING(o), PyBytes_GET_SIZE(o));
             return true;
         }
         return false;
+    }
+
+    // The words of bytes or a bytearray's contents: the full length, and a hash of the first
+    // maxStr bytes (what a snapshot shows).
+    void shapeBytes(const char* data, Py_ssize_t n) {
+        const size_t take = std::min<size_t>(static_cast<size_t>(n), limits_.maxStr);
+        sw(static_cast<uint64_t>(n));
+        if (take) sw(XXH3_64bits(data, take));
     }
 
     // Whether instances of the type can have attributes at all (an instance dict or slots).
