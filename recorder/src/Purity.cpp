@@ -255,6 +255,34 @@ bool formatRunsTraced(const CodeTable& codes, PyObject* o) {
 // a `__new__` written in Python whose code is traced; then __init__, either object's (C, checks
 // the arguments) or a Python function whose code is traced. Finding __new__ and __init__ reads
 // the type's method cache and MRO dicts (str keys), running no Python code.
+// The class's `__init__` is object's or traced Python code.
+bool initTraced(const CodeTable& codes, PyTypeObject* t) {
+    if (t->tp_init == PyBaseObject_Type.tp_init) return true;
+    PyObject* init = _PyType_Lookup(t, gInitStr);  // borrowed
+    return init != nullptr && PyFunction_Check(init) &&
+           calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(init)->func_code);
+}
+
+// initTraced for `t` and every subclass of it, at most `budget` classes. A heap type's
+// tp_subclasses is a dict of weak references to its direct subclasses (heap types too).
+bool initsTracedBelow(const CodeTable& codes, PyTypeObject* t, int& budget) {
+    if (--budget < 0 || !initTraced(codes, t)) return false;
+    PyObject* subs = static_cast<PyObject*>(t->tp_subclasses);
+    if (subs == nullptr) return true;
+    if (!PyDict_CheckExact(subs)) return false;
+    Py_ssize_t pos = 0;
+    PyObject *key, *ref;
+    while (PyDict_Next(subs, &pos, &key, &ref)) {
+        if (!PyWeakref_CheckRefExact(ref)) return false;
+        PyObject* sub = reinterpret_cast<PyWeakReference*>(ref)->wr_object;  // borrowed
+        if (sub == Py_None) continue;
+        if (!PyType_Check(sub) ||
+            !initsTracedBelow(codes, reinterpret_cast<PyTypeObject*>(sub), budget))
+            return false;
+    }
+    return true;
+}
+
 bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
     if (!PyType_Check(callable)) return false;
     auto* t = reinterpret_cast<PyTypeObject*>(callable);
@@ -269,10 +297,11 @@ bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
             !tracedFunction(codes, reinterpret_cast<WrappedCallableHead*>(nw)->callable))
             return false;
     }
-    if (t->tp_init == PyBaseObject_Type.tp_init) return true;
-    PyObject* init = _PyType_Lookup(t, gInitStr);  // borrowed
-    return init != nullptr && PyFunction_Check(init) &&
-           calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(init)->func_code);
+    // type_call runs the `__init__` of the type of what `__new__` returned when that is an
+    // instance of the class called: with a `__new__` written in Python, any subclass's.
+    int budget = 32;
+    return t->tp_new == PyBaseObject_Type.tp_new ? initTraced(codes, t)
+                                                 : initsTracedBelow(codes, t, budget);
 }
 
 // Iterator types the C API does not name, found at start by making one (initKnownCalls): the
@@ -716,6 +745,29 @@ bool dictLookupPure(PyObject* d, PyObject* key) {
 }
 
 bool plainDict(PyObject* c);
+
+// MAP_ADD of `k` into `d`, a dict comprehension's dict (BUILD_MAP 0 made it, and only the stack
+// holds it): the key is hashed and compared with the stored keys of its hash, C code when both
+// are C keys. While the dict grows only by the adds judged here, each of a C key, its keys are
+// known to be C keys without a scan: the latest dict and its size are kept, and any other add to
+// it forgets them.
+bool mapAddPure(PyObject* d, PyObject* k) {
+    static PyObject* lastDict = nullptr;  // compared only
+    static Py_ssize_t lastSize = -1;
+    if (!exact(d, &PyDict_Type) || !cKey(k)) {
+        if (d == lastDict) lastDict = nullptr;
+        return false;
+    }
+    const Py_ssize_t size = PyDict_GET_SIZE(d);
+    if (size != 0 && !(d == lastDict && (size == lastSize || size == lastSize + 1)) &&
+        !dictLookupPure(d, k)) {
+        if (d == lastDict) lastDict = nullptr;
+        return false;
+    }
+    lastDict = d;
+    lastSize = size;
+    return true;
+}
 
 bool contains(const CodeTable& codes, PyObject* needle, PyObject* container) {
     PyTypeObject* t = Py_TYPE(container);
@@ -2427,15 +2479,17 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             return true;
         }
         case dyn::kMapAdd: {
-            // MAP_ADD: key under value on top; the dict being built is deeper, on the stack.
+            // MAP_ADD i: key under value on top; the dict being built is i deeper.
             PyObject* k = peek(2);
-            int budget = 64;
-            return k && cKey(k, 0, budget);
+            PyObject* d = peek(static_cast<int>(arg) + 2);
+            return k && d && mapAddPure(d, k);
         }
         case dyn::kSetAdd: {
+            // SET_ADD i: the item on top, the set being built i deeper. Adding it compares it
+            // with the stored items of its hash (setLookupPure walks them).
             PyObject* item = peek(1);
-            int budget = 64;
-            return item && cKey(item, 0, budget);
+            PyObject* set = peek(static_cast<int>(arg) + 1);
+            return item && set && setLookupPure(set, item);
         }
         case dyn::kListExtend: {
             // Appends to the list BUILD_LIST just made (on the stack, reachable from no local):
@@ -2448,12 +2502,20 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
                    t == &PyFrozenSet_Type || builtinIterator(t);
         }
         case dyn::kSetUpdate: {
-            // Adds to the set BUILD_SET just made: each item is hashed and maybe compared, C
-            // for C keys (a display's constants are).
+            // SET_UPDATE i: adds to the set BUILD_SET just made (i deeper): each item is hashed
+            // and maybe compared with the set's items, C for C keys (a display's constants are).
             PyObject* it = peek(1);
-            if (!it) return false;
+            PyObject* set = peek(static_cast<int>(arg) + 1);
+            if (!it || !set || !exact(set, &PySet_Type) || PySet_GET_SIZE(set) > 64) return false;
             int budget = 256;
             auto key = [&](PyObject* o) { return cKey(o, 0, budget); };
+            {
+                Py_ssize_t pos = 0;
+                PyObject* k;
+                Py_hash_t h;
+                while (_PySet_NextEntry(set, &pos, &k, &h))
+                    if (!key(k)) return false;
+            }
             if (exact(it, &PyFrozenSet_Type) || exact(it, &PySet_Type)) {
                 if (PySet_GET_SIZE(it) > 64) return false;
                 Py_ssize_t pos = 0;

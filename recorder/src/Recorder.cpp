@@ -285,6 +285,8 @@ void Recorder::pushNew(ThreadShadow& ts, _PyInterpreterFrame* iframe, CodeInfo* 
     sf.lastStore = CodeInfo::kNoStore;
     sf.nextUnit = UINT32_MAX;
     sf.raiseMutates = false;
+    sf.lastYielded = ShadowFrame::kNotYielded;
+    sf.suspendsAtEntry = ts.suspends;
     sf.dictInit = false;
     sf.lastDictVersion = 0;
     sf.slots.assign(code->nlocalsplus, SlotShadow{});
@@ -734,6 +736,7 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
         if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
             ShadowFrame& sf = push(ts);
             sf = std::move(it->second);
+            sf.suspendsAtEntry = ts.suspends;
             // A suspended frame's slots change only through non-pure instructions (a cell
             // rebound elsewhere, a write through frame.f_locals): unless the count moved, the
             // check at its yield still holds.
@@ -1099,29 +1102,47 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
         flags = writeThrough(sf, at);
     else
         checkLocals(sf);  // RETURN_*/YIELD_VALUE write no local
+    // A yield: the frame suspends. What it has yielded decides what its consumer may do.
+    const bool suspend = arg != nullptr && !(flags & opflag::kReturn) &&
+                         (flags & opflag::kYield) && compat::isGeneratorFrame(sf.iframe);
+    if (suspend) {
+        ++ts.suspends;
+        const auto kind = static_cast<uint8_t>(purity::yieldedKind(arg));
+        sf.lastYielded = sf.lastYielded == ShadowFrame::kNotYielded || sf.lastYielded == kind
+                             ? kind
+                             : static_cast<uint8_t>(purity::Yielded::Other);
+    }
     // Control goes back to C code, which may change objects before any traced instruction counts
     // a mutation (list.sort rearranging the list its key= function just saw, list.extend(gen)
     // appending what the generator yielded): the shared snapshots taken at the current count no
     // longer prove anything. (The frames that run next re-check: the C code runs inside a
     // non-pure instruction of a traced frame, counted before it, or resumes a generator, counted
     // at the resumption.)
-    const bool toC = compat::isGeneratorFrame(frame)
-                         ? !purity::resumedByReporter(codes_, frame, purity::yieldedKind(arg))
-                         : compat::entersFromC(frame);
-    if (toC)
+    const bool toC =
+        compat::isGeneratorFrame(frame)
+            ? !purity::resumedByReporter(codes_, frame,
+                                         suspend ? static_cast<purity::Yielded>(sf.lastYielded)
+                                                 : purity::yieldedKind(arg))
+            : compat::entersFromC(frame);
+    if (toC) {
         for (RecentShape& e : recentShapes_) e.obj = nullptr;
+        // A generator suspended while this frame ran (this frame itself, yielding to C code, or
+        // one that a sort's key function, a defaultdict factory or a finalizer resumed) checked
+        // its locals in the middle of the C code's work, and that work goes on now:
+        // `xs.sort(key=...)` puts the items back, `xs.extend(islice(gen, 2))` appends the second
+        // item. When traced code resumes the generator (`next(gen)`), nothing else counts a
+        // mutation before its next check.
+        if (ts.suspends != sf.suspendsAtEntry) countUnnamedMutation();
+    }
     if (code->resultRead && arg != nullptr && arg != Py_True && arg != Py_False &&
         arg != Py_NotImplemented && !PyLong_CheckExact(arg)) [[unlikely]]
         untargetedAt_ = ++mutations_;
-    bool suspend = false;
     if (arg == nullptr) {
         enc_.unwind(lasti);
     } else if (flags & opflag::kReturn) {
         enc_.ret(values_->capture(arg), lasti);
-    } else if ((flags & opflag::kYield) && compat::isGeneratorFrame(sf.iframe)) {
+    } else if (suspend) {
         enc_.yield(values_->capture(arg), lasti);
-        sf.lastYielded = static_cast<uint8_t>(purity::yieldedKind(arg));
-        suspend = true;
     } else {
         // 3.12+ legacy tracing reports an unwind as 'return' with None at the raising
         // instruction.

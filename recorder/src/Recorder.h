@@ -78,7 +78,13 @@ struct ShadowFrame {
     // or the target of an unconditional jump; UINT32_MAX when unknown: a new or adopted frame):
     // where the walk over implied instructions starts (Recorder::catchUp).
     uint32_t nextUnit = UINT32_MAX;
-    uint8_t lastYielded = 0;  // purity::Yielded of its latest yield (resumedByReporter)
+    // purity::Yielded of what it has yielded (resumedByReporter): the kind of every value so far
+    // when they were all of one kind, else Other; kNotYielded before the first yield. A consumer
+    // like min, sum or set() works on the earlier values too (compares, adds or hashes them).
+    static constexpr uint8_t kNotYielded = 0xFF;
+    uint8_t lastYielded = kNotYielded;
+    // ThreadShadow::suspends when this activation (call or resumption) began.
+    uint64_t suspendsAtEntry = 0;
     bool raiseMutates = false;  // its latest instruction's purity::Verdict::raiseMutates
     uint64_t lastDictVersion = 0;
     bool dictInit = false;
@@ -100,6 +106,7 @@ struct ThreadShadow {
     // Suspended generator/coroutine frames by interpreter frame address (stable inside the
     // generator object while it lives).
     std::unordered_map<_PyInterpreterFrame*, ShadowFrame> suspended;
+    uint64_t suspends = 0;  // generator and coroutine suspensions (yields) so far
 };
 
 class Recorder {

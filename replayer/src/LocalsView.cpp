@@ -85,12 +85,11 @@ void LocalsView::readOptimizedDict(const Frame& f, const format::CodeObject& cod
 }
 
 void LocalsView::readProxy(const Frame& f, const format::CodeObject& code) {
-    // FrameLocalsProxy iteration: bound fast slots in slot order (PEP 667). A class body's free
-    // variables are not among them (observed on 3.13, /work/oracle-findings.md section 4).
-    for (uint32_t i = 0; i < f.slots.size() && i < code.localNames.size(); ++i) {
-        if (code.usesLocalsDict && (kindOf(code, i) & kFree)) continue;
+    // FrameLocalsProxy iteration: bound fast slots in slot order (PEP 667), free variables
+    // included: a class body running an inlined comprehension lists the enclosing function's
+    // variables it reads (framelocalsproxy_keys skips only empty slots and cells).
+    for (uint32_t i = 0; i < f.slots.size() && i < code.localNames.size(); ++i)
         if (f.slots[i].bound()) entries_.push_back({&code.localNames[i], f.slots[i].value});
-    }
 }
 
 void LocalsView::readNamespace(const Frame& f, const format::CodeObject& code) {

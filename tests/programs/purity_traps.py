@@ -162,8 +162,13 @@ def builtins_and_displays():
     except TypeError:
         biggest = None
     sums = sum([1, 2.5]), round(2.567, 2), min([3, 1]), list(range(1, 4))
+    # A C key added after `key`: its insert compares it with the stored `key`, which appends.
+    by_key = {k: 0 for k in [key, "k"]}  # MAP_ADD
+    key_set = {k for k in [key, "k"]}  # SET_ADD
+    display = {key, *("k",)}  # SET_UPDATE
+    ints = {i: i * i for i in range(40)}  # MAP_ADD of C keys into C keys: pure, and no scan
     return (len(log), sorted(map(str, d.values())), len(s), text, fmt_log, n, words, parts,
-            biggest, key_log, sums)
+            biggest, key_log, sums, len(by_key), len(key_set), len(display), len(ints))
 
 
 def _holding(xs):
@@ -367,6 +372,21 @@ class _Plain:
     pass
 
 
+class _Factory:
+    # A __new__ written in Python may return an instance of a subclass: type() then runs that
+    # subclass's __init__, here C code appending to the caller's list.
+    def __new__(cls, sink, v):
+        return object.__new__(_FactoryMade if v % 2 else _FactoryPlain)
+
+
+class _FactoryPlain(_Factory):
+    pass
+
+
+class _FactoryMade(_Factory):
+    __init__ = staticmethod(list.append)
+
+
 def instantiation():
     # Calling a class is pure only when __init__ is object's or traced Python code.
     log = []
@@ -375,6 +395,7 @@ def instantiation():
         made.append(_Traced(log, i))
         _CInit(log, -i)
         _Plain()
+        _Factory(log, 10 + i)
     return log, [m.v for m in made]
 
 
