@@ -127,6 +127,7 @@ bool calleeTraced(const CodeTable& codes, PyObject* code) {
 
 PyObject* gInitStr = nullptr;  // interned "__init__", kept for the process (initKnownCalls)
 PyObject* gNewStr = nullptr;   // interned "__new__" (initKnownCalls)
+PyObject* gAbstractStr = nullptr;  // interned "__abstractmethods__" (initKnownCalls)
 // The slots CPython installs in a class defining `__new__` in Python, and the getter of a
 // class's own `__dict__` attribute (the same C functions for every class statement), taken from
 // a probe class made in C at start (initKnownCalls).
@@ -255,6 +256,36 @@ bool formatRunsTraced(const CodeTable& codes, PyObject* o) {
 // a `__new__` written in Python whose code is traced; then __init__, either object's (C, checks
 // the arguments) or a Python function whose code is traced. Finding __new__ and __init__ reads
 // the type's method cache and MRO dicts (str keys), running no Python code.
+bool anySetExact(PyObject* o);
+
+// object.__new__ of class `t` runs only C code: for an abstract class it raises a TypeError
+// whose message lists `__abstractmethods__` (read from the class's own dict) sorted, which
+// compares them: C code for exact strs in a builtin collection (ABCMeta makes a frozenset).
+bool objectNewPure(PyTypeObject* t) {
+    if (!(t->tp_flags & Py_TPFLAGS_IS_ABSTRACT)) return true;
+    PyObject* d = t->tp_dict;
+    PyObject* names = d != nullptr && PyDict_CheckExact(d) && gAbstractStr != nullptr
+                          ? PyDict_GetItem(d, gAbstractStr)
+                          : nullptr;  // borrowed
+    if (names == nullptr) return false;
+    auto allStr = [](PyObject* const* items, Py_ssize_t n) {
+        for (Py_ssize_t i = 0; i < n; ++i)
+            if (!exact(items[i], &PyUnicode_Type)) return false;
+        return true;
+    };
+    if (exact(names, &PyTuple_Type))
+        return allStr(&PyTuple_GET_ITEM(names, 0), PyTuple_GET_SIZE(names));
+    if (exact(names, &PyList_Type))
+        return allStr(reinterpret_cast<PyListObject*>(names)->ob_item, PyList_GET_SIZE(names));
+    if (!anySetExact(names)) return false;
+    Py_ssize_t pos = 0;
+    PyObject* k;
+    Py_hash_t h;
+    while (_PySet_NextEntry(names, &pos, &k, &h))
+        if (!exact(k, &PyUnicode_Type)) return false;
+    return true;
+}
+
 // The class's `__init__` is object's or traced Python code.
 bool initTraced(const CodeTable& codes, PyTypeObject* t) {
     if (t->tp_init == PyBaseObject_Type.tp_init) return true;
@@ -289,6 +320,7 @@ bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || Py_TYPE(t)->tp_call != PyType_Type.tp_call ||
         Py_TYPE(t)->tp_getattro != PyType_Type.tp_getattro || gInitStr == nullptr)
         return false;
+    if (t->tp_new == PyBaseObject_Type.tp_new && !objectNewPure(t)) return false;
     if (t->tp_new != PyBaseObject_Type.tp_new) {
         // slot_tp_new gets `__new__` from the class (a staticmethod's __get__ is C) and calls it.
         if (t->tp_new != gSlotTpNew || gSlotTpNew == nullptr) return false;
@@ -1457,8 +1489,8 @@ bool pureTpNew(const CallSite& cs) {
         return false;
     auto* b = reinterpret_cast<PyTypeObject*>(base);
     // object.__new__ ignores further arguments or rejects them (TypeError), in C; an abstract
-    // class's message reads `__abstractmethods__` through type's own getattr.
-    if (b == &PyBaseObject_Type) return true;
+    // class's message reads `__abstractmethods__` from its dict and sorts them (objectNewPure).
+    if (b == &PyBaseObject_Type) return objectNewPure(reinterpret_cast<PyTypeObject*>(cls));
     if (cs.nargs > 2) return false;
     if (cs.nargs == 1) return b == &PyUnicode_Type || b == &PyLong_Type ||
                               b == &PyFloat_Type || b == &PyTuple_Type;
@@ -2358,6 +2390,7 @@ void initKnownCalls() {
     gInitStr = PyUnicode_InternFromString("__init__");
     gGetStr = PyUnicode_InternFromString("__get__");
     gNewStr = PyUnicode_InternFromString("__new__");
+    gAbstractStr = PyUnicode_InternFromString("__abstractmethods__");
     gInitializingStr = PyUnicode_InternFromString("_initializing");
     gImportStr = PyUnicode_InternFromString("__import__");
     gSpecStr = PyUnicode_InternFromString("__spec__");

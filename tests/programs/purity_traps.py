@@ -387,16 +387,35 @@ class _FactoryMade(_Factory):
     __init__ = staticmethod(list.append)
 
 
+_abstract_log = []
+
+
+class _LoudName(str):
+    __lt__ = _abstract_log.append  # sorting the names for the error message calls it, in C
+
+
+class _Abstract:
+    pass
+
+
+_Abstract.__abstractmethods__ = [_LoudName("b"), _LoudName("a")]
+
+
 def instantiation():
     # Calling a class is pure only when __init__ is object's or traced Python code.
     log = []
     made = []
+    sorted_names = _abstract_log
     for i in range(3):
         made.append(_Traced(log, i))
         _CInit(log, -i)
         _Plain()
         _Factory(log, 10 + i)
-    return log, [m.v for m in made]
+        try:
+            _Abstract()  # object.__new__ raises, after sorting __abstractmethods__
+        except TypeError:
+            pass
+    return log, [m.v for m in made], len(sorted_names)
 
 
 def long_lists():
