@@ -270,9 +270,15 @@ CodeInfo* CodeTable::insert(PyCodeObject* code) {
     std::string filename = utf8Of(code->co_filename);
     info->traced = filter_.accepts(filename);
     info->usesLocalsDict = !(code->co_flags & CO_OPTIMIZED);
-    info->resultRead = PyUnicode_Check(code->co_name) &&
-                       (PyUnicode_CompareWithASCIIString(code->co_name, "__eq__") == 0 ||
-                        PyUnicode_CompareWithASCIIString(code->co_name, "__len__") == 0);
+    if (PyUnicode_Check(code->co_name)) {
+        auto named = [&](const char* n) {
+            return PyUnicode_CompareWithASCIIString(code->co_name, n) == 0;
+        };
+        if (named("__eq__") || named("__len__"))
+            info->resultRead = CodeInfo::kReadTruth;
+        else if (named("__repr__") || named("__str__") || named("__format__"))
+            info->resultRead = CodeInfo::kReadStr;
+    }
     if (info->traced) {
         format::CodeObject def;
         def.id = info->id = nextCodeId_++;

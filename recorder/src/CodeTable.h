@@ -26,11 +26,14 @@ struct CodeInfo {
     bool usesLocalsDict = false;
     bool localEvents = false;  // sys.monitoring hook: INSTRUCTION enabled on this code object
     bool toolsRepaired = false;  // and its per-instruction tool table repaired (MonitoringHook)
-    // Named `__eq__` or `__len__`: C code reads what it returns (its truth, as an index), which
-    // runs the result's own `__bool__`/`__len__`/`__index__` unless it is an exact bool or int or
-    // NotImplemented (Recorder::onReturn counts a mutation nobody names then; Purity's rules for
-    // calls through these dunders rely on it).
-    bool resultRead = false;
+    // Named `__eq__` or `__len__` (kReadTruth): C code reads what it returns (its truth, as an
+    // index), which runs the result's own `__bool__`/`__len__`/`__index__` unless it is an exact
+    // bool or int or NotImplemented. Named `__repr__`, `__str__` or `__format__` (kReadStr): C
+    // code formats or joins what it returns (`f"{o!r}"` formats the repr), which runs a str
+    // subclass's own `__format__`. Recorder::onReturn counts a mutation nobody names for any
+    // other result; Purity's rules for calls through these dunders rely on it.
+    static constexpr uint8_t kReadTruth = 1, kReadStr = 2;
+    uint8_t resultRead = 0;
     uint32_t nlocalsplus = 0;
     std::vector<uint8_t> kinds;     // co_localspluskinds
     std::vector<uint16_t> opFlags;  // per code unit: opflag bits of the instruction starting there

@@ -1134,9 +1134,13 @@ void Recorder::onReturn(_PyInterpreterFrame* frame, CodeInfo* code, PyObject* ar
         // mutation before its next check.
         if (ts.suspends != sf.suspendsAtEntry) countUnnamedMutation();
     }
-    if (code->resultRead && arg != nullptr && arg != Py_True && arg != Py_False &&
-        arg != Py_NotImplemented && !PyLong_CheckExact(arg)) [[unlikely]]
-        untargetedAt_ = ++mutations_;
+    if (code->resultRead != 0 && arg != nullptr) [[unlikely]] {
+        const bool plain = code->resultRead == CodeInfo::kReadStr
+                               ? PyUnicode_CheckExact(arg)
+                               : arg == Py_True || arg == Py_False || arg == Py_NotImplemented ||
+                                     PyLong_CheckExact(arg);
+        if (!plain) countUnnamedMutation();
+    }
     if (arg == nullptr) {
         enc_.unwind(lasti);
     } else if (flags & opflag::kReturn) {

@@ -167,8 +167,23 @@ def builtins_and_displays():
     key_set = {k for k in [key, "k"]}  # SET_ADD
     display = {key, *("k",)}  # SET_UPDATE
     ints = {i: i * i for i in range(40)}  # MAP_ADD of C keys into C keys: pure, and no scan
+    fmts = {"": "F"}
+
+    class LoudStr(str):
+        __format__ = fmts.pop  # formatting it with an empty spec pops fmts[""], in C
+
+    class Shown:
+        text = LoudStr("x")
+
+        def __repr__(self):  # traced, but what it returns is formatted by C code
+            return self.text
+
+    seen = Shown()
+    seen.__repr__()  # the first run of its attribute load counts a mutation; the next is pure
+    shown = f"{seen!r}"
     return (len(log), sorted(map(str, d.values())), len(s), text, fmt_log, n, words, parts,
-            biggest, key_log, sums, len(by_key), len(key_set), len(display), len(ints))
+            biggest, key_log, sums, len(by_key), len(key_set), len(display), len(ints), shown,
+            fmts)
 
 
 def _holding(xs):
