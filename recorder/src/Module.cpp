@@ -55,7 +55,7 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
                                    "reel_dir",     "max_depth",     "max_items", "max_str",
                                    "origin_depth", "argv",          "cwd",       "executable",
                                    "trace_running", "durable",      "hook",      "redact",
-                                   "no_values",     "last",         nullptr};
+                                   "no_values",     "last",         "collect",   nullptr};
     const char* path = nullptr;
     PyObject *opcodes = nullptr, *only = nullptr, *exclude = nullptr, *argv = nullptr;
     const char *reelDir = "", *cwd = "", *executable = "";
@@ -63,12 +63,12 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
     int traceRunning = 1, durable = 0;
     const char* hookArg = nullptr;
     const char* redact = nullptr;
-    int noValues = 0;
+    int noValues = 0, collect = 0;
     unsigned long long last = 0;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "sO|OOsIIIIOssppzzpK", const_cast<char**>(kwlist), &path, &opcodes,
+            args, kwargs, "sO|OOsIIIIOssppzzpKp", const_cast<char**>(kwlist), &path, &opcodes,
             &only, &exclude, &reelDir, &maxDepth, &maxItems, &maxStr, &originDepth, &argv, &cwd,
-            &executable, &traceRunning, &durable, &hookArg, &redact, &noValues, &last))
+            &executable, &traceRunning, &durable, &hookArg, &redact, &noValues, &last, &collect))
         return nullptr;
     if (last != 0 && last < reel::replayer::kMinFlightEvents) {
         PyErr_Format(PyExc_ValueError, "reel: --last must keep at least %llu events, not %llu",
@@ -186,6 +186,12 @@ PyObject* reelStart(PyObject*, PyObject* args, PyObject* kwargs) {
             return nullptr;
         }
     }
+    // `reel record`, before the program starts: what Reel's own start-up left for the
+    // collector (the probe class, modules imported and dropped again to give the program a plain
+    // run's modules) is collected now, with no hook to see a finalizer, so that the program's
+    // first gc.collect() finds only its own garbage, as in a plain run. Not for reel.start()
+    // called by a running program: a collection then would change when its finalizers run.
+    if (collect) PyGC_Collect();
     bool installed = monitoring ? installMonitoringHook(traceRunning != 0)
                                 : installSettraceHook(traceRunning != 0);
     if (!installed) {

@@ -431,6 +431,80 @@ def test_uncaught_exception_traceback_has_no_reel_frames(record, run_plain, tmp_
     assert "reel" not in err and "ZeroDivisionError" in err
 
 
+def test_uncaught_exception_records_no_calls_of_reel_itself(record, tmp_path, dump):
+    # Reel drops its own frames from the traceback while it still records (the program's
+    # sys.excepthook is part of the run): that must not call os.path's Python functions, which
+    # would be recorded as the program's calls after its last line.
+    prog = tmp_path / "boom.py"
+    prog.write_text("def f():\n    raise ValueError('x')\nf()\n")
+    trace, out, err, rc = record(prog)
+    assert rc == 1 and "ValueError" in err
+    called = {r.get("fn") for r in dump(trace) if r.get("kind") == "call"}
+    assert not called & {"abspath", "dirname", "_get_sep"}, called
+
+
+@pytest.mark.parametrize("case", ["script", "command", "module", "package", "nul", "non-utf8"])
+def test_program_that_does_not_compile_fails_as_in_a_plain_run(python_exe, reel_env, plain_env,
+                                                                tmp_path, case):
+    # The error alone, as the interpreter prints it: no frames of Reel's launcher; with -m the
+    # traceback starts at runpy's _run_module_as_main. Before the fix the launcher's own frames
+    # led the traceback.
+    (tmp_path / "syn.py").write_text("def f(:\n")
+    (tmp_path / "synmod.py").write_text("x = (\n")
+    (tmp_path / "badpkg").mkdir()
+    (tmp_path / "badpkg" / "__init__.py").write_text("print('init')\nraise RuntimeError('boom')\n")
+    (tmp_path / "badpkg" / "m.py").write_text("print(1)\n")
+    (tmp_path / "nul.py").write_bytes(b"x = 1\nprint('a\0b')\n")
+    (tmp_path / "bad8.py").write_bytes(b"x = 1\ny = '\xff'\n")
+    target = {"script": ["syn.py"], "command": ["-c", "def ("], "module": ["-m", "synmod"],
+              "package": ["-m", "badpkg.m"], "nul": ["nul.py"], "non-utf8": ["bad8.py"]}[case]
+    plain = _run([python_exe, *target], tmp_path, plain_env)
+    recorded = _run([python_exe, "-m", "reel", "record", "-o", "x.reel", *target], tmp_path,
+                    reel_env)
+    assert plain[2] == 1
+    assert recorded == plain
+
+
+@pytest.mark.parametrize("case", ["directory", "zipapp", "stdin"])
+def test_directory_zipapp_and_stdin_run_as_in_a_plain_run(python_exe, reel_env, plain_env,
+                                                          tmp_path, dump, case):
+    # `python DIR`, `python APP.pyz` run the __main__ module found there (through runpy, with
+    # sys.path[0] the directory or archive); `python -` reads the program from stdin.
+    show = ("import sys\nprint(sys.argv, sys.path[0], __name__, __file__)\n"
+            "def f(n):\n    return n * 2\nprint(f(21))\nraise SystemExit(3)\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__main__.py").write_text(show)
+    subprocess.run([python_exe, "-m", "zipapp", str(app), "-o", str(tmp_path / "app.pyz")],
+                   check=True, env=plain_env, timeout=RUN_TIMEOUT)
+    target = {"directory": ["app", "x"], "zipapp": ["app.pyz", "y"], "stdin": ["-", "z"]}[case]
+    feed = show.encode() if case == "stdin" else None
+
+    def run(cmd, env):
+        proc = subprocess.run(cmd, cwd=tmp_path, env=env, input=feed, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        return _decode(proc.stdout), _decode(proc.stderr), proc.returncode
+
+    plain = run([python_exe, *target], plain_env)
+    recorded = run([python_exe, "-m", "reel", "record", "-o", "t.reel", *target], reel_env)
+    assert plain[2] == 3 and "42" in plain[0]
+    assert recorded == plain
+    assert "f" in {r.get("fn") for r in dump(tmp_path / "t.reel") if r.get("kind") == "call"}
+
+
+def test_first_collection_finds_only_the_programs_garbage(record, run_plain, tmp_path):
+    # What Reel's own start-up leaves for the collector (its probe class, modules imported and
+    # dropped again) is collected before the program starts: a leak check's first
+    # gc.collect() reads what it reads in a plain run.
+    prog = tmp_path / "leak.py"
+    prog.write_text("import gc\nprint(gc.collect())\n"
+                    "class Node:\n    pass\n"
+                    "a, b = Node(), Node()\na.b, b.a = b, a\ndel a, b\nprint(gc.collect())\n")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert out.split()[0] == "0"
+
+
 def test_keyboard_interrupt_kills_with_sigint(record, run_plain, tmp_path, dump):
     prog = tmp_path / "kbd.py"
     prog.write_text("import atexit\natexit.register(print, 'atexit ran')\nraise KeyboardInterrupt\n")

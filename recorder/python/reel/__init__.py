@@ -38,6 +38,12 @@ __all__ = ["start", "stop", "record", "record_from_here", "is_recording", "flush
 
 _REEL_DIR = _os.path.dirname(_os.path.abspath(__file__))
 
+# The smallest and largest value of each capture limit (start(), `reel record --max-depth` ...).
+# The smallest are the export contract's; the largest keep the recorder's memory sane (the
+# capture keeps per-level buffers: about 1 KiB per level of depth) and below the C side's 32 bits.
+CAPTURE_LIMITS = {"max_depth": (3, 1000), "max_items": (16, 1_000_000),
+                  "max_str": (64, 10_000_000), "origin_depth": (0, 1000)}
+
 # ExitKind values of the trace footer (format/include/reel/format/TraceWriter.h).
 EXIT_UNKNOWN, EXIT_EXITED, EXIT_UNCAUGHT, EXIT_SIGNAL, EXIT_STOPPED = range(5)
 
@@ -79,7 +85,8 @@ def _abs_patterns(patterns):
 
 def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, origin_depth=0,
           argv=None, durable=False, hook=None, redact=None, no_values=False, output=True,
-          last=None, _trace_running=True, _keep="always", _on_process_end=None):
+          last=None, _trace_running=True, _keep="always", _on_process_end=None,
+          _collect=False):
     """Starts recording every thread into `path` (written as path + ".partial" until stop()).
 
     redact: a regular expression (ECMAScript syntax, searched case-insensitively) matched against
@@ -104,13 +111,18 @@ def start(path, *, only=(), exclude=(), max_depth=4, max_items=64, max_str=256, 
     kept whole. stop() puts them back, unless the program replaced them meanwhile."""
     if max_depth < 3 or max_items < 16 or max_str < 64:
         raise ValueError("reel: capture limits below the export contract (3, 16, 64)")
+    for key, value in (("max_depth", max_depth), ("max_items", max_items), ("max_str", max_str),
+                       ("origin_depth", origin_depth)):
+        if value > CAPTURE_LIMITS[key][1]:
+            raise ValueError("reel: %s must be at most %d, not %d"
+                             % (key, CAPTURE_LIMITS[key][1], value))
     last = 0 if last is None else parse_count(last)
     # Before the hook goes in, so threading's own frames here are not recorded. Threads started
     # from now on install the C hook on their first call.
     _set_thread_hook(_reel._thread_trace)
     try:
         _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-               _trace_running, hook, redact, no_values, last)
+               _trace_running, hook, redact, no_values, last, _collect)
     except BaseException:
         _set_thread_hook(None)
         raise
@@ -143,7 +155,7 @@ def _set_thread_hook(entry):
 
 
 def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, argv, durable,
-           trace_running, hook=None, redact=None, no_values=False, last=0):
+           trace_running, hook=None, redact=None, no_values=False, last=0, collect=False):
     _reel.start(
         _os.fspath(path), _opcodes.table(),
         only=_abs_patterns(only), exclude=_abs_patterns(exclude), reel_dir=_REEL_DIR,
@@ -152,7 +164,7 @@ def _start(path, only, exclude, max_depth, max_items, max_str, origin_depth, arg
         cwd=_os.getcwd(), executable=_sys.executable or "",
         trace_running=bool(trace_running),
         durable=bool(durable), hook=hook, redact=str(redact) if redact else None,
-        no_values=bool(no_values), last=int(last))
+        no_values=bool(no_values), last=int(last), collect=bool(collect))
 
 
 def stop(kind=EXIT_STOPPED, status=0, message=""):

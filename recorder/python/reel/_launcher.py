@@ -11,6 +11,7 @@ import atexit
 import builtins
 import os
 import sys
+import zipimport
 
 import reel
 from reel import _output
@@ -34,13 +35,15 @@ class UsageError(Exception):
     pass
 
 
-def _int_option(name, value, minimum):
+def _int_option(name, value, minimum, maximum):
     try:
         n = int(value)
     except ValueError:
         raise UsageError("%s needs an integer, got %r" % (name, value))
     if n < minimum:
         raise UsageError("%s must be at least %d" % (name, minimum))
+    if n > maximum:
+        raise UsageError("%s must be at most %d, not %d" % (name, maximum, n))
     return n
 
 
@@ -50,8 +53,9 @@ def parse(argv):
     opts = {"output": None, "only": [], "exclude": [], "max_depth": 4, "max_items": 64,
             "max_str": 256, "origin_depth": 0, "keep": "always", "redact": None,
             "no_values": False, "last": None}
-    limits = {"--max-depth": ("max_depth", 3), "--max-items": ("max_items", 16),
-              "--max-str": ("max_str", 64), "--origin-depth": ("origin_depth", 0)}
+    limits = {name: (key, reel.CAPTURE_LIMITS[key][0], reel.CAPTURE_LIMITS[key][1])
+              for name, key in (("--max-depth", "max_depth"), ("--max-items", "max_items"),
+                                ("--max-str", "max_str"), ("--origin-depth", "origin_depth"))}
     i = 1
     while i < len(argv):
         a = argv[i]
@@ -92,8 +96,8 @@ def parse(argv):
                                      % ("|".join(KEEP_CHOICES), value))
                 opts["keep"] = value
             else:
-                key, minimum = limits[name]
-                opts[key] = _int_option(name, value, minimum)
+                key, minimum, maximum = limits[name]
+                opts[key] = _int_option(name, value, minimum, maximum)
             continue
         if a in ("-m", "-c"):
             if i + 1 >= len(argv):
@@ -125,12 +129,18 @@ def _exit_code_of(exc):
     return 1
 
 
+# The file names Reel's own code objects carry: the package directory as imported (relative when
+# sys.path named it so) and absolute. Computed before recording starts: _strip_traceback runs
+# while it records, and os.path's functions are Python code it would record as the program's.
+_REEL_PREFIXES = tuple({os.path.dirname(reel.__file__) + os.sep, reel._REEL_DIR + os.sep})
+
+
 def _strip_traceback(tb):
-    """`tb` without the entries of Reel's own frames."""
-    reel_dir = os.path.dirname(os.path.abspath(reel.__file__)) + os.sep
+    """`tb` without the entries of Reel's own frames (only builtins run here: see
+    _REEL_PREFIXES)."""
     entries = []
     while tb is not None:
-        if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(reel_dir):
+        if not tb.tb_frame.f_code.co_filename.startswith(_REEL_PREFIXES):
             entries.append(tb)
         tb = tb.tb_next
     new = None
@@ -272,15 +282,102 @@ def _set_path0(entry):
         sys.path[0] = entry
 
 
+def _compile_error(e):
+    """Prints an error compile() raised for the program as the interpreter prints it when it
+    cannot compile a script or a -c command: the error alone, no traceback (the launcher's frames
+    are not the program's). Exit status 1."""
+    e.__traceback__ = None
+    sys.excepthook(type(e), e, None)
+    raise SystemExit(1)
+
+
+def _declares_coding(line):
+    """Whether `line` is a PEP 263 encoding declaration (a comment naming `coding:` or
+    `coding=`), as the tokenizer looks for one in the first two lines."""
+    rest = line.lstrip(b" \t\f")
+    return rest.startswith(b"#") and (b"coding:" in rest or b"coding=" in rest)
+
+
+def _file_error(path, source):
+    """The error the interpreter's tokenizer reports for a script file that compile() words its
+    own way (compile gets bytes; `python script.py` reads the file): a NUL byte, or bytes that
+    are not UTF-8 in a file with no encoding declaration. None for anything else."""
+    nul = source.find(b"\0")
+    if nul >= 0:
+        start = source.rfind(b"\n", 0, nul) + 1
+        text = source[start:nul].decode("utf-8", "replace")
+        return SyntaxError("source code cannot contain null bytes",
+                           (path, source.count(b"\n", 0, nul) + 1, None, text))
+    if any(_declares_coding(line) for line in source.split(b"\n", 2)[:2]):
+        return None
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as u:
+        return SyntaxError("Non-UTF-8 code starting with '\\x%02x' in file %s on line %d, but no "
+                           "encoding declared; see https://peps.python.org/pep-0263/ for details"
+                           % (source[u.start], path, source.count(b"\n", 0, u.start) + 1))
+    return None
+
+
+def _module_error(runpy, e):
+    """Prints an error runpy._get_module_details raised for `-m module` as `python -m module`
+    prints it: its traceback starts at runpy's _run_module_as_main (which called it), not at the
+    launcher's frames. Exit status 1. Only Reel's frames are replaced; the rest is printed by the
+    traceback module, as the interpreter's own display formats it."""
+    import dis
+    import traceback
+    first = runpy._get_module_details.__code__
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not first:
+        tb = tb.tb_next
+    caller = runpy._run_module_as_main.__code__
+    line = next((i.positions.lineno for i in dis.get_instructions(caller)
+                 if i.argval == "_get_module_details"), caller.co_firstlineno)
+    lines = ["Traceback (most recent call last):\n",
+             '  File "%s", line %d, in %s\n' % (caller.co_filename, line, caller.co_name)]
+    lines += traceback.format_tb(tb)
+    lines += traceback.format_exception_only(type(e), e)
+    sys.stderr.write("".join(lines))
+    raise SystemExit(1)
+
+
+def _runs_from_importer(path):
+    """`python DIR` and `python APP.pyz` run the `__main__` module found there (a directory, or a
+    zip file the zipimport path hook opens), not the path as a script."""
+    if os.path.isdir(path):
+        return True
+    try:
+        zipimport.zipimporter(path)
+    except (zipimport.ZipImportError, OSError):
+        return False
+    return True
+
+
 def _prepare(kind, target, args):
-    """Returns (code, globals) for the program and sets sys.argv / sys.path[0] (and
-    sys.orig_argv) like the interpreter would for `python script.py`, `python -m module` or
-    `python -c code`."""
+    """Returns (kind, code, globals) for the program and sets sys.argv / sys.path[0] (and
+    sys.orig_argv) like the interpreter would for `python script.py`, `python DIR_OR_ZIP`,
+    `python -` (the program on stdin), `python -m module` or `python -c code`. `kind` becomes
+    "importer" for a directory or zip file (code is None: runpy finds it, as in a plain run)."""
     orig = _orig_argv(kind, target, args)
     if orig is not None:
         sys.orig_argv = orig
     g = {"__name__": "__main__", "__doc__": None, "__package__": None, "__spec__": None,
          "__annotations__": {}, "__builtins__": builtins}
+    if kind == "script" and target == "-":
+        source = sys.stdin.buffer.read()
+        try:
+            code = compile(source, "<stdin>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            _compile_error(e)
+        sys.argv[:] = ["-"] + args
+        _set_path0("")
+        g["__file__"] = "<stdin>"
+        g["__cached__"] = None
+        return kind, code, g
+    if kind == "script" and _runs_from_importer(target):
+        sys.argv[:] = [target] + args
+        _set_path0(os.path.abspath(target))
+        return "importer", None, g
     if kind == "script":
         path = os.path.abspath(target)
         try:
@@ -290,7 +387,10 @@ def _prepare(kind, target, args):
             sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
                              % (sys.executable, path, e.errno, e.strerror))
             raise SystemExit(2)
-        code = compile(source, path, "exec", dont_inherit=True)
+        try:
+            code = compile(source, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            _compile_error(_file_error(path, source) or e)
         sys.argv[:] = [target] + args
         _set_path0(os.path.dirname(os.path.realpath(path)))
         g["__file__"] = path
@@ -305,11 +405,16 @@ def _prepare(kind, target, args):
         except ImportError as e:
             sys.stderr.write("%s: %s\n" % (sys.executable, e))
             raise SystemExit(1)
+        except Exception as e:  # the module does not compile, its package raised
+            _module_error(runpy, e)
         sys.argv[0] = spec.origin
         g.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
                  __package__=spec.parent, __spec__=spec)
     else:
-        code = compile(target, "<string>", "exec", dont_inherit=True)
+        try:
+            code = compile(target, "<string>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            _compile_error(e)
         sys.argv[:] = ["-c"] + args
         _set_path0("")
         if sys.version_info >= (3, 13):
@@ -317,12 +422,14 @@ def _prepare(kind, target, args):
             # run_mod), which shows its lines in tracebacks and stack dumps.
             import linecache
             linecache._register_code("<string>", target, "<string>")
-    return code, g
+    return kind, code, g
 
 
 def default_output(kind, target):
     if kind == "script":
-        name = os.path.splitext(os.path.basename(target))[0] or "program"
+        name = os.path.splitext(os.path.basename(os.path.normpath(target)))[0] or "program"
+        if target == "-":
+            name = "stdin"
     elif kind == "module":
         name = target.rsplit(".", 1)[-1]
     else:
@@ -346,7 +453,7 @@ def _recursion_loan(baseline, left, kind):
     if baseline is None:
         return None
     py, c = baseline[0] - left[0], baseline[1] - left[1]
-    if kind == "module":
+    if kind in ("module", "importer"):
         # The probe's exec() is called from C (_call_detached), through the generic builtin call,
         # which takes a C level; `-m` calls runpy's function there instead, which does not, and
         # its own exec() is a plain run's too. 3.11 counts C levels with Python frames.
@@ -366,7 +473,17 @@ def main(argv, recursion_baseline=None):
     reel._restore_environment()
     # Absolute: the program may change its working directory before --keep failure removes it.
     output = os.path.abspath(opts["output"] or default_output(kind, target))
-    code, g = _prepare(kind, target, args)
+    # Refused before the program runs: the trace would only fail to take its name at the end.
+    shown = opts["output"] or os.path.basename(output)
+    if os.path.isdir(output):
+        sys.stderr.write("reel: the output %r is a directory; give a file name with -o FILE\n"
+                         % shown)
+        return 2
+    if not os.path.isdir(os.path.dirname(output)):
+        sys.stderr.write("reel: cannot write %r: there is no directory %r\n"
+                         % (shown, os.path.dirname(output)))
+        return 2
+    kind, code, g = _prepare(kind, target, args)
 
     launcher_main = sys.modules["__main__"]  # keep our own module alive
     main_mod = type(sys)("__main__")
@@ -390,9 +507,10 @@ def main(argv, recursion_baseline=None):
                    argv=list(sys.argv), redact=opts["redact"], no_values=opts["no_values"],
                    last=opts["last"],
                    output=False, _trace_running=False,  # installed below, for the whole run
-                   _on_process_end=session.on_process_end)
+                   _on_process_end=session.on_process_end, _collect=True)
     except (OSError, ValueError, RuntimeError) as e:
-        sys.stderr.write("reel: %s\n" % e)
+        message = str(e)
+        sys.stderr.write("%s\n" % (message if message.startswith("reel: ") else "reel: " + message))
         return 2
     _output.install()
     if kind == "command":
@@ -404,10 +522,13 @@ def main(argv, recursion_baseline=None):
     # ["__main__"], which is main_mod. Either way the call is detached: the launcher's frames are
     # not below the program's, so a stack walk (sys._getframe, inspect.stack, warnings'
     # stacklevel, logging's stack_info) ends where it ends in a plain run.
-    if kind == "module":
+    if kind in ("module", "importer"):
         import runpy
         first = runpy._run_module_as_main.__code__
-        run = lambda: detached(runpy._run_module_as_main, target, True)
+        if kind == "module":
+            run = lambda: detached(runpy._run_module_as_main, target, True)
+        else:  # the interpreter's pymain_run_module(L"__main__", 0)
+            run = lambda: detached(runpy._run_module_as_main, "__main__", False)
     else:
         first = code
         run = lambda: detached(exec, code, g)
