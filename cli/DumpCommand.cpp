@@ -391,7 +391,7 @@ void addDumpCommand(CLI::App& app) {
         try {
             reader = std::make_unique<format::TraceReader>(file);
         } catch (const std::system_error& e) {
-            throw CommandError{"cannot open " + file + ": " + e.what()};
+            throw CommandError{e.what()};  // "cannot open FILE: why", as verify says it
         }
         if (reader->recovery().recovered)
             std::cerr << "reel: " << file << ": recovered (" << reader->recovery().reason << "), "

@@ -63,10 +63,19 @@ void runJoin(const JoinArgs& a) {
     if (a.files.size() == 1 && !isGeneration(fs::path(a.files[0]).filename().string())) {
         // The path the recording was started with: its generations are next to it.
         files = generationsOf(a.files[0]);
-        if (files.empty())
-            throw CommandError{"join: no generation files '" + a.files[0] +
+        if (files.empty()) {
+            // A trace that exists was closed (or is not ours): say that rather than only that
+            // nothing lies next to it.
+            const std::string what =
+                fs::is_regular_file(a.files[0], ec)
+                    ? "'" + a.files[0] +
+                          "' is not a flight-recorder generation, and there are "
+                          "no generation files '"
+                    : "no generation files '";
+            throw CommandError{"join: " + what + a.files[0] +
                                ".flight<N>[.partial]' to join (only a flight recording, "
                                "--last N, that did not close leaves them)"};
+        }
         if (out.empty()) out = a.files[0];
     } else {
         for (const auto& f : a.files) files.emplace_back(f);

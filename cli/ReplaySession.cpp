@@ -220,7 +220,8 @@ int ReplaySession::parseCount(const std::string& args) const {
 
 std::string ReplaySession::locationLine(const Frame& f) {
     const auto& c = code(f.codeId);
-    return sources_->fileName(c) + "(" + std::to_string(f.line) + ")" + c.name + "()";
+    // An instruction without a line (-1) shows as 0, as the other lineless locations do.
+    return sources_->fileName(c) + "(" + std::to_string(std::max(f.line, 0)) + ")" + c.name + "()";
 }
 
 std::string ReplaySession::sourceLine(const Frame& f) {
@@ -842,6 +843,11 @@ void ReplaySession::cmdList(const std::string& args) {
     const auto comma = a.find(',');
     if (comma == std::string::npos) {
         const int l = parseInt(a, "a line number");
+        // Otherwise the window's clamped first line would be named instead of the one asked for.
+        const int32_t count = sources_->lineCount(c);
+        if (count > 0 && (l < 1 || l > count))
+            fail("there is no line " + std::to_string(l) + " in " + sources_->fileName(c) + " (" +
+                 std::to_string(count) + " lines)");
         listLines(c, l - 5, l + 5, f.line);
         return;
     }

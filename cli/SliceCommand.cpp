@@ -3,8 +3,10 @@
 // replays to exactly the original's states with the original's event numbers. The logic lives in
 // the replayer library (TraceSlicer.h); this file parses arguments and reports.
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +74,21 @@ void runSlice(const SliceArgs& a) {
             r.checkpoint ? ", starts from a checkpoint" : "");
 }
 
+// CLI11 reads a uint64_t with strtoull, which takes "-5" as 2^64-5 and saturates numbers too
+// large at 2^64-1: an event number must be plain digits that fit.
+const CLI::Validator kUnsigned64(
+    [](std::string& text) -> std::string {
+        uint64_t n = 0;
+        const char* end = text.data() + text.size();
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+            return "expected a non-negative whole number, not '" + text + "'";
+        if (std::from_chars(text.data(), end, n).ec == std::errc::result_out_of_range)
+            return "'" + text + "' is too large (at most " +
+                   std::to_string(std::numeric_limits<uint64_t>::max()) + ")";
+        return "";
+    },
+    "N");
+
 }  // namespace
 
 // "50M" -> 50000000 (k, M, G: powers of 1000, as event counts are).
@@ -109,8 +126,11 @@ void addSliceCommand(CLI::App& app) {
         "Write a smaller trace holding a window of events (same event numbers and states)");
     cmd->add_option("FILE", args->file, "Trace file (.reel)")->required();
     cmd->add_option("-o,--output", args->out, "The slice to write")->required();
-    cmd->add_option("--from", args->from, "First event kept (default: the first)")->type_name("N");
+    cmd->add_option("--from", args->from, "First event kept (default: the first)")
+        ->check(kUnsigned64)
+        ->type_name("N");
     cmd->add_option("--to", args->to, "Last event kept, inclusive (default: the last)")
+        ->check(kUnsigned64)
         ->type_name("M");
     cmd->add_option("--from-time", args->fromTime,
                     "Start at the first event at or after this many seconds into the run")
@@ -129,6 +149,7 @@ void addSliceCommand(CLI::App& app) {
     cmd->add_option("--max-output", args->maxOutput,
                     "Bytes of earlier output carried per stream (default 16 MiB; older bytes are "
                     "marked as elided)")
+        ->check(kUnsigned64)
         ->type_name("BYTES");
     cmd->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
     cmd->callback([args] { runSlice(*args); });

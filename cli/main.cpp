@@ -1,4 +1,5 @@
 #include <iostream>
+#include <string>
 
 #include "Commands.h"
 #include "reel/format/TraceFormatError.h"
@@ -27,6 +28,16 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // Without a command CLI11 only says that one is required: name what was given instead.
+        if (argc > 1 && app.get_subcommands().empty()) {
+            const std::string given = argv[1];
+            std::string names;
+            for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+                names += (names.empty() ? "" : ", ") + sub->get_name();
+            std::cerr << "reel: unknown " << (given.starts_with("-") ? "option" : "command") << " '"
+                      << given << "' (commands: " << names << "; reel --help describes them)\n";
+            return reel::cli::kExitUsage;
+        }
         std::cerr << "reel: " << e.what() << "\n";
         return reel::cli::kExitUsage;
     } catch (const reel::cli::CommandError& e) {

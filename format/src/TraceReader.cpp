@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <list>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_map>
@@ -840,6 +841,7 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
     // Ids events may refer to: values are numbered densely across the file and defs are loaded
     // up front, so a reference beyond them is damage.
     const uint64_t values = valueCount_;
+    std::unordered_set<size_t> damagedChunks;  // indices of chunks reported as damaged
     for (size_t ci = 0; ci < chunks_.size(); ++ci) {
         const ChunkInfo& c = chunks_[ci];
         const std::string where = "chunk " + std::to_string(ci) + " (" +
@@ -886,6 +888,14 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                 if (!decodeRecords) continue;
                 // (id + 1, resolved record) of recent containers and objects, for patches.
                 std::vector<std::pair<uint64_t, ValueRecord>> resolvedCache(4096);
+                // A patch based on a value in a chunk already reported as damaged cannot be
+                // resolved; this chunk is not damaged for that. Such patches are counted and
+                // reported once, and the rest of the chunk is still checked.
+                struct BaseDamaged {
+                    size_t chunk;
+                };
+                uint64_t unresolved = 0, firstUnresolved = 0;
+                std::optional<size_t> unresolvedFrom;
                 for (size_t i = 0; i < v->recordOffsets.size(); ++i) {
                     ByteCursor cur(v->data.data(), v->data.size(), c.offset);
                     cur.seek(v->recordOffsets[i]);
@@ -898,20 +908,35 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                         auto raw = [&](uint64_t id) {
                             const auto& hit = resolvedCache[id % resolvedCache.size()];
                             if (hit.first == id + 1) return hit.second;
+                            size_t baseChunk = ci;
                             std::shared_ptr<const ValueChunk> vc;
                             try {
+                                baseChunk = findValueChunk(id);
+                                if (damagedChunks.count(baseChunk)) throw BaseDamaged{baseChunk};
                                 vc = valueChunkFor(id);
                             } catch (const std::out_of_range&) {
                                 throw TraceFormatError("value patch based on value " +
                                                            std::to_string(id) +
                                                            ", which the trace does not contain",
                                                        c.offset);
+                            } catch (const TraceFormatError&) {
+                                if (baseChunk == ci) throw;
+                                damagedChunks.insert(baseChunk);
+                                throw BaseDamaged{baseChunk};
                             }
                             ByteCursor bc(vc->data.data(), vc->data.size(), vc->fileOffset);
                             bc.seek(vc->recordOffsets.at(id - vc->firstId));
                             return decodeValue(bc, id);
                         };
-                        rec = resolvePatch(std::move(rec), raw, c.offset);
+                        try {
+                            rec = resolvePatch(std::move(rec), raw, c.offset);
+                        } catch (const BaseDamaged& b) {
+                            if (unresolved++ == 0) {
+                                firstUnresolved = v->firstId + i;
+                                unresolvedFrom = b.chunk;
+                            }
+                            continue;
+                        }
                     }
                     if (isPatchableKind(rec.kind)) {
                         auto& slot = resolvedCache[(v->firstId + i) % resolvedCache.size()];
@@ -938,10 +963,19 @@ std::vector<std::string> TraceReader::Impl::verifyChunks(bool decodeRecords) {
                         namesOk, c.offset,
                         "value " + std::to_string(v->firstId + i) + " names an undefined string");
                 }
+                if (unresolved > 0)
+                    report(where + "intact, but " + std::to_string(unresolved) + " value" +
+                           (unresolved == 1 ? "" : "s") + " (first: value " +
+                           std::to_string(firstUnresolved) + ") patch values of damaged chunk " +
+                           std::to_string(*unresolvedFrom) + " (at byte offset " +
+                           std::to_string(chunks_[*unresolvedFrom].offset) +
+                           ") and cannot be read");
             }
         } catch (const TraceFormatError& e) {
+            damagedChunks.insert(ci);
             report(where + e.what());
         } catch (const std::exception& e) {
+            damagedChunks.insert(ci);
             report(where + "cannot read: " + e.what());
         }
     }

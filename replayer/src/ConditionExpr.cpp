@@ -1,5 +1,6 @@
 #include "reel/replayer/ConditionExpr.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -397,6 +398,7 @@ bool truthValue(const Operand& v) {
 struct ConditionExpr::Node {
     enum class Kind : uint8_t { Or, And, Not, Compare, Truth };
     Kind kind = Kind::Truth;
+    uint32_t height = 1;                      // longest path to a leaf, bounded by kMaxDepth
     std::shared_ptr<const Node> left, right;  // Or/And: both; Not: left
     std::string op;                           // Compare
     // Compare/Truth operands: a path or a literal.
@@ -410,6 +412,11 @@ struct ConditionExpr::Node {
 namespace {
 
 using Node = ConditionExpr::Node;
+
+// Parsing, evaluating and freeing the tree all recurse, so a pasted or generated expression
+// thousands of levels deep would overflow the stack. Python itself stops at 200 nested
+// parentheses; a breakpoint condition has no use for more than this.
+constexpr uint32_t kMaxDepth = 100;
 
 class Parser {
   public:
@@ -446,15 +453,37 @@ class Parser {
                                   : what + " at column " + std::to_string(t.pos + 1));
     }
 
+    [[noreturn]] void tooDeep() const {
+        fail("expression nested too deeply (at most " + std::to_string(kMaxDepth) + " levels)");
+    }
+    // Counts the parser's own recursion ('(' and 'not'), which builds no node for parentheses.
+    struct Nesting {
+        Parser& p;
+        explicit Nesting(Parser& parser) : p(parser) {
+            if (++p.depth_ > kMaxDepth) p.tooDeep();
+        }
+        ~Nesting() { --p.depth_; }
+        Nesting(const Nesting&) = delete;
+        Nesting& operator=(const Nesting&) = delete;
+    };
+    // A chain `a or b or c ...` is parsed in a loop but builds a left-deep tree: bound its height.
+    std::shared_ptr<Node> joined(Node::Kind kind, std::shared_ptr<const Node> left,
+                                 std::shared_ptr<const Node> right) const {
+        auto x = std::make_shared<Node>();
+        x->kind = kind;
+        x->height = 1 + std::max(left->height, right ? right->height : 0);
+        if (x->height > kMaxDepth) tooDeep();
+        x->left = std::move(left);
+        x->right = std::move(right);
+        return x;
+    }
+
     std::shared_ptr<const Node> orExpr() {
         auto n = andExpr();
         while (isName("or")) {
             take();
-            auto x = std::make_shared<Node>();
-            x->kind = Node::Kind::Or;
-            x->left = n;
-            x->right = andExpr();
-            n = x;
+            auto r = andExpr();
+            n = joined(Node::Kind::Or, std::move(n), std::move(r));
         }
         return n;
     }
@@ -462,26 +491,22 @@ class Parser {
         auto n = notExpr();
         while (isName("and")) {
             take();
-            auto x = std::make_shared<Node>();
-            x->kind = Node::Kind::And;
-            x->left = n;
-            x->right = notExpr();
-            n = x;
+            auto r = notExpr();
+            n = joined(Node::Kind::And, std::move(n), std::move(r));
         }
         return n;
     }
     std::shared_ptr<const Node> notExpr() {
         if (isName("not")) {
+            Nesting nested(*this);
             take();
-            auto x = std::make_shared<Node>();
-            x->kind = Node::Kind::Not;
-            x->left = notExpr();
-            return x;
+            return joined(Node::Kind::Not, notExpr(), nullptr);
         }
         return primary();
     }
     std::shared_ptr<const Node> primary() {
         if (peek().kind == Token::Kind::LParen) {
+            Nesting nested(*this);
             take();
             auto n = orExpr();
             if (peek().kind != Token::Kind::RParen) fail("expected ')'");
@@ -594,6 +619,7 @@ class Parser {
     std::vector<Token> t_;
     std::string_view text_;
     size_t i_ = 0;
+    uint32_t depth_ = 0;
 };
 
 Operand value(const Node::Term& t, OperandSource& src) {

@@ -159,3 +159,44 @@ TEST_CASE("reel info and verify refuse unreadable input with one line and status
         CHECK(oneLineError(extra));
     }
 }
+
+TEST_CASE("reel names what was wrong in a bad command line, once", "[cli][info]") {
+    TempDir dir;
+    auto path = dir / "t.reel";
+    writeTrace(path, {2, 50, 5});
+    const std::string trace = shellQuote(path.string());
+
+    Run bogus = runReel(dir, "bogus");
+    CHECK(bogus.status == 2);
+    CHECK(oneLineError(bogus));
+    CHECK(bogus.err.find("unknown command 'bogus'") != std::string::npos);
+    Run option = runReel(dir, "--bogus");
+    CHECK(option.status == 2);
+    CHECK(oneLineError(option));
+    CHECK(option.err.find("unknown option '--bogus'") != std::string::npos);
+
+    // CLI11 would take -5 as 2^64-5 and saturate a number too large for 64 bits.
+    for (const char* bad :
+         {"--from -5", "--to 99999999999999999999999", "--from=-1", "--max-output -3"}) {
+        INFO(bad);
+        Run r = runReel(
+            dir, "slice " + trace + " -o " + shellQuote((dir / "s.reel").string()) + " " + bad);
+        CHECK(r.status == 2);
+        CHECK(oneLineError(r));
+        CHECK(!std::filesystem::exists(dir / "s.reel"));
+    }
+    Run big = runReel(dir, "slice " + trace + " -o " + shellQuote((dir / "s.reel").string()) +
+                               " --to 99999999999999999999999");
+    CHECK(big.err.find("too large") != std::string::npos);
+
+    Run dump = runReel(dir, "dump " + shellQuote((dir / "nope.reel").string()));
+    CHECK(dump.status == 2);
+    CHECK(oneLineError(dump));
+    CHECK(dump.err.find("cannot open") == dump.err.rfind("cannot open"));
+
+    // A closed trace given to join: it is not a generation, and nothing lies next to it.
+    Run join = runReel(dir, "join " + trace + " -o " + trace);
+    CHECK(join.status == 2);
+    CHECK(oneLineError(join));
+    CHECK(join.err.find("is not a flight-recorder generation") != std::string::npos);
+}

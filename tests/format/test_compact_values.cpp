@@ -524,6 +524,60 @@ TEST_CASE("a 1.2 file needs a 1.2 reader; 1.0/1.1 files stay readable",
     readEverything(plain);
 }
 
+TEST_CASE("verify blames a damaged values chunk, not the intact chunk whose patches use it",
+          "[format][values][compact]") {
+    TempDir dir;
+    auto opt = testOptions();
+    opt.requiredReaderMinor = kCompactValuesReaderMinor;
+    const auto path = dir / "patched.reel";
+    {
+        TraceWriter w(path, sampleHeader(), opt);
+        Batch b0 = makeBatch({2, 50, 6}, 0);
+        b0.values.clear();
+        encode::floatValue(b0.values, 0.5);
+        ValueRef l[] = {ValueRef::record(0), ValueRef::smallInt(1)};
+        encode::containerRelative(b0.values, ValueKind::List, 1, 2, l, 2, 1);
+        for (int i = 2; i < 6; ++i) encode::str(b0.values, 40, std::string(40, char('a' + i)));
+        w.append(std::move(b0));
+        // The next batch's values chunk patches the list of the first one.
+        Batch b1 = makeBatch({2, 50, 6}, 1);
+        b1.values.clear();
+        uint32_t ix[] = {1};
+        ValueRef r[] = {ValueRef::record(0)};
+        encode::patch(b1.values, 6, 1, 2, 2, ix, r, 1);
+        encode::patch(b1.values, 7, 6, 2, 2, ix, r, 1);
+        for (int i = 8; i < 12; ++i) encode::str(b1.values, 1, "z");
+        w.append(std::move(b1));
+        w.close(sampleExit());
+    }
+    std::vector<ChunkInfo> chunks;
+    {
+        TraceReader rd(path);
+        REQUIRE(rd.verifyAll().empty());
+        chunks = rd.chunks();
+    }
+    size_t victim = chunks.size(), later = chunks.size();
+    for (size_t i = 0; i < chunks.size(); ++i)
+        if (chunks[i].kind == 2) (victim == chunks.size() ? victim : later) = i;
+    REQUIRE(later < chunks.size());
+    auto bytes = readFile(path);
+    bytes[chunks[victim].offset + kChunkHeaderSize + 5] ^= 0x21;
+    writeFile(path, bytes.data(), bytes.size());
+
+    TraceReader rd(path);
+    auto problems = rd.verifyAll();
+    INFO(problems.size());
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0].find("chunk " + std::to_string(victim) + " (values") == 0);
+    CHECK(problems[0].find("checksum mismatch") != std::string::npos);
+    // The later chunk is intact: the message says its patches cannot be read and why, not that
+    // its own checksum is wrong.
+    CHECK(problems[1].find("chunk " + std::to_string(later) + " (values") == 0);
+    CHECK(problems[1].find("checksum") == std::string::npos);
+    CHECK(problems[1].find("intact, but 2 values (first: value 6) patch values of damaged chunk " +
+                           std::to_string(victim)) != std::string::npos);
+}
+
 // A seed for the reader fuzzer (tests/fuzz/fuzz_reader.cpp) with every compact encoding, so
 // mutations reach the PATCH / RELATIVE / LOCAL_SET_DELTA decoders.
 TEST_CASE("write compact fuzz seed", "[.fuzz-seeds]") {

@@ -417,3 +417,43 @@ def test_demo_with_an_unsupported_interpreter_fails_cleanly(reel_bin, tmp_path):
     assert "cannot run Python interpreter '/bin/false'" in proc.stderr.decode()
     assert "the example was not recorded" in proc.stderr.decode()
     assert not out.exists()
+
+
+def test_locations_and_list_messages_name_what_was_asked(reel_bin, python_exe, reel_env,
+                                                         tmp_path):
+    program = tmp_path / "handled.py"
+    program.write_text("def collect(xs):\n"
+                       "    for x in xs:\n"
+                       "        try:\n"
+                       "            raise ValueError(x)\n"
+                       "        except ValueError as e:\n"
+                       "            msg = str(e)\n"
+                       "    return msg\n"
+                       "\n"
+                       "collect([1])\n")
+    trace = tmp_path / "handled.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    # Where the exception is handled CPython 3.12 runs an instruction without a line: it shows
+    # as line 0, as every other location without a line does, never -1.
+    rc, out, err = replay(reel_bin, trace, "exception 0 end; where")
+    assert rc == 0, err
+    assert re.search(r"^> \S*handled\.py\(\d+\)collect\(\)$", out, re.M), out
+    assert "(-1)" not in out
+    # A line outside the file is named as asked, not as the clamped start of its window.
+    rc, out, err = replay(reel_bin, trace, "exception 0; list 99999")
+    assert rc == 1
+    assert err == "*** there is no line 99999 in %s (9 lines)\n" % program
+
+
+def test_deeply_nested_conditions_are_refused(reel_bin, inventory_trace):
+    for cond in ["(" * 20000 + "a" + ")" * 20000, "not " * 200000 + "a"]:
+        proc = subprocess.run([str(reel_bin), "replay", str(inventory_trace)],
+                              input=("break inventory.py:52 if %s\n" % cond).encode(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=RUN_TIMEOUT)
+        assert proc.returncode == 1, proc.stderr.decode()[-500:]
+        assert proc.stderr.decode().startswith(
+            "*** bad expression: expression nested too deeply (at most 100 levels)")

@@ -280,6 +280,27 @@ TEST_CASE("the shared condition evaluator drives breakpoint conditions", "[repla
     CHECK_THROWS_AS(ConditionExpr::parse("x === 1"), ExprSyntaxError);
 }
 
+TEST_CASE("ConditionExpr refuses expressions nested too deeply instead of overflowing the stack",
+          "[replayer][api]") {
+    auto repeat = [](const std::string& s, size_t n) {
+        std::string out;
+        for (size_t i = 0; i < n; ++i) out += s;
+        return out;
+    };
+    // Nesting within the limit still parses.
+    CHECK_NOTHROW(ConditionExpr::parse(repeat("(", 50) + "x" + repeat(")", 50)));
+    CHECK_NOTHROW(ConditionExpr::parse(repeat("not ", 50) + "x"));
+    CHECK_NOTHROW(ConditionExpr::parse("x" + repeat(" or x", 50)));
+    CHECK_THROWS_WITH(ConditionExpr::parse(repeat("(", 20000) + "a" + repeat(")", 20000)),
+                      Catch::Contains("nested too deeply"));
+    CHECK_THROWS_WITH(ConditionExpr::parse(repeat("not ", 200000) + "a"),
+                      Catch::Contains("nested too deeply"));
+    // A flat chain is parsed in a loop but evaluated and freed recursively.
+    CHECK_THROWS_WITH(ConditionExpr::parse("a" + repeat(" and a", 200000)),
+                      Catch::Contains("nested too deeply"));
+    CHECK_THROWS_AS(ConditionExpr::parse(repeat("(not ", 100000) + "a"), ExprSyntaxError);
+}
+
 TEST_CASE("outputChunks interleaves both streams with the events that wrote them",
           "[replayer][api]") {
     Program p;

@@ -527,6 +527,10 @@ TEST_CASE("replay: list shows the embedded source with the current line and brea
               "   \tdef main():"));
     r = cmds(f.dir, f.trace, "break prog.py:8; c; list 99");
     CHECK(r.status == 1);
+    CHECK(r.err == "*** there is no line 99 in /src/prog.py (15 lines)\n");
+    r = cmds(f.dir, f.trace, "break prog.py:8; c; list 1,3; list 14,15; list");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** line 16 is past the end of /src/prog.py (15 lines)\n");
 }
 
 TEST_CASE("replay: exceptions, threads and output", "[cli][replay]") {
