@@ -282,12 +282,17 @@ def _set_path0(entry):
         sys.path[0] = entry
 
 
-def _compile_error(e):
-    """Prints an error compile() raised for the program as the interpreter prints it when it
-    cannot compile a script or a -c command: the error alone, no traceback (the launcher's frames
-    are not the program's). Exit status 1."""
-    e.__traceback__ = None
-    sys.excepthook(type(e), e, None)
+def _compile(source, filename, from_file=False):
+    """compile() of the program, or the error printed as the interpreter prints it when it
+    cannot compile a script, stdin or a -c command: the error alone, no traceback (the
+    launcher's frames are not the program's), exit status 1. `from_file`: the source was read
+    from a script file, whose tokenizer words some errors its own way (_file_error)."""
+    try:
+        return compile(source, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as e:
+        error = (_file_error(filename, source) if from_file else None) or e
+    error.__traceback__ = None
+    sys.excepthook(type(error), error, None)
     raise SystemExit(1)
 
 
@@ -364,11 +369,7 @@ def _prepare(kind, target, args):
     g = {"__name__": "__main__", "__doc__": None, "__package__": None, "__spec__": None,
          "__annotations__": {}, "__builtins__": builtins}
     if kind == "script" and target == "-":
-        source = sys.stdin.buffer.read()
-        try:
-            code = compile(source, "<stdin>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as e:
-            _compile_error(e)
+        code = _compile(sys.stdin.buffer.read(), "<stdin>")
         sys.argv[:] = ["-"] + args
         _set_path0("")
         g["__file__"] = "<stdin>"
@@ -387,10 +388,7 @@ def _prepare(kind, target, args):
             sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
                              % (sys.executable, path, e.errno, e.strerror))
             raise SystemExit(2)
-        try:
-            code = compile(source, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as e:
-            _compile_error(_file_error(path, source) or e)
+        code = _compile(source, path, from_file=True)
         sys.argv[:] = [target] + args
         _set_path0(os.path.dirname(os.path.realpath(path)))
         g["__file__"] = path
@@ -411,10 +409,7 @@ def _prepare(kind, target, args):
         g.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
                  __package__=spec.parent, __spec__=spec)
     else:
-        try:
-            code = compile(target, "<string>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as e:
-            _compile_error(e)
+        code = _compile(target, "<string>")
         sys.argv[:] = ["-c"] + args
         _set_path0("")
         if sys.version_info >= (3, 13):
