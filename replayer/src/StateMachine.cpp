@@ -176,7 +176,10 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
             f.activationEvent = r.event;
-            f.prevWasOpcode = false;
+            // The frame goes on where it suspended (the yield's position): the rest of the yield's
+            // line is not a new line, as no line event comes there in CPython (pdb stops at the
+            // next line). A backward jump or another line still is one.
+            f.prevWasOpcode = true;
             t.stack.push_back(std::move(f));
             state_.value = kNone;
             lastLineStop_ = true;

@@ -457,3 +457,29 @@ def test_deeply_nested_conditions_are_refused(reel_bin, inventory_trace):
         assert proc.returncode == 1, proc.stderr.decode()[-500:]
         assert proc.stderr.decode().startswith(
             "*** bad expression: expression nested too deeply (at most 100 levels)")
+
+
+def test_step_after_a_resume_goes_to_the_next_line(reel_bin, python_exe, reel_env, tmp_path):
+    # CPython reports no line event for the rest of a `yield` line when the generator resumes
+    # (pdb's `step` goes from the resume to the next line): the replay does not stop on the
+    # `yield` line a second time.
+    program = tmp_path / "gen.py"
+    program.write_text("def g():\n"
+                       "    x = yield 1\n"
+                       "    y = 2\n"
+                       "    yield x\n"
+                       "\n"
+                       "it = g()\n"
+                       "next(it)\n"
+                       "it.send(5)\n")
+    trace = tmp_path / "gen.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    rc, out, err = replay(reel_bin, trace, "; ".join(["s"] * 14))
+    assert rc == 0, err
+    stops = [line for line in out.splitlines() if line.startswith("> ") or "--Resume--" in line]
+    resume = next(i for i, line in enumerate(stops) if "--Resume--" in line)
+    assert re.search(r"gen\.py\(2\)g\(\)$", stops[resume + 1]), stops  # the resume's position
+    assert re.search(r"gen\.py\(3\)g\(\)$", stops[resume + 2]), stops  # then the next line

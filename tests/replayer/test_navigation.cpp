@@ -42,8 +42,12 @@ struct Reference {
             bool st = true;
             if (s.kind == RecordKind::Opcode) {
                 auto it = last.find(f->id);
-                st = f->line >= 0 && (it == last.end() || it->second.kind != RecordKind::Opcode ||
-                                      f->line != it->second.line || f->lasti <= it->second.lasti);
+                // After a RESUME the frame goes on from the yield's position (no line start for
+                // the rest of the yield's line), as after an OPCODE.
+                const bool goesOn = it != last.end() && (it->second.kind == RecordKind::Opcode ||
+                                                         it->second.kind == RecordKind::Resume);
+                st = f->line >= 0 && (!goesOn || f->line != it->second.line ||
+                                      f->lasti <= it->second.lasti);
             }
             last[f->id] = {s.kind, f->line, f->lasti};
             states.push_back(s);
