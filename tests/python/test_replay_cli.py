@@ -419,23 +419,17 @@ def test_demo_with_an_unsupported_interpreter_fails_cleanly(reel_bin, tmp_path):
     assert not out.exists()
 
 
-def test_locations_and_list_messages_name_what_was_asked(reel_bin, python_exe, reel_env,
-                                                         tmp_path):
-    program = tmp_path / "handled.py"
-    program.write_text("def collect(xs):\n"
-                       "    for x in xs:\n"
-                       "        try:\n"
-                       "            raise ValueError(x)\n"
-                       "        except ValueError as e:\n"
-                       "            msg = str(e)\n"
-                       "    return msg\n"
-                       "\n"
-                       "collect([1])\n")
-    trace = tmp_path / "handled.reel"
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr.decode()
+def test_locations_and_list_messages_name_what_was_asked(reel_bin, record):
+    trace, _, err, rc = record("def collect(xs):\n"
+                               "    for x in xs:\n"
+                               "        try:\n"
+                               "            raise ValueError(x)\n"
+                               "        except ValueError as e:\n"
+                               "            msg = str(e)\n"
+                               "    return msg\n"
+                               "\n"
+                               "collect([1])\n", name="handled")
+    assert rc == 0, err
     # Where the exception is handled CPython 3.12 runs an instruction without a line: it shows
     # as line 0, as every other location without a line does, never -1.
     rc, out, err = replay(reel_bin, trace, "exception 0 end; where")
@@ -445,7 +439,7 @@ def test_locations_and_list_messages_name_what_was_asked(reel_bin, python_exe, r
     # A line outside the file is named as asked, not as the clamped start of its window.
     rc, out, err = replay(reel_bin, trace, "exception 0; list 99999")
     assert rc == 1
-    assert err == "*** there is no line 99999 in %s (9 lines)\n" % program
+    assert err == "*** there is no line 99999 in %s (9 lines)\n" % trace.with_suffix(".py")
 
 
 def test_deeply_nested_conditions_are_refused(reel_bin, inventory_trace):
@@ -459,24 +453,19 @@ def test_deeply_nested_conditions_are_refused(reel_bin, inventory_trace):
             "*** bad expression: expression nested too deeply (at most 100 levels)")
 
 
-def test_step_after_a_resume_goes_to_the_next_line(reel_bin, python_exe, reel_env, tmp_path):
+def test_step_after_a_resume_goes_to_the_next_line(reel_bin, record):
     # CPython reports no line event for the rest of a `yield` line when the generator resumes
     # (pdb's `step` goes from the resume to the next line): the replay does not stop on the
     # `yield` line a second time.
-    program = tmp_path / "gen.py"
-    program.write_text("def g():\n"
-                       "    x = yield 1\n"
-                       "    y = 2\n"
-                       "    yield x\n"
-                       "\n"
-                       "it = g()\n"
-                       "next(it)\n"
-                       "it.send(5)\n")
-    trace = tmp_path / "gen.reel"
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr.decode()
+    trace, _, err, rc = record("def g():\n"
+                               "    x = yield 1\n"
+                               "    y = 2\n"
+                               "    yield x\n"
+                               "\n"
+                               "it = g()\n"
+                               "next(it)\n"
+                               "it.send(5)\n", name="gen")
+    assert rc == 0, err
     rc, out, err = replay(reel_bin, trace, "; ".join(["s"] * 14))
     assert rc == 0, err
     stops = [line for line in out.splitlines() if line.startswith("> ") or "--Resume--" in line]
