@@ -38,6 +38,23 @@ bool smallSeqAll(PyObject* seq, Ok&& ok) {
         if (!ok(items[i])) return false;
     return true;
 }
+// The same for an exact set or frozenset of at most 64 items (its table read in C).
+template <typename Ok>
+bool smallSetAll(PyObject* set, Ok&& ok) {
+    if ((!exact(set, &PySet_Type) && !exact(set, &PyFrozenSet_Type)) || PySet_GET_SIZE(set) > 64)
+        return false;
+    Py_ssize_t pos = 0;
+    PyObject* k;
+    Py_hash_t h;
+    while (_PySet_NextEntry(set, &pos, &k, &h))
+        if (!ok(k)) return false;
+    return true;
+}
+// An exact list, tuple, set or frozenset of at most 64 items, each passing `ok`.
+template <typename Ok>
+bool smallCollectionAll(PyObject* c, Ok&& ok) {
+    return smallSeqAll(c, ok) || smallSetAll(c, ok);
+}
 
 // Scalars whose comparisons and arithmetic are C code calling nothing else.
 bool scalar(PyObject* o) {
@@ -256,8 +273,6 @@ bool formatRunsTraced(const CodeTable& codes, PyObject* o) {
 // a `__new__` written in Python whose code is traced; then __init__, either object's (C, checks
 // the arguments) or a Python function whose code is traced. Finding __new__ and __init__ reads
 // the type's method cache and MRO dicts (str keys), running no Python code.
-bool anySetExact(PyObject* o);
-
 // object.__new__ of class `t` runs only C code: for an abstract class it raises a TypeError
 // whose message lists `__abstractmethods__` (read from the class's own dict) sorted, which
 // compares them: C code for exact strs in a builtin collection (ABCMeta makes a frozenset).
@@ -267,23 +282,8 @@ bool objectNewPure(PyTypeObject* t) {
     PyObject* names = d != nullptr && PyDict_CheckExact(d) && gAbstractStr != nullptr
                           ? PyDict_GetItem(d, gAbstractStr)
                           : nullptr;  // borrowed
-    if (names == nullptr) return false;
-    auto allStr = [](PyObject* const* items, Py_ssize_t n) {
-        for (Py_ssize_t i = 0; i < n; ++i)
-            if (!exact(items[i], &PyUnicode_Type)) return false;
-        return true;
-    };
-    if (exact(names, &PyTuple_Type))
-        return allStr(&PyTuple_GET_ITEM(names, 0), PyTuple_GET_SIZE(names));
-    if (exact(names, &PyList_Type))
-        return allStr(reinterpret_cast<PyListObject*>(names)->ob_item, PyList_GET_SIZE(names));
-    if (!anySetExact(names)) return false;
-    Py_ssize_t pos = 0;
-    PyObject* k;
-    Py_hash_t h;
-    while (_PySet_NextEntry(names, &pos, &k, &h))
-        if (!exact(k, &PyUnicode_Type)) return false;
-    return true;
+    return names != nullptr &&
+           smallCollectionAll(names, [](PyObject* o) { return exact(o, &PyUnicode_Type); });
 }
 
 // The class's `__init__` is object's or traced Python code.
@@ -320,20 +320,17 @@ bool instantiatesTraced(const CodeTable& codes, PyObject* callable) {
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || Py_TYPE(t)->tp_call != PyType_Type.tp_call ||
         Py_TYPE(t)->tp_getattro != PyType_Type.tp_getattro || gInitStr == nullptr)
         return false;
-    if (t->tp_new == PyBaseObject_Type.tp_new && !objectNewPure(t)) return false;
-    if (t->tp_new != PyBaseObject_Type.tp_new) {
-        // slot_tp_new gets `__new__` from the class (a staticmethod's __get__ is C) and calls it.
-        if (t->tp_new != gSlotTpNew || gSlotTpNew == nullptr) return false;
-        PyObject* nw = _PyType_Lookup(t, gNewStr);  // borrowed
-        if (nw == nullptr || Py_TYPE(nw) != &PyStaticMethod_Type ||
-            !tracedFunction(codes, reinterpret_cast<WrappedCallableHead*>(nw)->callable))
-            return false;
-    }
+    if (t->tp_new == PyBaseObject_Type.tp_new) return objectNewPure(t) && initTraced(codes, t);
+    // slot_tp_new gets `__new__` from the class (a staticmethod's __get__ is C) and calls it.
+    if (t->tp_new != gSlotTpNew || gSlotTpNew == nullptr) return false;
+    PyObject* nw = _PyType_Lookup(t, gNewStr);  // borrowed
+    if (nw == nullptr || Py_TYPE(nw) != &PyStaticMethod_Type ||
+        !tracedFunction(codes, reinterpret_cast<WrappedCallableHead*>(nw)->callable))
+        return false;
     // type_call runs the `__init__` of the type of what `__new__` returned when that is an
     // instance of the class called: with a `__new__` written in Python, any subclass's.
     int budget = 32;
-    return t->tp_new == PyBaseObject_Type.tp_new ? initTraced(codes, t)
-                                                 : initsTracedBelow(codes, t, budget);
+    return initsTracedBelow(codes, t, budget);
 }
 
 // Iterator types the C API does not name, found at start by making one (initKnownCalls): the
@@ -2539,26 +2536,10 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             // and maybe compared with the set's items, C for C keys (a display's constants are).
             PyObject* it = peek(1);
             PyObject* set = peek(static_cast<int>(arg) + 1);
-            if (!it || !set || !exact(set, &PySet_Type) || PySet_GET_SIZE(set) > 64) return false;
+            if (!it || !set || !exact(set, &PySet_Type)) return false;
             int budget = 256;
             auto key = [&](PyObject* o) { return cKey(o, 0, budget); };
-            {
-                Py_ssize_t pos = 0;
-                PyObject* k;
-                Py_hash_t h;
-                while (_PySet_NextEntry(set, &pos, &k, &h))
-                    if (!key(k)) return false;
-            }
-            if (exact(it, &PyFrozenSet_Type) || exact(it, &PySet_Type)) {
-                if (PySet_GET_SIZE(it) > 64) return false;
-                Py_ssize_t pos = 0;
-                PyObject* k;
-                Py_hash_t h;
-                while (_PySet_NextEntry(it, &pos, &k, &h))
-                    if (!key(k)) return false;
-                return true;
-            }
-            return smallSeqAll(it, key);
+            return smallSetAll(set, key) && smallCollectionAll(it, key);
         }
         // format(o, spec), str(o), repr(o) and ascii(o) of a builtin scalar run only its own C
         // __format__/__str__/__repr__.
