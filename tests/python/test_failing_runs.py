@@ -252,6 +252,24 @@ def test_os_exit_same_as_plain_and_trace_complete(record, run_plain, write_progr
     assert _outputs(recs, 1) == b"maybe lost by os._exit\nraw\n"
 
 
+@pytest.mark.parametrize("tail, kind", [("", "exited"), ("raise KeyError('k')\n", "uncaught exception")])
+def test_failed_flush_at_shutdown_is_the_traces_status(record_env, python_exe, plain_env,
+                                                       write_program, info, tail, kind):
+    # The interpreter flushes sys.stdout after the atexit handlers (where the trace is closed)
+    # and exits with 120 when that fails, whatever the status was: here fd 1 is gone while a
+    # line is still buffered. PYTHONUNBUFFERED (set on some machines) would write it at once.
+    prog = write_program("import os\nprint('buffered')\nos.close(1)\n" + tail, "closed_stdout")
+    trace, out, err, rc = record_env(prog, "flush", PYTHONUNBUFFERED="")
+    plain = subprocess.run([python_exe, str(prog)], cwd=prog.parent,
+                           env=dict(plain_env, PYTHONUNBUFFERED=""), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert (out, err, rc) == ("", _decode(plain.stderr), plain.returncode) == ("", err, 120)
+    assert "Bad file descriptor" in err
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert (j["exit"]["kind"], j["exit"]["status"]) == (kind, 120)
+
+
 def test_exec_closes_the_trace_first(record, run_plain, write_program, info, dump):
     """os.exec* replaces the process image (no atexit): the trace is closed before it, so the run
     up to the exec is kept, complete. os.execvp's attempts on PATH entries that cannot hold the

@@ -9,6 +9,7 @@ import _frozen_importlib_external
 import _signal as signal
 import atexit
 import builtins
+import io
 import os
 import sys
 import zipimport
@@ -165,6 +166,23 @@ def _strip_reel_frames(exc):
         todo.extend((e.__cause__, e.__context__))
 
 
+def _std_flush_fails():
+    """Flushes sys.stdout and sys.stderr as Py_FinalizeEx will next; True when one fails. Only
+    the interpreter's own streams (or our stand-ins for them), whose flush is C code: a program's
+    own stream object would see a call a plain run does not make. A flush that failed leaves its
+    data buffered, so the interpreter's flush fails again and reports it as in a plain run."""
+    failed = False
+    for stream in (sys.stdout, sys.stderr):
+        real = stream._stream if type(stream) is reel._reel.StreamForward else stream
+        if type(real) is not io.TextIOWrapper or real.closed:
+            continue
+        try:
+            stream.flush()
+        except Exception:
+            failed = True
+    return failed
+
+
 class _Session:
     def __init__(self, output, keep):
         self.output = output
@@ -184,6 +202,11 @@ class _Session:
         """Last atexit handler (registered first): closes the trace after the program's own."""
         if self.finished:
             return
+        if not self.keyboard_interrupt and _std_flush_fails():
+            # The interpreter flushes sys.stdout and sys.stderr right after the atexit handlers
+            # and exits with 120 when that fails (a closed fd 1, a reader gone), whatever the status
+            # was (an uncaught exception's too): the trace says so.
+            self.status = 120
         self._close()
         if self.keyboard_interrupt:
             # Like the interpreter: after atexit, die of SIGINT so the parent sees it.
