@@ -2392,6 +2392,41 @@ class ValueCapture::Impl {
         return x ^ (x >> 31);
     }
 
+    // The builtin a non-exact type derives from, in the order the rendering rules test them
+    // (a module or exception first; frozenset before set). Every object node of a walk asked
+    // this through PyObject_TypeCheck, four MRO scans per node for a plain class.
+    enum class NodeBase : uint8_t {
+        None, Module, Exception, Int, Float, Str, Bytes, List, Tuple, Dict, Frozenset, Set
+    };
+
+    static NodeBase classifyNodeBase(PyTypeObject* tp) {
+        if (PyType_IsSubtype(tp, &PyModule_Type)) return NodeBase::Module;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_BASE_EXC_SUBCLASS)) return NodeBase::Exception;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_LONG_SUBCLASS)) return NodeBase::Int;
+        if (PyType_IsSubtype(tp, &PyFloat_Type)) return NodeBase::Float;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_UNICODE_SUBCLASS)) return NodeBase::Str;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_BYTES_SUBCLASS)) return NodeBase::Bytes;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_LIST_SUBCLASS)) return NodeBase::List;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_TUPLE_SUBCLASS)) return NodeBase::Tuple;
+        if (PyType_FastSubclass(tp, Py_TPFLAGS_DICT_SUBCLASS)) return NodeBase::Dict;
+        if (PyType_IsSubtype(tp, &PyFrozenSet_Type)) return NodeBase::Frozenset;
+        if (PyType_IsSubtype(tp, &PySet_Type)) return NodeBase::Set;
+        return NodeBase::None;
+    }
+
+    // Cached by (type, version tag): CPython gives every tag once and resets a type's tag to 0
+    // whenever it or a base is modified (a `__bases__` assignment too), so a cached answer can
+    // neither outlive a change of the MRO nor pass to another type at the same address. A type
+    // without a tag is classified each time.
+    NodeBase nodeBase(PyTypeObject* tp) {
+        const unsigned int tag = tp->tp_version_tag;
+        if (tag == 0) return classifyNodeBase(tp);
+        BaseCacheEntry& e =
+            baseCache_[((reinterpret_cast<uintptr_t>(tp) >> 4) ^ tag) & (kBaseCacheSlots - 1)];
+        if (e.tp != tp || e.tag != tag) e = {tp, tag, classifyNodeBase(tp)};
+        return e.base;
+    }
+
     size_t memoSlot(PyObject* o, uint32_t depth) const {
         uint64_t h = (reinterpret_cast<uintptr_t>(o) >> 4) * 0x9E3779B97F4A7C15ull + depth;
         return static_cast<size_t>(h >> 32) & (kMemoSlots - 1);
@@ -2420,7 +2455,8 @@ class ValueCapture::Impl {
             encode::classValue(scratch_, id, t);
             return emit();
         }
-        if (PyModule_Check(o)) {
+        const NodeBase base = nodeBase(tp);
+        if (base == NodeBase::Module) {
             uint64_t id = identityOf(o);
             PyObject* name = dictFindStr(PyModule_GetDict(o), "__name__");
             uint32_t s = (name && PyUnicode_Check(name)) ? internString(name) : internString("?");
@@ -2438,20 +2474,22 @@ class ValueCapture::Impl {
             encode::generator(scratch_, id, t, s);
             return emit();
         }
-        if (PyExceptionInstance_Check(o)) return exception(o, depth, prot);
-
         // Strict subclasses of builtins: the builtin storage, wrapped with the type. Subclasses of
         // complex and bytearray are not in rendering rule 4: they are plain objects (rule 7/8).
-        if (PyLong_Check(o)) return subclass(o, intRef(o), depth);
-        if (PyFloat_Check(o)) return subclass(o, floatRef(o), depth);
-        if (PyUnicode_Check(o)) return subclass(o, strRef(o), depth);
-        if (PyBytes_Check(o)) return subclass(o, bytesRef(o), depth);
-        if (PyList_Check(o)) return subclassContainer(o, ValueKind::List, depth, prot);
-        if (PyTuple_Check(o)) return subclassContainer(o, ValueKind::Tuple, depth, prot);
-        if (PyDict_Check(o)) return subclassContainer(o, ValueKind::Dict, depth, prot);
-        if (PyFrozenSet_Check(o)) return subclassContainer(o, ValueKind::Frozenset, depth, prot);
-        if (PySet_Check(o)) return subclassContainer(o, ValueKind::Set, depth, prot);
-
+        switch (base) {
+        case NodeBase::Exception: return exception(o, depth, prot);
+        case NodeBase::Int: return subclass(o, intRef(o), depth);
+        case NodeBase::Float: return subclass(o, floatRef(o), depth);
+        case NodeBase::Str: return subclass(o, strRef(o), depth);
+        case NodeBase::Bytes: return subclass(o, bytesRef(o), depth);
+        case NodeBase::List: return subclassContainer(o, ValueKind::List, depth, prot);
+        case NodeBase::Tuple: return subclassContainer(o, ValueKind::Tuple, depth, prot);
+        case NodeBase::Dict: return subclassContainer(o, ValueKind::Dict, depth, prot);
+        case NodeBase::Frozenset: return subclassContainer(o, ValueKind::Frozenset, depth, prot);
+        case NodeBase::Set: return subclassContainer(o, ValueKind::Set, depth, prot);
+        case NodeBase::Module:
+        case NodeBase::None: break;
+        }
         return object(o, depth, prot);
     }
 
@@ -3276,22 +3314,28 @@ class ValueCapture::Impl {
             shapeStr(qn);
             return true;
         }
-        if (PyModule_Check(o)) return shapeModule(raw, o, depth, begin, ordinal);
-        if (PyExceptionInstance_Check(o)) return false;
-        if (PyLong_Check(o) || PyFloat_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) ||
-            PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
-            PyFrozenSet_Check(o)) {
+        switch (nodeBase(tp)) {
+        case NodeBase::None: return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Object);
+        case NodeBase::Module: return shapeModule(raw, o, depth, begin, ordinal);
+        case NodeBase::Exception: return false;
+        case NodeBase::List:
+        case NodeBase::Tuple:
+        case NodeBase::Dict:
+        case NodeBase::Frozenset:
+        case NodeBase::Set:
             shapeType(tp);
-            if (PyList_Check(o) || PyTuple_Check(o) || PyDict_Check(o) || PySet_Check(o) ||
-                PyFrozenSet_Check(o))
-                return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Container);
-            // An instance that can have attributes is a node: its filter holds it and its dict,
-            // so an attribute store makes the locals that reach it walk it again.
-            if (mayHaveAttributes(typeInfo(tp)))
-                return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Subclassed);
-            return shapeScalarSubclass(o);
+            return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Container);
+        case NodeBase::Int:
+        case NodeBase::Float:
+        case NodeBase::Str:
+        case NodeBase::Bytes: break;
         }
-        return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Object);
+        shapeType(tp);
+        // An instance that can have attributes is a node: its filter holds it and its dict, so
+        // an attribute store makes the locals that reach it walk it again.
+        if (mayHaveAttributes(typeInfo(tp)))
+            return shapeNode(raw, o, depth, begin, ordinal, reuse, NodeKind::Subclassed);
+        return shapeScalarSubclass(o);
     }
 
     // The content words of an int, float, str or bytes subclass instance (after its type's).
@@ -3895,6 +3939,15 @@ class ValueCapture::Impl {
     size_t indexCursor_ = 0;
     uint64_t shapeHits_ = 0, shapeMisses_ = 0;
     bool shapeAvoidPath_ = false;  // shapeOf fails on a node that is on path_ (memo reuse)
+
+    // nodeBase's cache: compared only, never dereferenced (the tag tells a new type apart).
+    static constexpr size_t kBaseCacheSlots = 256;
+    struct BaseCacheEntry {
+        PyTypeObject* tp = nullptr;
+        unsigned int tag = 0;
+        NodeBase base = NodeBase::None;
+    };
+    std::array<BaseCacheEntry, kBaseCacheSlots> baseCache_{};
 
     // Subtree memo (memoVisit): direct-mapped by (object, depth). At most kMemoSlots entries of
     // kMemoMaxWords words: bounded memory (8 MiB at worst, far less in practice).
