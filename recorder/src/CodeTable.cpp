@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include <sys/stat.h>
 #include <fstream>
@@ -168,7 +169,18 @@ std::string utf8Of(PyObject* s) {
     return std::string(p, static_cast<size_t>(n));
 }
 
-bool PathFilter::accepts(const std::string& filename) const {
+// The patterns are absolute and normalized (reel._abs_patterns): so is a file name compared with
+// them. One reached through a sys.path entry with ".." (`sys.path.insert(0, os.path.join(here,
+// ".."))`, a common idiom) is "/proj/scripts/../lib/m.py", which a prefix test puts under
+// "/proj/scripts". Lexically, as os.path.abspath does; symlinks are left as they are.
+static std::string normalPath(const std::string& name) {
+    if (name.empty() || name[0] != '/') return name;
+    if (name.find("/.") == std::string::npos && name.find("//") == std::string::npos) return name;
+    return std::filesystem::path(name).lexically_normal().string();
+}
+
+bool PathFilter::accepts(const std::string& raw) const {
+    const std::string filename = normalPath(raw);
     for (const auto& d : alwaysExclude)
         if (startsWithDir(filename, d)) return false;
     if (!only.empty()) {

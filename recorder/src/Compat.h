@@ -540,6 +540,16 @@ inline PyCodeObject* suspendedGeneratorCode(PyObject* gen) {
 #endif
 }
 
+// The code of a generator/coroutine, borrowed, whatever its state (its frame keeps the code).
+inline PyCodeObject* generatorCode(PyObject* gen) {
+    auto* g = reinterpret_cast<PyGenObject*>(gen);
+#if PY_VERSION_HEX >= 0x030C0000
+    return frameCode(reinterpret_cast<_PyInterpreterFrame*>(&g->gi_iframe));
+#else
+    return reinterpret_cast<PyCodeObject*>(g->gi_code);
+#endif
+}
+
 // The frame object of a suspended generator/coroutine/async generator, borrowed; NULL when it is
 // running or finished, or never had one (the legacy hook's call events make one).
 inline PyFrameObject* suspendedGeneratorFrameObject(PyObject* gen) {

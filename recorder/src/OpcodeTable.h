@@ -87,7 +87,8 @@ inline constexpr uint8_t kStoreName = 38;
 inline constexpr uint8_t kDeleteName = 39;
 inline constexpr uint8_t kStoreGlobal = 40;
 inline constexpr uint8_t kDeleteGlobal = 41;
-inline constexpr uint8_t kLast = 41;
+inline constexpr uint8_t kGetAwaitable = 42;  // GET_AWAITABLE (await)
+inline constexpr uint8_t kLast = 42;
 }  // namespace dyn
 
 struct OpcodeInfo {

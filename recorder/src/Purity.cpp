@@ -142,6 +142,21 @@ bool calleeTraced(const CodeTable& codes, PyObject* code) {
     return ci != nullptr && ci->traced;
 }
 
+// Calling the Python function `fn` (a bound method's function too) mutates nothing by itself:
+// binding the arguments runs no Python code, and then either its code is traced (its
+// instructions count their own mutations) or it is a generator, coroutine or async generator
+// function, whose call only makes the generator: none of its code runs until something resumes
+// it (FOR_ITER, SEND, next(), judged there). `await lib.fetch()` of a library left out by --only
+// walked every local of the awaiting frame twice before the await itself (the CALL, then
+// GET_AWAITABLE), half the walks of an asyncio program.
+bool functionCallPure(const CodeTable& codes, PyObject* fn) {
+    PyObject* code = reinterpret_cast<PyFunctionObject*>(fn)->func_code;
+    if (calleeTraced(codes, code)) return true;
+    return code != nullptr && PyCode_Check(code) &&
+           (reinterpret_cast<PyCodeObject*>(code)->co_flags &
+            (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) != 0;
+}
+
 PyObject* gInitStr = nullptr;  // interned "__init__", kept for the process (initKnownCalls)
 PyObject* gNewStr = nullptr;   // interned "__new__" (initKnownCalls)
 PyObject* gAbstractStr = nullptr;  // interned "__abstractmethods__" (initKnownCalls)
@@ -2595,9 +2610,7 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
                 self = PyMethod_GET_SELF(callable);
                 callable = PyMethod_GET_FUNCTION(callable);
             }
-            if (PyFunction_Check(callable))
-                return calleeTraced(codes,
-                                    reinterpret_cast<PyFunctionObject*>(callable)->func_code);
+            if (PyFunction_Check(callable)) return functionCallPure(codes, callable);
             // typing's `_caches[func](*args, **kwds)`
             PyObject* const* items = exact(args, &PyTuple_Type)
                                          ? &PyTuple_GET_ITEM(args, 0)
@@ -2622,6 +2635,18 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             return target && update && exact(target, &PyDict_Type) &&
                    compat::dictKeysAllStr(target) && exact(update, &PyDict_Type) &&
                    compat::dictKeysAllStr(update);
+        }
+        case dyn::kGetAwaitable: {
+            // `await coro`: a coroutine (or a generator made a coroutine by types.coroutine) is
+            // its own awaitable, and one already being awaited raises RuntimeError, in C. Any
+            // other object's __await__ is called.
+            PyObject* o = peek(1);
+            if (o == nullptr) return false;
+            if (PyCoro_CheckExact(o)) return true;
+            if (!PyGen_CheckExact(o)) return false;
+            PyObject* code = reinterpret_cast<PyObject*>(compat::generatorCode(o));
+            return code != nullptr &&
+                   (reinterpret_cast<PyCodeObject*>(code)->co_flags & CO_ITERABLE_COROUTINE) != 0;
         }
         case dyn::kSend: {
             // SEND: [receiver, value] on the stack.
@@ -2781,9 +2806,7 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         PyObject* callable = peek(static_cast<int>(arg) + 3);
         if (callable == nullptr) return {};
         if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
-        if (PyFunction_Check(callable))
-            return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
-                    0};
+        if (PyFunction_Check(callable)) return {functionCallPure(codes, callable), 0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
         // Builtins: the keyword values are read as the arguments they are, as on 3.11/3.12
         // (where KW_NAMES leaves them among the positional ones): every rule checks the type of
@@ -2803,12 +2826,8 @@ Verdict judge(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpr
         if (!callSite(arg, depth, peek, stack, cs)) return {};
         PyObject* callable = cs.callable;
         if (PyMethod_Check(callable)) callable = PyMethod_GET_FUNCTION(callable);
-        // A Python function whose code is traced: everything it does happens in traced
-        // instructions, which bump the mutation counter themselves. Binding the arguments runs
-        // no Python code.
-        if (PyFunction_Check(callable))
-            return {calleeTraced(codes, reinterpret_cast<PyFunctionObject*>(callable)->func_code),
-                    0};
+        // A Python function whose code is traced, or a generator function (functionCallPure).
+        if (PyFunction_Check(callable)) return {functionCallPure(codes, callable), 0};
         if (instantiatesTraced(codes, callable)) return {true, 0};
         // A function decorated with functools.lru_cache or cache (`fib(n - 1)`): its C wrapper.
         if (lruCallPure(codes, callable,

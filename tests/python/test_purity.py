@@ -94,3 +94,92 @@ def test_module_level_names_are_named_changes(python_exe, reel_env, tmp_path):
                 and int(s[1]) > 1]
     assert not repeated, "\n".join("\t".join(s[1:]) for s in repeated)
     assert any(s[3] == "Shape" for s in sites), sites
+
+
+_AWAIT_LIB = '''
+async def fetch(xs, v):
+    xs.append(v)
+    return len(xs)
+
+
+def bump(xs):
+    xs.append("bump")
+
+
+def gen_fill(xs):
+    xs.append("gen")
+    yield len(xs)
+
+
+class Awaitable:
+    def __init__(self, xs):
+        self.xs = xs
+
+    def __await__(self):
+        self.xs.append("await")
+        return iter(())
+'''
+
+_AWAIT_PROGRAM = '''
+import asyncio, functools, os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+import _await_lib as lib
+
+
+def c_awaitable(xs):
+    class C:
+        __await__ = functools.partial(xs.append, "c-await")  # C code with a side effect
+    return C()
+
+
+async def main():
+    xs = []
+    n = await lib.fetch(xs, 1)
+    g = lib.gen_fill(xs)
+    first = next(g)
+    lib.bump(xs)
+    await lib.Awaitable(xs)
+    try:
+        await c_awaitable(xs)
+    except TypeError:
+        pass
+    total = await asyncio.gather(lib.fetch(xs, 2), lib.fetch(xs, 3))
+    print(n, first, xs, total)
+
+
+asyncio.run(main())
+'''
+
+
+def test_awaits_of_code_left_out(python_exe, reel_env, reel_bin, run_oracle, tmp_path):
+    # `await lib.fetch()` with lib left out by --only: calling a coroutine function only makes
+    # the coroutine, and GET_AWAITABLE of a coroutine returns it, so neither counts a mutation
+    # (Purity.cpp, functionCallPure and kGetAwaitable). What the left-out code does when it runs
+    # (the SEND, next(g)), a plain function left out, and an __await__ in Python or in C must
+    # still show in the awaiting frame's `xs` at the next event.
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "_await_lib.py").write_text(_AWAIT_LIB)
+    prog_dir = tmp_path / "prog"
+    prog_dir.mkdir()
+    prog = prog_dir / "awaits.py"
+    prog.write_text(_AWAIT_PROGRAM)
+    trace = tmp_path / "t.reel"
+    proc = subprocess.run(
+        [python_exe, "-m", "reel", "record", "--only", str(prog_dir), "-o", str(trace), str(prog)],
+        cwd=prog_dir, env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert proc.stdout.decode() == "1 2 [1, 'gen', 'bump', 'await', 'c-await', 2, 3] [6, 7]\n"
+    exported = subprocess.run(
+        [str(reel_bin), "export", "--states", "--only", str(prog_dir), str(trace)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=RUN_TIMEOUT)
+    assert exported.returncode == 0, exported.stderr.decode(errors="replace")
+    oracle_out = tmp_path / "oracle.jsonl"
+    run_oracle(prog, oracle_out, only=prog_dir)
+    expected = oracle_out.read_text().splitlines()
+    actual = exported.stdout.decode().splitlines()
+    assert len(expected) > 20
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        assert e == a, "event %d differs:\n oracle %s\n export %s" % (i + 1, e, a)
+    assert len(expected) == len(actual)

@@ -626,6 +626,26 @@ def test_only_and_exclude_filters(record, dump, tmp_path):
     assert fns == {"<module>", "helper"}  # helper_lib's module body and helper()
 
 
+def test_filters_see_through_dot_dot_in_file_names(record, dump, tmp_path):
+    # A module imported through a sys.path entry with ".." has a file name that starts with the
+    # program's directory; it is not in it, for --only and --exclude as for os.path.abspath.
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "lib_mod.py").write_text("def helper(x):\n    return x + 1\n")
+    prog_dir = tmp_path / "prog"
+    prog_dir.mkdir()
+    prog = prog_dir / "main_prog.py"
+    prog.write_text("import os, sys\n"
+                    "sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))\n"
+                    "import lib_mod\ndef main():\n    return lib_mod.helper(1)\nprint(main())\n")
+    trace, out, err, rc = record(prog, extra=["--only", str(prog_dir)])
+    assert rc == 0 and out == "2\n", err
+    fns = {r.get("fn") for r in dump(trace) if r.get("kind") == "call"}
+    assert "main" in fns and "helper" not in fns
+    trace, out, err, rc = record(prog, extra=["--exclude", str(tmp_path / "lib")])
+    fns = {r.get("fn") for r in dump(trace) if r.get("kind") == "call"}
+    assert "main" in fns and "helper" not in fns
+
+
 def test_python_api_context_manager(python_exe, reel_env, tmp_path, dump):
     prog = tmp_path / "api.py"
     trace = tmp_path / "api.reel"

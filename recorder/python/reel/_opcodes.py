@@ -118,7 +118,7 @@ DYN_BINARY_OP, DYN_COMPARE, DYN_CONTAINS, DYN_SUBSCR, DYN_SLICE, DYN_FOR_ITER, D
     DYN_DELETE_SUBSCR, DYN_STORE_DEREF, DYN_CALL_EX, DYN_DICT_MERGE, DYN_BEFORE_WITH, \
     DYN_CALL_KW, DYN_LOAD_SUPER_ATTR, DYN_MAKE_FUNCTION, DYN_DELETE_ATTR, DYN_IMPORT_NAME, \
     DYN_LIST_EXTEND, DYN_SET_UPDATE, DYN_LOAD_NAME, DYN_STORE_NAME, DYN_DELETE_NAME, \
-    DYN_STORE_GLOBAL, DYN_DELETE_GLOBAL = range(1, 42)
+    DYN_STORE_GLOBAL, DYN_DELETE_GLOBAL, DYN_GET_AWAITABLE = range(1, 43)
 _DYN = {
     "BINARY_OP": DYN_BINARY_OP, "COMPARE_OP": DYN_COMPARE, "CONTAINS_OP": DYN_CONTAINS,
     "BINARY_SUBSCR": DYN_SUBSCR, "BINARY_SLICE": DYN_SLICE, "FOR_ITER": DYN_FOR_ITER,
@@ -160,6 +160,8 @@ _DYN = {
     "FORMAT_SIMPLE": DYN_FORMAT_SIMPLE, "FORMAT_WITH_SPEC": DYN_FORMAT_SPEC,
     # `yield from`/`await`: pure when the generator resumed is traced code.
     "SEND": DYN_SEND,
+    # `await x`: pure when x is a coroutine, its own awaitable.
+    "GET_AWAITABLE": DYN_GET_AWAITABLE,
     # A list or set display of constants (`[1, 2, 3]`: BUILD_LIST, then LIST_EXTEND of a constant
     # tuple; `{1, 2, 3}`: SET_UPDATE of a constant frozenset) or with `*xs`: the list or set is
     # the one just built on the stack; iterating builtin containers is C code.
