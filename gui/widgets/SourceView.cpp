@@ -141,8 +141,10 @@ void SourceView::refresh() {
     file_ = code ? QString::fromStdString(code->filename) : QString();
     const replayer::Frame* f = code ? session_.frame() : nullptr;
     currentLine_ = f && src ? f->line : -1;
+    // Red only in the frame the exception reached: with another thread pinned in the stack
+    // pane, that thread's innermost frame is not where the current event happened.
     currentIsException_ = f && session_.state().kind == format::RecordKind::Exception &&
-                          session_.selectedFrame() == int(session_.threadState()->stack.size()) - 1;
+                          f == session_.state().eventFrame();
     updateSelections();
     if (currentLine_ > 0) {
         QTextBlock b = document()->findBlockByNumber(currentLine_ - 1);

@@ -389,6 +389,37 @@ class TestMainWindow : public QObject {
         QCOMPARE(w->sourceView()->currentLine(), 19);
     }
 
+    // At an exception raised in the worker, the worker's line is red; pinning the main thread
+    // shows its own innermost frame, where no exception is: a plain (yellow) current line and no
+    // "(exception)" row.
+    void exceptionMarkOnlyInTheThreadItReached() {
+        const auto path = *dir_ / "worker-raises.reel";
+        test::writeProgramTrace(path, {.iterations = 4,
+                                       .eventsPerBatch = 50,
+                                       .workerThread = true,
+                                       .workerRaises = true});
+        auto w = openWindow(QString::fromStdString(path.string()));
+        QVERIFY(w);
+        Session& s = w->session();
+        uint64_t raised = replayer::kNoEvent;
+        for (const auto& e : s.replayer().exceptions())
+            if (e.thread == 1) raised = e.raisedAt;
+        QVERIFY(raised != replayer::kNoEvent);
+        s.goTo(raised);
+        QCOMPARE(column(w->stackView()->model(), 0), QStringList{"add"});
+        QCOMPARE(w->sourceView()->currentLine(), 5);
+        QVERIFY(w->sourceView()->currentIsException());
+        QCOMPARE(w->localsView()->model()->index(0, 0).data().toString(), QString("(exception)"));
+
+        QComboBox* box = w->threadSelector();
+        box->setCurrentIndex(1);
+        Q_EMIT box->activated(1);
+        QCOMPARE(column(w->stackView()->model(), 0), QStringList{"<module>"});
+        QCOMPARE(w->sourceView()->currentLine(), 19);
+        QVERIFY(!w->sourceView()->currentIsException());
+        QVERIFY(!localsText(w->localsView()->model()).join(' ').contains("(exception)"));
+    }
+
     // Opening another file while one loads: only the latest request is answered and shown.
     void aLaterOpenSupersedesAnEarlierOne() {
         const auto big = *dir_ / "big2.reel";
