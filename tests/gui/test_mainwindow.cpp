@@ -11,6 +11,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -21,6 +22,7 @@
 
 #include "gui/ProgramTrace.h"
 #include "gui/WindowTest.h"
+#include "models/BytecodeModel.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
 #include "widgets/LocalsTree.h"
@@ -418,6 +420,42 @@ class TestMainWindow : public QObject {
         QCOMPARE(w->sourceView()->currentLine(), 19);
         QVERIFY(!w->sourceView()->currentIsException());
         QVERIFY(!localsText(w->localsView()->model()).join(' ').contains("(exception)"));
+    }
+
+    // Entering a long code object from a short one: the bytecode pane scrolls to the current
+    // instruction (it used to stay clamped to the short code's scroll range, the row out of
+    // view).
+    void bytecodePaneShowsTheCurrentInstructionOfANewCode() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        w->resize(1280, 420);
+        QApplication::processEvents();
+        Session& s = w->session();
+        QTableView* view = w->bytecodeView();
+        auto currentRow = [&] {
+            for (int r = 0; r < view->model()->rowCount(); ++r)
+                if (view->model()->index(r, 0).data(BytecodeModel::CurrentRole).toBool()) return r;
+            return -1;
+        };
+        // The first event in `code` whose instruction is at row >= minRow.
+        auto find = [&](uint32_t code, int minRow) {
+            for (uint64_t e = s.firstEvent(); e <= s.lastEvent(); ++e) {
+                s.goTo(e);
+                if (s.code() && s.code()->id == code && currentRow() >= minRow) return e;
+            }
+            return replayer::kNoEvent;
+        };
+        const uint64_t inModule = find(test::kModuleCode, 30), inAdd = find(test::kAddCode, 0);
+        QVERIFY(inModule != replayer::kNoEvent && inAdd != replayer::kNoEvent);
+        s.goTo(inAdd);
+        QCOMPARE(view->verticalScrollBar()->maximum(), 0);  // add()'s 7 rows fit
+        s.goTo(inModule);
+        QVERIFY(view->verticalScrollBar()->maximum() > 0);  // <module>'s 37 rows do not
+        const QModelIndex cur = view->model()->index(currentRow(), 0);
+        QVERIFY2(view->viewport()->rect().intersects(view->visualRect(cur)),
+                 qPrintable(QStringLiteral("row %1 not in view (scroll %2)")
+                                .arg(cur.row())
+                                .arg(view->verticalScrollBar()->value())));
     }
 
     // Opening another file while one loads: only the latest request is answered and shown.
