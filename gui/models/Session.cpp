@@ -28,6 +28,15 @@ bool Session::open(LoadedTrace trace) {
     }
     close();
     if (!trace.valid()) return false;
+    if (trace.replayer->eventCount() <= trace.replayer->firstEvent()) {
+        // Nothing to navigate (the Navigator would refuse with "event 0 is out of range"). A
+        // recording cut short before its first events chunk is the usual cause: say so, with
+        // what the recovery kept and dropped, since no banner will show it.
+        QString msg = QStringLiteral("Cannot show this trace: it holds no events.");
+        if (trace.recovered) msg += QLatin1Char('\n') + trace.recoveryMessage;
+        Q_EMIT error(msg);
+        return false;
+    }
     try {
         trace_ = std::move(trace);
         auto& r = *trace_.replayer;

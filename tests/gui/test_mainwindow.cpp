@@ -343,6 +343,24 @@ class TestMainWindow : public QObject {
         QVERIFY(done.at(0).at(0).toBool());
     }
 
+    // A recording cut before its first events chunk: the dialog says the trace holds no events
+    // and what the recovery kept, not the Navigator's "event 0 is out of range".
+    void traceWithoutEventsSaysWhy() {
+        const auto bytes = test::readFile(trace_.toStdString());
+        // The preamble (24 bytes, the header's length at 12), the header, then the first
+        // chunk's 48-byte header and a few bytes of its payload (docs/format.md).
+        const size_t header = size_t(bytes[12]) | size_t(bytes[13]) << 8 |
+                              size_t(bytes[14]) << 16 | size_t(bytes[15]) << 24;
+        const auto cut = *dir_ / "no-events.reel";
+        test::writeFile(cut, bytes.data(), 24 + header + 48 + 8);
+        auto w = openWindow(QString::fromStdString(cut.string()), false);
+        QVERIFY(w);
+        QVERIFY2(w->lastError().contains("holds no events"), qPrintable(w->lastError()));
+        QVERIFY2(w->lastError().contains("recovered"), qPrintable(w->lastError()));
+        QVERIFY(!w->lastError().contains("out of range"));
+        QVERIFY(!w->session().isOpen());
+    }
+
     void dropAFileRecentFilesAndLayout() {
         auto w = std::make_unique<MainWindow>();
         w->show();
