@@ -13,6 +13,7 @@
 
 #include "models/Session.h"
 #include "widgets/PythonHighlighter.h"
+#include "widgets/TabStop.h"
 
 namespace reel::gui {
 
@@ -63,6 +64,7 @@ SourceView::SourceView(Session& session, QWidget* parent)
     setReadOnly(true);
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    setTabStopDistance(pythonTabStop(font()));
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     connect(this, &QPlainTextEdit::blockCountChanged, this,
             [this] { setViewportMargins(gutterWidth(), 0, 0, 0); });
@@ -94,6 +96,7 @@ void SourceView::changeEvent(QEvent* e) {
     QPlainTextEdit::changeEvent(e);
     if (e->type() == QEvent::PaletteChange)
         setDark(palette().color(QPalette::Base).lightness() < 128);
+    if (e->type() == QEvent::FontChange) setTabStopDistance(pythonTabStop(font()));
 }
 
 int SourceView::gutterWidth() const {

@@ -361,6 +361,22 @@ class TestMainWindow : public QObject {
         QVERIFY(!w->session().isOpen());
     }
 
+    // Tabs advance to the next multiple of 8 columns, as Python and a terminal count them.
+    void tabsStopEveryEightColumns() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        for (QPlainTextEdit* view : {static_cast<QPlainTextEdit*>(w->sourceView()),
+                                     static_cast<QPlainTextEdit*>(w->outputView())}) {
+            view->setPlainText("\tx\n        y\n");
+            QTextCursor afterTab(view->document()->findBlockByNumber(0));
+            afterTab.setPosition(afterTab.position() + 1);
+            QTextCursor afterSpaces(view->document()->findBlockByNumber(1));
+            afterSpaces.setPosition(afterSpaces.position() + 8);
+            QVERIFY2(std::abs(view->cursorRect(afterTab).x() - view->cursorRect(afterSpaces).x()) <= 1,
+                     qPrintable(view->objectName()));
+        }
+    }
+
     void dropAFileRecentFilesAndLayout() {
         auto w = std::make_unique<MainWindow>();
         w->show();
