@@ -219,6 +219,22 @@ class TestMainWindow : public QObject {
         QVERIFY(bad.waitForFinished(60000));
         QCOMPARE(bad.exitCode(), 2);
 
+        // Arguments that name no event are refused, not rendered as event 0 or the end.
+        const QList<std::pair<QStringList, QByteArray>> refused = {
+            {{"--at", "abc"}, "--at takes an event number"},
+            {{"--break", "prog.py"}, "--break takes FILE:LINE"},
+            {{"--break", "prog.py:x"}, "--break takes FILE:LINE"},
+            {{"--break", "prog.py:2"}, "the run never stops there"},
+            {{"--break", "other.py:4"}, "the run never stops there"}};
+        for (const auto& [extra, message] : refused) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(REEL_GUI_BINARY, QStringList{trace_, "--screenshot", png} + extra);
+            QVERIFY(p.waitForFinished(60000));
+            QCOMPARE(p.exitCode(), 2);
+            QVERIFY2(p.readAllStandardError().contains(message), qPrintable(extra.join(' ')));
+        }
+
         QProcess cli;
         cli.start(REEL_CLI_BINARY,
                   {"gui", QString::fromStdString((*dir_ / "missing.reel").string())});
