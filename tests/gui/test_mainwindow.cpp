@@ -375,6 +375,23 @@ class TestMainWindow : public QObject {
         QVERIFY2(w->lastError().contains("recovered"), qPrintable(w->lastError()));
         QVERIFY(!w->lastError().contains("out of range"));
         QVERIFY(!w->session().isOpen());
+
+        // Opened over a trace being shown: that one stays, with its title and position (it
+        // used to be closed under the old title, status bar and thread list).
+        auto good = openWindow(trace_);
+        QVERIFY(good);
+        good->session().goTo(7);
+        const QString title = good->windowTitle(), status = good->statusText();
+        QSignalSpy done(good.get(), &MainWindow::loadFinished);
+        good->openFile(QString::fromStdString(cut.string()));
+        QVERIFY(done.wait(20000));
+        QVERIFY(!done.at(0).at(0).toBool());
+        QVERIFY(good->lastError().contains("holds no events"));
+        QVERIFY(good->session().isOpen());
+        QCOMPARE(good->session().position(), uint64_t(7));
+        QCOMPARE(good->windowTitle(), title);
+        QCOMPARE(good->statusText(), status);
+        QVERIFY(good->sourceView()->currentLine() > 0);
     }
 
     // Tabs advance to the next multiple of 8 columns, as Python and a terminal count them.
