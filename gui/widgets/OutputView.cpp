@@ -16,6 +16,7 @@ OutputView::OutputView(QWidget* parent) : QPlainTextEdit(parent) {
     setPlaceholderText(tr("Nothing printed yet at this point of the run"));
     setToolTip(tr("Click a line to go to the event that wrote it; stderr is shown in red"));
     setTabStopDistance(pythonTabStop(font()));
+    setWordWrapMode(QTextOption::WrapAnywhere);
 }
 
 void OutputView::clearOutput() {
