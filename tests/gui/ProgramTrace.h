@@ -60,6 +60,9 @@ struct ProgramSpec {
     // With workerThread: the worker's add() raises the ValueError at line 5 (EXCEPTION + UNWIND)
     // instead of returning, an exception that ends the worker while <module> waits on line 19.
     bool workerRaises = false;
+    // Before print("done"): this many more ValueErrors raised in <module> at line 17 and handled
+    // at once (EXCEPTION + HANDLED, then the handler's first instruction), for a crowded timeline.
+    uint32_t extraRaises = 0;
     // A line on stderr ("warn\n") between the two stdout lines, for the interleaved output pane.
     bool stderrLine = false;
 };
@@ -298,6 +301,11 @@ class ProgramTraceWriter {
             }
             enc_.threadEnd(1);
             switchThread(0);
+        }
+        for (uint32_t k = 0; k < spec_.extraRaises; ++k) {
+            event([&] { enc_.exception(ValueRef::record(kValExc), 22); });
+            enc_.handled(36);
+            op(18);
         }
         op(13), op(14);
         if (spec_.stderrLine) enc_.output(2, "warn\n", 5);

@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -273,6 +274,33 @@ class TestMainWindow : public QObject {
         const QModelIndex again = m->index(static_cast<const LocalsModel*>(m)->rowOf("items"), 0);
         QVERIFY(w->localsView()->isExpanded(again));
         QVERIFY(w->localsView()->isExpanded(m->index(1, 0, again)));
+    }
+
+    // A run that raised tens of thousands of exceptions: repainting the timeline (a zoom, a
+    // resize) draws at most a marker per pixel column and kind, not one per exception (which
+    // took seconds per repaint, the window frozen).
+    void crowdedTimelineRepaintsQuickly() {
+        const auto path = *dir_ / "crowded.reel";
+        test::writeProgramTrace(path, {.iterations = 4, .extraRaises = 100000});
+        auto w = openWindow(QString::fromStdString(path.string()));
+        QVERIFY(w);
+        QCOMPARE(w->session().replayer().exceptions().size(), size_t(100001));
+        TimelineWidget* t = w->timeline();
+        QApplication::processEvents();
+        QElapsedTimer clock;
+        clock.start();
+        for (double f : {2.0, 2.0, 0.25}) {
+            t->zoom(f, double(w->session().eventCount()) / 2);
+            t->repaint();
+        }
+        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed()) + " ms"));
+        // The uncaught-free run still shows its markers (orange, drawn).
+        QImage img = t->grab().toImage();
+        bool orange = false;
+        for (int x = 0; x < img.width() && !orange; ++x)
+            orange = img.pixelColor(x, 3).red() > 200 && img.pixelColor(x, 3).green() > 100 &&
+                     img.pixelColor(x, 3).blue() < 80;
+        QVERIFY(orange);
     }
 
     // Press and drag across the whole timeline: the panes follow every move.
