@@ -334,7 +334,8 @@ bool TimelineWidget::event(QEvent* e) {
         if (!data_.events()) return true;
         if (const TimelineMarker* m = markerAtX(he->pos().x()))
             QToolTip::showText(he->globalPos(),
-                               QStringLiteral("Event %1: %2").arg(m->event).arg(m->tip), this);
+                               QStringLiteral("Event %1: %2").arg(m->event).arg(data_.tip(*m, session_)),
+                               this);
         else
             QToolTip::showText(he->globalPos(), tr("Event %1").arg(eventAt(he->pos().x())), this);
         return true;

@@ -276,7 +276,7 @@ class TestMainWindow : public QObject {
         QVERIFY(w->localsView()->isExpanded(m->index(1, 0, again)));
     }
 
-    // A run that raised tens of thousands of exceptions: repainting the timeline (a zoom, a
+    // A run that raised a hundred thousand exceptions: repainting the timeline (a zoom, a
     // resize) draws at most a marker per pixel column and kind, not one per exception (which
     // took seconds per repaint, the window frozen).
     void crowdedTimelineRepaintsQuickly() {
