@@ -166,6 +166,7 @@ void TimelineWidget::paintLayer(QPainter& p) {
     const auto begin = std::lower_bound(
         markers.begin(), markers.end(), uint64_t(std::max(0.0, std::floor(first_))),
         [](const TimelineMarker& m, uint64_t e) { return m.event < e; });
+    markersDrawn_ = 0;
     for (const bool uncaughtPass : {false, true}) {
         long long lastPixel[4] = {LLONG_MIN, LLONG_MIN, LLONG_MIN, LLONG_MIN};
         for (auto it = begin; it != markers.end() && double(it->event) <= last_; ++it) {
@@ -175,6 +176,7 @@ void TimelineWidget::paintLayer(QPainter& p) {
             long long& last = lastPixel[static_cast<int>(m.kind) & 3];
             if (std::llround(std::floor(x)) == last) continue;
             last = std::llround(std::floor(x));
+            ++markersDrawn_;
             switch (m.kind) {
                 case TimelineMarker::Kind::ThreadSwitch:
                     p.setPen(QPen(QColor(60, 130, 230, 170), 1));

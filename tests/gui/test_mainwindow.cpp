@@ -5,7 +5,6 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -278,8 +277,8 @@ class TestMainWindow : public QObject {
 
     // A run that raised a hundred thousand exceptions: repainting the timeline (a zoom, a
     // resize) draws at most a marker per pixel column and kind, not one per exception (which
-    // took seconds per repaint, the window frozen).
-    void crowdedTimelineRepaintsQuickly() {
+    // took seconds per repaint, the window frozen; the time is bench_gui's to measure).
+    void crowdedTimelineDrawsAMarkerPerColumn() {
         const auto path = *dir_ / "crowded.reel";
         test::writeProgramTrace(path, {.iterations = 4, .extraRaises = 100000});
         auto w = openWindow(QString::fromStdString(path.string()));
@@ -287,13 +286,13 @@ class TestMainWindow : public QObject {
         QCOMPARE(w->session().replayer().exceptions().size(), size_t(100001));
         TimelineWidget* t = w->timeline();
         QApplication::processEvents();
-        QElapsedTimer clock;
-        clock.start();
         for (double f : {2.0, 2.0, 0.25}) {
             t->zoom(f, double(w->session().eventCount()) / 2);
             t->repaint();
+            // Two kinds here (handled and uncaught): one marker per kind and column at most.
+            QVERIFY2(t->markersDrawn() > 0 && t->markersDrawn() <= size_t(2 * t->width()),
+                     qPrintable(QString::number(t->markersDrawn()) + " markers drawn"));
         }
-        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed()) + " ms"));
         // The uncaught-free run still shows its markers (orange, drawn).
         QImage img = t->grab().toImage();
         bool orange = false;

@@ -3,7 +3,6 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QElapsedTimer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -126,12 +125,12 @@ class TestPanes : public QObject {
     // the pane wraps it as a terminal does, anywhere. Wrapping at word boundaries first made Qt's
     // line layout quadratic in the length of a line without spaces: every step of such a trace
     // re-laid 256 KiB of it for about 1.5 s (5 such moves took 7.7 s, now 0.25 s).
-    void outputPaneLaysOutAVeryLongLineQuickly() {
+    void outputPaneWrapsAVeryLongLineAnywhere() {
         OutputView out;
         out.resize(700, 300);
         out.show();
-        QElapsedTimer clock;
-        clock.start();
+        // Wrapped anywhere, as a terminal does (the time is bench_gui's to measure).
+        QCOMPARE(out.wordWrapMode(), QTextOption::WrapAnywhere);
         for (int k = 0; k < 3; ++k) {
             std::vector<replayer::OutputChunk> chunks;
             replayer::OutputChunk big;
@@ -150,7 +149,6 @@ class TestPanes : public QObject {
             out.viewport()->repaint();
             QApplication::processEvents();
         }
-        QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed()) + " ms"));
         QCOMPARE(out.eventOfLine(0), qint64(1));
         QCOMPARE(out.document()->findBlockByNumber(0).length(), 256 * 1024 - 2 + 1);
     }
