@@ -42,8 +42,17 @@ int screenshot(MainWindow& w, const QString& file, const QCommandLineParser& arg
         return 2;
     }
     Session& s = w.session();
+    // A picture of some other event than the one asked for would be worse than none: bad
+    // arguments, and a breakpoint the run never reaches, are errors (exit 2), not event 0 or the
+    // end of the trace.
     if (args.isSet("at")) {
-        const quint64 at = args.value("at").toULongLong();
+        bool number = false;
+        const quint64 at = args.value("at").toULongLong(&number);
+        if (!number) {
+            std::fprintf(stderr, "reel-gui: --at takes an event number, not \"%s\"\n",
+                         qPrintable(args.value("at")));
+            return 2;
+        }
         if (!s.containsEvent(at)) {  // e.g. an event outside a slice's window
             std::fprintf(stderr, "reel-gui: %s\n", qPrintable(s.outOfRangeText(args.value("at"))));
             return 2;
@@ -52,8 +61,20 @@ int screenshot(MainWindow& w, const QString& file, const QCommandLineParser& arg
     } else if (args.isSet("break")) {
         const QString spec = args.value("break");
         const int colon = int(spec.lastIndexOf(':'));
-        s.toggleBreakpoint(spec.left(colon), spec.mid(colon + 1).toInt());
-        s.continueRun(reel::replayer::Direction::Forward);
+        bool number = false;
+        const int line = colon > 0 ? spec.mid(colon + 1).toInt(&number) : 0;
+        if (!number || line <= 0) {
+            std::fprintf(stderr, "reel-gui: --break takes FILE:LINE (e.g. prog.py:12), not \"%s\"\n",
+                         qPrintable(spec));
+            return 2;
+        }
+        s.toggleBreakpoint(spec.left(colon), line);
+        if (s.continueRun(reel::replayer::Direction::Forward).reason !=
+            reel::replayer::StopReason::Breakpoint) {
+            std::fprintf(stderr, "reel-gui: --break %s: the run never stops there\n",
+                         qPrintable(spec));
+            return 2;
+        }
     }
     // The fine depth curve arrives from the loader shortly after the trace opens.
     waitFor([&] { return w.timeline()->hasProfile(); }, 60000);

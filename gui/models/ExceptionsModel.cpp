@@ -25,7 +25,7 @@ void ExceptionsModel::reload() {
     texts_.clear();
     rows_ = 0;
     if (session_.isOpen()) {
-        for (const auto& e : session_.replayer().exceptions()) texts_ << session_.render(e.value);
+        texts_.resize(session_.replayer().exceptions().size());
         rows_ = static_cast<int>(texts_.size());
     }
     endResetModel();
@@ -78,8 +78,11 @@ QVariant ExceptionsModel::data(const QModelIndex& index, int role) const {
             switch (index.column()) {
                 case EventColumn:
                     return QVariant::fromValue<qulonglong>(e.raisedAt);
-                case ExceptionColumn:
-                    return texts_.value(index.row());
+                case ExceptionColumn: {
+                    auto& text = texts_[static_cast<size_t>(index.row())];
+                    if (!text) text = session_.render(e.value);
+                    return *text;
+                }
                 case RaisedColumn:
                     return where(e.raiseCodeId, e.raiseLine);
                 case OutcomeColumn:

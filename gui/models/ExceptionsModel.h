@@ -5,6 +5,9 @@
 
 #include <QAbstractItemModel>
 
+#include <optional>
+#include <vector>
+
 namespace reel::gui {
 
 class Session;
@@ -28,7 +31,10 @@ class ExceptionsModel : public QAbstractItemModel {
     void reload();
     Session& session_;
     int rows_ = 0;
-    QStringList texts_;  // rendered once: the list does not change while the trace is open
+    // Rendered when a row is first shown, then kept (the list does not change while the trace
+    // is open): rendering all of a run's exceptions when it opens stalled the UI thread for
+    // seconds when there were a million.
+    mutable std::vector<std::optional<QString>> texts_;
 };
 
 }  // namespace reel::gui

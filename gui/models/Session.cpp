@@ -26,29 +26,45 @@ bool Session::open(LoadedTrace trace) {
         QTimer::singleShot(0, this, [this, trace] { open(trace); });
         return true;
     }
-    close();
-    if (!trace.valid()) return false;
-    try {
-        trace_ = std::move(trace);
-        auto& r = *trace_.replayer;
-        values_ = std::make_unique<replayer::TraceValueSource>(r.reader());
-        renderer_ = std::make_unique<replayer::ValueRenderer>(
-            *values_, r.defs(),
-            replayer::UnicodePrintable::forPythonVersion(r.reader().header().pythonVersion));
-        conditions_ =
-            std::make_unique<replayer::ConditionEvaluator>(r.defs(), *values_, *renderer_);
-        nav_ = std::make_unique<replayer::Navigator>(r);
-        nav_->setCancelCheck([this] { return pollSearch(); });
-    } catch (const std::exception& e) {
-        QString msg = QString::fromUtf8(e.what());
-        nav_.reset();
-        conditions_.reset();
-        renderer_.reset();
-        values_.reset();
-        trace_ = {};
-        Q_EMIT error(QStringLiteral("Cannot show this trace: %1").arg(msg));
+    if (!trace.valid()) {
+        close();
         return false;
     }
+    // Everything that can fail is built before the shown trace is closed: a trace that cannot
+    // be shown leaves the window on the one it showed (as a file the loader cannot read does),
+    // instead of an empty session under the old title, banners and thread list.
+    if (trace.replayer->eventCount() <= trace.replayer->firstEvent()) {
+        // Nothing to navigate (the Navigator would refuse with "event 0 is out of range"). A
+        // recording cut short before its first events chunk is the usual cause: say so, with
+        // what the recovery kept and dropped, since no banner will show it.
+        QString msg = QStringLiteral("Cannot show this trace: it holds no events.");
+        if (trace.recovered) msg += QLatin1Char('\n') + trace.recoveryMessage;
+        Q_EMIT error(msg);
+        return false;
+    }
+    std::unique_ptr<replayer::ValueSource> values;
+    std::unique_ptr<replayer::ValueRenderer> renderer;
+    std::unique_ptr<replayer::ConditionEvaluator> conditions;
+    std::unique_ptr<replayer::Navigator> nav;
+    try {
+        auto& r = *trace.replayer;
+        values = std::make_unique<replayer::TraceValueSource>(r.reader());
+        renderer = std::make_unique<replayer::ValueRenderer>(
+            *values, r.defs(),
+            replayer::UnicodePrintable::forPythonVersion(r.reader().header().pythonVersion));
+        conditions = std::make_unique<replayer::ConditionEvaluator>(r.defs(), *values, *renderer);
+        nav = std::make_unique<replayer::Navigator>(r);
+    } catch (const std::exception& e) {
+        Q_EMIT error(QStringLiteral("Cannot show this trace: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+    close();
+    trace_ = std::move(trace);
+    values_ = std::move(values);
+    renderer_ = std::move(renderer);
+    conditions_ = std::move(conditions);
+    nav_ = std::move(nav);
+    nav_->setCancelCheck([this] { return pollSearch(); });
     // A slice opens at its first event, which is not the run's start: the status bar says so.
     last_ = {nav_->position(),
              isSlice() ? replayer::StopReason::AtStart : replayer::StopReason::Target, false, -1};

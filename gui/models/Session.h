@@ -48,7 +48,8 @@ class Session : public QObject {
 
     // Takes over a loaded trace (from TraceLoader or loadTrace) and goes to its first event (0,
     // or a slice's first event). Returns
-    // false (with error() emitted) when the trace cannot be navigated, e.g. it has no events.
+    // false (with error() emitted) when the trace cannot be navigated, e.g. it has no events;
+    // the trace shown before (if any) then stays open.
     bool open(LoadedTrace trace);
     void close();
     bool isOpen() const { return nav_ != nullptr; }

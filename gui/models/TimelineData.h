@@ -20,14 +20,19 @@ struct TimelineMarker {
     enum class Kind : uint8_t { ExceptionHandled, ExceptionUncaught, ThreadSwitch, AsyncGenHook };
     Kind kind{};
     uint64_t event = 0;
+    // Thread switches and hook calls; empty for an exception (TimelineData::tip renders it).
     QString tip;
+    size_t exception = 0;  // index into Replayer::exceptions(), for an exception marker
 };
 
 class TimelineData {
   public:
     void clear();
-    // Reads the index of the Session's trace; renders exception values for the tool tips.
+    // Reads the index of the Session's trace. Renders no value: a run can raise millions of
+    // exceptions, and build() runs on the UI thread when a trace opens.
     void build(Session& session);
+    // The marker's tool tip; an exception's value is rendered here, when it is asked for.
+    QString tip(const TimelineMarker& m, Session& session) const;
 
     // One past the last event number (0: nothing to show). A slice (`reel slice`) keeps the
     // original run's numbers, so its events are first() .. last(), not 0 .. events() - 1.

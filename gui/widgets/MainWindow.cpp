@@ -339,9 +339,13 @@ void MainWindow::buildDocks() {
     bytecodeView_->setSelectionBehavior(QAbstractItemView::SelectRows);
     bytecodeView_->setShowGrid(false);
     connect(bytecodeModel_, &BytecodeModel::currentRowChanged, this, [this](int row) {
-        if (row >= 0)
-            bytecodeView_->scrollTo(bytecodeModel_->index(row, 0),
-                                    QAbstractItemView::EnsureVisible);
+        if (row < 0) return;
+        // When another code object was just shown (a model reset), the view lays its rows out
+        // only later: its scroll bar still has the previous code's range, and scrollTo() would
+        // be clamped to it (a long function entered from a short one stayed scrolled near the
+        // top, the current instruction out of view). Lay out now.
+        bytecodeView_->doItemsLayout();
+        bytecodeView_->scrollTo(bytecodeModel_->index(row, 0), QAbstractItemView::EnsureVisible);
     });
     auto* bc = dock("bytecodeDock", tr("Bytecode"), bytecodeView_, Qt::LeftDockWidgetArea);
 

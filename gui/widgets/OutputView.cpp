@@ -5,6 +5,7 @@
 #include <QTextBlock>
 #include <QTextCursor>
 
+#include "widgets/TabStop.h"
 #include "widgets/Theme.h"
 
 namespace reel::gui {
@@ -14,6 +15,8 @@ OutputView::OutputView(QWidget* parent) : QPlainTextEdit(parent) {
     setUndoRedoEnabled(false);
     setPlaceholderText(tr("Nothing printed yet at this point of the run"));
     setToolTip(tr("Click a line to go to the event that wrote it; stderr is shown in red"));
+    setTabStopDistance(pythonTabStop(font()));
+    setWordWrapMode(QTextOption::WrapAnywhere);
 }
 
 void OutputView::clearOutput() {
@@ -110,6 +113,8 @@ void OutputView::mouseReleaseEvent(QMouseEvent* e) {
 
 void OutputView::changeEvent(QEvent* e) {
     QPlainTextEdit::changeEvent(e);
+    // The window gives the pane its fixed-width font after construction.
+    if (e->type() == QEvent::FontChange) setTabStopDistance(pythonTabStop(font()));
     // The stderr colour depends on the palette: redraw with the new one.
     if (e->type() == QEvent::PaletteChange && !shown_.empty()) {
         const auto chunks = shown_;

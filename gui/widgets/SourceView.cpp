@@ -13,6 +13,7 @@
 
 #include "models/Session.h"
 #include "widgets/PythonHighlighter.h"
+#include "widgets/TabStop.h"
 
 namespace reel::gui {
 
@@ -63,6 +64,7 @@ SourceView::SourceView(Session& session, QWidget* parent)
     setReadOnly(true);
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    setTabStopDistance(pythonTabStop(font()));
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     connect(this, &QPlainTextEdit::blockCountChanged, this,
             [this] { setViewportMargins(gutterWidth(), 0, 0, 0); });
@@ -94,6 +96,7 @@ void SourceView::changeEvent(QEvent* e) {
     QPlainTextEdit::changeEvent(e);
     if (e->type() == QEvent::PaletteChange)
         setDark(palette().color(QPalette::Base).lightness() < 128);
+    if (e->type() == QEvent::FontChange) setTabStopDistance(pythonTabStop(font()));
 }
 
 int SourceView::gutterWidth() const {
@@ -141,8 +144,10 @@ void SourceView::refresh() {
     file_ = code ? QString::fromStdString(code->filename) : QString();
     const replayer::Frame* f = code ? session_.frame() : nullptr;
     currentLine_ = f && src ? f->line : -1;
+    // Red only in the frame the exception reached: with another thread pinned in the stack
+    // pane, that thread's innermost frame is not where the current event happened.
     currentIsException_ = f && session_.state().kind == format::RecordKind::Exception &&
-                          session_.selectedFrame() == int(session_.threadState()->stack.size()) - 1;
+                          f == session_.state().eventFrame();
     updateSelections();
     if (currentLine_ > 0) {
         QTextBlock b = document()->findBlockByNumber(currentLine_ - 1);

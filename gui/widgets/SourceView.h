@@ -21,6 +21,8 @@ class SourceView : public QPlainTextEdit {
 
     // What is shown, for tests and the status bar.
     int currentLine() const { return currentLine_; }
+    // The current line is marked as an exception reaching the shown frame (red, not yellow).
+    bool currentIsException() const { return currentIsException_; }
     QString fileName() const { return file_; }
     bool isExecuted(int line) const;
     void setDark(bool dark);

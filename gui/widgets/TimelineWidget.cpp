@@ -9,6 +9,7 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "models/Session.h"
@@ -157,31 +158,48 @@ void TimelineWidget::paintLayer(QPainter& p) {
 
     // Markers.
     p.setRenderHint(QPainter::Antialiasing);
-    for (const auto& m : data_.markers()) {
-        if (double(m.event) < first_ || double(m.event) > last_) continue;
-        const double x = xOf(m.event);
-        switch (m.kind) {
-            case TimelineMarker::Kind::ThreadSwitch:
-                p.setPen(QPen(QColor(60, 130, 230, 170), 1));
-                p.drawLine(QPointF(x, r.bottom() - 6), QPointF(x, r.bottom()));
-                break;
-            case TimelineMarker::Kind::AsyncGenHook:
-                p.setPen(Qt::NoPen);
-                p.setBrush(QColor(150, 80, 200));
-                p.drawEllipse(QPointF(x, kMarkerBand / 2.0), 3, 3);
-                break;
-            default: {
-                const QColor c = m.kind == TimelineMarker::Kind::ExceptionUncaught
-                                     ? QColor(220, 40, 40)
-                                     : QColor(240, 150, 20);
-                p.setPen(QPen(QColor(c.red(), c.green(), c.blue(), 110), 1));
-                p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()));
-                QPainterPath tri;
-                tri.moveTo(x - 5, 1);
-                tri.lineTo(x + 5, 1);
-                tri.lineTo(x, kMarkerBand - 1);
-                tri.closeSubpath();
-                p.fillPath(tri, c);
+    // At most one marker of each kind per pixel column: a run raising a million handled
+    // exceptions has a million markers, and drawing each (a line and an antialiased triangle)
+    // took seconds per repaint of this layer, with the UI frozen. Uncaught exceptions are drawn
+    // last, on top of the others.
+    const auto& markers = data_.markers();
+    const auto begin = std::lower_bound(
+        markers.begin(), markers.end(), uint64_t(std::max(0.0, std::floor(first_))),
+        [](const TimelineMarker& m, uint64_t e) { return m.event < e; });
+    markersDrawn_ = 0;
+    for (const bool uncaughtPass : {false, true}) {
+        long long lastPixel[4] = {LLONG_MIN, LLONG_MIN, LLONG_MIN, LLONG_MIN};
+        for (auto it = begin; it != markers.end() && double(it->event) <= last_; ++it) {
+            const TimelineMarker& m = *it;
+            if ((m.kind == TimelineMarker::Kind::ExceptionUncaught) != uncaughtPass) continue;
+            const double x = xOf(m.event);
+            long long& last = lastPixel[static_cast<int>(m.kind) & 3];
+            if (std::llround(std::floor(x)) == last) continue;
+            last = std::llround(std::floor(x));
+            ++markersDrawn_;
+            switch (m.kind) {
+                case TimelineMarker::Kind::ThreadSwitch:
+                    p.setPen(QPen(QColor(60, 130, 230, 170), 1));
+                    p.drawLine(QPointF(x, r.bottom() - 6), QPointF(x, r.bottom()));
+                    break;
+                case TimelineMarker::Kind::AsyncGenHook:
+                    p.setPen(Qt::NoPen);
+                    p.setBrush(QColor(150, 80, 200));
+                    p.drawEllipse(QPointF(x, kMarkerBand / 2.0), 3, 3);
+                    break;
+                default: {
+                    const QColor c = m.kind == TimelineMarker::Kind::ExceptionUncaught
+                                         ? QColor(220, 40, 40)
+                                         : QColor(240, 150, 20);
+                    p.setPen(QPen(QColor(c.red(), c.green(), c.blue(), 110), 1));
+                    p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()));
+                    QPainterPath tri;
+                    tri.moveTo(x - 5, 1);
+                    tri.lineTo(x + 5, 1);
+                    tri.lineTo(x, kMarkerBand - 1);
+                    tri.closeSubpath();
+                    p.fillPath(tri, c);
+                }
             }
         }
     }
@@ -318,7 +336,8 @@ bool TimelineWidget::event(QEvent* e) {
         if (!data_.events()) return true;
         if (const TimelineMarker* m = markerAtX(he->pos().x()))
             QToolTip::showText(he->globalPos(),
-                               QStringLiteral("Event %1: %2").arg(m->event).arg(m->tip), this);
+                               QStringLiteral("Event %1: %2").arg(m->event).arg(data_.tip(*m, session_)),
+                               this);
         else
             QToolTip::showText(he->globalPos(), tr("Event %1").arg(eventAt(he->pos().x())), this);
         return true;

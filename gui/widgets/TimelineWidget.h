@@ -42,6 +42,10 @@ class TimelineWidget : public QWidget {
     // What a press or drag at x does; exposed for the benchmark (a scrub step without a mouse).
     void scrubTo(double x);
 
+    // Markers drawn by the latest repaint of the marker layer (at most one per pixel column and
+    // kind, whatever the number of exceptions in view).
+    size_t markersDrawn() const { return markersDrawn_; }
+
   Q_SIGNALS:
     void viewChanged();
 
@@ -62,6 +66,7 @@ class TimelineWidget : public QWidget {
     const TimelineMarker* markerAtX(double x) const;
 
     Session& session_;
+    size_t markersDrawn_ = 0;
     TimelineData data_;
     TraceProfile profile_;
     struct LayerKey {

@@ -1215,6 +1215,11 @@ void Recorder::maybeHandOver() {
     if (enc_.bytes() >= kHandOverEventBytes || values_->pendingBytes() >= kHandOverValueBytes ||
         (flight_ && eventCount() >= nextGeneration_)) {
         handOver(true);
+        // The replayed clock (ProgramState::timeNs: the GUI's "t =", `reel slice --from-time`)
+        // moves only at TIME records. A busy loop fills its batches by size before the interval
+        // below is reached, so without one here such a run had no TIME record at all: every
+        // event at t = 0 and no --from-time window but 0.
+        enc_.time(monotonicNs() - startNs_);
         return;
     }
     if (checkCountdown_ >= kClockCheckEvery) {

@@ -57,6 +57,12 @@ struct ProgramSpec {
     // A second thread ("worker", id 1) runs add(10, 20) while <module> is about to print "done":
     // two thread switches, for the thread selector and the timeline's switch markers.
     bool workerThread = false;
+    // With workerThread: the worker's add() raises the ValueError at line 5 (EXCEPTION + UNWIND)
+    // instead of returning, an exception that ends the worker while <module> waits on line 19.
+    bool workerRaises = false;
+    // Before print("done"): this many more ValueErrors raised in <module> at line 17 and handled
+    // at once (EXCEPTION + HANDLED, then the handler's first instruction), for a crowded timeline.
+    uint32_t extraRaises = 0;
     // A line on stderr ("warn\n") between the two stdout lines, for the interleaved output pane.
     bool stderrLine = false;
 };
@@ -285,10 +291,21 @@ class ProgramTraceWriter {
             enc_.localSet(1, ValueRef::smallInt(20));
             op(0), op(1), op(2), op(3), op(4);
             enc_.localSet(2, ValueRef::smallInt(30));
-            op(5), op(6);
-            event([&] { enc_.ret(ValueRef::smallInt(30), 12); });
+            op(5);
+            if (spec_.workerRaises) {
+                event([&] { enc_.exception(ValueRef::record(kValExc), 10); });
+                event([&] { enc_.unwind(10); });
+            } else {
+                op(6);
+                event([&] { enc_.ret(ValueRef::smallInt(30), 12); });
+            }
             enc_.threadEnd(1);
             switchThread(0);
+        }
+        for (uint32_t k = 0; k < spec_.extraRaises; ++k) {
+            event([&] { enc_.exception(ValueRef::record(kValExc), 22); });
+            enc_.handled(36);
+            op(18);
         }
         op(13), op(14);
         if (spec_.stderrLine) enc_.output(2, "warn\n", 5);

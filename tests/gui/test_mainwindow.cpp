@@ -11,6 +11,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -21,6 +22,7 @@
 
 #include "gui/ProgramTrace.h"
 #include "gui/WindowTest.h"
+#include "models/BytecodeModel.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
 #include "widgets/LocalsTree.h"
@@ -217,6 +219,22 @@ class TestMainWindow : public QObject {
         QVERIFY(bad.waitForFinished(60000));
         QCOMPARE(bad.exitCode(), 2);
 
+        // Arguments that name no event are refused, not rendered as event 0 or the end.
+        const QList<std::pair<QStringList, QByteArray>> refused = {
+            {{"--at", "abc"}, "--at takes an event number"},
+            {{"--break", "prog.py"}, "--break takes FILE:LINE"},
+            {{"--break", "prog.py:x"}, "--break takes FILE:LINE"},
+            {{"--break", "prog.py:2"}, "the run never stops there"},
+            {{"--break", "other.py:4"}, "the run never stops there"}};
+        for (const auto& [extra, message] : refused) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(REEL_GUI_BINARY, QStringList{trace_, "--screenshot", png} + extra);
+            QVERIFY(p.waitForFinished(60000));
+            QCOMPARE(p.exitCode(), 2);
+            QVERIFY2(p.readAllStandardError().contains(message), qPrintable(extra.join(' ')));
+        }
+
         QProcess cli;
         cli.start(REEL_CLI_BINARY,
                   {"gui", QString::fromStdString((*dir_ / "missing.reel").string())});
@@ -255,6 +273,33 @@ class TestMainWindow : public QObject {
         const QModelIndex again = m->index(static_cast<const LocalsModel*>(m)->rowOf("items"), 0);
         QVERIFY(w->localsView()->isExpanded(again));
         QVERIFY(w->localsView()->isExpanded(m->index(1, 0, again)));
+    }
+
+    // A run that raised a hundred thousand exceptions: repainting the timeline (a zoom, a
+    // resize) draws at most a marker per pixel column and kind, not one per exception (which
+    // took seconds per repaint, the window frozen; the time is bench_gui's to measure).
+    void crowdedTimelineDrawsAMarkerPerColumn() {
+        const auto path = *dir_ / "crowded.reel";
+        test::writeProgramTrace(path, {.iterations = 4, .extraRaises = 100000});
+        auto w = openWindow(QString::fromStdString(path.string()));
+        QVERIFY(w);
+        QCOMPARE(w->session().replayer().exceptions().size(), size_t(100001));
+        TimelineWidget* t = w->timeline();
+        QApplication::processEvents();
+        for (double f : {2.0, 2.0, 0.25}) {
+            t->zoom(f, double(w->session().eventCount()) / 2);
+            t->repaint();
+            // Two kinds here (handled and uncaught): one marker per kind and column at most.
+            QVERIFY2(t->markersDrawn() > 0 && t->markersDrawn() <= size_t(2 * t->width()),
+                     qPrintable(QString::number(t->markersDrawn()) + " markers drawn"));
+        }
+        // The uncaught-free run still shows its markers (orange, drawn).
+        QImage img = t->grab().toImage();
+        bool orange = false;
+        for (int x = 0; x < img.width() && !orange; ++x)
+            orange = img.pixelColor(x, 3).red() > 200 && img.pixelColor(x, 3).green() > 100 &&
+                     img.pixelColor(x, 3).blue() < 80;
+        QVERIFY(orange);
     }
 
     // Press and drag across the whole timeline: the panes follow every move.
@@ -341,6 +386,57 @@ class TestMainWindow : public QObject {
         QVERIFY(done.at(0).at(0).toBool());
     }
 
+    // A recording cut before its first events chunk: the dialog says the trace holds no events
+    // and what the recovery kept, not the Navigator's "event 0 is out of range".
+    void traceWithoutEventsSaysWhy() {
+        const auto bytes = test::readFile(trace_.toStdString());
+        // The preamble (24 bytes, the header's length at 12), the header, then the first
+        // chunk's 48-byte header and a few bytes of its payload (docs/format.md).
+        const size_t header = size_t(bytes[12]) | size_t(bytes[13]) << 8 |
+                              size_t(bytes[14]) << 16 | size_t(bytes[15]) << 24;
+        const auto cut = *dir_ / "no-events.reel";
+        test::writeFile(cut, bytes.data(), 24 + header + 48 + 8);
+        auto w = openWindow(QString::fromStdString(cut.string()), false);
+        QVERIFY(w);
+        QVERIFY2(w->lastError().contains("holds no events"), qPrintable(w->lastError()));
+        QVERIFY2(w->lastError().contains("recovered"), qPrintable(w->lastError()));
+        QVERIFY(!w->lastError().contains("out of range"));
+        QVERIFY(!w->session().isOpen());
+
+        // Opened over a trace being shown: that one stays, with its title and position (it
+        // used to be closed under the old title, status bar and thread list).
+        auto good = openWindow(trace_);
+        QVERIFY(good);
+        good->session().goTo(7);
+        const QString title = good->windowTitle(), status = good->statusText();
+        QSignalSpy done(good.get(), &MainWindow::loadFinished);
+        good->openFile(QString::fromStdString(cut.string()));
+        QVERIFY(done.wait(20000));
+        QVERIFY(!done.at(0).at(0).toBool());
+        QVERIFY(good->lastError().contains("holds no events"));
+        QVERIFY(good->session().isOpen());
+        QCOMPARE(good->session().position(), uint64_t(7));
+        QCOMPARE(good->windowTitle(), title);
+        QCOMPARE(good->statusText(), status);
+        QVERIFY(good->sourceView()->currentLine() > 0);
+    }
+
+    // Tabs advance to the next multiple of 8 columns, as Python and a terminal count them.
+    void tabsStopEveryEightColumns() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        for (QPlainTextEdit* view : {static_cast<QPlainTextEdit*>(w->sourceView()),
+                                     static_cast<QPlainTextEdit*>(w->outputView())}) {
+            view->setPlainText("\tx\n        y\n");
+            QTextCursor afterTab(view->document()->findBlockByNumber(0));
+            afterTab.setPosition(afterTab.position() + 1);
+            QTextCursor afterSpaces(view->document()->findBlockByNumber(1));
+            afterSpaces.setPosition(afterSpaces.position() + 8);
+            QVERIFY2(std::abs(view->cursorRect(afterTab).x() - view->cursorRect(afterSpaces).x()) <= 1,
+                     qPrintable(view->objectName()));
+        }
+    }
+
     void dropAFileRecentFilesAndLayout() {
         auto w = std::make_unique<MainWindow>();
         w->show();
@@ -387,6 +483,73 @@ class TestMainWindow : public QObject {
         QCOMPARE(column(w->stackView()->model(), 0), QStringList{"<module>"});
         QVERIFY(w->statusText().contains("Thread: MainThread (pinned)"));
         QCOMPARE(w->sourceView()->currentLine(), 19);
+    }
+
+    // At an exception raised in the worker, the worker's line is red; pinning the main thread
+    // shows its own innermost frame, where no exception is: a plain (yellow) current line and no
+    // "(exception)" row.
+    void exceptionMarkOnlyInTheThreadItReached() {
+        const auto path = *dir_ / "worker-raises.reel";
+        test::writeProgramTrace(path, {.iterations = 4,
+                                       .eventsPerBatch = 50,
+                                       .workerThread = true,
+                                       .workerRaises = true});
+        auto w = openWindow(QString::fromStdString(path.string()));
+        QVERIFY(w);
+        Session& s = w->session();
+        uint64_t raised = replayer::kNoEvent;
+        for (const auto& e : s.replayer().exceptions())
+            if (e.thread == 1) raised = e.raisedAt;
+        QVERIFY(raised != replayer::kNoEvent);
+        s.goTo(raised);
+        QCOMPARE(column(w->stackView()->model(), 0), QStringList{"add"});
+        QCOMPARE(w->sourceView()->currentLine(), 5);
+        QVERIFY(w->sourceView()->currentIsException());
+        QCOMPARE(w->localsView()->model()->index(0, 0).data().toString(), QString("(exception)"));
+
+        QComboBox* box = w->threadSelector();
+        box->setCurrentIndex(1);
+        Q_EMIT box->activated(1);
+        QCOMPARE(column(w->stackView()->model(), 0), QStringList{"<module>"});
+        QCOMPARE(w->sourceView()->currentLine(), 19);
+        QVERIFY(!w->sourceView()->currentIsException());
+        QVERIFY(!localsText(w->localsView()->model()).join(' ').contains("(exception)"));
+    }
+
+    // Entering a long code object from a short one: the bytecode pane scrolls to the current
+    // instruction (it used to stay clamped to the short code's scroll range, the row out of
+    // view).
+    void bytecodePaneShowsTheCurrentInstructionOfANewCode() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        w->resize(1280, 420);
+        QApplication::processEvents();
+        Session& s = w->session();
+        QTableView* view = w->bytecodeView();
+        auto currentRow = [&] {
+            for (int r = 0; r < view->model()->rowCount(); ++r)
+                if (view->model()->index(r, 0).data(BytecodeModel::CurrentRole).toBool()) return r;
+            return -1;
+        };
+        // The first event in `code` whose instruction is at row >= minRow.
+        auto find = [&](uint32_t code, int minRow) {
+            for (uint64_t e = s.firstEvent(); e <= s.lastEvent(); ++e) {
+                s.goTo(e);
+                if (s.code() && s.code()->id == code && currentRow() >= minRow) return e;
+            }
+            return replayer::kNoEvent;
+        };
+        const uint64_t inModule = find(test::kModuleCode, 30), inAdd = find(test::kAddCode, 0);
+        QVERIFY(inModule != replayer::kNoEvent && inAdd != replayer::kNoEvent);
+        s.goTo(inAdd);
+        QCOMPARE(view->verticalScrollBar()->maximum(), 0);  // add()'s 7 rows fit
+        s.goTo(inModule);
+        QVERIFY(view->verticalScrollBar()->maximum() > 0);  // <module>'s 37 rows do not
+        const QModelIndex cur = view->model()->index(currentRow(), 0);
+        QVERIFY2(view->viewport()->rect().intersects(view->visualRect(cur)),
+                 qPrintable(QStringLiteral("row %1 not in view (scroll %2)")
+                                .arg(cur.row())
+                                .arg(view->verticalScrollBar()->value())));
     }
 
     // Opening another file while one loads: only the latest request is answered and shown.

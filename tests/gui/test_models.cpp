@@ -313,7 +313,7 @@ class TestModels : public QObject {
         QVERIFY(t.maxDepth() >= 3);
         QCOMPARE(t.markers().size(), size_t(1));
         QCOMPARE(t.markers()[0].kind, TimelineMarker::Kind::ExceptionHandled);
-        QVERIFY(t.markers()[0].tip.contains("ValueError('too big', 6)"));
+        QVERIFY(t.tip(t.markers()[0], *s).contains("ValueError('too big', 6)"));
         QVERIFY(t.markerNear(t.markers()[0].event + 2, 3));
         QVERIFY(!t.markerNear(t.markers()[0].event + 10, 3));
     }

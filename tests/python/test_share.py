@@ -203,6 +203,29 @@ def test_slice_by_thread_and_time(reel_bin, recorded, tmp_path):
     assert info(reel_bin, t)["events"] == d["events"]
 
 
+def test_slice_by_time_in_a_busy_loop(python_exe, reel_env, reel_bin, tmp_path):
+    # A loop that never waits fills its batches by size, long before the recorder's clock
+    # interval: the TIME records must still come (at least one per batch), or every event is at
+    # t = 0 and no --from-time window but 0 matches.
+    (tmp_path / "busy.py").write_text(textwrap.dedent('''\
+        s = 0
+        for i in range(400000):
+            s += i % 7
+        print(s)
+        '''))
+    trace = tmp_path / "busy.reel"
+    rc, so, se = run([python_exe, "-m", "reel", "record", "-o", trace, "busy.py"], cwd=tmp_path,
+                     env=reel_env)
+    assert rc == 0, se
+    d = info(reel_bin, trace)
+    assert d["chunks"]["events"] >= 3, d  # several batches, all handed over by size
+    out = tmp_path / "later.reel"
+    rc, so, se = run([reel_bin, "slice", trace, "--from-time", 1e-6, "-o", out])
+    assert rc == 0, se
+    first, last = event_range(reel_bin, out)
+    assert 0 < first and last == d["events"] - 1
+
+
 def test_slice_last_n_events(reel_bin, recorded, tmp_path):
     _, last = event_range(reel_bin, recorded)
     out = tmp_path / "last.reel"
