@@ -125,6 +125,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             // under legacy tracing).
             if (t.exception && !t.exception->uncaught) {
                 if (t.exception->frameId == f.id) {
+                    f.handled = *t.exception;
                     clearException(t, r.event, thread, &f, static_cast<int32_t>(r.lasti));
                 } else if (std::none_of(t.stack.begin(), t.stack.end(), [&](const Frame& s) {
                                return s.id == t.exception->frameId;
@@ -195,6 +196,16 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
             f.exiting = true;
+            // Unwinding with nothing in flight: RERAISE (end of a `finally` or `with` cleanup, a
+            // bare `raise`) re-raised what this frame's handler caught; no event says so.
+            if (r.kind == RecordKind::Unwind && f.handled &&
+                (!t.exception || t.exception->uncaught)) {
+                t.exception = *f.handled;
+                t.exception->frameId = f.id;
+                t.exception->lastEvent = r.event;
+                f.handled.reset();
+                notify(ExceptionEvent::What::Reraised, *t.exception, r.event, thread, &f);
+            }
             if (t.exception && !t.exception->uncaught && t.exception->frameId == f.id) {
                 if (r.kind == RecordKind::Unwind) {
                     if (t.stack.size() == 1) {
@@ -317,8 +328,11 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             return;
         case RecordKind::Handled: {
             ThreadState& t = threadRef(thread, fileOffset);
-            if (t.exception && !t.exception->uncaught)
+            if (t.exception && !t.exception->uncaught) {
+                if (!t.stack.empty() && t.stack.back().id == t.exception->frameId)
+                    t.stack.back().handled = *t.exception;
                 clearException(t, r.event, thread, t.top(), static_cast<int32_t>(r.offset));
+            }
             return;
         }
         case RecordKind::Time:

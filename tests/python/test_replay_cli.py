@@ -472,3 +472,58 @@ def test_step_after_a_resume_goes_to_the_next_line(reel_bin, record):
     resume = next(i for i, line in enumerate(stops) if "--Resume--" in line)
     assert re.search(r"gen\.py\(2\)g\(\)$", stops[resume + 1]), stops  # the resume's position
     assert re.search(r"gen\.py\(3\)g\(\)$", stops[resume + 2]), stops  # then the next line
+
+
+RERAISE_PROGRAM = '''\
+class Guard:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def inner(x):
+    if x > 1:
+        raise ValueError(x)
+    return x
+
+
+def middle(x):
+    with Guard():
+        return inner(x)
+
+
+def outer(x):
+    try:
+        return middle(x)
+    finally:
+        done = True
+
+
+outer(5)
+'''
+
+
+def test_exception_through_with_and_finally_stays_one_raise(reel_bin, python_exe, reel_env,
+                                                            tmp_path):
+    """An exception that crosses a `with` block and a `finally` (both re-raise it with RERAISE,
+    which has no event) is one raise, uncaught, from inner(): `continue` stops at that raise,
+    where pdb's post-mortem would, not in <module> as a new exception."""
+    program = tmp_path / "reraise.py"
+    program.write_text(RERAISE_PROGRAM)
+    trace = tmp_path / "reraise.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 1, proc.stderr.decode()
+    rc, out, err = replay(reel_bin, trace, "exceptions")
+    assert rc == 0, err
+    mine = re.findall(r"#(\d+) ValueError\(5\)\n\s+raised at event \d+ in (\S+) at \S+:(\d+)\n"
+                      r"\s+(\w+)", out)
+    assert mine == [(mine[0][0], "inner()", "11", "uncaught")], out
+    rc, out, err = replay(reel_bin, trace, "continue; where")
+    assert rc == 0, err
+    assert "--Exception-- ValueError(5) raised" in out, out
+    stack = re.findall(r"^[ >] \S*reraise\.py\(\d+\)(\S+)\(\)$", out, re.M)
+    assert stack == ["inner", "<module>", "outer", "middle", "inner"], out
