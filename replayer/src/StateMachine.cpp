@@ -32,6 +32,18 @@ void StateMachine::setState(ProgramState s) {
     eventDone_ = true;
 }
 
+// `await` and `yield from` run a send loop on one line: SEND, YIELD_VALUE, and after each resume
+// a jump back to the SEND. CPython reports no line event for that jump (3.11's line tracing skips
+// backward jumps to SEND by name; pdb shows none on 3.12/3.13 either), so it re-runs no line.
+// Only asked for a backward jump within a line, which is rare: the name compare stays off the
+// hot path.
+bool StateMachine::sendLoopJump(uint32_t codeId, int32_t lasti) const {
+    if (lasti < 0 || codeId >= defs_.codes.size()) return false;
+    const auto& c = defs_.codes[codeId];
+    const int i = c.instructionAt(static_cast<uint32_t>(lasti));
+    return i >= 0 && c.instructions[static_cast<size_t>(i)].opname == "SEND";
+}
+
 int32_t StateMachine::lineAt(uint32_t codeId, int32_t lasti) {
     if (codeId >= defs_.codes.size()) return -1;
     return lines(codeId).lineAt(lasti);
@@ -116,7 +128,9 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             ThreadState& t = threadRef(thread, fileOffset);
             Frame& f = topFrame(t, fileOffset, "OPCODE with no frame on the thread's stack");
             const int32_t line = lines(f.codeId).lineAt(r.lasti);
-            lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line || r.lasti <= f.lasti);
+            lastLineStop_ =
+                line >= 0 && (!f.prevWasOpcode || line != f.line ||
+                              (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
             f.lasti = r.lasti;
             f.line = line;
             f.prevWasOpcode = true;
@@ -229,7 +243,10 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             Frame& f = topFrame(t, fileOffset, "EXCEPTION with no frame on the thread's stack");
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
-            f.prevWasOpcode = false;
+            // prevWasOpcode stays: an exception does not end the line. The StopIteration that a
+            // finished `await`/`yield from` delivers is followed by the rest of the same line, with
+            // no line event in CPython; a handler starts with PUSH_EXC_INFO, which has no line, so
+            // the handler's first line still starts one.
             auto& x = t.exception;
             // A set-aside exception reaching a frame again: the nested one ended without an event
             // of its own (C code such as generator close() swallowed it).

@@ -527,3 +527,48 @@ def test_exception_through_with_and_finally_stays_one_raise(reel_bin, python_exe
     assert "--Exception-- ValueError(5) raised" in out, out
     stack = re.findall(r"^[ >] \S*reraise\.py\(\d+\)(\S+)\(\)$", out, re.M)
     assert stack == ["inner", "<module>", "outer", "middle", "inner"], out
+
+
+def test_await_line_is_one_stop_per_await(reel_bin, python_exe, reel_env, tmp_path):
+    """An `await` (a `yield from` loop: SEND, then a backward jump to SEND after each resume, and
+    StopIteration when the awaited coroutine returns) is one line for CPython, as pdb shows: a
+    breakpoint on it hits once per await, and `step` goes from the awaited coroutine's return to
+    the next line without stopping on the `await` line again."""
+    program = tmp_path / "aw.py"
+    program.write_text("import types\n"
+                       "\n"
+                       "@types.coroutine\n"
+                       "def pause():\n"
+                       "    yield\n"
+                       "\n"
+                       "async def fetch(n):\n"
+                       "    await pause()\n"
+                       "    return n * 10\n"
+                       "\n"
+                       "async def main():\n"
+                       "    total = 0\n"
+                       "    for n in range(3):\n"
+                       "        r = await fetch(n)\n"
+                       "        total += r\n"
+                       "    return total\n"
+                       "\n"
+                       "coro = main()\n"
+                       "while True:\n"
+                       "    try:\n"
+                       "        coro.send(None)\n"
+                       "    except StopIteration:\n"
+                       "        break\n")
+    trace = tmp_path / "aw.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    rc, out, err = replay(reel_bin, trace, f"break {program}:14; " + "; ".join(["c"] * 4))
+    assert rc == 0, err
+    hits = re.findall(r"^\[event (\d+)/\d+\]\n> \S*aw\.py\(14\)main\(\)$", out, re.M)
+    assert len(hits) == 3, out  # once per iteration, not again at each resume
+    # From fetch's return, `step` stops at the StopIteration delivered to main, then line 15.
+    rc, out, err = replay(reel_bin, trace, f"break {program}:9; c; s; s; s")
+    assert rc == 0, err
+    stops = re.findall(r"^> \S*aw\.py\((\d+)\)(\w+)\(\)$", out, re.M)
+    assert stops[1:] == [("9", "fetch"), ("14", "main"), ("15", "main")], out

@@ -140,6 +140,7 @@ class StateMachine {
         return t.stack.back();
     }
     [[noreturn]] static void emptyStack(uint64_t fileOffset, const char* what);
+    bool sendLoopJump(uint32_t codeId, int32_t lasti) const;
     void finishPendingPop();
     void numbered(const format::Record& r, uint32_t thread, ThreadState& t);
     void notify(ExceptionEvent::What what, const ExceptionInFlight& x, uint64_t event,
