@@ -572,3 +572,38 @@ def test_await_line_is_one_stop_per_await(reel_bin, python_exe, reel_env, tmp_pa
     assert rc == 0, err
     stops = re.findall(r"^> \S*aw\.py\((\d+)\)(\w+)\(\)$", out, re.M)
     assert stops[1:] == [("9", "fetch"), ("14", "main"), ("15", "main")], out
+
+
+def test_next_and_finish_after_up_act_on_the_selected_frame(reel_bin, python_exe, reel_env,
+                                                            tmp_path):
+    """As in pdb (and gdb), `up` then `next` runs to the selected frame's next stop, and `up`
+    then `finish` leaves the selected frame; before, both stepped in the innermost frame."""
+    program = tmp_path / "rec.py"
+    program.write_text("def fact(n):\n"
+                       "    if n <= 1:\n"
+                       "        return 1\n"
+                       "    return n * fact(n - 1)\n"
+                       "\n"
+                       "print(fact(4))\n")
+    trace = tmp_path / "rec.reel"
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
+                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    # At `return 1` (n == 1), select fact(3): next stops at fact(3)'s return, value 6 (pdb:
+    # "--Return-- fact()->6"); a second next goes on from there.
+    rc, out, err = replay(reel_bin, trace, f"break {program}:3; c; up 2; n; p n; where")
+    assert rc == 0, err
+    assert "--Return-- 6" in out and "\n3\n" in out, out
+    frames = re.findall(r"^([ >]) \S*rec\.py\(\d+\)(\S+)\(\)$", out.split("\n3\n")[-1], re.M)
+    assert [name for _, name in frames] == ["<module>", "fact", "fact"], out
+    # finish after up: out of fact(3), back in fact(4) just after the call.
+    rc, out, err = replay(reel_bin, trace, f"break {program}:3; c; up 2; finish; p n")
+    assert rc == 0, err
+    assert out.rstrip().endswith("\n4"), out
+    # rnext after up: back to the start of fact(3)'s line that made the call.
+    rc, out, err = replay(reel_bin, trace, f"break {program}:3; c; up 2; rnext; p n; where")
+    assert rc == 0, err
+    tail = out.split("\n3\n")[-1]
+    assert re.search(r"^> \S*rec\.py\(4\)fact\(\)$", tail, re.M), out
+    assert len(re.findall(r"rec\.py\(\d+\)fact\(\)$", tail, re.M)) == 2, out

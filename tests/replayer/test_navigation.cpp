@@ -139,6 +139,20 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 r = nav.stepOver(dir, g);
                 CHECK(r.event == stepTarget(ref, dir, p, over));
                 CHECK(nav.state() == ref.states[r.event]);
+
+                // Over, in a frame selected k levels up (no exit/entry adjustment).
+                if (dT > 1) {
+                    const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
+                    INFO("frames up " << k);
+                    nav.goTo(p);
+                    auto overUp = scan([&](uint64_t n) {
+                        return ref.states[n].thread == t && ref.depth(n, t) <= dT - k &&
+                               (instr || ref.stop[n]);
+                    });
+                    r = nav.stepOver(dir, g, k);
+                    CHECK(r.event == stepTarget(ref, dir, p, overUp));
+                    CHECK(nav.state() == ref.states[r.event]);
+                }
             }
             INFO("position " << p << (fwd ? " forward" : " backward"));
             auto scan = [&](auto pred) {
@@ -150,6 +164,15 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
             NavResult r = nav.stepOut(dir);
             CHECK(r.event == stepTarget(ref, dir, p, out));
             CHECK(nav.state() == ref.states[r.event]);
+            if (dT > 1) {
+                const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
+                INFO("frames up " << k);
+                nav.goTo(p);
+                auto outUp = scan(
+                    [&](uint64_t n) { return ref.states[n].thread == t && ref.depth(n, t) < dT - k; });
+                r = nav.stepOut(dir, k);
+                CHECK(r.event == stepTarget(ref, dir, p, outUp));
+            }
 
             // Thread navigation.
             for (uint32_t other = 0; other < 3; ++other) {
