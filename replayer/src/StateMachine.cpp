@@ -128,9 +128,8 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             ThreadState& t = threadRef(thread, fileOffset);
             Frame& f = topFrame(t, fileOffset, "OPCODE with no frame on the thread's stack");
             const int32_t line = lines(f.codeId).lineAt(r.lasti);
-            lastLineStop_ =
-                line >= 0 && (!f.prevWasOpcode || line != f.line ||
-                              (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
+            lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line ||
+                                          (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
             f.lasti = r.lasti;
             f.line = line;
             f.prevWasOpcode = true;

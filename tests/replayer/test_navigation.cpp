@@ -168,8 +168,9 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
                 INFO("frames up " << k);
                 nav.goTo(p);
-                auto outUp = scan(
-                    [&](uint64_t n) { return ref.states[n].thread == t && ref.depth(n, t) < dT - k; });
+                auto outUp = scan([&](uint64_t n) {
+                    return ref.states[n].thread == t && ref.depth(n, t) < dT - k;
+                });
                 r = nav.stepOut(dir, k);
                 CHECK(r.event == stepTarget(ref, dir, p, outUp));
             }
@@ -517,7 +518,8 @@ TEST_CASE("an await line is one line: no stop at the send loop's jump back or af
 
     Replayer rep(dir / "await.reel");
     Navigator nav(rep);
-    const std::vector<uint64_t> stops = {1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 15, 16, 17, 19, 21, 22, 23};
+    const std::vector<uint64_t> stops = {1,  2,  3,  4,  6,  7,  8,  10, 11,
+                                         12, 15, 16, 17, 19, 21, 22, 23};
     std::vector<uint64_t> got;
     for (NavResult r; (r = nav.stepInto(Direction::Forward)).reason == StopReason::Step;)
         got.push_back(r.event);

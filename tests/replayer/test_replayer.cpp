@@ -285,42 +285,42 @@ TEST_CASE("an exception re-raised by a finally/with cleanup or a bare raise goes
     const ValueRef err3 = pb.value("IndexError('i')");
     const ValueRef none = ValueRef::constant(Constant::None);
     pb.thread(0);
-    pb.call(outer);                          // 0
-    pb.op(0);                                // 1
-    const uint64_t fm = pb.call(middle);     // 2
-    pb.op(0);                                // 3
-    pb.call(inner);                          // 4
-    pb.op(2);                                // 5
-    pb.exception(err, 2);                    // 6 raised in inner, line 21
-    pb.unwind(2);                            // 7
-    pb.exception(err, 0);                    // 8 reached middle
-    pb.handled(4);                           //   the `with` block's cleanup handler
-    pb.op(4);                                // 9
-    pb.call(exitFn);                         // 10 __exit__ runs, returns False
-    pb.op(0);                                // 11
+    pb.call(outer);                                  // 0
+    pb.op(0);                                        // 1
+    const uint64_t fm = pb.call(middle);             // 2
+    pb.op(0);                                        // 3
+    pb.call(inner);                                  // 4
+    pb.op(2);                                        // 5
+    pb.exception(err, 2);                            // 6 raised in inner, line 21
+    pb.unwind(2);                                    // 7
+    pb.exception(err, 0);                            // 8 reached middle
+    pb.handled(4);                                   //   the `with` block's cleanup handler
+    pb.op(4);                                        // 9
+    pb.call(exitFn);                                 // 10 __exit__ runs, returns False
+    pb.op(0);                                        // 11
     pb.ret(ValueRef::constant(Constant::False), 2);  // 12
-    pb.op(6);                                // 13
-    pb.unwind(6);                            // 14 RERAISE: middle leaves with it
-    pb.exception(err, 2);                    // 15 reached outer
-    pb.unwind(2);                            // 16 and the thread: uncaught
-    pb.call(outer);                          // 17
-    pb.op(0);                                // 18
-    pb.call(middle);                         // 19
-    pb.op(0);                                // 20
-    pb.exception(err2, 0);                   // 21 raised in middle
-    pb.handled(4);                           //   an `except` that finishes
-    pb.op(4);                                // 22
-    pb.ret(none, 6);                         // 23 middle returns normally: handled for good
-    pb.op(2);                                // 24
-    pb.call(middle);                         // 25
-    pb.op(0);                                // 26
-    pb.exception(err3, 0);                   // 27 a new exception in a new call
-    pb.unwind(0);                            // 28
-    pb.exception(err3, 2);                   // 29 reached outer
+    pb.op(6);                                        // 13
+    pb.unwind(6);                                    // 14 RERAISE: middle leaves with it
+    pb.exception(err, 2);                            // 15 reached outer
+    pb.unwind(2);                                    // 16 and the thread: uncaught
+    pb.call(outer);                                  // 17
+    pb.op(0);                                        // 18
+    pb.call(middle);                                 // 19
+    pb.op(0);                                        // 20
+    pb.exception(err2, 0);                           // 21 raised in middle
+    pb.handled(4);                                   //   an `except` that finishes
+    pb.op(4);                                        // 22
+    pb.ret(none, 6);                                 // 23 middle returns normally: handled for good
+    pb.op(2);                                        // 24
+    pb.call(middle);                                 // 25
+    pb.op(0);                                        // 26
+    pb.exception(err3, 0);                           // 27 a new exception in a new call
+    pb.unwind(0);                                    // 28
+    pb.exception(err3, 2);                           // 29 reached outer
     pb.handled(4);
-    pb.op(4);                                // 30
-    pb.op(6);                                // 31
-    pb.unwind(6);                            // 32 outer re-raises err3 (bare raise): uncaught
+    pb.op(4);      // 30
+    pb.op(6);      // 31
+    pb.unwind(6);  // 32 outer re-raises err3 (bare raise): uncaught
     pb.write(dir / "r.reel");
 
     Replayer::Options opt;

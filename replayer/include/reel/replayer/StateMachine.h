@@ -58,7 +58,7 @@ struct ExceptionEvent {
         Handled,     // HANDLED record, or the frame resumed running opcodes / returned normally
         Uncaught,    // UNWIND of the thread's outermost frame
         Replaced,    // a new exception was raised while this one was in flight (e.g. in finally)
-        Reraised,    // a frame that handled it unwinds with nothing in flight (finally, with, raise)
+        Reraised,    // a frame that caught it unwinds with nothing in flight (RERAISE)
     };
     What what{};
     uint64_t index = 0;  // ExceptionInFlight::index
