@@ -434,8 +434,21 @@ void ReplaySession::cmdStep(const std::string& args, Direction dir, Granularity 
     repeatStep(args, g, [&] { return nav_->stepInto(dir, g); });
 }
 
+// After `up`, next and finish act on the selected frame, as pdb's and gdb's do: `up; next` runs
+// to that frame's next line. Each stop selects the innermost frame again.
+uint32_t ReplaySession::selectedLevel() const {
+    const auto* t = focusThreadState();
+    if (!t || t->stack.empty()) return 0;
+    return static_cast<uint32_t>(std::min(selected_, t->stack.size() - 1));
+}
+
 void ReplaySession::cmdNext(const std::string& args, Direction dir, Granularity g) {
-    repeatStep(args, g, [&] { return nav_->stepOver(dir, g); });
+    uint32_t up = selectedLevel();
+    repeatStep(args, g, [&] {
+        NavResult r = nav_->stepOver(dir, g, up);
+        up = 0;  // a repeat steps on from the stop
+        return r;
+    });
 }
 
 void ReplaySession::repeatStep(const std::string& args, Granularity g,
@@ -455,7 +468,7 @@ void ReplaySession::repeatStep(const std::string& args, Granularity g,
 
 void ReplaySession::cmdFinish(const std::string& args, Direction dir) {
     if (!args.empty()) fail("finish takes no arguments");
-    report(nav_->stepOut(dir));
+    report(nav_->stepOut(dir, selectedLevel()));
 }
 
 void ReplaySession::cmdContinue(const std::string& args, Direction dir) {
@@ -1345,7 +1358,8 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
         {{"next", "n"},
          "next [N]",
          "Step forward over calls.",
-         "Like step, but does not stop inside functions called from this line.",
+         "Like step, but does not stop inside functions called from this line. After 'up', "
+         "steps in the\nselected frame (to its next line).",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Forward, G::Line); }},
         {{"rnext", "rn"},
          "rnext [N]",
@@ -1355,7 +1369,7 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
         {{"finish", "fin"},
          "finish",
          "Run forward until this function returns (stops in the caller).",
-         "",
+         "After 'up', runs until the selected frame returns.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Forward); }},
         {{"rfinish", "rfin"},
          "rfinish",

@@ -75,6 +75,7 @@ class ReplaySession {
     // Command handlers; `args` is the text after the command word, trimmed.
     void cmdStep(const std::string& args, replayer::Direction dir, replayer::Granularity g);
     void cmdNext(const std::string& args, replayer::Direction dir, replayer::Granularity g);
+    uint32_t selectedLevel() const;  // frames above the innermost one that `up` selected
     // Runs `step` up to the count in `args`, stopping early at anything but a plain step.
     void repeatStep(const std::string& args, replayer::Granularity g,
                     const std::function<replayer::NavResult()>& step);

@@ -312,6 +312,11 @@ struct CheckpointFrame {
   # One per CodeObject.localNames entry.
   names @13 :List(CheckpointName);
   # Dict-locals frames, in dict order.
+  hasHandled @14 :Bool;
+  handled @15 :CheckpointException;
+  # When hasHandled: the exception a handler of this frame caught most recently, which the frame
+  # re-raises (RERAISE has no event) if it unwinds with nothing in flight. Added within 1.3 as
+  # an ignorable field: a reader without it takes such a re-raise for a new raise in the caller.
 }
 
 struct CheckpointLocal {

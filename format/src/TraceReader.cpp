@@ -511,6 +511,7 @@ class TraceReader::Impl {
         f.prevWasOpcode = r.getPrevWasOpcode();
         if (r.getHasObject()) f.object = ValueRef{r.getObject()};
         if (r.getHasOrigin()) f.origin = ValueRef{r.getOrigin()};
+        if (r.getHasHandled()) f.handled = readException(r.getHandled());
         auto slots = r.getSlots();
         auto names = r.getNames();
         requireListFits<schema::CheckpointLocal>(slots, words, at, "checkpoint slot");
@@ -812,6 +813,7 @@ void TraceReader::Impl::verifyCheckpoint(const Checkpoint& cp, uint64_t values, 
         }
         if (f.object) ref(*f.object);
         if (f.origin) ref(*f.origin);
+        if (f.handled) ref(f.handled->value);
     };
     ref(cp.value);
     for (const auto& t : cp.threads) {

@@ -147,6 +147,15 @@ void buildHeader(schema::TraceHeader::Builder h, const HeaderInfo& info,
     c.setFlightLast(info.capture.flightLast);
 }
 
+void buildException(schema::CheckpointException::Builder b, const CheckpointException& x) {
+    b.setValue(x.value.raw);
+    b.setFrameId(x.frameId);
+    b.setRaisedAt(x.raisedAt);
+    b.setLastEvent(x.lastEvent);
+    b.setIndex(x.index);
+    b.setUncaught(x.uncaught);
+}
+
 void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
     b.setId(f.id);
     b.setCodeId(f.codeId);
@@ -160,6 +169,8 @@ void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
     if (f.object) b.setObject(f.object->raw);
     b.setHasOrigin(f.origin.has_value());
     if (f.origin) b.setOrigin(f.origin->raw);
+    b.setHasHandled(f.handled.has_value());
+    if (f.handled) buildException(b.initHandled(), *f.handled);
     auto slots = b.initSlots(f.slots.size());
     for (size_t i = 0; i < f.slots.size(); ++i) {
         slots[i].setValue(f.slots[i].value.raw);
@@ -171,15 +182,6 @@ void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
         names[i].setValue(f.names[i].value.raw);
         names[i].setChangedAt(f.names[i].changedAt);
     }
-}
-
-void buildException(schema::CheckpointException::Builder b, const CheckpointException& x) {
-    b.setValue(x.value.raw);
-    b.setFrameId(x.frameId);
-    b.setRaisedAt(x.raisedAt);
-    b.setLastEvent(x.lastEvent);
-    b.setIndex(x.index);
-    b.setUncaught(x.uncaught);
 }
 
 void buildCheckpoint(schema::Checkpoint::Builder c, const Checkpoint& cp) {

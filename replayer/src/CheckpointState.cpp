@@ -10,6 +10,10 @@ using format::TraceFormatError;
 
 namespace {
 
+format::CheckpointException toCheckpoint(const ExceptionInFlight& x) {
+    return {x.value, x.frameId, x.raisedAt, x.lastEvent, x.index, x.uncaught};
+}
+
 format::CheckpointFrame toCheckpoint(const Frame& f) {
     format::CheckpointFrame c;
     c.id = f.id;
@@ -22,15 +26,12 @@ format::CheckpointFrame toCheckpoint(const Frame& f) {
     c.prevWasOpcode = f.prevWasOpcode;
     c.object = f.object;
     c.origin = f.origin;
+    if (f.handled) c.handled = toCheckpoint(*f.handled);
     c.slots.reserve(f.slots.size());
     for (const auto& l : f.slots) c.slots.push_back({l.value, l.changedAt});
     c.names.reserve(f.names.size());
     for (const auto& n : f.names) c.names.push_back({n.nameId, n.value, n.changedAt});
     return c;
-}
-
-format::CheckpointException toCheckpoint(const ExceptionInFlight& x) {
-    return {x.value, x.frameId, x.raisedAt, x.lastEvent, x.index, x.uncaught};
 }
 
 ExceptionInFlight fromCheckpoint(const format::CheckpointException& x) {
@@ -73,6 +74,7 @@ class Builder {
         f.prevWasOpcode = c.prevWasOpcode;
         if (c.object) ref(*c.object, "frame object"), f.object = c.object;
         if (c.origin) ref(*c.origin, "coroutine origin"), f.origin = c.origin;
+        if (c.handled) ref(c.handled->value, "exception"), f.handled = fromCheckpoint(*c.handled);
         f.slots.reserve(c.slots.size());
         for (const auto& l : c.slots) {
             ref(l.value, "local");

@@ -49,6 +49,7 @@ void stateRefs(const ProgramState& s, std::vector<ValueRef>& out) {
     auto frame = [&](const Frame& f) {
         if (f.object) out.push_back(*f.object);
         if (f.origin) out.push_back(*f.origin);
+        if (f.handled) out.push_back(f.handled->value);
         for (const auto& l : f.slots) out.push_back(l.value);
         for (const auto& n : f.names) out.push_back(n.value);
     };

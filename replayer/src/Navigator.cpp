@@ -312,15 +312,21 @@ NavResult Navigator::stepInto(Direction dir, Granularity g) {
         [&](size_t b) { return impl_->threadAbsent(b, t); });
 }
 
-NavResult Navigator::stepOver(Direction dir, Granularity g) {
+NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
     const uint32_t t = impl_->focusThread();
     const ProgramState& st = impl_->live.state();
     const ThreadState* ts = st.threadState(t);
     uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
-    // The frame of an exit event is already gone going forward; the frame of an entry event is
-    // not there yet going backward.
-    if (d > 0 && st.thread == t && (dir == Direction::Forward ? isExit(st.kind) : isEntry(st.kind)))
+    if (framesUp > 0 && d > 1) {
+        // A frame selected above the innermost one: its depth, whatever the event is (the event
+        // belongs to a frame it called).
+        d -= std::min(framesUp, d - 1);
+    } else if (d > 0 && st.thread == t &&
+               (dir == Direction::Forward ? isExit(st.kind) : isEntry(st.kind))) {
+        // The frame of an exit event is already gone going forward; the frame of an entry event
+        // is not there yet going backward.
         --d;
+    }
     const bool instr = g == Granularity::Instruction;
     return impl_->step(
         dir,
@@ -333,10 +339,11 @@ NavResult Navigator::stepOver(Direction dir, Granularity g) {
         });
 }
 
-NavResult Navigator::stepOut(Direction dir) {
+NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
     const uint32_t t = impl_->focusThread();
     const ThreadState* ts = impl_->live.state().threadState(t);
-    const uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    if (d > 1) d -= std::min(framesUp, d - 1);  // the selected frame's depth
     return impl_->step(
         dir, [&](const Scanner& s) { return s.state().thread == t && s.sm.depth() < d; },
         [&](size_t b) {

@@ -52,6 +52,16 @@ class ExceptionLog : public ExceptionObserver {
             x.endLine = e.line;
             return;
         }
+        if (e.what == W::Reraised) {
+            // Its handler re-raised it: in flight again, from the frame that caught it.
+            x.outcome = ExceptionInfo::Outcome::InFlightAtEnd;
+            x.endEvent = kNoEvent;
+            x.endFrameId = e.frameId;
+            x.endCodeId = e.codeId;
+            x.endLine = e.line;
+            x.handlerOffset = -1;
+            return;
+        }
         x.outcome = e.what == W::Handled    ? ExceptionInfo::Outcome::Handled
                     : e.what == W::Uncaught ? ExceptionInfo::Outcome::Uncaught
                                             : ExceptionInfo::Outcome::Replaced;

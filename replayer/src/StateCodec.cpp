@@ -13,6 +13,15 @@ namespace {
 
 constexpr uint64_t kMaxCount = uint64_t{1} << 24;  // frames, slots, names, threads per state
 
+void putException(std::vector<uint8_t>& out, const ExceptionInFlight& x) {
+    putVarint(out, x.value.raw);
+    putVarint(out, x.frameId);
+    putVarint(out, x.raisedAt);
+    putVarint(out, x.lastEvent);
+    putVarint(out, x.index);
+    putVarint(out, x.uncaught ? 1 : 0);
+}
+
 void putFrame(std::vector<uint8_t>& out, const Frame& f) {
     putVarint(out, f.id);
     putVarint(out, f.codeId);
@@ -21,9 +30,10 @@ void putFrame(std::vector<uint8_t>& out, const Frame& f) {
     putVarint(out, f.callEvent + 1);
     putVarint(out, f.activationEvent + 1);
     putVarint(out, (f.exiting ? 1u : 0u) | (f.prevWasOpcode ? 2u : 0u) | (f.object ? 4u : 0u) |
-                       (f.origin ? 8u : 0u));
+                       (f.origin ? 8u : 0u) | (f.handled ? 16u : 0u));
     if (f.object) putVarint(out, f.object->raw);
     if (f.origin) putVarint(out, f.origin->raw);
+    if (f.handled) putException(out, *f.handled);
     putVarint(out, f.slots.size());
     for (const auto& l : f.slots) {
         putVarint(out, l.value.raw);
@@ -43,6 +53,17 @@ ValueRef getRef(ByteCursor& c) {
     return v;
 }
 
+ExceptionInFlight getException(ByteCursor& c) {
+    ExceptionInFlight x;
+    x.value = getRef(c);
+    x.frameId = c.varint();
+    x.raisedAt = c.varint();
+    x.lastEvent = c.varint();
+    x.index = c.varint();
+    x.uncaught = c.varintBounded(1, "bad flag") != 0;
+    return x;
+}
+
 Frame getFrame(ByteCursor& c) {
     Frame f;
     f.id = c.varint();
@@ -53,11 +74,12 @@ Frame getFrame(ByteCursor& c) {
         static_cast<int32_t>(format::unzigzag(c.varintBounded(0xFFFFFFFFu, "line out of range")));
     f.callEvent = c.varint() - 1;
     f.activationEvent = c.varint() - 1;
-    uint64_t flags = c.varintBounded(15, "bad frame flags");
+    uint64_t flags = c.varintBounded(31, "bad frame flags");
     f.exiting = flags & 1;
     f.prevWasOpcode = flags & 2;
     if (flags & 4) f.object = getRef(c);
     if (flags & 8) f.origin = getRef(c);
+    if (flags & 16) f.handled = getException(c);
     f.slots.resize(c.varintBounded(std::min<uint64_t>(kMaxCount, c.remaining() / 2), "slot count"));
     for (auto& l : f.slots) {
         l.value = getRef(c);
@@ -90,18 +112,10 @@ void StateCodec::encode(const ProgramState& s, std::vector<uint8_t>& out) {
                            (t.setAside.empty() ? 0u : 8u));
         putVarint(out, t.lastEvent + 1);
         putVarint(out, static_cast<uint64_t>(t.lastKind));
-        auto putException = [&out](const ExceptionInFlight& x) {
-            putVarint(out, x.value.raw);
-            putVarint(out, x.frameId);
-            putVarint(out, x.raisedAt);
-            putVarint(out, x.lastEvent);
-            putVarint(out, x.index);
-            putVarint(out, x.uncaught ? 1 : 0);
-        };
-        if (t.exception) putException(*t.exception);
+        if (t.exception) putException(out, *t.exception);
         if (!t.setAside.empty()) {
             putVarint(out, t.setAside.size());
-            for (const auto& x : t.setAside) putException(x);
+            for (const auto& x : t.setAside) putException(out, x);
         }
         putVarint(out, t.stack.size());
         for (const auto& f : t.stack) putFrame(out, f);
@@ -133,21 +147,11 @@ ProgramState StateCodec::decode(const uint8_t* data, size_t size) {
         t.lastEvent = c.varint() - 1;
         t.lastKind = static_cast<RecordKind>(
             c.varintBounded(static_cast<uint64_t>(RecordKind::Exception), "bad event kind"));
-        auto getException = [&c] {
-            ExceptionInFlight x;
-            x.value = getRef(c);
-            x.frameId = c.varint();
-            x.raisedAt = c.varint();
-            x.lastEvent = c.varint();
-            x.index = c.varint();
-            x.uncaught = c.varintBounded(1, "bad flag") != 0;
-            return x;
-        };
-        if (flags & 4) t.exception = getException();
+        if (flags & 4) t.exception = getException(c);
         if (flags & 8) {
             t.setAside.resize(c.varintBounded(std::min<uint64_t>(kMaxCount, c.remaining()),
                                               "set-aside exception count"));
-            for (auto& x : t.setAside) x = getException();
+            for (auto& x : t.setAside) x = getException(c);
         }
         t.stack.resize(
             c.varintBounded(std::min<uint64_t>(kMaxCount, c.remaining()), "frame count"));

@@ -32,6 +32,18 @@ void StateMachine::setState(ProgramState s) {
     eventDone_ = true;
 }
 
+// `await` and `yield from` run a send loop on one line: SEND, YIELD_VALUE, and after each resume
+// a jump back to the SEND. CPython reports no line event for that jump (3.11's line tracing skips
+// backward jumps to SEND by name; pdb shows none on 3.12/3.13 either), so it re-runs no line.
+// Only asked for a backward jump within a line, which is rare: the name compare stays off the
+// hot path.
+bool StateMachine::sendLoopJump(uint32_t codeId, int32_t lasti) const {
+    if (lasti < 0 || codeId >= defs_.codes.size()) return false;
+    const auto& c = defs_.codes[codeId];
+    const int i = c.instructionAt(static_cast<uint32_t>(lasti));
+    return i >= 0 && c.instructions[static_cast<size_t>(i)].opname == "SEND";
+}
+
 int32_t StateMachine::lineAt(uint32_t codeId, int32_t lasti) {
     if (codeId >= defs_.codes.size()) return -1;
     return lines(codeId).lineAt(lasti);
@@ -116,7 +128,8 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             ThreadState& t = threadRef(thread, fileOffset);
             Frame& f = topFrame(t, fileOffset, "OPCODE with no frame on the thread's stack");
             const int32_t line = lines(f.codeId).lineAt(r.lasti);
-            lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line || r.lasti <= f.lasti);
+            lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line ||
+                                          (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
             f.lasti = r.lasti;
             f.line = line;
             f.prevWasOpcode = true;
@@ -125,6 +138,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             // under legacy tracing).
             if (t.exception && !t.exception->uncaught) {
                 if (t.exception->frameId == f.id) {
+                    f.handled = *t.exception;
                     clearException(t, r.event, thread, &f, static_cast<int32_t>(r.lasti));
                 } else if (std::none_of(t.stack.begin(), t.stack.end(), [&](const Frame& s) {
                                return s.id == t.exception->frameId;
@@ -195,6 +209,16 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
             f.exiting = true;
+            // Unwinding with nothing in flight: RERAISE (end of a `finally` or `with` cleanup, a
+            // bare `raise`) re-raised what this frame's handler caught; no event says so.
+            if (r.kind == RecordKind::Unwind && f.handled &&
+                (!t.exception || t.exception->uncaught)) {
+                t.exception = *f.handled;
+                t.exception->frameId = f.id;
+                t.exception->lastEvent = r.event;
+                f.handled.reset();
+                notify(ExceptionEvent::What::Reraised, *t.exception, r.event, thread, &f);
+            }
             if (t.exception && !t.exception->uncaught && t.exception->frameId == f.id) {
                 if (r.kind == RecordKind::Unwind) {
                     if (t.stack.size() == 1) {
@@ -218,7 +242,10 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             Frame& f = topFrame(t, fileOffset, "EXCEPTION with no frame on the thread's stack");
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
-            f.prevWasOpcode = false;
+            // prevWasOpcode stays: an exception does not end the line. The StopIteration that a
+            // finished `await`/`yield from` delivers is followed by the rest of the same line, with
+            // no line event in CPython; a handler starts with PUSH_EXC_INFO, which has no line, so
+            // the handler's first line still starts one.
             auto& x = t.exception;
             // A set-aside exception reaching a frame again: the nested one ended without an event
             // of its own (C code such as generator close() swallowed it).
@@ -317,8 +344,11 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             return;
         case RecordKind::Handled: {
             ThreadState& t = threadRef(thread, fileOffset);
-            if (t.exception && !t.exception->uncaught)
+            if (t.exception && !t.exception->uncaught) {
+                if (!t.stack.empty() && t.stack.back().id == t.exception->frameId)
+                    t.stack.back().handled = *t.exception;
                 clearException(t, r.event, thread, t.top(), static_cast<int32_t>(r.offset));
+            }
             return;
         }
         case RecordKind::Time:

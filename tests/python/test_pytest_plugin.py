@@ -259,3 +259,17 @@ def test_reel_pytest_finds_an_interpreter_with_pytest(tmp_path, reel_bin):
     assert proc.returncode == 1, out + _decode(proc.stderr)
     assert "1 failed" in out
     assert [p.name for p in (tmp_path / "traces").iterdir()] == ["test_one.py__test_bad.reel"]
+
+
+def test_strict_xpass_trace_says_so(tmp_path, run_pytest, reel_json):
+    """A strict xfail test that passes fails without raising anything: its trace's exit message
+    says XPASS(strict), not a made-up exception type."""
+    (tmp_path / "test_x.py").write_text("import pytest\n"
+                                        "\n"
+                                        "@pytest.mark.xfail(strict=True)\n"
+                                        "def test_passes_unexpectedly():\n"
+                                        "    assert 1 + 1 == 2\n")
+    out, err, rc = run_pytest(tmp_path, "-q", "--reel-dir", "traces")
+    assert rc == 1, out + err
+    trace = tmp_path / "traces" / "test_x.py__test_passes_unexpectedly.reel"
+    assert reel_json("info", "--json", trace)["exit"]["message"] == "test failed: XPASS(strict)"

@@ -60,6 +60,12 @@ class ProgramBuilder {
             lines.push_back(firstLine + 1 + static_cast<int32_t>(k / perLine));
         return code(qualname, firstLine, lines, locals, dictLocals, file);
     }
+    // Names instruction k of a code object (they are all "NOP" otherwise), before write().
+    void opname(uint32_t code, size_t k, const std::string& name) {
+        codes_[code].instructions[k].opname = name;
+        for (auto& c : pending_.codes)
+            if (c.id == code) c.instructions[k].opname = name;
+    }
     uint32_t string(const std::string& s) {
         uint32_t id = static_cast<uint32_t>(strings_++);
         pending_.strings.push_back({id, s});

@@ -32,24 +32,29 @@ struct Reference {
         TraceReader reader(path);
         EventCursor cur(reader);
         struct Last {
-            RecordKind kind;
+            bool goesOn;  // an OPCODE or RESUME since the frame's CALL
             int32_t line, lasti;
         };
         std::map<uint64_t, Last> last;  // previous event of each frame
+        const auto& codes = reader.defs().codes;
+        auto isSend = [&](const Frame& f) {
+            const int i = codes[f.codeId].instructionAt(static_cast<uint32_t>(f.lasti));
+            return i >= 0 && codes[f.codeId].instructions[static_cast<size_t>(i)].opname == "SEND";
+        };
         while (cur.next()) {
             const ProgramState& s = cur.state();
             const Frame* f = s.eventFrame();
             bool st = true;
-            if (s.kind == RecordKind::Opcode) {
-                auto it = last.find(f->id);
-                // After a RESUME the frame goes on from the yield's position (no line start for
-                // the rest of the yield's line), as after an OPCODE.
-                const bool goesOn = it != last.end() && (it->second.kind == RecordKind::Opcode ||
-                                                         it->second.kind == RecordKind::Resume);
+            auto it = last.find(f->id);
+            // After a RESUME the frame goes on from the yield's position (no line start for the
+            // rest of the yield's line), as after an OPCODE; an EXCEPTION does not end the line.
+            const bool goesOn = it != last.end() && it->second.goesOn;
+            if (s.kind == RecordKind::Opcode)
                 st = f->line >= 0 && (!goesOn || f->line != it->second.line ||
-                                      f->lasti <= it->second.lasti);
-            }
-            last[f->id] = {s.kind, f->line, f->lasti};
+                                      (f->lasti <= it->second.lasti && !isSend(*f)));
+            const bool nowGoesOn = s.kind == RecordKind::Opcode || s.kind == RecordKind::Resume ||
+                                   (s.kind == RecordKind::Exception && goesOn);
+            last[f->id] = {nowGoesOn, f->line, f->lasti};
             states.push_back(s);
             stop.push_back(st);
         }
@@ -134,6 +139,20 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 r = nav.stepOver(dir, g);
                 CHECK(r.event == stepTarget(ref, dir, p, over));
                 CHECK(nav.state() == ref.states[r.event]);
+
+                // Over, in a frame selected k levels up (no exit/entry adjustment).
+                if (dT > 1) {
+                    const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
+                    INFO("frames up " << k);
+                    nav.goTo(p);
+                    auto overUp = scan([&](uint64_t n) {
+                        return ref.states[n].thread == t && ref.depth(n, t) <= dT - k &&
+                               (instr || ref.stop[n]);
+                    });
+                    r = nav.stepOver(dir, g, k);
+                    CHECK(r.event == stepTarget(ref, dir, p, overUp));
+                    CHECK(nav.state() == ref.states[r.event]);
+                }
             }
             INFO("position " << p << (fwd ? " forward" : " backward"));
             auto scan = [&](auto pred) {
@@ -145,6 +164,16 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
             NavResult r = nav.stepOut(dir);
             CHECK(r.event == stepTarget(ref, dir, p, out));
             CHECK(nav.state() == ref.states[r.event]);
+            if (dT > 1) {
+                const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
+                INFO("frames up " << k);
+                nav.goTo(p);
+                auto outUp = scan([&](uint64_t n) {
+                    return ref.states[n].thread == t && ref.depth(n, t) < dT - k;
+                });
+                r = nav.stepOut(dir, k);
+                CHECK(r.event == stepTarget(ref, dir, p, outUp));
+            }
 
             // Thread navigation.
             for (uint32_t other = 0; other < 3; ++other) {
@@ -442,6 +471,73 @@ TEST_CASE("step into / over / out, forward and backward, on a small program",
     CHECK_THROWS_AS(nav.goTo(18), std::out_of_range);
     CHECK(nav.goToEnd().event == 17);
     CHECK(nav.atEnd());
+}
+
+TEST_CASE("an await line is one line: no stop at the send loop's jump back or after StopIteration",
+          "[replayer][navigation]") {
+    // `r = await inner()` on line 3 of main: SEND, YIELD_VALUE, and after the resume a jump back
+    // to the SEND; when inner returns, END_SEND and the StopIteration main receives, then the
+    // rest of line 3. CPython (and pdb) report line 3 once.
+    TempDir dir;
+    ProgramBuilder pb(3);
+    const uint32_t drv = pb.code("drive", 20, {21, 22}, {});
+    const uint32_t main = pb.code("main", 1, {2, 3, 3, 3, 3, 3, 3, 4}, {});
+    pb.opname(main, 2, "SEND");
+    pb.opname(main, 3, "YIELD_VALUE");
+    pb.opname(main, 4, "JUMP_BACKWARD_NO_INTERRUPT");
+    pb.opname(main, 5, "END_SEND");
+    const uint32_t inner = pb.code("inner", 10, {11, 12}, {});
+    const ValueRef v = pb.value("x");
+    const ValueRef stop = pb.value("StopIteration(5)");
+    pb.thread(0);
+    pb.call(drv);                                    // 0
+    pb.op(0);                                        // 1 drive line 21
+    const uint64_t fm = pb.call(main);               // 2
+    pb.op(0);                                        // 3 main line 2
+    pb.op(2);                                        // 4 line 3
+    pb.op(4);                                        // 5 SEND
+    const uint64_t fi = pb.call(inner);              // 6
+    pb.op(0);                                        // 7 inner line 11
+    pb.yield(v, 0);                                  // 8
+    pb.op(6);                                        // 9 YIELD_VALUE
+    pb.yield(v, 6);                                  // 10 main suspends
+    pb.op(2);                                        // 11 drive line 22
+    pb.resume(fm, 6);                                // 12
+    pb.op(8);                                        // 13 JUMP_BACKWARD_NO_INTERRUPT
+    pb.op(4);                                        // 14 SEND again: not a new line
+    pb.resume(fi, 0);                                // 15
+    pb.op(2);                                        // 16 inner line 12
+    pb.ret(ValueRef::smallInt(5), 2);                // 17
+    pb.op(10);                                       // 18 END_SEND
+    pb.exception(stop, 10);                          // 19 StopIteration(5) in main
+    pb.op(12);                                       // 20 rest of line 3: not a new line
+    pb.op(14);                                       // 21 line 4
+    pb.ret(ValueRef::constant(Constant::None), 14);  // 22
+    pb.ret(ValueRef::constant(Constant::None), 2);   // 23
+    pb.write(dir / "await.reel");
+
+    Replayer rep(dir / "await.reel");
+    Navigator nav(rep);
+    const std::vector<uint64_t> stops = {1,  2,  3,  4,  6,  7,  8,  10, 11,
+                                         12, 15, 16, 17, 19, 21, 22, 23};
+    std::vector<uint64_t> got;
+    for (NavResult r; (r = nav.stepInto(Direction::Forward)).reason == StopReason::Step;)
+        got.push_back(r.event);
+    CHECK(got == stops);
+    std::vector<uint64_t> back;
+    for (NavResult r; (r = nav.stepInto(Direction::Backward)).reason == StopReason::Step;)
+        back.push_back(r.event);
+    std::vector<uint64_t> want(stops.rbegin() + 1, stops.rend());
+    want.push_back(0);  // drive's CALL
+    CHECK(back == want);
+    // A breakpoint on the await line hits once.
+    nav.goToStart();
+    nav.addBreakpoint({"prog.py", 3, {}});
+    NavResult r = nav.continueRun(Direction::Forward);
+    CHECK(r.reason == StopReason::Breakpoint);
+    CHECK(r.event == 4);
+    r = nav.continueRun(Direction::Forward);
+    CHECK(r.reason == StopReason::AtEnd);
 }
 
 TEST_CASE("per-thread stepping follows the focus thread", "[replayer][navigation]") {

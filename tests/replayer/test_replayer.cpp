@@ -269,6 +269,109 @@ TEST_CASE("exceptions unwind several frames and are listed with where they were 
     CHECK(s.threads[0].exception->uncaught);
 }
 
+TEST_CASE("an exception re-raised by a finally/with cleanup or a bare raise goes on propagating",
+          "[replayer]") {
+    // RERAISE has no event of its own: the frame whose handler caught the exception just unwinds.
+    // That is the same exception going on from where it was raised, not one handled there and a
+    // new one raised in the caller (which hid the real raise from `continue` and `exceptions`).
+    TempDir dir;
+    ProgramBuilder pb(4);  // small batches: the handled exception crosses chunk boundaries
+    const uint32_t outer = pb.code("outer", 1, {2, 2, 3, 3, 4, 4}, {});
+    const uint32_t middle = pb.code("middle", 10, {11, 11, 12, 12, 13}, {});
+    const uint32_t inner = pb.code("inner", 20, {21, 21, 22}, {});
+    const uint32_t exitFn = pb.code("Guard.__exit__", 30, {31, 31}, {});
+    const ValueRef err = pb.value("ValueError(5)");
+    const ValueRef err2 = pb.value("KeyError('k')");
+    const ValueRef err3 = pb.value("IndexError('i')");
+    const ValueRef none = ValueRef::constant(Constant::None);
+    pb.thread(0);
+    pb.call(outer);                                  // 0
+    pb.op(0);                                        // 1
+    const uint64_t fm = pb.call(middle);             // 2
+    pb.op(0);                                        // 3
+    pb.call(inner);                                  // 4
+    pb.op(2);                                        // 5
+    pb.exception(err, 2);                            // 6 raised in inner, line 21
+    pb.unwind(2);                                    // 7
+    pb.exception(err, 0);                            // 8 reached middle
+    pb.handled(4);                                   //   the `with` block's cleanup handler
+    pb.op(4);                                        // 9
+    pb.call(exitFn);                                 // 10 __exit__ runs, returns False
+    pb.op(0);                                        // 11
+    pb.ret(ValueRef::constant(Constant::False), 2);  // 12
+    pb.op(6);                                        // 13
+    pb.unwind(6);                                    // 14 RERAISE: middle leaves with it
+    pb.exception(err, 2);                            // 15 reached outer
+    pb.unwind(2);                                    // 16 and the thread: uncaught
+    pb.call(outer);                                  // 17
+    pb.op(0);                                        // 18
+    pb.call(middle);                                 // 19
+    pb.op(0);                                        // 20
+    pb.exception(err2, 0);                           // 21 raised in middle
+    pb.handled(4);                                   //   an `except` that finishes
+    pb.op(4);                                        // 22
+    pb.ret(none, 6);                                 // 23 middle returns normally: handled for good
+    pb.op(2);                                        // 24
+    pb.call(middle);                                 // 25
+    pb.op(0);                                        // 26
+    pb.exception(err3, 0);                           // 27 a new exception in a new call
+    pb.unwind(0);                                    // 28
+    pb.exception(err3, 2);                           // 29 reached outer
+    pb.handled(4);
+    pb.op(4);      // 30
+    pb.op(6);      // 31
+    pb.unwind(6);  // 32 outer re-raises err3 (bare raise): uncaught
+    pb.write(dir / "r.reel");
+
+    Replayer::Options opt;
+    opt.checkpointInterval = 4;  // seeks restore states holding a handled exception
+    Replayer rep(dir / "r.reel", opt);
+    const auto& ex = rep.exceptions();
+    REQUIRE(ex.size() == 3);
+    CHECK(ex[0].value == err);
+    CHECK(ex[0].raisedAt == 6);
+    CHECK(ex[0].raiseLine == 21);
+    CHECK(ex[0].framesReached == 3);
+    CHECK(ex[0].outcome == ExceptionInfo::Outcome::Uncaught);
+    CHECK(ex[0].endEvent == 16);
+    CHECK(ex[0].handlerOffset == -1);
+    CHECK(ex[1].value == err2);
+    CHECK(ex[1].outcome == ExceptionInfo::Outcome::Handled);
+    CHECK(ex[1].endEvent == 22);
+    CHECK(ex[2].value == err3);
+    CHECK(ex[2].raisedAt == 27);
+    CHECK(ex[2].framesReached == 2);
+    CHECK(ex[2].outcome == ExceptionInfo::Outcome::Uncaught);
+    CHECK(ex[2].endEvent == 32);
+
+    CHECK_FALSE(rep.stateAt(10).threads[0].exception);  // __exit__ runs with it handled
+    auto s = rep.stateAt(14);
+    REQUIRE(s.threads[0].exception);
+    CHECK(s.threads[0].exception->value == err);
+    CHECK(s.threads[0].exception->raisedAt == 6);
+    CHECK(s.threads[0].exception->frameId == fm);
+    s = rep.stateAt(15);
+    REQUIRE(s.threads[0].exception);
+    CHECK(s.threads[0].exception->index == 0);
+    CHECK(s.threads[0].exception->lastEvent == 15);
+    // Every seek agrees with a sequential replay (the handled exception is part of the state).
+    TraceReader reader(dir / "r.reel");
+    EventCursor cur(reader);
+    for (uint64_t n = 0; n <= rep.lastEvent(); ++n) {
+        REQUIRE(cur.next());
+        REQUIRE(rep.stateAt(n) == cur.state());
+    }
+
+    // `continue` with catch uncaught stops where the failure was raised, in inner().
+    Navigator nav(rep);
+    RaiseFilter uncaught;
+    uncaught.handled = false;
+    nav.setRaiseFilter(uncaught);
+    NavResult r = nav.continueRun(Direction::Forward);
+    CHECK(r.reason == StopReason::Exception);
+    CHECK(r.event == 6);
+}
+
 TEST_CASE("two threads interleave; spans and per-thread stacks", "[replayer]") {
     TempDir dir;
     ProgramBuilder pb(7);

@@ -109,6 +109,43 @@ TEST_CASE("a slice replays to the original's states at every kept event", "[slic
     }
 }
 
+TEST_CASE("a slice starting inside a cleanup handler still re-raises the handled exception",
+          "[slice]") {
+    // The checkpoint carries the exception each frame's handler caught: the RERAISE at the end of
+    // a `finally` (an UNWIND with nothing in flight) resumes it in the slice as in the original.
+    TempDir dir;
+    const auto path = dir / "orig.reel";
+    ProgramBuilder pb(5);
+    const uint32_t outer = pb.code("outer", 1, {2, 2, 3}, {});
+    const uint32_t middle = pb.code("middle", 10, {11, 11, 12, 12}, {});
+    const ValueRef err = pb.value("ValueError(5)");
+    pb.threadRecord(0, "MainThread");
+    pb.thread(0);
+    pb.call(outer);        // 0
+    pb.op(0);              // 1
+    pb.call(middle);       // 2
+    pb.op(0);              // 3
+    pb.exception(err, 0);  // 4 raised in middle
+    pb.handled(4);         //   `finally`
+    pb.op(4);              // 5
+    pb.op(6);              // 6
+    pb.unwind(6);          // 7 RERAISE
+    pb.exception(err, 2);  // 8 reached outer
+    pb.unwind(2);          // 9 uncaught
+    pb.write(path);
+    Replayer orig(path);
+    REQUIRE(orig.exceptions().size() == 1);
+    REQUIRE(orig.exceptions()[0].outcome == ExceptionInfo::Outcome::Uncaught);
+    for (uint64_t from : {5, 6, 7}) {
+        const auto out = dir / ("s" + std::to_string(from) + ".reel");
+        sliceTrace(orig, out, window(from, 9));
+        requireSameStates(orig, out, from, 9);
+        Replayer sl(out);
+        REQUIRE(sl.stateAt(8).threads[0].exception);
+        CHECK(sl.stateAt(8).threads[0].exception->raisedAt == 4);
+    }
+}
+
 TEST_CASE("a slice of a slice keeps the original's numbering and states", "[slice]") {
     TempDir dir;
     ProgramBuilder pb(97);

@@ -212,8 +212,12 @@ class ReelPlugin:
             return
         rep = outcome.get_result()
         if rep.failed:
-            if not cur.failed and call.excinfo is not None:
-                cur.exc_name = call.excinfo.type.__qualname__
+            if not cur.failed:
+                if call.excinfo is not None:
+                    cur.exc_name = call.excinfo.type.__qualname__
+                elif str(rep.longrepr).startswith("[XPASS(strict)]"):
+                    # Nothing was raised: the test passed where it was expected to fail.
+                    cur.exc_name = "XPASS(strict)"
             cur.failed = True
             rep.sections.append(("reel trace", cur.path))
 

@@ -32,6 +32,15 @@ struct CheckpointName {
     uint64_t changedAt = kNoEventNumber;
 };
 
+struct CheckpointException {
+    ValueRef value;
+    uint64_t frameId = 0;
+    uint64_t raisedAt = 0;
+    uint64_t lastEvent = 0;
+    uint64_t index = 0;
+    bool uncaught = false;
+};
+
 struct CheckpointFrame {
     uint64_t id = 0;
     uint32_t codeId = 0;
@@ -42,17 +51,9 @@ struct CheckpointFrame {
     bool exiting = false;
     bool prevWasOpcode = false;
     std::optional<ValueRef> object, origin;
+    std::optional<CheckpointException> handled;  // the exception its handler caught last
     std::vector<CheckpointLocal> slots;
     std::vector<CheckpointName> names;
-};
-
-struct CheckpointException {
-    ValueRef value;
-    uint64_t frameId = 0;
-    uint64_t raisedAt = 0;
-    uint64_t lastEvent = 0;
-    uint64_t index = 0;
-    bool uncaught = false;
 };
 
 struct CheckpointThread {

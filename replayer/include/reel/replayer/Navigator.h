@@ -10,6 +10,8 @@
 //              backward from a CALL/RESUME, d - 1: that frame is gone)
 //   stepOut    next event on T with depth < d (back in the caller, just after the return);
 //              backward: the last event on T with depth < d before the frame was entered
+//   (stepOver and stepOut with framesUp k > 0 act on the frame k levels above T's innermost,
+//   as pdb's and gdb's next/finish after `up`: d is that frame's depth)
 //   continueRun next/previous breakpoint hit (an OPCODE event that starts a line, like pdb) or,
 //              when enabled, exception raise
 // When nothing matches, forward commands go to the last event (AtEnd) and backward ones to event
@@ -20,6 +22,7 @@
 // here.
 //   19:00 added setBreakpointEnabled, RaiseFilter/setRaiseFilter, setCancelCheck,
 //         StopReason::Cancelled, toBreakpointHit.
+//   session 33: stepOver/stepOut take an optional framesUp (the frame a front end selected).
 
 #include <cstdint>
 #include <functional>
@@ -106,8 +109,10 @@ class Navigator {
     NavResult goToEnd();
 
     NavResult stepInto(Direction dir, Granularity g = Granularity::Line);
-    NavResult stepOver(Direction dir, Granularity g = Granularity::Line);
-    NavResult stepOut(Direction dir);
+    // framesUp: step over / out of the frame that many levels above T's innermost one (a frame
+    // selected with `up`); clamped to T's outermost frame.
+    NavResult stepOver(Direction dir, Granularity g = Granularity::Line, uint32_t framesUp = 0);
+    NavResult stepOut(Direction dir, uint32_t framesUp = 0);
 
     int addBreakpoint(Breakpoint bp);  // returns its id (>= 1)
     bool removeBreakpoint(int id);

@@ -52,6 +52,18 @@ struct LocalKey {
     bool operator==(const LocalKey&) const = default;
 };
 
+// The exception propagating on a thread (see docs/replayer.md, "Exceptions", for when it is set
+// and cleared).
+struct ExceptionInFlight {
+    ValueRef value;
+    uint64_t frameId = 0;    // the frame it reached most recently (latest EXCEPTION event)
+    uint64_t raisedAt = 0;   // event of the EXCEPTION that started this propagation
+    uint64_t lastEvent = 0;  // event of the latest EXCEPTION of this propagation
+    uint64_t index = 0;      // position in Replayer::exceptions()
+    bool uncaught = false;   // it unwound the thread's outermost frame
+    bool operator==(const ExceptionInFlight&) const = default;
+};
+
 struct Frame {
     uint64_t id = 0;  // frame id (CALL order, trace-wide); a generator keeps it across resumes
     uint32_t codeId = 0;
@@ -68,6 +80,12 @@ struct Frame {
     bool exiting = false;
     // The frame's previous event was an OPCODE (used to find line starts; see docs/replayer.md).
     bool prevWasOpcode = false;
+    // The exception a handler of this frame caught most recently. A `finally` block, a `with`
+    // block's cleanup and a bare `raise` in an `except` re-raise it with RERAISE, which has no
+    // event: the frame just unwinds. That UNWIND (with nothing in flight) puts this exception back
+    // in flight, so it goes on from where it was raised instead of looking handled here and newly
+    // raised in the caller (docs/replayer.md, "Exceptions").
+    std::optional<ExceptionInFlight> handled;
 
     // The local for `key`, or nullptr when the frame has no such slot / the name is not bound.
     const Local* slot(uint32_t s) const { return s < slots.size() ? &slots[s] : nullptr; }
@@ -77,18 +95,6 @@ struct Frame {
         return nullptr;
     }
     bool operator==(const Frame&) const = default;
-};
-
-// The exception propagating on a thread (see docs/replayer.md, "Exceptions", for when it is set
-// and cleared).
-struct ExceptionInFlight {
-    ValueRef value;
-    uint64_t frameId = 0;    // the frame it reached most recently (latest EXCEPTION event)
-    uint64_t raisedAt = 0;   // event of the EXCEPTION that started this propagation
-    uint64_t lastEvent = 0;  // event of the latest EXCEPTION of this propagation
-    uint64_t index = 0;      // position in Replayer::exceptions()
-    bool uncaught = false;   // it unwound the thread's outermost frame
-    bool operator==(const ExceptionInFlight&) const = default;
 };
 
 struct ThreadState {

@@ -58,6 +58,7 @@ struct ExceptionEvent {
         Handled,     // HANDLED record, or the frame resumed running opcodes / returned normally
         Uncaught,    // UNWIND of the thread's outermost frame
         Replaced,    // a new exception was raised while this one was in flight (e.g. in finally)
+        Reraised,    // a frame that caught it unwinds with nothing in flight (RERAISE)
     };
     What what{};
     uint64_t index = 0;  // ExceptionInFlight::index
@@ -139,6 +140,7 @@ class StateMachine {
         return t.stack.back();
     }
     [[noreturn]] static void emptyStack(uint64_t fileOffset, const char* what);
+    bool sendLoopJump(uint32_t codeId, int32_t lasti) const;
     void finishPendingPop();
     void numbered(const format::Record& r, uint32_t thread, ThreadState& t);
     void notify(ExceptionEvent::What what, const ExceptionInFlight& x, uint64_t event,
