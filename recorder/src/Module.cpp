@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "OutputTap.h"
+#include "SignalTap.h"
 #include "StreamForward.h"
 #include "MonitoringHook.h"
 #include "Recorder.h"
@@ -406,6 +407,10 @@ PyMethodDef methods[] = {
      METH_NOARGS, "True while a recording runs with the legacy (settrace) hook"},
     {"_make_os_write", makeOsWriteTap, METH_O,
      "_make_os_write(real_write): os.write replacement that records writes to fd 1 and 2"},
+    {"_make_signal_taps",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(makeSignalTaps)), METH_FASTCALL,
+     "_make_signal_taps(real_signal, real_getsignal, handler, signum, SIG_DFL): stand-ins that "
+     "hide the launcher's handler of signum"},
     {"_recursion_remaining", [](PyObject*, PyObject*) -> PyObject* {
          PyThreadState* ts = PyThreadState_Get();
          const int* c = compat::cRecursionRemaining(ts);

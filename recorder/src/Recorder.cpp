@@ -223,7 +223,13 @@ ThreadShadow& Recorder::newThread() {
         rec.ident = ident;
         rec.nativeId = PyThread_get_thread_native_id();
         rec.isMain = ident == options_.mainThreadIdent;
-        rec.name = rec.isMain ? "MainThread" : "Thread-" + std::to_string(ts->id);
+        auto named = threadNames_.find(ident);
+        if (named != threadNames_.end()) {
+            rec.name = std::move(named->second);
+            threadNames_.erase(named);
+        } else {
+            rec.name = rec.isMain ? "MainThread" : "Thread-" + std::to_string(ts->id);
+        }
         pendingThreads_.push_back(std::move(rec));
         watchThreadEnd(serial_, ts->id);
     }

@@ -158,6 +158,9 @@ class Recorder {
     void setReinstrument(void (*fn)(PyCodeObject*)) { reinstrument_ = fn; }
     // The thread with this trace id is finishing (ThreadEndWatch.h): THREAD_END, once.
     void onThreadEnd(uint32_t threadId);
+    // The calling OS thread is the `threading.Thread` named `name`, about to be recorded (its
+    // gate opens): its THREAD definition, written at its first event, carries that name.
+    void nameThread(uint64_t ident, std::string name) { threadNames_[ident] = std::move(name); }
 
   private:
     ThreadShadow& thread();
@@ -282,6 +285,7 @@ class Recorder {
     std::vector<std::unique_ptr<ThreadShadow>> threads_;
     std::unordered_map<uint64_t, ThreadShadow*> threadsByIdent_;
     std::vector<format::ThreadRecord> pendingThreads_;
+    std::unordered_map<uint64_t, std::string> threadNames_;  // nameThread's, until newThread
     uint32_t curThread_ = 0;
     bool anyThread_ = false;
 

@@ -173,6 +173,46 @@ int setOriginTrackingDepth(int depth) {
     return previous;
 }
 
+namespace {
+
+// The name of the `threading.Thread` whose bootstrap frame is `bootstrap` (threading's
+// `Thread._bootstrap_inner(self)`, which installed the thread's trace function), read without
+// running Python code: `self._name` from the instance dict, only when the type's attribute
+// lookup is the generic one, nothing in the class hierarchy is called `_name` (a descriptor
+// there would run), and the instance dict has str keys only. Empty when it cannot be read so.
+std::string threadingName(PyFrameObject* bootstrap) {
+    static PyObject* bootstrapName = PyUnicode_InternFromString("_bootstrap_inner");
+    static PyObject* nameKey = PyUnicode_InternFromString("_name");
+    if (bootstrapName == nullptr || nameKey == nullptr) {
+        PyErr_Clear();
+        return {};
+    }
+    _PyInterpreterFrame* f = compat::interpreterFrame(bootstrap);
+    PyCodeObject* code = compat::frameCode(f);
+    if (code->co_argcount < 1 || code->co_name != bootstrapName) return {};
+    PyObject* self = compat::localsplus(f)[0];
+    if (self == nullptr || Py_TYPE(self)->tp_getattro != PyObject_GenericGetAttr ||
+        !compat::instanceDictKeysAllStr(self) || _PyType_Lookup(Py_TYPE(self), nameKey) != nullptr)
+        return {};
+    PyObject* saved = compat::takeError();
+    std::string result;
+    if (PyObject* name = PyObject_GenericGetAttr(self, nameKey)) {
+        Py_ssize_t n = 0;
+        const char* text = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &n) : nullptr;
+        try {
+            if (text != nullptr) result.assign(text, static_cast<size_t>(n));
+        } catch (const std::exception&) {
+            result.clear();  // out of memory for a name: the thread keeps Reel's Thread-N
+        }
+        Py_DECREF(name);
+    }
+    PyErr_Clear();
+    compat::restoreError(saved);
+    return result;
+}
+
+}  // namespace
+
 PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     // Called as a sys.settrace function: (frame, event, arg). Replace the Python-level trampoline
     // by the C hook for this thread, then record the event that brought us here.
@@ -185,6 +225,14 @@ PyObject* threadTraceEntry(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         // The thread's bootstrap frames were already running when its tracing began; settrace
         // never reports them, so neither do we.
         PyFrameObject* back = PyFrame_GetBack(reinterpret_cast<PyFrameObject*>(args[0]));
+        if (back != nullptr) {
+            std::string name = threadingName(back);
+            try {
+                if (!name.empty()) rec->nameThread(PyThread_get_thread_ident(), std::move(name));
+            } catch (const std::exception&) {
+                // Out of memory for a name: the thread keeps Reel's Thread-N.
+            }
+        }
         while (back != nullptr) {
             rec->ignoreFrame(compat::interpreterFrame(back));
             PyFrameObject* next = PyFrame_GetBack(back);

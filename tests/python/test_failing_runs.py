@@ -420,6 +420,51 @@ def test_signal_same_as_plain_and_trace_kept(python_exe, reel_env, plain_env, tm
     assert _calls(dump(trace), "tick") > 10
 
 
+def test_sigterm_handler_is_invisible_to_the_program(record, run_plain, write_program, info,
+                                                     dump):
+    """The launcher's SIGTERM handler (which closes the trace) is not the program's: it reads
+    SIG_DFL as in a plain run, and a handler chaining to the previous one when it is callable
+    (a common graceful-shutdown pattern) carries on as it does there instead of dying. Restoring
+    the default keeps the trace closed by a later SIGTERM."""
+    prog = write_program("""
+        import _signal, inspect, os, signal, time
+        def work(n):
+            return n * 2
+        prev = signal.getsignal(signal.SIGTERM)
+        print("before:", prev, _signal.getsignal(signal.SIGTERM))
+        def handler(signum, frame):
+            print("graceful", flush=True)
+            if callable(prev):
+                prev(signum, frame)
+        print("replaced:", signal.signal(signal.SIGTERM, handler))
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.01)
+        print("still running:", work(21))
+        print("restored:", signal.signal(signal.SIGTERM, signal.SIG_DFL) is handler)
+        print("now:", signal.getsignal(signal.SIGTERM), _signal.getsignal(signal.SIGTERM))
+        print("ignored:", _signal.signal(signal.SIGTERM, _signal.SIG_IGN),
+              signal.signal(signal.SIGTERM, 0))
+        print(_signal.signal.__name__, _signal.getsignal.__name__, _signal.signal.__module__,
+              inspect.signature(_signal.signal), inspect.signature(signal.getsignal))
+        for call in (lambda: _signal.getsignal(), lambda: _signal.signal(signal.SIGTERM, 3)):
+            try:
+                call()
+            except TypeError as e:
+                print(e)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+        print("not reached")
+    """, "sigterm_chain")
+    trace, out, err, rc = record(prog)
+    assert (out, err, rc) == run_plain(prog)
+    assert rc == -signal.SIGTERM
+    assert "still running: 42\nrestored: True\n" in out and "not reached" not in out
+    j = info(trace)
+    assert j["state"] == "complete"
+    assert j["exit"] == {"kind": "signal", "status": int(signal.SIGTERM), "message": "SIGTERM"}
+    assert _calls(dump(trace), "work") == 1
+
+
 def test_sigkill_partial_opens_as_recovered(python_exe, reel_env, tmp_path, reel_bin):
     prog = tmp_path / "loop.py"
     prog.write_text(LOOP)

@@ -377,6 +377,40 @@ def test_threads_are_recorded(record, dump):
     assert len(work_threads) == 3 and 0 not in work_threads
 
 
+def test_threads_carry_their_threading_names(record, dump):
+    """A thread started through `threading` is named in the trace (`reel info`, `threads` in
+    `reel replay`, the Chrome timeline) as `threading` names it: an explicit name, an executor's
+    worker name, the default `Thread-N (target)` with threading's own numbering. Reel's own count
+    named them `Thread-1`, `Thread-2`, ... before. A name read only through Python code (a Thread
+    subclass with a `_name` property) is left to Reel's count."""
+    trace, out, err, rc = record("""
+        import threading, concurrent.futures
+        def work(k):
+            return k * 2
+        class Odd(threading.Thread):
+            @property
+            def _name(self):
+                raise AssertionError("must not run")
+            @_name.setter
+            def _name(self, value):
+                pass
+        for t in (threading.Thread(target=work, args=(1,), name="db-writer"),
+                  threading.Thread(target=work, args=(2,)),
+                  Odd(target=work, args=(3,))):
+            t.start()
+            t.join()
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pool") as ex:
+            print(ex.submit(work, 4).result())
+    """)
+    assert rc == 0 and out == "8\n", err
+    recs = dump(trace, "--defs")
+    names = {r["thread_def"]: r["name"] for r in recs if "thread_def" in r}
+    by_call = {r["thread"]: names[r["thread"]] for r in recs
+               if r.get("kind") == "call" and r.get("fn") == "work"}
+    assert sorted(by_call.values()) == ["Thread-1 (work)", "Thread-3", "db-writer", "pool_0"]
+    assert names[0] == "MainThread"
+
+
 # --- behaves like a plain run ---------------------------------------------------------------
 
 @pytest.mark.parametrize("source, status", [

@@ -17,6 +17,11 @@ import zipimport
 import reel
 from reel import _output
 
+# The real signal functions: the launcher's own calls must not go through the stand-ins it puts
+# in `_signal` for the program (_hide_sigterm_handler).
+_real_signal = signal.signal
+_real_getsignal = signal.getsignal
+
 USAGE = ("usage: python -m reel record [-o FILE] [--keep always|failure] [--only PATH]... "
          "[--exclude PATH]... [--max-depth N] [--max-items N] [--max-str N] [--origin-depth N] "
          "[--redact PATTERN] [--no-values] [--last N] "
@@ -215,7 +220,7 @@ class _Session:
                     stream.flush()
                 except Exception:
                     pass
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _real_signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
 
     def on_sigterm(self, signum, frame):
@@ -226,7 +231,7 @@ class _Session:
                 stream.flush()
             except Exception:
                 pass
-        signal.signal(signum, signal.SIG_DFL)
+        _real_signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
     def on_process_end(self, kind, status, message):
@@ -235,6 +240,18 @@ class _Session:
         if not self.finished:
             self.exit_kind, self.status, self.message = kind, status, message
             self._close()
+
+
+def _hide_sigterm_handler(handler):
+    """Installs `handler` for SIGTERM, which the program must not see: in a plain run
+    `signal.getsignal(SIGTERM)` is SIG_DFL, and code that chains to the previous handler when it
+    is callable would call this one, which ends the process where a plain run carries on.
+    `_signal.signal` and `_signal.getsignal` (through which `signal`'s functions go) become C
+    stand-ins that show SIG_DFL in its place and keep it installed when the program restores the
+    default (recorder/src/SignalTap.h)."""
+    _real_signal(signal.SIGTERM, handler)
+    signal.signal, signal.getsignal = reel._reel._make_signal_taps(
+        _real_signal, _real_getsignal, handler, signal.SIGTERM, signal.SIG_DFL)
 
 
 def _orig_argv(kind, target, args):
@@ -516,8 +533,8 @@ def main(argv, recursion_baseline=None):
 
     session = _Session(output, opts["keep"])
     atexit.register(session.finish)  # first registered, so it runs after the program's handlers
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, session.on_sigterm)
+    if _real_getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        _hide_sigterm_handler(session.on_sigterm)
     try:
         reel.start(output, only=opts["only"], exclude=opts["exclude"],
                    max_depth=opts["max_depth"], max_items=opts["max_items"],

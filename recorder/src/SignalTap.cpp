@@ -1,0 +1,112 @@
+#include "SignalTap.h"
+
+#include "BuiltinTap.h"
+
+namespace reel::recorder {
+
+namespace {
+
+// Strong references, kept for the interpreter's lifetime (the handler outlives the recording: a
+// forked child, or a SIGTERM after the trace is closed, still runs it).
+PyObject* gRealSignal = nullptr;
+PyObject* gRealGetsignal = nullptr;
+PyObject* gHandler = nullptr;
+PyObject* gDefault = nullptr;
+long gSignum = 0;
+
+// `obj` is an int (or int subclass: signal.Signals) equal to `value`. Reads the int's value
+// directly, never calling Python code (__index__ runs only for non-ints, which do not match).
+bool intEquals(PyObject* obj, long value) {
+    if (!PyLong_Check(obj)) return false;
+    int overflow = 0;
+    long v = PyLong_AsLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+    }
+    return overflow == 0 && v == value;
+}
+
+// What the program asks for: the default disposition, as the real setter recognizes it (an
+// exact int equal to SIG_DFL; signal.signal has turned Handlers.SIG_DFL into one already).
+bool isDefault(PyObject* handler) {
+    if (!PyLong_CheckExact(handler) || gDefault == nullptr) return false;
+    int overflow = 0;
+    long dfl = PyLong_AsLongAndOverflow(gDefault, &overflow);
+    if (dfl == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+    }
+    return intEquals(handler, dfl);
+}
+
+// The handler the program sees in place of `result` (a new reference, or NULL with an error).
+PyObject* seen(PyObject* result) {
+    if (result != nullptr && result == gHandler) {
+        Py_DECREF(result);
+        return Py_NewRef(gDefault);
+    }
+    return result;
+}
+
+PyObject* signalTap(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (gRealSignal == nullptr) {
+        PyErr_SetString(PyExc_RuntimeError, "reel: signal.signal tap without the real one");
+        return nullptr;
+    }
+    if (nargs == 2 && intEquals(args[0], gSignum) && isDefault(args[1])) {
+        PyObject* mine[2] = {args[0], gHandler};
+        return seen(PyObject_Vectorcall(gRealSignal, mine, 2, nullptr));
+    }
+    return seen(PyObject_Vectorcall(gRealSignal, args, static_cast<size_t>(nargs), nullptr));
+}
+
+PyObject* getsignalTap(PyObject*, PyObject* signum) {
+    if (gRealGetsignal == nullptr) {
+        PyErr_SetString(PyExc_RuntimeError, "reel: signal.getsignal tap without the real one");
+        return nullptr;
+    }
+    return seen(PyObject_CallOneArg(gRealGetsignal, signum));
+}
+
+// Same names as _signal's; makeBuiltinTap gives them the real ones' docs and text signatures.
+PyMethodDef gSignalDef = {
+    "signal", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(signalTap)),
+    METH_FASTCALL, "Set the action for the given signal."};
+PyMethodDef gGetsignalDef = {"getsignal", getsignalTap, METH_O,
+                             "Return the current action for the given signal."};
+
+}  // namespace
+
+PyObject* makeSignalTaps(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyLong_Check(args[3]) || !PyLong_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_make_signal_taps(real_signal, real_getsignal, handler, signum, SIG_DFL)");
+        return nullptr;
+    }
+    int overflow = 0;
+    long signum = PyLong_AsLongAndOverflow(args[3], &overflow);
+    if ((signum == -1 && PyErr_Occurred()) || overflow != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "_make_signal_taps: bad signal number");
+        return nullptr;
+    }
+    PyObject* setter = makeBuiltinTap(args[0], gRealSignal, &gSignalDef, "_signal",
+                                      "_make_signal_taps", "signal.signal");
+    if (setter == nullptr) return nullptr;
+    PyObject* getter = makeBuiltinTap(args[1], gRealGetsignal, &gGetsignalDef, "_signal",
+                                      "_make_signal_taps", "signal.getsignal");
+    if (getter == nullptr) {
+        Py_DECREF(setter);
+        return nullptr;
+    }
+    Py_XSETREF(gHandler, Py_NewRef(args[2]));
+    Py_XSETREF(gDefault, Py_NewRef(args[4]));
+    gSignum = signum;
+    PyObject* result = PyTuple_Pack(2, setter, getter);
+    Py_DECREF(setter);
+    Py_DECREF(getter);
+    return result;
+}
+
+}  // namespace reel::recorder
