@@ -505,18 +505,12 @@ outer(5)
 '''
 
 
-def test_exception_through_with_and_finally_stays_one_raise(reel_bin, python_exe, reel_env,
-                                                            tmp_path):
+def test_exception_through_with_and_finally_stays_one_raise(reel_bin, record):
     """An exception that crosses a `with` block and a `finally` (both re-raise it with RERAISE,
     which has no event) is one raise, uncaught, from inner(): `continue` stops at that raise,
     where pdb's post-mortem would, not in <module> as a new exception."""
-    program = tmp_path / "reraise.py"
-    program.write_text(RERAISE_PROGRAM)
-    trace = tmp_path / "reraise.reel"
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 1, proc.stderr.decode()
+    trace, _, err, rc = record(RERAISE_PROGRAM, name="reraise")
+    assert rc == 1, err
     rc, out, err = replay(reel_bin, trace, "exceptions")
     assert rc == 0, err
     mine = re.findall(r"#(\d+) ValueError\(5\)\n\s+raised at event \d+ in (\S+) at \S+:(\d+)\n"
@@ -529,40 +523,36 @@ def test_exception_through_with_and_finally_stays_one_raise(reel_bin, python_exe
     assert stack == ["inner", "<module>", "outer", "middle", "inner"], out
 
 
-def test_await_line_is_one_stop_per_await(reel_bin, python_exe, reel_env, tmp_path):
+def test_await_line_is_one_stop_per_await(reel_bin, record, tmp_path):
     """An `await` (a `yield from` loop: SEND, then a backward jump to SEND after each resume, and
     StopIteration when the awaited coroutine returns) is one line for CPython, as pdb shows: a
     breakpoint on it hits once per await, and `step` goes from the awaited coroutine's return to
     the next line without stopping on the `await` line again."""
+    trace, _, err, rc = record("import types\n"
+                               "\n"
+                               "@types.coroutine\n"
+                               "def pause():\n"
+                               "    yield\n"
+                               "\n"
+                               "async def fetch(n):\n"
+                               "    await pause()\n"
+                               "    return n * 10\n"
+                               "\n"
+                               "async def main():\n"
+                               "    total = 0\n"
+                               "    for n in range(3):\n"
+                               "        r = await fetch(n)\n"
+                               "        total += r\n"
+                               "    return total\n"
+                               "\n"
+                               "coro = main()\n"
+                               "while True:\n"
+                               "    try:\n"
+                               "        coro.send(None)\n"
+                               "    except StopIteration:\n"
+                               "        break\n", name="aw")
+    assert rc == 0, err
     program = tmp_path / "aw.py"
-    program.write_text("import types\n"
-                       "\n"
-                       "@types.coroutine\n"
-                       "def pause():\n"
-                       "    yield\n"
-                       "\n"
-                       "async def fetch(n):\n"
-                       "    await pause()\n"
-                       "    return n * 10\n"
-                       "\n"
-                       "async def main():\n"
-                       "    total = 0\n"
-                       "    for n in range(3):\n"
-                       "        r = await fetch(n)\n"
-                       "        total += r\n"
-                       "    return total\n"
-                       "\n"
-                       "coro = main()\n"
-                       "while True:\n"
-                       "    try:\n"
-                       "        coro.send(None)\n"
-                       "    except StopIteration:\n"
-                       "        break\n")
-    trace = tmp_path / "aw.reel"
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr.decode()
     rc, out, err = replay(reel_bin, trace, f"break {program}:14; " + "; ".join(["c"] * 4))
     assert rc == 0, err
     hits = re.findall(r"^\[event (\d+)/\d+\]\n> \S*aw\.py\(14\)main\(\)$", out, re.M)
@@ -574,22 +564,17 @@ def test_await_line_is_one_stop_per_await(reel_bin, python_exe, reel_env, tmp_pa
     assert stops[1:] == [("9", "fetch"), ("14", "main"), ("15", "main")], out
 
 
-def test_next_and_finish_after_up_act_on_the_selected_frame(reel_bin, python_exe, reel_env,
-                                                            tmp_path):
+def test_next_and_finish_after_up_act_on_the_selected_frame(reel_bin, record, tmp_path):
     """As in pdb (and gdb), `up` then `next` runs to the selected frame's next stop, and `up`
     then `finish` leaves the selected frame; before, both stepped in the innermost frame."""
+    trace, _, err, rc = record("def fact(n):\n"
+                               "    if n <= 1:\n"
+                               "        return 1\n"
+                               "    return n * fact(n - 1)\n"
+                               "\n"
+                               "print(fact(4))\n", name="rec")
+    assert rc == 0, err
     program = tmp_path / "rec.py"
-    program.write_text("def fact(n):\n"
-                       "    if n <= 1:\n"
-                       "        return 1\n"
-                       "    return n * fact(n - 1)\n"
-                       "\n"
-                       "print(fact(4))\n")
-    trace = tmp_path / "rec.reel"
-    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(program)],
-                          env=reel_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr.decode()
     # At `return 1` (n == 1), select fact(3): next stops at fact(3)'s return, value 6 (pdb:
     # "--Return-- fact()->6"); a second next goes on from there.
     rc, out, err = replay(reel_bin, trace, f"break {program}:3; c; up 2; n; p n; where")
