@@ -528,18 +528,6 @@ inline bool instanceDictKeysAllStr(PyObject* o) {
     return d == nullptr || dictKeysAllStr(d);
 }
 
-// The code a generator/coroutine runs when resumed, or NULL when it has finished (resuming it
-// then only raises StopIteration) or is running.
-inline PyCodeObject* suspendedGeneratorCode(PyObject* gen) {
-    auto* g = reinterpret_cast<PyGenObject*>(gen);
-    if (g->gi_frame_state >= FRAME_EXECUTING) return nullptr;
-#if PY_VERSION_HEX >= 0x030C0000
-    return frameCode(reinterpret_cast<_PyInterpreterFrame*>(&g->gi_iframe));
-#else
-    return reinterpret_cast<PyCodeObject*>(g->gi_code);
-#endif
-}
-
 // The code of a generator/coroutine, borrowed, whatever its state (its frame keeps the code).
 inline PyCodeObject* generatorCode(PyObject* gen) {
     auto* g = reinterpret_cast<PyGenObject*>(gen);
@@ -548,6 +536,13 @@ inline PyCodeObject* generatorCode(PyObject* gen) {
 #else
     return reinterpret_cast<PyCodeObject*>(g->gi_code);
 #endif
+}
+
+// The code a generator/coroutine runs when resumed, or NULL when it has finished (resuming it
+// then only raises StopIteration) or is running.
+inline PyCodeObject* suspendedGeneratorCode(PyObject* gen) {
+    if (reinterpret_cast<PyGenObject*>(gen)->gi_frame_state >= FRAME_EXECUTING) return nullptr;
+    return generatorCode(gen);
 }
 
 // The frame object of a suspended generator/coroutine/async generator, borrowed; NULL when it is

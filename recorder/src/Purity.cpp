@@ -2644,9 +2644,8 @@ bool pureNow(const CodeTable& codes, const CodeInfo& ci, size_t idx, _PyInterpre
             if (o == nullptr) return false;
             if (PyCoro_CheckExact(o)) return true;
             if (!PyGen_CheckExact(o)) return false;
-            PyObject* code = reinterpret_cast<PyObject*>(compat::generatorCode(o));
-            return code != nullptr &&
-                   (reinterpret_cast<PyCodeObject*>(code)->co_flags & CO_ITERABLE_COROUTINE) != 0;
+            const PyCodeObject* code = compat::generatorCode(o);
+            return code != nullptr && (code->co_flags & CO_ITERABLE_COROUTINE) != 0;
         }
         case dyn::kSend: {
             // SEND: [receiver, value] on the stack.

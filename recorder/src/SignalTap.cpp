@@ -12,32 +12,32 @@ PyObject* gRealSignal = nullptr;
 PyObject* gRealGetsignal = nullptr;
 PyObject* gHandler = nullptr;
 PyObject* gDefault = nullptr;
+long gDefaultValue = 0;  // gDefault's value, read once
 long gSignum = 0;
 
-// `obj` is an int (or int subclass: signal.Signals) equal to `value`. Reads the int's value
-// directly, never calling Python code (__index__ runs only for non-ints, which do not match).
-bool intEquals(PyObject* obj, long value) {
-    if (!PyLong_Check(obj)) return false;
+// The value of the int `obj`, read directly (never calling __index__); false when it does not
+// fit a long.
+bool longValue(PyObject* obj, long& out) {
     int overflow = 0;
-    long v = PyLong_AsLongAndOverflow(obj, &overflow);
-    if (v == -1 && PyErr_Occurred()) {
+    out = PyLong_AsLongAndOverflow(obj, &overflow);
+    if (out == -1 && PyErr_Occurred()) {
         PyErr_Clear();
         return false;
     }
-    return overflow == 0 && v == value;
+    return overflow == 0;
+}
+
+// `obj` is an int (or int subclass: signal.Signals) equal to `value` (__index__ runs only for
+// non-ints, which do not match).
+bool intEquals(PyObject* obj, long value) {
+    long v = 0;
+    return PyLong_Check(obj) && longValue(obj, v) && v == value;
 }
 
 // What the program asks for: the default disposition, as the real setter recognizes it (an
 // exact int equal to SIG_DFL; signal.signal has turned Handlers.SIG_DFL into one already).
 bool isDefault(PyObject* handler) {
-    if (!PyLong_CheckExact(handler) || gDefault == nullptr) return false;
-    int overflow = 0;
-    long dfl = PyLong_AsLongAndOverflow(gDefault, &overflow);
-    if (dfl == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        return false;
-    }
-    return intEquals(handler, dfl);
+    return gDefault != nullptr && PyLong_CheckExact(handler) && intEquals(handler, gDefaultValue);
 }
 
 // The handler the program sees in place of `result` (a new reference, or NULL with an error).
@@ -84,11 +84,9 @@ PyObject* makeSignalTaps(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
                         "_make_signal_taps(real_signal, real_getsignal, handler, signum, SIG_DFL)");
         return nullptr;
     }
-    int overflow = 0;
-    long signum = PyLong_AsLongAndOverflow(args[3], &overflow);
-    if ((signum == -1 && PyErr_Occurred()) || overflow != 0) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, "_make_signal_taps: bad signal number");
+    long signum = 0, dfl = 0;
+    if (!longValue(args[3], signum) || !longValue(args[4], dfl)) {
+        PyErr_SetString(PyExc_ValueError, "_make_signal_taps: bad signal number or SIG_DFL");
         return nullptr;
     }
     PyObject* setter = makeBuiltinTap(args[0], gRealSignal, &gSignalDef, "_signal",
@@ -102,6 +100,7 @@ PyObject* makeSignalTaps(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     Py_XSETREF(gHandler, Py_NewRef(args[2]));
     Py_XSETREF(gDefault, Py_NewRef(args[4]));
+    gDefaultValue = dfl;
     gSignum = signum;
     PyObject* result = PyTuple_Pack(2, setter, getter);
     Py_DECREF(setter);

@@ -171,6 +171,16 @@ def _strip_reel_frames(exc):
         todo.extend((e.__cause__, e.__context__))
 
 
+def _flush_std():
+    """Flushes sys.stdout and sys.stderr before the process kills itself with a signal, which
+    skips the interpreter's own flush at exit; errors are ignored, the process is ending."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
 def _std_flush_fails():
     """Flushes sys.stdout and sys.stderr as Py_FinalizeEx will next; True when one fails. Only
     the interpreter's own streams (or our stand-ins for them), whose flush is C code: a program's
@@ -215,22 +225,14 @@ class _Session:
         self._close()
         if self.keyboard_interrupt:
             # Like the interpreter: after atexit, die of SIGINT so the parent sees it.
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:
-                    pass
+            _flush_std()
             _real_signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
 
     def on_sigterm(self, signum, frame):
         self.exit_kind, self.status, self.message = reel.EXIT_SIGNAL, signum, "SIGTERM"
         self._close()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
+        _flush_std()
         _real_signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
