@@ -62,6 +62,8 @@ const char* kindName(RecordKind k) {
             return "coro_origin";
         case RecordKind::FrameObject:
             return "frame_object";
+        case RecordKind::Reenter:
+            return "reenter";
     }
     return "?";
 }
@@ -299,7 +301,7 @@ void dumpEvents(format::TraceReader& reader) {
             if (r.kind == RecordKind::Call) {
                 st.push_back({r.b, static_cast<uint32_t>(r.a)});
                 frameCode[r.b] = static_cast<uint32_t>(r.a);
-            } else if (r.kind == RecordKind::Resume) {
+            } else if (r.kind == RecordKind::Resume || r.kind == RecordKind::Reenter) {
                 auto it = frameCode.find(r.a);
                 st.push_back({r.a, it == frameCode.end() ? UINT32_MAX : it->second});
             }
@@ -356,6 +358,9 @@ void dumpEvents(format::TraceReader& reader) {
                 case RecordKind::FrameObject:
                     j["target_frame"] = r.a;
                     j["value"] = refJson(r.value);
+                    break;
+                case RecordKind::Reenter:
+                    j["target_frame"] = r.a;
                     break;
                 case RecordKind::Thread:
                 case RecordKind::ThreadEnd:

@@ -188,6 +188,11 @@ bool EventDecoder::next(Record& r) {
             r.a = args_.varint();
             r.value = readRef(args_);
             return true;
+        case tag::kReenter:
+            r.kind = RecordKind::Reenter;
+            r.a = args_.varint();
+            REEL_REQUIRE(r.a < nextFrameId_, fileOffset_, "reenter of a frame that was never called");
+            return true;
         default:
             throw TraceFormatError("unknown event tag " + std::to_string(t), fileOffset_);
     }
@@ -242,6 +247,7 @@ void encodeRecord(EventEncoder& enc, const Record& r) {
         case RecordKind::Time: enc.time(static_cast<int64_t>(r.a)); break;
         case RecordKind::CoroOrigin: enc.coroOrigin(r.a, r.value); break;
         case RecordKind::FrameObject: enc.frameObject(r.a, r.value); break;
+        case RecordKind::Reenter: enc.reenter(r.a); break;
     }
 }
 

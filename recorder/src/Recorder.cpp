@@ -86,9 +86,10 @@ Recorder::Recorder(RecorderOptions options, const OpcodeTable& ops)
     format::TraceWriter::Options wo;
     wo.durable = options_.durable;
     // ValueCapture writes format 1.2 compact value records (LOCAL_SET_DELTA saves 2-3 bytes per
-    // fresh snapshot in the event stream) and 1.3 attribute sections on exceptions: a reader
-    // older than 1.3 must refuse the file rather than misread an exception with attributes.
-    wo.requiredReaderMinor = format::kValueAttrsReaderMinor;
+    // fresh snapshot in the event stream), 1.3 attribute sections on exceptions and 1.4 REENTER
+    // records: an older reader must refuse the file rather than misread it.
+    static_assert(format::kReenterReaderMinor >= format::kValueAttrsReaderMinor);
+    wo.requiredReaderMinor = format::kReenterReaderMinor;
     enc_.compactRefs = true;
     startNs_ = monotonicNs();
     // The header holds wall-clock time (when the run happened); every time inside the trace is
@@ -325,6 +326,19 @@ ShadowFrame* Recorder::frameFor(ThreadShadow& ts, _PyInterpreterFrame* iframe, C
         if (it != ignored_.end()) {
             if (leaving) ignored_.erase(it);
             return nullptr;
+        }
+    }
+    // A suspended generator that runs on without having been resumed (3.11: a delegate that
+    // caught what was thrown in and returned, sent past the frame's RESUME by _gen_throw): the
+    // same frame, back on the stack without an event (REENTER).
+    if (!ts.suspended.empty() && compat::isGeneratorFrame(iframe)) {
+        auto it = ts.suspended.find(iframe);
+        if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
+            ShadowFrame& sf = reinstate(ts, it, iframe);
+            // Its next recorded instruction is the one running now: nothing before it is implied.
+            sf.nextUnit = static_cast<uint32_t>(instructionAt(sf.code, compat::frameLasti(iframe)));
+            enc_.reenter(sf.frameId);
+            return &sf;
         }
     }
     // A frame that was already running when recording started: it enters the trace here.
@@ -721,6 +735,25 @@ bool Recorder::startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code) {
     return true;  // no yield at all: it cannot be a resumption
 }
 
+// Puts a suspended generator frame back on top of the thread's shadow stack.
+ShadowFrame& Recorder::reinstate(ThreadShadow& ts, ThreadShadow::SuspendedMap::iterator it,
+                                 _PyInterpreterFrame* iframe) {
+    ShadowFrame& sf = push(ts);
+    sf = std::move(it->second);
+    ts.suspended.erase(it);
+    sf.suspendsAtEntry = ts.suspends;
+    // A suspended frame's slots change only through non-pure instructions (a cell rebound
+    // elsewhere, a write through frame.f_locals): unless the count moved, the check at its yield
+    // still holds.
+    sf.lastOpFlags &= opflag::kNoLocalWrite;
+    sf.lastStore = CodeInfo::kNoStore;
+    // Whatever resumed the generator ran since its yield: unless that was traced code, which
+    // reports itself, it may have changed what the frame holds.
+    if (!purity::resumedByReporter(codes_, iframe, static_cast<purity::Yielded>(sf.lastYielded)))
+        countUnnamedMutation();
+    return sf;
+}
+
 void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     ThreadShadow& ts = thread();
     switchThread(ts);
@@ -740,21 +773,8 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
     if (compat::isGeneratorFrame(iframe)) {
         auto it = ts.suspended.find(iframe);
         if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
-            ShadowFrame& sf = push(ts);
-            sf = std::move(it->second);
-            sf.suspendsAtEntry = ts.suspends;
-            // A suspended frame's slots change only through non-pure instructions (a cell
-            // rebound elsewhere, a write through frame.f_locals): unless the count moved, the
-            // check at its yield still holds.
-            sf.lastOpFlags &= opflag::kNoLocalWrite;
-            sf.lastStore = CodeInfo::kNoStore;
+            ShadowFrame& sf = reinstate(ts, it, iframe);
             enteredAt(sf, iframe);
-            ts.suspended.erase(it);
-            // Whatever resumed the generator ran since its yield: unless that was traced code,
-            // which reports itself, it may have changed what the frame holds.
-            if (!purity::resumedByReporter(codes_, iframe,
-                                           static_cast<purity::Yielded>(sf.lastYielded)))
-                countUnnamedMutation();
             enc_.resume(sf.frameId, compat::frameLasti(iframe));
             checkLocals(sf);
             // Nothing runs between this check and the frame's next event but the RESUME

@@ -105,7 +105,8 @@ struct ThreadShadow {
     size_t depth = 0;
     // Suspended generator/coroutine frames by interpreter frame address (stable inside the
     // generator object while it lives).
-    std::unordered_map<_PyInterpreterFrame*, ShadowFrame> suspended;
+    using SuspendedMap = std::unordered_map<_PyInterpreterFrame*, ShadowFrame>;
+    SuspendedMap suspended;
     uint64_t suspends = 0;  // generator and coroutine suspensions (yields) so far
 };
 
@@ -223,6 +224,8 @@ class Recorder {
     void settleCurrent(ThreadShadow& ts);
     // After a call or resumption event: the frame continues after the instruction at its f_lasti.
     void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
+    ShadowFrame& reinstate(ThreadShadow& ts, ThreadShadow::SuspendedMap::iterator it,
+                           _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted
     // since its last check, or only bound locals (storedSlots).
     void checkLocals(ShadowFrame& sf);

@@ -211,6 +211,24 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
                          {"event", r.event}});
             continue;
         }
+        if (r.kind == format::RecordKind::Reenter) {
+            // A resumption without an event (3.11): the frame's slice opens as a RESUME's would.
+            const ThreadState* t = st.threadState(th);
+            const Frame* f = t ? t->top() : nullptr;
+            if (f && (!filtered || filter.wanted(f->codeId))) {
+                const format::CodeObject& code = defs.codes[f->codeId];
+                events.push_back({{"ph", "B"},
+                                  {"name", code.qualname},
+                                  {"cat", "resume"},
+                                  {"ts", clock.us(std::min(r.event, lastEvent))},
+                                  {"pid", pid},
+                                  {"tid", th},
+                                  {"args", {{"at", at(code, f->line)}, {"event", r.event}, {"frame", f->id}}}});
+                open[th].push_back(f->id);
+                ++stats.calls;
+            }
+            continue;
+        }
         if (!format::isNumbered(r.kind)) continue;
         const Frame* f = st.eventFrame();
         if (!f) continue;

@@ -63,23 +63,31 @@ uint64_t exportJson(format::TraceReader& reader, const ExportOptions& options, s
         if (!f || !filter.wanted(f->codeId)) continue;
         const format::CodeObject& code = defs.codes[f->codeId];
         const ThreadState* t = st.threadState(st.thread);
+        auto activation = [&](bool resume, bool reentered) {
+            json c;
+            c["event"] = st.event;
+            c["thread"] = st.thread;
+            c["frame"] = f->id;
+            c["depth"] = t ? t->depth() : 0;
+            c["fn"] = code.qualname;
+            c["file"] = code.filename;
+            c["line"] = lineOf(*f);
+            c["resume"] = resume;
+            c["reentered"] = reentered;
+            c["end"] = nullptr;
+            open[f->id] = calls.size();
+            calls.push_back(std::move(c));
+        };
+        // A frame back from suspension without an event of its own (REENTER, 3.11): its
+        // activation opens at its first event, which is listed as usual below.
+        if (f->activationEvent == st.event && st.kind != RecordKind::Call &&
+            st.kind != RecordKind::Resume)
+            activation(true, true);
         switch (st.kind) {
             case RecordKind::Call:
-            case RecordKind::Resume: {
-                json c;
-                c["event"] = st.event;
-                c["thread"] = st.thread;
-                c["frame"] = f->id;
-                c["depth"] = t ? t->depth() : 0;
-                c["fn"] = code.qualname;
-                c["file"] = code.filename;
-                c["line"] = lineOf(*f);
-                c["resume"] = st.kind == RecordKind::Resume;
-                c["end"] = nullptr;
-                open[f->id] = calls.size();
-                calls.push_back(std::move(c));
+            case RecordKind::Resume:
+                activation(st.kind == RecordKind::Resume, false);
                 break;
-            }
             case RecordKind::Return:
             case RecordKind::Yield:
             case RecordKind::Unwind: {

@@ -200,6 +200,20 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             numbered(r, thread, t);
             return;
         }
+        case RecordKind::Reenter: {
+            // Resumed without an event of its own (3.11, EventStream.h): the frame is back on the
+            // stack for the next event, which is one of its own, and nothing stops here.
+            ThreadState& t = threadRef(thread, fileOffset);
+            auto it = state_.suspended.find(r.a);
+            REEL_REQUIRE(it != state_.suspended.end(), fileOffset,
+                         "REENTER of a frame that is not suspended");
+            Frame f = std::move(it->second);
+            state_.suspended.erase(it);
+            f.activationEvent = r.event;
+            f.prevWasOpcode = true;  // it goes on inside the line it suspended in
+            t.stack.push_back(std::move(f));
+            return;
+        }
         case RecordKind::Return:
         case RecordKind::Yield:
         case RecordKind::Unwind: {

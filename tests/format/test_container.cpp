@@ -380,16 +380,18 @@ TEST_CASE("newer container and format majors are refused naming both versions",
     }
     SECTION("required reader minor") {
         auto bytes = good;
-        patchHeaderField(bytes, 2, 5);  // formatMinor
-        patchHeaderField(bytes, 4, 4);  // requiredReaderMinor
+        patchHeaderField(bytes, 2, kFormatMinor + 2);  // formatMinor
+        patchHeaderField(bytes, 4, kFormatMinor + 1);  // requiredReaderMinor
         writeFile(bad, bytes.data(), bytes.size());
         try {
             TraceReader r(bad);
             FAIL("file needing a newer reader minor accepted");
         } catch (const TraceFormatError& e) {
+            // "... needs a reader of version 1.<minor+1> or newer; this reader supports 1.<minor>"
             std::string msg = e.what();
-            CHECK(msg.find("1.5") != std::string::npos);
-            CHECK(msg.find("1.4") != std::string::npos);
+            CHECK(msg.find("1." + std::to_string(kFormatMinor + 1) + " or newer") !=
+                  std::string::npos);
+            CHECK(msg.find("supports 1." + std::to_string(kFormatMinor)) != std::string::npos);
         }
     }
     SECTION("newer format minor that old readers can read") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "reel/format/EventStream.h"
 
 using namespace reel::format;
@@ -20,6 +22,7 @@ TEST_CASE("event stream round-trips every record kind", "[format][events]") {
     enc.nameSet(4, ValueRef::constant(Constant::None));
     enc.yield(ValueRef::constant(Constant::True), 10);
     enc.resume(0, 10);
+    enc.reenter(3);
     enc.unwind(12);
     enc.asyncGenHook(1, ValueRef::record(2));
     enc.ret(ValueRef::smallInt(1), 14);
@@ -43,11 +46,16 @@ TEST_CASE("event stream round-trips every record kind", "[format][events]") {
         if (r.kind == RecordKind::LocalSet) CHECK(r.value.smallInt() == -5);
         if (r.kind == RecordKind::Output) CHECK(std::string(reinterpret_cast<const char*>(r.blob), r.blobLen) == "hi\n");
         if (r.kind == RecordKind::Handled) CHECK(r.offset == 12);
+        if (r.kind == RecordKind::Reenter) {
+            CHECK(r.a == 3);
+            CHECK(r.event == 108);  // unnumbered: it belongs to the UNWIND after it
+        }
         if (r.kind == RecordKind::Return) CHECK(r.event == 109);
     }
     dec.finish();
     CHECK(offsets == std::vector<uint32_t>{0, 2, 400, 10});
-    CHECK(kinds.size() == 17);
+    CHECK(kinds.size() == 18);
+    CHECK(std::count(kinds.begin(), kinds.end(), RecordKind::Reenter) == 1);
     CHECK(dec.nextFrameId() == 6);
 }
 
@@ -62,6 +70,17 @@ TEST_CASE("event decoder rejects damage", "[format][events]") {
         Record r;
         REQUIRE(dec.next(r));
         REQUIRE_THROWS_AS(dec.next(r), TraceFormatError);
+    }
+    SECTION("reenter of a frame id no CALL gave") {
+        EventEncoder e2;
+        e2.call(1, -1);
+        e2.reenter(1);  // only frame 0 exists
+        e2.opcode(0);
+        EventDecoder dec(e2.tags.data(), e2.tags.size(), e2.args.data(), e2.args.size(), nullptr,
+                         0, 0, 2, 0, 0, 77);
+        Record r;
+        REQUIRE(dec.next(r));
+        REQUIRE_THROWS_WITH(dec.next(r), Catch::Contains("reenter of a frame that was never called"));
     }
     SECTION("more events than claimed") {
         EventDecoder dec(enc.tags.data(), enc.tags.size(), enc.args.data(), enc.args.size(),

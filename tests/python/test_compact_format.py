@@ -3,8 +3,8 @@
 - A trace written by the format 1.1 recorder (tests/data/format-1.1-mutations.reel, recorded on
   CPython 3.12 from tests/data/format_mutations.py) still replays exactly as the 1.1 reader
   replayed it (its `reel export --states`, stored gzipped next to it).
-- Today's recorder writes format 1.3 (requiredReaderMinor 3: the 1.2 compact records plus the 1.3
-  attribute sections of exceptions) with PATCH and relative records,
+- Today's recorder writes format 1.4 (requiredReaderMinor 4: the 1.2 compact records, the 1.3
+  attribute sections of exceptions and the 1.4 REENTER record) with PATCH and relative records,
   `reel verify` accepts the file, and on 3.12 its states equal the 1.1 recording's: the encoding
   changed, the recorded values did not.
 - `reel dump --values --resolved` prints each patch as the record it stands for: its base, itself
@@ -58,8 +58,8 @@ def test_recorder_writes_compact_records(reel_bin, source_dir, python_exe, pyver
     trace = _record_mutations(source_dir, python_exe, reel_env, tmp_path)
     info = json.loads(subprocess.run([str(reel_bin), "info", "--json", str(trace)],
                                      stdout=subprocess.PIPE, check=True, timeout=60).stdout)
-    assert info["formatVersion"] == "1.3"
-    assert info["requiredReaderMinor"] == 3
+    assert info["formatVersion"] == "1.4"
+    assert info["requiredReaderMinor"] == 4
     assert subprocess.run([str(reel_bin), "verify", str(trace)], stdout=subprocess.PIPE,
                           timeout=60).returncode == 0
     dump = subprocess.run([str(reel_bin), "dump", "--values", str(trace)],

@@ -145,7 +145,8 @@ def test_json_export_agrees_with_states(corpus_program, recording, reel_bin):
     assert doc["argv"][0].endswith(corpus_program.name)
 
     calls = [(e["fn"], e["line"]) for e in states if e["ev"] == "call"]
-    assert [(c["fn"], c["line"]) for c in doc["calls"]] == calls
+    # A reentered activation (3.11's resumption without a 'call' event) has no call event.
+    assert [(c["fn"], c["line"]) for c in doc["calls"] if not c["reentered"]] == calls
     excs = [(e["fn"], e["line"], e["exc"]) for e in states if e["ev"] == "exception"]
     assert [(x["fn"], x["line"], x["exc"]) for x in doc["exceptions"]] == excs
     # Every return line of --states is the end of one call of --json, in the same order.

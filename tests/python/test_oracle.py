@@ -51,7 +51,7 @@ def test_oracle_is_deterministic(oracle_runs):
     assert first == second
 
 
-def test_oracle_output_well_formed(oracle_runs, corpus_program):
+def test_oracle_output_well_formed(oracle_runs, corpus_program, pyver):
     _, (_, data), _ = oracle_runs
     text = data.decode("utf-8", "surrogatepass")
     assert text.endswith("\n")
@@ -60,6 +60,10 @@ def test_oracle_output_well_formed(oracle_runs, corpus_program):
     assert len(lines) < 20000, "program too big for the corpus"
     counts = {k: 0 for k in KEYS}
     stack = []
+    # Functions that have returned or yielded: on 3.11 a suspended generator can go on without a
+    # 'call' event (an exception thrown into a `yield from`/`await` whose delegate caught it and
+    # returned; docs/format.md, REENTER), so its next event finds it under the top.
+    left = set()
     for n, line in enumerate(lines, 1):
         ev = json.loads(line)
         # Byte-exact serialization is part of the contract.
@@ -73,11 +77,14 @@ def test_oracle_output_well_formed(oracle_runs, corpus_program):
             assert isinstance(ev["off"], int) and ev["off"] >= 0 and ev["off"] % 2 == 0
             assert all(isinstance(k, str) and isinstance(v, str) for k, v in ev["locals"].items())
             assert not any(k.startswith("__") and k.endswith("__") for k in ev["locals"])
+            if pyver == "3.11" and (not stack or stack[-1] != ev["fn"]) and ev["fn"] in left:
+                stack.append(ev["fn"])
             assert stack and stack[-1] == ev["fn"], (n, line)
         elif kind == "call":
             stack.append(ev["fn"])
         elif kind == "return":
             assert stack and stack.pop() == ev["fn"], (n, line)
+            left.add(ev["fn"])
         else:
             assert isinstance(ev["exc"], str)
             assert stack and stack[-1] == ev["fn"], (n, line)

@@ -126,7 +126,11 @@ inline void randomProgram(ProgramBuilder& pb, const RandomProgramOptions& o) {
             size_t i = static_cast<size_t>(pick(static_cast<int>(suspended.size())));
             F g = suspended[i];
             suspended.erase(suspended.begin() + static_cast<long>(i));
-            pb.resume(g.id, static_cast<int32_t>(g.off));
+            // A resumption with or without an event of its own (REENTER, 3.11's _gen_throw).
+            if (chance(25))
+                pb.reenter(g.id);
+            else
+                pb.resume(g.id, static_cast<int32_t>(g.off));
             t.stack.push_back(g);
             if (chance(50)) pb.set(1, value());
             opcode(t.stack.back());

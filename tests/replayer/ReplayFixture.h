@@ -126,6 +126,7 @@ class ProgramBuilder {
     void threadEnd(uint32_t t) { enc_.threadEnd(t); }
     void hook(uint32_t which, ValueRef gen) { enc_.asyncGenHook(which, gen); }
     void frameObject(uint64_t frame, ValueRef v) { enc_.frameObject(frame, v); }
+    void reenter(uint64_t frame) { enc_.reenter(frame); }
 
     uint64_t events() const { return firstEvent_ + enc_.eventCount; }
     uint32_t currentThread() const { return thread_; }

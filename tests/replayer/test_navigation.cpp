@@ -34,6 +34,7 @@ struct Reference {
         struct Last {
             bool goesOn;  // an OPCODE or RESUME since the frame's CALL
             int32_t line, lasti;
+            bool yielded;  // its last event suspended it
         };
         std::map<uint64_t, Last> last;  // previous event of each frame
         const auto& codes = reader.defs().codes;
@@ -48,13 +49,17 @@ struct Reference {
             auto it = last.find(f->id);
             // After a RESUME the frame goes on from the yield's position (no line start for the
             // rest of the yield's line), as after an OPCODE; an EXCEPTION does not end the line.
-            const bool goesOn = it != last.end() && it->second.goesOn;
+            // A suspended frame seen again without a RESUME was reentered (REENTER): it goes on
+            // from the yield's position too.
+            const bool goesOn = it != last.end() &&
+                                (it->second.goesOn ||
+                                 (it->second.yielded && s.kind != RecordKind::Resume));
             if (s.kind == RecordKind::Opcode)
                 st = f->line >= 0 && (!goesOn || f->line != it->second.line ||
                                       (f->lasti <= it->second.lasti && !isSend(*f)));
             const bool nowGoesOn = s.kind == RecordKind::Opcode || s.kind == RecordKind::Resume ||
                                    (s.kind == RecordKind::Exception && goesOn);
-            last[f->id] = {nowGoesOn, f->line, f->lasti};
+            last[f->id] = {nowGoesOn, f->line, f->lasti, s.kind == RecordKind::Yield};
             states.push_back(s);
             stop.push_back(st);
         }

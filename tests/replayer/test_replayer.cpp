@@ -149,6 +149,64 @@ TEST_CASE("calls, returns and locals", "[replayer]") {
     }
 }
 
+TEST_CASE("a generator reentered without an event goes on as the same frame", "[replayer]") {
+    // 3.11: an exception thrown into `r = yield from sub()` that sub catches and returns from
+    // continues the delegating frame with no 'call' event (REENTER, then its own opcodes).
+    TempDir dir;
+    ProgramBuilder pb(3);
+    const uint32_t f = pb.code("f", 1, {2, 2, 3, 3}, {"g"});
+    const uint32_t gen = pb.code("gen", 10, {11, 11, 12, 12, 13, 13}, {"n", "r"});
+    pb.thread(0);
+    pb.call(f);                       // 0
+    const uint64_t g = pb.call(gen);  // 1
+    pb.set(0, ValueRef::smallInt(3));
+    pb.op(2);                             // 2 line 12
+    pb.yield(ValueRef::smallInt(3), 2);   // 3
+    pb.op(2);                             // 4 in f
+    pb.reenter(g);                        // (no event)
+    pb.set(1, ValueRef::smallInt(5));
+    pb.op(8);                                       // 5 line 13, in gen
+    pb.ret(ValueRef::constant(Constant::None), 8);  // 6
+    pb.op(4);                                       // 7 in f
+    pb.write(dir / "r.reel");
+
+    Replayer rep(dir / "r.reel");
+    REQUIRE(rep.eventCount() == 8);
+    auto s = rep.stateAt(4);
+    CHECK(s.suspended.count(g) == 1);
+    CHECK(s.threads[0].stack.size() == 1);
+    s = rep.stateAt(5);
+    CHECK(s.suspended.empty());
+    REQUIRE(s.threads[0].stack.size() == 2);
+    const Frame* top = s.eventFrame();
+    REQUIRE(top != nullptr);
+    CHECK(top->id == g);
+    CHECK(top->callEvent == 1);
+    CHECK(top->activationEvent == 5);
+    CHECK(top->line == 13);
+    CHECK(top->slots[0].value == ValueRef::smallInt(3));  // kept from before the suspension
+    CHECK(top->slots[1].value == ValueRef::smallInt(5));
+    CHECK(s.kind == reel::format::RecordKind::Opcode);
+    s = rep.stateAt(7);
+    CHECK(s.threads[0].stack.size() == 1);
+    CHECK(s.findFrame(g) == nullptr);
+    // Stepping back from inside the reentered frame lands in f, where it was suspended.
+    CHECK(rep.stateAt(4).eventFrame()->codeId == f);
+}
+
+TEST_CASE("a REENTER of a frame that is not suspended is damage", "[replayer]") {
+    TempDir dir;
+    ProgramBuilder pb;
+    const uint32_t f = pb.code("f", 1, {1, 2}, {"a"});
+    pb.thread(0);
+    pb.call(f);
+    pb.reenter(0);  // frame 0 is running
+    pb.op(0);
+    pb.write(dir / "bad.reel");
+    REQUIRE_THROWS_WITH(Replayer(dir / "bad.reel").stateAt(1),
+                        Catch::Contains("REENTER of a frame that is not suspended"));
+}
+
 TEST_CASE("generators keep their locals and position while suspended", "[replayer]") {
     TempDir dir;
     ProgramBuilder pb(3);

@@ -54,7 +54,9 @@ inline constexpr uint16_t kFormatMajor = 1;
 // in recordings that set requiredReaderMinor 2 (kCompactValuesReaderMinor, ValueCodec.h).
 // 1.3 (2026-11): attribute sections on EXCEPTION (and SUBCLASS) value records (the ATTRS kind
 // flag), in recordings that set requiredReaderMinor 3 (kValueAttrsReaderMinor, ValueCodec.h).
-inline constexpr uint16_t kFormatMinor = 3;
+// 1.4 (2026-11): the REENTER event record (EventStream.h), in recordings that set
+// requiredReaderMinor 4 (kReenterReaderMinor, EventStream.h).
+inline constexpr uint16_t kFormatMinor = 4;
 
 inline constexpr size_t kPreambleSize = 24;
 inline constexpr size_t kChunkHeaderSize = 48;

@@ -61,6 +61,12 @@
 //   0xBD LOCAL_SET_INT              (format 1.2) args: slot (< 16), zigzag(v - lastInt[slot]).
 //                                   LOCAL_SET of the small int v (a loop counter: delta 1, one
 //                                   byte that repeats); then lastInt[slot] = v
+//   0xBE REENTER                    (format 1.4, files with requiredReaderMinor >= 4) args:
+//                                   frameId. A suspended generator/coroutine frame is pushed
+//                                   again without an event: on 3.11 an exception thrown into a
+//                                   frame that delegates (`yield from`, `await`) whose delegate
+//                                   catches it and returns continues that frame past its RESUME,
+//                                   and settrace reports no 'call'. Its next OPCODE gives where.
 //
 // Any other tag is damage (TraceFormatError).
 
@@ -97,7 +103,12 @@ inline constexpr uint8_t kCoroOrigin = 0xBA;
 inline constexpr uint8_t kFrameObject = 0xBB;
 inline constexpr uint8_t kLocalSetDelta = 0xBC;
 inline constexpr uint8_t kLocalSetInt = 0xBD;
+inline constexpr uint8_t kReenter = 0xBE;
 }  // namespace tag
+
+// The first format minor that reads REENTER (TraceHeader.requiredReaderMinor of every recording
+// since format 1.4).
+inline constexpr uint16_t kReenterReaderMinor = 4;
 
 // Slots numbered below this have a lastInt entry (LOCAL_SET_INT).
 inline constexpr uint32_t kIntDeltaSlots = 16;
@@ -105,7 +116,7 @@ inline constexpr uint32_t kIntDeltaSlots = 16;
 enum class RecordKind : uint8_t {
     Opcode, Call, Resume, Return, Yield, Unwind, Exception,  // numbered
     LocalSet, LocalDel, NameSet, NameDel, Thread, ThreadEnd, Output, Handled, AsyncGenHook, Time,
-    CoroOrigin, FrameObject
+    CoroOrigin, FrameObject, Reenter
 };
 
 inline bool isNumbered(RecordKind k) { return k <= RecordKind::Exception; }
@@ -200,6 +211,7 @@ public:
     void time(int64_t nsSinceStart) { rec1(tag::kTime, static_cast<uint64_t>(nsSinceStart)); }
     void coroOrigin(uint64_t frameId, ValueRef origin) { rec2(tag::kCoroOrigin, frameId, origin.raw); }
     void frameObject(uint64_t frameId, ValueRef obj) { rec2(tag::kFrameObject, frameId, obj.raw); }
+    void reenter(uint64_t frameId) { rec1(tag::kReenter, frameId); }
 
     size_t bytes() const { return tags.size() + args.size() + blobs.size(); }
 

@@ -6,7 +6,7 @@
 //   {"reel_export": 1,
 //    "python": "3.12.1", "argv": [...], "cwd": "...", "events": N, "first_event": E0,
 //    "calls": [{"event": E, "thread": T, "frame": F, "depth": D, "fn": QUALNAME, "file": FILE,
-//               "line": L, "resume": false,
+//               "line": L, "resume": false, "reentered": false,
 //               "end": {"event": E2, "kind": "return"|"yield"|"unwind", "line": L2,
 //                       "value": RENDERED}}              ("end": null when still running at the
 //                       end)
@@ -23,6 +23,9 @@
 //    "exit": {"kind": "exited"|"uncaught exception"|"signal"|"stopped by API"|"unknown",
 //             "status": N, "message": TEXT} or null for a recovered (unclosed) trace}
 //
+// "reentered" marks a resumption without an event of its own (3.11: a delegate that caught what
+// was thrown in and returned; REENTER in docs/format.md): "resume" is true and "event" is the
+// frame's first event after it (an opcode), not a call event of --states.
 // "depth" counts the frame's thread stack (1 = outermost). Lines are f_lineno (null when none).
 // "events" is the number of events, "first_event" the first one's number (0 unless the trace is a
 // slice). "ended" of a handled exception is the frame whose handler caught it.
