@@ -26,7 +26,7 @@ PyObject* forwarderCall(PyObject* self, PyObject* args, PyObject* kwargs) {
             try {
                 hs.recorder->onAsyncGenHook(f->kind, PyTuple_GET_ITEM(args, 0));
             } catch (const std::exception& e) {
-                internalError(e.what());
+                internalError(e);
             } catch (...) {
                 internalError("unknown exception in an async generator hook");
             }

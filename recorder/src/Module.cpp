@@ -243,7 +243,7 @@ PyObject* onRecorder(PyObject*, PyObject*) {
         try {
             (hs.recorder.get()->*Action)();
         } catch (const std::exception& e) {
-            internalError(e.what());
+            internalError(e);
         }
     }
     Py_RETURN_NONE;
@@ -264,7 +264,7 @@ PyObject* commandSource(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             hs.recorder->codes().setCommandSource(reinterpret_cast<PyCodeObject*>(args[0]),
                                                   std::string(text, static_cast<size_t>(n)));
         } catch (const std::exception& e) {
-            internalError(e.what());
+            internalError(e);
         }
     }
     Py_RETURN_NONE;

@@ -248,7 +248,7 @@ PyObject* onEvent(PyObject*, PyObject* const* args, size_t nargsf, PyObject*) {
             rec->onHandled(frame, ci, static_cast<int>(offset));
         }
     } catch (const std::exception& e) {
-        internalError(e.what());
+        internalError(e);
     } catch (...) {
         internalError("unknown exception");
     }

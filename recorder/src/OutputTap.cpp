@@ -68,7 +68,7 @@ void recordOutput(int fd, const char* data, size_t len) {
     try {
         hs.recorder->onOutput(fd, data, len);
     } catch (const std::exception& e) {
-        internalError(e.what());
+        internalError(e);
     } catch (...) {
         internalError("unknown exception recording output");
     }

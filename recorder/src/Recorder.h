@@ -146,6 +146,9 @@ class Recorder {
 
     // Hands everything over to the writer and closes the file.
     void finish(const format::ExitInfo& exit);
+    // Where the trace is being written until close() renames it (empty under --last: the flight
+    // recorder keeps its window in memory).
+    std::string partialPath() const { return writer_ ? writer_->partialPath().string() : ""; }
     // Hands over what is buffered (for os._exit and crash safety).
     void flush();
     // Before fork(): the writer threads end, and start again with the next hand-over, so that

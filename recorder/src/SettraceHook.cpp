@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <new>
+#include <system_error>
 #include <vector>
 #include "BuiltinTap.h"
 #include "MonitoringHook.h"
@@ -75,7 +76,7 @@ int traceFunc(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
     try {
         dispatch(*rec, frame, what, arg);
     } catch (const std::exception& e) {
-        internalError(e.what());
+        internalError(e);
     } catch (...) {
         internalError("unknown exception");
     }
@@ -304,7 +305,7 @@ void handBackFrames(PyThreadState* ts) {
         for (PyFrameObject* f : suspended.frames)
             if (isTraced(*rec, f)) restore(f);
     } catch (const std::exception& e) {
-        internalError(e.what());
+        internalError(e);
     }
 }
 
@@ -334,9 +335,30 @@ PyObject* makeSettraceTap(PyObject*, PyObject* realSettrace) {
                           "sys.settrace");
 }
 
+namespace {
+void stopRecording(const std::string& exitMessage);
+}
+
 void internalError(const char* what) {
-    HookState& hs = hookState();
     std::fprintf(stderr, "reel: internal error, recording stopped: %s\n", what);
+    stopRecording(std::string("recorder internal error: ") + what);
+}
+
+void internalError(const std::exception& e) {
+    if (dynamic_cast<const std::system_error*>(&e) == nullptr) return internalError(e.what());
+    HookState& hs = hookState();
+    const std::string kept = hs.recorder ? hs.recorder->partialPath() : std::string();
+    std::fprintf(stderr, "reel: cannot write the trace, recording stopped (the program goes on): %s\n",
+                 e.what());
+    if (!kept.empty())
+        std::fprintf(stderr, "reel: what was written before is kept in %s (reel info, reel replay)\n",
+                     kept.c_str());
+    stopRecording(std::string("recording stopped, cannot write the trace: ") + e.what());
+}
+
+namespace {
+void stopRecording(const std::string& exitMessage) {
+    HookState& hs = hookState();
     std::fflush(stderr);
     std::unique_ptr<Recorder> rec = std::move(hs.recorder);
     removeHook();
@@ -344,12 +366,13 @@ void internalError(const char* what) {
         try {
             format::ExitInfo exit;
             exit.kind = format::ExitKind::Unknown;
-            exit.message = std::string("recorder internal error: ") + what;
+            exit.message = exitMessage;
             rec->finish(exit);
         } catch (...) {
             // The .partial file keeps what was handed over.
         }
     }
 }
+}  // namespace
 
 }  // namespace reel::recorder

@@ -49,6 +49,9 @@ int setOriginTrackingDepth(int depth);
 // Stops recording after an internal failure: one line on stderr, the trace closed with what was
 // recorded, the program unharmed.
 void internalError(const char* what);
+// The same for a caught exception; a failure to write the trace file (std::system_error from the
+// writer: a full disk, a quota, an I/O error) is said as such, not as Reel's own fault.
+void internalError(const std::exception& e);
 
 // _reel._make_settrace(real_settrace) -> a builtin named "settrace" (module "sys") for the
 // launcher to install while legacy tracing records: `sys.settrace(None)` in a thread whose trace

@@ -484,6 +484,50 @@ def test_sigkill_partial_opens_as_recovered(python_exe, reel_env, tmp_path, reel
     assert "exit:          not recorded" in text
 
 
+FILLS_THE_DISK = """
+import sys
+data = []
+for i in range(300_000):
+    data.append(str(i) * 3)
+    if i % 100_000 == 0:
+        print("at", i, flush=True)
+print("done", len(data))
+sys.exit(3)
+"""
+
+
+def test_a_full_disk_stops_recording_and_keeps_what_was_written(python_exe, reel_env, run_plain,
+                                                                 write_program, tmp_path, info):
+    """A trace file that cannot grow (here RLIMIT_FSIZE: EFBIG, as ENOSPC on a full disk) stops
+    the recording with a message that says so, the program runs on as in a plain run, and the
+    .partial file keeps the chunks written before."""
+    import resource
+
+    prog = write_program(FILLS_THE_DISK)
+    trace = tmp_path / "full.reel"
+
+    def limit():  # CPython ignores SIGXFSZ itself, so a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+
+    env = dict(reel_env, REEL_HANDOVER_MS="20")  # chunks of events reach the file early
+    proc = subprocess.run([python_exe, "-m", "reel", "record", "-o", str(trace), str(prog)],
+                          cwd=tmp_path, env=env, preexec_fn=limit, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    plain_out, _, plain_status = run_plain(prog)
+    assert plain_status == 3
+    assert (_decode(proc.stdout), proc.returncode) == (plain_out, plain_status)
+    err = _decode(proc.stderr)
+    partial = pathlib.Path(str(trace) + ".partial")
+    assert "reel: cannot write the trace, recording stopped (the program goes on)" in err, err
+    assert "File too large" in err
+    assert "internal error" not in err
+    assert "what was written before is kept in %s" % partial in err
+    assert not trace.exists()
+    got = info(partial)
+    assert got["state"] == "recovered"
+    assert got["events"] > 10_000
+
+
 # --- output capture --------------------------------------------------------------------------
 
 OUTPUT_PROGRAM = """
