@@ -40,6 +40,56 @@ t.throw(KeyError("c"))
 print(t.throw(KeyError("d")))
 
 
+class Delegate:
+    """Not a generator: its throw() returns by raising StopIteration, as a generator's return."""
+    def __init__(self):
+        self.n = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.n += 1
+        return self.n
+
+    def send(self, v):
+        return self.__next__()
+
+    def throw(self, *exc):
+        raise StopIteration("thrown:" + type(exc[-1] if len(exc) > 1 else exc[0]).__name__)
+
+
+def over_object():
+    got = yield from Delegate()
+    yield ("after", got)
+
+
+o = over_object()
+print(next(o), o.send(None))
+print(o.throw(KeyError("k")))
+
+
+def chain(depth):
+    if depth == 0:
+        try:
+            yield "leaf"
+        except ValueError:
+            return "leaf caught"
+    else:
+        r = yield from chain(depth - 1)
+        return (depth, r)
+
+
+def top():
+    v = yield from chain(4)
+    yield v
+
+
+c = top()
+next(c)
+print(c.throw(ValueError()))
+
+
 async def fails():
     await asyncio.sleep(0)
     raise ValueError("boom")
