@@ -4,6 +4,7 @@ after the recorded program's files are gone."""
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import textwrap
@@ -224,6 +225,28 @@ def test_slice_by_time_in_a_busy_loop(python_exe, reel_env, reel_bin, tmp_path):
     assert rc == 0, se
     first, last = event_range(reel_bin, out)
     assert 0 < first and last == d["events"] - 1
+
+
+def test_the_replayed_clock_moves_every_few_thousand_events(python_exe, reel_env, reel_bin,
+                                                            tmp_path):
+    # A TIME record at each of the recorder's clock checks, not one per batch of up to a
+    # million events: the GUI's "t =", the Chrome timeline and --from-time have that resolution.
+    (tmp_path / "busy.py").write_text("s = 0\nfor i in range(60000):\n    s += i % 7\nprint(s)\n")
+    trace = tmp_path / "busy.reel"
+    rc, so, se = run([python_exe, "-m", "reel", "record", "-o", trace, "busy.py"], cwd=tmp_path,
+                     env=reel_env)
+    assert rc == 0, se
+    events = info(reel_bin, trace)["events"]
+    dump = subprocess.run([str(reel_bin), "dump", str(trace)], stdout=subprocess.PIPE, check=True,
+                          timeout=RUN_TIMEOUT).stdout.decode()
+    at, event = [], 0
+    for m in re.finditer(r'"ev":(\d+)|"kind":"time"', dump):  # no json.loads per line: faster
+        if m.group(1):
+            event = int(m.group(1))
+        else:
+            at.append(event)
+    assert len(at) > events // 20_000, (len(at), events)
+    assert max(b - a for a, b in zip([0] + at, at + [events])) < 20_000, at
 
 
 def test_slice_last_n_events(reel_bin, recorded, tmp_path):
