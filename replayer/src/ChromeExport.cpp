@@ -191,6 +191,19 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
                           {"args", std::move(args)}});
         ++stats.instants;
     };
+    // Opens frame f's slice at `event` (a CALL, a RESUME, or the event a REENTER belongs to).
+    auto begin = [&](const Frame& f, const char* cat, uint64_t event, uint32_t tid) {
+        const format::CodeObject& code = defs.codes[f.codeId];
+        events.push_back({{"ph", "B"},
+                          {"name", code.qualname},
+                          {"cat", cat},
+                          {"ts", clock.us(event)},
+                          {"pid", pid},
+                          {"tid", tid},
+                          {"args", {{"at", at(code, f.line)}, {"event", event}, {"frame", f.id}}}});
+        open[tid].push_back(f.id);
+        ++stats.calls;
+    };
     format::Record r;
     while (cursor.next(r)) {
         const uint32_t th = cursor.thread();
@@ -215,18 +228,8 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
             // A resumption without an event (3.11): the frame's slice opens as a RESUME's would.
             const ThreadState* t = st.threadState(th);
             const Frame* f = t ? t->top() : nullptr;
-            if (f && (!filtered || filter.wanted(f->codeId))) {
-                const format::CodeObject& code = defs.codes[f->codeId];
-                events.push_back({{"ph", "B"},
-                                  {"name", code.qualname},
-                                  {"cat", "resume"},
-                                  {"ts", clock.us(std::min(r.event, lastEvent))},
-                                  {"pid", pid},
-                                  {"tid", th},
-                                  {"args", {{"at", at(code, f->line)}, {"event", r.event}, {"frame", f->id}}}});
-                open[th].push_back(f->id);
-                ++stats.calls;
-            }
+            if (f && (!filtered || filter.wanted(f->codeId)))
+                begin(*f, "resume", std::min(r.event, lastEvent), th);
             continue;
         }
         if (!format::isNumbered(r.kind)) continue;
@@ -237,16 +240,7 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
             case RecordKind::Call:
             case RecordKind::Resume: {
                 if (filtered && !filter.wanted(f->codeId)) break;
-                events.push_back(
-                    {{"ph", "B"},
-                     {"name", code.qualname},
-                     {"cat", st.kind == RecordKind::Call ? "call" : "resume"},
-                     {"ts", clock.us(st.event)},
-                     {"pid", pid},
-                     {"tid", st.thread},
-                     {"args", {{"at", at(code, f->line)}, {"event", st.event}, {"frame", f->id}}}});
-                open[st.thread].push_back(f->id);
-                ++stats.calls;
+                begin(*f, st.kind == RecordKind::Call ? "call" : "resume", st.event, st.thread);
                 break;
             }
             case RecordKind::Return:

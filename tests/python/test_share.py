@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from conftest import RUN_TIMEOUT
+from conftest import PROGRAMS_DIR, RUN_TIMEOUT
 
 PROGRAM = textwrap.dedent('''\
     import sys
@@ -290,7 +290,9 @@ def test_slice_refuses_bad_input(reel_bin, recorded, tmp_path):
 # ---- exports -------------------------------------------------------------------------------
 
 
-def check_chrome(doc):
+def check_chrome(doc, closed=None):
+    """Checks the document's shape and B/E balance; counts into `closed` (a Counter) the slices
+    each E closes by name, when given."""
     assert isinstance(doc, dict) and isinstance(doc["traceEvents"], list)
     stacks = {}
     last_ts = {}
@@ -308,7 +310,9 @@ def check_chrome(doc):
             assert ":" in e["args"]["at"]
         elif e["ph"] == "E":
             assert stacks.get(e["tid"]), "E without B on thread %d" % e["tid"]
-            stacks[e["tid"]].pop()
+            name = stacks[e["tid"]].pop()
+            if closed is not None and not e["args"].get("unfinished"):
+                closed[name] += 1
     assert all(not s for s in stacks.values()), "unbalanced B/E"
     return names
 
@@ -340,6 +344,28 @@ def test_chrome_export_is_a_balanced_timeline(reel_bin, recorded, tmp_path):
     rc, so, se = run([reel_bin, "export", "--chrome", "-", s])
     assert rc == 0, se
     check_chrome(json.loads(so))
+
+
+def test_chrome_slices_end_where_frames_return_or_yield(reel_bin, python_exe, reel_env,
+                                                        tmp_path):
+    # delegate_throw.py: on 3.11 its delegating frames go on after a throw without a 'call'
+    # event (REENTER, docs/format.md): their slices must open there so that each return or yield
+    # closes one, as on 3.12+.
+    import collections
+    trace = tmp_path / "d.reel"
+    rc, so, se = run([python_exe, "-m", "reel", "record", "-o", trace, "delegate_throw.py"],
+                     cwd=PROGRAMS_DIR, env=reel_env)
+    assert rc == 0, se
+    rc, so, se = run([reel_bin, "export", "--chrome", "-", "--only", PROGRAMS_DIR, trace])
+    assert rc == 0, se
+    closed = collections.Counter()
+    check_chrome(json.loads(so), closed)
+    rc, so, se = run([reel_bin, "export", "--states", "--only", PROGRAMS_DIR, trace])
+    assert rc == 0, se
+    ends = collections.Counter(json.loads(l)["fn"] for l in so.splitlines()
+                               if json.loads(l)["ev"] == "return")
+    assert closed == ends
+    assert closed["deleg"] == 7 and closed["chain"] >= 5  # deleg: 5 yields, 2 returns
 
 
 def test_export_modes_are_exclusive(reel_bin, recorded, tmp_path):
