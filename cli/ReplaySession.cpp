@@ -1359,22 +1359,28 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "next [N]",
          "Step forward over calls.",
          "Like step, but does not stop inside functions called from this line. After 'up', "
-         "steps in the\nselected frame (to its next line).",
+         "steps in the\nselected frame (to its next line). In a generator or coroutine, an "
+         "await or yield is no stop:\nnext goes on when the frame resumes, to its next line (as "
+         "pdb); if it never resumes, next stops\nat its --Yield--. A breakpoint hit on the way "
+         "stops it.",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Forward, G::Line); }},
         {{"rnext", "rn"},
          "rnext [N]",
          "Step backward over calls.",
-         "",
+         "The reverse of next: in a generator or coroutine, back across an await or yield to the "
+         "line that\nsuspended the frame.",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Backward, G::Line); }},
         {{"finish", "fin"},
          "finish",
          "Run forward until this function returns (stops in the caller).",
-         "After 'up', runs until the selected frame returns.",
+         "After 'up', runs until the selected frame returns. A generator or coroutine runs until "
+         "it really\nreturns, not until its next yield or await. A breakpoint hit on the way "
+         "stops it.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Forward); }},
         {{"rfinish", "rfin"},
          "rfinish",
          "Run backward to before this function was called (in the caller).",
-         "",
+         "A generator or coroutine: to before its first call, not its latest resume.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Backward); }},
         {{"continue", "c", "cont"},
          "continue",

@@ -439,6 +439,21 @@ TEST_CASE("replay: next, finish and their reverses", "[cli][replay]") {
     // rnext from line 7 does not enter add either.
     r = cmds(f.dir, f.trace, "break prog.py:9; c; rn; rn");
     CHECK_FALSE(has(r.out, "add()"));
+    // ...unless a breakpoint in add is hit on the way: next, rnext, finish, rfinish stop there.
+    r = cmds(f.dir, f.trace, "break prog.py:8; c; break prog.py:3; n; print b; n 10; print b");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n[event 11/"));
+    CHECK(has(r.out, "> /src/prog.py(3)add()\n-> return total\n0\n"));
+    CHECK(has(r.out, "> /src/prog.py(3)add()\n-> return total\n10\n"));  // n 10 stops early
+    r = cmds(f.dir, f.trace, "break prog.py:9; c; break prog.py:3; rn; rn; print b");
+    INFO(r.out << r.err);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n"));
+    CHECK(has(r.out, "-> return total\n20\n"));
+    r = cmds(f.dir, f.trace, "break prog.py:2; c; delete; break prog.py:3; finish; print total");
+    INFO(r.out << r.err);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n"));
+    CHECK(has(r.out, "-> return total\n0\n"));
 }
 
 TEST_CASE("replay: watch and rwatch follow one local of the selected frame", "[cli][replay]") {

@@ -6,12 +6,20 @@
 // d its call depth at the position:
 //   stepInto   next/previous event on T that is a stop (line granularity: a line start or any
 //              non-OPCODE event; instruction granularity: any event)
-//   stepOver   the same, restricted to depth <= d (forward from a RETURN/YIELD/UNWIND, and
-//              backward from a CALL/RESUME, d - 1: that frame is gone)
-//   stepOut    next event on T with depth < d (back in the caller, just after the return);
-//              backward: the last event on T with depth < d before the frame was entered
-//   (stepOver and stepOut with framesUp k > 0 act on the frame k levels above T's innermost,
-//   as pdb's and gdb's next/finish after `up`: d is that frame's depth)
+//   stepOver   the same, restricted to depth <= d (forward from a RETURN/UNWIND, and
+//              backward from a CALL, d - 1: that frame is gone; from a YIELD/RESUME too at
+//              instruction granularity); at line granularity a
+//              generator/coroutine frame's suspension is no stop: its YIELD sends the step on to
+//              the frame's next line after it resumes (backward: its RESUME, to the line before
+//              the suspension), as pdb's next; it stops at that YIELD (RESUME) when the frame
+//              never resumes (was not suspended before); the StopIteration such a frame gets
+//              when an awaited iterator finishes is no stop either
+//   stepOut    next event on T with depth < d (back in the caller, just after the return); a
+//              frame that suspends is followed until it returns or unwinds; backward: the last
+//              event on T with depth < d before the frame was entered (its first CALL)
+//   (stepOver and stepOut with framesUp k > 0 act on the frame k levels above T's
+//   innermost, as pdb's and gdb's next/finish after `up`: d is that frame's depth; they also stop
+//   at a breakpoint hit on T on the way, reported as Breakpoint)
 //   continueRun next/previous breakpoint hit (an OPCODE event that starts a line, like pdb) or,
 //              when enabled, exception raise
 // When nothing matches, forward commands go to the last event (AtEnd) and backward ones to event
@@ -23,6 +31,8 @@
 //   19:00 added setBreakpointEnabled, RaiseFilter/setRaiseFilter, setCancelCheck,
 //         StopReason::Cancelled, toBreakpointHit.
 //   session 33: stepOver/stepOut take an optional framesUp (the frame a front end selected).
+//   nav branch: stepOver/stepOut follow generator/coroutine frames across suspensions and stop at
+//         breakpoint hits on the way.
 
 #include <cstdint>
 #include <functional>
