@@ -254,7 +254,7 @@ class Navigator::Impl {
     // The StopIteration a generator or coroutine frame receives when the iterator its `await` /
     // `yield from` runs is exhausted (an awaited coroutine or future finished): CPython raises it
     // in the frame and the frame catches it on the same line. pdb's next/until/return skip it
-    // (bdb's dispatch_exception); so does stepOver.
+    // (bdb's dispatch_exception); so do stepOver and stepUntil.
     bool internalStopIteration(const Scanner& s) {
         const ProgramState& st = s.state();
         if (st.kind != RecordKind::Exception) return false;
@@ -267,7 +267,7 @@ class Navigator::Impl {
                std::string::npos;
     }
 
-    // Breakpoints stop every step command that runs code (next, finish and their
+    // Breakpoints stop every step command that runs code (next, finish, until and their
     // reverses) on the thread it follows, as in pdb and gdb.
     int bpHitOn(const Scanner& s, uint32_t t) {
         if (allBpCodes.empty() || s.state().thread != t) return 0;
@@ -359,7 +359,7 @@ class Navigator::Impl {
         if (focus) focus = w.t;
     }
 
-    // next: the first (last) event `target` accepts. With `follow` (line granularity),
+    // next / until: the first (last) event `target` accepts. With `follow` (line granularity),
     // a suspension of frame `fid` is not a stop: forward, its YIELD sends the search on from the
     // frame's next RESUME (the frame's depth there is the new w.d), and a frame that never
     // resumes stops at that YIELD, as pdb's step would; backward, its RESUME sends the search on
@@ -394,6 +394,18 @@ class Navigator::Impl {
         }
     }
 
+    // Removes a temporary breakpoint a command stopped at.
+    NavResult settle(NavResult r) {
+        if (r.reason != StopReason::Breakpoint) return r;
+        auto it = bps.find(r.breakpointId);
+        if (it != bps.end() && it->second.temporary) {
+            bps.erase(it);
+            bpCodes.erase(r.breakpointId);
+            rebuildBpCodes();
+        }
+        return r;
+    }
+
     void rebuildBpCodes() {
         allBpCodes.clear();
         for (const auto& [id, bp] : bps)
@@ -414,7 +426,7 @@ class Navigator::Impl {
         if (!only && !std::binary_search(allBpCodes.begin(), allBpCodes.end(), f->codeId)) return 0;
         for (const auto& [id, bp] : bps) {
             if (only ? id != only : !bp.enabled) continue;
-            if (bp.line != f->line) continue;
+            if (bp.function.empty() ? bp.line != f->line : !s.sm.callStart()) continue;
             const auto& codes = bpCodes[id];
             if (!std::binary_search(codes.begin(), codes.end(), f->codeId)) continue;
             if (bp.condition && !bp.condition(s.state(), *f)) continue;
@@ -481,7 +493,7 @@ const Frame* frameAt(const ProgramState& st, uint32_t t, uint32_t d) {
 
 NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
     Impl& m = *impl_;
-    return m.guarded([&]() -> NavResult {
+    return m.settle(m.guarded([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
         if (orig == (fwd ? m.last() : m.impl.base))
@@ -535,12 +547,12 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
             return !x || x->minDepth > w.d;
         };
         return m.followFrame(dir, orig, w, fid, fcode, line, target, skip);
-    });
+    }));
 }
 
 NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
     Impl& m = *impl_;
-    return m.guarded([&]() -> NavResult {
+    return m.settle(m.guarded([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
         if (orig == (fwd ? m.last() : m.impl.base))
@@ -602,27 +614,112 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
         if (!e.event) return atEnd();
         if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
         return {*e.event, StopReason::Step, true};
-    });
+    }));
+}
+
+NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint32_t framesUp) {
+    Impl& m = *impl_;
+    const bool fwd = dir == Direction::Forward;
+    const uint64_t orig = m.pos();
+    Impl::Walk w{m.focusThread(), 0};
+    const ProgramState& st = m.live.state();
+    const ThreadState* ts = st.threadState(w.t);
+    w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    bool atSuspension = false;
+    if (framesUp > 0 && w.d > 1) {
+        w.d -= std::min(framesUp, w.d - 1);
+    } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : isEntry(st.kind))) {
+        if (st.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+            atSuspension = true;
+        else
+            --w.d;
+    }
+    const Frame* f = frameAt(st, w.t, w.d);
+    if (!f) return {orig, StopReason::NotFound, false};
+    const int32_t cur = f->line;
+    if (line && (fwd ? *line <= cur : *line >= cur))
+        throw std::invalid_argument("line " + std::to_string(*line) + " is not " +
+                                    (fwd ? "after" : "before") + " the current line (" +
+                                    std::to_string(cur) + ")");
+    const int32_t bound = line ? *line : fwd ? cur + 1 : cur - 1;
+    uint64_t fid = f->id;
+    uint32_t fcode = f->codeId;
+    return m.settle(m.guarded([&]() -> NavResult {
+        if (orig == (fwd ? m.last() : m.impl.base))
+            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (atSuspension) {
+            Impl::Found r = m.frameEdge(dir, fid, fcode, w.t, [&](RecordKind k) {
+                return k == (fwd ? RecordKind::Resume : RecordKind::Yield);
+            });
+            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
+            if (!r.event) {
+                // It never resumes (was not suspended before): the caller's frame, with the
+                // same bound.
+                m.live.seek(orig);
+                const Frame* c = frameAt(m.live.state(), w.t, --w.d);
+                if (!c) return {orig, StopReason::NotFound, false};
+                fid = c->id;
+                fcode = c->codeId;
+            } else {
+                m.follow(w);
+            }
+        }
+        auto target = [&](const Scanner& s) {
+            const ProgramState& x = s.state();
+            const Frame* ef = x.eventFrame();
+            if (!ef || ef->id != fid) return false;
+            if (x.kind == RecordKind::Opcode)
+                return s.sm.lineStop() && (fwd ? ef->line >= bound : ef->line <= bound);
+            // The frame's own edges: it returns (or suspends, followed) going forward; its call
+            // (or resume, followed) going backward.
+            return fwd ? isExit(x.kind) : isEntry(x.kind);
+        };
+        const std::vector<uint32_t> codes{fcode};
+        auto skip = [&](size_t b) {
+            return m.threadAbsent(b, w.t) || !m.impl.blockHasAnyCode(b, codes);
+        };
+        return m.followFrame(dir, orig, w, fid, fcode, true, target, skip);
+    }));
 }
 
 int Navigator::addBreakpoint(Breakpoint bp) {
+    std::vector<uint32_t> codes = breakpointCodes(bp);
+    if (!bp.function.empty() && codes.empty())
+        throw std::invalid_argument(
+            "no function named '" + bp.function + "'" +
+            (bp.file.empty() ? "" : " in a file matching '" + bp.file + "'") +
+            " ran in this trace");
     const int id = impl_->nextBp++;
+    impl_->bpCodes[id] = std::move(codes);
+    impl_->bps.emplace(id, std::move(bp));
+    impl_->rebuildBpCodes();
+    return id;
+}
+
+std::vector<uint32_t> Navigator::breakpointCodes(const Breakpoint& bp) const {
     std::vector<uint32_t> codes;
     const auto& defs = impl_->impl.reader.defs();
     for (const auto& c : defs.codes) {
-        bool file = fileMatches(c.filename, bp.file);
+        bool file = bp.file.empty() && !bp.function.empty();
+        file = file || fileMatches(c.filename, bp.file);
         if (!file && c.sourceId < defs.sources.size())
             file = fileMatches(defs.sources[c.sourceId].path, bp.file);
         if (!file) continue;
+        if (!bp.function.empty()) {
+            if (c.name == bp.function || c.qualname == bp.function) codes.push_back(c.id);
+            continue;
+        }
         bool line = c.firstLine == bp.line;  // CALL events report the first line
         for (const auto& in : c.instructions) line = line || in.line == bp.line;
         if (line) codes.push_back(c.id);
     }
     std::sort(codes.begin(), codes.end());
-    impl_->bpCodes[id] = std::move(codes);
-    impl_->bps.emplace(id, std::move(bp));
-    impl_->rebuildBpCodes();
-    return id;
+    return codes;
+}
+
+std::vector<uint32_t> Navigator::breakpointCodes(int id) const {
+    auto it = impl_->bpCodes.find(id);
+    return it == impl_->bpCodes.end() ? std::vector<uint32_t>{} : it->second;
 }
 
 bool Navigator::removeBreakpoint(int id) {
@@ -675,7 +772,7 @@ void Navigator::setCancelCheck(CancelCheck check) {
 }
 
 NavResult Navigator::continueRun(Direction dir) {
-    return impl_->guarded([&] { return continueUnguarded(dir); });
+    return impl_->settle(impl_->guarded([&] { return continueUnguarded(dir); }));
 }
 
 NavResult Navigator::continueUnguarded(Direction dir) {
@@ -743,7 +840,7 @@ NavResult Navigator::toBreakpointHit(Direction dir, int id) {
         dir, StopReason::Breakpoint, [&](const Scanner& s) { return m.breakpointHit(s, id) != 0; },
         [&](size_t b) { return !m.impl.blockHasAnyCode(b, codes); });
     if (r.reason == StopReason::Breakpoint) r.breakpointId = id;
-    return r;
+    return m.settle(r);
 }
 
 NavResult Navigator::toException(Direction dir) {

@@ -191,3 +191,97 @@ def test_next_in_a_generator_that_never_resumes(reel_bin, record, tmp_path):
                           f"break {prog}:21; c; delete; break {prog}:4; c; c; delete; finish")
     assert rc == 0, err
     assert "No further stop: at the end of the trace." in out, out
+
+
+# --- pdb commands: b, r, until/runtil, tbreak, break FUNCTION, display ----------------------------
+
+def record_inventory(record, source_dir):
+    trace, _, err, rc = record(source_dir / "examples" / "inventory.py")
+    assert rc == 1 and "ValueError: not enough bolt" in err, err
+    return trace
+
+
+def test_break_function_and_tbreak(reel_bin, record, source_dir):
+    trace = record_inventory(record, source_dir)
+    # By qualified name: the first line of each call (not the def line).
+    rc, out, err = replay(reel_bin, trace,
+                          "break Inventory.reserve; c; p sku; p qty; c; p sku; p qty")
+    assert rc == 0, err
+    assert re.search(r"^Breakpoint 1 at Inventory\.reserve\(\) \(\S*inventory\.py:33\)$", out, re.M)
+    assert stops(out, "inventory") == [(34, "reserve"), (34, "reserve")], out
+    assert values(out)[-4:] == ["'bolt'", "40", "'nut'", "10"], out
+    # By name and file, temporary, with a condition: stops once, then the failure.
+    rc, out, err = replay(reel_bin, trace,
+                          "tbreak inventory.py:reserve if sku == 'gear'; c; p qty; c; info break")
+    assert rc == 0, err
+    assert re.search(r"^Deleted breakpoint 1 at reserve\(\)", out, re.M), out
+    assert values(out)[1] == "3", out
+    assert "--Exception-- ValueError('not enough bolt: have 60, need 70') raised" in out, out
+    assert out.rstrip().endswith("No breakpoints."), out
+    # A generator function: the first line of its call, once (not at each resume).
+    rc, out, err = replay(reel_bin, trace, "b orders; c; c")
+    assert rc == 0, err
+    assert stops(out, "inventory")[0] == (43, "orders"), out
+    assert "--Exception-- ValueError" in out, out
+    # Names that did not run are refused, and the script fails.
+    rc, out, err = replay(reel_bin, trace, "break Inventory.release")
+    assert rc == 1 and err == "*** no function named 'Inventory.release' ran in this trace\n", err
+
+
+def test_b_is_break_and_r_is_return(reel_bin, record, source_dir):
+    trace = record_inventory(record, source_dir)
+    # `b 36` in the current file, as in pdb; `r` leaves reserve() for process().
+    rc, out, err = replay(reel_bin, trace,
+                          "b inventory.py:34; c; b 36; delete 1; catch off; c; p qty; r")
+    assert rc == 0, err
+    assert re.search(r"^Breakpoint 2 at \S*inventory\.py:36$", out, re.M), out
+    assert stops(out, "inventory")[:2] == [(34, "reserve"), (36, "reserve")], out
+    assert "70" in values(out), out
+    # r from the raise: reserve unwinds; the stop is in process, where the exception arrives.
+    assert stops(out, "inventory")[-1] == (52, "process"), out
+
+
+def test_until_and_runtil_over_a_loop(reel_bin, record, source_dir):
+    trace = record_inventory(record, source_dir)
+    # From the loop body in process(): until runs the rest of the loop (both lines of ada's
+    # order), stopping after it; runtil goes back to the loop's last test, then before the loop.
+    rc, out, err = replay(reel_bin, trace,
+                          "b inventory.py:52; c; delete; until; p total; runtil; runtil")
+    assert rc == 0, err
+    assert stops(out, "inventory") == [(52, "process"), (53, "process"), (51, "process"),
+                                       (50, "process")], out
+    assert values(out)[-1] == "11.0", out
+    # until in main's `for order in orders()` loop: across calls and the generator's resumes,
+    # until a line after 60; until LINE.
+    rc, out, err = replay(reel_bin, trace, "b inventory.py:60; c; delete; until 62; p amount")
+    assert rc == 0, err
+    assert stops(out, "inventory")[-1] == (62, "main"), out
+    assert values(out)[-1] == "11.0", out
+    rc, out, err = replay(reel_bin, trace, "b inventory.py:60; c; until 59")
+    assert rc == 1 and err == "*** until: line 59 is not after the current line (60)\n", err
+
+
+def test_next_in_the_orders_generator(reel_bin, record, source_dir):
+    trace = record_inventory(record, source_dir)
+    # next over a `yield` in orders(): its next line once main's loop asks for the next order,
+    # after process() ran for the first one...
+    rc, out, err = replay(reel_bin, trace, "b orders; c; delete; n; n")
+    assert rc == 0, err
+    assert stops(out, "inventory") == [(43, "orders"), (44, "orders"), (46, "orders")], out
+    # ...unless a breakpoint there stops it first.
+    rc, out, err = replay(reel_bin, trace, "b orders; c; b Inventory.reserve; n; p sku")
+    assert rc == 0, err
+    assert stops(out, "inventory")[-1] == (34, "reserve"), out
+    assert values(out)[-1] == "'bolt'", out
+
+
+def test_display_in_a_loop(reel_bin, record, source_dir):
+    trace = record_inventory(record, source_dir)
+    rc, out, err = replay(reel_bin, trace,
+                          "b inventory.py:52; c; delete; display total; display sku; n; n; n; n")
+    assert rc == 0, err
+    shown = [l for l in out.splitlines() if l.startswith("display ")]
+    assert shown == ["display total: 0.0", "display sku: 'bolt'",
+                     "display total: 10.0  [old: 0.0]",
+                     "display sku: 'nut'  [old: 'bolt']",
+                     "display total: 11.0  [old: 10.0]"], out

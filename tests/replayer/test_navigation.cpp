@@ -86,13 +86,14 @@ uint64_t stepTarget(const Reference& ref, Direction dir, uint64_t p,
     return dir == Direction::Forward ? ref.lastEvent() : 0;
 }
 
-// The frame-following step commands (stepOver, stepOut) as linear scans of their
+// The frame-following step commands (stepOver, stepOut, stepUntil) as linear scans of their
 // definitions in docs/replayer.md, with breakpoint hits (`hit(n, t)`: a breakpoint hits at event
 // n, on thread t) stopping them on the way. The random programs' generator code has no
 // CO_GENERATOR flag, so the StopIteration rule never applies here (it has its own test).
 struct Expected {
     uint64_t event = 0;
     bool bp = false;  // stopped by a breakpoint hit
+    bool notFound = false;
 };
 struct StepModel {
     const Reference& ref;
@@ -112,7 +113,7 @@ struct StepModel {
     }
     Expected end(bool fwd) const { return {fwd ? ref.lastEvent() : 0}; }
 
-    // next's loop: target or breakpoint on t; a suspension of `fid` is followed.
+    // next/until's loop: target or breakpoint on t; a suspension of `fid` is followed.
     Expected follow(bool fwd, uint64_t cur, uint32_t t, uint32_t d, std::optional<uint64_t> fid,
                     bool followSuspension,
                     const std::function<bool(uint64_t, uint32_t, uint32_t)>& target) const {
@@ -213,6 +214,50 @@ struct StepModel {
         d = ref.depth(*r, t);
         return result(below(*r));
     }
+
+    Expected until(uint64_t p, bool fwd, std::optional<int32_t> line, uint32_t k) const {
+        const ProgramState& sp = ref.states[p];
+        uint32_t t = sp.thread, d = ref.depth(p, t);
+        bool atSuspension = false;
+        if (k > 0 && d > 1)
+            d -= std::min(k, d - 1);
+        else if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) {
+            if (sp.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+                atSuspension = true;
+            else
+                --d;
+        }
+        const Frame* f = frameAt(p, t, d);
+        if (!f) return {p, false, true};
+        const int32_t bound = line ? *line : fwd ? f->line + 1 : f->line - 1;
+        uint64_t fid = f->id;
+        uint64_t cur = p;
+        if (atSuspension) {
+            const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
+            auto r = scan(fwd, p, [&](uint64_t n) {
+                return (ref.states[n].kind == back && frameOf(n) == fid) || hit(n, t);
+            });
+            if (r && !(ref.states[*r].kind == back && frameOf(*r) == fid)) return {*r, true};
+            if (r) {
+                cur = *r;
+                t = ref.states[*r].thread;
+                d = ref.depth(*r, t);
+            } else {
+                const Frame* c = frameAt(p, t, --d);
+                if (!c) return {p, false, true};
+                fid = c->id;
+            }
+        }
+        return follow(fwd, cur, t, d, fid, true, [&](uint64_t n, uint32_t, uint32_t) {
+            const ProgramState& s = ref.states[n];
+            if (frameOf(n) != fid) return false;
+            if (s.kind == RecordKind::Opcode) {
+                const int32_t l = s.eventFrame()->line;
+                return ref.stop[n] != 0 && (fwd ? l >= bound : l <= bound);
+            }
+            return fwd ? isExit(s.kind) : isEntry(s.kind);
+        });
+    }
 };
 
 }  // namespace
@@ -290,6 +335,27 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 nav.goTo(p);
                 r = nav.stepOut(dir, k);
                 CHECK(r.event == model.out(p, fwd, k).event);
+            }
+
+            // until / runtil, without and with a line, in the innermost and a selected frame.
+            for (uint32_t k : {0u, dT > 1 ? 1u : 0u}) {
+                nav.goTo(p);
+                const Expected u = model.until(p, fwd, std::nullopt, k);
+                r = nav.stepUntil(dir, std::nullopt, k);
+                INFO("until, frames up " << k);
+                CHECK(r.event == u.event);
+                CHECK((r.reason == StopReason::NotFound) == u.notFound);
+                CHECK(nav.state() == ref.states[r.event]);
+                const Frame* sel = dT > k ? &sp.threads[t].stack[dT - 1 - k] : nullptr;
+                if (sel && !u.notFound &&
+                    !(sp.thread == t && k == 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind)))) {
+                    const int32_t line = sel->line + (fwd ? 2 : -2);
+                    nav.goTo(p);
+                    r = nav.stepUntil(dir, line, k);
+                    CHECK(r.event == model.until(p, fwd, line, k).event);
+                    nav.goTo(p);
+                    CHECK_THROWS_AS(nav.stepUntil(dir, sel->line, k), std::invalid_argument);
+                }
             }
 
             // Thread navigation.
@@ -437,6 +503,11 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 nav.goTo(p);
                 e = withBp.out(p, fwd, 0);
                 r = nav.stepOut(dir);
+                CHECK(r.event == e.event);
+                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
+                nav.goTo(p);
+                e = withBp.until(p, fwd, std::nullopt, 0);
+                r = nav.stepUntil(dir);
                 CHECK(r.event == e.event);
                 if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
             }
@@ -741,7 +812,7 @@ struct Coroutines {
 };
 }  // namespace
 
-TEST_CASE("next and finish stay in a coroutine frame across its suspension",
+TEST_CASE("next, until and finish stay in a coroutine frame across its suspension",
           "[replayer][navigation]") {
     Coroutines c;
     Replayer rep(c.path);
@@ -797,6 +868,20 @@ TEST_CASE("next and finish stay in a coroutine frame across its suspension",
     CHECK(at(19)->stepOut(Direction::Backward).event == 1);
     CHECK(at(26)->stepOut(Direction::Backward).event == 8);
 
+    // until: the next line greater than the current one in the frame, across the suspension.
+    CHECK(at(3)->stepUntil(Direction::Forward).event == 4);
+    CHECK(nav.stepUntil(Direction::Forward).event == 19);
+    CHECK(frameId() == c.fa);
+    CHECK(at(4)->stepUntil(Direction::Forward, 5).event == 20);
+    CHECK(at(20)->stepUntil(Direction::Forward).event == 21);  // the frame returns
+    CHECK(at(20)->stepUntil(Direction::Backward).event == 19);
+    CHECK(nav.stepUntil(Direction::Backward).event == 4);
+    CHECK(nav.stepUntil(Direction::Backward).event == 3);
+    CHECK(nav.stepUntil(Direction::Backward).event == 2);      // the frame's CALL
+    CHECK(at(31)->stepUntil(Direction::Forward).event == 33);  // C never resumes
+    CHECK_THROWS_AS(at(4)->stepUntil(Direction::Forward, 3), std::invalid_argument);
+    CHECK_THROWS_AS(at(4)->stepUntil(Direction::Backward, 4), std::invalid_argument);
+
     // A breakpoint hit while the frame is suspended stops next and finish (B's line 2).
     const int bp = nav.addBreakpoint({"prog.py", 2, {}});
     r = at(4)->stepOver(Direction::Forward);
@@ -804,6 +889,7 @@ TEST_CASE("next and finish stay in a coroutine frame across its suspension",
     CHECK(r.reason == StopReason::Breakpoint);
     CHECK(r.breakpointId == bp);
     CHECK(at(4)->stepOut(Direction::Forward).event == 10);
+    CHECK(at(4)->stepUntil(Direction::Forward).event == 10);
     r = at(19)->stepOver(Direction::Backward);  // the mirror: B's line 2 is on the way back
     CHECK(r.event == 10);
     CHECK(r.reason == StopReason::Breakpoint);
@@ -815,6 +901,54 @@ TEST_CASE("next and finish stay in a coroutine frame across its suspension",
     CHECK(r.event == 3);
     CHECK(r.reason == StopReason::Step);
     nav.removeBreakpoint(bp);
+}
+
+TEST_CASE("function and temporary breakpoints", "[replayer][navigation]") {
+    Coroutines c;
+    Replayer rep(c.path);
+    Navigator nav(rep);
+    // Stops at the first line of each call of work: A, B and C's line 2, never after a resume.
+    Breakpoint fn;
+    fn.function = "work";
+    const int id = nav.addBreakpoint(fn);
+    CHECK(nav.breakpointCodes(id) == std::vector<uint32_t>{1});
+    std::vector<uint64_t> hits;
+    for (NavResult r; (r = nav.continueRun(Direction::Forward)).reason == StopReason::Breakpoint;)
+        hits.push_back(r.event);
+    CHECK(hits == std::vector<uint64_t>{3, 10, 30});
+    hits.clear();
+    for (NavResult r; (r = nav.continueRun(Direction::Backward)).reason == StopReason::Breakpoint;)
+        hits.push_back(r.event);
+    CHECK(hits == std::vector<uint64_t>{30, 10, 3});
+    nav.removeBreakpoint(id);
+    // With a file; a function that did not run (or not in that file) is refused.
+    fn.file = "prog.py";
+    CHECK(nav.breakpointCodes(fn) == std::vector<uint32_t>{1});
+    nav.removeBreakpoint(nav.addBreakpoint(fn));
+    fn.file = "other.py";
+    CHECK_THROWS_AS(nav.addBreakpoint(fn), std::invalid_argument);
+    Breakpoint nope;
+    nope.function = "wrok";
+    CHECK_THROWS_WITH(nav.addBreakpoint(nope), "no function named 'wrok' ran in this trace");
+    CHECK(nav.breakpointIds().empty());
+
+    // A temporary breakpoint is deleted by the first stop at it, whatever the command.
+    Breakpoint once{"prog.py", 4, {}};
+    once.temporary = true;
+    int t = nav.addBreakpoint(once);
+    nav.goToStart();
+    NavResult r = nav.continueRun(Direction::Forward);
+    CHECK(r.event == 19);
+    CHECK(r.reason == StopReason::Breakpoint);
+    CHECK(r.breakpointId == t);
+    CHECK(nav.breakpoint(t) == nullptr);
+    CHECK(nav.continueRun(Direction::Forward).reason == StopReason::AtEnd);
+    t = nav.addBreakpoint(once);
+    nav.goTo(3);
+    r = nav.stepOut(Direction::Forward);  // finish stops at it, in A after its resume
+    CHECK(r.event == 19);
+    CHECK(r.breakpointId == t);
+    CHECK(nav.breakpointIds().empty());
 }
 
 TEST_CASE("per-thread stepping follows the focus thread", "[replayer][navigation]") {
