@@ -83,6 +83,39 @@ bool fileMatches(const std::string& path, const std::string& file) {
            path[path.size() - file.size() - 1] == '/';
 }
 
+// "-d 5 -w 100 -s 1000 rest": options of print/pp; returns the rest.
+std::string printOptions(const std::string& args, replayer::RenderLimits& limits,
+                         bool* sawDepth = nullptr) {
+    std::string rest = trim(args);
+    while (rest.size() >= 2 && rest[0] == '-' &&
+           std::isalpha(static_cast<unsigned char>(rest[1]))) {
+        const char opt = rest[1];
+        std::string after = trim(std::string_view(rest).substr(2));
+        size_t sp = 0;
+        while (sp < after.size() && !std::isspace(static_cast<unsigned char>(after[sp]))) ++sp;
+        const std::string val = after.substr(0, sp);
+        if (val.empty()) fail(std::string("option -") + opt + " needs a number");
+        const int n = parseInt(val, "a number");
+        if (n < 1) fail(std::string("option -") + opt + " must be at least 1");
+        switch (opt) {
+            case 'd':
+                limits.depth = static_cast<uint32_t>(n);
+                if (sawDepth) *sawDepth = true;
+                break;
+            case 'w':
+                limits.items = static_cast<uint32_t>(n);
+                break;
+            case 's':
+                limits.chars = static_cast<uint32_t>(n);
+                break;
+            default:
+                fail(std::string("unknown option -") + opt +
+                     " (options: -d DEPTH, -w ITEMS, -s CHARS)");
+        }
+        rest = trim(std::string_view(after).substr(sp));
+    }
+    return rest;
+}
 }  // namespace
 
 // --- breakpoints ---------------------------------------------------------------------------------
@@ -93,14 +126,27 @@ bool fileMatches(const std::string& path, const std::string& file) {
 struct ReplaySession::BreakEntry {
     int id = 0;
     std::string file;  // as typed (the Navigator matches it as a path suffix)
-    std::string shownFile;
     int32_t line = 0;
+    std::string function;    // a function breakpoint (`break [FILE:]FUNCTION`): its name as typed
+    std::string where;       // "FILE:LINE", or "FUNCTION() (FILE:LINE, ...)"
+    bool temporary = false;  // tbreak: the Navigator deletes it at its first stop
     std::shared_ptr<ConditionExpr> condition;
     bool enabled = true;
     int navId = -1;
     // The outcome of the latest evaluation of the condition: empty, or why it could not be
     // evaluated (such a hit stops, as in pdb, so the user sees the problem).
     std::shared_ptr<std::string> lastError = std::make_shared<std::string>();
+};
+
+// What `display` keeps: the expression, where it applies, and what was shown last.
+struct ReplaySession::DisplayEntry {
+    int id = 0;
+    std::string text;  // as `print` would take it, options included
+    ValuePath path;
+    replayer::RenderLimits limits;
+    uint32_t codeId = 0;  // the function it was set in: shown at stops in that function
+    std::string last;     // the rendering shown last
+    bool shown = false;   // `last` holds something
 };
 
 // --- the command table ---------------------------------------------------------------------------
@@ -292,6 +338,7 @@ void ReplaySession::printStop() {
         return;
     }
     out_ << "> " << locationLine(*f) << "\n-> " << sourceLine(*f) << "\n";
+    showDisplays();
 }
 
 void ReplaySession::report(const NavResult& r, Granularity g, const std::string& notFound) {
@@ -316,15 +363,18 @@ void ReplaySession::report(const NavResult& r, Granularity g, const std::string&
             break;
         case StopReason::Breakpoint: {
             const int id = cliBreakpoint(r.breakpointId);
-            out_ << "Breakpoint " << id;
             auto it = breaks_.find(id);
+            // A tbreak: the Navigator deleted it at this stop; say so, as pdb does.
+            const bool deleted = it != breaks_.end() && it->second->temporary;
+            out_ << (deleted ? "Deleted breakpoint " : "Breakpoint ") << id;
             if (it != breaks_.end()) {
-                out_ << " at " << it->second->shownFile << ":" << it->second->line;
+                out_ << " at " << it->second->where;
                 if (!it->second->lastError->empty())
                     out_ << " (its condition could not be evaluated: " << *it->second->lastError
                          << ")";
             }
             out_ << "\n";
+            if (deleted) breaks_.erase(it);
             break;
         }
         default:
@@ -345,6 +395,7 @@ void ReplaySession::report(const NavResult& r, Granularity g, const std::string&
         else if (st.event == replayer_->firstEvent())
             out_ << "(this is the start of the trace)\n";
     }
+    showDisplays();
 }
 
 int ReplaySession::cliBreakpoint(int navId) const {
@@ -471,6 +522,25 @@ void ReplaySession::cmdFinish(const std::string& args, Direction dir) {
     report(nav_->stepOut(dir, selectedLevel()));
 }
 
+void ReplaySession::cmdUntil(const std::string& args, Direction dir) {
+    const char* cmd = dir == Direction::Forward ? "until" : "runtil";
+    std::optional<int32_t> line;
+    if (!args.empty()) {
+        uint64_t v = 0;
+        if (!parseUnsigned(args, v) || v == 0 || v > 100000000)
+            fail(std::string("usage: ") + cmd + " [LINE] (a line number, not '" + args + "')");
+        line = static_cast<int32_t>(v);
+    }
+    requireFrame();
+    NavResult r;
+    try {
+        r = nav_->stepUntil(dir, line, selectedLevel());
+    } catch (const std::invalid_argument& e) {
+        fail(std::string(cmd) + ": " + e.what());
+    }
+    report(r);
+}
+
 void ReplaySession::cmdContinue(const std::string& args, Direction dir) {
     if (!args.empty()) fail("continue takes no arguments (set breakpoints with 'break')");
     // `catch uncaught` (the default) lets handled exceptions pass: the Navigator's raise filter
@@ -589,6 +659,95 @@ void ReplaySession::printWatchChange(uint64_t event, uint64_t frameId, replayer:
     out_ << "Watch '" << name << "': " << before << " -> " << now << "\n";
 }
 
+// --- displays
+// ------------------------------------------------------------------------------------
+
+// The value (or why there is none), rendered as `print` renders it.
+std::string ReplaySession::displayValue(DisplayEntry& d, const Frame& f) {
+    try {
+        lookup_->setFrame(nav_->state(), f, nav_->focusThread());
+        const ValueRef ref = lookup_->lookup(d.path);
+        const auto& header = replayer_->reader().header();
+        replayer::ValueRenderer r(
+            *values_, replayer_->defs(),
+            replayer::UnicodePrintable::forPythonVersion(header.pythonVersion), d.limits);
+        return r.render(ref);
+    } catch (const EvalError& e) {
+        return std::string("** ") + e.what() + " **";  // pdb shows a failed display this way
+    } catch (const format::TraceFormatError& e) {
+        return std::string("** damaged trace: ") + e.what() + " **";
+    }
+}
+
+// After a stop, as pdb: every display of the function the selected frame runs whose value
+// changed since it was last shown ("display x: 2  [old: 1]").
+void ReplaySession::showDisplays() {
+    if (displays_.empty()) return;
+    const Frame* f = selectedFrame();
+    if (!f) return;
+    for (auto& d : displays_) {
+        if (d.codeId != f->codeId) continue;
+        std::string now = displayValue(d, *f);
+        if (d.shown && now == d.last) continue;
+        out_ << "display " << d.text << ": " << now;
+        if (d.shown) out_ << "  [old: " << d.last << "]";
+        out_ << "\n";
+        d.last = std::move(now);
+        d.shown = true;
+    }
+}
+
+void ReplaySession::cmdDisplay(const std::string& args) {
+    if (args.empty()) {
+        if (displays_.empty()) {
+            out_ << "No display expressions.\n";
+            return;
+        }
+        out_ << "Currently displaying:\n";
+        for (const auto& d : displays_)
+            out_ << d.id << ": " << d.text << "  (in " << code(d.codeId).qualname << "())\n";
+        return;
+    }
+    DisplayEntry d;
+    d.limits = printLimits_;
+    const std::string rest = printOptions(args, d.limits);
+    if (rest.empty()) fail("usage: display [-d DEPTH] [-w ITEMS] [-s CHARS] NAME[.attr][[index]]");
+    d.path = ConditionExpr::parsePath(rest);
+    d.text = trim(args);
+    const Frame& f = requireFrame();
+    d.codeId = f.codeId;
+    d.id = nextDisplay_++;
+    d.last = displayValue(d, f);
+    d.shown = true;
+    out_ << "display " << d.text << ": " << d.last << "\n";
+    displays_.push_back(std::move(d));
+}
+
+void ReplaySession::cmdUndisplay(const std::string& args) {
+    auto w = words(args);
+    if (w.empty()) {
+        out_ << "Deleted " << displays_.size() << " display" << (displays_.size() == 1 ? "" : "s")
+             << ".\n";
+        displays_.clear();
+        return;
+    }
+    std::vector<int> ids;
+    for (const auto& x : w) {
+        const int id = parseInt(x, "a display number (see 'display')");
+        if (std::none_of(displays_.begin(), displays_.end(),
+                         [&](const DisplayEntry& d) { return d.id == id; }))
+            fail("no display " + x + " (see 'display')");
+        ids.push_back(id);
+    }
+    for (int id : ids) {
+        auto it = std::find_if(displays_.begin(), displays_.end(),
+                               [&](const DisplayEntry& d) { return d.id == id; });
+        if (it == displays_.end()) continue;
+        out_ << "Deleted display " << id << ": " << it->text << "\n";
+        displays_.erase(it);
+    }
+}
+
 // --- breakpoints
 // ----------------------------------------------------------------------------------
 
@@ -596,12 +755,16 @@ void ReplaySession::installBreakpoint(BreakEntry& b) {
     replayer::Breakpoint bp;
     bp.file = b.file;
     bp.line = b.line;
+    bp.function = b.function;
+    bp.temporary = b.temporary;
     if (b.condition) bp.condition = conditions_->make(b.condition, b.lastError);
     b.navId = nav_->addBreakpoint(std::move(bp));
 }
 
-void ReplaySession::cmdBreak(const std::string& args) {
+void ReplaySession::cmdBreak(const std::string& args, bool temporary) {
+    const char* cmd = temporary ? "tbreak" : "break";
     if (args.empty()) {
+        if (temporary) fail("usage: tbreak [FILE:]LINE|FUNCTION [if EXPR]");
         cmdInfo("breakpoints");
         return;
     }
@@ -617,56 +780,83 @@ void ReplaySession::cmdBreak(const std::string& args) {
         if (!rest.empty()) {
             if (rest.compare(0, 2, "if") != 0 ||
                 (rest.size() > 2 && !std::isspace(static_cast<unsigned char>(rest[2]))))
-                fail("usage: break [FILE:]LINE [if EXPR]");
+                fail(std::string("usage: ") + cmd + " [FILE:]LINE|FUNCTION [if EXPR]");
             condText = trim(std::string_view(rest).substr(2));
             if (condText.empty())
-                fail("'if' needs a condition, e.g. 'break f.py:12 if total > 100'");
+                fail(std::string("'if' needs a condition, e.g. '") + cmd +
+                     " f.py:12 if total > 100'");
         }
     }
     std::string file;
-    std::string lineText = spec;
+    std::string what = spec;
     const auto colon = spec.rfind(':');
     if (colon != std::string::npos) {
         file = spec.substr(0, colon);
-        lineText = spec.substr(colon + 1);
+        what = spec.substr(colon + 1);
     }
-    uint64_t line = 0;
-    if (!parseUnsigned(lineText, line) || line == 0 || line > 100000000)
-        fail("expected FILE:LINE or LINE, not '" + spec + "'");
-    const auto& defs = replayer_->defs();
-    if (file.empty()) {
-        const Frame* f = selectedFrame();
-        if (!f) fail("no current file: use FILE:LINE");
-        file = sources_->fileName(code(f->codeId));
-    }
-    // Check the location now, so a typo is reported here rather than as a silent non-stop.
-    bool anyFile = false, anyLine = false;
-    std::string shown;
-    for (const auto& c : defs.codes) {
-        const std::string& path = sources_->fileName(c);
-        if (!fileMatches(path, file) && !fileMatches(c.filename, file)) continue;
-        anyFile = true;
-        if (shown.empty()) shown = path;
-        bool hit = c.firstLine == static_cast<int32_t>(line);
-        for (const auto& in : c.instructions) hit = hit || in.line == static_cast<int32_t>(line);
-        if (hit) {
-            anyLine = true;
-            shown = path;
-        }
-    }
-    if (!anyFile) fail("no code from a file matching '" + file + "' ran in this trace");
-    if (!anyLine) fail("no code at " + shown + ":" + std::to_string(line) + " ran in this trace");
-
     auto b = std::make_unique<BreakEntry>();
+    b->temporary = temporary;
     b->id = nextBreak_;
-    b->file = file;
-    b->shownFile = shown;
-    b->line = static_cast<int32_t>(line);
     if (!condText.empty())
         b->condition = std::make_shared<ConditionExpr>(ConditionExpr::parse(condText));
-    installBreakpoint(*b);
+    uint64_t line = 0;
+    if (!what.empty() && std::isdigit(static_cast<unsigned char>(what[0]))) {
+        if (!parseUnsigned(what, line) || line == 0 || line > 100000000)
+            fail("expected [FILE:]LINE or [FILE:]FUNCTION, not '" + spec + "'");
+        if (file.empty()) {
+            const Frame* f = selectedFrame();
+            if (!f) fail("no current file: use FILE:LINE");
+            file = sources_->fileName(code(f->codeId));
+        }
+        // Check the location now, so a typo is reported here rather than as a silent non-stop.
+        bool anyFile = false, anyLine = false;
+        std::string shown;
+        for (const auto& c : replayer_->defs().codes) {
+            const std::string& path = sources_->fileName(c);
+            if (!fileMatches(path, file) && !fileMatches(c.filename, file)) continue;
+            anyFile = true;
+            if (shown.empty()) shown = path;
+            bool hit = c.firstLine == static_cast<int32_t>(line);
+            for (const auto& in : c.instructions)
+                hit = hit || in.line == static_cast<int32_t>(line);
+            if (hit) {
+                anyLine = true;
+                shown = path;
+            }
+        }
+        if (!anyFile) fail("no code from a file matching '" + file + "' ran in this trace");
+        if (!anyLine)
+            fail("no code at " + shown + ":" + std::to_string(line) + " ran in this trace");
+        b->file = file;
+        b->line = static_cast<int32_t>(line);
+        b->where = shown + ":" + std::to_string(line);
+        installBreakpoint(*b);
+    } else {
+        // A function: its name or qualified name, among the code objects that ran.
+        const bool name = !what.empty() && std::all_of(what.begin(), what.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                   c == '<' || c == '>' || static_cast<unsigned char>(c) >= 0x80;
+        });
+        if (!name) fail("expected [FILE:]LINE or [FILE:]FUNCTION, not '" + spec + "'");
+        b->file = file;
+        b->function = what;
+        try {
+            installBreakpoint(*b);  // the Navigator resolves the name, or says it ran nowhere
+        } catch (const std::invalid_argument& e) {
+            fail(e.what());
+        }
+        const std::vector<uint32_t> codes = nav_->breakpointCodes(b->navId);
+        // Every function it names, so a name shared by several is visible at once.
+        std::string places;
+        for (size_t i = 0; i < codes.size() && i < 3; ++i) {
+            const auto& c = code(codes[i]);
+            places += (i ? ", " : "") + sources_->fileName(c) + ":" + std::to_string(c.firstLine);
+        }
+        if (codes.size() > 3) places += ", and " + std::to_string(codes.size() - 3) + " more";
+        b->where = what + "() (" + places + ")";
+    }
     ++nextBreak_;
-    out_ << "Breakpoint " << b->id << " at " << shown << ":" << line;
+    out_ << (temporary ? "Temporary breakpoint " : "Breakpoint ") << b->id << " at " << b->where;
     if (b->condition) out_ << " if " << b->condition->text();
     out_ << "\n";
     breaks_.emplace(b->id, std::move(b));
@@ -821,7 +1011,8 @@ void ReplaySession::listLines(const format::CodeObject& c, int32_t first, int32_
     std::set<int32_t> bps;
     const std::string& file = sources_->fileName(c);
     for (const auto& [id, b] : breaks_)
-        if (b->enabled && (fileMatches(file, b->file) || fileMatches(c.filename, b->file)))
+        if (b->enabled && b->function.empty() &&
+            (fileMatches(file, b->file) || fileMatches(c.filename, b->file)))
             bps.insert(b->line);
     for (int32_t l = first; l <= last; ++l) {
         std::string num = std::to_string(l);
@@ -917,42 +1108,6 @@ void ReplaySession::cmdDis(const std::string& args) {
 
 // --- values
 // -----------------------------------------------------------------------------------------
-
-namespace {
-// "-d 5 -w 100 -s 1000 rest": options of print/pp; returns the rest.
-std::string printOptions(const std::string& args, replayer::RenderLimits& limits,
-                         bool* sawDepth = nullptr) {
-    std::string rest = trim(args);
-    while (rest.size() >= 2 && rest[0] == '-' &&
-           std::isalpha(static_cast<unsigned char>(rest[1]))) {
-        const char opt = rest[1];
-        std::string after = trim(std::string_view(rest).substr(2));
-        size_t sp = 0;
-        while (sp < after.size() && !std::isspace(static_cast<unsigned char>(after[sp]))) ++sp;
-        const std::string val = after.substr(0, sp);
-        if (val.empty()) fail(std::string("option -") + opt + " needs a number");
-        const int n = parseInt(val, "a number");
-        if (n < 1) fail(std::string("option -") + opt + " must be at least 1");
-        switch (opt) {
-            case 'd':
-                limits.depth = static_cast<uint32_t>(n);
-                if (sawDepth) *sawDepth = true;
-                break;
-            case 'w':
-                limits.items = static_cast<uint32_t>(n);
-                break;
-            case 's':
-                limits.chars = static_cast<uint32_t>(n);
-                break;
-            default:
-                fail(std::string("unknown option -") + opt +
-                     " (options: -d DEPTH, -w ITEMS, -s CHARS)");
-        }
-        rest = trim(std::string_view(after).substr(sp));
-    }
-    return rest;
-}
-}  // namespace
 
 void ReplaySession::cmdPrint(const std::string& args) {
     replayer::RenderLimits limits = printLimits_;
@@ -1184,8 +1339,9 @@ void ReplaySession::cmdInfo(const std::string& args) {
         for (const auto& [id, b] : breaks_) {
             std::string num = std::to_string(id);
             out_ << num << std::string(num.size() < 4 ? 4 - num.size() : 1, ' ')
-                 << (b->enabled ? "yes     " : "no      ") << b->shownFile << ":" << b->line;
+                 << (b->enabled ? "yes     " : "no      ") << b->where;
             if (b->condition) out_ << " if " << b->condition->text();
+            if (b->temporary) out_ << " (temporary)";
             out_ << "\n";
         }
         return;
@@ -1350,32 +1506,55 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "Stops at the next event of the thread that starts a line, and at every call, return and "
          "exception.",
          [](S& s, const std::string& a) { s.cmdStep(a, D::Forward, G::Line); }},
-        {{"back", "b", "rstep", "rs"},
+        {{"back", "rstep", "rs"},
          "back [N]",
          "Step backward to the previous line (into calls).",
-         "The reverse of step: the previous stop step would have made.",
+         "The reverse of step: the previous stop step would have made. (b is break, as in pdb and "
+         "gdb.)",
          [](S& s, const std::string& a) { s.cmdStep(a, D::Backward, G::Line); }},
         {{"next", "n"},
          "next [N]",
          "Step forward over calls.",
          "Like step, but does not stop inside functions called from this line. After 'up', "
-         "steps in the\nselected frame (to its next line).",
+         "steps in the\nselected frame (to its next line). In a generator or coroutine, an "
+         "await or yield is no stop:\nnext goes on when the frame resumes, to its next line (as "
+         "pdb); if it never resumes, next stops\nat its --Yield--. A breakpoint hit on the way "
+         "stops it.",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Forward, G::Line); }},
         {{"rnext", "rn"},
          "rnext [N]",
          "Step backward over calls.",
-         "",
+         "The reverse of next: in a generator or coroutine, back across an await or yield to the "
+         "line that\nsuspended the frame.",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Backward, G::Line); }},
-        {{"finish", "fin"},
+        {{"finish", "fin", "return", "r"},
          "finish",
          "Run forward until this function returns (stops in the caller).",
-         "After 'up', runs until the selected frame returns.",
+         "After 'up', runs until the selected frame returns. A generator or coroutine runs until "
+         "it really\nreturns, not until its next yield or await. A breakpoint hit on the way "
+         "stops it. pdb's return\n(r) stops at the --Return-- event, one step before.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Forward); }},
         {{"rfinish", "rfin"},
          "rfinish",
          "Run backward to before this function was called (in the caller).",
-         "",
+         "A generator or coroutine: to before its first call, not its latest resume.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Backward); }},
+        {{"until", "unt"},
+         "until [LINE]",
+         "Run forward to a line after the current one in this frame (loops: past the end).",
+         "As pdb: stops at the frame's first line greater than the current one (with LINE: at or "
+         "after LINE,\nwhich must be after the current line), or when the frame returns. A "
+         "generator or coroutine is\nfollowed across its awaits and yields. A breakpoint hit on "
+         "the way stops it. After 'up', acts\non the selected frame.",
+         [](S& s, const std::string& a) { s.cmdUntil(a, D::Forward); }},
+        {{"runtil", "runt"},
+         "runtil [LINE]",
+         "Run backward to a line before the current one in this frame.",
+         "The reverse of until: stops at the frame's last line smaller than the current one (with "
+         "LINE: at\nor before LINE, which must be before the current line), or at the frame's "
+         "call. From the first line\nafter a loop: the loop's header; from there, the line "
+         "before the loop.",
+         [](S& s, const std::string& a) { s.cmdUntil(a, D::Backward); }},
         {{"continue", "c", "cont"},
          "continue",
          "Run forward to the next breakpoint (or exception, see catch).",
@@ -1421,15 +1600,21 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "Go to the last event of the trace.",
          "",
          [](S& s, const std::string& a) { s.cmdEnd(a); }},
-        {{"break", "br"},
-         "break [FILE:]LINE [if EXPR]",
+        {{"break", "b", "br"},
+         "break [FILE:]LINE|FUNCTION [if EXPR]",
          "Set a breakpoint (no argument: list them).",
-         "FILE matches the end of a recorded path ('inventory.py', 'pkg/mod.py'). EXPR is a "
-         "condition on the\n"
-         "frame's locals, e.g. 'total > 100', \"name == 'bolt'\", 'item.stock < 0 and qty > 5', 'x "
-         "in seen';\n"
-         "see docs/guide.md. A condition that cannot be evaluated stops, with the reason.",
-         [](S& s, const std::string& a) { s.cmdBreak(a); }},
+         "FILE matches the end of a recorded path ('inventory.py', 'pkg/mod.py'). FUNCTION "
+         "('reserve',\n'Inventory.reserve') stops at the first line of each call of every "
+         "function of that name or\nqualified name that ran. EXPR is a condition on the "
+         "frame's locals, e.g. 'total > 100',\n\"name == 'bolt'\", 'item.stock < 0 and qty > 5', "
+         "'x in seen'; see docs/guide.md. A condition that cannot\nbe evaluated stops, with the "
+         "reason.",
+         [](S& s, const std::string& a) { s.cmdBreak(a, false); }},
+        {{"tbreak"},
+         "tbreak [FILE:]LINE|FUNCTION [if EXPR]",
+         "Set a temporary breakpoint: deleted when it first stops a command.",
+         "Arguments as for break.",
+         [](S& s, const std::string& a) { s.cmdBreak(a, true); }},
         {{"delete", "clear"},
          "delete [N...]",
          "Delete breakpoints (no argument: all).",
@@ -1468,6 +1653,17 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "Run backward to the last change of a local of the selected frame.",
          "Stays put when it did not change since the frame was called.",
          [](S& s, const std::string& a) { s.cmdWatch(a, D::Backward); }},
+        {{"display"},
+         "display [EXPR]",
+         "Show EXPR after each stop in this function when it changed (no argument: list).",
+         "EXPR as for print (options too). As pdb: 'display x: NEW  [old: OLD]' after a stop "
+         "where it changed.\nIt applies to the function it was set in, every call of it.",
+         [](S& s, const std::string& a) { s.cmdDisplay(a); }},
+        {{"undisplay"},
+         "undisplay [N...]",
+         "Delete displays (no argument: all).",
+         "",
+         [](S& s, const std::string& a) { s.cmdUndisplay(a); }},
         {{"where", "w", "bt", "backtrace"},
          "where",
          "Show the call stack (most recent last).",

@@ -70,6 +70,7 @@ class ReplaySession {
 
   private:
     struct BreakEntry;
+    struct DisplayEntry;
     enum class CatchMode : uint8_t { Off, Uncaught, All };
 
     // Command handlers; `args` is the text after the command word, trimmed.
@@ -80,8 +81,11 @@ class ReplaySession {
     void repeatStep(const std::string& args, replayer::Granularity g,
                     const std::function<replayer::NavResult()>& step);
     void cmdFinish(const std::string& args, replayer::Direction dir);
+    void cmdUntil(const std::string& args, replayer::Direction dir);
     void cmdContinue(const std::string& args, replayer::Direction dir);
-    void cmdBreak(const std::string& args);
+    void cmdBreak(const std::string& args, bool temporary);
+    void cmdDisplay(const std::string& args);
+    void cmdUndisplay(const std::string& args);
     void cmdDelete(const std::string& args);
     void cmdEnable(const std::string& args, bool enable);
     void cmdCondition(const std::string& args);
@@ -127,6 +131,8 @@ class ReplaySession {
     void printWatchChange(uint64_t event, uint64_t frameId, replayer::LocalKey key,
                           const std::string& name);
     int cliBreakpoint(int navId) const;
+    void showDisplays();
+    std::string displayValue(DisplayEntry& d, const replayer::Frame& f);
     void installBreakpoint(BreakEntry& b);
     const Command* findCommand(const std::string& word) const;
     static const std::vector<Command>& commands();
@@ -146,6 +152,8 @@ class ReplaySession {
     std::map<int, std::unique_ptr<BreakEntry>> breaks_;
     int nextBreak_ = 1;
     CatchMode catch_ = CatchMode::Uncaught;
+    std::vector<DisplayEntry> displays_;
+    int nextDisplay_ = 1;
     // `list` without arguments continues where the previous one stopped.
     uint32_t listCode_ = 0;
     int32_t listNext_ = 0;

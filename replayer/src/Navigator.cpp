@@ -43,6 +43,13 @@ bool isExit(RecordKind k) {
 bool isEntry(RecordKind k) {
     return k == RecordKind::Call || k == RecordKind::Resume;
 }
+bool isReturn(RecordKind k) {
+    return k == RecordKind::Return || k == RecordKind::Unwind;
+}
+
+// co_flags of code whose frames suspend and resume: CO_GENERATOR, CO_COROUTINE,
+// CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR.
+constexpr uint32_t kSuspendableFlags = 0x20 | 0x80 | 0x100 | 0x200;
 
 // Thrown by the cancel check inside a search; caught by the command, which restores the
 // position. Never leaves the Navigator.
@@ -95,8 +102,9 @@ class Navigator::Impl {
         }
     }
 
-    // The exception's type as "module.qualname" / display name candidates for RaiseFilter.
-    bool typeMatches(size_t index) {
+    // The exception's type names, "\n"-separated and framed ("\nValueError\nValueError\n
+    // builtins.ValueError\n"), for RaiseFilter; "\n" when the type is unknown.
+    const std::string& typeNames(size_t index) {
         if (raiseTypes.size() != impl.exceptions.size())
             raiseTypes.assign(impl.exceptions.size(), {});
         std::string& names = raiseTypes[index];
@@ -118,6 +126,10 @@ class Navigator::Impl {
                 }
             }
         }
+        return names;
+    }
+    bool typeMatches(size_t index) {
+        const std::string& names = typeNames(index);
         for (const auto& want : raiseFilter.types)
             if (names.find("\n" + want + "\n") != std::string::npos) return true;
         return false;
@@ -235,6 +247,165 @@ class Navigator::Impl {
 
     bool threadAbsent(size_t b, uint32_t t) const { return impl.blockThread(b, t) == nullptr; }
 
+    bool suspendable(uint32_t codeId) const {
+        const auto& codes = impl.reader.defs().codes;
+        return codeId < codes.size() && (codes[codeId].flags & kSuspendableFlags) != 0;
+    }
+    // The StopIteration a generator or coroutine frame receives when the iterator its `await` /
+    // `yield from` runs is exhausted (an awaited coroutine or future finished): CPython raises it
+    // in the frame and the frame catches it on the same line. pdb's next/until/return skip it
+    // (bdb's dispatch_exception); so do stepOver and stepUntil.
+    bool internalStopIteration(const Scanner& s) {
+        const ProgramState& st = s.state();
+        if (st.kind != RecordKind::Exception) return false;
+        const Frame* f = st.eventFrame();
+        if (!f || !suspendable(f->codeId)) return false;
+        const ThreadState* t = st.threadState(st.thread);
+        if (!t || !t->exception || t->exception->raisedAt != st.event) return false;
+        if (t->exception->index >= impl.exceptions.size()) return false;
+        return typeNames(t->exception->index).find("\nbuiltins.StopIteration\n") !=
+               std::string::npos;
+    }
+
+    // Breakpoints stop every step command that runs code (next, finish, until and their
+    // reverses) on the thread it follows, as in pdb and gdb.
+    int bpHitOn(const Scanner& s, uint32_t t) {
+        if (allBpCodes.empty() || s.state().thread != t) return 0;
+        return breakpointHit(s);
+    }
+    bool noBpIn(size_t b, uint32_t t) const {
+        return allBpCodes.empty() || threadAbsent(b, t) || !impl.blockHasAnyCode(b, allBpCodes);
+    }
+
+    // Where a step command is: the thread it follows and the depth of the frame it acts on.
+    struct Walk {
+        uint32_t t = 0;
+        uint32_t d = 0;
+    };
+    struct Found {
+        std::optional<uint64_t> event;
+        int bp = 0;  // a breakpoint hit stopped the search there
+    };
+    // The first event after the position on w.t that `target` accepts, or where a breakpoint
+    // hits on w.t (the target wins when both hold). `skip(b)`: block b holds no target.
+    template <class Target, class Skip>
+    Found forwardOn(const Walk& w, Target&& target, Skip&& skip) {
+        int hit = 0;
+        auto e = searchForward(
+            last(),
+            [&](const Scanner& s) {
+                if (s.state().thread != w.t) return false;
+                if (target(s)) {
+                    hit = 0;
+                    return true;
+                }
+                return (hit = bpHitOn(s, w.t)) != 0;
+            },
+            [&](size_t b) { return skip(b) && noBpIn(b, w.t); });
+        return {e, e ? hit : 0};
+    }
+    // The last such event before the position, at least `lowest` (the live scanner is there).
+    template <class Target, class Skip>
+    Found backwardOn(const Walk& w, Target&& target, Skip&& skip, uint64_t lowest) {
+        auto accepts = [&](const Scanner& s) {
+            return s.state().thread == w.t && (target(s) || bpHitOn(s, w.t) != 0);
+        };
+        auto e =
+            searchBackward(lowest, accepts, [&](size_t b) { return skip(b) && noBpIn(b, w.t); });
+        if (!e) return {};
+        // The scan evaluated everything after the match too; evaluate the stop again.
+        if (target(live)) return {e, 0};
+        return {e, breakpointHit(live)};
+    }
+
+    // The next (previous) event at which frame `fid` has an event of a kind `kindOk` accepts,
+    // on any thread (a generator may be resumed by another thread), or a breakpoint hits on
+    // thread t (the program runs on while the frame is suspended).
+    template <class KindOk>
+    Found frameEdge(Direction dir, uint64_t fid, uint32_t codeId, uint32_t t, KindOk&& kindOk) {
+        const std::vector<uint32_t> codes{codeId};
+        auto edge = [&](const Scanner& s) {
+            const ProgramState& st = s.state();
+            if (!kindOk(st.kind)) return false;
+            const Frame* f = st.eventFrame();
+            return f && f->id == fid;
+        };
+        auto skip = [&](size_t b) { return !impl.blockHasAnyCode(b, codes) && noBpIn(b, t); };
+        if (dir == Direction::Forward) {
+            int hit = 0;
+            auto e = searchForward(
+                last(),
+                [&](const Scanner& s) {
+                    if (edge(s)) {
+                        hit = 0;
+                        return true;
+                    }
+                    return (hit = bpHitOn(s, t)) != 0;
+                },
+                skip);
+            return {e, e ? hit : 0};
+        }
+        auto e = searchBackward(
+            impl.base, [&](const Scanner& s) { return edge(s) || bpHitOn(s, t) != 0; }, skip);
+        if (!e) return {};
+        if (edge(live)) return {e, 0};
+        return {e, breakpointHit(live)};
+    }
+    // A step command that follows its frame to another thread (a generator resumed elsewhere)
+    // makes that thread the focus when the front end had chosen one.
+    void follow(Walk& w) {
+        w.t = live.state().thread;
+        w.d = live.sm.depth();
+        if (focus) focus = w.t;
+    }
+
+    // next / until: the first (last) event `target` accepts. With `follow` (line granularity),
+    // a suspension of frame `fid` is not a stop: forward, its YIELD sends the search on from the
+    // frame's next RESUME (the frame's depth there is the new w.d), and a frame that never
+    // resumes stops at that YIELD, as pdb's step would; backward, its RESUME sends the search on
+    // from the frame's previous YIELD, and without one (a slice that starts while it is
+    // suspended) stops at the RESUME. Breakpoints hit on the way stop (Breakpoint).
+    template <class Target, class Skip>
+    NavResult followFrame(Direction dir, uint64_t orig, Walk& w, std::optional<uint64_t> fid,
+                          uint32_t fcode, bool followSuspension, Target&& target, Skip&& skip) {
+        const bool fwd = dir == Direction::Forward;
+        const RecordKind leave = fwd ? RecordKind::Yield : RecordKind::Resume;
+        const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
+        while (true) {
+            Found e = fwd ? forwardOn(w, target, skip) : backwardOn(w, target, skip, impl.base);
+            if (!e.event) {
+                const uint64_t end = fwd ? last() : impl.base;
+                live.seek(end);
+                return {end, fwd ? StopReason::AtEnd : StopReason::AtStart, end != orig};
+            }
+            if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
+            const ProgramState& st = live.state();
+            const Frame* ef = st.eventFrame();
+            if (!followSuspension || !fid || st.kind != leave || !ef || ef->id != *fid)
+                return {*e.event, StopReason::Step, true};
+            const uint64_t at = *e.event;
+            Found r = frameEdge(dir, *fid, fcode, w.t, [&](RecordKind k) { return k == back; });
+            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
+            if (!r.event) {
+                live.seek(at);
+                return {at, StopReason::Step, true};
+            }
+            follow(w);
+        }
+    }
+
+    // Removes a temporary breakpoint a command stopped at.
+    NavResult settle(NavResult r) {
+        if (r.reason != StopReason::Breakpoint) return r;
+        auto it = bps.find(r.breakpointId);
+        if (it != bps.end() && it->second.temporary) {
+            bps.erase(it);
+            bpCodes.erase(r.breakpointId);
+            rebuildBpCodes();
+        }
+        return r;
+    }
+
     void rebuildBpCodes() {
         allBpCodes.clear();
         for (const auto& [id, bp] : bps)
@@ -255,7 +426,7 @@ class Navigator::Impl {
         if (!only && !std::binary_search(allBpCodes.begin(), allBpCodes.end(), f->codeId)) return 0;
         for (const auto& [id, bp] : bps) {
             if (only ? id != only : !bp.enabled) continue;
-            if (bp.line != f->line) continue;
+            if (bp.function.empty() ? bp.line != f->line : !s.sm.callStart()) continue;
             const auto& codes = bpCodes[id];
             if (!std::binary_search(codes.begin(), codes.end(), f->codeId)) continue;
             if (bp.condition && !bp.condition(s.state(), *f)) continue;
@@ -312,64 +483,243 @@ NavResult Navigator::stepInto(Direction dir, Granularity g) {
         [&](size_t b) { return impl_->threadAbsent(b, t); });
 }
 
-NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
-    const uint32_t t = impl_->focusThread();
-    const ProgramState& st = impl_->live.state();
+namespace {
+// The frame a step command acts on, at depth w.d of thread w.t (nullptr at depth 0).
+const Frame* frameAt(const ProgramState& st, uint32_t t, uint32_t d) {
     const ThreadState* ts = st.threadState(t);
-    uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
-    if (framesUp > 0 && d > 1) {
-        // A frame selected above the innermost one: its depth, whatever the event is (the event
-        // belongs to a frame it called).
-        d -= std::min(framesUp, d - 1);
-    } else if (d > 0 && st.thread == t &&
-               (dir == Direction::Forward ? isExit(st.kind) : isEntry(st.kind))) {
-        // The frame of an exit event is already gone going forward; the frame of an entry event
-        // is not there yet going backward.
-        --d;
-    }
-    const bool instr = g == Granularity::Instruction;
-    return impl_->step(
-        dir,
-        [&](const Scanner& s) {
-            return s.state().thread == t && s.sm.depth() <= d && (instr || s.sm.lineStop());
-        },
-        [&](size_t b) {
-            const ThreadSummary* x = impl_->impl.blockThread(b, t);
-            return !x || x->minDepth > d;
-        });
+    return ts && d > 0 && d <= ts->stack.size() ? &ts->stack[d - 1] : nullptr;
+}
+}  // namespace
+
+NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
+    Impl& m = *impl_;
+    return m.settle(m.guarded([&]() -> NavResult {
+        const bool fwd = dir == Direction::Forward;
+        const uint64_t orig = m.pos();
+        if (orig == (fwd ? m.last() : m.impl.base))
+            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        const bool line = g == Granularity::Line;
+        Impl::Walk w{m.focusThread(), 0};
+        const ProgramState& st = m.live.state();
+        const ThreadState* ts = st.threadState(w.t);
+        w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+        // At the frame's own YIELD (forward) or RESUME (backward): it is the frame stepped in,
+        // and the step starts by following it across that suspension.
+        bool atSuspension = false;
+        if (framesUp > 0 && w.d > 1) {
+            // A frame selected above the innermost one: its depth, whatever the event is (the
+            // event belongs to a frame it called).
+            w.d -= std::min(framesUp, w.d - 1);
+        } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : isEntry(st.kind))) {
+            // The frame of an exit event is already gone going forward; the frame of an entry
+            // event is not there yet going backward.
+            if (line && st.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+                atSuspension = true;
+            else
+                --w.d;
+        }
+        std::optional<uint64_t> fid;
+        uint32_t fcode = 0;
+        if (const Frame* f = frameAt(st, w.t, w.d)) fid = f->id, fcode = f->codeId;
+        if (atSuspension) {
+            Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, [&](RecordKind k) {
+                return k == (fwd ? RecordKind::Resume : RecordKind::Yield);
+            });
+            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
+            if (r.event) {
+                m.follow(w);
+            } else {
+                // It never resumes (was not suspended before): step in its caller, as
+                // without the rule.
+                m.live.seek(orig);
+                --w.d;
+                fid.reset();
+                if (const Frame* f = frameAt(m.live.state(), w.t, w.d))
+                    fid = f->id, fcode = f->codeId;
+            }
+        }
+        auto target = [&](const Scanner& s) {
+            return s.sm.depth() <= w.d &&
+                   (!line || (s.sm.lineStop() && !m.internalStopIteration(s)));
+        };
+        auto skip = [&](size_t b) {
+            const ThreadSummary* x = m.impl.blockThread(b, w.t);
+            return !x || x->minDepth > w.d;
+        };
+        return m.followFrame(dir, orig, w, fid, fcode, line, target, skip);
+    }));
 }
 
 NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
-    const uint32_t t = impl_->focusThread();
-    const ThreadState* ts = impl_->live.state().threadState(t);
-    uint32_t d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
-    if (d > 1) d -= std::min(framesUp, d - 1);  // the selected frame's depth
-    return impl_->step(
-        dir, [&](const Scanner& s) { return s.state().thread == t && s.sm.depth() < d; },
-        [&](size_t b) {
-            const ThreadSummary* x = impl_->impl.blockThread(b, t);
-            return !x || x->minDepth >= d;
-        });
+    Impl& m = *impl_;
+    return m.settle(m.guarded([&]() -> NavResult {
+        const bool fwd = dir == Direction::Forward;
+        const uint64_t orig = m.pos();
+        if (orig == (fwd ? m.last() : m.impl.base))
+            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        Impl::Walk w{m.focusThread(), 0};
+        const ThreadState* ts = m.live.state().threadState(w.t);
+        w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+        if (w.d > 1) w.d -= std::min(framesUp, w.d - 1);  // the selected frame's depth
+        std::optional<uint64_t> fid;
+        uint32_t fcode = 0;
+        uint64_t callEvent = kNoEvent, activation = kNoEvent;
+        if (const Frame* f = frameAt(m.live.state(), w.t, w.d)) {
+            fid = f->id;
+            fcode = f->codeId;
+            callEvent = f->callEvent;
+            activation = f->activationEvent;
+        }
+        auto target = [&](const Scanner& s) { return s.sm.depth() < w.d; };
+        auto skip = [&](size_t b) {
+            const ThreadSummary* x = m.impl.blockThread(b, w.t);
+            return !x || x->minDepth >= w.d;
+        };
+        auto atEnd = [&] {
+            const uint64_t end = fwd ? m.last() : m.impl.base;
+            m.live.seek(end);
+            return NavResult{end, fwd ? StopReason::AtEnd : StopReason::AtStart, end != orig};
+        };
+        if (!fwd) {
+            // A generator or coroutine frame resumed since its first call: back to before that
+            // call, the mirror of running until it really returns.
+            if (fid && callEvent != activation && callEvent != kNoEvent &&
+                callEvent >= m.impl.base && callEvent < orig) {
+                if (!m.allBpCodes.empty()) {
+                    Impl::Found b = m.backwardOn(
+                        w, [](const Scanner&) { return false; }, [](size_t) { return true; },
+                        callEvent + 1);
+                    if (b.event) return {*b.event, StopReason::Breakpoint, true, b.bp};
+                }
+                m.live.seek(callEvent);
+                m.follow(w);
+            }
+            Impl::Found e = m.backwardOn(w, target, skip, m.impl.base);
+            if (!e.event) return atEnd();
+            if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
+            return {*e.event, StopReason::Step, true};
+        }
+        Impl::Found e = m.forwardOn(w, target, skip);
+        if (!e.event) return atEnd();
+        if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
+        if (!fid || !m.live.state().suspended.count(*fid))
+            return {*e.event, StopReason::Step, true};
+        // The frame suspended (a generator yielded, a coroutine awaits): finish runs on until
+        // it really returns or unwinds, then to its caller there.
+        Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, isReturn);
+        if (!r.event) return atEnd();
+        if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
+        m.follow(w);
+        e = m.forwardOn(w, target, skip);
+        if (!e.event) return atEnd();
+        if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
+        return {*e.event, StopReason::Step, true};
+    }));
+}
+
+NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint32_t framesUp) {
+    Impl& m = *impl_;
+    const bool fwd = dir == Direction::Forward;
+    const uint64_t orig = m.pos();
+    Impl::Walk w{m.focusThread(), 0};
+    const ProgramState& st = m.live.state();
+    const ThreadState* ts = st.threadState(w.t);
+    w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+    bool atSuspension = false;
+    if (framesUp > 0 && w.d > 1) {
+        w.d -= std::min(framesUp, w.d - 1);
+    } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : isEntry(st.kind))) {
+        if (st.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+            atSuspension = true;
+        else
+            --w.d;
+    }
+    const Frame* f = frameAt(st, w.t, w.d);
+    if (!f) return {orig, StopReason::NotFound, false};
+    const int32_t cur = f->line;
+    if (line && (fwd ? *line <= cur : *line >= cur))
+        throw std::invalid_argument("line " + std::to_string(*line) + " is not " +
+                                    (fwd ? "after" : "before") + " the current line (" +
+                                    std::to_string(cur) + ")");
+    const int32_t bound = line ? *line : fwd ? cur + 1 : cur - 1;
+    uint64_t fid = f->id;
+    uint32_t fcode = f->codeId;
+    return m.settle(m.guarded([&]() -> NavResult {
+        if (orig == (fwd ? m.last() : m.impl.base))
+            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (atSuspension) {
+            Impl::Found r = m.frameEdge(dir, fid, fcode, w.t, [&](RecordKind k) {
+                return k == (fwd ? RecordKind::Resume : RecordKind::Yield);
+            });
+            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
+            if (!r.event) {
+                // It never resumes (was not suspended before): the caller's frame, with the
+                // same bound.
+                m.live.seek(orig);
+                const Frame* c = frameAt(m.live.state(), w.t, --w.d);
+                if (!c) return {orig, StopReason::NotFound, false};
+                fid = c->id;
+                fcode = c->codeId;
+            } else {
+                m.follow(w);
+            }
+        }
+        auto target = [&](const Scanner& s) {
+            const ProgramState& x = s.state();
+            const Frame* ef = x.eventFrame();
+            if (!ef || ef->id != fid) return false;
+            if (x.kind == RecordKind::Opcode)
+                return s.sm.lineStop() && (fwd ? ef->line >= bound : ef->line <= bound);
+            // The frame's own edges: it returns (or suspends, followed) going forward; its call
+            // (or resume, followed) going backward.
+            return fwd ? isExit(x.kind) : isEntry(x.kind);
+        };
+        const std::vector<uint32_t> codes{fcode};
+        auto skip = [&](size_t b) {
+            return m.threadAbsent(b, w.t) || !m.impl.blockHasAnyCode(b, codes);
+        };
+        return m.followFrame(dir, orig, w, fid, fcode, true, target, skip);
+    }));
 }
 
 int Navigator::addBreakpoint(Breakpoint bp) {
+    std::vector<uint32_t> codes = breakpointCodes(bp);
+    if (!bp.function.empty() && codes.empty())
+        throw std::invalid_argument(
+            "no function named '" + bp.function + "'" +
+            (bp.file.empty() ? "" : " in a file matching '" + bp.file + "'") +
+            " ran in this trace");
     const int id = impl_->nextBp++;
+    impl_->bpCodes[id] = std::move(codes);
+    impl_->bps.emplace(id, std::move(bp));
+    impl_->rebuildBpCodes();
+    return id;
+}
+
+std::vector<uint32_t> Navigator::breakpointCodes(const Breakpoint& bp) const {
     std::vector<uint32_t> codes;
     const auto& defs = impl_->impl.reader.defs();
     for (const auto& c : defs.codes) {
-        bool file = fileMatches(c.filename, bp.file);
+        bool file = bp.file.empty() && !bp.function.empty();
+        file = file || fileMatches(c.filename, bp.file);
         if (!file && c.sourceId < defs.sources.size())
             file = fileMatches(defs.sources[c.sourceId].path, bp.file);
         if (!file) continue;
+        if (!bp.function.empty()) {
+            if (c.name == bp.function || c.qualname == bp.function) codes.push_back(c.id);
+            continue;
+        }
         bool line = c.firstLine == bp.line;  // CALL events report the first line
         for (const auto& in : c.instructions) line = line || in.line == bp.line;
         if (line) codes.push_back(c.id);
     }
     std::sort(codes.begin(), codes.end());
-    impl_->bpCodes[id] = std::move(codes);
-    impl_->bps.emplace(id, std::move(bp));
-    impl_->rebuildBpCodes();
-    return id;
+    return codes;
+}
+
+std::vector<uint32_t> Navigator::breakpointCodes(int id) const {
+    auto it = impl_->bpCodes.find(id);
+    return it == impl_->bpCodes.end() ? std::vector<uint32_t>{} : it->second;
 }
 
 bool Navigator::removeBreakpoint(int id) {
@@ -422,7 +772,7 @@ void Navigator::setCancelCheck(CancelCheck check) {
 }
 
 NavResult Navigator::continueRun(Direction dir) {
-    return impl_->guarded([&] { return continueUnguarded(dir); });
+    return impl_->settle(impl_->guarded([&] { return continueUnguarded(dir); }));
 }
 
 NavResult Navigator::continueUnguarded(Direction dir) {
@@ -490,7 +840,7 @@ NavResult Navigator::toBreakpointHit(Direction dir, int id) {
         dir, StopReason::Breakpoint, [&](const Scanner& s) { return m.breakpointHit(s, id) != 0; },
         [&](size_t b) { return !m.impl.blockHasAnyCode(b, codes); });
     if (r.reason == StopReason::Breakpoint) r.breakpointId = id;
-    return r;
+    return m.settle(r);
 }
 
 NavResult Navigator::toException(Direction dir) {

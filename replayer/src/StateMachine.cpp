@@ -28,6 +28,7 @@ void StateMachine::setState(ProgramState s) {
     const ThreadState* t = state_.event == kNoEvent ? nullptr : state_.threadState(state_.thread);
     lastDepth_ = t ? static_cast<uint32_t>(t->stack.size()) : 0;
     lastLineStop_ = false;
+    lastCallStart_ = false;
     changes_.clear();
     eventDone_ = true;
 }
@@ -114,6 +115,7 @@ void StateMachine::numbered(const Record& r, uint32_t thread, ThreadState& t) {
     t.lastEvent = r.event;
     t.lastKind = r.kind;
     lastDepth_ = static_cast<uint32_t>(t.stack.size());
+    if (r.kind != RecordKind::Opcode) lastCallStart_ = false;
     eventDone_ = true;
 }
 
@@ -128,6 +130,8 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             ThreadState& t = threadRef(thread, fileOffset);
             Frame& f = topFrame(t, fileOffset, "OPCODE with no frame on the thread's stack");
             const int32_t line = lines(f.codeId).lineAt(r.lasti);
+            // Only a CALL leaves prevWasOpcode false (a RESUME sets it, an EXCEPTION keeps it).
+            lastCallStart_ = !f.prevWasOpcode;
             lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line ||
                                           (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
             f.lasti = r.lasti;

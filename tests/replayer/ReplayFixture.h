@@ -66,6 +66,12 @@ class ProgramBuilder {
         for (auto& c : pending_.codes)
             if (c.id == code) c.instructions[k].opname = name;
     }
+    // Sets a code object's co_flags (CO_COROUTINE 0x80, CO_GENERATOR 0x20...), before write().
+    void flags(uint32_t code, uint32_t f) {
+        codes_[code].flags = f;
+        for (auto& c : pending_.codes)
+            if (c.id == code) c.flags = f;
+    }
     uint32_t string(const std::string& s) {
         uint32_t id = static_cast<uint32_t>(strings_++);
         pending_.strings.push_back({id, s});

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <random>
 
 #include "reel/replayer/EventCursor.h"
@@ -90,6 +91,180 @@ uint64_t stepTarget(const Reference& ref, Direction dir, uint64_t p,
     return dir == Direction::Forward ? ref.lastEvent() : 0;
 }
 
+// The frame-following step commands (stepOver, stepOut, stepUntil) as linear scans of their
+// definitions in docs/replayer.md, with breakpoint hits (`hit(n, t)`: a breakpoint hits at event
+// n, on thread t) stopping them on the way. The random programs' generator code has no
+// CO_GENERATOR flag, so the StopIteration rule never applies here (it has its own test).
+struct Expected {
+    uint64_t event = 0;
+    bool bp = false;  // stopped by a breakpoint hit
+    bool notFound = false;
+};
+struct StepModel {
+    const Reference& ref;
+    std::function<bool(uint64_t, uint32_t)> hit = [](uint64_t, uint32_t) { return false; };
+
+    const Frame* frameAt(uint64_t n, uint32_t t, uint32_t d) const {
+        const ThreadState* ts = ref.states[n].threadState(t);
+        return ts && d > 0 && d <= ts->stack.size() ? &ts->stack[d - 1] : nullptr;
+    }
+    uint64_t frameOf(uint64_t n) const {
+        const Frame* f = ref.states[n].eventFrame();
+        return f ? f->id : ~uint64_t{0};
+    }
+    std::optional<uint64_t> scan(bool fwd, uint64_t from, const std::function<bool(uint64_t)>& p,
+                                 uint64_t lowest = 0) const {
+        return fwd ? ref.first(from, p) : ref.lastBefore(from, p, lowest);
+    }
+    Expected end(bool fwd) const { return {fwd ? ref.lastEvent() : 0}; }
+
+    // next/until's loop: target or breakpoint on t; a suspension of `fid` is followed.
+    Expected follow(bool fwd, uint64_t cur, uint32_t t, uint32_t d, std::optional<uint64_t> fid,
+                    bool followSuspension,
+                    const std::function<bool(uint64_t, uint32_t, uint32_t)>& target) const {
+        const RecordKind leave = fwd ? RecordKind::Yield : RecordKind::Resume;
+        const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
+        while (true) {
+            auto e = scan(fwd, cur, [&](uint64_t n) {
+                return ref.states[n].thread == t && (target(n, t, d) || hit(n, t));
+            });
+            if (!e) return end(fwd);
+            if (!target(*e, t, d)) return {*e, true};
+            if (!followSuspension || !fid || ref.states[*e].kind != leave || frameOf(*e) != *fid)
+                return {*e};
+            auto r = scan(fwd, *e, [&](uint64_t n) {
+                return (ref.states[n].kind == back && frameOf(n) == *fid) || hit(n, t);
+            });
+            if (!r) return {*e};
+            if (!(ref.states[*r].kind == back && frameOf(*r) == *fid)) return {*r, true};
+            cur = *r;
+            t = ref.states[*r].thread;
+            d = ref.depth(*r, t);
+        }
+    }
+
+    Expected over(uint64_t p, bool fwd, bool line, uint32_t k) const {
+        const ProgramState& sp = ref.states[p];
+        uint32_t t = sp.thread, d = ref.depth(p, t);
+        bool atSuspension = false;
+        if (k > 0 && d > 1)
+            d -= std::min(k, d - 1);
+        else if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) {
+            if (line && sp.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+                atSuspension = true;
+            else
+                --d;
+        }
+        std::optional<uint64_t> fid;
+        if (const Frame* f = frameAt(p, t, d)) fid = f->id;
+        uint64_t cur = p;
+        if (atSuspension) {
+            const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
+            auto r = scan(fwd, p, [&](uint64_t n) {
+                return (ref.states[n].kind == back && frameOf(n) == *fid) || hit(n, t);
+            });
+            if (r && !(ref.states[*r].kind == back && frameOf(*r) == *fid)) return {*r, true};
+            if (r) {
+                cur = *r;
+                t = ref.states[*r].thread;
+                d = ref.depth(*r, t);
+            } else {
+                --d;
+                fid.reset();
+                if (const Frame* f = frameAt(p, t, d)) fid = f->id;
+            }
+        }
+        return follow(fwd, cur, t, d, fid, line, [&](uint64_t n, uint32_t tt, uint32_t dd) {
+            return ref.depth(n, tt) <= dd && (!line || ref.stop[n]);
+        });
+    }
+
+    Expected out(uint64_t p, bool fwd, uint32_t k) const {
+        uint32_t t = ref.states[p].thread, d = ref.depth(p, t);
+        if (d > 1) d -= std::min(k, d - 1);
+        const Frame* f = frameAt(p, t, d);
+        auto below = [&](uint64_t from) {
+            return scan(fwd, from, [&](uint64_t n) {
+                return ref.states[n].thread == t && (ref.depth(n, t) < d || hit(n, t));
+            });
+        };
+        auto result = [&](std::optional<uint64_t> e) -> Expected {
+            if (!e) return end(fwd);
+            return {*e, ref.depth(*e, t) >= d};
+        };
+        if (!fwd) {
+            uint64_t cur = p;
+            if (f && f->callEvent != f->activationEvent && f->callEvent < p) {
+                auto b = scan(
+                    false, p, [&](uint64_t n) { return hit(n, t); }, f->callEvent + 1);
+                if (b) return {*b, true};
+                cur = f->callEvent;
+                t = ref.states[cur].thread;
+                d = ref.depth(cur, t);
+            }
+            return result(below(cur));
+        }
+        auto e = below(p);
+        if (!e || !f || ref.depth(*e, t) >= d || !ref.states[*e].suspended.count(f->id))
+            return result(e);
+        const uint64_t fid = f->id;
+        auto r = scan(true, *e, [&](uint64_t n) {
+            const RecordKind kd = ref.states[n].kind;
+            return ((kd == RecordKind::Return || kd == RecordKind::Unwind) && frameOf(n) == fid) ||
+                   hit(n, t);
+        });
+        if (!r) return end(true);
+        if (frameOf(*r) != fid || ref.states[*r].kind == RecordKind::Opcode) return {*r, true};
+        t = ref.states[*r].thread;
+        d = ref.depth(*r, t);
+        return result(below(*r));
+    }
+
+    Expected until(uint64_t p, bool fwd, std::optional<int32_t> line, uint32_t k) const {
+        const ProgramState& sp = ref.states[p];
+        uint32_t t = sp.thread, d = ref.depth(p, t);
+        bool atSuspension = false;
+        if (k > 0 && d > 1)
+            d -= std::min(k, d - 1);
+        else if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) {
+            if (sp.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+                atSuspension = true;
+            else
+                --d;
+        }
+        const Frame* f = frameAt(p, t, d);
+        if (!f) return {p, false, true};
+        const int32_t bound = line ? *line : fwd ? f->line + 1 : f->line - 1;
+        uint64_t fid = f->id;
+        uint64_t cur = p;
+        if (atSuspension) {
+            const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
+            auto r = scan(fwd, p, [&](uint64_t n) {
+                return (ref.states[n].kind == back && frameOf(n) == fid) || hit(n, t);
+            });
+            if (r && !(ref.states[*r].kind == back && frameOf(*r) == fid)) return {*r, true};
+            if (r) {
+                cur = *r;
+                t = ref.states[*r].thread;
+                d = ref.depth(*r, t);
+            } else {
+                const Frame* c = frameAt(p, t, --d);
+                if (!c) return {p, false, true};
+                fid = c->id;
+            }
+        }
+        return follow(fwd, cur, t, d, fid, true, [&](uint64_t n, uint32_t, uint32_t) {
+            const ProgramState& s = ref.states[n];
+            if (frameOf(n) != fid) return false;
+            if (s.kind == RecordKind::Opcode) {
+                const int32_t l = s.eventFrame()->line;
+                return ref.stop[n] != 0 && (fwd ? l >= bound : l <= bound);
+            }
+            return fwd ? isExit(s.kind) : isEntry(s.kind);
+        });
+    }
+};
+
 }  // namespace
 
 TEST_CASE("navigation commands match linear scans of their definitions", "[replayer][navigation]") {
@@ -103,6 +278,8 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
     opt.checkpointInterval = GENERATE(16u, 128u);
     Replayer rep(dir / "n.reel", opt);
     Navigator nav(rep);
+
+    const StepModel model{ref};
 
     std::mt19937_64 rng(seed);
     std::vector<uint64_t> positions{0, ref.lastEvent(), ref.lastEvent() - 1, 1};
@@ -135,14 +312,8 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 CHECK(nav.state() == ref.states[r.event]);
 
                 nav.goTo(p);
-                uint32_t d = dT;
-                if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) --d;
-                auto over = scan([&](uint64_t n) {
-                    return ref.states[n].thread == t && ref.depth(n, t) <= d &&
-                           (instr || ref.stop[n]);
-                });
                 r = nav.stepOver(dir, g);
-                CHECK(r.event == stepTarget(ref, dir, p, over));
+                CHECK(r.event == model.over(p, fwd, !instr, 0).event);
                 CHECK(nav.state() == ref.states[r.event]);
 
                 // Over, in a frame selected k levels up (no exit/entry adjustment).
@@ -150,12 +321,8 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                     const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
                     INFO("frames up " << k);
                     nav.goTo(p);
-                    auto overUp = scan([&](uint64_t n) {
-                        return ref.states[n].thread == t && ref.depth(n, t) <= dT - k &&
-                               (instr || ref.stop[n]);
-                    });
                     r = nav.stepOver(dir, g, k);
-                    CHECK(r.event == stepTarget(ref, dir, p, overUp));
+                    CHECK(r.event == model.over(p, fwd, !instr, k).event);
                     CHECK(nav.state() == ref.states[r.event]);
                 }
             }
@@ -164,20 +331,36 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 return fwd ? ref.first(p, pred) : ref.lastBefore(p, pred);
             };
             nav.goTo(p);
-            auto out =
-                scan([&](uint64_t n) { return ref.states[n].thread == t && ref.depth(n, t) < dT; });
             NavResult r = nav.stepOut(dir);
-            CHECK(r.event == stepTarget(ref, dir, p, out));
+            CHECK(r.event == model.out(p, fwd, 0).event);
             CHECK(nav.state() == ref.states[r.event]);
             if (dT > 1) {
                 const uint32_t k = 1 + static_cast<uint32_t>(p % (dT - 1));
                 INFO("frames up " << k);
                 nav.goTo(p);
-                auto outUp = scan([&](uint64_t n) {
-                    return ref.states[n].thread == t && ref.depth(n, t) < dT - k;
-                });
                 r = nav.stepOut(dir, k);
-                CHECK(r.event == stepTarget(ref, dir, p, outUp));
+                CHECK(r.event == model.out(p, fwd, k).event);
+            }
+
+            // until / runtil, without and with a line, in the innermost and a selected frame.
+            for (uint32_t k : {0u, dT > 1 ? 1u : 0u}) {
+                nav.goTo(p);
+                const Expected u = model.until(p, fwd, std::nullopt, k);
+                r = nav.stepUntil(dir, std::nullopt, k);
+                INFO("until, frames up " << k);
+                CHECK(r.event == u.event);
+                CHECK((r.reason == StopReason::NotFound) == u.notFound);
+                CHECK(nav.state() == ref.states[r.event]);
+                const Frame* sel = dT > k ? &sp.threads[t].stack[dT - 1 - k] : nullptr;
+                if (sel && !u.notFound &&
+                    !(sp.thread == t && k == 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind)))) {
+                    const int32_t line = sel->line + (fwd ? 2 : -2);
+                    nav.goTo(p);
+                    r = nav.stepUntil(dir, line, k);
+                    CHECK(r.event == model.until(p, fwd, line, k).event);
+                    nav.goTo(p);
+                    CHECK_THROWS_AS(nav.stepUntil(dir, sel->line, k), std::invalid_argument);
+                }
             }
 
             // Thread navigation.
@@ -309,6 +492,30 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
             auto b = ref.lastBefore(p, [&](uint64_t n) { return hit(n) || raised(n); });
             r = nav.continueRun(Direction::Backward);
             CHECK(r.event == (b ? *b : 0));
+
+            // Step commands that run code stop at a hit on their thread on the way.
+            StepModel withBp{
+                ref, [&](uint64_t n, uint32_t t) { return ref.states[n].thread == t && hit(n); }};
+            for (bool fwd : {true, false}) {
+                const Direction dir = fwd ? Direction::Forward : Direction::Backward;
+                INFO((fwd ? "forward" : "backward"));
+                nav.goTo(p);
+                Expected e = withBp.over(p, fwd, true, 0);
+                r = nav.stepOver(dir);
+                CHECK(r.event == e.event);
+                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
+                if (e.bp) CHECK(r.breakpointId == id);
+                nav.goTo(p);
+                e = withBp.out(p, fwd, 0);
+                r = nav.stepOut(dir);
+                CHECK(r.event == e.event);
+                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
+                nav.goTo(p);
+                e = withBp.until(p, fwd, std::nullopt, 0);
+                r = nav.stepUntil(dir);
+                CHECK(r.event == e.event);
+                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
+            }
         }
     }
 }
@@ -543,6 +750,210 @@ TEST_CASE("an await line is one line: no stop at the send loop's jump back or af
     CHECK(r.event == 4);
     r = nav.continueRun(Direction::Forward);
     CHECK(r.reason == StopReason::AtEnd);
+}
+
+namespace {
+// Two coroutines run by a driver (an event loop stand-in), each awaiting once, then a third that
+// suspends and is never resumed:
+//   1 async def work():        work: CO_COROUTINE, lines 2..5
+//   2     total = 0            offset 0
+//   3     await sleep()        offsets 2 (line start), 4 SEND, 6 YIELD_VALUE, 8 after the resume
+//   4     out.append(total)    offset 10
+//   5     return total         offset 12
+//  30 def run():               run: lines 31..35, offsets 0..8
+struct Coroutines {
+    TempDir dir;
+    std::filesystem::path path = dir / "coro.reel";
+    uint64_t fa = 0, fb = 0, fc = 0;  // frame ids
+    Coroutines() {
+        ProgramBuilder pb(4);
+        const uint32_t run = pb.code("run", 30, {31, 32, 33, 34, 35}, {});
+        const uint32_t work = pb.code("work", 1, {2, 3, 3, 3, 3, 4, 5}, {"total"});
+        pb.flags(work, 0x80);
+        pb.opname(work, 2, "SEND");
+        pb.opname(work, 3, "YIELD_VALUE");
+        pb.opname(work, 4, "END_SEND");
+        const ValueRef stop = pb.exceptionValue(pb.type("StopIteration"), "");
+        const ValueRef none = ValueRef::constant(Constant::None);
+        pb.thread(0);
+        pb.call(run);                       // 0
+        pb.op(0);                           // 1  run line 31
+        fa = pb.call(work);                 // 2  A called
+        pb.op(0);                           // 3  A line 2
+        pb.op(2);                           // 4  A line 3
+        pb.op(4);                           // 5  SEND
+        pb.op(6);                           // 6  YIELD_VALUE
+        pb.yield(none, 6);                  // 7  A suspends
+        pb.op(2);                           // 8  run line 32
+        fb = pb.call(work);                 // 9  B called
+        pb.op(0);                           // 10 B line 2
+        pb.op(2);                           // 11 B line 3
+        pb.op(4);                           // 12
+        pb.op(6);                           // 13
+        pb.yield(none, 6);                  // 14 B suspends
+        pb.op(4);                           // 15 run line 33
+        pb.resume(fa, 6);                   // 16 A resumes
+        pb.op(8);                           // 17 rest of line 3
+        pb.exception(stop, 8);              // 18 the awaited iterator is exhausted
+        pb.op(10);                          // 19 A line 4
+        pb.op(12);                          // 20 A line 5
+        pb.ret(ValueRef::smallInt(0), 12);  // 21 A returns
+        pb.op(6);                           // 22 run line 34
+        pb.resume(fb, 6);                   // 23 B resumes
+        pb.op(8);                           // 24
+        pb.exception(stop, 8);              // 25
+        pb.op(10);                          // 26 B line 4
+        pb.op(12);                          // 27 B line 5
+        pb.ret(ValueRef::smallInt(0), 12);  // 28 B returns
+        fc = pb.call(work);                 // 29 C called
+        pb.op(0);                           // 30 C line 2
+        pb.op(2);                           // 31 C line 3
+        pb.op(6);                           // 32
+        pb.yield(none, 6);                  // 33 C suspends for good
+        pb.op(8);                           // 34 run line 35
+        pb.ret(none, 8);                    // 35
+        pb.write(path);
+    }
+};
+}  // namespace
+
+TEST_CASE("next, until and finish stay in a coroutine frame across its suspension",
+          "[replayer][navigation]") {
+    Coroutines c;
+    Replayer rep(c.path);
+    Navigator nav(rep);
+    auto at = [&](uint64_t e) {
+        nav.goTo(e);
+        return &nav;
+    };
+    auto frameId = [&] { return nav.state().eventFrame()->id; };
+
+    // Over the await: A's next line after it resumes, past B, the resume and the StopIteration.
+    NavResult r = at(4)->stepOver(Direction::Forward);
+    CHECK(r.event == 19);
+    CHECK(r.reason == StopReason::Step);
+    CHECK(frameId() == c.fa);
+    CHECK(nav.stepOver(Direction::Forward).event == 20);
+    CHECK(nav.stepOver(Direction::Forward).event == 21);  // A's RETURN
+    CHECK(nav.stepOver(Direction::Forward).event == 22);  // then the driver
+    // The mirror image: back over the suspension to the await line.
+    CHECK(at(19)->stepOver(Direction::Backward).event == 4);
+    CHECK(frameId() == c.fa);
+    CHECK(nav.stepOver(Direction::Backward).event == 3);
+    CHECK(nav.stepOver(Direction::Backward).event == 2);  // A's CALL
+    // From the frame's own YIELD and RESUME events.
+    CHECK(at(7)->stepOver(Direction::Forward).event == 19);
+    CHECK(at(16)->stepOver(Direction::Backward).event == 4);
+    // B, likewise, across A's run.
+    CHECK(at(11)->stepOver(Direction::Forward).event == 26);
+    CHECK(frameId() == c.fb);
+    CHECK(at(26)->stepOver(Direction::Backward).event == 11);
+    // step still shows every event, the StopIteration included.
+    CHECK(at(17)->stepInto(Direction::Forward).event == 18);
+    // Instruction steps are not followed: nexti sees the YIELD.
+    CHECK(at(6)->stepOver(Direction::Forward, Granularity::Instruction).event == 7);
+
+    // C never resumes: next stops at its suspension, as step would, and goes on in the driver.
+    r = at(31)->stepOver(Direction::Forward);
+    CHECK(r.event == 33);
+    CHECK(r.reason == StopReason::Step);
+    CHECK(nav.stepOver(Direction::Forward).event == 34);
+
+    // finish runs until the frame really returns, then stops in its caller.
+    r = at(3)->stepOut(Direction::Forward);
+    CHECK(r.event == 22);
+    CHECK(r.reason == StopReason::Step);
+    CHECK(at(7)->stepOut(Direction::Forward).event == 22);   // from its YIELD too
+    CHECK(at(10)->stepOut(Direction::Forward).event == 34);  // C (29) is no caller of B
+    // A frame that never returns: to the end.
+    r = at(31)->stepOut(Direction::Forward);
+    CHECK(r.event == 35);
+    CHECK(r.reason == StopReason::AtEnd);
+    // rfinish goes back to before the first call, not to before the latest resume.
+    CHECK(at(19)->stepOut(Direction::Backward).event == 1);
+    CHECK(at(26)->stepOut(Direction::Backward).event == 8);
+
+    // until: the next line greater than the current one in the frame, across the suspension.
+    CHECK(at(3)->stepUntil(Direction::Forward).event == 4);
+    CHECK(nav.stepUntil(Direction::Forward).event == 19);
+    CHECK(frameId() == c.fa);
+    CHECK(at(4)->stepUntil(Direction::Forward, 5).event == 20);
+    CHECK(at(20)->stepUntil(Direction::Forward).event == 21);  // the frame returns
+    CHECK(at(20)->stepUntil(Direction::Backward).event == 19);
+    CHECK(nav.stepUntil(Direction::Backward).event == 4);
+    CHECK(nav.stepUntil(Direction::Backward).event == 3);
+    CHECK(nav.stepUntil(Direction::Backward).event == 2);      // the frame's CALL
+    CHECK(at(31)->stepUntil(Direction::Forward).event == 33);  // C never resumes
+    CHECK_THROWS_AS(at(4)->stepUntil(Direction::Forward, 3), std::invalid_argument);
+    CHECK_THROWS_AS(at(4)->stepUntil(Direction::Backward, 4), std::invalid_argument);
+
+    // A breakpoint hit while the frame is suspended stops next and finish (B's line 2).
+    const int bp = nav.addBreakpoint({"prog.py", 2, {}});
+    r = at(4)->stepOver(Direction::Forward);
+    CHECK(r.event == 10);
+    CHECK(r.reason == StopReason::Breakpoint);
+    CHECK(r.breakpointId == bp);
+    CHECK(at(4)->stepOut(Direction::Forward).event == 10);
+    CHECK(at(4)->stepUntil(Direction::Forward).event == 10);
+    r = at(19)->stepOver(Direction::Backward);  // the mirror: B's line 2 is on the way back
+    CHECK(r.event == 10);
+    CHECK(r.reason == StopReason::Breakpoint);
+    r = at(26)->stepOut(Direction::Backward);  // B's own line 2 is on the way to its call
+    CHECK(r.event == 10);
+    CHECK(r.reason == StopReason::Breakpoint);
+    // A step that lands on the breakpoint's line is a step.
+    r = at(2)->stepOver(Direction::Forward);
+    CHECK(r.event == 3);
+    CHECK(r.reason == StopReason::Step);
+    nav.removeBreakpoint(bp);
+}
+
+TEST_CASE("function and temporary breakpoints", "[replayer][navigation]") {
+    Coroutines c;
+    Replayer rep(c.path);
+    Navigator nav(rep);
+    // Stops at the first line of each call of work: A, B and C's line 2, never after a resume.
+    Breakpoint fn;
+    fn.function = "work";
+    const int id = nav.addBreakpoint(fn);
+    CHECK(nav.breakpointCodes(id) == std::vector<uint32_t>{1});
+    std::vector<uint64_t> hits;
+    for (NavResult r; (r = nav.continueRun(Direction::Forward)).reason == StopReason::Breakpoint;)
+        hits.push_back(r.event);
+    CHECK(hits == std::vector<uint64_t>{3, 10, 30});
+    hits.clear();
+    for (NavResult r; (r = nav.continueRun(Direction::Backward)).reason == StopReason::Breakpoint;)
+        hits.push_back(r.event);
+    CHECK(hits == std::vector<uint64_t>{30, 10, 3});
+    nav.removeBreakpoint(id);
+    // With a file; a function that did not run (or not in that file) is refused.
+    fn.file = "prog.py";
+    CHECK(nav.breakpointCodes(fn) == std::vector<uint32_t>{1});
+    nav.removeBreakpoint(nav.addBreakpoint(fn));
+    fn.file = "other.py";
+    CHECK_THROWS_AS(nav.addBreakpoint(fn), std::invalid_argument);
+    Breakpoint nope;
+    nope.function = "wrok";
+    CHECK_THROWS_WITH(nav.addBreakpoint(nope), "no function named 'wrok' ran in this trace");
+    CHECK(nav.breakpointIds().empty());
+
+    // A temporary breakpoint is deleted by the first stop at it, whatever the command.
+    Breakpoint once{"prog.py", 4, {}};
+    once.temporary = true;
+    int t = nav.addBreakpoint(once);
+    nav.goToStart();
+    NavResult r = nav.continueRun(Direction::Forward);
+    CHECK(r.event == 19);
+    CHECK(r.reason == StopReason::Breakpoint);
+    CHECK(r.breakpointId == t);
+    CHECK(nav.breakpoint(t) == nullptr);
+    CHECK(nav.continueRun(Direction::Forward).reason == StopReason::AtEnd);
+    t = nav.addBreakpoint(once);
+    nav.goTo(3);
+    r = nav.stepOut(Direction::Forward);  // finish stops at it, in A after its resume
+    CHECK(r.event == 19);
+    CHECK(r.breakpointId == t);
+    CHECK(nav.breakpointIds().empty());
 }
 
 TEST_CASE("per-thread stepping follows the focus thread", "[replayer][navigation]") {

@@ -5,6 +5,8 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "format/TraceFixture.h"
@@ -439,6 +441,198 @@ TEST_CASE("replay: next, finish and their reverses", "[cli][replay]") {
     // rnext from line 7 does not enter add either.
     r = cmds(f.dir, f.trace, "break prog.py:9; c; rn; rn");
     CHECK_FALSE(has(r.out, "add()"));
+    // ...unless a breakpoint in add is hit on the way: next, rnext, finish, rfinish stop there.
+    r = cmds(f.dir, f.trace, "break prog.py:8; c; break prog.py:3; n; print b; n 10; print b");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n[event 11/"));
+    CHECK(has(r.out, "> /src/prog.py(3)add()\n-> return total\n0\n"));
+    CHECK(has(r.out, "> /src/prog.py(3)add()\n-> return total\n10\n"));  // n 10 stops early
+    r = cmds(f.dir, f.trace, "break prog.py:9; c; break prog.py:3; rn; rn; print b");
+    INFO(r.out << r.err);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n"));
+    CHECK(has(r.out, "-> return total\n20\n"));
+    r = cmds(f.dir, f.trace, "break prog.py:2; c; delete; break prog.py:3; finish; print total");
+    INFO(r.out << r.err);
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n"));
+    CHECK(has(r.out, "-> return total\n0\n"));
+}
+
+TEST_CASE("replay: b is break, r is finish, back keeps rs and rstep", "[cli][replay]") {
+    Fixture f;
+    // `b 2` sets a breakpoint at line 2 of the current file (pdb, gdb), it does not step back.
+    Run r = cmds(f.dir, f.trace, "s; s; s; b 2; c; print b; b");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Breakpoint 1 at /src/prog.py:2\n"));
+    CHECK(has(r.out, "> /src/prog.py(2)add()\n-> total = a + b\n0\n"));
+    CHECK(has(r.out, "Num Enabled Where\n1   yes     /src/prog.py:2\n"));
+    // r (pdb's return) finishes the function; rs and rstep step back as back does.
+    r = cmds(f.dir, f.trace, "b prog.py:2; c; r; rs; rstep; back");
+    REQUIRE(r.status == 0);
+    auto l = lines(r.out);
+    REQUIRE(l.size() >= 12);
+    CHECK(l[l.size() - 11] == "> /src/prog.py(8)main()");  // r: back in main after the call
+    CHECK(has(l[l.size() - 9], "--Return-- 0"));           // rs: add's RETURN
+    CHECK(l[l.size() - 8] == "> /src/prog.py(3)add()");
+    CHECK(l[l.size() - 5] == "> /src/prog.py(3)add()");  // rstep: the start of line 3
+    CHECK(l[l.size() - 2] == "> /src/prog.py(2)add()");  // back: line 2
+}
+
+TEST_CASE("replay: until and runtil", "[cli][replay]") {
+    Fixture f;
+    // From the loop body (line 8, first iteration): until runs the remaining iterations.
+    Run r = cmds(f.dir, f.trace, "b prog.py:8; c; delete; until; print total; print i");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    auto l = lines(r.out);
+    REQUIRE(l.size() >= 4);
+    CHECK(l[l.size() - 4] == "> /src/prog.py(9)main()");
+    CHECK(l[l.size() - 2] == "30");
+    CHECK(l[l.size() - 1] == "2");
+    // runtil: line 9 -> the loop's last test (7) -> the line before the loop (6) -> main's call
+    // -> from the call, the caller's line before the one that called main.
+    r = cmds(f.dir, f.trace, "b prog.py:9; c; delete; runtil; print i; runtil; runtil; runtil");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "> /src/prog.py(7)main()\n-> for i in range(3):\n2\n"));
+    CHECK(has(r.out, "> /src/prog.py(6)main()\n-> total, seen, item = 0, [], Item('bolt', 5)\n"));
+    CHECK(has(r.out, "--Call--  thread 0 (MainThread)\n> /src/prog.py(5)main()\n"));
+    CHECK(has(r.out,
+              "--Call--  thread 0 (MainThread)\n> /src/prog.py(5)main()\n-> def main():\n"
+              "[event 2/"));
+    CHECK(lines(r.out).back() == "-> def main():");
+    CHECK(has(r.out, "> /src/prog.py(5)<module>()\n"));
+    // With a line: until LINE stops at LINE or after; in add, until reaches its return.
+    r = cmds(f.dir, f.trace, "b prog.py:6; c; until 9");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "-> total, seen, item = 0, [], Item('bolt', 5)\n[event 35/"));
+    CHECK(has(r.out, "> /src/prog.py(9)main()\n-> name = 'bolt'\n"));
+    r = cmds(f.dir, f.trace, "b prog.py:2; c; unt; unt; print $value");
+    REQUIRE(r.status == 0);
+    l = lines(r.out);
+    REQUIRE(l.size() >= 5);
+    CHECK(l[l.size() - 6] == "> /src/prog.py(3)add()");
+    CHECK(has(l[l.size() - 4], "--Return-- 0"));
+    CHECK(l.back() == "0");
+    r = cmds(f.dir, f.trace, "b prog.py:9; c; runt 6");
+    CHECK(has(r.out, "> /src/prog.py(6)main()\n"));
+    // Breakpoints on the way stop until.
+    r = cmds(f.dir, f.trace, "b prog.py:8; c; b prog.py:3; until; print b");
+    CHECK(has(r.out, "Breakpoint 2 at /src/prog.py:3\n"));
+    CHECK(lines(r.out).back() == "0");
+    // Bad lines.
+    r = cmds(f.dir, f.trace, "b prog.py:8; c; until 8");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** until: line 8 is not after the current line (8)\n");
+    r = cmds(f.dir, f.trace, "b prog.py:8; c; runtil 9");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** runtil: line 9 is not before the current line (8)\n");
+    r = cmds(f.dir, f.trace, "b prog.py:8; c; until x");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** usage: until [LINE] (a line number, not 'x')\n");
+}
+
+TEST_CASE("replay: tbreak and function breakpoints", "[cli][replay]") {
+    Fixture f;
+    // tbreak: stops once, then it is gone.
+    Run r = cmds(f.dir, f.trace, "tbreak prog.py:2; info breakpoints; c; print b; c; break");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Temporary breakpoint 1 at /src/prog.py:2\n"));
+    CHECK(has(r.out, "1   yes     /src/prog.py:2 (temporary)\n"));
+    CHECK(has(r.out, "Deleted breakpoint 1 at /src/prog.py:2\n[event 10/"));
+    CHECK(has(r.out, "-> total = a + b\n0\n"));
+    CHECK(has(r.out, "Exception #0 raised (uncaught)"));  // the next c passes line 2 by
+    CHECK(has(r.out, "No breakpoints.\n"));
+    // A disabled tbreak does not stop; enabled again, it does, once.
+    r = cmds(f.dir, f.trace, "tbreak prog.py:2 if b == 10; disable 1; enable 1; c; print b; c");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Temporary breakpoint 1 at /src/prog.py:2 if b == 10\n"));
+    CHECK(has(r.out, "-> total = a + b\n10\n"));
+    CHECK(has(r.out, "Exception #0 raised (uncaught)"));
+
+    // break FUNCTION: the first line of each call (the def line is not a stop), by name or
+    // with a file.
+    r = cmds(f.dir, f.trace, "break add; c; print b; c; print b; c; print b; c");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Breakpoint 1 at add() (/src/prog.py:1)\n"));
+    CHECK(has(r.out, "Breakpoint 1 at add() (/src/prog.py:1)\n[event 10/"));
+    CHECK(has(r.out, "> /src/prog.py(2)add()\n-> total = a + b\n0\n"));
+    CHECK(has(r.out, "-> total = a + b\n10\n"));
+    CHECK(has(r.out, "-> total = a + b\n20\n"));
+    CHECK(has(r.out, "Exception #0 raised (uncaught)"));
+    r = cmds(f.dir, f.trace,
+             "b prog.py:main; c; rc; tbreak worker; disable 1; c; info breakpoints");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Breakpoint 1 at main() (/src/prog.py:5)\n[event 5/"));
+    CHECK(has(r.out, "> /src/prog.py(6)main()\n"));
+    CHECK(has(r.out, "Deleted breakpoint 2 at worker() (/src/prog.py:14)\n[event " +
+                         std::to_string(f.prog.workerCall + 1) + "/"));
+    CHECK(has(r.out, "> /src/prog.py(15)worker()\n"));
+    CHECK(has(r.out, "Num Enabled Where\n1   no      main() (/src/prog.py:5)\n"));
+    // The list marks line breakpoints only.
+    r = cmds(f.dir, f.trace, "break add; break prog.py:3; b 2; s; s; s; s; s; s; s; list 1,3");
+    CHECK(has(r.out, "  1    \tdef add(a, b):\n  2 B  \t    total = a + b\n  3 B  \t"));
+    // Unknown functions and files, and malformed locations, are refused at once.
+    r = cmds(f.dir, f.trace, "break nope");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** no function named 'nope' ran in this trace\n");
+    r = cmds(f.dir, f.trace, "break other.py:add");
+    CHECK(r.status == 1);
+    CHECK(r.err == "*** no function named 'add' in a file matching 'other.py' ran in this trace\n");
+    for (const char* bad : {"tbreak", "break a-b", "break prog.py:", "tbreak add if", "b 0"}) {
+        r = cmds(f.dir, f.trace, bad);
+        INFO(bad);
+        CHECK(r.status == 1);
+        CHECK(r.err.rfind("*** ", 0) == 0);
+    }
+}
+
+TEST_CASE("replay: display shows a value after each stop where it changed", "[cli][replay]") {
+    Fixture f;
+    Run r = cmds(f.dir, f.trace, "b prog.py:8; c; delete; display total; n; n; n; display seen");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "display total: 0\n"));
+    // 0 + 0: no change at the next two stops; the second iteration's add makes it 10.
+    CHECK(has(r.out, "display total: 0\n[event 18/"));
+    CHECK(has(r.out,
+              "[event 26/40]  thread 0 (MainThread)\n> /src/prog.py(7)main()\n"
+              "-> for i in range(3):\ndisplay total: 10  [old: 0]\n"));
+    CHECK(lines(r.out).back() == "display seen: [0, 10]");
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 18);  // no other display line
+    // Set in main (selected with up), it is not shown at stops in add (which has its own
+    // `total`, 10 at line 3); back in main it is, as it changed meanwhile.
+    r = cmds(f.dir, f.trace, "b prog.py:2; c; c; delete; up; display total; s; s; s");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out,
+              "display total: 0\n[event 22/40]  thread 0 (MainThread)\n> "
+              "/src/prog.py(3)add()\n-> return total\n[event 23/"));
+    CHECK(has(r.out, "-> for i in range(3):\ndisplay total: 10  [old: 0]\n"));
+    // Print's options; an expression that cannot be evaluated yet shows why, then its value.
+    r = cmds(f.dir, f.trace, "b prog.py:6; c; display -w 1 seen; display name; n; n; display");
+    REQUIRE(r.status == 0);
+    CHECK(
+        has(r.out, "display -w 1 seen: ** local 'seen' of main() has no value at this point **\n"));
+    CHECK(has(r.out,
+              "display -w 1 seen: []  [old: ** local 'seen' of main() has no value at this "
+              "point **]\n"));
+    CHECK(has(r.out, "Currently displaying:\n1: -w 1 seen  (in main())\n2: name  (in main())\n"));
+    // undisplay N, undisplay (all); errors.
+    r = cmds(f.dir, f.trace,
+             "b prog.py:8; c; display total; display i; undisplay 1; n; n; n; "
+             "undisplay; display");
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "Deleted display 1: total\n"));
+    CHECK(has(r.out, "display i: 1  [old: 0]\n"));
+    CHECK_FALSE(has(r.out, "display total: 10"));
+    CHECK(has(r.out, "Deleted 1 display.\nNo display expressions.\n"));
+    for (const char* bad : {"display x y", "undisplay 3", "undisplay x", "display -q x"}) {
+        r = cmds(f.dir, f.trace, std::string("b prog.py:8; c; ") + bad);
+        INFO(bad);
+        CHECK(r.status == 1);
+        CHECK(r.err.rfind("*** ", 0) == 0);
+    }
 }
 
 TEST_CASE("replay: watch and rwatch follow one local of the selected frame", "[cli][replay]") {
@@ -583,14 +777,19 @@ TEST_CASE("replay: help, info, unknown commands and scripts that fail", "[cli][r
     INFO(r.out << r.err);
     REQUIRE(r.status == 0);
     for (const char* c :
-         {"step",   "back",   "next",    "rnext", "finish", "rfinish",    "continue", "rcontinue",
-          "break",  "delete", "disable", "watch", "rwatch", "goto",       "where",    "up",
-          "down",   "list",   "dis",     "print", "locals", "exceptions", "threads",  "thread",
-          "output", "stepi",  "backi",   "start", "end",    "info",       "help",     "quit"})
+         {"step",     "back",      "next",       "rnext",   "finish", "rfinish", "until", "runtil",
+          "continue", "rcontinue", "break",      "tbreak",  "delete", "disable", "watch", "rwatch",
+          "display",  "undisplay", "goto",       "where",   "up",     "down",    "list",  "dis",
+          "print",    "locals",    "exceptions", "threads", "thread", "output",  "stepi", "backi",
+          "start",    "end",       "info",       "help",    "quit"})
         CHECK(has(r.out, std::string("\n  ") + c));
     r = cmds(f.dir, f.trace, "help break");
-    CHECK(has(r.out, "usage: break [FILE:]LINE [if EXPR]\n"));
-    CHECK(has(r.out, "aliases: br\n"));
+    CHECK(has(r.out, "usage: break [FILE:]LINE|FUNCTION [if EXPR]\n"));
+    CHECK(has(r.out, "aliases: b br\n"));  // b is break, as in pdb and gdb
+    r = cmds(f.dir, f.trace, "help back");
+    CHECK(has(r.out, "aliases: rstep rs\n"));
+    r = cmds(f.dir, f.trace, "help r");
+    CHECK(has(r.out, "usage: finish\n"));
     r = cmds(f.dir, f.trace, "help nope");
     CHECK(r.status == 1);
 

@@ -6,12 +6,23 @@
 // d its call depth at the position:
 //   stepInto   next/previous event on T that is a stop (line granularity: a line start or any
 //              non-OPCODE event; instruction granularity: any event)
-//   stepOver   the same, restricted to depth <= d (forward from a RETURN/YIELD/UNWIND, and
-//              backward from a CALL/RESUME, d - 1: that frame is gone)
-//   stepOut    next event on T with depth < d (back in the caller, just after the return);
-//              backward: the last event on T with depth < d before the frame was entered
-//   (stepOver and stepOut with framesUp k > 0 act on the frame k levels above T's innermost,
-//   as pdb's and gdb's next/finish after `up`: d is that frame's depth)
+//   stepOver   the same, restricted to depth <= d (forward from a RETURN/UNWIND, and
+//              backward from a CALL, d - 1: that frame is gone; from a YIELD/RESUME too at
+//              instruction granularity); at line granularity a
+//              generator/coroutine frame's suspension is no stop: its YIELD sends the step on to
+//              the frame's next line after it resumes (backward: its RESUME, to the line before
+//              the suspension), as pdb's next; it stops at that YIELD (RESUME) when the frame
+//              never resumes (was not suspended before); the StopIteration such a frame gets
+//              when an awaited iterator finishes is no stop either
+//   stepOut    next event on T with depth < d (back in the caller, just after the return); a
+//              frame that suspends is followed until it returns or unwinds; backward: the last
+//              event on T with depth < d before the frame was entered (its first CALL)
+//   stepUntil  pdb's until: the frame's next line start on a line > its current one (>= line),
+//              or its RETURN/UNWIND, following suspensions; backward, a line < the current one
+//              (<= line) or its CALL
+//   (stepOver, stepOut and stepUntil with framesUp k > 0 act on the frame k levels above
+//   T's innermost, as pdb's and gdb's next/finish after `up`: d is that frame's depth; they
+//   also stop at a breakpoint hit on T on the way, reported as Breakpoint)
 //   continueRun next/previous breakpoint hit (an OPCODE event that starts a line, like pdb) or,
 //              when enabled, exception raise
 // When nothing matches, forward commands go to the last event (AtEnd) and backward ones to event
@@ -23,6 +34,9 @@
 //   19:00 added setBreakpointEnabled, RaiseFilter/setRaiseFilter, setCancelCheck,
 //         StopReason::Cancelled, toBreakpointHit.
 //   session 33: stepOver/stepOut take an optional framesUp (the frame a front end selected).
+//   nav branch: stepOver/stepOut follow generator/coroutine frames across suspensions and stop at
+//         breakpoint hits on the way; added stepUntil, Breakpoint::function/temporary,
+//         breakpointCodes.
 
 #include <cstdint>
 #include <functional>
@@ -69,6 +83,14 @@ struct Breakpoint {
     // (e.g. the front end renders a local and compares it). Must not throw.
     std::function<bool(const ProgramState&, const Frame&)> condition;
     bool enabled = true;
+    // A function breakpoint when not empty (`line` is then unused): hits at the first line of
+    // each call (the first OPCODE after its CALL; a generator's resumes are not calls) of a code
+    // object whose name or qualified name ("reserve", "Inventory.reserve") equals it, in a file
+    // matching `file` (any file when `file` is empty).
+    std::string function{};  // {}: brace-initialized Breakpoints need not name it
+    // One-shot (tbreak): deleted by the first command that stops at it (its id stays in that
+    // command's NavResult).
+    bool temporary = false;
 };
 
 // Which exception raises continueRun stops at when break-on-raise is on. A raise is "unhandled"
@@ -113,8 +135,19 @@ class Navigator {
     // selected with `up`); clamped to T's outermost frame.
     NavResult stepOver(Direction dir, Granularity g = Granularity::Line, uint32_t framesUp = 0);
     NavResult stepOut(Direction dir, uint32_t framesUp = 0);
+    // pdb's until (forward) and its mirror (backward); see above and docs/replayer.md. `line`
+    // must be after (forward) or before (backward) the frame's current line, else
+    // std::invalid_argument. NotFound when the focus thread has no frame.
+    NavResult stepUntil(Direction dir, std::optional<int32_t> line = std::nullopt,
+                        uint32_t framesUp = 0);
 
-    int addBreakpoint(Breakpoint bp);  // returns its id (>= 1)
+    // Returns its id (>= 1). Throws std::invalid_argument for a function breakpoint that matches
+    // no code object of the trace.
+    int addBreakpoint(Breakpoint bp);
+    // The code objects a breakpoint can hit: of one not added yet (a front end checks a location
+    // before adding it), or of breakpoint `id` (empty for an unknown id). Sorted code ids.
+    std::vector<uint32_t> breakpointCodes(const Breakpoint& bp) const;
+    std::vector<uint32_t> breakpointCodes(int id) const;
     bool removeBreakpoint(int id);
     void clearBreakpoints();
     const Breakpoint* breakpoint(int id) const;

@@ -5,6 +5,7 @@
 //
 // API stability: other modules build on this header. Additive changes only; any change is noted
 // here.
+//   nav branch: added callStart().
 
 #include <cstdint>
 #include <memory>
@@ -109,6 +110,10 @@ class StateMachine {
     // (first opcode of the frame since its CALL/RESUME/EXCEPTION, a different line than the
     // frame's previous opcode, or a jump back to an offset at or before it), with line >= 0.
     bool lineStop() const { return lastLineStop_; }
+    // The event is the first OPCODE of its frame since the frame's CALL (not a RESUME): where a
+    // call's first line starts, which a function breakpoint stops at. The recorder's CALL sits at
+    // the RESUME instruction, so this is the body's first instruction, not the def line.
+    bool callStart() const { return lastCallStart_; }
 
     // Locals changed by the records belonging to the latest numbered event, in record order.
     // Only meaningful after the whole event was applied by apply() (empty after setState()).
@@ -158,6 +163,7 @@ class StateMachine {
     std::vector<LocalChange> changes_;
     uint32_t lastDepth_ = 0;
     bool lastLineStop_ = false;
+    bool lastCallStart_ = false;
     ExceptionObserver* observer_ = nullptr;
 };
 
