@@ -309,6 +309,7 @@ std::string ReplaySession::eventLine(Granularity g) {
             break;
         }
         default:
+            if (st.eventResumes()) s += " --Resume--";  // an OPCODE: put back without an event
             if (g == Granularity::Instruction && ef) {
                 const auto& c = code(ef->codeId);
                 int i = ef->lasti >= 0 ? c.instructionAt(static_cast<uint32_t>(ef->lasti)) : -1;

@@ -40,8 +40,20 @@ namespace {
 bool isExit(RecordKind k) {
     return k == RecordKind::Return || k == RecordKind::Yield || k == RecordKind::Unwind;
 }
-bool isEntry(RecordKind k) {
-    return k == RecordKind::Call || k == RecordKind::Resume;
+bool resumedHere(const ProgramState& st) {
+    return st.eventResumes();
+}
+// The event is where its frame's activation begins: a CALL, or a resumption.
+bool enteredHere(const ProgramState& st) {
+    return st.kind == RecordKind::Call || st.eventResumes();
+}
+// Where the frame followed across a suspension leaves (`leaving`) and comes back, in the
+// direction of the search.
+bool suspendsHere(const ProgramState& st, bool fwd) {
+    return fwd ? st.kind == RecordKind::Yield : resumedHere(st);
+}
+bool comesBackHere(const ProgramState& st, bool fwd) {
+    return fwd ? resumedHere(st) : st.kind == RecordKind::Yield;
 }
 bool isReturn(RecordKind k) {
     return k == RecordKind::Return || k == RecordKind::Unwind;
@@ -318,15 +330,15 @@ class Navigator::Impl {
         return {e, breakpointHit(live)};
     }
 
-    // The next (previous) event at which frame `fid` has an event of a kind `kindOk` accepts,
+    // The next (previous) event at which frame `fid` has an event `edgeOk` accepts,
     // on any thread (a generator may be resumed by another thread), or a breakpoint hits on
     // thread t (the program runs on while the frame is suspended).
-    template <class KindOk>
-    Found frameEdge(Direction dir, uint64_t fid, uint32_t codeId, uint32_t t, KindOk&& kindOk) {
+    template <class EdgeOk>
+    Found frameEdge(Direction dir, uint64_t fid, uint32_t codeId, uint32_t t, EdgeOk&& edgeOk) {
         const std::vector<uint32_t> codes{codeId};
         auto edge = [&](const Scanner& s) {
             const ProgramState& st = s.state();
-            if (!kindOk(st.kind)) return false;
+            if (!edgeOk(st)) return false;
             const Frame* f = st.eventFrame();
             return f && f->id == fid;
         };
@@ -369,8 +381,6 @@ class Navigator::Impl {
     NavResult followFrame(Direction dir, uint64_t orig, Walk& w, std::optional<uint64_t> fid,
                           uint32_t fcode, bool followSuspension, Target&& target, Skip&& skip) {
         const bool fwd = dir == Direction::Forward;
-        const RecordKind leave = fwd ? RecordKind::Yield : RecordKind::Resume;
-        const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
         while (true) {
             Found e = fwd ? forwardOn(w, target, skip) : backwardOn(w, target, skip, impl.base);
             if (!e.event) {
@@ -381,10 +391,11 @@ class Navigator::Impl {
             if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
             const ProgramState& st = live.state();
             const Frame* ef = st.eventFrame();
-            if (!followSuspension || !fid || st.kind != leave || !ef || ef->id != *fid)
+            if (!followSuspension || !fid || !suspendsHere(st, fwd) || !ef || ef->id != *fid)
                 return {*e.event, StopReason::Step, true};
             const uint64_t at = *e.event;
-            Found r = frameEdge(dir, *fid, fcode, w.t, [&](RecordKind k) { return k == back; });
+            Found r = frameEdge(dir, *fid, fcode, w.t,
+                                [&](const ProgramState& x) { return comesBackHere(x, fwd); });
             if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
             if (!r.event) {
                 live.seek(at);
@@ -510,10 +521,10 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
             // A frame selected above the innermost one: its depth, whatever the event is (the
             // event belongs to a frame it called).
             w.d -= std::min(framesUp, w.d - 1);
-        } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : isEntry(st.kind))) {
+        } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : enteredHere(st))) {
             // The frame of an exit event is already gone going forward; the frame of an entry
             // event is not there yet going backward.
-            if (line && st.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+            if (line && suspendsHere(st, fwd))
                 atSuspension = true;
             else
                 --w.d;
@@ -522,8 +533,8 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
         uint32_t fcode = 0;
         if (const Frame* f = frameAt(st, w.t, w.d)) fid = f->id, fcode = f->codeId;
         if (atSuspension) {
-            Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, [&](RecordKind k) {
-                return k == (fwd ? RecordKind::Resume : RecordKind::Yield);
+            Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, [&](const ProgramState& x) {
+                return comesBackHere(x, fwd);
             });
             if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
             if (r.event) {
@@ -606,7 +617,8 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
             return {*e.event, StopReason::Step, true};
         // The frame suspended (a generator yielded, a coroutine awaits): finish runs on until
         // it really returns or unwinds, then to its caller there.
-        Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, isReturn);
+        Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t,
+                                    [](const ProgramState& x) { return isReturn(x.kind); });
         if (!r.event) return atEnd();
         if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
         m.follow(w);
@@ -628,8 +640,8 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
     bool atSuspension = false;
     if (framesUp > 0 && w.d > 1) {
         w.d -= std::min(framesUp, w.d - 1);
-    } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : isEntry(st.kind))) {
-        if (st.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+    } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : enteredHere(st))) {
+        if (suspendsHere(st, fwd))
             atSuspension = true;
         else
             --w.d;
@@ -648,8 +660,8 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
         if (orig == (fwd ? m.last() : m.impl.base))
             return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
         if (atSuspension) {
-            Impl::Found r = m.frameEdge(dir, fid, fcode, w.t, [&](RecordKind k) {
-                return k == (fwd ? RecordKind::Resume : RecordKind::Yield);
+            Impl::Found r = m.frameEdge(dir, fid, fcode, w.t, [&](const ProgramState& x) {
+                return comesBackHere(x, fwd);
             });
             if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
             if (!r.event) {
@@ -668,11 +680,11 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
             const ProgramState& x = s.state();
             const Frame* ef = x.eventFrame();
             if (!ef || ef->id != fid) return false;
-            if (x.kind == RecordKind::Opcode)
-                return s.sm.lineStop() && (fwd ? ef->line >= bound : ef->line <= bound);
             // The frame's own edges: it returns (or suspends, followed) going forward; its call
             // (or resume, followed) going backward.
-            return fwd ? isExit(x.kind) : isEntry(x.kind);
+            if (fwd ? isExit(x.kind) : enteredHere(x)) return true;
+            return x.kind == RecordKind::Opcode && s.sm.lineStop() &&
+                   (fwd ? ef->line >= bound : ef->line <= bound);
         };
         const std::vector<uint32_t> codes{fcode};
         auto skip = [&](size_t b) {

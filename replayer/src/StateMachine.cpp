@@ -132,8 +132,11 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             const int32_t line = lines(f.codeId).lineAt(r.lasti);
             // Only a CALL leaves prevWasOpcode false (a RESUME sets it, an EXCEPTION keeps it).
             lastCallStart_ = !f.prevWasOpcode;
+            // The first event of a frame put back by REENTER is where it resumed: a stop, as a
+            // RESUME event is (only a REENTER makes an OPCODE its frame's activation).
             lastLineStop_ = line >= 0 && (!f.prevWasOpcode || line != f.line ||
-                                          (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)));
+                                          (r.lasti <= f.lasti && !sendLoopJump(f.codeId, r.lasti)) ||
+                                          f.activationEvent == r.event);
             f.lasti = r.lasti;
             f.line = line;
             f.prevWasOpcode = true;
@@ -214,7 +217,9 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             Frame f = std::move(it->second);
             state_.suspended.erase(it);
             f.activationEvent = r.event;
-            f.prevWasOpcode = true;  // it goes on inside the line it suspended in
+            // It goes on inside the line it suspended in: its next opcode is no line start (the
+            // event itself is a stop all the same, as a RESUME's is).
+            f.prevWasOpcode = true;
             t.stack.push_back(std::move(f));
             return;
         }

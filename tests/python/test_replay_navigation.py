@@ -193,6 +193,59 @@ def test_next_in_a_generator_that_never_resumes(reel_bin, record, tmp_path):
     assert "No further stop: at the end of the trace." in out, out
 
 
+# The awaited task fails; `inner` catches it and returns. On 3.11 `outer` then goes on without a
+# 'call' event (the delegate's value is sent past its RESUME: REENTER in docs/format.md); the
+# debugger must see the same frame coming back, as on 3.12+.
+THROWN_IN = """\
+import asyncio
+
+
+async def fails():
+    await asyncio.sleep(0)
+    raise ValueError("boom")
+
+
+async def inner():
+    t = asyncio.ensure_future(fails())
+    try:
+        await t
+    except ValueError as e:
+        return str(e)
+
+
+async def outer():
+    r = await inner()
+    x = r + "!"
+    return x
+
+
+print(asyncio.run(outer()))
+"""
+
+
+def test_stepping_over_an_await_whose_delegate_catches_what_was_thrown_in(reel_bin, record,
+                                                                           tmp_path):
+    trace, out, err, rc = record(THROWN_IN, name="thrown")
+    assert rc == 0 and out == "boom!\n", err
+    prog = tmp_path / "thrown.py"
+    # until over the await: outer's next line, not inner's return nor the event loop; rnext back
+    # across it to the await line, in the same frame.
+    rc, out, err = replay(reel_bin, trace, f"break {prog}:18; c; delete; until 19; p r; rn")
+    assert rc == 0, err
+    assert stops(out, "thrown") == [(18, "outer"), (19, "outer"), (18, "outer")], out
+    assert values(out) == ["'boom'"], out
+    # step from inner's return: the same outer frame comes back, and the stack holds one outer
+    # (`where` lists it last, with no inner above it).
+    rc, out, err = replay(reel_bin, trace, f"break {prog}:14; c; delete; s; s; where")
+    assert rc == 0, err
+    after = out.split("--Return-- 'boom'\n")[1]
+    assert stops(after, "thrown") == [(14, "inner"), (18, "outer"), (18, "outer")], out
+    assert "--Resume--" in after, out  # an event of its own on 3.12+, none on 3.11: the same
+    where = after.split("-> r = await inner()\n", 1)[1]
+    assert len(re.findall(r"thrown\.py\(\d+\)outer\(\)$", where, re.M)) == 1, out
+    assert not re.search(r"thrown\.py\(\d+\)inner\(\)$", where, re.M), out
+
+
 # --- pdb commands: b, r, until/runtil, tbreak, break FUNCTION, display ----------------------------
 
 def record_inventory(record, source_dir):

@@ -18,9 +18,6 @@ namespace {
 bool isExit(RecordKind k) {
     return k == RecordKind::Return || k == RecordKind::Yield || k == RecordKind::Unwind;
 }
-bool isEntry(RecordKind k) {
-    return k == RecordKind::Call || k == RecordKind::Resume;
-}
 
 // Per-event facts computed straight from sequential states, independently of the navigator: the
 // reference the navigation commands are checked against (linear scans of the definitions in
@@ -28,6 +25,9 @@ bool isEntry(RecordKind k) {
 struct Reference {
     std::vector<ProgramState> states;
     std::vector<uint8_t> stop;  // line-granularity stop
+    // The frame comes back from a suspension here: a RESUME, or (REENTER) the first event of a
+    // suspended frame that runs on without one.
+    std::vector<uint8_t> resumed;
 
     explicit Reference(const std::filesystem::path& path) {
         TraceReader reader(path);
@@ -50,16 +50,17 @@ struct Reference {
             auto it = last.find(f->id);
             // After a RESUME the frame goes on from the yield's position (no line start for the
             // rest of the yield's line), as after an OPCODE; an EXCEPTION does not end the line.
-            // A suspended frame seen again without a RESUME was reentered (REENTER): it goes on
-            // from the yield's position too.
-            const bool goesOn = it != last.end() &&
-                                (it->second.goesOn ||
-                                 (it->second.yielded && s.kind != RecordKind::Resume));
+            // A suspended frame seen again without a RESUME was reentered (REENTER): that event
+            // is a stop, as a RESUME is, and the frame goes on from the yield's position too.
+            const bool reentered =
+                it != last.end() && it->second.yielded && s.kind != RecordKind::Resume;
+            const bool goesOn = it != last.end() && (it->second.goesOn || reentered);
             if (s.kind == RecordKind::Opcode)
-                st = f->line >= 0 && (!goesOn || f->line != it->second.line ||
+                st = f->line >= 0 && (!goesOn || reentered || f->line != it->second.line ||
                                       (f->lasti <= it->second.lasti && !isSend(*f)));
             const bool nowGoesOn = s.kind == RecordKind::Opcode || s.kind == RecordKind::Resume ||
                                    (s.kind == RecordKind::Exception && goesOn);
+            resumed.push_back(s.kind == RecordKind::Resume || reentered);
             last[f->id] = {nowGoesOn, f->line, f->lasti, s.kind == RecordKind::Yield};
             states.push_back(s);
             stop.push_back(st);
@@ -117,26 +118,33 @@ struct StepModel {
         return fwd ? ref.first(from, p) : ref.lastBefore(from, p, lowest);
     }
     Expected end(bool fwd) const { return {fwd ? ref.lastEvent() : 0}; }
+    // Where a frame followed across its suspension leaves and comes back, in the direction of
+    // the search.
+    bool leaves(uint64_t n, bool fwd) const {
+        return fwd ? ref.states[n].kind == RecordKind::Yield : ref.resumed[n] != 0;
+    }
+    bool comesBack(uint64_t n, bool fwd) const { return leaves(n, !fwd); }
+    bool entry(uint64_t n) const {
+        return ref.states[n].kind == RecordKind::Call || ref.resumed[n] != 0;
+    }
 
     // next/until's loop: target or breakpoint on t; a suspension of `fid` is followed.
     Expected follow(bool fwd, uint64_t cur, uint32_t t, uint32_t d, std::optional<uint64_t> fid,
                     bool followSuspension,
                     const std::function<bool(uint64_t, uint32_t, uint32_t)>& target) const {
-        const RecordKind leave = fwd ? RecordKind::Yield : RecordKind::Resume;
-        const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
         while (true) {
             auto e = scan(fwd, cur, [&](uint64_t n) {
                 return ref.states[n].thread == t && (target(n, t, d) || hit(n, t));
             });
             if (!e) return end(fwd);
             if (!target(*e, t, d)) return {*e, true};
-            if (!followSuspension || !fid || ref.states[*e].kind != leave || frameOf(*e) != *fid)
+            if (!followSuspension || !fid || !leaves(*e, fwd) || frameOf(*e) != *fid)
                 return {*e};
             auto r = scan(fwd, *e, [&](uint64_t n) {
-                return (ref.states[n].kind == back && frameOf(n) == *fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n, t);
             });
             if (!r) return {*e};
-            if (!(ref.states[*r].kind == back && frameOf(*r) == *fid)) return {*r, true};
+            if (!(comesBack(*r, fwd) && frameOf(*r) == *fid)) return {*r, true};
             cur = *r;
             t = ref.states[*r].thread;
             d = ref.depth(*r, t);
@@ -149,8 +157,8 @@ struct StepModel {
         bool atSuspension = false;
         if (k > 0 && d > 1)
             d -= std::min(k, d - 1);
-        else if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) {
-            if (line && sp.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+        else if (d > 0 && (fwd ? isExit(sp.kind) : entry(p))) {
+            if (line && leaves(p, fwd))
                 atSuspension = true;
             else
                 --d;
@@ -159,11 +167,10 @@ struct StepModel {
         if (const Frame* f = frameAt(p, t, d)) fid = f->id;
         uint64_t cur = p;
         if (atSuspension) {
-            const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
             auto r = scan(fwd, p, [&](uint64_t n) {
-                return (ref.states[n].kind == back && frameOf(n) == *fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n, t);
             });
-            if (r && !(ref.states[*r].kind == back && frameOf(*r) == *fid)) return {*r, true};
+            if (r && !(comesBack(*r, fwd) && frameOf(*r) == *fid)) return {*r, true};
             if (r) {
                 cur = *r;
                 t = ref.states[*r].thread;
@@ -226,8 +233,8 @@ struct StepModel {
         bool atSuspension = false;
         if (k > 0 && d > 1)
             d -= std::min(k, d - 1);
-        else if (d > 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind))) {
-            if (sp.kind == (fwd ? RecordKind::Yield : RecordKind::Resume))
+        else if (d > 0 && (fwd ? isExit(sp.kind) : entry(p))) {
+            if (leaves(p, fwd))
                 atSuspension = true;
             else
                 --d;
@@ -238,11 +245,10 @@ struct StepModel {
         uint64_t fid = f->id;
         uint64_t cur = p;
         if (atSuspension) {
-            const RecordKind back = fwd ? RecordKind::Resume : RecordKind::Yield;
             auto r = scan(fwd, p, [&](uint64_t n) {
-                return (ref.states[n].kind == back && frameOf(n) == fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == fid) || hit(n, t);
             });
-            if (r && !(ref.states[*r].kind == back && frameOf(*r) == fid)) return {*r, true};
+            if (r && !(comesBack(*r, fwd) && frameOf(*r) == fid)) return {*r, true};
             if (r) {
                 cur = *r;
                 t = ref.states[*r].thread;
@@ -256,11 +262,10 @@ struct StepModel {
         return follow(fwd, cur, t, d, fid, true, [&](uint64_t n, uint32_t, uint32_t) {
             const ProgramState& s = ref.states[n];
             if (frameOf(n) != fid) return false;
-            if (s.kind == RecordKind::Opcode) {
-                const int32_t l = s.eventFrame()->line;
-                return ref.stop[n] != 0 && (fwd ? l >= bound : l <= bound);
-            }
-            return fwd ? isExit(s.kind) : isEntry(s.kind);
+            if (fwd ? isExit(s.kind) : entry(n)) return true;
+            if (s.kind != RecordKind::Opcode) return false;
+            const int32_t l = s.eventFrame()->line;
+            return ref.stop[n] != 0 && (fwd ? l >= bound : l <= bound);
         });
     }
 };
@@ -353,7 +358,7 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
                 CHECK(nav.state() == ref.states[r.event]);
                 const Frame* sel = dT > k ? &sp.threads[t].stack[dT - 1 - k] : nullptr;
                 if (sel && !u.notFound &&
-                    !(sp.thread == t && k == 0 && (fwd ? isExit(sp.kind) : isEntry(sp.kind)))) {
+                    !(sp.thread == t && k == 0 && (fwd ? isExit(sp.kind) : model.entry(p)))) {
                     const int32_t line = sel->line + (fwd ? 2 : -2);
                     nav.goTo(p);
                     r = nav.stepUntil(dir, line, k);

@@ -137,6 +137,14 @@ struct ProgramState {
         const ThreadState* t = threadState(thread);
         return t ? t->top() : nullptr;
     }
+    // The event is where its generator or coroutine frame came back from a suspension: a
+    // RESUME, or the first event of a frame put back without one (REENTER, 3.11; docs/format.md).
+    bool eventResumes() const {
+        if (kind == RecordKind::Resume) return true;
+        if (kind == RecordKind::Call) return false;
+        const Frame* f = eventFrame();
+        return f && f->activationEvent == event;
+    }
     // A frame by id: on any stack or suspended. nullptr when it is not alive.
     const Frame* findFrame(uint64_t frameId) const {
         for (const auto& t : threads)

@@ -108,7 +108,8 @@ class StateMachine {
     uint32_t depth() const { return lastDepth_; }
     // The event is a line-granularity stop: any non-OPCODE event, or an OPCODE that starts a line
     // (first opcode of the frame since its CALL/RESUME/EXCEPTION, a different line than the
-    // frame's previous opcode, or a jump back to an offset at or before it), with line >= 0.
+    // frame's previous opcode, or a jump back to an offset at or before it) or that is the first
+    // event of a frame put back by REENTER, with line >= 0.
     bool lineStop() const { return lastLineStop_; }
     // The event is the first OPCODE of its frame since the frame's CALL (not a RESUME): where a
     // call's first line starts, which a function breakpoint stops at. The recorder's CALL sits at
