@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "reel/format/TraceFormatError.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/UnicodePrintable.h"
 
 namespace reel::cli {
@@ -74,13 +75,6 @@ std::string lstrip(std::string_view s) {
     size_t b = 0;
     while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
     return std::string(s.substr(b));
-}
-
-bool fileMatches(const std::string& path, const std::string& file) {
-    if (path == file) return true;
-    return path.size() > file.size() &&
-           path.compare(path.size() - file.size(), file.size(), file) == 0 &&
-           path[path.size() - file.size() - 1] == '/';
 }
 
 }  // namespace
@@ -643,8 +637,8 @@ void ReplaySession::cmdBreak(const std::string& args) {
     bool anyFile = false, anyLine = false;
     std::string shown;
     for (const auto& c : defs.codes) {
+        if (!replayer::codeInFile(defs, c, file)) continue;
         const std::string& path = sources_->fileName(c);
-        if (!fileMatches(path, file) && !fileMatches(c.filename, file)) continue;
         anyFile = true;
         if (shown.empty()) shown = path;
         bool hit = c.firstLine == static_cast<int32_t>(line);
@@ -819,10 +813,8 @@ void ReplaySession::listLines(const format::CodeObject& c, int32_t first, int32_
         fail("line " + std::to_string(first) + " is past the end of " + sources_->fileName(c) +
              " (" + std::to_string(count) + " lines)");
     std::set<int32_t> bps;
-    const std::string& file = sources_->fileName(c);
     for (const auto& [id, b] : breaks_)
-        if (b->enabled && (fileMatches(file, b->file) || fileMatches(c.filename, b->file)))
-            bps.insert(b->line);
+        if (b->enabled && replayer::codeInFile(replayer_->defs(), c, b->file)) bps.insert(b->line);
     for (int32_t l = first; l <= last; ++l) {
         std::string num = std::to_string(l);
         while (num.size() < 3) num = " " + num;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "reel/format/TraceFormatError.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/UnicodePrintable.h"
 #include "reel/replayer/ValueLookup.h"
 #include "reel/replayer/ValueSource.h"
@@ -316,10 +317,22 @@ QString Session::outputText(uint32_t stream, size_t maxBytes) {
     }
 }
 
-bool Session::hasBreakpoint(const QString& file, int line) const {
-    for (const auto& b : breakpoints_)
-        if (b.line == line && b.file == file) return true;
-    return false;
+int Session::breakpointIndex(const QString& file, int line) const {
+    const std::string path = file.toStdString();
+    for (int i = 0; i < breakpoints_.size(); ++i)
+        if (breakpoints_[i].line == line &&
+            replayer::fileMatches(path, breakpoints_[i].file.toStdString()))
+            return i;
+    return -1;
+}
+
+int Session::breakpointIndex(const format::CodeObject& code, int line) const {
+    if (!isOpen()) return -1;
+    for (int i = 0; i < breakpoints_.size(); ++i)
+        if (breakpoints_[i].line == line &&
+            replayer::codeInFile(defs(), code, breakpoints_[i].file.toStdString()))
+            return i;
+    return -1;
 }
 
 namespace {
@@ -342,11 +355,9 @@ bool Session::toggleBreakpoint(const QString& file, int line, const QString& con
     // The Navigator's breakpoints must not change under a search in progress (the event loop
     // it pumps can deliver a click on the gutter or the Breakpoints pane).
     if (inCommand_) return false;
-    for (int i = 0; i < breakpoints_.size(); ++i) {
-        if (breakpoints_[i].file == file && breakpoints_[i].line == line) {
-            removeBreakpointAt(i);
-            return false;
-        }
+    if (const int i = breakpointIndex(file, line); i >= 0) {
+        removeBreakpointAt(i);
+        return false;
     }
     QString err;
     auto parsed = parseCondition(condition, &err);

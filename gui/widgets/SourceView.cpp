@@ -193,14 +193,24 @@ int SourceView::lineAtY(int y) const {
     return -1;
 }
 
+int SourceView::breakpointAt(int line) const {
+    const format::CodeObject* code = session_.isOpen() ? session_.code() : nullptr;
+    return code ? session_.breakpointIndex(*code, line) : -1;
+}
+
 void SourceView::toggleBreakpointAt(int line) {
     if (file_.isEmpty() || shownSource_ >= ~1u) return;
-    session_.toggleBreakpoint(file_, line);
+    // The dot may stand for a breakpoint named by a path suffix (`--break inventory.py:12`):
+    // clicking it removes that one.
+    if (const int i = breakpointAt(line); i >= 0)
+        session_.removeBreakpointAt(i);
+    else
+        session_.toggleBreakpoint(file_, line);
 }
 
 void SourceView::setBreakpointAt(int line, const QString& condition) {
     if (file_.isEmpty() || shownSource_ >= ~1u) return;
-    if (session_.hasBreakpoint(file_, line)) session_.toggleBreakpoint(file_, line);  // replace it
+    if (const int i = breakpointAt(line); i >= 0) session_.removeBreakpointAt(i);  // replace it
     session_.toggleBreakpoint(file_, line, condition);
 }
 
@@ -228,13 +238,10 @@ void SourceView::paintGutter(QPaintEvent* e) {
                 p.setRenderHint(QPainter::Antialiasing);
                 p.fillPath(arrow, currentIsException_ ? QColor(220, 50, 50) : QColor(230, 160, 0));
             }
-            if (!file_.isEmpty() && session_.hasBreakpoint(file_, line)) {
+            if (const int bi = file_.isEmpty() ? -1 : breakpointAt(line); bi >= 0) {
                 p.setRenderHint(QPainter::Antialiasing);
                 // A disabled breakpoint is a hollow circle (kept, not stopping).
-                bool enabled = true;
-                for (const auto& bp : session_.breakpoints())
-                    if (bp.line == line && bp.file == file_) enabled = bp.enabled;
-                if (enabled) {
+                if (session_.breakpoints()[bi].enabled) {
                     p.setBrush(QColor(220, 40, 40));
                     p.setPen(Qt::NoPen);
                 } else {

@@ -32,6 +32,9 @@ class SourceView : public QPlainTextEdit {
     void toggleBreakpointAt(int line);
     // Sets (or replaces) the breakpoint on `line` with a hit condition (see Session).
     void setBreakpointAt(int line, const QString& condition);
+    // The index in Session::breakpoints() of the breakpoint shown at `line` (its file names the
+    // shown code's file as the Navigator matches it, e.g. by a path suffix), or -1.
+    int breakpointAt(int line) const;
     int lineAtY(int y) const;
 
   protected:

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "ReplayerImpl.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/Replayer.h"
 #include "reel/replayer/ValueSource.h"
 
@@ -47,13 +48,6 @@ bool isEntry(RecordKind k) {
 // Thrown by the cancel check inside a search; caught by the command, which restores the
 // position. Never leaves the Navigator.
 struct SearchCancelled {};
-
-bool fileMatches(const std::string& path, const std::string& file) {
-    if (path == file) return true;
-    return path.size() > file.size() &&
-           path.compare(path.size() - file.size(), file.size(), file) == 0 &&
-           path[path.size() - file.size() - 1] == '/';
-}
 }  // namespace
 
 class Navigator::Impl {
@@ -357,10 +351,7 @@ int Navigator::addBreakpoint(Breakpoint bp) {
     std::vector<uint32_t> codes;
     const auto& defs = impl_->impl.reader.defs();
     for (const auto& c : defs.codes) {
-        bool file = fileMatches(c.filename, bp.file);
-        if (!file && c.sourceId < defs.sources.size())
-            file = fileMatches(defs.sources[c.sourceId].path, bp.file);
-        if (!file) continue;
+        if (!codeInFile(defs, c, bp.file)) continue;
         bool line = c.firstLine == bp.line;  // CALL events report the first line
         for (const auto& in : c.instructions) line = line || in.line == bp.line;
         if (line) codes.push_back(c.id);

@@ -180,6 +180,53 @@ class TestMainWindow : public QObject {
         QVERIFY(!w->session().hasBreakpoint(test::kProgramFile, 4));
     }
 
+    // A breakpoint named by a short file name (`--break prog.py:4`, `break prog.py:4` in `reel
+    // replay`) stops where the Navigator matches it, a path suffix: the gutter draws its dot
+    // there and a click on that dot removes it.
+    void shortFileNameBreakpointInTheGutter() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        SourceView* src = w->sourceView();
+        QWidget* gutter = nullptr;
+        for (auto* c : src->findChildren<QWidget*>())
+            if (c->parent() == src && c->metaObject()->className() == QByteArray("QWidget") &&
+                c->width() == src->gutterWidth())
+                gutter = c;
+        QVERIFY(gutter);
+        const int y4 =
+            src->cursorRect(QTextCursor(src->document()->findBlockByNumber(3))).center().y();
+        const int y5 =
+            src->cursorRect(QTextCursor(src->document()->findBlockByNumber(4))).center().y();
+        // A filled red dot at the gutter's left edge (a disabled one is a hollow circle: its
+        // middle is not red).
+        auto dotAt = [&](int y) {
+            const QImage img = gutter->grab().toImage();
+            for (int x = 7; x <= 9; ++x) {
+                const QColor c = img.pixelColor(x, y);
+                if (!(c.red() > 180 && c.green() < 90 && c.blue() < 90)) return false;
+            }
+            return true;
+        };
+        QVERIFY(!dotAt(y4));
+        QVERIFY(w->session().toggleBreakpoint("prog.py", 4));
+        QVERIFY(w->session().hasBreakpoint(test::kProgramFile, 4));
+        QVERIFY(w->session().hasBreakpoint("work/prog.py", 4));
+        QVERIFY(!w->session().hasBreakpoint("rog.py", 4));  // a suffix of a name is not one
+        src->viewport()->update();
+        QVERIFY(dotAt(y4));
+        QVERIFY(!dotAt(y5));
+        w->action("continue")->trigger();
+        QCOMPARE(src->currentLine(), 4);
+        // Disabled: a hollow circle, still there.
+        QVERIFY(w->session().setBreakpointEnabled(0, false));
+        QVERIFY(!dotAt(y4));
+        QVERIFY(w->session().setBreakpointEnabled(0, true));
+        QVERIFY(dotAt(y4));
+        QTest::mouseClick(gutter, Qt::LeftButton, {}, QPoint(8, y4));
+        QVERIFY(w->session().breakpoints().isEmpty());
+        QVERIFY(!dotAt(y4));
+    }
+
     void conditionalBreakpointAndExceptionsPane() {
         auto w = openWindow(trace_);
         QVERIFY(w);

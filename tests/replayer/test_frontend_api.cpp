@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reel/replayer/ConditionExpr.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/Navigator.h"
 #include "reel/replayer/Replayer.h"
 #include "reel/replayer/UnicodePrintable.h"
@@ -135,6 +136,31 @@ TEST_CASE("setBreakpointEnabled disables a breakpoint without deleting it", "[re
     CHECK(r.breakpointId == other);
     CHECK(r.event == p.line4Hits.back() - 1);  // line 3 of the last iteration
     CHECK_THROWS_AS(nav.toBreakpointHit(Direction::Forward, 999), std::out_of_range);
+}
+
+TEST_CASE("one file rule for breakpoints: the Navigator's hits and the front ends' marks",
+          "[replayer][api]") {
+    CHECK(fileMatches("/src/main.py", "/src/main.py"));
+    CHECK(fileMatches("/src/main.py", "main.py"));
+    CHECK(fileMatches("/src/main.py", "src/main.py"));
+    CHECK_FALSE(fileMatches("/src/main.py", "ain.py"));  // not a whole path component
+    CHECK_FALSE(fileMatches("/src/main.py", ""));
+    CHECK_FALSE(fileMatches("main.py", "/src/main.py"));
+
+    Program p;
+    Replayer rep(p.path);
+    const auto& defs = rep.defs();
+    REQUIRE(!defs.codes.empty());
+    const auto& code = defs.codes[0];
+    // A short name marks the code object where the Navigator stops for it.
+    for (const char* file : {"main.py", "src/main.py", "/src/main.py"}) {
+        INFO(file);
+        CHECK(codeInFile(defs, code, file));
+        Navigator nav(rep);
+        nav.addBreakpoint({file, 4, {}, true});
+        CHECK(nav.continueRun(Direction::Forward).event == p.line4Hits[0]);
+    }
+    CHECK_FALSE(codeInFile(defs, code, "other.py"));
 }
 
 TEST_CASE("break-on-raise filter: handled, unhandled, by type", "[replayer][api]") {
