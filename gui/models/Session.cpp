@@ -276,31 +276,7 @@ QString Session::localName(const replayer::Frame& f, replayer::LocalKey key) con
 std::vector<replayer::OutputChunk> Session::outputChunks(size_t maxBytes) {
     if (!nav_) return {};
     try {
-        std::vector<replayer::OutputChunk> chunks =
-            trace_.replayer->outputChunks(position(), maxBytes);
-        // A slice carries only the tail of the output written before its first event (reel
-        // slice --max-output): when the pane shows the output from its beginning, say how much
-        // of each stream is missing above it (outputText marks it the same way).
-        if (const auto& cp = trace_.replayer->reader().checkpoint()) {
-            size_t shown = 0;
-            for (const auto& c : chunks) shown += c.text.size();
-            if (shown < maxBytes) {
-                std::vector<replayer::OutputChunk> notes;
-                for (uint32_t k = 0; k < 2; ++k) {
-                    const uint64_t kept = cp->outputTail[k].size();
-                    if (cp->outputBytes[k] <= kept) continue;
-                    replayer::OutputChunk note;
-                    note.event = firstEvent();
-                    note.stream = k + 1;
-                    note.text = "[" + std::to_string(cp->outputBytes[k] - kept) +
-                                " earlier bytes of " + (k == 0 ? "stdout" : "stderr") +
-                                " are not in this slice]\n";
-                    notes.push_back(std::move(note));
-                }
-                chunks.insert(chunks.begin(), notes.begin(), notes.end());
-            }
-        }
-        return chunks;
+        return trace_.replayer->outputChunks(position(), maxBytes);
     } catch (const std::exception& e) {
         Q_EMIT error(QString::fromUtf8(e.what()));
         return {};

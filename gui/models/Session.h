@@ -116,7 +116,8 @@ class Session : public QObject {
 
     // Output (stdout then, if any, stderr) written up to the position: the last `maxBytes` only.
     QString outputText(uint32_t stream, size_t maxBytes = 256 * 1024);
-    // Both streams interleaved as written, each write with its event (Replayer::outputChunks).
+    // Both streams interleaved as written, each write with its event, and in a slice the notes
+    // for output it did not carry (Replayer::outputChunks).
     std::vector<replayer::OutputChunk> outputChunks(size_t maxBytes = 256 * 1024);
 
     // Breakpoints, by file and line. A breakpoint's file names the files the Navigator stops in

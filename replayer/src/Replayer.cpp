@@ -82,6 +82,13 @@ class ExceptionLog : public ExceptionObserver {
 // Lines past this are not tracked for coverage (a hostile line table must not allocate much).
 constexpr int32_t kMaxCoverageLine = 1 << 22;
 
+// What stands for the output a slice did not carry (`reel slice --max-output`), in outputText and
+// as outputChunks' note: one wording for every front end.
+std::string elidedNote(int k, uint64_t bytes) {
+    return "[" + std::to_string(bytes) + " earlier bytes of " + (k == 0 ? "stdout" : "stderr") +
+           " are not in this slice]\n";
+}
+
 std::vector<uint8_t> encodeState(const ProgramState& s) {
     std::vector<uint8_t> out;
     StateCodec::encode(s, out);
@@ -457,9 +464,7 @@ std::string Replayer::outputText(uint32_t stream, uint64_t n, size_t maxBytes) {
         const uint64_t skip = from > recStart ? from - recStart : 0;
         if (it->chunk == kCarriedOutput) {
             // A slice's output from before its first event, possibly only the tail of it.
-            if (from < recStart)
-                out += "[" + std::to_string(recStart - from) +
-                       " earlier bytes of output are not in this slice]\n";
+            if (from < recStart) out += elidedNote(static_cast<int>(stream - 1), recStart - from);
             const std::string& tail = impl_->reader.checkpoint()->outputTail[stream - 1];
             out.append(tail, static_cast<size_t>(skip), std::string::npos);
             continue;
@@ -486,6 +491,7 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
     ptrdiff_t idx[2] = {endOf(*vs[0]), endOf(*vs[1])};
     std::vector<OutputChunk> out;
     size_t bytes = 0;
+    bool cut = false;  // maxBytes ended the walk inside a write
     while (bytes < maxBytes && (idx[0] > 0 || idx[1] > 0)) {
         int k;
         if (idx[0] == 0)
@@ -505,6 +511,8 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
         if (o.chunk == kCarriedOutput) {
             const std::string& tail = impl_->reader.checkpoint()->outputTail[k];
             const size_t take = std::min<size_t>(tail.size(), maxBytes - bytes);
+            cut = cut || take < tail.size();
+            if (take == 0) continue;  // nothing carried: the note below says how much is missing
             OutputChunk c;
             c.event = o.event;
             c.stream = static_cast<uint32_t>(k + 1);
@@ -517,6 +525,7 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
         REEL_REQUIRE(uint64_t(o.blobPos) + o.len <= chunk->blobs.size(), chunk->fileOffset,
                      "output record outside its chunk");
         const size_t take = std::min<size_t>(o.len, maxBytes - bytes);
+        cut = cut || take < o.len;
         OutputChunk c;
         c.event = o.event;
         c.stream = static_cast<uint32_t>(k + 1);
@@ -524,6 +533,21 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
             reinterpret_cast<const char*>(chunk->blobs.data()) + o.blobPos + (o.len - take), take);
         bytes += take;
         out.push_back(std::move(c));
+    }
+    if (idx[0] == 0 && idx[1] == 0 && !cut) {
+        // Shown from the very beginning: say what a slice left out before its carried output.
+        for (int k = 1; k >= 0; --k) {
+            const auto& v = *vs[k];
+            if (v.empty() || v.front().chunk != kCarriedOutput || v.front().event > n) continue;
+            const uint64_t elided = v.front().totalAfter - v.front().len;
+            if (elided == 0) continue;
+            OutputChunk note;
+            note.event = v.front().event;
+            note.stream = static_cast<uint32_t>(k + 1);
+            note.text = elidedNote(k, elided);
+            note.elidedBytes = elided;
+            out.push_back(std::move(note));
+        }
     }
     std::reverse(out.begin(), out.end());
     return out;

@@ -436,6 +436,9 @@ class TestSlice : public QObject {
                  QString("[%1 earlier bytes of stdout are not in this slice]\n%2")
                      .arg(full.size() - 3)
                      .arg(full.right(3)));
+        // The note is the replayer's (OutputChunk::elidedBytes), not the program's output.
+        QVERIFY(w->outputView()->isNoteLine(0));
+        QVERIFY(!w->outputView()->isNoteLine(1));
         w->action("goToEnd")->trigger();
         QCOMPARE(w->session().position(), events_ - 1);
         QVERIFY(w->outputView()->toPlainText().endsWith("done\n"));

@@ -331,11 +331,44 @@ TEST_CASE("output before the window is carried, or marked as elided", "[slice]")
     CHECK(sl.outputSize(1, 155) == orig.outputSize(1, 155));
     const std::string text = sl.outputText(1, 155);
     CHECK(text.rfind("[", 0) == 0);
-    CHECK(text.find("earlier bytes of output are not in this slice]\n") != std::string::npos);
+    const uint64_t elided = orig.outputSize(1, 149) - 30;
+    CHECK(text.rfind(
+              "[" + std::to_string(elided) + " earlier bytes of stdout are not in this slice]\n",
+              0) == 0);
     CHECK(all.size() > 30);
     CHECK(text.substr(text.size() - 30) == all.substr(all.size() - 30));
     // A tail request inside the carried bytes needs no marker.
     CHECK(sl.outputText(1, 155, 10) == orig.outputText(1, 155, 10));
+
+    // outputChunks says the same with a note chunk per stream, first, flagged as a note (not
+    // counted as output), when the chunks reach back to the carried bytes.
+    const auto chunks = sl.outputChunks(155);
+    REQUIRE(chunks.size() >= 2);
+    const uint64_t elidedErr = orig.outputSize(2, 149) - 30;
+    CHECK(chunks[0].isNote());
+    CHECK(chunks[0].stream == 1);
+    CHECK(chunks[0].elidedBytes == elided);
+    CHECK(chunks[0].event == 150);
+    CHECK(chunks[0].text ==
+          "[" + std::to_string(elided) + " earlier bytes of stdout are not in this slice]\n");
+    CHECK(chunks[1].isNote());
+    CHECK(chunks[1].stream == 2);
+    CHECK(chunks[1].elidedBytes == elidedErr);
+    CHECK(chunks[1].text ==
+          "[" + std::to_string(elidedErr) + " earlier bytes of stderr are not in this slice]\n");
+    std::string out, err;
+    for (size_t i = 2; i < chunks.size(); ++i) {
+        CHECK_FALSE(chunks[i].isNote());
+        (chunks[i].stream == 1 ? out : err) += chunks[i].text;
+    }
+    CHECK(out == all.substr(all.size() - out.size()));
+    CHECK(out.size() == sl.outputSize(1, 155) - elided);
+    CHECK(err.size() == sl.outputSize(2, 155) - elidedErr);
+    // A tail that does not reach back that far has no note.
+    for (const auto& c : sl.outputChunks(155, 40)) CHECK_FALSE(c.isNote());
+    // Nothing elided, nothing noted.
+    Replayer full(dir / "full.reel");
+    for (const auto& c : full.outputChunks(155)) CHECK_FALSE(c.isNote());
     // The slice ends before the final flush: it is not there.
     CHECK(sl.outputText(1, 160).find("final flush") == std::string::npos);
 }

@@ -23,6 +23,8 @@
 //   19:00 added OutputChunk, outputChunks().
 //   19:00 added Options::checkpointsOnDisk, Options::sidecarFromEvents,
 //         IndexStats::checkpointsOnDisk.
+//   session 34: added OutputChunk::elidedBytes (outputChunks' note for output a slice did not
+//         carry); outputText's note names the stream ("of stdout", was "of output").
 
 #include <cstdint>
 #include <filesystem>
@@ -87,6 +89,12 @@ struct OutputChunk {
     uint64_t event = 0;
     uint32_t stream = 1;  // 1 stdout, 2 stderr
     std::string text;
+    // Not a write but the replayer's note that this many earlier bytes of the stream are not in
+    // the trace (a slice or a flight recording carries only the tail of the output written before
+    // its first event, `reel slice --max-output`); `text` then says so, as outputText does:
+    // "[K earlier bytes of stdout are not in this slice]\n". 0 for a write.
+    uint64_t elidedBytes = 0;
+    bool isNote() const { return elidedBytes != 0; }
 };
 
 // A maximal run of consecutive events on one thread.
@@ -176,7 +184,9 @@ class Replayer {
     // Output written (stream 1 stdout, 2 stderr) by the end of event n, read from the trace's
     // OUTPUT records on demand (not kept in memory). Output recorded after the last event (a
     // final flush) counts at the last event. `maxBytes` keeps the last bytes only (the tail a
-    // console pane shows). Throws std::out_of_range for a bad n or stream.
+    // console pane shows). Bytes written before a slice's first event that the slice did not
+    // carry are replaced by a note line when the text reaches back to them ("[K earlier bytes of
+    // stdout are not in this slice]"). Throws std::out_of_range for a bad n or stream.
     std::string outputText(uint32_t stream, uint64_t n,
                            size_t maxBytes = std::numeric_limits<size_t>::max());
     uint64_t outputSize(uint32_t stream, uint64_t n) const;
@@ -184,7 +194,10 @@ class Replayer {
     // written, one chunk per write, each with its event (so a front end can show output between
     // events and jump to where a line was printed). `maxBytes` keeps the last bytes only (the
     // first chunk may then be the tail of a write). Read on demand from the trace like
-    // outputText. Throws std::out_of_range for a bad n.
+    // outputText. In a trace that starts after event 0, output written before its first event
+    // belongs to that first event, and when the chunks reach back to it, a note chunk per stream
+    // (OutputChunk::elidedBytes, not counted in maxBytes) comes first for the bytes the trace did
+    // not carry. Throws std::out_of_range for a bad n.
     std::vector<OutputChunk> outputChunks(uint64_t n,
                                           size_t maxBytes = std::numeric_limits<size_t>::max());
 
