@@ -1146,9 +1146,17 @@ void ReplaySession::cmdOutput(const std::string& args) {
     else if (!args.empty())
         fail("usage: output [stdout|stderr]");
     const uint64_t pos = nav_->position();
-    const std::string o = outStream ? replayer_->outputText(1, pos) : std::string();
-    const std::string e = errStream ? replayer_->outputText(2, pos) : std::string();
-    if (o.empty() && e.empty()) {
+    // Both streams: interleaved as they were written (as the terminal showed them), a header at
+    // each switch when both have output. One stream: its text.
+    std::vector<replayer::OutputChunk> chunks;
+    if (outStream && errStream) {
+        chunks = replayer_->outputChunks(pos);
+    } else {
+        const uint32_t stream = outStream ? 1 : 2;
+        std::string text = replayer_->outputText(stream, pos);
+        if (!text.empty()) chunks.push_back({pos, stream, std::move(text)});
+    }
+    if (chunks.empty()) {
         out_ << "(no output "
              << (outStream && errStream ? ""
                  : outStream            ? "on stdout "
@@ -1156,14 +1164,20 @@ void ReplaySession::cmdOutput(const std::string& args) {
              << "up to event " << pos << ")\n";
         return;
     }
-    if (!o.empty()) {
-        if (errStream && !e.empty()) out_ << "--- stdout ---\n";
-        out_ << o << (o.back() == '\n' ? "" : "\n");
+    const bool both = std::any_of(chunks.begin(), chunks.end(),
+                                  [&](const auto& c) { return c.stream != chunks[0].stream; });
+    uint32_t shown = 0;
+    bool lineStart = true;
+    for (const auto& c : chunks) {
+        if (both && c.stream != shown) {
+            out_ << (lineStart ? "" : "\n")
+                 << (c.stream == 1 ? "--- stdout ---\n" : "--- stderr ---\n");
+            shown = c.stream;
+        }
+        out_ << c.text;
+        if (!c.text.empty()) lineStart = c.text.back() == '\n';
     }
-    if (!e.empty()) {
-        if (outStream && !o.empty()) out_ << "--- stderr ---\n";
-        out_ << e << (e.back() == '\n' ? "" : "\n");
-    }
+    if (!lineStart) out_ << "\n";
 }
 
 void ReplaySession::cmdInfo(const std::string& args) {

@@ -262,6 +262,11 @@ struct Checkpoint {
   originalEventCount @13 :UInt64;
   # Provenance: events in the trace this one was cut from, and its file name.
   originalPath @14 :Text;
+  outputOrder @15 :List(UInt64);
+  # The order in which the tails' bytes were written: runs of consecutive bytes of one stream,
+  # oldest first, each `bytes * 2 + (stream - 1)` (stream 1 stdout, 2 stderr); each stream's runs
+  # add up to its tail. Added within 1.3 as an ignorable field: empty (or a reader without it)
+  # shows stdoutTail, then stderrTail.
 }
 
 struct CheckpointThread {

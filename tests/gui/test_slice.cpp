@@ -416,6 +416,39 @@ class TestSlice : public QObject {
                  qPrintable(err));
     }
 
+    // Output written to both streams before a slice's first event shows in the order it was
+    // written ("warn" on stderr between the two stdout lines), as in the original at that event.
+    void carriedOutputIsInterleaved() {
+        const QString orig = QString::fromStdString((*dir_ / "warn.reel").string());
+        const uint64_t events = test::writeProgramTrace(
+            orig.toStdString(), {.iterations = 12, .eventsPerBatch = 50, .stderrLine = true});
+        replayer::Replayer r(orig.toStdString());
+        uint64_t done = 0;  // the event "done" belongs to: the last stdout write
+        for (uint64_t n = events - 1; n > 0 && !done; --n)
+            if (r.outputSize(1, n) > r.outputSize(1, n - 1)) done = n;
+        QVERIFY(done > 0 && done + 2 < events);
+        const QString slice = QString::fromStdString((*dir_ / "warn-slice.reel").string());
+        replayer::SliceOptions o;
+        o.from = done + 1;
+        o.durable = false;
+        replayer::sliceTrace(r, slice.toStdString(), o);
+
+        auto w = openWindow(slice);
+        auto ow = openWindow(orig);
+        QVERIFY(w && ow);
+        ow->session().goTo(done + 1);
+        const QString text = w->outputView()->toPlainText();
+        QVERIFY2(text.startsWith("caught ('too big', ") && text.endsWith(")\nwarn\ndone\n"),
+                 qPrintable(text));
+        QCOMPARE(text, ow->outputView()->toPlainText());
+        QCOMPARE(w->outputView()->lineCount(), 3);
+        for (int line = 0; line < 3; ++line)
+            QCOMPARE(w->outputView()->streamOfLine(line), ow->outputView()->streamOfLine(line));
+        QCOMPARE(w->outputView()->streamOfLine(1), 2);
+        // Lines written before the slice go to its first event (the earliest it has).
+        QCOMPARE(w->outputView()->eventOfLine(1), qint64(done + 1));
+    }
+
     // A slice that carries only the tail of the earlier output says so in its banner and at the
     // top of the output pane, which shows the carried tail and then what the window printed.
     void elidedOutputIsAnnounced() {

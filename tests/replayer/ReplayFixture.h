@@ -16,6 +16,7 @@
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceWriter.h"
 #include "reel/format/ValueCodec.h"
+#include "reel/replayer/Replayer.h"
 
 namespace reel::test {
 
@@ -203,5 +204,21 @@ class ProgramBuilder {
     std::vector<Batch> batches_;
     std::unique_ptr<TraceWriter> writer_;
 };
+
+// Output as (stream, text) runs in write order: consecutive writes to one stream joined, the
+// replayer's notes (OutputChunk::elidedBytes) left out. Two traces showing the same interleaved
+// output have equal runs however their writes were cut into chunks.
+using OutputRuns = std::vector<std::pair<uint32_t, std::string>>;
+inline OutputRuns outputRuns(const std::vector<replayer::OutputChunk>& chunks) {
+    OutputRuns out;
+    for (const auto& c : chunks) {
+        if (c.isNote()) continue;
+        if (!out.empty() && out.back().first == c.stream)
+            out.back().second += c.text;
+        else
+            out.emplace_back(c.stream, c.text);
+    }
+    return out;
+}
 
 }  // namespace reel::test

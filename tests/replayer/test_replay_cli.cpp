@@ -8,6 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include "format/TraceFixture.h"
+#include "reel/replayer/Replayer.h"
+#include "reel/replayer/TraceSlicer.h"
+#include "replayer/ReplayFixture.h"
 
 using namespace reel::format;
 using namespace reel::test;
@@ -575,6 +578,58 @@ TEST_CASE("replay: exceptions, threads and output", "[cli][replay]") {
               "--- stdout ---\nhello from the loop\n--- stderr ---\nTraceback (most recent call "
               "last):\n"));
     CHECK(has(r.out, "\nTraceback (most recent call last):\nValueError: boom\n"));
+}
+
+TEST_CASE("replay: output shows both streams in the order they were written, also in a slice",
+          "[cli][replay]") {
+    TempDir dir;
+    ProgramBuilder pb(3);
+    const uint32_t c = pb.code("<module>", 1, {1, 2, 3, 4}, {}, true);
+    pb.threadRecord(0, "MainThread");
+    pb.call(c);
+    pb.output(1, "a\n");
+    pb.op(0);
+    pb.output(2, "E1\n");
+    pb.op(2);
+    pb.output(1, "b\n");
+    pb.output(1, "p");  // a partial line: the next header still starts a line
+    pb.op(4);
+    pb.output(2, "E2\n");
+    pb.op(6);
+    pb.op(0);
+    pb.op(2);
+    pb.ret(ValueRef::constant(Constant::None), 6);
+    pb.write(dir / "orig.reel");
+    const std::string both =
+        "--- stdout ---\na\n--- stderr ---\nE1\n--- stdout ---\nb\np\n--- stderr ---\nE2\n";
+
+    Run r = cmds(dir, dir / "orig.reel", "goto 4; output; output stdout; output stderr");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out, both + "a\nb\np\nE1\nE2\n"));
+    r = cmds(dir, dir / "orig.reel", "goto 1; output");
+    CHECK(has(r.out, "trace>\na\n"));  // one stream so far: no header
+    CHECK_FALSE(has(r.out, "--- stdout ---"));
+
+    // A slice starting after all of it carries it in the same order.
+    reel::replayer::Replayer orig(dir / "orig.reel");
+    reel::replayer::SliceOptions o;
+    o.from = 5;
+    o.durable = false;
+    reel::replayer::sliceTrace(orig, dir / "slice.reel", o);
+    r = cmds(dir, dir / "slice.reel", "output");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out, both));
+    // Carried in part: the notes come first, then the carried bytes in order.
+    o.maxCarriedOutput = 3;
+    reel::replayer::sliceTrace(orig, dir / "cut.reel", o);
+    r = cmds(dir, dir / "cut.reel", "output");
+    INFO(r.out << r.err);
+    CHECK(has(r.out,
+              "--- stdout ---\n[2 earlier bytes of stdout are not in this slice]\n"
+              "--- stderr ---\n[3 earlier bytes of stderr are not in this slice]\n"
+              "--- stdout ---\nb\np\n--- stderr ---\nE2\n"));
 }
 
 TEST_CASE("replay: help, info, unknown commands and scripts that fail", "[cli][replay]") {
