@@ -159,6 +159,11 @@ void Replayer::Impl::forEachOutput(uint64_t n, uint64_t maxBytesPerStream,
     }
 }
 
+uint64_t Replayer::Impl::depthBucketSize(uint64_t eventCount) const {
+    const uint64_t buckets = std::max<uint32_t>(1, options.depthBuckets);
+    return std::clamp<uint64_t>((eventCount - base + buckets - 1) / buckets, 1, interval);
+}
+
 void Replayer::Impl::requireEvent(uint64_t n) const {
     if (n >= events || n < base)
         throw std::out_of_range(
@@ -243,6 +248,16 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         lastCheckpointSize = checkpointBytes = cp->state.size();
         blocks[0].checkpoint = std::move(cp);
     }
+
+    // The depth profile: every numbered event lands in the bucket counted down here.
+    depthProfile.firstEvent = base;
+    depthProfile.bucketSize = depthBucketSize(events);
+    const size_t nBuckets = static_cast<size_t>((events - base + depthProfile.bucketSize - 1) /
+                                                depthProfile.bucketSize);
+    depthProfile.minDepth.assign(nBuckets, ~0u);
+    depthProfile.maxDepth.assign(nBuckets, 0);
+    size_t bucket = 0;
+    uint64_t bucketLeft = depthProfile.bucketSize;
 
     // Per-block summaries under construction. Stamps avoid searching the code list per frame
     // change.
@@ -334,6 +349,14 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         ts.minDepth = std::min(ts.minDepth, depth);
         ts.maxDepth = std::max(ts.maxDepth, depth);
         ++ts.events;
+        if (bucket < nBuckets) {
+            depthProfile.minDepth[bucket] = std::min(depthProfile.minDepth[bucket], depth);
+            depthProfile.maxDepth[bucket] = std::max(depthProfile.maxDepth[bucket], depth);
+            if (--bucketLeft == 0) {
+                ++bucket;
+                bucketLeft = depthProfile.bucketSize;
+            }
+        }
         const Frame& top = sm.state().threads[th].stack.back();
         if (r.kind == format::RecordKind::Opcode && sm.lineStop() && top.line < kMaxCoverageLine) {
             auto& lines = executed[top.codeId];
@@ -376,6 +399,8 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
 
     for (uint32_t i = 0; i < threadSeen.size(); ++i)
         if (threadSeen[i]) threadIds.push_back(i);
+    for (auto& d : depthProfile.minDepth)
+        if (d == ~0u) d = 0;
     computeStats();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (progress) progress(events - base, events - base);
@@ -398,7 +423,8 @@ void Replayer::Impl::computeStats() {
         blocks.size() * sizeof(BlockData) + threadPool.size() * sizeof(ThreadSummary) +
         codePool.size() * sizeof(uint32_t) + exceptions.size() * sizeof(ExceptionInfo) +
         hooks.size() * sizeof(AsyncGenHookCall) +
-        (outputs[0].size() + outputs[1].size()) * sizeof(OutputRef);
+        (outputs[0].size() + outputs[1].size()) * sizeof(OutputRef) +
+        (depthProfile.minDepth.size() + depthProfile.maxDepth.size()) * sizeof(uint32_t);
     stats.bytesPerEvent =
         events ? static_cast<double>(stats.checkpointBytes + stats.tableBytes) / events : 0;
 }
@@ -605,6 +631,10 @@ std::vector<int32_t> Replayer::executedLines(uint32_t codeId) const {
     for (size_t l = 0; l < lines.size(); ++l)
         if (lines[l]) out.push_back(static_cast<int32_t>(l));
     return out;
+}
+
+const DepthProfile& Replayer::depthProfile() const {
+    return impl_->depthProfile;
 }
 
 const std::vector<ExceptionInfo>& Replayer::exceptions() const {

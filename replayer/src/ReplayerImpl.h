@@ -84,6 +84,8 @@ class Replayer::Impl {
     }
     bool blockHasAnyCode(size_t b, const std::vector<uint32_t>& sortedCodes) const;
     void requireEvent(uint64_t n) const;
+    // Events per depth-profile bucket for a trace of `eventCount` events (Options::depthBuckets).
+    uint64_t depthBucketSize(uint64_t eventCount) const;
     // The bytes of output record `o` of stream index k (0 stdout): a carried run of a slice's
     // checkpoint or an OUTPUT record's blob; `hold` keeps the chunk they are in alive.
     std::string_view outputBytes(uint32_t k, const OutputRef& o, HeldChunk& hold);
@@ -106,6 +108,7 @@ class Replayer::Impl {
     std::vector<OutputRef> outputs[2];
     std::vector<uint32_t> threadIds;
     std::vector<std::vector<bool>> executed;  // by code id, then line
+    DepthProfile depthProfile;
     IndexStats stats;
     std::shared_ptr<LineTables> lines;
     std::unique_ptr<Scanner> seeker;  // stateAt(): successive nearby seeks stay incremental

@@ -26,7 +26,6 @@
 #include "models/LocalsModel.h"
 #include "models/Session.h"
 #include "models/TimelineData.h"
-#include "models/TraceProfile.h"
 #include "reel/replayer/TraceSlicer.h"
 #include "widgets/LocalsTree.h"
 #include "widgets/MainWindow.h"
@@ -154,18 +153,18 @@ class TestSlice : public QObject {
         for (const auto& m : d.markers())
             QVERIFY2(m.event >= first_ && m.event <= last_, qPrintable(m.tip));
 
-        // The fine depth profile counts from the slice's first event and matches the original's
-        // depth at the same events (both have one event per bucket at this size).
-        const TraceProfile sp = computeTraceProfile(slice_.toStdString());
-        const TraceProfile op = computeTraceProfile(original_.toStdString());
-        QVERIFY(sp.valid() && op.valid());
-        QCOMPARE(sp.data->firstEvent, first_);
-        QCOMPARE(op.data->bucketSize, uint64_t(1));
-        QCOMPARE(sp.data->bucketSize, uint64_t(1));
-        QCOMPARE(sp.data->depthMax.size(), size_t(last_ - first_ + 1));
+        // The depth curve counts from the slice's first event and matches the original's depth
+        // at the same events (both have one event per bucket at this size).
+        Session os;
+        QVERIFY(os.open(loadTrace(original_)));
+        TimelineData od;
+        od.build(os);
+        QCOMPARE(od.depthBucketSize(), uint64_t(1));
+        QCOMPARE(d.depthBucketSize(), uint64_t(1));
+        QCOMPARE(d.depthMax().size(), size_t(last_ - first_ + 1));
         for (uint64_t e = first_; e <= last_; ++e) {
-            QCOMPARE(sp.data->depthMax[size_t(e - first_)], op.data->depthMax[size_t(e)]);
-            QCOMPARE(sp.data->depthMin[size_t(e - first_)], op.data->depthMin[size_t(e)]);
+            QCOMPARE(d.depthMax()[size_t(e - first_)], od.depthMax()[size_t(e)]);
+            QCOMPARE(d.depthMin()[size_t(e - first_)], od.depthMin()[size_t(e)]);
         }
 
         // An ordinary trace is not a slice and says nothing about it.
@@ -284,16 +283,14 @@ class TestSlice : public QObject {
         QCOMPARE(tl->viewLast(), last_);
     }
 
-    // The depth sparkline of the slice is the original's over the same events: the blocks and
-    // the fine profile count from the slice's first event, not from 0.
+    // The depth sparkline of the slice is the original's over the same events: the depth
+    // profile counts from the slice's first event, not from 0.
     void sparklineMatchesTheOriginal() {
         auto w = openWindow(slice_);
         auto orig = openWindow(original_);
         QVERIFY(w && orig);
         TimelineWidget* a = w->timeline();
         TimelineWidget* b = orig->timeline();
-        QTRY_VERIFY(a->hasProfile());
-        QTRY_VERIFY(b->hasProfile());
         QCOMPARE(a->size(), b->size());
         // Same scale (the deepest stack of the window is the run's deepest here).
         QCOMPARE(a->data().maxDepth(), b->data().maxDepth());

@@ -23,6 +23,7 @@
 //   19:00 added OutputChunk, outputChunks().
 //   19:00 added Options::checkpointsOnDisk, Options::sidecarFromEvents,
 //         IndexStats::checkpointsOnDisk.
+//   session 34: added DepthProfile, depthProfile(), Options::depthBuckets.
 //   session 34: added OutputChunk::elidedBytes (outputChunks' note for output a slice did not
 //         carry); outputText's note names the stream ("of stdout", was "of output").
 
@@ -82,6 +83,17 @@ struct BlockSummary {
     bool hasCheckpoint = false;  // a checkpoint holds the state just before firstEvent
     std::span<const ThreadSummary> threads;
     std::span<const uint32_t> codes;  // code ids with at least one event in the block (sorted)
+};
+
+// The call depth over the run at a finer grain than the blocks (a timeline's sparkline, short
+// traces, zooming in), kept by the indexing pass. Bucket b covers the events from
+// firstEvent + b * bucketSize (the last bucket may be shorter); minDepth[b] and maxDepth[b] are the
+// shallowest and deepest stack of the thread that ran each of its events, at that event (what
+// ThreadSummary counts, over every thread).
+struct DepthProfile {
+    uint64_t firstEvent = 0;  // the trace's first event (a slice's is not 0)
+    uint64_t bucketSize = 1;  // events per bucket: at least 1, at most the block size K
+    std::vector<uint32_t> minDepth, maxDepth;  // per bucket
 };
 
 // One write of the program to stdout or stderr (an OUTPUT record), and the event it belongs to.
@@ -147,6 +159,10 @@ class Replayer {
         // back from it on demand (a cache of the 32 latest), so the index in memory is the block
         // table and the tables only. Costs a read (page cache) per seek to another block.
         bool checkpointsOnDisk = true;
+        // The depth profile's resolution: buckets of ceil(events / depthBuckets) events, at
+        // least 1 and at most K (so a trace of more than depthBuckets * K events has one bucket
+        // per block). 65536 buckets cost 512 KiB.
+        uint32_t depthBuckets = 65536;
     };
     // Called now and then during indexing with (events indexed, total), both counted from the
     // trace's first event (a slice's progress starts at 0, not at its first event number); return false to cancel
@@ -200,6 +216,10 @@ class Replayer {
     // not carry. Throws std::out_of_range for a bad n.
     std::vector<OutputChunk> outputChunks(uint64_t n,
                                           size_t maxBytes = std::numeric_limits<size_t>::max());
+
+    // The call depth per bucket of a few events (see DepthProfile), from the index: no pass
+    // over the events.
+    const DepthProfile& depthProfile() const;
 
     // Lines of `codeId` that started running at least once in the whole trace (OPCODE line
     // stops), ascending: the source pane's "executed" marks. Empty for an unknown code id.
