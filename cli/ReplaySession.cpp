@@ -214,14 +214,19 @@ int ReplaySession::parseCount(const std::string& args) const {
 
 std::string ReplaySession::locationLine(const Frame& f) {
     const auto& c = code(f.codeId);
-    // An instruction without a line (-1) shows as 0, as the other lineless locations do.
-    return sources_->fileName(c) + "(" + std::to_string(std::max(f.line, 0)) + ")" + c.name + "()";
+    // At an instruction without a line number, the last line the frame ran (Frame::shownLine, as
+    // the GUI shows it); 0 when it has run none yet.
+    return sources_->fileName(c) + "(" + std::to_string(f.shownLine()) + ")" + c.name + "()";
 }
 
 std::string ReplaySession::sourceLine(const Frame& f) {
-    if (f.line < 1) return "<no line number at this instruction>";
-    auto text = sources_->line(code(f.codeId), f.line);
-    return text ? lstrip(*text) : std::string("<source not in the trace>");
+    if (f.shownLine() < 1) return "<no line number at this instruction>";
+    auto text = sources_->line(code(f.codeId), f.shownLine());
+    std::string shown = text ? lstrip(*text) : std::string("<source not in the trace>");
+    if (f.lineless())
+        shown += "  <no line number at this instruction: line " + std::to_string(f.shownLine()) +
+                 " ran last>";
+    return shown;
 }
 
 // "[event 1234/5677] --Return-- 42  (thread 1 (worker))"
@@ -835,14 +840,14 @@ void ReplaySession::cmdList(const std::string& args) {
     if (a.empty()) {
         // Continue the previous listing while nothing moved, as pdb does.
         if (listEvent_ == nav_->position() && listCode_ == f.codeId && listNext_ > 0) {
-            listLines(c, listNext_, listNext_ + 10, f.line);
+            listLines(c, listNext_, listNext_ + 10, f.shownLine());
             return;
         }
-        listLines(c, f.line - 5, f.line + 5, f.line);
+        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
         return;
     }
     if (a == ".") {
-        listLines(c, f.line - 5, f.line + 5, f.line);
+        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
         return;
     }
     const auto comma = a.find(',');
@@ -853,13 +858,13 @@ void ReplaySession::cmdList(const std::string& args) {
         if (count > 0 && (l < 1 || l > count))
             fail("there is no line " + std::to_string(l) + " in " + sources_->fileName(c) + " (" +
                  std::to_string(count) + " lines)");
-        listLines(c, l - 5, l + 5, f.line);
+        listLines(c, l - 5, l + 5, f.shownLine());
         return;
     }
     const int first = parseInt(trim(a.substr(0, comma)), "a line number");
     int last = parseInt(trim(a.substr(comma + 1)), "a line number");
     if (last < first) last = first + last;  // pdb: "list 10,3" lists 3 lines from 10
-    listLines(c, first, last, f.line);
+    listLines(c, first, last, f.shownLine());
 }
 
 void ReplaySession::cmdLongList(const std::string& args) {
@@ -870,7 +875,7 @@ void ReplaySession::cmdLongList(const std::string& args) {
     for (const auto& in : c.instructions) last = std::max(last, in.line);
     // A module's code spans the whole file.
     if (c.name == "<module>") last = std::max(last, sources_->lineCount(c));
-    listLines(c, c.firstLine, last, f.line);
+    listLines(c, c.firstLine, last, f.shownLine());
 }
 
 void ReplaySession::cmdDis(const std::string& args) {

@@ -322,6 +322,10 @@ struct CheckpointFrame {
   # When hasHandled: the exception a handler of this frame caught most recently, which the frame
   # re-raises (RERAISE has no event) if it unwinds with nothing in flight. Added within 1.3 as
   # an ignorable field: a reader without it takes such a re-raise for a new raise in the caller.
+  lastLine @16 :Int32;
+  # The latest line >= 1 the frame was at (0: none): where a front end shows a frame whose
+  # instruction has no line number. Added within 1.3 as an ignorable field: without it (0), a
+  # reader takes `line` when it is >= 1, else none.
 }
 
 struct CheckpointLocal {

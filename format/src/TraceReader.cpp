@@ -505,6 +505,7 @@ class TraceReader::Impl {
         f.codeId = r.getCodeId();
         f.lasti = r.getLasti();
         f.line = r.getLine();
+        f.lastLine = r.getLastLine();
         f.callEvent = r.getCallEvent();
         f.activationEvent = r.getActivationEvent();
         f.exiting = r.getExiting();

@@ -162,6 +162,7 @@ void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
     b.setCodeId(f.codeId);
     b.setLasti(f.lasti);
     b.setLine(f.line);
+    b.setLastLine(f.lastLine);
     b.setCallEvent(f.callEvent);
     b.setActivationEvent(f.activationEvent);
     b.setExiting(f.exiting);

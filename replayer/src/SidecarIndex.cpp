@@ -26,9 +26,9 @@ namespace {
 // The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions;
 // 2: decoder positions carry prevValueId and lastInt, format 1.2; 3: an exception swallowed
 // outside the recorded code is no longer in flight in the stored states; 4: frames carry the
-// exception their handler caught, for RERAISE; 5: the depth profile follows the executed lines);
-// a sidecar of another version is rebuilt.
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 5};
+// exception their handler caught, for RERAISE; 5: the depth profile follows the executed lines;
+// 6: frames carry the last line they ran); a sidecar of another version is rebuilt.
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 6};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and

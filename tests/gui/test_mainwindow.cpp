@@ -25,6 +25,7 @@
 #include "models/BytecodeModel.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
+#include "models/StackModel.h"
 #include "widgets/LocalsTree.h"
 #include "widgets/MainWindow.h"
 #include "widgets/SourceView.h"
@@ -225,6 +226,48 @@ class TestMainWindow : public QObject {
         QTest::mouseClick(gutter, Qt::LeftButton, {}, QPoint(8, y4));
         QVERIFY(w->session().breakpoints().isEmpty());
         QVERIFY(!dotAt(y4));
+    }
+
+    // An instruction without a line number (the handler's PUSH_EXC_INFO, the cleanup after
+    // `except ValueError as e:`): the stack and the source show the last line the frame ran,
+    // marked (the replayer's Frame::shownLine, as `reel replay` prints it), not line -1.
+    void linelessInstructionsShowTheLastLineRun() {
+        const QString path = QString::fromStdString((*dir_ / "lineless.reel").string());
+        test::writeProgramTrace(path.toStdString(), {.iterations = 4, .linelessCleanup = true});
+        auto w = openWindow(path);
+        QVERIFY(w);
+        Session& s = w->session();
+        auto atModuleOffset = [&](int32_t lasti) {
+            s.goToStart();
+            for (uint64_t n = 0; n <= s.lastEvent(); ++n) {
+                s.goTo(n);
+                const replayer::Frame* f = s.frame();
+                if (f && f->codeId == test::kModuleCode && f->lasti == lasti &&
+                    s.state().kind == format::RecordKind::Opcode)
+                    return true;
+            }
+            return false;
+        };
+        const QAbstractItemModel* stack = w->stackView()->model();
+        QVERIFY(atModuleOffset(int32_t(2 * test::kPushExcInfo)));
+        QCOMPARE(s.frame()->line, -1);
+        // The handler starts after the call on line 17 that raised.
+        QCOMPARE(w->sourceView()->currentLine(), 17);
+        QVERIFY(w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:17 (after)"));
+        QVERIFY(stack->index(0, 0).data(Qt::ToolTipRole).toString().contains("line 17 ran last"));
+        QCOMPARE(stack->index(0, 0).data(StackModel::LineRole).toInt(), 17);
+        QVERIFY(stack->index(0, 0).data(StackModel::LinelessRole).toBool());
+        // The cleanup after the except body: after line 19.
+        QVERIFY(atModuleOffset(int32_t(2 * test::kPopExcept)));
+        QCOMPARE(w->sourceView()->currentLine(), 19);
+        QVERIFY(w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:19 (after)"));
+        // A numbered instruction again: its own line, unmarked.
+        QVERIFY(atModuleOffset(int32_t(2 * (test::kPushExcInfo + 1))));
+        QCOMPARE(w->sourceView()->currentLine(), 18);
+        QVERIFY(!w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:18"));
     }
 
     void conditionalBreakpointAndExceptionsPane() {

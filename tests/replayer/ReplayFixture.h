@@ -34,6 +34,8 @@ class ProgramBuilder {
         c.id = static_cast<uint32_t>(codes_.size());
         c.qualname = c.name = qualname;
         c.filename = file;
+        for (uint32_t i = 0; i < sources_.size(); ++i)
+            if (sources_[i] == file) c.sourceId = i;
         c.firstLine = firstLine;
         c.localNames = locals;
         c.localKinds.assign(locals.size(), 0x20);
@@ -60,6 +62,12 @@ class ProgramBuilder {
         for (uint32_t k = 0; k < nInstr; ++k)
             lines.push_back(firstLine + 1 + static_cast<int32_t>(k / perLine));
         return code(qualname, firstLine, lines, locals, dictLocals, file);
+    }
+    // Records the source text of `file`: code objects of that file defined after this show it.
+    void source(const std::string& file, const std::string& text) {
+        const uint32_t id = static_cast<uint32_t>(sources_.size());
+        sources_.push_back(file);
+        pending_.sources.push_back({id, file, text, true});
     }
     // Names instruction k of a code object (they are all "NOP" otherwise), before write().
     void opname(uint32_t code, size_t k, const std::string& name) {
@@ -195,6 +203,7 @@ class ProgramBuilder {
     std::vector<CodeObject> codes_;
     size_t strings_ = 0, types_ = 0;
     NewDefs pending_;
+    std::vector<std::string> sources_;  // paths, by source id
     std::vector<uint8_t> values_;
     uint64_t nextValue_ = 0, firstValue_ = 0;
     EventEncoder enc_;

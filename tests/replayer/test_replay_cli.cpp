@@ -632,6 +632,45 @@ TEST_CASE("replay: output shows both streams in the order they were written, als
               "--- stdout ---\nb\np\n--- stderr ---\nE2\n"));
 }
 
+TEST_CASE("replay: an instruction without a line shows the last line the frame ran",
+          "[cli][replay]") {
+    TempDir dir;
+    ProgramBuilder pb(4);
+    // f(): offset 0 line 2, 2 line 3, 4 no line (a handler's PUSH_EXC_INFO), 6 line 4.
+    pb.source("/src/prog.py",
+              "def f():\n    try:\n        raise E\n    except E:\n        pass\n"
+              "\n\n\nf()\n");
+    const uint32_t mod = pb.code("<module>", 0, {0, 9}, {}, true, "/src/prog.py");
+    const uint32_t f = pb.code("f", 1, {2, 3, -1, 4}, {}, false, "/src/prog.py");
+    pb.threadRecord(0, "MainThread");
+    pb.call(mod);  // 0
+    pb.op(2);      // 1
+    pb.call(f);    // 2
+    pb.op(0);      // 3
+    pb.op(2);      // 4
+    pb.op(4);      // 5: no line
+    pb.op(6);      // 6
+    pb.ret(ValueRef::constant(Constant::None), 6);
+    pb.write(dir / "t.reel");
+
+    Run r = cmds(dir, dir / "t.reel", "goto 5; where; list");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out,
+              "> /src/prog.py(3)f()\n-> raise E  <no line number at this instruction: "
+              "line 3 ran last>\n"));
+    CHECK(has(r.out, "  /src/prog.py(9)<module>()\n-> f()\n"));  // the caller at its own line
+    CHECK(has(r.out, "  3  ->\t        raise E\n"));             // list centres on it
+    CHECK_FALSE(has(r.out, "(-1)"));
+    CHECK_FALSE(has(r.out, "(0)f()"));
+    // A numbered instruction: its own line, no note.
+    r = cmds(dir, dir / "t.reel", "goto 6");
+    CHECK(has(r.out, "> /src/prog.py(4)f()\n-> except E:\n"));
+    // Before any numbered line (the module's start, line 0): no line, as before.
+    r = cmds(dir, dir / "t.reel", "goto 0");
+    CHECK(has(r.out, "> /src/prog.py(0)<module>()\n-> <no line number at this instruction>\n"));
+}
+
 TEST_CASE("replay: help, info, unknown commands and scripts that fail", "[cli][replay]") {
     Fixture f;
     Run r = cmds(f.dir, f.trace, "help");

@@ -46,6 +46,7 @@ struct CheckpointFrame {
     uint32_t codeId = 0;
     int32_t lasti = -1;
     int32_t line = 0;
+    int32_t lastLine = 0;  // the latest line >= 1 the frame was at; 0: none (or not recorded)
     uint64_t callEvent = kNoEventNumber;
     uint64_t activationEvent = kNoEventNumber;
     bool exiting = false;
