@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -324,6 +325,16 @@ class TestMainWindow : public QObject {
             QCOMPARE(p.exitCode(), 2);
             QVERIFY2(p.readAllStandardError().contains(message), qPrintable(extra.join(' ')));
         }
+
+        // `reel gui` passes reel-gui's options on.
+        QFile::remove(png);
+        QProcess viaCli;
+        viaCli.setProcessEnvironment(env);
+        viaCli.start(REEL_CLI_BINARY, {"gui", trace_, "--screenshot", png, "--break", "prog.py:4",
+                                       "--size", "800x600"});
+        QVERIFY(viaCli.waitForFinished(60000));
+        QCOMPARE(viaCli.exitCode(), 0);
+        QCOMPARE(QImage(png).size(), QSize(800, 600));
 
         QProcess cli;
         cli.start(REEL_CLI_BINARY,
