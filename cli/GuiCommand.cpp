@@ -16,7 +16,13 @@ void addGuiCommand(CLI::App& app) {
     auto* cmd = app.add_subcommand("gui", "Open a trace in the graphical time-travel debugger");
     auto file = std::make_shared<std::string>();
     cmd->add_option("file", *file, "The .reel trace to open");
-    cmd->callback([file] {
+    // reel-gui's own options (--screenshot PNG, --at, --break, --size, --theme; docs/gui.md) are
+    // passed on as given: from the first argument this command does not know.
+    cmd->prefix_command();
+    cmd->footer(
+        "Other arguments go to reel-gui, e.g. reel gui run.reel --screenshot out.png "
+        "--break prog.py:12 (see reel-gui --help).");
+    cmd->callback([cmd, file] {
         std::error_code ec;
         const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
         if (ec) throw CommandError{"cannot locate the reel binary: " + ec.message()};
@@ -28,6 +34,7 @@ void addGuiCommand(CLI::App& app) {
             throw CommandError{"no such file: " + *file};
         std::vector<std::string> args{gui.string()};
         if (!file->empty()) args.push_back(*file);
+        for (const auto& a : cmd->remaining()) args.push_back(a);
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "reel/format/TraceFormatError.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/UnicodePrintable.h"
 
 namespace reel::cli {
@@ -74,13 +75,6 @@ std::string lstrip(std::string_view s) {
     size_t b = 0;
     while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
     return std::string(s.substr(b));
-}
-
-bool fileMatches(const std::string& path, const std::string& file) {
-    if (path == file) return true;
-    return path.size() > file.size() &&
-           path.compare(path.size() - file.size(), file.size(), file) == 0 &&
-           path[path.size() - file.size() - 1] == '/';
 }
 
 // "-d 5 -w 100 -s 1000 rest": options of print/pp; returns the rest.
@@ -266,14 +260,19 @@ int ReplaySession::parseCount(const std::string& args) const {
 
 std::string ReplaySession::locationLine(const Frame& f) {
     const auto& c = code(f.codeId);
-    // An instruction without a line (-1) shows as 0, as the other lineless locations do.
-    return sources_->fileName(c) + "(" + std::to_string(std::max(f.line, 0)) + ")" + c.name + "()";
+    // At an instruction without a line number, the last line the frame ran (Frame::shownLine, as
+    // the GUI shows it); 0 when it has run none yet.
+    return sources_->fileName(c) + "(" + std::to_string(f.shownLine()) + ")" + c.name + "()";
 }
 
 std::string ReplaySession::sourceLine(const Frame& f) {
-    if (f.line < 1) return "<no line number at this instruction>";
-    auto text = sources_->line(code(f.codeId), f.line);
-    return text ? lstrip(*text) : std::string("<source not in the trace>");
+    if (f.shownLine() < 1) return "<no line number at this instruction>";
+    auto text = sources_->line(code(f.codeId), f.shownLine());
+    std::string shown = text ? lstrip(*text) : std::string("<source not in the trace>");
+    if (f.lineless())
+        shown += "  <no line number at this instruction: line " + std::to_string(f.shownLine()) +
+                 " ran last>";
+    return shown;
 }
 
 // "[event 1234/5677] --Return-- 42  (thread 1 (worker))"
@@ -814,7 +813,7 @@ void ReplaySession::cmdBreak(const std::string& args, bool temporary) {
         std::string shown;
         for (const auto& c : replayer_->defs().codes) {
             const std::string& path = sources_->fileName(c);
-            if (!fileMatches(path, file) && !fileMatches(c.filename, file)) continue;
+            if (!replayer::codeInFile(replayer_->defs(), c, file)) continue;
             anyFile = true;
             if (shown.empty()) shown = path;
             bool hit = c.firstLine == static_cast<int32_t>(line);
@@ -1010,10 +1009,9 @@ void ReplaySession::listLines(const format::CodeObject& c, int32_t first, int32_
         fail("line " + std::to_string(first) + " is past the end of " + sources_->fileName(c) +
              " (" + std::to_string(count) + " lines)");
     std::set<int32_t> bps;
-    const std::string& file = sources_->fileName(c);
     for (const auto& [id, b] : breaks_)
         if (b->enabled && b->function.empty() &&
-            (fileMatches(file, b->file) || fileMatches(c.filename, b->file)))
+            replayer::codeInFile(replayer_->defs(), c, b->file))
             bps.insert(b->line);
     for (int32_t l = first; l <= last; ++l) {
         std::string num = std::to_string(l);
@@ -1035,14 +1033,14 @@ void ReplaySession::cmdList(const std::string& args) {
     if (a.empty()) {
         // Continue the previous listing while nothing moved, as pdb does.
         if (listEvent_ == nav_->position() && listCode_ == f.codeId && listNext_ > 0) {
-            listLines(c, listNext_, listNext_ + 10, f.line);
+            listLines(c, listNext_, listNext_ + 10, f.shownLine());
             return;
         }
-        listLines(c, f.line - 5, f.line + 5, f.line);
+        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
         return;
     }
     if (a == ".") {
-        listLines(c, f.line - 5, f.line + 5, f.line);
+        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
         return;
     }
     const auto comma = a.find(',');
@@ -1053,13 +1051,13 @@ void ReplaySession::cmdList(const std::string& args) {
         if (count > 0 && (l < 1 || l > count))
             fail("there is no line " + std::to_string(l) + " in " + sources_->fileName(c) + " (" +
                  std::to_string(count) + " lines)");
-        listLines(c, l - 5, l + 5, f.line);
+        listLines(c, l - 5, l + 5, f.shownLine());
         return;
     }
     const int first = parseInt(trim(a.substr(0, comma)), "a line number");
     int last = parseInt(trim(a.substr(comma + 1)), "a line number");
     if (last < first) last = first + last;  // pdb: "list 10,3" lists 3 lines from 10
-    listLines(c, first, last, f.line);
+    listLines(c, first, last, f.shownLine());
 }
 
 void ReplaySession::cmdLongList(const std::string& args) {
@@ -1070,7 +1068,7 @@ void ReplaySession::cmdLongList(const std::string& args) {
     for (const auto& in : c.instructions) last = std::max(last, in.line);
     // A module's code spans the whole file.
     if (c.name == "<module>") last = std::max(last, sources_->lineCount(c));
-    listLines(c, c.firstLine, last, f.line);
+    listLines(c, c.firstLine, last, f.shownLine());
 }
 
 void ReplaySession::cmdDis(const std::string& args) {
@@ -1310,9 +1308,17 @@ void ReplaySession::cmdOutput(const std::string& args) {
     else if (!args.empty())
         fail("usage: output [stdout|stderr]");
     const uint64_t pos = nav_->position();
-    const std::string o = outStream ? replayer_->outputText(1, pos) : std::string();
-    const std::string e = errStream ? replayer_->outputText(2, pos) : std::string();
-    if (o.empty() && e.empty()) {
+    // Both streams: interleaved as they were written (as the terminal showed them), a header at
+    // each switch when both have output. One stream: its text.
+    std::vector<replayer::OutputChunk> chunks;
+    if (outStream && errStream) {
+        chunks = replayer_->outputChunks(pos);
+    } else {
+        const uint32_t stream = outStream ? 1 : 2;
+        std::string text = replayer_->outputText(stream, pos);
+        if (!text.empty()) chunks.push_back({pos, stream, std::move(text)});
+    }
+    if (chunks.empty()) {
         out_ << "(no output "
              << (outStream && errStream ? ""
                  : outStream            ? "on stdout "
@@ -1320,14 +1326,20 @@ void ReplaySession::cmdOutput(const std::string& args) {
              << "up to event " << pos << ")\n";
         return;
     }
-    if (!o.empty()) {
-        if (errStream && !e.empty()) out_ << "--- stdout ---\n";
-        out_ << o << (o.back() == '\n' ? "" : "\n");
+    const bool both = std::any_of(chunks.begin(), chunks.end(),
+                                  [&](const auto& c) { return c.stream != chunks[0].stream; });
+    uint32_t shown = 0;
+    bool lineStart = true;
+    for (const auto& c : chunks) {
+        if (both && c.stream != shown) {
+            out_ << (lineStart ? "" : "\n")
+                 << (c.stream == 1 ? "--- stdout ---\n" : "--- stderr ---\n");
+            shown = c.stream;
+        }
+        out_ << c.text;
+        if (!c.text.empty()) lineStart = c.text.back() == '\n';
     }
-    if (!e.empty()) {
-        if (outStream && !o.empty()) out_ << "--- stderr ---\n";
-        out_ << e << (e.back() == '\n' ? "" : "\n");
-    }
+    if (!lineStart) out_ << "\n";
 }
 
 void ReplaySession::cmdInfo(const std::string& args) {

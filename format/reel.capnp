@@ -262,6 +262,11 @@ struct Checkpoint {
   originalEventCount @13 :UInt64;
   # Provenance: events in the trace this one was cut from, and its file name.
   originalPath @14 :Text;
+  outputOrder @15 :List(UInt64);
+  # The order in which the tails' bytes were written: runs of consecutive bytes of one stream,
+  # oldest first, each `bytes * 2 + (stream - 1)` (stream 1 stdout, 2 stderr); each stream's runs
+  # add up to its tail. Added within 1.3 as an ignorable field: empty (or a reader without it)
+  # shows stdoutTail, then stderrTail.
 }
 
 struct CheckpointThread {
@@ -317,6 +322,10 @@ struct CheckpointFrame {
   # When hasHandled: the exception a handler of this frame caught most recently, which the frame
   # re-raises (RERAISE has no event) if it unwinds with nothing in flight. Added within 1.3 as
   # an ignorable field: a reader without it takes such a re-raise for a new raise in the caller.
+  lastLine @16 :Int32;
+  # The latest line >= 1 the frame was at (0: none): where a front end shows a frame whose
+  # instruction has no line number. Added within 1.3 as an ignorable field: without it (0), a
+  # reader takes `line` when it is >= 1, else none.
 }
 
 struct CheckpointLocal {

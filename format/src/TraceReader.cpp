@@ -505,6 +505,7 @@ class TraceReader::Impl {
         f.codeId = r.getCodeId();
         f.lasti = r.getLasti();
         f.line = r.getLine();
+        f.lastLine = r.getLastLine();
         f.callEvent = r.getCallEvent();
         f.activationEvent = r.getActivationEvent();
         f.exiting = r.getExiting();
@@ -580,6 +581,19 @@ class TraceReader::Impl {
                          c.offset, "checkpoint carries more output than was written");
             cp.originalEventCount = r.getOriginalEventCount();
             cp.originalPath = copyText(r.getOriginalPath());
+            // The tails' write order: runs that add up to each tail exactly.
+            std::array<uint64_t, 2> ordered{};
+            for (uint64_t v : r.getOutputOrder()) {
+                const OutputRun run{static_cast<uint32_t>(v & 1) + 1, v >> 1};
+                REEL_REQUIRE(run.bytes > 0 && run.bytes <= cp.outputTail[run.stream - 1].size() -
+                                                               ordered[run.stream - 1],
+                             c.offset, "checkpoint output order does not match its output tails");
+                ordered[run.stream - 1] += run.bytes;
+                cp.outputOrder.push_back(run);
+            }
+            REEL_REQUIRE(cp.outputOrder.empty() || (ordered[0] == cp.outputTail[0].size() &&
+                                                    ordered[1] == cp.outputTail[1].size()),
+                         c.offset, "checkpoint output order does not match its output tails");
             checkpoint_ = std::move(cp);
         });
     }

@@ -38,7 +38,8 @@ size_t batchBytes(const Batch& b) {
     n += b.defs.types.size() * 128 + b.defs.threads.size() * 64;
     for (const auto& s : b.defs.strings) n += s.second.size() + 32;
     if (b.checkpoint)
-        n += b.checkpoint->outputTail[0].size() + b.checkpoint->outputTail[1].size() + 4096;
+        n += b.checkpoint->outputTail[0].size() + b.checkpoint->outputTail[1].size() +
+             b.checkpoint->outputOrder.size() * 8 + 4096;
     return n;
 }
 
@@ -161,6 +162,7 @@ void buildFrame(schema::CheckpointFrame::Builder b, const CheckpointFrame& f) {
     b.setCodeId(f.codeId);
     b.setLasti(f.lasti);
     b.setLine(f.line);
+    b.setLastLine(f.lastLine);
     b.setCallEvent(f.callEvent);
     b.setActivationEvent(f.activationEvent);
     b.setExiting(f.exiting);
@@ -217,6 +219,12 @@ void buildCheckpoint(schema::Checkpoint::Builder c, const Checkpoint& cp) {
                                         cp.outputTail[1].size()));
     c.setOriginalEventCount(cp.originalEventCount);
     c.setOriginalPath(cp.originalPath);
+    auto order = c.initOutputOrder(static_cast<unsigned>(cp.outputOrder.size()));
+    for (size_t i = 0; i < cp.outputOrder.size(); ++i) {
+        const OutputRun& run = cp.outputOrder[i];
+        REEL_ASSERT(run.stream == 1 || run.stream == 2, "output run of an unknown stream");
+        order.set(static_cast<unsigned>(i), run.bytes * 2 + (run.stream - 1));
+    }
 }
 
 struct IndexEntry {

@@ -76,8 +76,6 @@ int screenshot(MainWindow& w, const QString& file, const QCommandLineParser& arg
             return 2;
         }
     }
-    // The fine depth curve arrives from the loader shortly after the trace opens.
-    waitFor([&] { return w.timeline()->hasProfile(); }, 60000);
     QApplication::processEvents();
     if (!w.grab().save(file)) {
         std::fprintf(stderr, "reel-gui: cannot write %s\n", qPrintable(file));

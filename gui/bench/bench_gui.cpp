@@ -141,10 +141,6 @@ int main(int argc, char** argv) {
     figure("gui.ui_max_stall_while_indexing", maxGap, "ms");
     figure("gui.ui_ticks_while_indexing", ticks, "ticks");
 
-    t0 = Clock::now();
-    const bool profiled = waitFor([&] { return w.timeline()->hasProfile(); }, 600000);
-    if (profiled) figure("gui.profile_pass_after_open", ms(Clock::now() - t0), "ms");
-
     TimelineWidget* tl = w.timeline();
     const double left = tl->xOf(0), right = tl->xOf(events - 1);
     // Time split: the move itself (replayer seek, models and views updated) and painting.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "reel/format/TraceFormatError.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/UnicodePrintable.h"
 #include "reel/replayer/ValueLookup.h"
 #include "reel/replayer/ValueSource.h"
@@ -275,31 +276,7 @@ QString Session::localName(const replayer::Frame& f, replayer::LocalKey key) con
 std::vector<replayer::OutputChunk> Session::outputChunks(size_t maxBytes) {
     if (!nav_) return {};
     try {
-        std::vector<replayer::OutputChunk> chunks =
-            trace_.replayer->outputChunks(position(), maxBytes);
-        // A slice carries only the tail of the output written before its first event (reel
-        // slice --max-output): when the pane shows the output from its beginning, say how much
-        // of each stream is missing above it (outputText marks it the same way).
-        if (const auto& cp = trace_.replayer->reader().checkpoint()) {
-            size_t shown = 0;
-            for (const auto& c : chunks) shown += c.text.size();
-            if (shown < maxBytes) {
-                std::vector<replayer::OutputChunk> notes;
-                for (uint32_t k = 0; k < 2; ++k) {
-                    const uint64_t kept = cp->outputTail[k].size();
-                    if (cp->outputBytes[k] <= kept) continue;
-                    replayer::OutputChunk note;
-                    note.event = firstEvent();
-                    note.stream = k + 1;
-                    note.text = "[" + std::to_string(cp->outputBytes[k] - kept) +
-                                " earlier bytes of " + (k == 0 ? "stdout" : "stderr") +
-                                " are not in this slice]\n";
-                    notes.push_back(std::move(note));
-                }
-                chunks.insert(chunks.begin(), notes.begin(), notes.end());
-            }
-        }
-        return chunks;
+        return trace_.replayer->outputChunks(position(), maxBytes);
     } catch (const std::exception& e) {
         Q_EMIT error(QString::fromUtf8(e.what()));
         return {};
@@ -316,10 +293,22 @@ QString Session::outputText(uint32_t stream, size_t maxBytes) {
     }
 }
 
-bool Session::hasBreakpoint(const QString& file, int line) const {
-    for (const auto& b : breakpoints_)
-        if (b.line == line && b.file == file) return true;
-    return false;
+int Session::breakpointIndex(const QString& file, int line) const {
+    const std::string path = file.toStdString();
+    for (int i = 0; i < breakpoints_.size(); ++i)
+        if (breakpoints_[i].line == line &&
+            replayer::fileMatches(path, breakpoints_[i].file.toStdString()))
+            return i;
+    return -1;
+}
+
+int Session::breakpointIndex(const format::CodeObject& code, int line) const {
+    if (!isOpen()) return -1;
+    for (int i = 0; i < breakpoints_.size(); ++i)
+        if (breakpoints_[i].line == line &&
+            replayer::codeInFile(defs(), code, breakpoints_[i].file.toStdString()))
+            return i;
+    return -1;
 }
 
 namespace {
@@ -342,11 +331,9 @@ bool Session::toggleBreakpoint(const QString& file, int line, const QString& con
     // The Navigator's breakpoints must not change under a search in progress (the event loop
     // it pumps can deliver a click on the gutter or the Breakpoints pane).
     if (inCommand_) return false;
-    for (int i = 0; i < breakpoints_.size(); ++i) {
-        if (breakpoints_[i].file == file && breakpoints_[i].line == line) {
-            removeBreakpointAt(i);
-            return false;
-        }
+    if (const int i = breakpointIndex(file, line); i >= 0) {
+        removeBreakpointAt(i);
+        return false;
     }
     QString err;
     auto parsed = parseCondition(condition, &err);

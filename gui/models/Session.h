@@ -26,7 +26,7 @@ namespace reel::gui {
 
 struct BreakpointEntry {
     int id = 0;
-    QString file;  // the code object's filename, as the trace spells it
+    QString file;  // a code object's filename as the trace spells it, or a path suffix of it
     int line = 0;
     // The replayer's condition language (replayer/ConditionExpr.h, the same as `reel replay`'s
     // `break F:L if EXPR`); empty: always.
@@ -116,14 +116,24 @@ class Session : public QObject {
 
     // Output (stdout then, if any, stderr) written up to the position: the last `maxBytes` only.
     QString outputText(uint32_t stream, size_t maxBytes = 256 * 1024);
-    // Both streams interleaved as written, each write with its event (Replayer::outputChunks).
+    // Both streams interleaved as written, each write with its event, and in a slice the notes
+    // for output it did not carry (Replayer::outputChunks).
     std::vector<replayer::OutputChunk> outputChunks(size_t maxBytes = 256 * 1024);
 
-    // Breakpoints, by code filename and line.
+    // Breakpoints, by file and line. A breakpoint's file names the files the Navigator stops in
+    // (replayer/FileMatch.h, as `reel replay` matches it): a code object's filename or source
+    // path equal to it or ending in "/" + it, so `--break inventory.py:12` is at line 12 of
+    // "/work/examples/inventory.py".
     const QVector<BreakpointEntry>& breakpoints() const { return breakpoints_; }
-    bool hasBreakpoint(const QString& file, int line) const;
-    // Adds or removes; returns true when a breakpoint is now set there. A condition that does
-    // not parse is refused with error().
+    // The index in breakpoints() of one at `line` of `file` (a path as the trace spells it), or
+    // at `line` of the file `code` comes from (what the source pane shows); -1 when none.
+    int breakpointIndex(const QString& file, int line) const;
+    int breakpointIndex(const format::CodeObject& code, int line) const;
+    bool hasBreakpoint(const QString& file, int line) const {
+        return breakpointIndex(file, line) >= 0;
+    }
+    // Adds, or removes the breakpointIndex(file, line); returns true when a breakpoint is now set
+    // there. A condition that does not parse is refused with error().
     bool toggleBreakpoint(const QString& file, int line, const QString& condition = {});
     // By index in breakpoints(): enable/disable (kept, not deleted), change the condition
     // (empty: none; false and error() when it does not parse), remove.

@@ -50,19 +50,30 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
             if (index.column() == FunctionColumn)
                 return code ? QString::fromStdString(code->qualname)
                             : QStringLiteral("<code %1>").arg(f.codeId);
-            if (index.column() == LocationColumn)
-                return QStringLiteral("%1:%2")
-                    .arg(code ? QFileInfo(QString::fromStdString(code->filename)).fileName()
-                              : QString())
-                    .arg(f.line);
+            if (index.column() == LocationColumn) {
+                const QString file =
+                    code ? QFileInfo(QString::fromStdString(code->filename)).fileName() : QString();
+                // At an instruction without a line number: the last line the frame ran, marked
+                // (Frame::shownLine, as `reel replay` shows it); none before its first line.
+                if (!f.lineless()) return QStringLiteral("%1:%2").arg(file).arg(f.line);
+                if (f.shownLine() >= 1)
+                    return QStringLiteral("%1:%2 (after)").arg(file).arg(f.shownLine());
+                return QStringLiteral("%1 (no line)").arg(file);
+            }
             return {};
         case Qt::ToolTipRole:
-            return QStringLiteral("%1\n%2:%3\nframe %4%5")
+            return QStringLiteral("%1\n%2:%3\nframe %4%5%6")
                 .arg(code ? QString::fromStdString(code->qualname) : QString())
                 .arg(code ? QString::fromStdString(code->filename) : QString())
-                .arg(f.line)
+                .arg(f.shownLine())
                 .arg(f.id)
-                .arg(f.exiting ? QStringLiteral(" (returning)") : QString());
+                .arg(f.exiting ? QStringLiteral(" (returning)") : QString())
+                .arg(!f.lineless() ? QString()
+                     : f.shownLine() >= 1
+                         ? QStringLiteral("\nNo line number at this instruction (an exception "
+                                          "handler's cleanup, for one): line %1 ran last")
+                               .arg(f.shownLine())
+                         : QStringLiteral("\nNo line number at this instruction"));
         case Qt::FontRole:
             if (si == session_.selectedFrame()) {
                 QFont bold;
@@ -75,7 +86,9 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
         case FrameIdRole:
             return QVariant::fromValue<qulonglong>(f.id);
         case LineRole:
-            return f.line;
+            return f.shownLine();
+        case LinelessRole:
+            return f.lineless();
         case FileRole:
             return code ? QString::fromStdString(code->filename) : QString();
         case SelectedRole:

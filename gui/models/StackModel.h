@@ -15,9 +15,10 @@ class StackModel : public QAbstractItemModel {
     enum Roles {
         StackIndexRole = Qt::UserRole + 1,  // index into the thread's stack, 0 = outermost
         FrameIdRole,
-        LineRole,
+        LineRole,  // Frame::shownLine: at an instruction without a line, the last line run
         FileRole,
         SelectedRole,  // the Session's selected frame
+        LinelessRole,  // the frame's instruction has no line number (LineRole ran last)
     };
 
     explicit StackModel(Session& session, QObject* parent = nullptr);

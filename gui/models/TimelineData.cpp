@@ -20,22 +20,11 @@ void TimelineData::build(Session& session) {
         events_ = first_ = 0;
         return;
     }
-    interval_ = r.stats().interval ? r.stats().interval : r.options().checkpointInterval;
-    const size_t blocks = r.blockCount();
-    maxDepthPerBlock_.resize(blocks);
-    minDepthPerBlock_.resize(blocks);
-    for (size_t b = 0; b < blocks; ++b) {
-        const replayer::BlockSummary s = r.block(b);
-        uint32_t lo = ~0u, hi = 0;
-        for (const auto& t : s.threads) {
-            lo = std::min(lo, t.minDepth);
-            hi = std::max(hi, t.maxDepth);
-        }
-        if (lo == ~0u) lo = 0;
-        maxDepthPerBlock_[b] = static_cast<uint16_t>(std::min<uint32_t>(hi, 0xFFFF));
-        minDepthPerBlock_[b] = static_cast<uint16_t>(std::min<uint32_t>(lo, 0xFFFF));
-        maxDepth_ = std::max(maxDepth_, hi);
-    }
+    const replayer::DepthProfile& depth = r.depthProfile();
+    bucketSize_ = depth.bucketSize;
+    depthMax_ = depth.maxDepth;
+    depthMin_ = depth.minDepth;
+    if (!depthMax_.empty()) maxDepth_ = *std::max_element(depthMax_.begin(), depthMax_.end());
     using Outcome = replayer::ExceptionInfo::Outcome;
     const auto& exceptions = r.exceptions();
     for (size_t i = 0; i < exceptions.size(); ++i) {

@@ -1,7 +1,8 @@
 #pragma once
 // What the timeline draws, computed once per trace from the replayer's index (no scan of the
-// events): the call depth over time (per index block: the deepest and shallowest stack of any
-// thread), exception raises with their outcome, thread switches and asyncgen hook calls.
+// events): the call depth over time (the index's depth profile: the deepest and shallowest stack
+// of any thread per bucket of a few events), exception raises with their outcome, thread switches
+// and asyncgen hook calls.
 
 #include <QString>
 
@@ -39,12 +40,12 @@ class TimelineData {
     uint64_t events() const { return events_; }
     uint64_t first() const { return first_; }
     uint64_t last() const { return events_ ? events_ - 1 : 0; }
-    uint32_t interval() const { return interval_; }
     uint32_t maxDepth() const { return maxDepth_; }
-    // Per block (interval() events each, block b starting at first() + b * interval()): depth range
-    // over every thread that ran in it.
-    const std::vector<uint16_t>& blockMaxDepth() const { return maxDepthPerBlock_; }
-    const std::vector<uint16_t>& blockMinDepth() const { return minDepthPerBlock_; }
+    // Per bucket (depthBucketSize() events each, bucket b starting at first() + b *
+    // depthBucketSize()): depth range over every thread (Replayer::depthProfile).
+    uint64_t depthBucketSize() const { return bucketSize_; }
+    const std::vector<uint32_t>& depthMax() const { return depthMax_; }
+    const std::vector<uint32_t>& depthMin() const { return depthMin_; }
     // Sorted by event.
     const std::vector<TimelineMarker>& markers() const { return markers_; }
     // The marker nearest to `event` within `tolerance` events, or nullptr.
@@ -56,9 +57,9 @@ class TimelineData {
   private:
     uint64_t events_ = 0;
     uint64_t first_ = 0;
-    uint32_t interval_ = 1;
+    uint64_t bucketSize_ = 1;
     uint32_t maxDepth_ = 0;
-    std::vector<uint16_t> maxDepthPerBlock_, minDepthPerBlock_;
+    std::vector<uint32_t> depthMax_, depthMin_;
     std::vector<TimelineMarker> markers_;
     bool switchesTruncated_ = false;
 };

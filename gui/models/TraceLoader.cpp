@@ -10,7 +10,6 @@ namespace reel::gui {
 
 TraceLoader::TraceLoader(QObject* parent) : QObject(parent) {
     qRegisterMetaType<reel::gui::LoadedTrace>();
-    qRegisterMetaType<reel::gui::TraceProfile>();
 }
 
 void TraceLoader::load(const QString& path) {
@@ -32,13 +31,6 @@ void TraceLoader::load(const QString& path) {
         Q_EMIT progress(kept, kept);  // counted from the first event, as the Replayer reports
         Q_EMIT loaded(t);
         t = {};  // the UI thread owns the Replayer from now on
-        // Coverage only decorates the gutter: a failure here is not worth a dialog (the loaded
-        // trace already reported its damage, if any).
-        try {
-            TraceProfile cov = computeTraceProfile(path.toStdString(), &cancel_);
-            if (cov.valid()) Q_EMIT profileReady(path, cov);
-        } catch (const std::exception&) {
-        }
     } catch (const replayer::IndexingCancelled&) {
         Q_EMIT cancelled(path);
     } catch (const format::TraceFormatError& e) {

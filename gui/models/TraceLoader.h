@@ -14,7 +14,6 @@
 #include <atomic>
 
 #include "models/LoadedTrace.h"
-#include "models/TraceProfile.h"
 
 namespace reel::gui {
 
@@ -37,8 +36,6 @@ class TraceLoader : public QObject {
     // `message` is meant for a dialog: what went wrong, with the file offset when it is damage.
     void failed(const QString& path, const QString& message);
     void cancelled(const QString& path);
-    // After loaded(): the fine depth curve (a second pass; the trace is usable before).
-    void profileReady(const QString& path, const reel::gui::TraceProfile& coverage);
 
   private:
     std::atomic<bool> cancel_{false};

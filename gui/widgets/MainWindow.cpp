@@ -130,12 +130,6 @@ MainWindow::MainWindow(QWidget* parent)
         progress_->hide();
         Q_EMIT loadFinished(false);
     });
-    connect(loader_, &TraceLoader::profileReady, this,
-            [this](const QString& path, const TraceProfile& c) {
-                if (session_->isOpen() && path == session_->trace().path) {
-                    timeline_->setProfile(c);
-                }
-            });
     loaderThread_.start();
 
     QSettings settings;
@@ -492,8 +486,8 @@ void MainWindow::changeEvent(QEvent* e) {
 
 void MainWindow::openFile(const QString& path) {
     loadingPath_ = QFileInfo(path).absoluteFilePath();
-    // Stops whatever the loader is doing (indexing another file, or the profile pass of the one
-    // shown) so the new request, queued behind it, starts at once; load() clears the flag.
+    // Stops whatever the loader is doing (indexing another file) so the new request, queued
+    // behind it, starts at once; load() clears the flag.
     loader_->cancel();
     loading_ = true;
     ++pendingLoads_;

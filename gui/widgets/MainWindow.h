@@ -11,7 +11,6 @@
 #include <memory>
 
 #include "models/LoadedTrace.h"
-#include "models/TraceProfile.h"
 #include "widgets/OutputView.h"  // outputView() is a QPlainTextEdit to callers
 
 class QAction;

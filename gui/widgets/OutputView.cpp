@@ -23,6 +23,7 @@ void OutputView::clearOutput() {
     shown_.clear();
     lineEvents_.clear();
     lineStreams_.clear();
+    lineNotes_.clear();
     clear();
 }
 
@@ -30,6 +31,7 @@ void OutputView::showChunks(const std::vector<replayer::OutputChunk>& chunks) {
     shown_ = chunks;
     lineEvents_.clear();
     lineStreams_.clear();
+    lineNotes_.clear();
     // One string for the whole pane (setPlainText is far cheaper than inserting write by write:
     // the pane is rebuilt whenever the output at the position changes, e.g. while scrubbing),
     // then the stderr lines coloured.
@@ -53,10 +55,12 @@ void OutputView::showChunks(const std::vector<replayer::OutputChunk>& chunks) {
             if (atLineStart && end > i) {
                 lineEvents_.push_back(ch.event);
                 lineStreams_.push_back(static_cast<int>(ch.stream));
+                lineNotes_.push_back(ch.isNote());
                 atLineStart = false;
             } else if (atLineStart && nl >= 0) {
                 lineEvents_.push_back(ch.event);  // an empty line
                 lineStreams_.push_back(static_cast<int>(ch.stream));
+                lineNotes_.push_back(ch.isNote());
             }
             text += QStringView(part).mid(i, end - i);
             if (nl < 0) break;
@@ -66,19 +70,23 @@ void OutputView::showChunks(const std::vector<replayer::OutputChunk>& chunks) {
         }
     }
     setPlainText(text);
-    if (lineStreams_.contains(2)) {
+    if (lineStreams_.contains(2) || lineNotes_.contains(true)) {
         QTextCharFormat err;
         // A red readable on both palettes.
         err.setForeground(Theme::isDark(palette()) ? QColor(0xFF, 0x7B, 0x72)
                                                    : QColor(0xB3, 0x1D, 0x28));
+        // The replayer's note about output a slice did not carry is not the program's: grey.
+        QTextCharFormat note;
+        note.setForeground(palette().color(QPalette::PlaceholderText));
+        note.setFontItalic(true);
         QTextCursor c(document());
         c.beginEditBlock();
         for (int line = 0; line < lineStreams_.size(); ++line) {
-            if (lineStreams_[line] != 2) continue;
+            if (lineStreams_[line] != 2 && !lineNotes_[line]) continue;
             const QTextBlock b = document()->findBlockByNumber(line);
             c.setPosition(b.position());
             c.setPosition(b.position() + b.length() - 1, QTextCursor::KeepAnchor);
-            c.setCharFormat(err);
+            c.setCharFormat(lineNotes_[line] ? note : err);
         }
         c.endEditBlock();
     }
@@ -91,6 +99,10 @@ qint64 OutputView::eventOfLine(int line) const {
 
 int OutputView::streamOfLine(int line) const {
     return line >= 0 && line < lineStreams_.size() ? lineStreams_[line] : 0;
+}
+
+bool OutputView::isNoteLine(int line) const {
+    return line >= 0 && line < lineNotes_.size() && lineNotes_[line];
 }
 
 void OutputView::activateLine(int line) {

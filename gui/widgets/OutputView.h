@@ -27,6 +27,9 @@ class OutputView : public QPlainTextEdit {
     qint64 eventOfLine(int line) const;
     // 1 stdout, 2 stderr; 0 if none.
     int streamOfLine(int line) const;
+    // The line is the replayer's note about output a slice did not carry (shown grey, italic),
+    // not the program's.
+    bool isNoteLine(int line) const;
     // Jump to where line `line` was written (what a click does).
     void activateLine(int line);
 
@@ -41,6 +44,7 @@ class OutputView : public QPlainTextEdit {
   private:
     QVector<quint64> lineEvents_;
     QVector<int> lineStreams_;
+    QVector<bool> lineNotes_;
     std::vector<replayer::OutputChunk> shown_;
     QPoint pressPos_;
 };

@@ -143,7 +143,10 @@ void SourceView::refresh() {
     }
     file_ = code ? QString::fromStdString(code->filename) : QString();
     const replayer::Frame* f = code ? session_.frame() : nullptr;
-    currentLine_ = f && src ? f->line : -1;
+    // At an instruction without a line number, the last line the frame ran, marked (a hollow
+    // arrow, a paler band): the replayer's rule (Frame::shownLine), as `reel replay` shows it.
+    currentLine_ = f && src ? f->shownLine() : -1;
+    currentRanLast_ = f && f->lineless();
     // Red only in the frame the exception reached: with another thread pinned in the stack
     // pane, that thread's innermost frame is not where the current event happened.
     currentIsException_ = f && session_.state().kind == format::RecordKind::Exception &&
@@ -172,6 +175,7 @@ void SourceView::updateSelections() {
             QTextEdit::ExtraSelection s;
             QColor bg = currentIsException_ ? QColor(230, 60, 60, dark_ ? 110 : 70)
                                             : QColor(255, 200, 40, dark_ ? 90 : 110);
+            if (currentRanLast_) bg.setAlpha(bg.alpha() / 2);
             s.format.setBackground(bg);
             s.format.setProperty(QTextFormat::FullWidthSelection, true);
             s.cursor = QTextCursor(b);
@@ -193,14 +197,24 @@ int SourceView::lineAtY(int y) const {
     return -1;
 }
 
+int SourceView::breakpointAt(int line) const {
+    const format::CodeObject* code = session_.isOpen() ? session_.code() : nullptr;
+    return code ? session_.breakpointIndex(*code, line) : -1;
+}
+
 void SourceView::toggleBreakpointAt(int line) {
     if (file_.isEmpty() || shownSource_ >= ~1u) return;
-    session_.toggleBreakpoint(file_, line);
+    // The dot may stand for a breakpoint named by a path suffix (`--break inventory.py:12`):
+    // clicking it removes that one.
+    if (const int i = breakpointAt(line); i >= 0)
+        session_.removeBreakpointAt(i);
+    else
+        session_.toggleBreakpoint(file_, line);
 }
 
 void SourceView::setBreakpointAt(int line, const QString& condition) {
     if (file_.isEmpty() || shownSource_ >= ~1u) return;
-    if (session_.hasBreakpoint(file_, line)) session_.toggleBreakpoint(file_, line);  // replace it
+    if (const int i = breakpointAt(line); i >= 0) session_.removeBreakpointAt(i);  // replace it
     session_.toggleBreakpoint(file_, line, condition);
 }
 
@@ -226,15 +240,16 @@ void SourceView::paintGutter(QPaintEvent* e) {
                 arrow.lineTo(w - 17, y + fh - 3);
                 arrow.closeSubpath();
                 p.setRenderHint(QPainter::Antialiasing);
-                p.fillPath(arrow, currentIsException_ ? QColor(220, 50, 50) : QColor(230, 160, 0));
+                const QColor c = currentIsException_ ? QColor(220, 50, 50) : QColor(230, 160, 0);
+                if (currentRanLast_)
+                    p.strokePath(arrow, QPen(c, 1.5));  // the line ran last, not this instruction's
+                else
+                    p.fillPath(arrow, c);
             }
-            if (!file_.isEmpty() && session_.hasBreakpoint(file_, line)) {
+            if (const int bi = file_.isEmpty() ? -1 : breakpointAt(line); bi >= 0) {
                 p.setRenderHint(QPainter::Antialiasing);
                 // A disabled breakpoint is a hollow circle (kept, not stopping).
-                bool enabled = true;
-                for (const auto& bp : session_.breakpoints())
-                    if (bp.line == line && bp.file == file_) enabled = bp.enabled;
-                if (enabled) {
+                if (session_.breakpoints()[bi].enabled) {
                     p.setBrush(QColor(220, 40, 40));
                     p.setPen(Qt::NoPen);
                 } else {

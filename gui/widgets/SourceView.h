@@ -19,8 +19,10 @@ class SourceView : public QPlainTextEdit {
     explicit SourceView(Session& session, QWidget* parent = nullptr);
     ~SourceView() override;
 
-    // What is shown, for tests and the status bar.
+    // What is shown, for tests and the status bar. At an instruction without a line number the
+    // current line is the last line the frame ran (Frame::shownLine), marked: currentRanLast().
     int currentLine() const { return currentLine_; }
+    bool currentRanLast() const { return currentRanLast_; }
     // The current line is marked as an exception reaching the shown frame (red, not yellow).
     bool currentIsException() const { return currentIsException_; }
     QString fileName() const { return file_; }
@@ -32,6 +34,9 @@ class SourceView : public QPlainTextEdit {
     void toggleBreakpointAt(int line);
     // Sets (or replaces) the breakpoint on `line` with a hit condition (see Session).
     void setBreakpointAt(int line, const QString& condition);
+    // The index in Session::breakpoints() of the breakpoint shown at `line` (its file names the
+    // shown code's file as the Navigator matches it, e.g. by a path suffix), or -1.
+    int breakpointAt(int line) const;
     int lineAtY(int y) const;
 
   protected:
@@ -50,6 +55,7 @@ class SourceView : public QPlainTextEdit {
     uint32_t shownSource_ = ~0u;  // SourceFile id shown; ~0u: none
     QString file_;
     int currentLine_ = -1;
+    bool currentRanLast_ = false;
     bool currentIsException_ = false;
     std::vector<uint8_t> executed_;  // by line, for the shown file
     bool dark_ = false;

@@ -42,14 +42,8 @@ TimelineWidget::TimelineWidget(Session& session, QWidget* parent)
     rebuild();
 }
 
-void TimelineWidget::setProfile(const TraceProfile& profile) {
-    profile_ = profile;
-    update();
-}
-
 void TimelineWidget::rebuild() {
     ++generation_;
-    profile_ = {};
     data_.build(session_);
     resetZoom();
 }
@@ -127,15 +121,14 @@ void TimelineWidget::paintLayer(QPainter& p) {
                    tr("Open a trace (File > Open, or drop a .reel file here)"));
         return;
     }
-    // Depth sparkline: per pixel column, the deepest stack of the blocks it covers (and a
+    // Depth sparkline: per pixel column, the deepest stack of the depth buckets it covers (and a
     // lighter band down to the shallowest), so recursion and call bursts show as peaks.
     const double maxDepth = std::max<uint32_t>(1, data_.maxDepth());
-    const bool fine = profile_.valid() && profile_.data->bucketSize < data_.interval();
-    const auto& hi = fine ? profile_.data->depthMax : data_.blockMaxDepth();
-    const auto& lo = fine ? profile_.data->depthMin : data_.blockMinDepth();
-    const double interval = fine ? double(profile_.data->bucketSize) : double(data_.interval());
-    // Blocks and buckets count from the trace's first event (a slice's is not 0).
-    const double base = fine ? double(profile_.data->firstEvent) : double(data_.first());
+    const auto& hi = data_.depthMax();
+    const auto& lo = data_.depthMin();
+    const double interval = double(data_.depthBucketSize());
+    // Buckets count from the trace's first event (a slice's is not 0).
+    const double base = double(data_.first());
     const QColor fill = dark ? QColor(80, 140, 220, 160) : QColor(70, 120, 200, 140);
     const QColor band = dark ? QColor(80, 140, 220, 60) : QColor(70, 120, 200, 50);
     const int x0 = int(r.left()), x1 = int(r.right());
@@ -146,7 +139,7 @@ void TimelineWidget::paintLayer(QPainter& p) {
                b1 = size_t(std::max(0.0, e1 - base) / interval);
         if (b0 >= hi.size()) break;
         b1 = std::min(b1, hi.size() - 1);
-        uint16_t h = 0, l = 0xFFFF;
+        uint32_t h = 0, l = ~0u;
         for (size_t b = b0; b <= b1; ++b) h = std::max(h, hi[b]), l = std::min(l, lo[b]);
         const double hh = h / maxDepth * (r.height() - 2);
         const double lh = l / maxDepth * (r.height() - 2);
@@ -221,10 +214,9 @@ void TimelineWidget::paintLayer(QPainter& p) {
 
 void TimelineWidget::paintEvent(QPaintEvent*) {
     // Everything but the playhead is cached: while scrubbing only the playhead moves, and the
-    // sparkline costs one pass over the profile per repaint otherwise.
+    // sparkline costs one pass over the depth profile per repaint otherwise.
     const qreal dpr = devicePixelRatioF();
-    const LayerKey key{
-        first_, last_, size(), dpr, profile_.data.get(), generation_, palette().cacheKey()};
+    const LayerKey key{first_, last_, size(), dpr, generation_, palette().cacheKey()};
     if (!(key == layerKey_) || layer_.isNull()) {
         layer_ = QPixmap((QSizeF(size()) * dpr).toSize());
         layer_.setDevicePixelRatio(dpr);

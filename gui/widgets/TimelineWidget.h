@@ -10,7 +10,6 @@
 #include <QWidget>
 
 #include "models/TimelineData.h"
-#include "models/TraceProfile.h"
 
 namespace reel::gui {
 
@@ -25,9 +24,6 @@ class TimelineWidget : public QWidget {
     QSize minimumSizeHint() const override { return {200, 60}; }
 
     const TimelineData& data() const { return data_; }
-    // A finer depth profile than the index blocks; used when it has more detail.
-    void setProfile(const TraceProfile& profile);
-    bool hasProfile() const { return profile_.valid(); }
     // Visible range of events [first, last].
     uint64_t viewFirst() const;
     uint64_t viewLast() const;
@@ -68,12 +64,10 @@ class TimelineWidget : public QWidget {
     Session& session_;
     size_t markersDrawn_ = 0;
     TimelineData data_;
-    TraceProfile profile_;
     struct LayerKey {
         double first = -1, last = -1;
         QSize size;
         qreal dpr = 0;
-        const void* profile = nullptr;
         uint64_t generation = 0;
         qint64 palette = 0;
         bool operator==(const LayerKey&) const = default;

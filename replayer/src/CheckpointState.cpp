@@ -1,5 +1,6 @@
 #include "CheckpointState.h"
 
+#include <algorithm>
 #include <string>
 
 #include "reel/format/TraceFormatError.h"
@@ -20,6 +21,7 @@ format::CheckpointFrame toCheckpoint(const Frame& f) {
     c.codeId = f.codeId;
     c.lasti = f.lasti;
     c.line = f.line;
+    c.lastLine = f.lastLine;
     c.callEvent = f.callEvent;
     c.activationEvent = f.activationEvent;
     c.exiting = f.exiting;
@@ -68,6 +70,9 @@ class Builder {
         f.codeId = c.codeId;
         f.lasti = c.lasti;
         f.line = c.line;
+        // A checkpoint written before frames kept their last line has 0 there: the frame's line
+        // is the best it can say (none at an instruction without one).
+        f.lastLine = c.lastLine >= 1 ? c.lastLine : std::max(c.line, 0);
         f.callEvent = c.callEvent;
         f.activationEvent = c.activationEvent;
         f.exiting = c.exiting;

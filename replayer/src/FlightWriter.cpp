@@ -12,6 +12,7 @@
 
 #include "CheckpointState.h"
 #include "EventCopy.h"
+#include "OutputTail.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceFormatError.h"
 #include "reel/format/TraceReader.h"
@@ -61,30 +62,6 @@ void stateRefs(const ProgramState& s, std::vector<ValueRef>& out) {
     }
     for (const auto& [id, f] : s.suspended) frame(f);
 }
-
-// The last bytes written to stdout and stderr, for the checkpoints' output tails.
-class OutputTail {
-  public:
-    explicit OutputTail(size_t max) : max_(max) {}
-    void add(uint64_t stream, const uint8_t* data, size_t n) {
-        if (stream < 1 || stream > 2 || max_ == 0) return;
-        std::string& t = text_[stream - 1];
-        t.append(reinterpret_cast<const char*>(data), n);
-        // Trimmed in steps, so appending stays amortized O(1).
-        if (t.size() > 2 * max_) t.erase(0, t.size() - max_);
-    }
-    void set(const std::array<std::string, 2>& tails) { text_ = tails; }
-    std::array<std::string, 2> tails() const {
-        std::array<std::string, 2> out;
-        for (int k = 0; k < 2; ++k)
-            out[k] = text_[k].size() > max_ ? text_[k].substr(text_[k].size() - max_) : text_[k];
-        return out;
-    }
-
-  private:
-    size_t max_;
-    std::array<std::string, 2> text_;
-};
 
 // One value record's bytes inside a decompressed values chunk of `reader`; false when the file
 // does not hold `id`.
@@ -144,7 +121,7 @@ ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
         for (const auto& c : r.chunks())
             if (c.kind == 5) at = c.offset;
         sm.setState(stateFromCheckpoint(*cp, r.defs(), at));
-        tails.set(cp->outputTail);
+        tails.set(*cp);
     }
     for (size_t ci = 0; ci < r.eventChunkCount(); ++ci) {
         if (r.eventChunkInfo(ci).first > target) break;
@@ -157,7 +134,9 @@ ProgramState replayTo(TraceReader& r, uint64_t target, OutputTail& tails) {
         while (dec.next(rec)) {
             if (rec.event > target) return sm.state();
             sm.apply(rec, dec.thread(), c.fileOffset);
-            if (rec.kind == format::RecordKind::Output) tails.add(rec.a, rec.blob, rec.blobLen);
+            if (rec.kind == format::RecordKind::Output)
+                tails.add(static_cast<uint32_t>(rec.a),
+                          {reinterpret_cast<const char*>(rec.blob), rec.blobLen});
         }
     }
     return sm.state();
@@ -193,7 +172,7 @@ CutWindow cutGenerations(std::vector<std::unique_ptr<TraceReader>> src, const fs
     if (first > start.firstEvent()) {
         OutputTail tails(o.maxCarriedOutput);
         cp = checkpointFromState(replayTo(start, first - 1, tails));
-        cp->outputTail = tails.tails();
+        tails.store(*cp);
     } else if (start.checkpoint()) {
         cp = *start.checkpoint();
     }
@@ -441,7 +420,9 @@ class FlightWriter::Impl {
             Record r;
             while (dec.next(r)) {
                 sm_->apply(r, dec.thread(), 0);
-                if (r.kind == format::RecordKind::Output) tails_.add(r.a, r.blob, r.blobLen);
+                if (r.kind == format::RecordKind::Output)
+                    tails_.add(static_cast<uint32_t>(r.a),
+                               {reinterpret_cast<const char*>(r.blob), r.blobLen});
                 endsNumbered = format::isNumbered(r.kind);
             }
             dec.finish();
@@ -490,7 +471,7 @@ class FlightWriter::Impl {
     void rotate(const std::vector<uint64_t>& pinned) {
         const ProgramState& s = sm_->state();
         format::Checkpoint cp = checkpointFromState(s);
-        cp.outputTail = tails_.tails();
+        tails_.store(cp);
         cp.originalEventCount = s.event + 1;
         cp.originalPath = path_.filename().string();
         std::vector<ValueRef> refs;

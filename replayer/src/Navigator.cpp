@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "ReplayerImpl.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/Replayer.h"
 #include "reel/replayer/ValueSource.h"
 
@@ -66,13 +67,6 @@ constexpr uint32_t kSuspendableFlags = 0x20 | 0x80 | 0x100 | 0x200;
 // Thrown by the cancel check inside a search; caught by the command, which restores the
 // position. Never leaves the Navigator.
 struct SearchCancelled {};
-
-bool fileMatches(const std::string& path, const std::string& file) {
-    if (path == file) return true;
-    return path.size() > file.size() &&
-           path.compare(path.size() - file.size(), file.size(), file) == 0 &&
-           path[path.size() - file.size() - 1] == '/';
-}
 }  // namespace
 
 class Navigator::Impl {
@@ -712,10 +706,8 @@ std::vector<uint32_t> Navigator::breakpointCodes(const Breakpoint& bp) const {
     std::vector<uint32_t> codes;
     const auto& defs = impl_->impl.reader.defs();
     for (const auto& c : defs.codes) {
-        bool file = bp.file.empty() && !bp.function.empty();
-        file = file || fileMatches(c.filename, bp.file);
-        if (!file && c.sourceId < defs.sources.size())
-            file = fileMatches(defs.sources[c.sourceId].path, bp.file);
+        const bool file = (bp.file.empty() && !bp.function.empty()) ||
+                          codeInFile(defs, c, bp.file);
         if (!file) continue;
         if (!bp.function.empty()) {
             if (c.name == bp.function || c.qualname == bp.function) codes.push_back(c.id);

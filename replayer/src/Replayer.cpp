@@ -82,6 +82,13 @@ class ExceptionLog : public ExceptionObserver {
 // Lines past this are not tracked for coverage (a hostile line table must not allocate much).
 constexpr int32_t kMaxCoverageLine = 1 << 22;
 
+// What stands for the output a slice did not carry (`reel slice --max-output`), in outputText and
+// as outputChunks' note: one wording for every front end.
+std::string elidedNote(int k, uint64_t bytes) {
+    return "[" + std::to_string(bytes) + " earlier bytes of " + (k == 0 ? "stdout" : "stderr") +
+           " are not in this slice]\n";
+}
+
 std::vector<uint8_t> encodeState(const ProgramState& s) {
     std::vector<uint8_t> out;
     StateCodec::encode(s, out);
@@ -98,6 +105,64 @@ Replayer::Impl::Impl(const std::filesystem::path& trace, Options opts)
       interval(std::max<uint32_t>(16, opts.checkpointInterval)),
       base(reader.firstEvent()),
       lines(std::make_shared<LineTables>(reader.defs())) {}
+
+std::string_view Replayer::Impl::outputBytes(uint32_t k, const OutputRef& o, HeldChunk& hold) {
+    if (o.chunk == kCarriedOutput) {
+        // Carried runs tile the tail: this one starts where the bytes before it end, past those
+        // the slice did not carry.
+        const auto& cp = *reader.checkpoint();
+        const std::string& tail = cp.outputTail[k];
+        const uint64_t at = o.totalAfter - o.len - (cp.outputBytes[k] - tail.size());
+        REEL_ASSERT(at + o.len <= tail.size(), "carried output run outside its tail");
+        return std::string_view(tail).substr(static_cast<size_t>(at), o.len);
+    }
+    if (!hold.data || hold.index != o.chunk) {
+        hold.data = reader.eventChunk(o.chunk);
+        hold.index = o.chunk;
+    }
+    const format::EventChunk& c = *hold.data;
+    REEL_REQUIRE(uint64_t(o.blobPos) + o.len <= c.blobs.size(), c.fileOffset,
+                 "output record outside its chunk");
+    return {reinterpret_cast<const char*>(c.blobs.data()) + o.blobPos, o.len};
+}
+
+void Replayer::Impl::forEachOutput(uint64_t n, uint64_t maxBytesPerStream,
+                                   const std::function<void(uint32_t, std::string_view)>& fn) {
+    // Each stream from its first record holding one of its last maxBytesPerStream bytes, the
+    // two merged by where the records are in the file (the order they were written).
+    std::array<size_t, 2> i{}, end{};
+    std::array<uint64_t, 2> from{};
+    for (size_t k = 0; k < 2; ++k) {
+        const auto& v = outputs[k];
+        end[k] = static_cast<size_t>(
+            std::upper_bound(v.begin(), v.end(), n,
+                             [](uint64_t e, const OutputRef& o) { return e < o.event; }) -
+            v.begin());
+        const uint64_t total = end[k] ? v[end[k] - 1].totalAfter : 0;
+        from[k] = total > maxBytesPerStream ? total - maxBytesPerStream : 0;
+        i[k] = static_cast<size_t>(
+            std::upper_bound(v.begin(), v.begin() + static_cast<ptrdiff_t>(end[k]), from[k],
+                             [](uint64_t b, const OutputRef& o) { return b < o.totalAfter; }) -
+            v.begin());
+    }
+    HeldChunk hold;
+    while (i[0] < end[0] || i[1] < end[1]) {
+        const size_t k = i[1] >= end[1] || (i[0] < end[0] && outputOrder(outputs[0][i[0]]) <
+                                                                 outputOrder(outputs[1][i[1]]))
+                             ? 0
+                             : 1;
+        const OutputRef& o = outputs[k][i[k]++];
+        const uint64_t start = o.totalAfter - o.len;
+        std::string_view text = outputBytes(static_cast<uint32_t>(k), o, hold);
+        if (from[k] > start) text.remove_prefix(static_cast<size_t>(from[k] - start));
+        if (!text.empty()) fn(static_cast<uint32_t>(k + 1), text);
+    }
+}
+
+uint64_t Replayer::Impl::depthBucketSize(uint64_t eventCount) const {
+    const uint64_t buckets = std::max<uint32_t>(1, options.depthBuckets);
+    return std::clamp<uint64_t>((eventCount - base + buckets - 1) / buckets, 1, interval);
+}
 
 void Replayer::Impl::requireEvent(uint64_t n) const {
     if (n >= events || n < base)
@@ -143,12 +208,28 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
     outputs[0].clear();
     outputs[1].clear();
     if (const auto& cp = reader.checkpoint()) {
-        // Output written before a slice's first event: shown at every event of the slice.
-        for (int k = 0; k < 2; ++k)
-            if (cp->outputBytes[k] > 0)
-                outputs[k].push_back({base, kCarriedOutput, 0,
-                                      static_cast<uint32_t>(cp->outputTail[k].size()),
-                                      cp->outputBytes[k]});
+        // Output written before a slice's first event: shown at every event of the slice, one
+        // entry per run of its carried tails in the order they were written (blobPos is the
+        // run's place in that order), stdout's tail then stderr's when the checkpoint does not
+        // say. A stream whose tail is empty keeps an entry of no bytes for its byte count.
+        std::vector<format::OutputRun> order = cp->outputOrder;
+        if (order.empty())
+            for (uint32_t s = 1; s <= 2; ++s)
+                if (!cp->outputTail[s - 1].empty())
+                    order.push_back({s, cp->outputTail[s - 1].size()});
+        uint32_t seq = 0;
+        std::array<uint64_t, 2> total{};
+        for (size_t k = 0; k < 2; ++k) {
+            total[k] = cp->outputBytes[k] - cp->outputTail[k].size();
+            if (cp->outputBytes[k] > 0 && cp->outputTail[k].empty())
+                outputs[k].push_back({base, kCarriedOutput, seq++, 0, total[k]});
+        }
+        for (const auto& run : order) {
+            const size_t k = run.stream - 1;
+            total[k] += run.bytes;
+            outputs[k].push_back(
+                {base, kCarriedOutput, seq++, static_cast<uint32_t>(run.bytes), total[k]});
+        }
     }
 
     StateMachine sm(reader.defs(), lines);
@@ -167,6 +248,16 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         lastCheckpointSize = checkpointBytes = cp->state.size();
         blocks[0].checkpoint = std::move(cp);
     }
+
+    // The depth profile: every numbered event lands in the bucket counted down here.
+    depthProfile.firstEvent = base;
+    depthProfile.bucketSize = depthBucketSize(events);
+    const size_t nBuckets = static_cast<size_t>((events - base + depthProfile.bucketSize - 1) /
+                                                depthProfile.bucketSize);
+    depthProfile.minDepth.assign(nBuckets, ~0u);
+    depthProfile.maxDepth.assign(nBuckets, 0);
+    size_t bucket = 0;
+    uint64_t bucketLeft = depthProfile.bucketSize;
 
     // Per-block summaries under construction. Stamps avoid searching the code list per frame
     // change.
@@ -258,6 +349,14 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
         ts.minDepth = std::min(ts.minDepth, depth);
         ts.maxDepth = std::max(ts.maxDepth, depth);
         ++ts.events;
+        if (bucket < nBuckets) {
+            depthProfile.minDepth[bucket] = std::min(depthProfile.minDepth[bucket], depth);
+            depthProfile.maxDepth[bucket] = std::max(depthProfile.maxDepth[bucket], depth);
+            if (--bucketLeft == 0) {
+                ++bucket;
+                bucketLeft = depthProfile.bucketSize;
+            }
+        }
         const Frame& top = sm.state().threads[th].stack.back();
         if (r.kind == format::RecordKind::Opcode && sm.lineStop() && top.line < kMaxCoverageLine) {
             auto& lines = executed[top.codeId];
@@ -300,6 +399,8 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
 
     for (uint32_t i = 0; i < threadSeen.size(); ++i)
         if (threadSeen[i]) threadIds.push_back(i);
+    for (auto& d : depthProfile.minDepth)
+        if (d == ~0u) d = 0;
     computeStats();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (progress) progress(events - base, events - base);
@@ -322,7 +423,8 @@ void Replayer::Impl::computeStats() {
         blocks.size() * sizeof(BlockData) + threadPool.size() * sizeof(ThreadSummary) +
         codePool.size() * sizeof(uint32_t) + exceptions.size() * sizeof(ExceptionInfo) +
         hooks.size() * sizeof(AsyncGenHookCall) +
-        (outputs[0].size() + outputs[1].size()) * sizeof(OutputRef);
+        (outputs[0].size() + outputs[1].size()) * sizeof(OutputRef) +
+        (depthProfile.minDepth.size() + depthProfile.maxDepth.size()) * sizeof(uint32_t);
     stats.bytesPerEvent =
         events ? static_cast<double>(stats.checkpointBytes + stats.tableBytes) / events : 0;
 }
@@ -452,23 +554,15 @@ std::string Replayer::outputText(uint32_t stream, uint64_t n, size_t maxBytes) {
                                [](uint64_t b, const OutputRef& o) { return b < o.totalAfter; });
     std::string out;
     out.reserve(static_cast<size_t>(total - from));
+    HeldChunk hold;
     for (; it != end; ++it) {
         const uint64_t recStart = it->totalAfter - it->len;
         const uint64_t skip = from > recStart ? from - recStart : 0;
-        if (it->chunk == kCarriedOutput) {
-            // A slice's output from before its first event, possibly only the tail of it.
-            if (from < recStart)
-                out += "[" + std::to_string(recStart - from) +
-                       " earlier bytes of output are not in this slice]\n";
-            const std::string& tail = impl_->reader.checkpoint()->outputTail[stream - 1];
-            out.append(tail, static_cast<size_t>(skip), std::string::npos);
-            continue;
-        }
-        auto chunk = impl_->reader.eventChunk(it->chunk);
-        REEL_REQUIRE(uint64_t(it->blobPos) + it->len <= chunk->blobs.size(), chunk->fileOffset,
-                     "output record outside its chunk");
-        out.append(reinterpret_cast<const char*>(chunk->blobs.data()) + it->blobPos + skip,
-                   static_cast<size_t>(it->len - skip));
+        // A slice's output from before its first event may be only the tail of it (only the
+        // first record read can start after `from`).
+        if (it->chunk == kCarriedOutput && from < recStart && out.empty())
+            out += elidedNote(static_cast<int>(stream - 1), recStart - from);
+        out += impl_->outputBytes(stream - 1, *it, hold).substr(static_cast<size_t>(skip));
     }
     return out;
 }
@@ -486,6 +580,8 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
     ptrdiff_t idx[2] = {endOf(*vs[0]), endOf(*vs[1])};
     std::vector<OutputChunk> out;
     size_t bytes = 0;
+    bool cut = false;  // maxBytes ended the walk inside a write
+    HeldChunk hold;
     while (bytes < maxBytes && (idx[0] > 0 || idx[1] > 0)) {
         int k;
         if (idx[0] == 0)
@@ -495,35 +591,34 @@ std::vector<OutputChunk> Replayer::outputChunks(uint64_t n, size_t maxBytes) {
         else {
             const OutputRef& a = (*vs[0])[static_cast<size_t>(idx[0] - 1)];
             const OutputRef& b = (*vs[1])[static_cast<size_t>(idx[1] - 1)];
-            // A slice's carried output (kCarriedOutput) came before every record in the file.
-            auto key = [](const OutputRef& o) {
-                return std::make_pair(o.chunk == kCarriedOutput ? -1 : int64_t{o.chunk}, o.blobPos);
-            };
-            k = key(a) > key(b) ? 0 : 1;
+            k = outputOrder(a) > outputOrder(b) ? 0 : 1;
         }
         const OutputRef& o = (*vs[k])[static_cast<size_t>(--idx[k])];
-        if (o.chunk == kCarriedOutput) {
-            const std::string& tail = impl_->reader.checkpoint()->outputTail[k];
-            const size_t take = std::min<size_t>(tail.size(), maxBytes - bytes);
-            OutputChunk c;
-            c.event = o.event;
-            c.stream = static_cast<uint32_t>(k + 1);
-            c.text = tail.substr(tail.size() - take);
-            bytes += take;
-            out.push_back(std::move(c));
-            continue;
-        }
-        auto chunk = impl_->reader.eventChunk(o.chunk);
-        REEL_REQUIRE(uint64_t(o.blobPos) + o.len <= chunk->blobs.size(), chunk->fileOffset,
-                     "output record outside its chunk");
-        const size_t take = std::min<size_t>(o.len, maxBytes - bytes);
+        const std::string_view text = impl_->outputBytes(static_cast<uint32_t>(k), o, hold);
+        const size_t take = std::min<size_t>(text.size(), maxBytes - bytes);
+        cut = cut || take < text.size();
+        if (take == 0) continue;  // a stream a slice carried nothing of: see the note below
         OutputChunk c;
         c.event = o.event;
         c.stream = static_cast<uint32_t>(k + 1);
-        c.text.assign(
-            reinterpret_cast<const char*>(chunk->blobs.data()) + o.blobPos + (o.len - take), take);
+        c.text = text.substr(text.size() - take);
         bytes += take;
         out.push_back(std::move(c));
+    }
+    if (idx[0] == 0 && idx[1] == 0 && !cut) {
+        // Shown from the very beginning: say what a slice left out before its carried output.
+        for (int k = 1; k >= 0; --k) {
+            const auto& v = *vs[k];
+            if (v.empty() || v.front().chunk != kCarriedOutput || v.front().event > n) continue;
+            const uint64_t elided = v.front().totalAfter - v.front().len;
+            if (elided == 0) continue;
+            OutputChunk note;
+            note.event = v.front().event;
+            note.stream = static_cast<uint32_t>(k + 1);
+            note.text = elidedNote(k, elided);
+            note.elidedBytes = elided;
+            out.push_back(std::move(note));
+        }
     }
     std::reverse(out.begin(), out.end());
     return out;
@@ -536,6 +631,10 @@ std::vector<int32_t> Replayer::executedLines(uint32_t codeId) const {
     for (size_t l = 0; l < lines.size(); ++l)
         if (lines[l]) out.push_back(static_cast<int32_t>(l));
     return out;
+}
+
+const DepthProfile& Replayer::depthProfile() const {
+    return impl_->depthProfile;
 }
 
 const std::vector<ExceptionInfo>& Replayer::exceptions() const {

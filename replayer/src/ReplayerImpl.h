@@ -2,7 +2,10 @@
 // Internals shared by Replayer, Navigator and the indexing pass (not installed API).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ChunkCursor.h"
@@ -38,9 +41,20 @@ inline constexpr uint32_t kCarriedOutput = ~0u;
 struct OutputRef {
     uint64_t event = 0;  // the event it belongs to (clamped to the last event)
     uint32_t chunk = 0;
-    uint32_t blobPos = 0;
+    uint32_t blobPos = 0;  // carried: the run's place in the checkpoint's write order
     uint32_t len = 0;
     uint64_t totalAfter = 0;
+};
+// Sorts output records of both streams in the order they were written: carried runs first (in
+// their order), then by place in the file.
+inline std::pair<int64_t, uint32_t> outputOrder(const OutputRef& o) {
+    return {o.chunk == kCarriedOutput ? -1 : int64_t{o.chunk}, o.blobPos};
+}
+
+// An events chunk kept while output records in it are read.
+struct HeldChunk {
+    uint32_t index = 0;
+    std::shared_ptr<const format::EventChunk> data;
 };
 
 class Scanner;
@@ -70,6 +84,16 @@ class Replayer::Impl {
     }
     bool blockHasAnyCode(size_t b, const std::vector<uint32_t>& sortedCodes) const;
     void requireEvent(uint64_t n) const;
+    // Events per depth-profile bucket for a trace of `eventCount` events (Options::depthBuckets).
+    uint64_t depthBucketSize(uint64_t eventCount) const;
+    // The bytes of output record `o` of stream index k (0 stdout): a carried run of a slice's
+    // checkpoint or an OUTPUT record's blob; `hold` keeps the chunk they are in alive.
+    std::string_view outputBytes(uint32_t k, const OutputRef& o, HeldChunk& hold);
+    // Calls fn(stream, text) for the output written by the end of event n, both streams in
+    // write order, from each stream's last `maxBytesPerStream` bytes on: what a slice starting
+    // after n carries.
+    void forEachOutput(uint64_t n, uint64_t maxBytesPerStream,
+                       const std::function<void(uint32_t, std::string_view)>& fn);
 
     Options options;
     format::TraceReader reader;
@@ -84,6 +108,7 @@ class Replayer::Impl {
     std::vector<OutputRef> outputs[2];
     std::vector<uint32_t> threadIds;
     std::vector<std::vector<bool>> executed;  // by code id, then line
+    DepthProfile depthProfile;
     IndexStats stats;
     std::shared_ptr<LineTables> lines;
     std::unique_ptr<Scanner> seeker;  // stateAt(): successive nearby seeks stay incremental

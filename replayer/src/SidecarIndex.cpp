@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -25,8 +26,9 @@ namespace {
 // The last byte is the sidecar's layout version (1: thread states carry set-aside exceptions;
 // 2: decoder positions carry prevValueId and lastInt, format 1.2; 3: an exception swallowed
 // outside the recorded code is no longer in flight in the stored states; 4: frames carry the
-// exception their handler caught, for RERAISE); a sidecar of another version is rebuilt.
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 4};
+// exception their handler caught, for RERAISE; 5: the depth profile follows the executed lines;
+// 6: frames carry the last line they ran); a sidecar of another version is rebuilt.
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 6};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and
@@ -167,6 +169,12 @@ bool SidecarIndex::save(Replayer::Impl& m) {
             putVarint(o, n);
             for (size_t l = 0; l < lines.size(); ++l)
                 if (lines[l]) putVarint(o, l);
+        }
+        putVarint(o, m.depthProfile.bucketSize);
+        putVarint(o, m.depthProfile.minDepth.size());
+        for (size_t b = 0; b < m.depthProfile.minDepth.size(); ++b) {
+            putVarint(o, m.depthProfile.minDepth[b]);
+            putVarint(o, m.depthProfile.maxDepth[b] - m.depthProfile.minDepth[b]);
         }
         const uint64_t sum = XXH64(o.data(), o.size(), 0);
         for (int k = 0; k < 8; ++k) o.push_back(static_cast<uint8_t>(sum >> (8 * k)));
@@ -331,6 +339,19 @@ bool SidecarIndex::load(Replayer::Impl& m) {
                 lines[static_cast<size_t>(l)] = true;
             }
         }
+        DepthProfile depth;
+        depth.bucketSize = c.varint();
+        if (depth.bucketSize != m.depthBucketSize(events)) return false;  // another resolution
+        const uint64_t nBuckets = count(c, 2);
+        if (nBuckets != (events + depth.bucketSize - 1) / depth.bucketSize) return false;
+        depth.minDepth.resize(static_cast<size_t>(nBuckets));
+        depth.maxDepth.resize(static_cast<size_t>(nBuckets));
+        for (size_t b = 0; b < depth.minDepth.size(); ++b) {
+            depth.minDepth[b] = u32(c);
+            const uint64_t max = uint64_t(depth.minDepth[b]) + u32(c);
+            if (max > 0xFFFFFFFFu) return false;
+            depth.maxDepth[b] = static_cast<uint32_t>(max);
+        }
         if (!c.atEnd()) return false;
 
         m.events = events;
@@ -343,6 +364,7 @@ bool SidecarIndex::load(Replayer::Impl& m) {
         m.outputs[1] = std::move(outputs[1]);
         m.threadIds = std::move(threadIds);
         m.executed = std::move(executed);
+        m.depthProfile = std::move(depth);
         m.sidecarBytes = data.size();
         return true;
     } catch (const std::exception&) {

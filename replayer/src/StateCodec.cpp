@@ -27,6 +27,7 @@ void putFrame(std::vector<uint8_t>& out, const Frame& f) {
     putVarint(out, f.codeId);
     putVarint(out, static_cast<uint64_t>(static_cast<int64_t>(f.lasti) + 1));
     putVarint(out, format::zigzag(f.line));
+    putVarint(out, format::zigzag(f.lastLine));
     putVarint(out, f.callEvent + 1);
     putVarint(out, f.activationEvent + 1);
     putVarint(out, (f.exiting ? 1u : 0u) | (f.prevWasOpcode ? 2u : 0u) | (f.object ? 4u : 0u) |
@@ -71,6 +72,8 @@ Frame getFrame(ByteCursor& c) {
     f.lasti = static_cast<int32_t>(
         static_cast<int64_t>(c.varintBounded(0x80000000u, "lasti out of range")) - 1);
     f.line =
+        static_cast<int32_t>(format::unzigzag(c.varintBounded(0xFFFFFFFFu, "line out of range")));
+    f.lastLine =
         static_cast<int32_t>(format::unzigzag(c.varintBounded(0xFFFFFFFFu, "line out of range")));
     f.callEvent = c.varint() - 1;
     f.activationEvent = c.varint() - 1;

@@ -139,6 +139,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
                                           f.activationEvent == r.event);
             f.lasti = r.lasti;
             f.line = line;
+            if (line >= 1) f.lastLine = line;
             f.prevWasOpcode = true;
             // The frame the exception reached runs on: a handler caught it, and this is the
             // handler's first instruction (traces from recorders that wrote no HANDLED record
@@ -175,6 +176,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             f.codeId = static_cast<uint32_t>(r.a);
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
+            f.lastLine = std::max(f.line, 0);
             f.callEvent = f.activationEvent = r.event;
             f.slots.resize(defs_.codes[r.a].localNames.size());
             t.stack.push_back(std::move(f));
@@ -196,6 +198,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             state_.suspended.erase(it);
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
+            if (f.line >= 1) f.lastLine = f.line;
             f.activationEvent = r.event;
             // The frame goes on where it suspended (the yield's position): the rest of the yield's
             // line is not a new line, as no line event comes there in CPython (pdb stops at the
@@ -231,6 +234,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
                 topFrame(t, fileOffset, "RETURN/YIELD/UNWIND with no frame on the thread's stack");
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
+            if (f.line >= 1) f.lastLine = f.line;
             f.exiting = true;
             // Unwinding with nothing in flight: RERAISE (end of a `finally` or `with` cleanup, a
             // bare `raise`) re-raised what this frame's handler caught; no event says so.
@@ -265,6 +269,7 @@ void StateMachine::apply(const Record& r, uint32_t thread, uint64_t fileOffset) 
             Frame& f = topFrame(t, fileOffset, "EXCEPTION with no frame on the thread's stack");
             f.lasti = r.lasti;
             f.line = lines(f.codeId).lineAt(r.lasti);
+            if (f.line >= 1) f.lastLine = f.line;
             // prevWasOpcode stays: an exception does not end the line. The StopIteration that a
             // finished `await`/`yield from` delivers is followed by the rest of the same line, with
             // no line event in CPython; a handler starts with PUSH_EXC_INFO, which has no line, so

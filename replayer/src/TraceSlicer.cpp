@@ -6,6 +6,8 @@
 
 #include "CheckpointState.h"
 #include "EventCopy.h"
+#include "OutputTail.h"
+#include "ReplayerImpl.h"
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceFormatError.h"
 #include "reel/format/TraceWriter.h"
@@ -90,8 +92,12 @@ SliceResult sliceTrace(Replayer& original, const std::filesystem::path& out,
     if (first > original.firstEvent()) {
         ProgramState before = original.stateAt(first - 1);
         cp = checkpointFromState(before);
-        for (uint32_t k = 0; k < 2; ++k)
-            cp->outputTail[k] = original.outputText(k + 1, first - 1, o.maxCarriedOutput);
+        // The tails in the order they were written, so the slice shows them interleaved.
+        OutputTail tails(o.maxCarriedOutput);
+        original.impl().forEachOutput(
+            first - 1, o.maxCarriedOutput,
+            [&](uint32_t stream, std::string_view text) { tails.add(stream, text); });
+        tails.store(*cp);
     } else if (reader.checkpoint()) {
         cp = *reader.checkpoint();
     }

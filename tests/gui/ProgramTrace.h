@@ -65,6 +65,9 @@ struct ProgramSpec {
     uint32_t extraRaises = 0;
     // A line on stderr ("warn\n") between the two stdout lines, for the interleaved output pane.
     bool stderrLine = false;
+    // As CPython compiles the handler: its PUSH_EXC_INFO and the cleanup after `except ValueError
+    // as e:` (POP_EXCEPT, `e = None`, `del e`) have no line number (-1).
+    bool linelessCleanup = false;
 };
 
 // Instructions given as (line, opname, argRepr); offsets are 2 * index (no cache entries).
@@ -96,7 +99,10 @@ inline format::CodeObject programCode(
     return c;
 }
 
-inline std::vector<format::CodeObject> programCodes() {
+// The module's instructions without a line number under ProgramSpec::linelessCleanup.
+inline constexpr uint32_t kPushExcInfo = 18, kPopExcept = 28, kCleanupEnd = 31;
+
+inline std::vector<format::CodeObject> programCodes(bool linelessCleanup = false) {
     std::vector<format::CodeObject> codes;
     codes.push_back(programCode(kModuleCode, "<module>", 1, {}, true,
                                 {{1, "IMPORT_NAME", "sys"},
@@ -174,6 +180,11 @@ inline std::vector<format::CodeObject> programCodes() {
                                  {13, "RAISE_VARARGS", "1"},
                                  {14, "LOAD_FAST", "total"},
                                  {14, "RETURN_VALUE", ""}}));
+    if (linelessCleanup) {
+        auto& module = codes[kModuleCode].instructions;
+        module[kPushExcInfo].line = -1;
+        for (uint32_t k = kPopExcept; k <= kCleanupEnd; ++k) module[k].line = -1;
+    }
     return codes;
 }
 
@@ -192,7 +203,7 @@ class ProgramTraceWriter {
     ProgramTraceWriter(const std::filesystem::path& path, ProgramSpec spec)
         : spec_(spec), writer_(path, header(), testOptions()) {
         pending_.defs.sources.push_back({0, kProgramFile, kProgramSource, true});
-        pending_.defs.codes = programCodes();
+        pending_.defs.codes = programCodes(spec.linelessCleanup);
         pending_.defs.types.push_back(
             {0, "ValueError", "builtins", "ValueError", format::BuiltinBase::Exception});
         pending_.defs.strings = {

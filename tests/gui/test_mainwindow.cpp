@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -25,6 +26,7 @@
 #include "models/BytecodeModel.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
+#include "models/StackModel.h"
 #include "widgets/LocalsTree.h"
 #include "widgets/MainWindow.h"
 #include "widgets/SourceView.h"
@@ -180,6 +182,95 @@ class TestMainWindow : public QObject {
         QVERIFY(!w->session().hasBreakpoint(test::kProgramFile, 4));
     }
 
+    // A breakpoint named by a short file name (`--break prog.py:4`, `break prog.py:4` in `reel
+    // replay`) stops where the Navigator matches it, a path suffix: the gutter draws its dot
+    // there and a click on that dot removes it.
+    void shortFileNameBreakpointInTheGutter() {
+        auto w = openWindow(trace_);
+        QVERIFY(w);
+        SourceView* src = w->sourceView();
+        QWidget* gutter = nullptr;
+        for (auto* c : src->findChildren<QWidget*>())
+            if (c->parent() == src && c->metaObject()->className() == QByteArray("QWidget") &&
+                c->width() == src->gutterWidth())
+                gutter = c;
+        QVERIFY(gutter);
+        const int y4 =
+            src->cursorRect(QTextCursor(src->document()->findBlockByNumber(3))).center().y();
+        const int y5 =
+            src->cursorRect(QTextCursor(src->document()->findBlockByNumber(4))).center().y();
+        // A filled red dot at the gutter's left edge (a disabled one is a hollow circle: its
+        // middle is not red).
+        auto dotAt = [&](int y) {
+            const QImage img = gutter->grab().toImage();
+            for (int x = 7; x <= 9; ++x) {
+                const QColor c = img.pixelColor(x, y);
+                if (!(c.red() > 180 && c.green() < 90 && c.blue() < 90)) return false;
+            }
+            return true;
+        };
+        QVERIFY(!dotAt(y4));
+        QVERIFY(w->session().toggleBreakpoint("prog.py", 4));
+        QVERIFY(w->session().hasBreakpoint(test::kProgramFile, 4));
+        QVERIFY(w->session().hasBreakpoint("work/prog.py", 4));
+        QVERIFY(!w->session().hasBreakpoint("rog.py", 4));  // a suffix of a name is not one
+        src->viewport()->update();
+        QVERIFY(dotAt(y4));
+        QVERIFY(!dotAt(y5));
+        w->action("continue")->trigger();
+        QCOMPARE(src->currentLine(), 4);
+        // Disabled: a hollow circle, still there.
+        QVERIFY(w->session().setBreakpointEnabled(0, false));
+        QVERIFY(!dotAt(y4));
+        QVERIFY(w->session().setBreakpointEnabled(0, true));
+        QVERIFY(dotAt(y4));
+        QTest::mouseClick(gutter, Qt::LeftButton, {}, QPoint(8, y4));
+        QVERIFY(w->session().breakpoints().isEmpty());
+        QVERIFY(!dotAt(y4));
+    }
+
+    // An instruction without a line number (the handler's PUSH_EXC_INFO, the cleanup after
+    // `except ValueError as e:`): the stack and the source show the last line the frame ran,
+    // marked (the replayer's Frame::shownLine, as `reel replay` prints it), not line -1.
+    void linelessInstructionsShowTheLastLineRun() {
+        const QString path = QString::fromStdString((*dir_ / "lineless.reel").string());
+        test::writeProgramTrace(path.toStdString(), {.iterations = 4, .linelessCleanup = true});
+        auto w = openWindow(path);
+        QVERIFY(w);
+        Session& s = w->session();
+        auto atModuleOffset = [&](int32_t lasti) {
+            s.goToStart();
+            for (uint64_t n = 0; n <= s.lastEvent(); ++n) {
+                s.goTo(n);
+                const replayer::Frame* f = s.frame();
+                if (f && f->codeId == test::kModuleCode && f->lasti == lasti &&
+                    s.state().kind == format::RecordKind::Opcode)
+                    return true;
+            }
+            return false;
+        };
+        const QAbstractItemModel* stack = w->stackView()->model();
+        QVERIFY(atModuleOffset(int32_t(2 * test::kPushExcInfo)));
+        QCOMPARE(s.frame()->line, -1);
+        // The handler starts after the call on line 17 that raised.
+        QCOMPARE(w->sourceView()->currentLine(), 17);
+        QVERIFY(w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:17 (after)"));
+        QVERIFY(stack->index(0, 0).data(Qt::ToolTipRole).toString().contains("line 17 ran last"));
+        QCOMPARE(stack->index(0, 0).data(StackModel::LineRole).toInt(), 17);
+        QVERIFY(stack->index(0, 0).data(StackModel::LinelessRole).toBool());
+        // The cleanup after the except body: after line 19.
+        QVERIFY(atModuleOffset(int32_t(2 * test::kPopExcept)));
+        QCOMPARE(w->sourceView()->currentLine(), 19);
+        QVERIFY(w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:19 (after)"));
+        // A numbered instruction again: its own line, unmarked.
+        QVERIFY(atModuleOffset(int32_t(2 * (test::kPushExcInfo + 1))));
+        QCOMPARE(w->sourceView()->currentLine(), 18);
+        QVERIFY(!w->sourceView()->currentRanLast());
+        QCOMPARE(stack->index(0, 1).data().toString(), QString("prog.py:18"));
+    }
+
     void conditionalBreakpointAndExceptionsPane() {
         auto w = openWindow(trace_);
         QVERIFY(w);
@@ -234,6 +325,16 @@ class TestMainWindow : public QObject {
             QCOMPARE(p.exitCode(), 2);
             QVERIFY2(p.readAllStandardError().contains(message), qPrintable(extra.join(' ')));
         }
+
+        // `reel gui` passes reel-gui's options on.
+        QFile::remove(png);
+        QProcess viaCli;
+        viaCli.setProcessEnvironment(env);
+        viaCli.start(REEL_CLI_BINARY, {"gui", trace_, "--screenshot", png, "--break", "prog.py:4",
+                                       "--size", "800x600"});
+        QVERIFY(viaCli.waitForFinished(60000));
+        QCOMPARE(viaCli.exitCode(), 0);
+        QCOMPARE(QImage(png).size(), QSize(800, 600));
 
         QProcess cli;
         cli.start(REEL_CLI_BINARY,

@@ -17,7 +17,6 @@
 #include "models/StackModel.h"
 #include "models/TimelineData.h"
 #include "models/TraceLoader.h"
-#include "models/TraceProfile.h"
 
 using namespace reel;
 using namespace reel::gui;
@@ -354,23 +353,34 @@ class TestModels : public QObject {
         QCOMPARE(stackText(stack), QStringList{"add:5"});
     }
 
-    // The second pass's depth curve: one bucket per event on a short trace.
+    // The timeline's depth curve comes from the index (Replayer::depthProfile), with no pass of
+    // its own: one bucket per event on a short trace, each the stack depth at that event.
     void depthProfileFollowsTheCalls() {
         auto s = openSession();
-        const TraceProfile p = computeTraceProfile(trace_.toStdString());
-        QVERIFY(p.valid());
-        QCOMPARE(p.data->bucketSize, uint64_t(1));
-        QCOMPARE(p.data->depthMax.size(), size_t(events_));
-        for (uint64_t n = 0; n < events_; n += 7) {
+        TimelineData d;
+        d.build(*s);
+        QCOMPARE(d.depthBucketSize(), uint64_t(1));
+        QCOMPARE(d.depthMax().size(), size_t(events_));
+        QCOMPARE(d.depthMin().size(), size_t(events_));
+        for (uint64_t n = 0; n < events_; ++n) {
             s->goTo(n);
-            QCOMPARE(uint32_t(p.data->depthMax[n]),
-                     uint32_t(s->state().threadState(s->state().thread)->stack.size()));
+            const uint32_t depth =
+                uint32_t(s->state().threadState(s->state().thread)->stack.size());
+            QCOMPARE(d.depthMax()[n], depth);
+            QCOMPARE(d.depthMin()[n], depth);
         }
+        QCOMPARE(d.maxDepth(), 3u);
         // Coarser buckets keep the range of each.
-        const TraceProfile q = computeTraceProfile(trace_.toStdString(), nullptr, 10);
-        QCOMPARE(q.data->depthMax.size(), size_t(10));
-        QCOMPARE(*std::max_element(q.data->depthMax.begin(), q.data->depthMax.end()), uint16_t(3));
-        QCOMPARE(q.data->depthMin.front(), uint16_t(1));
+        replayer::Replayer::Options o;
+        o.depthBuckets = 10;
+        Session coarse;
+        QVERIFY(coarse.open(
+            LoadedTrace{trace_, std::make_shared<replayer::Replayer>(trace_.toStdString(), o)}));
+        TimelineData q;
+        q.build(coarse);
+        QCOMPARE(q.depthMax().size(), size_t(10));
+        QCOMPARE(*std::max_element(q.depthMax().begin(), q.depthMax().end()), 3u);
+        QCOMPARE(q.depthMin().front(), 1u);
     }
 
     // Loading on a worker thread: a value-typed result, queued to the UI thread, which opens it.

@@ -26,7 +26,6 @@
 #include "models/LocalsModel.h"
 #include "models/Session.h"
 #include "models/TimelineData.h"
-#include "models/TraceProfile.h"
 #include "reel/replayer/TraceSlicer.h"
 #include "widgets/LocalsTree.h"
 #include "widgets/MainWindow.h"
@@ -154,18 +153,18 @@ class TestSlice : public QObject {
         for (const auto& m : d.markers())
             QVERIFY2(m.event >= first_ && m.event <= last_, qPrintable(m.tip));
 
-        // The fine depth profile counts from the slice's first event and matches the original's
-        // depth at the same events (both have one event per bucket at this size).
-        const TraceProfile sp = computeTraceProfile(slice_.toStdString());
-        const TraceProfile op = computeTraceProfile(original_.toStdString());
-        QVERIFY(sp.valid() && op.valid());
-        QCOMPARE(sp.data->firstEvent, first_);
-        QCOMPARE(op.data->bucketSize, uint64_t(1));
-        QCOMPARE(sp.data->bucketSize, uint64_t(1));
-        QCOMPARE(sp.data->depthMax.size(), size_t(last_ - first_ + 1));
+        // The depth curve counts from the slice's first event and matches the original's depth
+        // at the same events (both have one event per bucket at this size).
+        Session os;
+        QVERIFY(os.open(loadTrace(original_)));
+        TimelineData od;
+        od.build(os);
+        QCOMPARE(od.depthBucketSize(), uint64_t(1));
+        QCOMPARE(d.depthBucketSize(), uint64_t(1));
+        QCOMPARE(d.depthMax().size(), size_t(last_ - first_ + 1));
         for (uint64_t e = first_; e <= last_; ++e) {
-            QCOMPARE(sp.data->depthMax[size_t(e - first_)], op.data->depthMax[size_t(e)]);
-            QCOMPARE(sp.data->depthMin[size_t(e - first_)], op.data->depthMin[size_t(e)]);
+            QCOMPARE(d.depthMax()[size_t(e - first_)], od.depthMax()[size_t(e)]);
+            QCOMPARE(d.depthMin()[size_t(e - first_)], od.depthMin()[size_t(e)]);
         }
 
         // An ordinary trace is not a slice and says nothing about it.
@@ -284,16 +283,14 @@ class TestSlice : public QObject {
         QCOMPARE(tl->viewLast(), last_);
     }
 
-    // The depth sparkline of the slice is the original's over the same events: the blocks and
-    // the fine profile count from the slice's first event, not from 0.
+    // The depth sparkline of the slice is the original's over the same events: the depth
+    // profile counts from the slice's first event, not from 0.
     void sparklineMatchesTheOriginal() {
         auto w = openWindow(slice_);
         auto orig = openWindow(original_);
         QVERIFY(w && orig);
         TimelineWidget* a = w->timeline();
         TimelineWidget* b = orig->timeline();
-        QTRY_VERIFY(a->hasProfile());
-        QTRY_VERIFY(b->hasProfile());
         QCOMPARE(a->size(), b->size());
         // Same scale (the deepest stack of the window is the run's deepest here).
         QCOMPARE(a->data().maxDepth(), b->data().maxDepth());
@@ -416,6 +413,39 @@ class TestSlice : public QObject {
                  qPrintable(err));
     }
 
+    // Output written to both streams before a slice's first event shows in the order it was
+    // written ("warn" on stderr between the two stdout lines), as in the original at that event.
+    void carriedOutputIsInterleaved() {
+        const QString orig = QString::fromStdString((*dir_ / "warn.reel").string());
+        const uint64_t events = test::writeProgramTrace(
+            orig.toStdString(), {.iterations = 12, .eventsPerBatch = 50, .stderrLine = true});
+        replayer::Replayer r(orig.toStdString());
+        uint64_t done = 0;  // the event "done" belongs to: the last stdout write
+        for (uint64_t n = events - 1; n > 0 && !done; --n)
+            if (r.outputSize(1, n) > r.outputSize(1, n - 1)) done = n;
+        QVERIFY(done > 0 && done + 2 < events);
+        const QString slice = QString::fromStdString((*dir_ / "warn-slice.reel").string());
+        replayer::SliceOptions o;
+        o.from = done + 1;
+        o.durable = false;
+        replayer::sliceTrace(r, slice.toStdString(), o);
+
+        auto w = openWindow(slice);
+        auto ow = openWindow(orig);
+        QVERIFY(w && ow);
+        ow->session().goTo(done + 1);
+        const QString text = w->outputView()->toPlainText();
+        QVERIFY2(text.startsWith("caught ('too big', ") && text.endsWith(")\nwarn\ndone\n"),
+                 qPrintable(text));
+        QCOMPARE(text, ow->outputView()->toPlainText());
+        QCOMPARE(w->outputView()->lineCount(), 3);
+        for (int line = 0; line < 3; ++line)
+            QCOMPARE(w->outputView()->streamOfLine(line), ow->outputView()->streamOfLine(line));
+        QCOMPARE(w->outputView()->streamOfLine(1), 2);
+        // Lines written before the slice go to its first event (the earliest it has).
+        QCOMPARE(w->outputView()->eventOfLine(1), qint64(done + 1));
+    }
+
     // A slice that carries only the tail of the earlier output says so in its banner and at the
     // top of the output pane, which shows the carried tail and then what the window printed.
     void elidedOutputIsAnnounced() {
@@ -436,6 +466,9 @@ class TestSlice : public QObject {
                  QString("[%1 earlier bytes of stdout are not in this slice]\n%2")
                      .arg(full.size() - 3)
                      .arg(full.right(3)));
+        // The note is the replayer's (OutputChunk::elidedBytes), not the program's output.
+        QVERIFY(w->outputView()->isNoteLine(0));
+        QVERIFY(!w->outputView()->isNoteLine(1));
         w->action("goToEnd")->trigger();
         QCOMPARE(w->session().position(), events_ - 1);
         QVERIFY(w->outputView()->toPlainText().endsWith("done\n"));

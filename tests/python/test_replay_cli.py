@@ -430,12 +430,14 @@ def test_locations_and_list_messages_name_what_was_asked(reel_bin, record):
                                "\n"
                                "collect([1])\n", name="handled")
     assert rc == 0, err
-    # Where the exception is handled CPython 3.12 runs an instruction without a line: it shows
-    # as line 0, as every other location without a line does, never -1.
+    # Where the exception is handled CPython runs an instruction without a line (the handler's
+    # PUSH_EXC_INFO): it shows as the last line the frame ran, the raise, marked as such; never
+    # as -1 or 0.
     rc, out, err = replay(reel_bin, trace, "exception 0 end; where")
     assert rc == 0, err
-    assert re.search(r"^> \S*handled\.py\(\d+\)collect\(\)$", out, re.M), out
-    assert "(-1)" not in out
+    assert re.search(r"^> \S*handled\.py\(4\)collect\(\)$", out, re.M), out
+    assert "-> raise ValueError(x)  <no line number at this instruction: line 4 ran last>" in out
+    assert "(-1)" not in out and "(0)collect" not in out
     # A line outside the file is named as asked, not as the clamped start of its window.
     rc, out, err = replay(reel_bin, trace, "exception 0; list 99999")
     assert rc == 1

@@ -166,7 +166,7 @@ def test_slice_carries_earlier_output_and_keeps_exceptions(reel_bin, recorded, t
                 "-o", cut])[0] == 0
     rc, so, se = run([reel_bin, "replay", cut, "-c", "end; output stdout"])
     assert rc == 0, se
-    assert "earlier bytes of output are not in this slice]" in so
+    assert "earlier bytes of stdout are not in this slice]" in so
     # An exception raised inside the window is listed, with where it was handled.
     rc, so, se = run([reel_bin, "export", "--json", recorded])
     raises = [r for r in json.loads(so)["raises"] if r["exc"].startswith("ValueError")]

@@ -16,6 +16,7 @@
 #include "reel/format/EventStream.h"
 #include "reel/format/TraceWriter.h"
 #include "reel/format/ValueCodec.h"
+#include "reel/replayer/Replayer.h"
 
 namespace reel::test {
 
@@ -33,6 +34,8 @@ class ProgramBuilder {
         c.id = static_cast<uint32_t>(codes_.size());
         c.qualname = c.name = qualname;
         c.filename = file;
+        for (uint32_t i = 0; i < sources_.size(); ++i)
+            if (sources_[i] == file) c.sourceId = i;
         c.firstLine = firstLine;
         c.localNames = locals;
         c.localKinds.assign(locals.size(), 0x20);
@@ -59,6 +62,12 @@ class ProgramBuilder {
         for (uint32_t k = 0; k < nInstr; ++k)
             lines.push_back(firstLine + 1 + static_cast<int32_t>(k / perLine));
         return code(qualname, firstLine, lines, locals, dictLocals, file);
+    }
+    // Records the source text of `file`: code objects of that file defined after this show it.
+    void source(const std::string& file, const std::string& text) {
+        const uint32_t id = static_cast<uint32_t>(sources_.size());
+        sources_.push_back(file);
+        pending_.sources.push_back({id, file, text, true});
     }
     // Names instruction k of a code object (they are all "NOP" otherwise), before write().
     void opname(uint32_t code, size_t k, const std::string& name) {
@@ -201,6 +210,7 @@ class ProgramBuilder {
     std::vector<CodeObject> codes_;
     size_t strings_ = 0, types_ = 0;
     NewDefs pending_;
+    std::vector<std::string> sources_;  // paths, by source id
     std::vector<uint8_t> values_;
     uint64_t nextValue_ = 0, firstValue_ = 0;
     EventEncoder enc_;
@@ -210,5 +220,21 @@ class ProgramBuilder {
     std::vector<Batch> batches_;
     std::unique_ptr<TraceWriter> writer_;
 };
+
+// Output as (stream, text) runs in write order: consecutive writes to one stream joined, the
+// replayer's notes (OutputChunk::elidedBytes) left out. Two traces showing the same interleaved
+// output have equal runs however their writes were cut into chunks.
+using OutputRuns = std::vector<std::pair<uint32_t, std::string>>;
+inline OutputRuns outputRuns(const std::vector<replayer::OutputChunk>& chunks) {
+    OutputRuns out;
+    for (const auto& c : chunks) {
+        if (c.isNote()) continue;
+        if (!out.empty() && out.back().first == c.stream)
+            out.back().second += c.text;
+        else
+            out.emplace_back(c.stream, c.text);
+    }
+    return out;
+}
 
 }  // namespace reel::test

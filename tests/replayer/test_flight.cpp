@@ -89,6 +89,9 @@ void requireSameStates(Replayer& orig, const std::filesystem::path& path, uint64
         if (n == first || n == last || n % 211 == 0)
             for (uint32_t k = 1; k <= 2; ++k) REQUIRE(fl.outputText(k, n) == orig.outputText(k, n));
     }
+    // The output written before the window is carried in the order it was written.
+    REQUIRE(outputRuns(fl.outputChunks(first)) == outputRuns(orig.outputChunks(first)));
+    REQUIRE(outputRuns(fl.outputChunks(last)) == outputRuns(orig.outputChunks(last)));
 }
 
 }  // namespace

@@ -11,12 +11,16 @@
 #include <vector>
 
 #include "reel/replayer/ConditionExpr.h"
+#include "reel/replayer/EventCursor.h"
+#include "reel/replayer/FileMatch.h"
 #include "reel/replayer/Navigator.h"
 #include "reel/replayer/Replayer.h"
+#include "reel/replayer/TraceSlicer.h"
 #include "reel/replayer/UnicodePrintable.h"
 #include "reel/replayer/ValueLookup.h"
 #include "reel/replayer/ValueRenderer.h"
 #include "reel/replayer/ValueSource.h"
+#include "replayer/RandomProgram.h"
 #include "replayer/ReplayFixture.h"
 
 using namespace reel::test;
@@ -135,6 +139,31 @@ TEST_CASE("setBreakpointEnabled disables a breakpoint without deleting it", "[re
     CHECK(r.breakpointId == other);
     CHECK(r.event == p.line4Hits.back() - 1);  // line 3 of the last iteration
     CHECK_THROWS_AS(nav.toBreakpointHit(Direction::Forward, 999), std::out_of_range);
+}
+
+TEST_CASE("one file rule for breakpoints: the Navigator's hits and the front ends' marks",
+          "[replayer][api]") {
+    CHECK(fileMatches("/src/main.py", "/src/main.py"));
+    CHECK(fileMatches("/src/main.py", "main.py"));
+    CHECK(fileMatches("/src/main.py", "src/main.py"));
+    CHECK_FALSE(fileMatches("/src/main.py", "ain.py"));  // not a whole path component
+    CHECK_FALSE(fileMatches("/src/main.py", ""));
+    CHECK_FALSE(fileMatches("main.py", "/src/main.py"));
+
+    Program p;
+    Replayer rep(p.path);
+    const auto& defs = rep.defs();
+    REQUIRE(!defs.codes.empty());
+    const auto& code = defs.codes[0];
+    // A short name marks the code object where the Navigator stops for it.
+    for (const char* file : {"main.py", "src/main.py", "/src/main.py"}) {
+        INFO(file);
+        CHECK(codeInFile(defs, code, file));
+        Navigator nav(rep);
+        nav.addBreakpoint({file, 4, {}, true});
+        CHECK(nav.continueRun(Direction::Forward).event == p.line4Hits[0]);
+    }
+    CHECK_FALSE(codeInFile(defs, code, "other.py"));
 }
 
 TEST_CASE("break-on-raise filter: handled, unhandled, by type", "[replayer][api]") {
@@ -447,4 +476,101 @@ TEST_CASE("sidecarFromEvents turns the sidecar on for large traces only", "[repl
     }
     Replayer again(p.path, o);
     CHECK(again.stats().fromSidecar);
+}
+
+namespace {
+
+// The depth profile by its definition: one sequential pass, each event's depth into its bucket.
+void requireProfileIsAScan(const std::filesystem::path& path, const DepthProfile& got) {
+    reel::format::TraceReader reader(path);
+    const uint64_t first = reader.firstEvent(), events = reader.eventCount();
+    REQUIRE(got.firstEvent == first);
+    REQUIRE(got.bucketSize >= 1);
+    const size_t buckets =
+        static_cast<size_t>((events - first + got.bucketSize - 1) / got.bucketSize);
+    REQUIRE(got.minDepth.size() == buckets);
+    REQUIRE(got.maxDepth.size() == buckets);
+    std::vector<uint32_t> lo(buckets, ~0u), hi(buckets, 0);
+    EventCursor cur(reader);
+    while (cur.next()) {
+        const size_t b = static_cast<size_t>((cur.event() - first) / got.bucketSize);
+        REQUIRE(b < buckets);
+        lo[b] = std::min(lo[b], cur.machine().depth());
+        hi[b] = std::max(hi[b], cur.machine().depth());
+    }
+    CHECK(got.minDepth == lo);
+    CHECK(got.maxDepth == hi);
+}
+
+}  // namespace
+
+TEST_CASE("the index keeps a depth profile finer than its blocks", "[replayer][api]") {
+    TempDir dir;
+    ProgramBuilder pb(97);
+    randomProgram(pb, {7, 6000, 3});
+    pb.write(dir / "t.reel");
+    Replayer::Options o;
+    o.checkpointInterval = 64;
+    SECTION("one bucket per event for a short trace") {
+        Replayer r(dir / "t.reel", o);
+        CHECK(r.depthProfile().bucketSize == 1);
+        requireProfileIsAScan(dir / "t.reel", r.depthProfile());
+        // Coarser than the blocks it never is: the blocks' ranges agree with it.
+        const auto& p = r.depthProfile();
+        for (size_t b = 0; b < r.blockCount(); ++b) {
+            uint32_t lo = ~0u, hi = 0;
+            for (const auto& t : r.block(b).threads)
+                lo = std::min(lo, t.minDepth), hi = std::max(hi, t.maxDepth);
+            const auto begin = static_cast<ptrdiff_t>(b * 64);
+            const auto end =
+                static_cast<ptrdiff_t>(std::min<size_t>((b + 1) * 64, p.minDepth.size()));
+            CHECK(*std::min_element(p.minDepth.begin() + begin, p.minDepth.begin() + end) == lo);
+            CHECK(*std::max_element(p.maxDepth.begin() + begin, p.maxDepth.begin() + end) == hi);
+        }
+    }
+    SECTION("buckets of several events, at most the block size") {
+        for (uint32_t buckets : {1000u, 333u, 7u, 1u}) {
+            INFO(buckets << " buckets");
+            o.depthBuckets = buckets;
+            Replayer r(dir / "t.reel", o);
+            const uint64_t n = r.eventCount();
+            CHECK(r.depthProfile().bucketSize ==
+                  std::min<uint64_t>((n + buckets - 1) / buckets, 64));
+            requireProfileIsAScan(dir / "t.reel", r.depthProfile());
+        }
+    }
+    SECTION("kept in the sidecar") {
+        o.sidecar = true;
+        o.depthBuckets = 500;
+        Replayer built(dir / "t.reel", o);
+        REQUIRE(built.stats().sidecarWritten);
+        Replayer loaded(dir / "t.reel", o);
+        REQUIRE(loaded.stats().fromSidecar);
+        CHECK(loaded.depthProfile().bucketSize == built.depthProfile().bucketSize);
+        CHECK(loaded.depthProfile().minDepth == built.depthProfile().minDepth);
+        CHECK(loaded.depthProfile().maxDepth == built.depthProfile().maxDepth);
+        // Another resolution asked for: indexed again, not loaded at the wrong one.
+        o.depthBuckets = 100;
+        Replayer other(dir / "t.reel", o);
+        CHECK_FALSE(other.stats().fromSidecar);
+        requireProfileIsAScan(dir / "t.reel", other.depthProfile());
+    }
+    SECTION("a slice's profile starts at its first event and equals the original's there") {
+        Replayer orig(dir / "t.reel", o);
+        SliceOptions so;
+        so.from = 1500;
+        so.to = 4000;
+        so.durable = false;
+        sliceTrace(orig, dir / "s.reel", so);
+        Replayer sl(dir / "s.reel", o);
+        requireProfileIsAScan(dir / "s.reel", sl.depthProfile());
+        const auto& a = sl.depthProfile();
+        const auto& b = orig.depthProfile();
+        CHECK(a.firstEvent == 1500);
+        REQUIRE(a.minDepth.size() == 2501);
+        for (size_t i = 0; i < a.minDepth.size(); ++i) {
+            CHECK(a.minDepth[i] == b.minDepth[1500 + i]);
+            CHECK(a.maxDepth[i] == b.maxDepth[1500 + i]);
+        }
+    }
 }

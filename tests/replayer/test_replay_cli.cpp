@@ -10,6 +10,9 @@
 #include <catch2/catch.hpp>
 
 #include "format/TraceFixture.h"
+#include "reel/replayer/Replayer.h"
+#include "reel/replayer/TraceSlicer.h"
+#include "replayer/ReplayFixture.h"
 
 using namespace reel::format;
 using namespace reel::test;
@@ -769,6 +772,97 @@ TEST_CASE("replay: exceptions, threads and output", "[cli][replay]") {
               "--- stdout ---\nhello from the loop\n--- stderr ---\nTraceback (most recent call "
               "last):\n"));
     CHECK(has(r.out, "\nTraceback (most recent call last):\nValueError: boom\n"));
+}
+
+TEST_CASE("replay: output shows both streams in the order they were written, also in a slice",
+          "[cli][replay]") {
+    TempDir dir;
+    ProgramBuilder pb(3);
+    const uint32_t c = pb.code("<module>", 1, {1, 2, 3, 4}, {}, true);
+    pb.threadRecord(0, "MainThread");
+    pb.call(c);
+    pb.output(1, "a\n");
+    pb.op(0);
+    pb.output(2, "E1\n");
+    pb.op(2);
+    pb.output(1, "b\n");
+    pb.output(1, "p");  // a partial line: the next header still starts a line
+    pb.op(4);
+    pb.output(2, "E2\n");
+    pb.op(6);
+    pb.op(0);
+    pb.op(2);
+    pb.ret(ValueRef::constant(Constant::None), 6);
+    pb.write(dir / "orig.reel");
+    const std::string both =
+        "--- stdout ---\na\n--- stderr ---\nE1\n--- stdout ---\nb\np\n--- stderr ---\nE2\n";
+
+    Run r = cmds(dir, dir / "orig.reel", "goto 4; output; output stdout; output stderr");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out, both + "a\nb\np\nE1\nE2\n"));
+    r = cmds(dir, dir / "orig.reel", "goto 1; output");
+    CHECK(has(r.out, "trace>\na\n"));  // one stream so far: no header
+    CHECK_FALSE(has(r.out, "--- stdout ---"));
+
+    // A slice starting after all of it carries it in the same order.
+    reel::replayer::Replayer orig(dir / "orig.reel");
+    reel::replayer::SliceOptions o;
+    o.from = 5;
+    o.durable = false;
+    reel::replayer::sliceTrace(orig, dir / "slice.reel", o);
+    r = cmds(dir, dir / "slice.reel", "output");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out, both));
+    // Carried in part: the notes come first, then the carried bytes in order.
+    o.maxCarriedOutput = 3;
+    reel::replayer::sliceTrace(orig, dir / "cut.reel", o);
+    r = cmds(dir, dir / "cut.reel", "output");
+    INFO(r.out << r.err);
+    CHECK(has(r.out,
+              "--- stdout ---\n[2 earlier bytes of stdout are not in this slice]\n"
+              "--- stderr ---\n[3 earlier bytes of stderr are not in this slice]\n"
+              "--- stdout ---\nb\np\n--- stderr ---\nE2\n"));
+}
+
+TEST_CASE("replay: an instruction without a line shows the last line the frame ran",
+          "[cli][replay]") {
+    TempDir dir;
+    ProgramBuilder pb(4);
+    // f(): offset 0 line 2, 2 line 3, 4 no line (a handler's PUSH_EXC_INFO), 6 line 4.
+    pb.source("/src/prog.py",
+              "def f():\n    try:\n        raise E\n    except E:\n        pass\n"
+              "\n\n\nf()\n");
+    const uint32_t mod = pb.code("<module>", 0, {0, 9}, {}, true, "/src/prog.py");
+    const uint32_t f = pb.code("f", 1, {2, 3, -1, 4}, {}, false, "/src/prog.py");
+    pb.threadRecord(0, "MainThread");
+    pb.call(mod);  // 0
+    pb.op(2);      // 1
+    pb.call(f);    // 2
+    pb.op(0);      // 3
+    pb.op(2);      // 4
+    pb.op(4);      // 5: no line
+    pb.op(6);      // 6
+    pb.ret(ValueRef::constant(Constant::None), 6);
+    pb.write(dir / "t.reel");
+
+    Run r = cmds(dir, dir / "t.reel", "goto 5; where; list");
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out,
+              "> /src/prog.py(3)f()\n-> raise E  <no line number at this instruction: "
+              "line 3 ran last>\n"));
+    CHECK(has(r.out, "  /src/prog.py(9)<module>()\n-> f()\n"));  // the caller at its own line
+    CHECK(has(r.out, "  3  ->\t        raise E\n"));             // list centres on it
+    CHECK_FALSE(has(r.out, "(-1)"));
+    CHECK_FALSE(has(r.out, "(0)f()"));
+    // A numbered instruction: its own line, no note.
+    r = cmds(dir, dir / "t.reel", "goto 6");
+    CHECK(has(r.out, "> /src/prog.py(4)f()\n-> except E:\n"));
+    // Before any numbered line (the module's start, line 0): no line, as before.
+    r = cmds(dir, dir / "t.reel", "goto 0");
+    CHECK(has(r.out, "> /src/prog.py(0)<module>()\n-> <no line number at this instruction>\n"));
 }
 
 TEST_CASE("replay: help, info, unknown commands and scripts that fail", "[cli][replay]") {

@@ -8,6 +8,7 @@
 #include "reel/replayer/EventCursor.h"
 #include "reel/replayer/Navigator.h"
 #include "reel/replayer/Replayer.h"
+#include "reel/replayer/TraceSlicer.h"
 #include "replayer/RandomProgram.h"
 #include "replayer/ReplayFixture.h"
 
@@ -556,6 +557,73 @@ TEST_CASE("lines follow CodeObject::lineAt", "[replayer]") {
         ++checked;
     }
     CHECK(checked > 1000);
+}
+
+TEST_CASE("a frame at an instruction without a line is shown at the last line it ran",
+          "[replayer]") {
+    // f():  offset 0 line 2, 2 line 3 (raises), 4 no line (the handler's PUSH_EXC_INFO),
+    //       6 line 4, 8 line 5, 10 no line (POP_EXCEPT after `except E as e:`), 12 line 6.
+    TempDir dir;
+    ProgramBuilder pb(5);  // several chunks
+    const uint32_t mod = pb.code("<module>", 0, {0, 9}, {}, true);
+    const uint32_t f = pb.code("f", 1, {2, 3, -1, 4, 5, -1, 6}, {"e"});
+    const uint32_t valueError = pb.type("ValueError");
+    pb.threadRecord(0, "MainThread");
+    pb.call(mod);  // 0: the module's artificial start (line 0)
+    pb.op(2);      // 1: line 9
+    pb.call(f);    // 2
+    pb.op(0);      // 3
+    pb.op(2);      // 4
+    pb.exception(pb.exceptionValue(valueError, "x"), 2);  // 5
+    pb.handled(4);
+    pb.op(4);                                                      // 6: no line, after line 3
+    pb.op(6);                                                      // 7
+    pb.op(8);                                                      // 8
+    pb.op(10);                                                     // 9: no line, after line 5
+    pb.op(12);                                                     // 10
+    pb.ret(ValueRef::constant(reel::format::Constant::None), 12);  // 11
+    pb.op(2);                                                      // 12
+    pb.write(dir / "t.reel");
+
+    struct Want {
+        uint64_t event;
+        int32_t line, shown;
+    };
+    const std::vector<Want> wants = {{0, 0, 0},  {1, 9, 9},  {3, 2, 2}, {4, 3, 3},
+                                     {5, 3, 3},  {6, -1, 3}, {7, 4, 4}, {8, 5, 5},
+                                     {9, -1, 5}, {10, 6, 6}, {11, 6, 6}};
+    Replayer::Options o;
+    o.checkpointInterval = 16;    // the smallest blocks: seeks restore checkpoints mid-program
+    for (int pass : {0, 1, 2}) {  // in memory, sidecar written, sidecar read
+        o.sidecar = pass > 0;
+        Replayer r(dir / "t.reel", o);
+        CHECK(r.stats().fromSidecar == (pass == 2));
+        for (const auto& w : wants) {
+            INFO("event " << w.event << ", pass " << pass);
+            const ProgramState st = r.stateAt(w.event);
+            const Frame* fr = st.eventFrame();
+            REQUIRE(fr);
+            CHECK(fr->line == w.line);  // f_lineno as CPython reports it stays -1 (JSON null)
+            CHECK(fr->shownLine() == w.shown);
+            CHECK(fr->lineless() == (w.line < 1));
+        }
+        // The caller keeps its own line while f runs.
+        CHECK(r.stateAt(6).threads[0].stack[0].shownLine() == 9);
+    }
+    // The rule survives a checkpoint: slices starting inside the lineless stretches.
+    Replayer orig(dir / "t.reel");
+    for (uint64_t first : {uint64_t{7}, uint64_t{10}}) {
+        SliceOptions so;
+        so.from = first;
+        so.durable = false;
+        sliceTrace(orig, dir / "s.reel", so);
+        Replayer sl(dir / "s.reel");
+        for (uint64_t n = first; n <= sl.lastEvent(); ++n)
+            REQUIRE(sl.stateAt(n) == orig.stateAt(n));
+        const auto& cpFrame = sl.reader().checkpoint()->threads[0].stack.back();
+        CHECK(cpFrame.line == -1);
+        CHECK(cpFrame.lastLine == (first == 7 ? 3 : 5));
+    }
 }
 
 TEST_CASE("block summaries and stats", "[replayer]") {

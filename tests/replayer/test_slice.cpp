@@ -331,13 +331,202 @@ TEST_CASE("output before the window is carried, or marked as elided", "[slice]")
     CHECK(sl.outputSize(1, 155) == orig.outputSize(1, 155));
     const std::string text = sl.outputText(1, 155);
     CHECK(text.rfind("[", 0) == 0);
-    CHECK(text.find("earlier bytes of output are not in this slice]\n") != std::string::npos);
+    const uint64_t elided = orig.outputSize(1, 149) - 30;
+    CHECK(text.rfind(
+              "[" + std::to_string(elided) + " earlier bytes of stdout are not in this slice]\n",
+              0) == 0);
     CHECK(all.size() > 30);
     CHECK(text.substr(text.size() - 30) == all.substr(all.size() - 30));
     // A tail request inside the carried bytes needs no marker.
     CHECK(sl.outputText(1, 155, 10) == orig.outputText(1, 155, 10));
+
+    // outputChunks says the same with a note chunk per stream, first, flagged as a note (not
+    // counted as output), when the chunks reach back to the carried bytes.
+    const auto chunks = sl.outputChunks(155);
+    REQUIRE(chunks.size() >= 2);
+    const uint64_t elidedErr = orig.outputSize(2, 149) - 30;
+    CHECK(chunks[0].isNote());
+    CHECK(chunks[0].stream == 1);
+    CHECK(chunks[0].elidedBytes == elided);
+    CHECK(chunks[0].event == 150);
+    CHECK(chunks[0].text ==
+          "[" + std::to_string(elided) + " earlier bytes of stdout are not in this slice]\n");
+    CHECK(chunks[1].isNote());
+    CHECK(chunks[1].stream == 2);
+    CHECK(chunks[1].elidedBytes == elidedErr);
+    CHECK(chunks[1].text ==
+          "[" + std::to_string(elidedErr) + " earlier bytes of stderr are not in this slice]\n");
+    std::string out, err;
+    for (size_t i = 2; i < chunks.size(); ++i) {
+        CHECK_FALSE(chunks[i].isNote());
+        (chunks[i].stream == 1 ? out : err) += chunks[i].text;
+    }
+    CHECK(out == all.substr(all.size() - out.size()));
+    CHECK(out.size() == sl.outputSize(1, 155) - elided);
+    CHECK(err.size() == sl.outputSize(2, 155) - elidedErr);
+    // A tail that does not reach back that far has no note.
+    for (const auto& c : sl.outputChunks(155, 40)) CHECK_FALSE(c.isNote());
+    // Nothing elided, nothing noted.
+    Replayer full(dir / "full.reel");
+    for (const auto& c : full.outputChunks(155)) CHECK_FALSE(c.isNote());
     // The slice ends before the final flush: it is not there.
     CHECK(sl.outputText(1, 160).find("final flush") == std::string::npos);
+}
+
+namespace {
+
+// `runs` with each stream cut to its last `max` bytes (what a slice carries).
+OutputRuns lastBytesPerStream(OutputRuns runs, size_t max) {
+    size_t total[2] = {0, 0};
+    for (const auto& [k, t] : runs) total[k - 1] += t.size();
+    size_t drop[2] = {total[0] > max ? total[0] - max : 0, total[1] > max ? total[1] - max : 0};
+    OutputRuns out;
+    for (auto& [k, t] : runs) {
+        const size_t d = std::min(drop[k - 1], t.size());
+        drop[k - 1] -= d;
+        if (d < t.size()) {
+            if (!out.empty() && out.back().first == k)
+                out.back().second += t.substr(d);
+            else
+                out.emplace_back(k, t.substr(d));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("output carried into a slice keeps the order it was written in", "[slice]") {
+    TempDir dir;
+    ProgramBuilder pb(51);
+    const uint32_t c = pb.code("<module>", 1, {1, 2, 3, 4}, {}, true);
+    pb.threadRecord(0, "MainThread");
+    pb.call(c);
+    for (int i = 0; i < 200; ++i) {
+        pb.output(1, "line " + std::to_string(i) + "\n");
+        if (i % 3 == 0) pb.output(2, "err " + std::to_string(i) + "\n");
+        if (i % 7 == 0) pb.output(1, "more " + std::to_string(i) + "\n");  // two stdout writes
+        pb.op(static_cast<uint32_t>(2 * (i % 4)));
+    }
+    pb.ret(reel::format::ValueRef::constant(reel::format::Constant::None), 6);
+    pb.write(dir / "orig.reel");
+    Replayer orig(dir / "orig.reel");
+
+    // Everything carried: the slice's output at every event is the original's, in write order.
+    sliceTrace(orig, dir / "all.reel", window(150, orig.lastEvent()));
+    {
+        Replayer sl(dir / "all.reel");
+        const TraceReader r(dir / "all.reel");
+        REQUIRE(r.checkpoint());
+        CHECK(r.checkpoint()->outputOrder.size() > 50);  // the streams alternate
+        for (uint64_t n : {uint64_t{150}, uint64_t{151}, uint64_t{180}, sl.lastEvent()}) {
+            INFO("event " << n);
+            CHECK(outputRuns(sl.outputChunks(n)) == outputRuns(orig.outputChunks(n)));
+            for (uint32_t k = 1; k <= 2; ++k) CHECK(sl.outputText(k, n) == orig.outputText(k, n));
+        }
+        // The carried output belongs to the slice's first event; later writes to their own.
+        for (const auto& ch : sl.outputChunks(sl.lastEvent())) CHECK(ch.event >= 150);
+        // Tails of the interleaved output, cut anywhere, are the original's tails.
+        for (size_t max : {size_t{1}, size_t{7}, size_t{100}, size_t{1000}})
+            CHECK(outputRuns(sl.outputChunks(160, max)) == outputRuns(orig.outputChunks(160, max)));
+    }
+
+    // Only the last 30 bytes of each stream carried: in their order, after the notes.
+    SliceOptions o = window(150, 170);
+    o.maxCarriedOutput = 30;
+    sliceTrace(orig, dir / "cut.reel", o);
+    Replayer cut(dir / "cut.reel");
+    // Expected at event 150: the last 30 bytes of each stream written before it, in write order,
+    // then what event 150 itself wrote.
+    std::vector<OutputChunk> expect;
+    for (const auto& [k, t] : lastBytesPerStream(outputRuns(orig.outputChunks(149)), 30))
+        expect.push_back({150, k, t});
+    for (const auto& ch : orig.outputChunks(150))
+        if (ch.event == 150) expect.push_back(ch);
+    REQUIRE(outputRuns(expect).size() >= 4);  // both streams, interleaved
+    const auto chunks = cut.outputChunks(150);
+    REQUIRE(chunks.size() >= 2);
+    CHECK(chunks[0].isNote());
+    CHECK(chunks[1].isNote());
+    CHECK(outputRuns(chunks) == outputRuns(expect));
+
+    // A slice of that slice carries the same order (and what the first one did not carry stays
+    // counted as elided, with no note text inside the tails).
+    sliceTrace(cut, dir / "again.reel", window(160, 170));
+    Replayer again(dir / "again.reel");
+    CHECK(outputRuns(again.outputChunks(165)) == outputRuns(cut.outputChunks(165)));
+    for (uint32_t k = 1; k <= 2; ++k) {
+        CHECK(again.outputSize(k, 165) == orig.outputSize(k, 165));
+        CHECK(again.reader().checkpoint()->outputTail[k - 1].find("not in this slice") ==
+              std::string::npos);
+    }
+}
+
+TEST_CASE("output alternating more often than a checkpoint keeps: the latest runs, in order",
+          "[slice]") {
+    TempDir dir;
+    ProgramBuilder pb(1000);
+    const uint32_t c = pb.code("<module>", 1, {1, 2}, {}, true);
+    pb.threadRecord(0, "MainThread");
+    pb.call(c);
+    const size_t writes = (size_t{1} << 18) + 1000;  // OutputTail::kMaxRuns + 1000
+    for (size_t i = 0; i < writes; ++i) {
+        pb.output(i % 2 ? 2 : 1, std::string(1, static_cast<char>('a' + i % 26)));
+        if (i % 1000 == 0) pb.op(0);
+    }
+    pb.op(2);
+    pb.op(0);
+    pb.ret(reel::format::ValueRef::constant(reel::format::Constant::None), 2);
+    pb.write(dir / "orig.reel");
+    Replayer orig(dir / "orig.reel");
+    const uint64_t first = orig.lastEvent() - 1;
+    sliceTrace(orig, dir / "s.reel", window(first, orig.lastEvent()));
+    Replayer sl(dir / "s.reel");
+    const auto& cp = *sl.reader().checkpoint();
+    CHECK(cp.outputOrder.size() == (size_t{1} << 18));
+    CHECK(cp.outputTail[0].size() + cp.outputTail[1].size() == (size_t{1} << 18));
+    const OutputRuns all = outputRuns(orig.outputChunks(first));
+    REQUIRE(all.size() == writes);
+    const auto chunks = sl.outputChunks(first);
+    CHECK(outputRuns(chunks) ==
+          OutputRuns(all.end() - static_cast<ptrdiff_t>(size_t{1} << 18), all.end()));
+    // The 1000 oldest runs count as elided, 500 bytes per stream.
+    REQUIRE(chunks.size() > 2);
+    CHECK(chunks[0].elidedBytes == 500);
+    CHECK(chunks[1].elidedBytes == 500);
+}
+
+TEST_CASE("checkpoint output order: written, read back, checked", "[slice][format]") {
+    using namespace reel::format;
+    TempDir dir;
+    auto write = [&](const std::filesystem::path& path, std::vector<OutputRun> order) {
+        Checkpoint cp;
+        cp.firstEvent = 10;
+        cp.outputBytes = {9, 4};
+        cp.outputTail = {"abcdefghi", "WXYZ"};
+        cp.outputOrder = std::move(order);
+        auto opt = testOptions();
+        opt.requiredReaderMinor = kCheckpointReaderMinor;
+        TraceWriter w(path, sampleHeader(), opt);
+        Batch b;
+        b.checkpoint = cp;
+        w.append(std::move(b));
+        w.close({});
+    };
+    const std::vector<OutputRun> order = {{1, 3}, {2, 1}, {1, 6}, {2, 3}};
+    write(dir / "ok.reel", order);
+    CHECK(TraceReader(dir / "ok.reel").checkpoint()->outputOrder == order);
+    write(dir / "none.reel", {});  // a checkpoint written before the order was kept
+    CHECK(TraceReader(dir / "none.reel").checkpoint()->outputOrder.empty());
+    // Runs that do not tile the tails exactly are damage.
+    for (const auto& bad :
+         std::vector<std::vector<OutputRun>>{{{1, 9}},                  // stderr's tail has no run
+                                             {{1, 3}, {2, 4}, {1, 7}},  // more stdout than its tail
+                                             {{1, 9}, {2, 0}, {2, 4}}}) {  // an empty run
+        write(dir / "bad.reel", bad);
+        CHECK_THROWS_WITH(TraceReader(dir / "bad.reel"),
+                          Catch::Contains("output order does not match its output tails"));
+    }
 }
 
 TEST_CASE("checkpoint chunks: writer rules, reader view, recovery", "[slice][format]") {

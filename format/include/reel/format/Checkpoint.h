@@ -46,6 +46,7 @@ struct CheckpointFrame {
     uint32_t codeId = 0;
     int32_t lasti = -1;
     int32_t line = 0;
+    int32_t lastLine = 0;  // the latest line >= 1 the frame was at; 0: none (or not recorded)
     uint64_t callEvent = kNoEventNumber;
     uint64_t activationEvent = kNoEventNumber;
     bool exiting = false;
@@ -66,6 +67,14 @@ struct CheckpointThread {
     std::vector<CheckpointFrame> stack;
 };
 
+// A run of consecutive bytes one stream (1 stdout, 2 stderr) wrote: the carried output tails' write
+// order is a list of these.
+struct OutputRun {
+    uint32_t stream = 1;
+    uint64_t bytes = 0;
+    bool operator==(const OutputRun&) const = default;
+};
+
 struct Checkpoint {
     uint64_t firstEvent = 0;  // the file's first event; the state is at firstEvent - 1
     uint8_t eventKind = 0;    // RecordKind of event firstEvent - 1 (numbered kinds only)
@@ -80,6 +89,9 @@ struct Checkpoint {
     std::array<std::string, 2> outputTail;  // last bytes of stdout/stderr before firstEvent
     uint64_t originalEventCount = 0;
     std::string originalPath;
+    // The tails' bytes in the order they were written, oldest first; each stream's runs add up
+    // to its tail. Empty: unknown (a checkpoint written before the order was kept).
+    std::vector<OutputRun> outputOrder;
 };
 
 }  // namespace reel::format

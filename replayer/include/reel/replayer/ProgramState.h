@@ -6,6 +6,7 @@
 //
 // API stability: other modules build on this header. Additive changes only; any change is noted
 // here.
+//   session 34: added Frame::lastLine, shownLine(), lineless().
 
 #include <array>
 #include <cstdint>
@@ -69,6 +70,11 @@ struct Frame {
     uint32_t codeId = 0;
     int32_t lasti = -1;  // f_lasti in bytes; -1 before the first instruction
     int32_t line = 0;    // f_lineno: CodeObject::lineAt(lasti), the code's firstLine when lasti < 0
+    // The latest line >= 1 the frame was at (0: none yet). An instruction may have no line number
+    // (line -1: an exception handler's PUSH_EXC_INFO, the cleanup after `except E as e:`, the
+    // cleanup of `with`; line 0: a module's artificial start), and front ends then show the frame
+    // at this line, marked as the last line it ran (shownLine(), lineless()).
+    int32_t lastLine = 0;
     uint64_t callEvent = kNoEvent;        // the CALL that created the frame
     uint64_t activationEvent = kNoEvent;  // the latest CALL or RESUME of the frame
     std::vector<Local> slots;             // one per CodeObject::localNames entry
@@ -86,6 +92,12 @@ struct Frame {
     // in flight, so it goes on from where it was raised instead of looking handled here and newly
     // raised in the caller (docs/replayer.md, "Exceptions").
     std::optional<ExceptionInFlight> handled;
+
+    // Where front ends show the frame (one rule for the GUI and `reel replay`): its line, or at an
+    // instruction without a line number the last line it ran, marked as such (lineless()); 0
+    // when it has run no numbered line yet (a module at its first event).
+    int32_t shownLine() const { return line >= 1 ? line : lastLine; }
+    bool lineless() const { return line < 1; }
 
     // The local for `key`, or nullptr when the frame has no such slot / the name is not bound.
     const Local* slot(uint32_t s) const { return s < slots.size() ? &slots[s] : nullptr; }

@@ -23,6 +23,9 @@
 //   19:00 added OutputChunk, outputChunks().
 //   19:00 added Options::checkpointsOnDisk, Options::sidecarFromEvents,
 //         IndexStats::checkpointsOnDisk.
+//   session 34: added DepthProfile, depthProfile(), Options::depthBuckets.
+//   session 34: added OutputChunk::elidedBytes (outputChunks' note for output a slice did not
+//         carry); outputText's note names the stream ("of stdout", was "of output").
 
 #include <cstdint>
 #include <filesystem>
@@ -82,11 +85,28 @@ struct BlockSummary {
     std::span<const uint32_t> codes;  // code ids with at least one event in the block (sorted)
 };
 
+// The call depth over the run at a finer grain than the blocks (a timeline's sparkline, short
+// traces, zooming in), kept by the indexing pass. Bucket b covers the events from
+// firstEvent + b * bucketSize (the last bucket may be shorter); minDepth[b] and maxDepth[b] are the
+// shallowest and deepest stack of the thread that ran each of its events, at that event (what
+// ThreadSummary counts, over every thread).
+struct DepthProfile {
+    uint64_t firstEvent = 0;  // the trace's first event (a slice's is not 0)
+    uint64_t bucketSize = 1;  // events per bucket: at least 1, at most the block size K
+    std::vector<uint32_t> minDepth, maxDepth;  // per bucket
+};
+
 // One write of the program to stdout or stderr (an OUTPUT record), and the event it belongs to.
 struct OutputChunk {
     uint64_t event = 0;
     uint32_t stream = 1;  // 1 stdout, 2 stderr
     std::string text;
+    // Not a write but the replayer's note that this many earlier bytes of the stream are not in
+    // the trace (a slice or a flight recording carries only the tail of the output written before
+    // its first event, `reel slice --max-output`); `text` then says so, as outputText does:
+    // "[K earlier bytes of stdout are not in this slice]\n". 0 for a write.
+    uint64_t elidedBytes = 0;
+    bool isNote() const { return elidedBytes != 0; }
 };
 
 // A maximal run of consecutive events on one thread.
@@ -139,6 +159,10 @@ class Replayer {
         // back from it on demand (a cache of the 32 latest), so the index in memory is the block
         // table and the tables only. Costs a read (page cache) per seek to another block.
         bool checkpointsOnDisk = true;
+        // The depth profile's resolution: buckets of ceil(events / depthBuckets) events, at
+        // least 1 and at most K (so a trace of more than depthBuckets * K events has one bucket
+        // per block). 65536 buckets cost 512 KiB.
+        uint32_t depthBuckets = 65536;
     };
     // Called now and then during indexing with (events indexed, total), both counted from the
     // trace's first event (a slice's progress starts at 0, not at its first event number); return false to cancel
@@ -176,7 +200,9 @@ class Replayer {
     // Output written (stream 1 stdout, 2 stderr) by the end of event n, read from the trace's
     // OUTPUT records on demand (not kept in memory). Output recorded after the last event (a
     // final flush) counts at the last event. `maxBytes` keeps the last bytes only (the tail a
-    // console pane shows). Throws std::out_of_range for a bad n or stream.
+    // console pane shows). Bytes written before a slice's first event that the slice did not
+    // carry are replaced by a note line when the text reaches back to them ("[K earlier bytes of
+    // stdout are not in this slice]"). Throws std::out_of_range for a bad n or stream.
     std::string outputText(uint32_t stream, uint64_t n,
                            size_t maxBytes = std::numeric_limits<size_t>::max());
     uint64_t outputSize(uint32_t stream, uint64_t n) const;
@@ -184,9 +210,16 @@ class Replayer {
     // written, one chunk per write, each with its event (so a front end can show output between
     // events and jump to where a line was printed). `maxBytes` keeps the last bytes only (the
     // first chunk may then be the tail of a write). Read on demand from the trace like
-    // outputText. Throws std::out_of_range for a bad n.
+    // outputText. In a trace that starts after event 0, output written before its first event
+    // belongs to that first event, and when the chunks reach back to it, a note chunk per stream
+    // (OutputChunk::elidedBytes, not counted in maxBytes) comes first for the bytes the trace did
+    // not carry. Throws std::out_of_range for a bad n.
     std::vector<OutputChunk> outputChunks(uint64_t n,
                                           size_t maxBytes = std::numeric_limits<size_t>::max());
+
+    // The call depth per bucket of a few events (see DepthProfile), from the index: no pass
+    // over the events.
+    const DepthProfile& depthProfile() const;
 
     // Lines of `codeId` that started running at least once in the whole trace (OPCODE line
     // stops), ascending: the source pane's "executed" marks. Empty for an unknown code id.
