@@ -265,7 +265,7 @@ struct Checkpoint {
   outputOrder @15 :List(UInt64);
   # The order in which the tails' bytes were written: runs of consecutive bytes of one stream,
   # oldest first, each `bytes * 2 + (stream - 1)` (stream 1 stdout, 2 stderr); each stream's runs
-  # add up to its tail. Added within 1.3 as an ignorable field: empty (or a reader without it)
+  # add up to its tail. Added with format 1.4 as an ignorable field: empty (or a reader without it)
   # shows stdoutTail, then stderrTail.
 }
 
@@ -324,7 +324,7 @@ struct CheckpointFrame {
   # an ignorable field: a reader without it takes such a re-raise for a new raise in the caller.
   lastLine @16 :Int32;
   # The latest line >= 1 the frame was at (0: none): where a front end shows a frame whose
-  # instruction has no line number. Added within 1.3 as an ignorable field: without it (0), a
+  # instruction has no line number. Added with format 1.4 as an ignorable field: without it (0), a
   # reader takes `line` when it is >= 1, else none.
 }
 
