@@ -357,6 +357,30 @@ class Navigator::Impl {
         if (edge(live)) return {e, 0};
         return {e, breakpointHit(live)};
     }
+    // Where a step command that acts on a frame starts: the thread it follows, and the depth of
+    // that frame (a frame selected `framesUp` above the innermost: its depth whatever the event
+    // is, the event belongs to a frame it called). Otherwise, at an exit event going forward the
+    // event's frame is already gone, and at an entry event going backward it is not there yet;
+    // but at the frame's own suspension (YIELD forward, its resumption backward), with
+    // `followSuspension`, it is the frame stepped in, and `atSuspension` says the step starts by
+    // following it across.
+    Walk start(bool fwd, uint32_t framesUp, bool followSuspension, bool& atSuspension) {
+        Walk w{focusThread(), 0};
+        const ProgramState& st = live.state();
+        const ThreadState* ts = st.threadState(w.t);
+        w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
+        atSuspension = false;
+        if (framesUp > 0 && w.d > 1) {
+            w.d -= std::min(framesUp, w.d - 1);
+        } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : enteredHere(st))) {
+            if (followSuspension && suspendsHere(st, fwd))
+                atSuspension = true;
+            else
+                --w.d;
+        }
+        return w;
+    }
+
     // A step command that follows its frame to another thread (a generator resumed elsewhere)
     // makes that thread the focus when the front end had chosen one.
     void follow(Walk& w) {
@@ -504,25 +528,9 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
         if (orig == (fwd ? m.last() : m.impl.base))
             return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
         const bool line = g == Granularity::Line;
-        Impl::Walk w{m.focusThread(), 0};
-        const ProgramState& st = m.live.state();
-        const ThreadState* ts = st.threadState(w.t);
-        w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
-        // At the frame's own YIELD (forward) or RESUME (backward): it is the frame stepped in,
-        // and the step starts by following it across that suspension.
         bool atSuspension = false;
-        if (framesUp > 0 && w.d > 1) {
-            // A frame selected above the innermost one: its depth, whatever the event is (the
-            // event belongs to a frame it called).
-            w.d -= std::min(framesUp, w.d - 1);
-        } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : enteredHere(st))) {
-            // The frame of an exit event is already gone going forward; the frame of an entry
-            // event is not there yet going backward.
-            if (line && suspendsHere(st, fwd))
-                atSuspension = true;
-            else
-                --w.d;
-        }
+        Impl::Walk w = m.start(fwd, framesUp, line, atSuspension);
+        const ProgramState& st = m.live.state();
         std::optional<uint64_t> fid;
         uint32_t fcode = 0;
         if (const Frame* f = frameAt(st, w.t, w.d)) fid = f->id, fcode = f->codeId;
@@ -627,20 +635,9 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
     Impl& m = *impl_;
     const bool fwd = dir == Direction::Forward;
     const uint64_t orig = m.pos();
-    Impl::Walk w{m.focusThread(), 0};
-    const ProgramState& st = m.live.state();
-    const ThreadState* ts = st.threadState(w.t);
-    w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
     bool atSuspension = false;
-    if (framesUp > 0 && w.d > 1) {
-        w.d -= std::min(framesUp, w.d - 1);
-    } else if (w.d > 0 && st.thread == w.t && (fwd ? isExit(st.kind) : enteredHere(st))) {
-        if (suspendsHere(st, fwd))
-            atSuspension = true;
-        else
-            --w.d;
-    }
-    const Frame* f = frameAt(st, w.t, w.d);
+    Impl::Walk w = m.start(fwd, framesUp, true, atSuspension);
+    const Frame* f = frameAt(m.live.state(), w.t, w.d);
     if (!f) return {orig, StopReason::NotFound, false};
     const int32_t cur = f->line;
     if (line && (fwd ? *line <= cur : *line >= cur))
