@@ -331,15 +331,12 @@ ShadowFrame* Recorder::frameFor(ThreadShadow& ts, _PyInterpreterFrame* iframe, C
     // A suspended generator that runs on without having been resumed (3.11: a delegate that
     // caught what was thrown in and returned, sent past the frame's RESUME by _gen_throw): the
     // same frame, back on the stack without an event (REENTER).
-    if (!ts.suspended.empty() && compat::isGeneratorFrame(iframe)) {
-        auto it = ts.suspended.find(iframe);
-        if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
-            ShadowFrame& sf = reinstate(ts, it, iframe);
-            // Its next recorded instruction is the one running now: nothing before it is implied.
-            sf.nextUnit = static_cast<uint32_t>(instructionAt(sf.code, compat::frameLasti(iframe)));
-            enc_.reenter(sf.frameId);
-            return &sf;
-        }
+    if (auto it = resumable(ts, iframe, *code); it != ts.suspended.end()) {
+        ShadowFrame& sf = reinstate(ts, it, iframe);
+        // Its next recorded instruction is the one running now: nothing before it is implied.
+        sf.nextUnit = static_cast<uint32_t>(instructionAt(sf.code, compat::frameLasti(iframe)));
+        enc_.reenter(sf.frameId);
+        return &sf;
     }
     // A frame that was already running when recording started: it enters the trace here.
     pushNew(ts, iframe, code);
@@ -735,6 +732,16 @@ bool Recorder::startsFresh(_PyInterpreterFrame* iframe, const CodeInfo& code) {
     return true;  // no yield at all: it cannot be a resumption
 }
 
+// The suspended frame that `iframe` is, going on (not a new generator at a dead one's address:
+// startsFresh), or ts.suspended.end().
+ThreadShadow::SuspendedMap::iterator Recorder::resumable(ThreadShadow& ts,
+                                                         _PyInterpreterFrame* iframe,
+                                                         const CodeInfo& code) {
+    if (ts.suspended.empty() || !compat::isGeneratorFrame(iframe)) return ts.suspended.end();
+    auto it = ts.suspended.find(iframe);
+    return it != ts.suspended.end() && !startsFresh(iframe, code) ? it : ts.suspended.end();
+}
+
 // Puts a suspended generator frame back on top of the thread's shadow stack.
 ShadowFrame& Recorder::reinstate(ThreadShadow& ts, ThreadShadow::SuspendedMap::iterator it,
                                  _PyInterpreterFrame* iframe) {
@@ -770,19 +777,16 @@ void Recorder::onCall(_PyInterpreterFrame* iframe, CodeInfo* code) {
             }
         }
     }
-    if (compat::isGeneratorFrame(iframe)) {
-        auto it = ts.suspended.find(iframe);
-        if (it != ts.suspended.end() && !startsFresh(iframe, *code)) {
-            ShadowFrame& sf = reinstate(ts, it, iframe);
-            enteredAt(sf, iframe);
-            enc_.resume(sf.frameId, compat::frameLasti(iframe));
-            checkLocals(sf);
-            // Nothing runs between this check and the frame's next event but the RESUME
-            // instruction: that event need not compare the slots again (opcodeIn).
-            sf.lastOpFlags = opflag::kNoLocalWrite;
-            sf.lastStore = CodeInfo::kNoStore;
-            return;
-        }
+    if (auto it = resumable(ts, iframe, *code); it != ts.suspended.end()) {
+        ShadowFrame& sf = reinstate(ts, it, iframe);
+        enteredAt(sf, iframe);
+        enc_.resume(sf.frameId, compat::frameLasti(iframe));
+        checkLocals(sf);
+        // Nothing runs between this check and the frame's next event but the RESUME
+        // instruction: that event need not compare the slots again (opcodeIn).
+        sf.lastOpFlags = opflag::kNoLocalWrite;
+        sf.lastStore = CodeInfo::kNoStore;
+        return;
     }
     // No hand-over here: the argument LOCAL_SETs that follow belong to the next event, and a batch
     // always ends right after a numbered record.

@@ -227,6 +227,8 @@ class Recorder {
     void settleCurrent(ThreadShadow& ts);
     // After a call or resumption event: the frame continues after the instruction at its f_lasti.
     void enteredAt(ShadowFrame& sf, _PyInterpreterFrame* iframe);
+    ThreadShadow::SuspendedMap::iterator resumable(ThreadShadow& ts, _PyInterpreterFrame* iframe,
+                                                   const CodeInfo& code);
     ShadowFrame& reinstate(ThreadShadow& ts, ThreadShadow::SuspendedMap::iterator it,
                            _PyInterpreterFrame* iframe);
     // deltas(), unless the frame's latest instruction wrote no local and no mutation was counted

@@ -336,27 +336,7 @@ PyObject* makeSettraceTap(PyObject*, PyObject* realSettrace) {
 }
 
 namespace {
-void stopRecording(const std::string& exitMessage);
-}
-
-void internalError(const char* what) {
-    std::fprintf(stderr, "reel: internal error, recording stopped: %s\n", what);
-    stopRecording(std::string("recorder internal error: ") + what);
-}
-
-void internalError(const std::exception& e) {
-    if (dynamic_cast<const std::system_error*>(&e) == nullptr) return internalError(e.what());
-    HookState& hs = hookState();
-    const std::string kept = hs.recorder ? hs.recorder->partialPath() : std::string();
-    std::fprintf(stderr, "reel: cannot write the trace, recording stopped (the program goes on): %s\n",
-                 e.what());
-    if (!kept.empty())
-        std::fprintf(stderr, "reel: what was written before is kept in %s (reel info, reel replay)\n",
-                     kept.c_str());
-    stopRecording(std::string("recording stopped, cannot write the trace: ") + e.what());
-}
-
-namespace {
+// Ends the session: the hooks removed, the trace closed with `exitMessage` as its exit.
 void stopRecording(const std::string& exitMessage) {
     HookState& hs = hookState();
     std::fflush(stderr);
@@ -374,5 +354,22 @@ void stopRecording(const std::string& exitMessage) {
     }
 }
 }  // namespace
+
+void internalError(const char* what) {
+    std::fprintf(stderr, "reel: internal error, recording stopped: %s\n", what);
+    stopRecording(std::string("recorder internal error: ") + what);
+}
+
+void internalError(const std::exception& e) {
+    if (dynamic_cast<const std::system_error*>(&e) == nullptr) return internalError(e.what());
+    HookState& hs = hookState();
+    const std::string kept = hs.recorder ? hs.recorder->partialPath() : std::string();
+    std::fprintf(stderr, "reel: cannot write the trace, recording stopped (the program goes on): %s\n",
+                 e.what());
+    if (!kept.empty())
+        std::fprintf(stderr, "reel: what was written before is kept in %s (reel info, reel replay)\n",
+                     kept.c_str());
+    stopRecording(std::string("recording stopped, cannot write the trace: ") + e.what());
+}
 
 }  // namespace reel::recorder

@@ -191,7 +191,7 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
                           {"args", std::move(args)}});
         ++stats.instants;
     };
-    // Opens frame f's slice at `event` (a CALL, a RESUME, or the event a REENTER belongs to).
+    // Opens frame f's slice at `event`: its CALL or its resumption.
     auto begin = [&](const Frame& f, const char* cat, uint64_t event, uint32_t tid) {
         const format::CodeObject& code = defs.codes[f.codeId];
         events.push_back({{"ph", "B"},
@@ -224,18 +224,15 @@ ChromeExportStats exportChrome(format::TraceReader& reader, const ExportOptions&
                          {"event", r.event}});
             continue;
         }
-        if (r.kind == format::RecordKind::Reenter) {
-            // A resumption without an event (3.11): the frame's slice opens as a RESUME's would.
-            const ThreadState* t = st.threadState(th);
-            const Frame* f = t ? t->top() : nullptr;
-            if (f && (!filtered || filter.wanted(f->codeId)))
-                begin(*f, "resume", std::min(r.event, lastEvent), th);
-            continue;
-        }
         if (!format::isNumbered(r.kind)) continue;
         const Frame* f = st.eventFrame();
         if (!f) continue;
         const format::CodeObject& code = defs.codes[f->codeId];
+        // A frame back from suspension without an event of its own (REENTER, 3.11): its slice
+        // opens at its first event, which is handled as usual below.
+        if (st.kind != RecordKind::Resume && st.eventResumes() &&
+            (!filtered || filter.wanted(f->codeId)))
+            begin(*f, "resume", st.event, st.thread);
         switch (st.kind) {
             case RecordKind::Call:
             case RecordKind::Resume: {

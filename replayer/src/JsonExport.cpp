@@ -80,9 +80,7 @@ uint64_t exportJson(format::TraceReader& reader, const ExportOptions& options, s
         };
         // A frame back from suspension without an event of its own (REENTER, 3.11): its
         // activation opens at its first event, which is listed as usual below.
-        if (f->activationEvent == st.event && st.kind != RecordKind::Call &&
-            st.kind != RecordKind::Resume)
-            activation(true, true);
+        if (st.kind != RecordKind::Resume && st.eventResumes()) activation(true, true);
         switch (st.kind) {
             case RecordKind::Call:
             case RecordKind::Resume:

@@ -41,20 +41,22 @@ namespace {
 bool isExit(RecordKind k) {
     return k == RecordKind::Return || k == RecordKind::Yield || k == RecordKind::Unwind;
 }
-bool resumedHere(const ProgramState& st) {
-    return st.eventResumes();
-}
 // The event is where its frame's activation begins: a CALL, or a resumption.
 bool enteredHere(const ProgramState& st) {
     return st.kind == RecordKind::Call || st.eventResumes();
 }
-// Where the frame followed across a suspension leaves (`leaving`) and comes back, in the
+// The frame a step command acts on, at depth d of thread t (nullptr at depth 0).
+const Frame* frameAt(const ProgramState& st, uint32_t t, uint32_t d) {
+    const ThreadState* ts = st.threadState(t);
+    return ts && d > 0 && d <= ts->stack.size() ? &ts->stack[d - 1] : nullptr;
+}
+// Where the frame a step follows across its suspension leaves, and where it comes back, in the
 // direction of the search.
 bool suspendsHere(const ProgramState& st, bool fwd) {
-    return fwd ? st.kind == RecordKind::Yield : resumedHere(st);
+    return fwd ? st.kind == RecordKind::Yield : st.eventResumes();
 }
 bool comesBackHere(const ProgramState& st, bool fwd) {
-    return fwd ? resumedHere(st) : st.kind == RecordKind::Yield;
+    return fwd ? st.eventResumes() : st.kind == RecordKind::Yield;
 }
 bool isReturn(RecordKind k) {
     return k == RecordKind::Return || k == RecordKind::Unwind;
@@ -381,6 +383,28 @@ class Navigator::Impl {
         return w;
     }
 
+    // A step that starts at its frame's own suspension (start(): atSuspension) follows the frame
+    // to where it comes back, and goes on from there. A frame that never comes back (it was not
+    // suspended before) leaves the position where it was and the step to its caller: w.d - 1,
+    // `fid`/`fcode` that frame's, or no fid when there is none. A breakpoint hit on the way is
+    // where the step stops.
+    std::optional<NavResult> crossSuspension(Direction dir, uint64_t orig, Walk& w,
+                                             std::optional<uint64_t>& fid, uint32_t& fcode) {
+        const bool fwd = dir == Direction::Forward;
+        Found r = frameEdge(dir, *fid, fcode, w.t,
+                            [&](const ProgramState& x) { return comesBackHere(x, fwd); });
+        if (r.bp) return NavResult{*r.event, StopReason::Breakpoint, true, r.bp};
+        if (r.event) {
+            follow(w);
+            return std::nullopt;
+        }
+        live.seek(orig);
+        --w.d;
+        fid.reset();
+        if (const Frame* f = frameAt(live.state(), w.t, w.d)) fid = f->id, fcode = f->codeId;
+        return std::nullopt;
+    }
+
     // A step command that follows its frame to another thread (a generator resumed elsewhere)
     // makes that thread the focus when the front end had chosen one.
     void follow(Walk& w) {
@@ -512,14 +536,6 @@ NavResult Navigator::stepInto(Direction dir, Granularity g) {
         [&](size_t b) { return impl_->threadAbsent(b, t); });
 }
 
-namespace {
-// The frame a step command acts on, at depth w.d of thread w.t (nullptr at depth 0).
-const Frame* frameAt(const ProgramState& st, uint32_t t, uint32_t d) {
-    const ThreadState* ts = st.threadState(t);
-    return ts && d > 0 && d <= ts->stack.size() ? &ts->stack[d - 1] : nullptr;
-}
-}  // namespace
-
 NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
     Impl& m = *impl_;
     return m.settle(m.guarded([&]() -> NavResult {
@@ -530,27 +546,11 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
         const bool line = g == Granularity::Line;
         bool atSuspension = false;
         Impl::Walk w = m.start(fwd, framesUp, line, atSuspension);
-        const ProgramState& st = m.live.state();
         std::optional<uint64_t> fid;
         uint32_t fcode = 0;
-        if (const Frame* f = frameAt(st, w.t, w.d)) fid = f->id, fcode = f->codeId;
-        if (atSuspension) {
-            Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t, [&](const ProgramState& x) {
-                return comesBackHere(x, fwd);
-            });
-            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
-            if (r.event) {
-                m.follow(w);
-            } else {
-                // It never resumes (was not suspended before): step in its caller, as
-                // without the rule.
-                m.live.seek(orig);
-                --w.d;
-                fid.reset();
-                if (const Frame* f = frameAt(m.live.state(), w.t, w.d))
-                    fid = f->id, fcode = f->codeId;
-            }
-        }
+        if (const Frame* f = frameAt(m.live.state(), w.t, w.d)) fid = f->id, fcode = f->codeId;
+        if (atSuspension)
+            if (auto stop = m.crossSuspension(dir, orig, w, fid, fcode)) return *stop;
         auto target = [&](const Scanner& s) {
             return s.sm.depth() <= w.d &&
                    (!line || (s.sm.lineStop() && !m.internalStopIteration(s)));
@@ -645,32 +645,20 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
                                     (fwd ? "after" : "before") + " the current line (" +
                                     std::to_string(cur) + ")");
     const int32_t bound = line ? *line : fwd ? cur + 1 : cur - 1;
-    uint64_t fid = f->id;
+    std::optional<uint64_t> fid = f->id;
     uint32_t fcode = f->codeId;
     return m.settle(m.guarded([&]() -> NavResult {
         if (orig == (fwd ? m.last() : m.impl.base))
             return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
         if (atSuspension) {
-            Impl::Found r = m.frameEdge(dir, fid, fcode, w.t, [&](const ProgramState& x) {
-                return comesBackHere(x, fwd);
-            });
-            if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
-            if (!r.event) {
-                // It never resumes (was not suspended before): the caller's frame, with the
-                // same bound.
-                m.live.seek(orig);
-                const Frame* c = frameAt(m.live.state(), w.t, --w.d);
-                if (!c) return {orig, StopReason::NotFound, false};
-                fid = c->id;
-                fcode = c->codeId;
-            } else {
-                m.follow(w);
-            }
+            if (auto stop = m.crossSuspension(dir, orig, w, fid, fcode)) return *stop;
+            // A frame that never resumes: its caller's, with the same bound.
+            if (!fid) return {orig, StopReason::NotFound, false};
         }
         auto target = [&](const Scanner& s) {
             const ProgramState& x = s.state();
             const Frame* ef = x.eventFrame();
-            if (!ef || ef->id != fid) return false;
+            if (!ef || ef->id != *fid) return false;
             // The frame's own edges: it returns (or suspends, followed) going forward; its call
             // (or resume, followed) going backward.
             if (fwd ? isExit(x.kind) : enteredHere(x)) return true;
