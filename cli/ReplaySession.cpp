@@ -549,7 +549,8 @@ void ReplaySession::cmdContinue(const std::string& args, Direction dir) {
         nav_->setBreakOnRaise(false);
     } else {
         replayer::RaiseFilter filter;
-        filter.handled = catch_ == CatchMode::All;
+        filter.handled = catch_ == CatchMode::All || catch_ == CatchMode::Own;
+        filter.library = catch_ != CatchMode::Own;
         nav_->setRaiseFilter(filter);
     }
     NavResult r = nav_->continueRun(dir);
@@ -934,28 +935,45 @@ void ReplaySession::cmdCondition(const std::string& args) {
         out_ << "Breakpoint " << id << " is now unconditional\n";
 }
 
+namespace {
+
+struct CatchModeName {
+    ReplaySession::CatchMode mode;
+    const char* name;
+    const char* stops;  // what continue stops at besides breakpoints
+};
+
+constexpr CatchModeName kCatchModes[] = {
+    {ReplaySession::CatchMode::Off, "off", "breakpoints only"},
+    {ReplaySession::CatchMode::Uncaught, "uncaught",
+     "breakpoints and raises of exceptions that are never handled"},
+    {ReplaySession::CatchMode::Own, "own",
+     "breakpoints, raises of exceptions that are never handled, and raises of exceptions that "
+     "reach the program's own code (not those that stay inside the standard library or "
+     "installed packages)"},
+    {ReplaySession::CatchMode::All, "all", "breakpoints and every exception raise"},
+};
+
+const CatchModeName& catchModeName(ReplaySession::CatchMode m) {
+    for (const auto& c : kCatchModes)
+        if (c.mode == m) return c;
+    REEL_ASSERT(false, "unknown catch mode");
+    return kCatchModes[0];
+}
+
+}  // namespace
+
 void ReplaySession::cmdCatch(const std::string& args) {
     if (args.empty()) {
-        out_ << "continue stops at "
-             << (catch_ == CatchMode::Off ? "breakpoints only"
-                 : catch_ == CatchMode::Uncaught
-                     ? "breakpoints and raises of exceptions that are never handled"
-                     : "breakpoints and every exception raise")
-             << " (catch "
-             << (catch_ == CatchMode::Off        ? "off"
-                 : catch_ == CatchMode::Uncaught ? "uncaught"
-                                                 : "all")
-             << ")\n";
+        const CatchModeName& c = catchModeName(catch_);
+        out_ << "continue stops at " << c.stops << " (catch " << c.name << ")\n";
         return;
     }
-    if (args == "off")
-        catch_ = CatchMode::Off;
-    else if (args == "uncaught")
-        catch_ = CatchMode::Uncaught;
-    else if (args == "all")
-        catch_ = CatchMode::All;
-    else
-        fail("usage: catch [off|uncaught|all]");
+    const CatchModeName* chosen = nullptr;
+    for (const auto& c : kCatchModes)
+        if (args == c.name) chosen = &c;
+    if (chosen == nullptr) fail("usage: catch [off|uncaught|own|all]");
+    catch_ = chosen->mode;
     cmdCatch("");
 }
 
@@ -1200,7 +1218,11 @@ void ReplaySession::cmdLocals(const std::string& args) {
 // ----------------------------------------------------------------------
 
 void ReplaySession::cmdExceptions(const std::string& args) {
-    if (!args.empty()) fail("exceptions takes no arguments (use 'exception N' to go to one)");
+    auto w = words(args);
+    const bool all = !w.empty() && w[0] == "all";
+    if (all) w.erase(w.begin());
+    if (w.size() > 1) fail("usage: exceptions [all] [TEXT]");
+    const std::string text = w.empty() ? std::string() : w[0];
     const auto& ex = replayer_->exceptions();
     if (ex.empty()) {
         out_ << "No exception was raised in this trace.\n";
@@ -1209,11 +1231,28 @@ void ReplaySession::cmdExceptions(const std::string& args) {
     const auto* t = nav_->state().threadState(nav_->focusThread());
     const uint64_t inFlight = t && t->exception ? t->exception->index : ~uint64_t{0};
     const bool manyThreads = replayer_->threadIds().size() > 1;
+    // Library-only exceptions (importlib's KeyErrors, a codec's probe) are hundreds in an
+    // import-heavy run; they are counted, not listed, unless asked for. One that was never
+    // handled is always listed.
+    uint64_t hidden = 0, listed = 0;
     for (const auto& x : ex) {
-        out_ << (x.index == inFlight ? "> " : "  ") << "#" << x.index << " " << render(x.value);
+        const std::string raisedIn = where(x.raiseCodeId, x.raiseLine);
+        std::string shown;
+        if (!text.empty()) {
+            shown = render(x.value);
+            if (shown.find(text) == std::string::npos &&
+                raisedIn.find(text) == std::string::npos)
+                continue;
+        }
+        if (!all && !x.concernsProgram() && x.index != inFlight) {
+            ++hidden;
+            continue;
+        }
+        ++listed;
+        if (shown.empty()) shown = render(x.value);
+        out_ << (x.index == inFlight ? "> " : "  ") << "#" << x.index << " " << shown;
         if (manyThreads) out_ << "  " << threadLabel(x.thread);
-        out_ << "\n      raised at event " << x.raisedAt << " in "
-             << where(x.raiseCodeId, x.raiseLine) << "\n";
+        out_ << "\n      raised at event " << x.raisedAt << " in " << raisedIn << "\n";
         switch (x.outcome) {
             case replayer::ExceptionInfo::Outcome::Handled:
                 out_ << "      handled at event " << x.endEvent << " in "
@@ -1231,6 +1270,20 @@ void ReplaySession::cmdExceptions(const std::string& args) {
                 out_ << "      still propagating when the trace ends\n";
                 break;
         }
+    }
+    if (listed == 0 && hidden == 0) {
+        out_ << "No exception matches '" << text << "'.\n";
+    } else if (hidden > 0) {
+        const std::string them = hidden == 1 ? "it" : "them";
+        if (listed == 0)
+            out_ << "No exception " << (text.empty() ? "" : "matching '" + text + "' ")
+                 << "reached the program's own code; " << hidden;
+        else
+            out_ << "And " << hidden << " more";
+        out_ << (hidden == 1 ? " was" : " were")
+             << " raised and handled inside library code (the standard library, frozen modules, "
+                "installed packages): 'exceptions all"
+             << (text.empty() ? "" : " " + text) << "' lists " << them << ".\n";
     }
 }
 
@@ -1380,7 +1433,8 @@ void ReplaySession::cmdInfo(const std::string& args) {
          << replayer_->firstEvent() << " to " << replayer_->lastEvent() << "), now at "
          << nav_->position() << "\n";
     out_ << "Threads:    " << replayer_->threadIds().size() << "\n";
-    out_ << "Exceptions: " << replayer_->exceptions().size() << " raised\n";
+    out_ << "Exceptions: " << replayer_->exceptions().size() << " raised, " << programExceptions()
+         << " not confined to library code\n";
     out_ << "Output:     " << replayer_->outputSize(1, replayer_->lastEvent())
          << " bytes on stdout, " << replayer_->outputSize(2, replayer_->lastEvent())
          << " bytes on stderr\n";
@@ -1416,10 +1470,7 @@ void ReplaySession::cmdInfo(const std::string& args) {
     std::snprintf(buf, sizeof buf, "%.2f s", stats.seconds);
     out_ << "Index:      " << stats.checkpoints << " checkpoints every " << stats.interval
          << " events, built in " << buf << "\n";
-    out_ << "Breakpoints: " << breaks_.size() << "; catch "
-         << (catch_ == CatchMode::Off        ? "off"
-             : catch_ == CatchMode::Uncaught ? "uncaught"
-                                             : "all")
+    out_ << "Breakpoints: " << breaks_.size() << "; catch " << catchModeName(catch_).name
          << "\n";
 }
 
@@ -1454,6 +1505,12 @@ void ReplaySession::cmdQuit(const std::string&) {
     quit_ = true;
 }
 
+uint64_t ReplaySession::programExceptions() const {
+    const auto& ex = replayer_->exceptions();
+    return static_cast<uint64_t>(std::count_if(
+        ex.begin(), ex.end(), [](const replayer::ExceptionInfo& x) { return x.concernsProgram(); }));
+}
+
 void ReplaySession::printBanner() {
     auto& reader = replayer_->reader();
     const auto& h = reader.header();
@@ -1462,7 +1519,10 @@ void ReplaySession::printBanner() {
          << "): " << replayer_->eventCount() << " events, " << replayer_->threadIds().size()
          << " thread" << (replayer_->threadIds().size() == 1 ? "" : "s") << ", "
          << replayer_->exceptions().size() << " exception"
-         << (replayer_->exceptions().size() == 1 ? "" : "s") << ".\n";
+         << (replayer_->exceptions().size() == 1 ? "" : "s");
+    if (const uint64_t own = programExceptions(); own != replayer_->exceptions().size())
+        out_ << " (" << own << " not confined to library code)";
+    out_ << ".\n";
     if (reader.recovery().recovered)
         out_ << "Note: the recording did not finish; replaying the " << reader.recovery().chunksKept
              << " chunks that were complete.\n";
@@ -1649,10 +1709,12 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "",
          [](S& s, const std::string& a) { s.cmdCondition(a); }},
         {{"catch"},
-         "catch [off|uncaught|all]",
+         "catch [off|uncaught|own|all]",
          "Which exception raises continue/rcontinue stop at.",
-         "uncaught (default): raises of exceptions that are never handled; all: every raise; off: "
-         "none.",
+         "uncaught (default): raises of exceptions that are never handled; own: those, and every "
+         "exception that reaches the program's own code (raised, passing through or handled "
+         "there), not the ones that stay inside the standard library or installed packages; all: "
+         "every raise; off: none.",
          [](S& s, const std::string& a) { s.cmdCatch(a); }},
         {{"watch"},
          "watch NAME",
@@ -1727,9 +1789,11 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "-a also shows unbound locals and __dunder__ names.",
          [](S& s, const std::string& a) { s.cmdLocals(a); }},
         {{"exceptions"},
-         "exceptions",
-         "List every exception: where it was raised and where it was handled.",
-         "",
+         "exceptions [all] [TEXT]",
+         "List the exceptions: where each was raised and where it was handled.",
+         "Exceptions raised and handled inside library code (the standard library, frozen "
+         "modules, site-packages) are only counted unless 'all' is given. TEXT keeps those whose "
+         "value or raise location contains it ('exceptions KeyError', 'exceptions app.py').",
          [](S& s, const std::string& a) { s.cmdExceptions(a); }},
         {{"exception", "ex"},
          "exception N [end]",

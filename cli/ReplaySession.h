@@ -56,6 +56,8 @@ class ReplaySession {
     static constexpr int kScriptFailed = 1;
     // The first words a user sees in interactive mode: what the trace is, and how to get help.
     void printBanner();
+    // Exceptions ExceptionInfo::concernsProgram() accepts (the banner's and info's count).
+    uint64_t programExceptions() const;
     // The current stop: event line, location line and source line.
     void printStop();
 
@@ -67,12 +69,12 @@ class ReplaySession {
     replayer::Replayer& replayer() { return *replayer_; }
 
     struct Command;
+    // Which exception raises `continue`/`rcontinue` stop at (`catch`).
+    enum class CatchMode : uint8_t { Off, Uncaught, Own, All };
 
   private:
     struct BreakEntry;
     struct DisplayEntry;
-    enum class CatchMode : uint8_t { Off, Uncaught, All };
-
     // Command handlers; `args` is the text after the command word, trimmed.
     void cmdStep(const std::string& args, replayer::Direction dir, replayer::Granularity g);
     void cmdNext(const std::string& args, replayer::Direction dir, replayer::Granularity g);

@@ -23,12 +23,30 @@ ExceptionsModel::ExceptionsModel(Session& session, QObject* parent)
 void ExceptionsModel::reload() {
     beginResetModel();
     texts_.clear();
+    shown_.clear();
     rows_ = 0;
+    const int hiddenBefore = hidden_;
+    hidden_ = 0;
     if (session_.isOpen()) {
-        texts_.resize(session_.replayer().exceptions().size());
-        rows_ = static_cast<int>(texts_.size());
+        const auto& ex = session_.replayer().exceptions();
+        shown_.reserve(ex.size());
+        for (size_t i = 0; i < ex.size(); ++i) {
+            if (showLibrary_ || ex[i].concernsProgram())
+                shown_.push_back(static_cast<uint32_t>(i));
+            else
+                ++hidden_;
+        }
+        texts_.resize(shown_.size());
+        rows_ = static_cast<int>(shown_.size());
     }
     endResetModel();
+    if (hidden_ != hiddenBefore) Q_EMIT hiddenCountChanged(hidden_);
+}
+
+void ExceptionsModel::setShowLibrary(bool on) {
+    if (on == showLibrary_) return;
+    showLibrary_ = on;
+    reload();
 }
 
 QModelIndex ExceptionsModel::index(int row, int column, const QModelIndex& parent) const {
@@ -63,7 +81,8 @@ static QString outcomeText(replayer::ExceptionInfo::Outcome o) {
 
 QVariant ExceptionsModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !session_.isOpen()) return {};
-    const auto& e = session_.replayer().exceptions()[static_cast<size_t>(index.row())];
+    const uint32_t number = shown_[static_cast<size_t>(index.row())];
+    const auto& e = session_.replayer().exceptions()[number];
     const bool happened = e.raisedAt <= session_.position();
     auto where = [&](uint32_t codeId, int32_t line) {
         const format::CodeObject* c = session_.codeById(codeId);
@@ -106,6 +125,10 @@ QVariant ExceptionsModel::data(const QModelIndex& index, int role) const {
             return happened;
         case OutcomeRole:
             return static_cast<int>(e.outcome);
+        case IndexRole:
+            return QVariant::fromValue<qulonglong>(number);
+        case LibraryRole:
+            return !e.concernsProgram();
     }
     return {};
 }

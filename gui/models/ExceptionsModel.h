@@ -1,7 +1,10 @@
 #pragma once
-// Every exception of the run (from the replayer's index): where it was raised, how it ended
+// The exceptions of the run (from the replayer's index): where each was raised, how it ended
 // (handled, uncaught, replaced, still in flight) and where. Rows raised after the current
-// position are greyed: they have not happened yet.
+// position are greyed: they have not happened yet. Exceptions that stayed inside library code
+// (ExceptionInfo::concernsProgram() false: importlib's probes and the like, hundreds in an
+// import-heavy run) are left out unless setShowLibrary(true), as `reel replay`'s `exceptions`
+// counts them instead of listing them.
 
 #include <QAbstractItemModel>
 
@@ -16,7 +19,14 @@ class ExceptionsModel : public QAbstractItemModel {
     Q_OBJECT
   public:
     enum Columns { EventColumn, ExceptionColumn, RaisedColumn, OutcomeColumn, ColumnCount };
-    enum Roles { RaisedEventRole = Qt::UserRole + 1, EndEventRole, HappenedRole, OutcomeRole };
+    enum Roles {
+        RaisedEventRole = Qt::UserRole + 1,
+        EndEventRole,
+        HappenedRole,
+        OutcomeRole,
+        IndexRole,   // the exception's number (Replayer::exceptions() index), as `reel replay` shows
+        LibraryRole  // it stayed inside library code (shown only with setShowLibrary(true))
+    };
 
     explicit ExceptionsModel(Session& session, QObject* parent = nullptr);
 
@@ -27,10 +37,21 @@ class ExceptionsModel : public QAbstractItemModel {
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
+    void setShowLibrary(bool on);
+    bool showLibrary() const { return showLibrary_; }
+    // Exceptions left out because they stayed inside library code (0 with setShowLibrary(true)).
+    int hiddenCount() const { return hidden_; }
+
+  Q_SIGNALS:
+    void hiddenCountChanged(int hidden);
+
   private:
     void reload();
     Session& session_;
     int rows_ = 0;
+    bool showLibrary_ = false;
+    int hidden_ = 0;
+    std::vector<uint32_t> shown_;  // row -> exception index
     // Rendered when a row is first shown, then kept (the list does not change while the trace
     // is open): rendering all of a run's exceptions when it opens stalled the UI thread for
     // seconds when there were a million.

@@ -148,6 +148,7 @@ uint64_t exportJson(format::TraceReader& reader, const ExportOptions& options, s
             j["exc"] = renderer.render(x.value);
             j["raised"] = where(x.raisedAt, x.raiseFrameId, x.raiseCodeId, x.raiseLine);
             j["frames_reached"] = x.framesReached;
+            j["own_code"] = x.ownCode;  // CodeOrigin.h: reached the program's own code
             using O = ExceptionInfo::Outcome;
             j["outcome"] = x.outcome == O::Handled    ? "handled"
                            : x.outcome == O::Uncaught ? "uncaught"

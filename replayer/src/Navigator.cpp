@@ -147,6 +147,7 @@ class Navigator::Impl {
         const bool unhandled = x.outcome == ExceptionInfo::Outcome::Uncaught ||
                                x.outcome == ExceptionInfo::Outcome::InFlightAtEnd;
         if (!(unhandled ? raiseFilter.unhandled : raiseFilter.handled)) return false;
+        if (!raiseFilter.library && !x.concernsProgram()) return false;
         return raiseFilter.types.empty() || typeMatches(index);
     }
 

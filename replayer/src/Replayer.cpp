@@ -7,6 +7,7 @@
 #include "ReplayerImpl.h"
 #include "SidecarIndex.h"
 #include "StateCodec.h"
+#include "reel/replayer/CodeOrigin.h"
 #include "reel/format/TraceFormatError.h"
 
 namespace reel::replayer {
@@ -22,8 +23,13 @@ class ExceptionLog : public ExceptionObserver {
     // A slice starts with `firstIndex` exceptions raised before its first event (`base`): they
     // are not listed (their raise is not in the trace), and list_[i] has index firstIndex + i.
     ExceptionLog(std::vector<ExceptionInfo>& list, std::vector<BlockData>& blocks,
-                 uint32_t interval, uint64_t base, uint64_t firstIndex)
-        : list_(list), blocks_(blocks), interval_(interval), base_(base), firstIndex_(firstIndex) {}
+                 uint32_t interval, uint64_t base, uint64_t firstIndex, CodeOrigins origins)
+        : list_(list),
+          blocks_(blocks),
+          interval_(interval),
+          base_(base),
+          firstIndex_(firstIndex),
+          origins_(std::move(origins)) {}
 
     void onException(const ExceptionEvent& e) override {
         using W = ExceptionEvent::What;
@@ -38,6 +44,7 @@ class ExceptionLog : public ExceptionObserver {
             x.raiseFrameId = x.endFrameId = e.frameId;
             x.raiseCodeId = x.endCodeId = e.codeId;
             x.raiseLine = x.endLine = e.line;
+            x.ownCode = !origins_.isLibrary(e.codeId);
             list_.push_back(x);
             size_t b = static_cast<size_t>((e.event - base_) / interval_);
             if (b < blocks_.size()) ++blocks_[b].raises;
@@ -45,6 +52,7 @@ class ExceptionLog : public ExceptionObserver {
         }
         REEL_ASSERT(e.index - firstIndex_ < list_.size(), "transition of an unknown exception");
         ExceptionInfo& x = list_[e.index - firstIndex_];
+        if (!x.ownCode && !origins_.isLibrary(e.codeId)) x.ownCode = true;
         if (e.what == W::Propagated) {
             ++x.framesReached;
             x.endFrameId = e.frameId;
@@ -77,6 +85,7 @@ class ExceptionLog : public ExceptionObserver {
     std::vector<BlockData>& blocks_;
     uint32_t interval_;
     uint64_t base_, firstIndex_;
+    CodeOrigins origins_;
 };
 
 // Lines past this are not tracked for coverage (a hostile line table must not allocate much).
@@ -234,7 +243,8 @@ void Replayer::Impl::buildIndex(const Progress& progress) {
 
     StateMachine sm(reader.defs(), lines);
     sm.setState(initialState());
-    ExceptionLog log(exceptions, blocks, interval, base, sm.state().exceptionCount);
+    ExceptionLog log(exceptions, blocks, interval, base, sm.state().exceptionCount,
+                     CodeOrigins(reader.defs()));
     sm.setExceptionObserver(&log);
     ChunkCursor cursor(reader);
 

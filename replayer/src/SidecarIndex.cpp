@@ -27,8 +27,9 @@ namespace {
 // 2: decoder positions carry prevValueId and lastInt, format 1.2; 3: an exception swallowed
 // outside the recorded code is no longer in flight in the stored states; 4: frames carry the
 // exception their handler caught, for RERAISE; 5: the depth profile follows the executed lines;
-// 6: frames carry the last line they ran); a sidecar of another version is rebuilt.
-constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 6};
+// 6: frames carry the last line they ran; 7: exceptions say whether they reached the program's
+// own code); a sidecar of another version is rebuilt.
+constexpr char kMagic[8] = {'R', 'E', 'E', 'L', 'I', 'D', 'X', 7};
 constexpr size_t kIdentityBytes = 64 * 1024;
 
 // Identity of the trace file: its size and hashes of its first and last 64 KiB (the header, and
@@ -143,6 +144,7 @@ bool SidecarIndex::save(Replayer::Impl& m) {
             putVarint(o, x.endCodeId);
             putVarint(o, format::zigzag(x.endLine));
             putVarint(o, format::zigzag(x.handlerOffset));
+            o.push_back(x.ownCode ? 1 : 0);
         }
         putVarint(o, m.hooks.size());
         for (const auto& h : m.hooks) {
@@ -282,7 +284,7 @@ bool SidecarIndex::load(Replayer::Impl& m) {
                 uint64_t(b.codesBegin) + b.codesCount > codePool.size())
                 return false;
 
-        std::vector<ExceptionInfo> exceptions(static_cast<size_t>(count(c, 13)));
+        std::vector<ExceptionInfo> exceptions(static_cast<size_t>(count(c, 14)));
         for (size_t i = 0; i < exceptions.size(); ++i) {
             ExceptionInfo& x = exceptions[i];
             x.index = i;
@@ -299,6 +301,7 @@ bool SidecarIndex::load(Replayer::Impl& m) {
             x.endCodeId = u32(c);
             x.endLine = static_cast<int32_t>(format::unzigzag(c.varint()));
             x.handlerOffset = static_cast<int32_t>(format::unzigzag(c.varint()));
+            x.ownCode = c.varintBounded(1, "bad ownCode") != 0;
             if (x.raisedAt >= events || (i && x.raisedAt < exceptions[i - 1].raisedAt))
                 return false;
         }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gui/ProgramTrace.h"
+#include "replayer/ReplayFixture.h"
 #include "models/BytecodeModel.h"
 #include "models/ExceptionsModel.h"
 #include "models/LocalsModel.h"
@@ -208,6 +209,37 @@ class TestModels : public QObject {
         QVERIFY(!bc.data(bc.index(0, 0), BytecodeModel::CurrentRole).toBool());
         s->stepInto(Direction::Backward);
         QCOMPARE(bc.currentRow(), 0);
+    }
+
+    void exceptionsInsideLibraryCodeAreHiddenUntilAskedFor() {
+        const auto path = *dir_ / "lib.reel";
+        const test::LibraryExceptionsTrace t(path);
+        Session s;
+        QVERIFY(s.open(loadTrace(QString::fromStdString(path.string()))));
+        ExceptionsModel ex(s);
+        QSignalSpy hidden(&ex, &ExceptionsModel::hiddenCountChanged);
+        // #0 was raised and handled inside json: counted, not listed.
+        QCOMPARE(ex.rowCount(), 2);
+        QCOMPARE(ex.hiddenCount(), 1);
+        QCOMPARE(ex.data(ex.index(0, 0), ExceptionsModel::IndexRole).toULongLong(), 1ull);
+        QCOMPARE(ex.data(ex.index(0, 0), ExceptionsModel::RaisedEventRole).toULongLong(),
+                 t.intoApp);
+        QCOMPARE(ex.data(ex.index(1, 0), ExceptionsModel::RaisedEventRole).toULongLong(),
+                 t.fromApp);
+        QCOMPARE(cell(ex, 1, ExceptionsModel::ExceptionColumn), QString("KeyError('cb')"));
+        QVERIFY(!ex.data(ex.index(1, 0), ExceptionsModel::LibraryRole).toBool());
+        ex.setShowLibrary(true);
+        QCOMPARE(ex.rowCount(), 3);
+        QCOMPARE(ex.hiddenCount(), 0);
+        QCOMPARE(hidden.count(), 1);
+        QCOMPARE(ex.data(ex.index(0, 0), ExceptionsModel::RaisedEventRole).toULongLong(),
+                 t.libOnly);
+        QVERIFY(ex.data(ex.index(0, 0), ExceptionsModel::LibraryRole).toBool());
+        QCOMPARE(cell(ex, 0, ExceptionsModel::ExceptionColumn), QString("KeyError('k')"));
+        QCOMPARE(cell(ex, 2, ExceptionsModel::ExceptionColumn), QString("KeyError('cb')"));
+        ex.setShowLibrary(false);
+        QCOMPARE(ex.rowCount(), 2);
+        QCOMPARE(cell(ex, 1, ExceptionsModel::ExceptionColumn), QString("KeyError('cb')"));
     }
 
     void exceptionsAndOutput() {

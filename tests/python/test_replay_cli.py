@@ -6,6 +6,7 @@ interactive prompt is driven through a pseudo-terminal: line editing, the empty 
 the last command, Ctrl-C at the prompt, history saved to $REEL_HISTORY, Ctrl-D to leave.
 """
 
+import json
 import os
 import pathlib
 import pty
@@ -594,3 +595,60 @@ def test_next_and_finish_after_up_act_on_the_selected_frame(reel_bin, record, tm
     tail = out.split("\n3\n")[-1]
     assert re.search(r"^> \S*rec\.py\(4\)fact\(\)$", tail, re.M), out
     assert len(re.findall(r"rec\.py\(\d+\)fact\(\)$", tail, re.M)) == 2, out
+
+
+def test_exceptions_of_the_program_stand_out_from_the_standard_librarys(
+        reel_bin, record, source_dir):
+    """`exceptions` lists those that reach the program's own code (raised there, or raised in
+    json/ipaddress and handled there) and the uncaught one, and counts the ones importlib and
+    ipaddress raise and handle themselves; `exceptions all` lists every one; `catch own` stops at
+    the program's raises only, `catch all` at every raise."""
+    program = source_dir / "tests" / "programs" / "library_exceptions.py"
+    trace, _, stderr, rc = record(program)
+    assert rc == 1 and "ArithmeticError: negative: -2" in stderr, stderr
+
+    rc, out, err = replay(reel_bin, trace, "exceptions")
+    assert rc == 0, err
+    listed = re.findall(r"^[ >] #(\d+) (.*)$", out, re.M)
+    assert [text.split("(")[0] for _, text in listed] == [
+        "json.decoder.JSONDecodeError", "ValueError", "ArithmeticError", "ArithmeticError"], out
+    assert "handled at event" in out and f"in parse() at {program}:" in out
+    assert "uncaught: left the thread" in out
+    hidden = int(re.search(r"^And (\d+) more were raised and handled inside library code", out,
+                           re.M).group(1))
+    # ipaddress's own AddressValueErrors are among the hidden ones.
+    rc, out_all, err = replay(reel_bin, trace, "exceptions all")
+    assert rc == 0, err
+    everything = re.findall(r"^[ >] #(\d+) ", out_all, re.M)
+    assert len(everything) == hidden + len(listed)
+    assert [int(n) for n in everything] == list(range(len(everything)))
+    assert "ipaddress.AddressValueError" in out_all and "AddressValueError" not in out
+    rc, out_f, err = replay(reel_bin, trace, "exceptions AddressValueError")
+    assert rc == 0, err
+    assert "No exception matching 'AddressValueError' reached the program's own code; 2 were" in out_f
+    assert "'exceptions all AddressValueError' lists them" in out_f
+
+    raised_at = {int(n): int(e) for n, e in re.findall(
+        r"^[ >] #(\d+) .*\n\s+raised at event (\d+)", out_all, re.M)}
+    own = [raised_at[int(n)] for n, _ in listed]
+    rc, out, err = replay(reel_bin, trace, "catch own; " + "; ".join(["continue"] * 5))
+    assert rc == 0, err
+    stops = [int(e) for e in re.findall(r"^\[event (\d+)/\d+\] --Exception--", out, re.M)]
+    assert stops == own, out
+    rc, out, err = replay(reel_bin, trace, "catch all; continue; continue")
+    assert rc == 0, err
+    stops = [int(e) for e in re.findall(r"^\[event (\d+)/\d+\] --Exception--", out, re.M)]
+    assert stops == sorted(raised_at.values())[:2], out
+    assert stops[0] < own[0]
+
+    rc, out, err = replay(reel_bin, trace, "info")
+    assert rc == 0, err
+    assert f"Exceptions: {len(everything)} raised, {len(listed)} not confined to library code" in out
+    # The JSON export says the same per raise.
+    proc = subprocess.run([str(reel_bin), "export", "--json", str(trace)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    raises = json.loads(proc.stdout)["raises"]
+    assert [r["index"] for r in raises if r["own_code"]] == [int(n) for n, _ in listed]
+    assert {r["exc"].split("(")[0] for r in raises if not r["own_code"]} >= {
+        "ipaddress.AddressValueError", "KeyError"}

@@ -237,4 +237,49 @@ inline OutputRuns outputRuns(const std::vector<replayer::OutputChunk>& chunks) {
     return out;
 }
 
+// Three exceptions around library code (CodeOrigin.h): #0 raised and handled inside a library
+// function (/usr/lib/python3.12/json/__init__.py), #1 raised there and handled by the program
+// (/src/app.py), #2 raised by a program callback called from the library and handled there.
+struct LibraryExceptionsTrace {
+    uint64_t libOnly = 0, intoApp = 0, fromApp = 0;  // the events where each was raised
+
+    explicit LibraryExceptionsTrace(const std::filesystem::path& path) {
+        ProgramBuilder pb(50);
+        const uint32_t app = pb.code("main", 1, {2, 3, 4, 5}, {"x"}, false, "/src/app.py");
+        const uint32_t lib = pb.code("loads", 10, {11, 12, 13, 14}, {"s"}, false,
+                                     "/usr/lib/python3.12/json/__init__.py");
+        const uint32_t keyError = pb.type("KeyError");
+        const uint32_t valueError = pb.type("ValueError");
+        pb.threadRecord(0, "MainThread");
+        pb.thread(0);
+        pb.call(app);
+        pb.op(0);
+        pb.call(lib);
+        pb.op(0);
+        libOnly = pb.events();
+        pb.exception(pb.exceptionValue(keyError, "k"), 0);
+        pb.handled(4);
+        pb.op(4);
+        intoApp = pb.events();
+        pb.exception(pb.exceptionValue(valueError, "bad"), 4);
+        pb.unwind(4);
+        pb.exception(pb.exceptionValue(valueError, "bad"), 2);
+        pb.handled(4);
+        pb.op(4);
+        pb.call(lib);
+        pb.op(0);
+        pb.call(app);
+        fromApp = pb.events();
+        pb.exception(pb.exceptionValue(keyError, "cb"), 0);
+        pb.unwind(0);
+        pb.exception(pb.exceptionValue(keyError, "cb"), 2);
+        pb.handled(6);
+        pb.op(6);
+        pb.ret(format::ValueRef::constant(format::Constant::None), 6);
+        pb.op(6);
+        pb.ret(format::ValueRef::constant(format::Constant::None), 6);
+        pb.write(path);
+    }
+};
+
 }  // namespace reel::test

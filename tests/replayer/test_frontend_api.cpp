@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "reel/replayer/CodeOrigin.h"
 #include "reel/replayer/ConditionExpr.h"
 #include "reel/replayer/EventCursor.h"
 #include "reel/replayer/FileMatch.h"
@@ -572,5 +573,59 @@ TEST_CASE("the index keeps a depth profile finer than its blocks", "[replayer][a
             CHECK(a.minDepth[i] == b.minDepth[1500 + i]);
             CHECK(a.maxDepth[i] == b.maxDepth[1500 + i]);
         }
+    }
+}
+
+TEST_CASE("library code by file name: frozen modules, the standard library, installed packages",
+          "[replayer][api]") {
+    for (const char* f : {"<frozen importlib._bootstrap>", "<frozen posixpath>",
+                          "/root/.pyenv/versions/3.12.1/lib/python3.12/json/decoder.py",
+                          "/usr/lib/python3.11/ipaddress.py", "/opt/py/lib64/python3.13/re/_parser.py",
+                          "/home/u/venv/lib/python3.12/site-packages/requests/api.py",
+                          "/usr/lib/python3/dist-packages/yaml/__init__.py", "lib/python3.11/os.py"}) {
+        INFO(f);
+        CHECK(isLibraryFile(f));
+    }
+    for (const char* f : {"/tmp/ux/app.py", "app.py", "<string>", "<stdin>", "<doctest x[0]>",
+                          "/home/u/lib/mypython3.12/x.py", "/home/u/lib/python/x.py",
+                          "/home/u/lib/python3./x.py", "/home/u/lib/python3.12", "/srv/pythonlib/a.py",
+                          "/home/u/site-packages.py", "/home/u/glib/python3.12/x.py"}) {
+        INFO(f);
+        CHECK_FALSE(isLibraryFile(f));
+    }
+}
+
+TEST_CASE("exceptions that stay inside library code are told apart, and catch own skips them",
+          "[replayer][api][sidecar]") {
+    TempDir dir;
+    const auto path = dir.path() / "lib.reel";
+    const LibraryExceptionsTrace t(path);
+
+    Replayer::Options opts;
+    opts.sidecar = true;
+    for (int open = 0; open < 2; ++open) {
+        INFO("open " << open);
+        Replayer rep(path, opts);
+        CHECK(rep.stats().fromSidecar == (open == 1));
+        const auto& ex = rep.exceptions();
+        REQUIRE(ex.size() == 3);
+        CHECK(ex[0].raisedAt == t.libOnly);
+        CHECK_FALSE(ex[0].ownCode);
+        CHECK_FALSE(ex[0].concernsProgram());
+        CHECK(ex[1].raisedAt == t.intoApp);
+        CHECK(ex[1].ownCode);
+        CHECK(ex[2].raisedAt == t.fromApp);
+        CHECK(ex[2].ownCode);
+
+        Navigator nav(rep);
+        nav.setBreakOnRaise(true);
+        RaiseFilter own;
+        own.library = false;
+        nav.setRaiseFilter(own);
+        CHECK(nav.continueRun(Direction::Forward).event == t.intoApp);
+        CHECK(nav.continueRun(Direction::Forward).event == t.fromApp);
+        nav.goToStart();
+        nav.setRaiseFilter(RaiseFilter{});
+        CHECK(nav.continueRun(Direction::Forward).event == t.libOnly);
     }
 }

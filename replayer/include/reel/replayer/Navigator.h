@@ -99,6 +99,9 @@ struct Breakpoint {
 struct RaiseFilter {
     bool handled = true;
     bool unhandled = true;
+    // Also exceptions that stay inside library code from raise to end (ExceptionInfo::ownCode
+    // false): importlib's, json's, re's own raises and handlers.
+    bool library = true;
     // Exception type names; empty: any type. A name matches the raised value's exact type (no
     // subclass matching: the trace keeps no class hierarchy) by its display name
     // ("ValueError", "mod.MyError"), its qualname ("MyError", "Outer.Inner") or module + "." +

@@ -60,6 +60,15 @@ struct ExceptionInfo {
     uint32_t endCodeId = 0;
     int32_t endLine = 0;
     int32_t handlerOffset = -1;  // from a HANDLED record; -1 when inferred
+    // Raised in, propagated into, handled or left in a frame of the program's own code
+    // (CodeOrigin.h); false when it stayed inside library code from raise to end.
+    bool ownCode = false;
+
+    // What the front ends list unless asked for every exception: it reached the program's own
+    // code, or it was never handled (the program saw it end, whichever code raised it).
+    bool concernsProgram() const {
+        return ownCode || outcome == Outcome::Uncaught || outcome == Outcome::InFlightAtEnd;
+    }
 };
 
 struct AsyncGenHookCall {
