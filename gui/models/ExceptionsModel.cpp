@@ -25,22 +25,21 @@ void ExceptionsModel::reload() {
     texts_.clear();
     shown_.clear();
     rows_ = 0;
-    const int hiddenBefore = hidden_;
-    hidden_ = 0;
+    const int libraryBefore = library_;
+    library_ = 0;
     if (session_.isOpen()) {
         const auto& ex = session_.replayer().exceptions();
         shown_.reserve(ex.size());
         for (size_t i = 0; i < ex.size(); ++i) {
-            if (showLibrary_ || ex[i].concernsProgram())
-                shown_.push_back(static_cast<uint32_t>(i));
-            else
-                ++hidden_;
+            const bool library = !ex[i].concernsProgram();
+            library_ += library ? 1 : 0;
+            if (showLibrary_ || !library) shown_.push_back(static_cast<uint32_t>(i));
         }
         texts_.resize(shown_.size());
         rows_ = static_cast<int>(shown_.size());
     }
     endResetModel();
-    if (hidden_ != hiddenBefore) Q_EMIT hiddenCountChanged(hidden_);
+    if (library_ != libraryBefore) Q_EMIT libraryCountChanged(library_);
 }
 
 void ExceptionsModel::setShowLibrary(bool on) {

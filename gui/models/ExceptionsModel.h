@@ -39,18 +39,20 @@ class ExceptionsModel : public QAbstractItemModel {
 
     void setShowLibrary(bool on);
     bool showLibrary() const { return showLibrary_; }
-    // Exceptions left out because they stayed inside library code (0 with setShowLibrary(true)).
-    int hiddenCount() const { return hidden_; }
+    // Exceptions of the trace that stayed inside library code, shown or not.
+    int libraryCount() const { return library_; }
+    // Those of them left out (0 with setShowLibrary(true)).
+    int hiddenCount() const { return showLibrary_ ? 0 : library_; }
 
   Q_SIGNALS:
-    void hiddenCountChanged(int hidden);
+    void libraryCountChanged(int count);  // a trace was opened or closed
 
   private:
     void reload();
     Session& session_;
     int rows_ = 0;
     bool showLibrary_ = false;
-    int hidden_ = 0;
+    int library_ = 0;
     std::vector<uint32_t> shown_;  // row -> exception index
     // Rendered when a row is first shown, then kept (the list does not change while the trace
     // is open): rendering all of a run's exceptions when it opens stalled the UI thread for

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
@@ -353,7 +354,27 @@ void MainWindow::buildDocks() {
     connect(exceptionsView_, &QTableView::activated, this, [this](const QModelIndex& i) {
         session_->goTo(i.data(ExceptionsModel::RaisedEventRole).toULongLong());
     });
-    auto* ex = dock("exceptionsDock", tr("Exceptions"), exceptionsView_, Qt::BottomDockWidgetArea);
+    // Exceptions raised and handled inside library code (importlib's probes: hundreds in an
+    // import-heavy run) are left out of the list until asked for, as in `reel replay`.
+    auto* exPane = new QWidget(this);
+    auto* exLayout = new QVBoxLayout(exPane);
+    exLayout->setContentsMargins(0, 0, 0, 0);
+    exLayout->setSpacing(2);
+    auto* showLibrary = new QCheckBox(exPane);
+    showLibrary->setObjectName("showLibraryExceptions");
+    showLibrary->setToolTip(
+        tr("Exceptions raised and handled inside the standard library, frozen modules or "
+           "installed packages, without reaching the program's own code"));
+    auto libraryCount = [showLibrary](int n) {
+        showLibrary->setText(tr("Also %n raised and handled inside library code", "", n));
+        showLibrary->setVisible(n > 0);
+    };
+    libraryCount(exceptionsModel_->libraryCount());
+    connect(exceptionsModel_, &ExceptionsModel::libraryCountChanged, this, libraryCount);
+    connect(showLibrary, &QCheckBox::toggled, exceptionsModel_, &ExceptionsModel::setShowLibrary);
+    exLayout->addWidget(showLibrary);
+    exLayout->addWidget(exceptionsView_);
+    auto* ex = dock("exceptionsDock", tr("Exceptions"), exPane, Qt::BottomDockWidgetArea);
 
     output_ = new OutputView(this);
     output_->setObjectName("outputView");

@@ -3,6 +3,7 @@
 // what each pane shows; recovered and unreadable files; drag and drop; settings.
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
@@ -23,6 +24,7 @@
 
 #include "gui/ProgramTrace.h"
 #include "gui/WindowTest.h"
+#include "replayer/ReplayFixture.h"
 #include "models/BytecodeModel.h"
 #include "models/LocalsModel.h"
 #include "models/Session.h"
@@ -287,6 +289,30 @@ class TestMainWindow : public QObject {
         Q_EMIT ex->activated(ex->model()->index(0, 1));
         QCOMPARE(w->sourceView()->currentLine(), 13);
         QCOMPARE(column(w->stackView()->model(), 0), (QStringList{"work", "<module>"}));
+    }
+
+    // Exceptions that stayed inside library code wait behind a check box, which says how many.
+    void libraryExceptionsBehindACheckBox() {
+        const auto path = *dir_ / "library.reel";
+        const test::LibraryExceptionsTrace t(path);
+        auto w = openWindow(QString::fromStdString(path.string()));
+        QVERIFY(w);
+        QTableView* ex = w->exceptionsView();
+        auto* box = w->findChild<QCheckBox*>("showLibraryExceptions");
+        QVERIFY(box);
+        QVERIFY(!box->isHidden());
+        QVERIFY(box->text().contains("1 raised and handled inside library code"));
+        QCOMPARE(ex->model()->rowCount(), 2);
+        box->setChecked(true);
+        QCOMPARE(ex->model()->rowCount(), 3);
+        Q_EMIT ex->activated(ex->model()->index(0, 1));
+        QCOMPARE(w->session().position(), t.libOnly);
+        box->setChecked(false);
+        QCOMPARE(ex->model()->rowCount(), 2);
+        // A trace whose exceptions all concern the program shows no check box.
+        auto plain = openWindow(trace_);
+        QVERIFY(plain);
+        QVERIFY(plain->findChild<QCheckBox*>("showLibraryExceptions")->isHidden());
     }
 
     // The binaries: --screenshot renders a PNG offscreen; `reel gui` refuses a missing file.
