@@ -360,8 +360,8 @@ def test_breakpoint_on_another_thread_stops_every_step(reel_bin, record):
     trace = record_threads(record)
     for step in ("next", "step", "until", "finish"):
         rc, out, err = replay(reel_bin, trace,
-                              f"break threads.py:19; c; break threads.py:15; {step}; p name; p acc; "
-                              "n; where")
+                              "break threads.py:19; c; break threads.py:15; "
+                              f"{step}; p name; p acc; n; where")
         assert rc == 0, err
         # Where the main thread would have gone on to line 18, the worker's breakpoint stops the
         # step, and the session follows the worker from then on.
