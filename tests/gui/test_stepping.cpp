@@ -4,11 +4,14 @@
 // breakpoint on another thread stopping a step and switching the followed thread.
 
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
+#include <QInputDialog>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
 #include <QToolBar>
 
 #include "gui/ProgramTrace.h"
@@ -421,12 +424,32 @@ class TestStepping : public QObject {
         QTest::keyClick(w->watchesView(), Qt::Key_Delete);
         QCOMPARE(wm->rowCount(), 1);
 
-        // Function breakpoints from the Breakpoints pane's menu (the action's dialog is modal:
-        // the Session call it makes is what is driven here) and temporary ones in the list.
+        // Function breakpoints from the Breakpoints pane's menu: its dialog, answered here.
         QVERIFY(w->breakpointsView()->actions().contains(w->action("addFunctionBreakpoint")));
         QVERIFY(
             w->breakpointsView()->actions().contains(w->action("addTemporaryFunctionBreakpoint")));
-        QCOMPARE(s.addFunctionBreakpoint("work", true), 0);
+        auto answer = [](const QString& text) {
+            QTimer::singleShot(0, [text] {
+                auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+                QVERIFY(d);
+                d->setTextValue(text);
+                d->accept();
+            });
+        };
+        answer("prog.py:add");
+        w->action("addFunctionBreakpoint")->trigger();
+        QCOMPARE(s.breakpoints().size(), 1);
+        QCOMPARE(s.breakpoints()[0].function, QString("add"));
+        QVERIFY(!s.breakpoints()[0].temporary);
+        answer("nosuch");
+        w->action("addFunctionBreakpoint")->trigger();
+        QCOMPARE(s.breakpoints().size(), 1);
+        QVERIFY(w->lastError().contains("No function named 'nosuch'"));
+        s.clearBreakpoints();
+        answer("work");
+        w->action("addTemporaryFunctionBreakpoint")->trigger();
+        QCOMPARE(s.breakpoints().size(), 1);
+        QVERIFY(s.breakpoints()[0].temporary);
         w->action("goToStart")->trigger();
         w->action("continue")->trigger();
         QCOMPARE(where(s), QString("work:7"));
