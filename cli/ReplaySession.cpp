@@ -343,6 +343,9 @@ void ReplaySession::printStop() {
 
 void ReplaySession::report(const NavResult& r, Granularity g, const std::string& notFound) {
     resetSelection();
+    // The stop is on another thread (its breakpoint stopped a step of this one): the Navigator
+    // follows it from now on; say so first, as gdb does.
+    if (r.threadSwitched) out_ << "[Switching to " << threadLabel(nav_->state().thread) << "]\n";
     switch (r.reason) {
         case StopReason::NotFound:
             out_ << (notFound.empty() ? std::string("Not found.") : notFound) << "\n";
@@ -510,7 +513,8 @@ void ReplaySession::repeatStep(const std::string& args, Granularity g,
     for (int i = 0; i < n; ++i) {
         r = step();
         moved = moved || r.moved;
-        if (r.reason != StopReason::Step) break;
+        // A step that went to another thread is worth showing before any repeat.
+        if (r.reason != StopReason::Step || r.threadSwitched) break;
     }
     // "s 5" that ran out of trace on its third step did move: say so, not "already at the end".
     r.moved = moved;
@@ -1577,7 +1581,7 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "step [N]",
          "Step forward to the next line (into calls).",
          "Stops at the next event of the thread that starts a line, and at every call, return and "
-         "exception.",
+         "exception;\nalso at a breakpoint another thread hits first (then follows that thread).",
          [](S& s, const std::string& a) { s.cmdStep(a, D::Forward, G::Line); }},
         {{"back", "rstep", "rs"},
          "back [N]",
@@ -1591,8 +1595,8 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "Like step, but does not stop inside functions called from this line. After 'up', "
          "steps in the\nselected frame (to its next line). In a generator or coroutine, an "
          "await or yield is no stop:\nnext goes on when the frame resumes, to its next line (as "
-         "pdb); if it never resumes, next stops\nat its --Yield--. A breakpoint hit on the way "
-         "stops it.",
+         "pdb); if it never resumes, next stops\nat its --Yield--. A breakpoint hit on the way, on "
+         "any thread, stops it (a hit on another\nthread switches to that thread).",
          [](S& s, const std::string& a) { s.cmdNext(a, D::Forward, G::Line); }},
         {{"rnext", "rn"},
          "rnext [N]",
@@ -1605,7 +1609,7 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "Run forward until this function returns (stops in the caller).",
          "After 'up', runs until the selected frame returns. A generator or coroutine runs until "
          "it really\nreturns, not until its next yield or await. A breakpoint hit on the way "
-         "stops it. pdb's return\n(r) stops at the --Return-- event, one step before.",
+         "(any thread) stops it. pdb's return\n(r) stops at the --Return-- event, one step before.",
          [](S& s, const std::string& a) { s.cmdFinish(a, D::Forward); }},
         {{"rfinish", "rfin"},
          "rfinish",
@@ -1618,7 +1622,7 @@ const std::vector<ReplaySession::Command>& ReplaySession::commands() {
          "As pdb: stops at the frame's first line greater than the current one (with LINE: at or "
          "after LINE,\nwhich must be after the current line), or when the frame returns. A "
          "generator or coroutine is\nfollowed across its awaits and yields. A breakpoint hit on "
-         "the way stops it. After 'up', acts\non the selected frame.",
+         "the way (any thread) stops it. After\n'up', acts on the selected frame.",
          [](S& s, const std::string& a) { s.cmdUntil(a, D::Forward); }},
         {{"runtil", "runt"},
          "runtil [LINE]",

@@ -50,11 +50,26 @@ QVariant BreakpointsModel::data(const QModelIndex& index, int role) const {
             return b.line;
         case FileRole:
             return b.file;
+        case FunctionRole:
+            return b.function;
+        case TemporaryRole:
+            return b.temporary;
         case Qt::CheckStateRole:
             if (index.column() == EnabledColumn) return b.enabled ? Qt::Checked : Qt::Unchecked;
+            if (index.column() == TemporaryColumn)
+                return b.temporary ? Qt::Checked : Qt::Unchecked;
             return {};
         case Qt::ToolTipRole:
-            if (index.column() == LocationColumn) return b.file + ':' + QString::number(b.line);
+            if (index.column() == LocationColumn) {
+                if (b.function.isEmpty()) return b.file + ':' + QString::number(b.line);
+                const QString places = session_.functionPlaces(index.row());
+                return places.isEmpty() ? tr("%1(): no function of that name ran in this trace")
+                                              .arg(b.function)
+                                        : tr("Stops at the first line of every call of %1")
+                                              .arg(places);
+            }
+            if (index.column() == TemporaryColumn)
+                return tr("Temporary: deleted when it first stops a step or continue (tbreak)");
             if (index.column() == ConditionColumn)
                 return tr(
                     "Stops only when this holds in the frame that reaches the line, e.g. "
@@ -64,12 +79,18 @@ QVariant BreakpointsModel::data(const QModelIndex& index, int role) const {
         case Qt::EditRole:
             switch (index.column()) {
                 case LocationColumn:
+                    if (!b.function.isEmpty())
+                        return b.file.isEmpty() ? QStringLiteral("%1()").arg(b.function)
+                                                : QStringLiteral("%1:%2()")
+                                                      .arg(b.file.section('/', -1), b.function);
                     return QStringLiteral("%1:%2").arg(b.file.section('/', -1)).arg(b.line);
                 case ConditionColumn:
                     return b.condition;
                 case StatusColumn:
                     if (!b.lastError->empty())
                         return tr("condition error: %1").arg(QString::fromStdString(*b.lastError));
+                    if (!b.function.isEmpty() && b.id <= 0 && session_.isOpen())
+                        return tr("no such function in this trace");
                     return b.enabled ? QString() : tr("disabled");
                 default:
                     return {};
@@ -85,6 +106,9 @@ bool BreakpointsModel::setData(const QModelIndex& index, const QVariant& value, 
     if (index.column() == EnabledColumn && role == Qt::CheckStateRole)
         ok = session_.setBreakpointEnabled(index.row(),
                                            value.value<Qt::CheckState>() == Qt::Checked);
+    else if (index.column() == TemporaryColumn && role == Qt::CheckStateRole)
+        ok = session_.setBreakpointTemporary(index.row(),
+                                             value.value<Qt::CheckState>() == Qt::Checked);
     else if (index.column() == ConditionColumn && role == Qt::EditRole)
         ok = session_.setBreakpointCondition(index.row(), value.toString());
     return ok;  // the Session's breakpointsChanged resets the model
@@ -93,7 +117,8 @@ bool BreakpointsModel::setData(const QModelIndex& index, const QVariant& value, 
 Qt::ItemFlags BreakpointsModel::flags(const QModelIndex& index) const {
     if (!index.isValid()) return Qt::NoItemFlags;
     Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
-    if (index.column() == EnabledColumn) f |= Qt::ItemIsUserCheckable;
+    if (index.column() == EnabledColumn || index.column() == TemporaryColumn)
+        f |= Qt::ItemIsUserCheckable;
     if (index.column() == ConditionColumn) f |= Qt::ItemIsEditable;
     return f;
 }
@@ -107,6 +132,8 @@ QVariant BreakpointsModel::headerData(int section, Qt::Orientation o, int role) 
             return tr("Location");
         case ConditionColumn:
             return tr("Condition");
+        case TemporaryColumn:
+            return tr("Once");
         case StatusColumn:
             return tr("Status");
         default:

@@ -1,7 +1,8 @@
 #pragma once
 // The breakpoint list pane's model: one row per breakpoint of the Session (enabled check box,
-// location, condition, what happened at its latest hit). Editing goes back through the Session
-// (enable/disable, change the condition); jumping to a hit is Session::toBreakpointHit.
+// location: FILE:LINE or FUNCTION(), condition, a "temporary" check box, what happened at its
+// latest hit). Editing goes back through the Session (enable/disable, temporary, change the
+// condition); jumping to a hit is Session::toBreakpointHit.
 
 #include <QAbstractItemModel>
 
@@ -12,8 +13,21 @@ class Session;
 class BreakpointsModel : public QAbstractItemModel {
     Q_OBJECT
   public:
-    enum Columns { EnabledColumn, LocationColumn, ConditionColumn, StatusColumn, ColumnCount };
-    enum Roles { BreakpointIndexRole = Qt::UserRole + 1, LineRole, FileRole };
+    enum Columns {
+        EnabledColumn,
+        LocationColumn,
+        ConditionColumn,
+        TemporaryColumn,  // checked: deleted when it first stops a command (tbreak)
+        StatusColumn,
+        ColumnCount
+    };
+    enum Roles {
+        BreakpointIndexRole = Qt::UserRole + 1,
+        LineRole,
+        FileRole,
+        FunctionRole,  // a function breakpoint's name; empty for FILE:LINE
+        TemporaryRole,
+    };
 
     explicit BreakpointsModel(Session& session, QObject* parent = nullptr);
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "reel/format/TraceFormatError.h"
+#include "reel/replayer/ConditionExpr.h"
 #include "reel/replayer/FileMatch.h"
 #include "reel/replayer/UnicodePrintable.h"
 #include "reel/replayer/ValueLookup.h"
@@ -46,6 +47,7 @@ bool Session::open(LoadedTrace trace) {
     std::unique_ptr<replayer::ValueSource> values;
     std::unique_ptr<replayer::ValueRenderer> renderer;
     std::unique_ptr<replayer::ConditionEvaluator> conditions;
+    std::unique_ptr<replayer::ValueLookup> lookup;
     std::unique_ptr<replayer::Navigator> nav;
     try {
         auto& r = *trace.replayer;
@@ -54,6 +56,7 @@ bool Session::open(LoadedTrace trace) {
             *values, r.defs(),
             replayer::UnicodePrintable::forPythonVersion(r.reader().header().pythonVersion));
         conditions = std::make_unique<replayer::ConditionEvaluator>(r.defs(), *values, *renderer);
+        lookup = std::make_unique<replayer::ValueLookup>(r.defs(), *values, *renderer);
         nav = std::make_unique<replayer::Navigator>(r);
     } catch (const std::exception& e) {
         Q_EMIT error(QStringLiteral("Cannot show this trace: %1").arg(QString::fromUtf8(e.what())));
@@ -64,6 +67,7 @@ bool Session::open(LoadedTrace trace) {
     values_ = std::move(values);
     renderer_ = std::move(renderer);
     conditions_ = std::move(conditions);
+    lookup_ = std::move(lookup);
     nav_ = std::move(nav);
     nav_->setCancelCheck([this] { return pollSearch(); });
     // A slice opens at its first event, which is not the run's start: the status bar says so.
@@ -87,6 +91,7 @@ void Session::close() {
     }
     if (!isOpen() && !trace_.valid()) return;
     nav_.reset();
+    lookup_.reset();
     conditions_.reset();
     renderer_.reset();
     values_.reset();
@@ -110,6 +115,7 @@ NavResult Session::run(F&& f, bool search) {
     }
     NavResult r;
     bool failed = false;
+    targetText_.clear();
     try {
         r = f();
     } catch (const std::exception& e) {
@@ -126,6 +132,12 @@ NavResult Session::run(F&& f, bool search) {
     }
     if (failed) return r;
     last_ = r;
+    if (r.reason == replayer::StopReason::Breakpoint)
+        lastBreakpoint_ = breakpointText(r.breakpointId);
+    // A breakpoint on another thread stopped the command: the Navigator follows that thread
+    // now, and so does the stack pane when the user had pinned one.
+    if (pinnedThread_) pinnedThread_ = nav_->focusThread();
+    dropSpentBreakpoints();
     resetSelection();
     Q_EMIT positionChanged(position());
     Q_EMIT selectionChanged();
@@ -168,6 +180,22 @@ NavResult Session::stepOver(Direction dir) {
 }
 NavResult Session::stepOut(Direction dir) {
     return run([&] { return nav_->stepOut(dir); }, true);
+}
+NavResult Session::stepUntil(Direction dir) {
+    return run([&] { return nav_->stepUntil(dir); }, true);
+}
+NavResult Session::runTo(Direction dir, const QString& file, int line) {
+    replayer::Breakpoint at;
+    at.file = file.toStdString();
+    at.line = line;
+    return run(
+        [&] {
+            NavResult r = nav_->runTo(dir, std::move(at));
+            if (r.reason == replayer::StopReason::Target)
+                targetText_ = QStringLiteral("Ran to %1:%2").arg(file.section('/', -1)).arg(line);
+            return r;
+        },
+        true);
 }
 NavResult Session::continueRun(Direction dir) {
     return run([&] { return nav_->continueRun(dir); }, true);
@@ -296,7 +324,7 @@ QString Session::outputText(uint32_t stream, size_t maxBytes) {
 int Session::breakpointIndex(const QString& file, int line) const {
     const std::string path = file.toStdString();
     for (int i = 0; i < breakpoints_.size(); ++i)
-        if (breakpoints_[i].line == line &&
+        if (breakpoints_[i].function.isEmpty() && breakpoints_[i].line == line &&
             replayer::fileMatches(path, breakpoints_[i].file.toStdString()))
             return i;
     return -1;
@@ -305,7 +333,7 @@ int Session::breakpointIndex(const QString& file, int line) const {
 int Session::breakpointIndex(const format::CodeObject& code, int line) const {
     if (!isOpen()) return -1;
     for (int i = 0; i < breakpoints_.size(); ++i)
-        if (breakpoints_[i].line == line &&
+        if (breakpoints_[i].function.isEmpty() && breakpoints_[i].line == line &&
             replayer::codeInFile(defs(), code, breakpoints_[i].file.toStdString()))
             return i;
     return -1;
@@ -327,7 +355,8 @@ std::shared_ptr<const replayer::ConditionExpr> parseCondition(const QString& tex
 
 }  // namespace
 
-bool Session::toggleBreakpoint(const QString& file, int line, const QString& condition) {
+bool Session::toggleBreakpoint(const QString& file, int line, const QString& condition,
+                               bool temporary) {
     // The Navigator's breakpoints must not change under a search in progress (the event loop
     // it pumps can deliver a click on the gutter or the Breakpoints pane).
     if (inCommand_) return false;
@@ -346,10 +375,84 @@ bool Session::toggleBreakpoint(const QString& file, int line, const QString& con
     b.line = line;
     b.condition = condition.trimmed();
     b.parsed = std::move(parsed);
+    b.temporary = temporary;
     breakpoints_.push_back(b);
     syncBreakpoints();
     Q_EMIT breakpointsChanged();
     return true;
+}
+
+int Session::addFunctionBreakpoint(const QString& spec, bool temporary) {
+    if (inCommand_) return -1;
+    if (!nav_) {
+        Q_EMIT error(tr("Open a trace first: a function breakpoint names a function it ran."));
+        return -1;
+    }
+    const QString text = spec.trimmed();
+    const int colon = text.lastIndexOf(QLatin1Char(':'));
+    BreakpointEntry b;
+    b.file = colon < 0 ? QString() : text.left(colon).trimmed();
+    b.function = text.mid(colon + 1).trimmed();
+    b.temporary = temporary;
+    if (b.function.isEmpty() || b.function.contains(QLatin1Char(' ')) ||
+        b.function.at(0).isDigit()) {
+        Q_EMIT error(tr("Expected FUNCTION or FILE:FUNCTION (e.g. reserve, Inventory.reserve, "
+                        "inventory.py:reserve), not \"%1\"")
+                         .arg(text));
+        return -1;
+    }
+    for (const auto& e : breakpoints_)
+        if (e.function == b.function && e.file == b.file) {
+            Q_EMIT error(tr("There is already a breakpoint on %1()").arg(b.function));
+            return -1;
+        }
+    replayer::Breakpoint probe;
+    probe.file = b.file.toStdString();
+    probe.function = b.function.toStdString();
+    if (nav_->breakpointCodes(probe).empty()) {
+        Q_EMIT error(b.file.isEmpty()
+                         ? tr("No function named '%1' ran in this trace").arg(b.function)
+                         : tr("No function named '%1' in a file matching '%2' ran in this trace")
+                               .arg(b.function, b.file));
+        return -1;
+    }
+    breakpoints_.push_back(b);
+    syncBreakpoints();
+    Q_EMIT breakpointsChanged();
+    return static_cast<int>(breakpoints_.size()) - 1;
+}
+
+QString Session::functionPlaces(int index) const {
+    if (!nav_ || index < 0 || index >= breakpoints_.size()) return {};
+    const BreakpointEntry& b = breakpoints_[index];
+    if (b.function.isEmpty() || b.id <= 0) return {};
+    QStringList places;
+    for (uint32_t id : nav_->breakpointCodes(b.id))
+        if (const format::CodeObject* c = codeById(id))
+            places << QStringLiteral("%1:%2")
+                          .arg(QString::fromStdString(c->filename).section('/', -1))
+                          .arg(c->firstLine);
+    return QStringLiteral("%1() (%2)").arg(b.function, places.join(QStringLiteral(", ")));
+}
+
+bool Session::setBreakpointTemporary(int index, bool temporary) {
+    if (inCommand_ || index < 0 || index >= breakpoints_.size()) return false;
+    breakpoints_[index].temporary = temporary;
+    syncBreakpoints();  // the Navigator's breakpoints are immutable: add them again
+    Q_EMIT breakpointsChanged();
+    return true;
+}
+
+void Session::dropSpentBreakpoints() {
+    if (!nav_) return;
+    bool dropped = false;
+    for (int i = breakpoints_.size() - 1; i >= 0; --i)
+        if (breakpoints_[i].temporary && breakpoints_[i].id > 0 &&
+            !nav_->breakpoint(breakpoints_[i].id)) {
+            breakpoints_.remove(i);
+            dropped = true;
+        }
+    if (dropped) Q_EMIT breakpointsChanged();
 }
 
 bool Session::setBreakpointEnabled(int index, bool enabled) {
@@ -406,9 +509,15 @@ void Session::syncBreakpoints() {
         replayer::Breakpoint bp;
         bp.file = b.file.toStdString();
         bp.line = b.line;
+        bp.function = b.function.toStdString();
+        bp.temporary = b.temporary;
         bp.enabled = b.enabled;
         if (b.parsed) bp.condition = conditions_->make(b.parsed, b.lastError);
-        b.id = nav_->addBreakpoint(std::move(bp));
+        try {
+            b.id = nav_->addBreakpoint(std::move(bp));
+        } catch (const std::invalid_argument&) {
+            b.id = 0;  // a function the trace now shown never ran: kept, shown as such
+        }
     }
 }
 
@@ -467,21 +576,36 @@ QString Session::outOfRangeText(const QString& event) const {
         .arg(lastEvent());
 }
 
-QString Session::stopText() const {
-    switch (last_.reason) {
-        case replayer::StopReason::Breakpoint: {
-            for (const auto& b : breakpoints_)
-                if (b.id == last_.breakpointId) {
-                    QString t = QStringLiteral("Breakpoint at %1:%2")
-                                    .arg(b.file.section('/', -1))
-                                    .arg(b.line);
-                    if (!b.lastError->empty())
-                        t += QStringLiteral(" (its condition could not be evaluated: %1)")
-                                 .arg(QString::fromStdString(*b.lastError));
-                    return t;
-                }
-            return QStringLiteral("Breakpoint");
+QString Session::breakpointText(int id) const {
+    for (const auto& b : breakpoints_)
+        if (b.id == id) {
+            QString t = b.function.isEmpty() ? QStringLiteral("Breakpoint at %1:%2")
+                                                   .arg(b.file.section('/', -1))
+                                                   .arg(b.line)
+                                             : QStringLiteral("Breakpoint at %1()").arg(b.function);
+            if (b.temporary) t += QStringLiteral(" (temporary: now deleted)");
+            if (!b.lastError->empty())
+                t += QStringLiteral(" (its condition could not be evaluated: %1)")
+                         .arg(QString::fromStdString(*b.lastError));
+            return t;
         }
+    return QStringLiteral("Breakpoint");
+}
+
+QString Session::stopText() const {
+    QString t = stopReasonText();
+    // gdb's "[Switching to thread N]": the stop is on another thread than the one followed.
+    if (last_.threadSwitched)
+        t += QStringLiteral("; switched to thread %1 (#%2)")
+                 .arg(threadName(state().thread))
+                 .arg(state().thread);
+    return t;
+}
+
+QString Session::stopReasonText() const {
+    switch (last_.reason) {
+        case replayer::StopReason::Breakpoint:
+            return lastBreakpoint_.isEmpty() ? QStringLiteral("Breakpoint") : lastBreakpoint_;
         case replayer::StopReason::Exception:
             return QStringLiteral("Exception raised");
         case replayer::StopReason::Watch:
@@ -489,7 +613,7 @@ QString Session::stopText() const {
         case replayer::StopReason::FrameEdge:
             return QStringLiteral("Frame edge");
         case replayer::StopReason::Target:
-            return QStringLiteral("Moved");
+            return targetText_.isEmpty() ? QStringLiteral("Moved") : targetText_;
         case replayer::StopReason::AtStart:
             // In a slice the run went on before this event; say why stepping back stops here.
             if (isSlice())
@@ -507,6 +631,41 @@ QString Session::stopText() const {
             break;
     }
     return QStringLiteral("Step");
+}
+
+QString Session::evaluate(const QString& expression, QString* error) {
+    error->clear();
+    const std::string text = expression.trimmed().toStdString();
+    const replayer::Frame* f = nav_ ? frame() : nullptr;
+    if (text.empty()) {
+        *error = QStringLiteral("an empty expression");
+        return {};
+    }
+    if (!f) {
+        *error = nav_ ? QStringLiteral("%1 has no Python frame here").arg(threadName(thread()))
+                      : QStringLiteral("no trace is open");
+        return {};
+    }
+    try {
+        // A path reads a value, as `print` and `display` do; anything else is a condition.
+        std::optional<replayer::ValuePath> path;
+        try {
+            path = replayer::ConditionExpr::parsePath(text);
+        } catch (const replayer::ExprSyntaxError&) {
+        }
+        if (path) {
+            lookup_->setFrame(state(), *f, thread());
+            return render(lookup_->lookup(*path));
+        }
+        const replayer::ConditionExpr expr = replayer::ConditionExpr::parse(text);
+        return conditions_->evaluate(expr, state(), *f) ? QStringLiteral("True")
+                                                        : QStringLiteral("False");
+    } catch (const replayer::ExprSyntaxError& e) {
+        *error = QStringLiteral("bad expression: %1").arg(QString::fromUtf8(e.what()));
+    } catch (const std::exception& e) {
+        *error = QString::fromUtf8(e.what());  // EvalError, or damage met while reading
+    }
+    return {};
 }
 
 }  // namespace reel::gui

@@ -20,14 +20,22 @@
 
 namespace reel::replayer {
 class ConditionEvaluator;
+class ValueLookup;
 }
 
 namespace reel::gui {
 
 struct BreakpointEntry {
     int id = 0;
-    QString file;  // a code object's filename as the trace spells it, or a path suffix of it
+    // A code object's filename as the trace spells it, or a path suffix of it; for a function
+    // breakpoint, empty (any file) or the files its function must be in.
+    QString file;
     int line = 0;
+    // A function breakpoint (`break [FILE:]FUNCTION` in `reel replay`) when not empty: a name
+    // or qualified name; it stops at the first line of every call. `line` is then unused.
+    QString function;
+    // Deleted by the first command that stops at it (`tbreak`).
+    bool temporary = false;
     // The replayer's condition language (replayer/ConditionExpr.h, the same as `reel replay`'s
     // `break F:L if EXPR`); empty: always.
     QString condition;
@@ -134,10 +142,18 @@ class Session : public QObject {
     }
     // Adds, or removes the breakpointIndex(file, line); returns true when a breakpoint is now set
     // there. A condition that does not parse is refused with error().
-    bool toggleBreakpoint(const QString& file, int line, const QString& condition = {});
+    bool toggleBreakpoint(const QString& file, int line, const QString& condition = {},
+                          bool temporary = false);
+    // A function breakpoint: "FUNCTION" or "FILE:FUNCTION" (a name or qualified name, as
+    // `reel replay`'s `break`). Refused with error() when no function of that name ran in the
+    // trace, or when it is already set; returns its index in breakpoints(), or -1.
+    int addFunctionBreakpoint(const QString& spec, bool temporary = false);
+    // Where a function breakpoint stops: "reserve() (inventory.py:30, ...)"; empty otherwise.
+    QString functionPlaces(int index) const;
     // By index in breakpoints(): enable/disable (kept, not deleted), change the condition
     // (empty: none; false and error() when it does not parse), remove.
     bool setBreakpointEnabled(int index, bool enabled);
+    bool setBreakpointTemporary(int index, bool temporary);
     bool setBreakpointCondition(int index, const QString& condition);
     bool removeBreakpointAt(int index);
     void clearBreakpoints();
@@ -170,6 +186,11 @@ class Session : public QObject {
     replayer::NavResult stepInto(Direction dir);
     replayer::NavResult stepOver(Direction dir);
     replayer::NavResult stepOut(Direction dir);
+    // pdb's until / its reverse, in the running frame (Navigator::stepUntil).
+    replayer::NavResult stepUntil(Direction dir);
+    // Runs to `line` of `file` as a continue would, stopping there or earlier at a breakpoint
+    // or raise (Navigator::runTo): the source pane's "Run to cursor".
+    replayer::NavResult runTo(Direction dir, const QString& file, int line);
     replayer::NavResult continueRun(Direction dir);
     replayer::NavResult toException(Direction dir);
     // Reverse/forward watchpoint on a local of the selected frame.
@@ -178,8 +199,15 @@ class Session : public QObject {
     replayer::NavResult toFrameReturn(int stackIndex);
     replayer::NavResult toThreadSwitch(Direction dir);
 
-    // A one-line description of the last stop for the status bar ("Step", "Breakpoint 2", ...).
+    // A one-line description of the last stop for the status bar ("Step", "Breakpoint 2", ...),
+    // naming the thread the stop switched to when it did.
     QString stopText() const;
+
+    // A watch expression's value in the selected frame at the position: a PATH (`item.stock`,
+    // `order.lines[0]`, as `print`/`display` take it) rendered by the replayer's renderer, or a
+    // condition (`qty > 3`) as True/False. Empty with *error set when it cannot be evaluated
+    // there (not a local here, no frame, a syntax error).
+    QString evaluate(const QString& expression, QString* error);
 
   Q_SIGNALS:
     void opened();
@@ -198,6 +226,10 @@ class Session : public QObject {
     replayer::NavResult run(F&& f, bool search);
     void resetSelection();
     void syncBreakpoints();
+    // Drops the temporary breakpoints the Navigator deleted when it stopped at them.
+    void dropSpentBreakpoints();
+    QString breakpointText(int id) const;
+    QString stopReasonText() const;
     bool pollSearch();
 
     LoadedTrace trace_;
@@ -212,6 +244,9 @@ class Session : public QObject {
     bool breakOnRaise_ = false;
     replayer::RaiseFilter raiseFilter_;
     std::unique_ptr<replayer::ConditionEvaluator> conditions_;
+    std::unique_ptr<replayer::ValueLookup> lookup_;  // watch expressions
+    QString lastBreakpoint_;  // stopText() of the last breakpoint stop (it may be gone since)
+    QString targetText_;      // stopText() of a runTo that got there
     // Search in progress: started when the command began, shown as searching after a delay.
     bool inCommand_ = false, searchable_ = false, searching_ = false, cancelRequested_ = false;
     int searchDelayMs_ = 100, pumpIntervalMs_ = 30;

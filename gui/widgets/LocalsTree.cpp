@@ -88,6 +88,8 @@ void LocalsTree::contextMenuEvent(QContextMenuEvent* e) {
                    [this, i] { goToChange(i, true); })
         ->setEnabled(local);
     menu.addSeparator();
+    menu.addAction(tr("Watch %1").arg(name), this, [this, name] { Q_EMIT watchRequested(name); })
+        ->setEnabled(local);
     menu.addAction(tr("Copy value"), this, [this, i] { copyValue(i); });
     menu.exec(e->globalPos());
 }

@@ -13,6 +13,7 @@
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -35,6 +36,7 @@
 #include "models/Session.h"
 #include "models/StackModel.h"
 #include "models/TraceLoader.h"
+#include "models/WatchesModel.h"
 #include "widgets/LocalsTree.h"
 #include "widgets/OutputView.h"
 #include "widgets/SourceView.h"
@@ -86,10 +88,12 @@ MainWindow::MainWindow(QWidget* parent)
     bytecodeModel_ = new BytecodeModel(*session_, this);
     exceptionsModel_ = new ExceptionsModel(*session_, this);
     breakpointsModel_ = new BreakpointsModel(*session_, this);
+    watchesModel_ = new WatchesModel(*session_, this);
 
     buildActions();
     buildDocks();
     buildMenus();
+    source_->setContextActions({action("runToCursor"), action("runBackToCursor")});
 
     // Status bar.
     eventLabel_ = new QLabel(this);
@@ -185,6 +189,35 @@ void MainWindow::buildActions() {
          [&s] { s.stepOver(Direction::Forward); });
     make("stepOut", tr("Step out"), QKeySequence(Qt::Key_F9),
          [&s] { s.stepOut(Direction::Forward); });
+    // pdb's until: a step over that never goes back to an earlier line of the frame, so on a
+    // loop's last line it runs the remaining iterations. Ctrl+ the step-over key, as the
+    // variant of it; Shift reverses, as for every step.
+    make("stepUntil", tr("Until"), QKeySequence(Qt::CTRL | Qt::Key_F8),
+         [&s] { s.stepUntil(Direction::Forward); })
+        ->setToolTip(tr("Run to a later line of this frame, past the end of a loop, or to its "
+                        "return (Ctrl+F8)"));
+    make("stepBackUntil", tr("Back until"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F8),
+         [&s] { s.stepUntil(Direction::Backward); })
+        ->setToolTip(tr("Run back to an earlier line of this frame, before the start of a loop, "
+                        "or to its call (Ctrl+Shift+F8)"));
+    // A continue to one line: Ctrl+ the continue key.
+    make("runToCursor", tr("Run to cursor"), QKeySequence(Qt::CTRL | Qt::Key_F5),
+         [this] { runToCursor(Direction::Forward); })
+        ->setToolTip(tr("Run forward to the source line under the text cursor, stopping earlier "
+                        "at a breakpoint (Ctrl+F5)"));
+    make("runBackToCursor", tr("Run back to cursor"),
+         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5),
+         [this] { runToCursor(Direction::Backward); })
+        ->setToolTip(tr("Run backward to the source line under the text cursor (Ctrl+Shift+F5)"));
+    make("addFunctionBreakpoint", tr("Add function breakpoint..."),
+         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B), [this] { askFunctionBreakpoint(false); });
+    make("addTemporaryFunctionBreakpoint", tr("Add temporary function breakpoint..."),
+         QKeySequence(), [this] { askFunctionBreakpoint(true); });
+    make("addWatch", tr("Add watch..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W), [this] {
+        watchesDock_->show();
+        watchesDock_->raise();
+        watchInput_->setFocus();
+    });
     make("continue", tr("Continue"), QKeySequence(Qt::Key_F5),
          [&s] { s.continueRun(Direction::Forward); });
     make("goToEnd", tr("Go to end"), QKeySequence(Qt::CTRL | Qt::Key_End), [&s] { s.goToEnd(); });
@@ -231,11 +264,11 @@ void MainWindow::buildActions() {
     tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
     tb->addAction(action("open"));
     tb->addSeparator();
-    for (const char* n :
-         {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto"})
+    for (const char* n : {"goToStart", "reverseContinue", "stepBackOut", "stepBackUntil",
+                          "stepBackOver", "stepBackInto"})
         tb->addAction(action(n));
     tb->addSeparator();
-    for (const char* n : {"stepInto", "stepOver", "stepOut", "continue", "goToEnd"})
+    for (const char* n : {"stepInto", "stepOver", "stepUntil", "stepOut", "continue", "goToEnd"})
         tb->addAction(action(n));
     tb->addSeparator();
     tb->addAction(action("cancelSearch"));
@@ -323,6 +356,56 @@ void MainWindow::buildDocks() {
     localsView_->setFont(mono);
     auto* lo = dock("localsDock", tr("Locals"), localsView_, Qt::RightDockWidgetArea);
     splitDockWidget(st, lo, Qt::Vertical);
+
+    // Watches (the terminal's `display`): an input line above the expressions and their values.
+    auto* watchPane = new QWidget(this);
+    auto* wl = new QVBoxLayout(watchPane);
+    wl->setContentsMargins(0, 0, 0, 0);
+    watchInput_ = new QLineEdit(watchPane);
+    watchInput_->setObjectName("watchInput");
+    watchInput_->setPlaceholderText(tr("Add a watch: name, item.stock, order.lines[0], qty > 3"));
+    watchInput_->setClearButtonEnabled(true);
+    connect(watchInput_, &QLineEdit::returnPressed, this, [this] {
+        if (watchesModel_->addWatch(watchInput_->text()) >= 0) watchInput_->clear();
+    });
+    watchesView_ = new QTableView(watchPane);
+    watchesView_->setObjectName("watchesView");
+    watchesView_->setModel(watchesModel_);
+    watchesView_->setFont(mono);
+    watchesView_->verticalHeader()->hide();
+    watchesView_->horizontalHeader()->setStretchLastSection(true);
+    watchesView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    watchesView_->setSelectionMode(QAbstractItemView::SingleSelection);
+    watchesView_->setShowGrid(false);
+    watchesView_->setEditTriggers(QAbstractItemView::DoubleClicked |
+                                  QAbstractItemView::EditKeyPressed);
+    watchesView_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* removeWatch = new QAction(tr("Remove watch"), watchesView_);
+    removeWatch->setObjectName("removeWatch");
+    removeWatch->setShortcut(QKeySequence(Qt::Key_Delete));
+    removeWatch->setShortcutContext(Qt::WidgetShortcut);
+    connect(removeWatch, &QAction::triggered, this, [this] {
+        const QModelIndex i = watchesView_->currentIndex();
+        if (i.isValid()) watchesModel_->removeWatch(i.row());
+    });
+    auto* removeAllWatches = new QAction(tr("Remove all watches"), watchesView_);
+    removeAllWatches->setObjectName("removeAllWatches");
+    connect(removeAllWatches, &QAction::triggered, this, [this] { watchesModel_->clear(); });
+    watchesView_->addAction(removeWatch);
+    watchesView_->addAction(removeAllWatches);
+    wl->addWidget(watchInput_);
+    wl->addWidget(watchesView_);
+    // A tab next to Locals (as Visual Studio's Locals/Watch): a third pane in that column, or
+    // one under the bytecode, would raise the window's minimum height past small screens (and
+    // the 600-pixel screenshots) or squeeze the bytecode. Adding a watch brings the tab forward.
+    watchesDock_ = dock("watchesDock", tr("Watches"), watchPane, Qt::RightDockWidgetArea);
+    tabifyDockWidget(lo, watchesDock_);
+    lo->raise();
+    connect(localsView_, &LocalsTree::watchRequested, this, [this](const QString& expression) {
+        watchesModel_->addWatch(expression);
+        watchesDock_->show();
+        watchesDock_->raise();
+    });
 
     bytecodeView_ = new QTableView(this);
     bytecodeView_->setObjectName("bytecodeView");
@@ -420,6 +503,8 @@ void MainWindow::buildDocks() {
     });
     bpAction("removeAllBreakpoints", tr("Remove all"), QKeySequence(),
              [this] { session_->clearBreakpoints(); });
+    breakpointsView_->addAction(action("addFunctionBreakpoint"));
+    breakpointsView_->addAction(action("addTemporaryFunctionBreakpoint"));
     // Activating the location jumps to the breakpoint's next hit (Enter, or a double-click:
     // a double-click on the condition edits it instead).
     connect(breakpointsView_, &QTableView::activated, this, [this](const QModelIndex& i) {
@@ -447,12 +532,12 @@ void MainWindow::buildMenus() {
     quit->setObjectName("quit");
 
     auto* nav = menuBar()->addMenu(tr("&Navigate"));
-    for (const char* n :
-         {"stepInto", "stepOver", "stepOut", "continue", "nextException", "goToEnd"})
+    for (const char* n : {"stepInto", "stepOver", "stepUntil", "stepOut", "continue",
+                          "runToCursor", "nextException", "goToEnd"})
         nav->addAction(action(n));
     nav->addSeparator();
-    for (const char* n : {"stepBackInto", "stepBackOver", "stepBackOut", "reverseContinue",
-                          "previousException", "goToStart"})
+    for (const char* n : {"stepBackInto", "stepBackOver", "stepBackUntil", "stepBackOut",
+                          "reverseContinue", "runBackToCursor", "previousException", "goToStart"})
         nav->addAction(action(n));
     nav->addSeparator();
     nav->addAction(action("nextThreadSwitch"));
@@ -462,6 +547,13 @@ void MainWindow::buildMenus() {
     nav->addAction(action("instructionGranularity"));
     nav->addAction(action("breakOnRaise"));
     nav->addAction(action("unhandledOnly"));
+
+    auto* bp = menuBar()->addMenu(tr("&Breakpoints"));
+    bp->addAction(action("addFunctionBreakpoint"));
+    bp->addAction(action("addTemporaryFunctionBreakpoint"));
+    bp->addAction(action("removeAllBreakpoints"));
+    bp->addSeparator();
+    bp->addAction(action("addWatch"));
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     for (auto* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
@@ -481,6 +573,26 @@ void MainWindow::buildMenus() {
     auto* dunder = viewMenu_->addAction(tr("Show dunder names in locals"));
     dunder->setCheckable(true);
     connect(dunder, &QAction::toggled, this, [this](bool on) { localsModel_->setShowDunder(on); });
+}
+
+void MainWindow::runToCursor(Direction dir) {
+    const int line = source_->cursorLine();
+    if (source_->fileName().isEmpty() || line <= 0) {
+        showError(tr("Reel"), tr("Put the text cursor on a line of the source first."));
+        return;
+    }
+    session_->runTo(dir, source_->fileName(), line);
+}
+
+void MainWindow::askFunctionBreakpoint(bool temporary) {
+    if (!session_->isOpen()) return;
+    bool ok = false;
+    const QString spec = QInputDialog::getText(
+        this, temporary ? tr("Temporary function breakpoint") : tr("Function breakpoint"),
+        tr("Stop at the first line of every call of (a name or Class.method, optionally "
+           "FILE:NAME, as reel replay's break FUNCTION):"),
+        QLineEdit::Normal, QString(), &ok);
+    if (ok && !spec.trimmed().isEmpty()) session_->addFunctionBreakpoint(spec, temporary);
 }
 
 void MainWindow::setTheme(int mode) {
@@ -603,7 +715,8 @@ void MainWindow::onSearching(bool searching) {
         for (const char* n :
              {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto",
               "stepInto", "stepOver", "stepOut", "continue", "goToEnd", "previousException",
-              "nextException", "previousThreadSwitch", "nextThreadSwitch", "gotoEvent"})
+              "nextException", "previousThreadSwitch", "nextThreadSwitch", "gotoEvent",
+              "stepUntil", "stepBackUntil", "runToCursor", "runBackToCursor"})
             action(n)->setEnabled(false);
         stopLabel_->setText(tr("Searching... (Esc to cancel)"));
         progress_->setRange(0, 0);
@@ -626,15 +739,16 @@ void MainWindow::updateActions() {
     for (const char* n :
          {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver", "stepBackInto", "stepInto",
           "stepOver", "stepOut", "continue", "goToEnd", "previousException", "nextException",
-          "previousThreadSwitch", "nextThreadSwitch", "gotoEvent"})
+          "previousThreadSwitch", "nextThreadSwitch", "gotoEvent", "stepUntil", "stepBackUntil",
+          "runToCursor", "runBackToCursor"})
         action(n)->setEnabled(open);
     if (!open) return;
     const bool atStart = session_->navigator().atStart(), atEnd = session_->navigator().atEnd();
     for (const char* n : {"goToStart", "reverseContinue", "stepBackOut", "stepBackOver",
-                          "stepBackInto", "previousException"})
+                          "stepBackInto", "previousException", "stepBackUntil", "runBackToCursor"})
         action(n)->setEnabled(!atStart);
-    for (const char* n :
-         {"stepInto", "stepOver", "stepOut", "continue", "goToEnd", "nextException"})
+    for (const char* n : {"stepInto", "stepOver", "stepOut", "continue", "goToEnd",
+                          "nextException", "stepUntil", "runToCursor"})
         action(n)->setEnabled(!atEnd);
     const bool threads = session_->replayer().threadIds().size() > 1;
     action("previousThreadSwitch")->setEnabled(threads);
@@ -668,6 +782,11 @@ void MainWindow::onPosition() {
 
 void MainWindow::onSelection() {
     if (!session_->isOpen()) return;
+    // A breakpoint on another thread moves a pinned thread there: the selector says so.
+    const int box = session_->threadPinned()
+                        ? threadBox_->findData(QVariant::fromValue(session_->thread()))
+                        : 0;
+    if (box >= 0 && box != threadBox_->currentIndex()) threadBox_->setCurrentIndex(box);
     threadLabel_->setText(tr("Thread: %1%2")
                               .arg(session_->threadName(session_->thread()))
                               .arg(session_->threadPinned() ? tr(" (pinned)") : QString()));

@@ -11,10 +11,12 @@
 #include <memory>
 
 #include "models/LoadedTrace.h"
+#include "reel/replayer/Navigator.h"
 #include "widgets/OutputView.h"  // outputView() is a QPlainTextEdit to callers
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
@@ -35,6 +37,7 @@ class SourceView;
 class StackModel;
 class TimelineWidget;
 class TraceLoader;
+class WatchesModel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -55,6 +58,9 @@ class MainWindow : public QMainWindow {
     QTableView* exceptionsView() const { return exceptionsView_; }
     OutputView* outputView() const { return output_; }
     QTableView* breakpointsView() const { return breakpointsView_; }
+    QTableView* watchesView() const { return watchesView_; }
+    QLineEdit* watchInput() const { return watchInput_; }
+    WatchesModel* watchesModel() const { return watchesModel_; }
     QComboBox* threadSelector() const { return threadBox_; }
     QLineEdit* gotoBox() const { return gotoBox_; }
     QLabel* banner() const { return banner_; }
@@ -67,7 +73,9 @@ class MainWindow : public QMainWindow {
     // Actions by objectName: "stepInto", "stepBackInto", "stepOver", "stepBackOver", "stepOut",
     // "stepBackOut", "continue", "reverseContinue", "goToStart", "goToEnd", "nextException",
     // "previousException", "instructionGranularity", "breakOnRaise", "open", "cancelSearch",
-    // "breakpointNextHit", "breakpointPreviousHit", "removeBreakpoint", "removeAllBreakpoints".
+    // "breakpointNextHit", "breakpointPreviousHit", "removeBreakpoint", "removeAllBreakpoints",
+    // "stepUntil", "stepBackUntil", "runToCursor", "runBackToCursor", "addFunctionBreakpoint",
+    // "addTemporaryFunctionBreakpoint", "addWatch", "removeWatch", "removeAllWatches".
     QAction* action(const QString& name) const;
 
     // Restores dock layout and geometry from QSettings (called by the constructor).
@@ -101,6 +109,9 @@ class MainWindow : public QMainWindow {
     int currentBreakpointRow() const;
     void setTheme(int mode);
     void goToEventText();
+    // Run to (back to) the source pane's cursor line (Session::runTo).
+    void runToCursor(replayer::Direction dir);
+    void askFunctionBreakpoint(bool temporary);
 
     std::unique_ptr<Session> session_;
     QThread loaderThread_;
@@ -124,6 +135,10 @@ class MainWindow : public QMainWindow {
     OutputView* output_ = nullptr;
     BreakpointsModel* breakpointsModel_ = nullptr;
     QTableView* breakpointsView_ = nullptr;
+    WatchesModel* watchesModel_ = nullptr;
+    QTableView* watchesView_ = nullptr;
+    QLineEdit* watchInput_ = nullptr;
+    QDockWidget* watchesDock_ = nullptr;
     QComboBox* threadBox_ = nullptr;
     QLineEdit* gotoBox_ = nullptr;
     QProgressBar* progress_ = nullptr;

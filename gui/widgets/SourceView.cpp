@@ -11,6 +11,8 @@
 #include <QScrollBar>
 #include <QTextBlock>
 
+#include <memory>
+
 #include "models/Session.h"
 #include "widgets/PythonHighlighter.h"
 #include "widgets/TabStop.h"
@@ -48,6 +50,13 @@ class SourceView::Gutter : public QWidget {
                                       QLineEdit::Normal, QString(), &ok);
             if (ok) view_->setBreakpointAt(line, cond);
         });
+        menu.addAction(tr("Temporary breakpoint (deleted when hit)"), view_,
+                       [this, line] { view_->setBreakpointAt(line, {}, true); });
+        if (!view_->contextActions_.isEmpty()) {
+            view_->moveCursorToLine(line);
+            menu.addSeparator();
+            menu.addActions(view_->contextActions_);
+        }
         menu.exec(e->globalPos());
     }
 
@@ -212,10 +221,32 @@ void SourceView::toggleBreakpointAt(int line) {
         session_.toggleBreakpoint(file_, line);
 }
 
-void SourceView::setBreakpointAt(int line, const QString& condition) {
+void SourceView::setBreakpointAt(int line, const QString& condition, bool temporary) {
     if (file_.isEmpty() || shownSource_ >= ~1u) return;
     if (const int i = breakpointAt(line); i >= 0) session_.removeBreakpointAt(i);  // replace it
-    session_.toggleBreakpoint(file_, line, condition);
+    session_.toggleBreakpoint(file_, line, condition, temporary);
+}
+
+int SourceView::cursorLine() const {
+    return textCursor().blockNumber() + 1;
+}
+
+void SourceView::moveCursorToLine(int line) {
+    QTextBlock b = document()->findBlockByNumber(line - 1);
+    if (b.isValid()) setTextCursor(QTextCursor(b));
+}
+
+void SourceView::contextMenuEvent(QContextMenuEvent* e) {
+    // The clicked line is the one "Run to cursor" goes to, as in an IDE.
+    const QTextCursor at = cursorForPosition(e->pos());
+    if (!textCursor().hasSelection()) setTextCursor(at);
+    std::unique_ptr<QMenu> menu(createStandardContextMenu(e->pos()));
+    if (!contextActions_.isEmpty()) {
+        QAction* first = menu->actions().isEmpty() ? nullptr : menu->actions().first();
+        menu->insertActions(first, contextActions_);
+        if (first) menu->insertSeparator(first);
+    }
+    menu->exec(e->globalPos());
 }
 
 void SourceView::paintGutter(QPaintEvent* e) {
@@ -248,16 +279,24 @@ void SourceView::paintGutter(QPaintEvent* e) {
             }
             if (const int bi = file_.isEmpty() ? -1 : breakpointAt(line); bi >= 0) {
                 p.setRenderHint(QPainter::Antialiasing);
-                // A disabled breakpoint is a hollow circle (kept, not stopping).
-                if (session_.breakpoints()[bi].enabled) {
+                // A disabled breakpoint is a hollow circle (kept, not stopping); a temporary
+                // one a ring around a smaller dot (it goes away when it stops a command).
+                const BreakpointEntry& bp = session_.breakpoints()[bi];
+                const int d = std::min(fh - 4, 12);
+                const QRect dot(3, y + (fh - d) / 2, d, d);
+                if (bp.enabled && !bp.temporary) {
                     p.setBrush(QColor(220, 40, 40));
                     p.setPen(Qt::NoPen);
                 } else {
                     p.setBrush(Qt::NoBrush);
                     p.setPen(QPen(QColor(220, 40, 40), 1.5));
                 }
-                const int d = std::min(fh - 4, 12);
-                p.drawEllipse(QRect(3, y + (fh - d) / 2, d, d));
+                p.drawEllipse(dot);
+                if (bp.enabled && bp.temporary) {
+                    p.setBrush(QColor(220, 40, 40));
+                    p.setPen(Qt::NoPen);
+                    p.drawEllipse(dot.adjusted(d / 4 + 1, d / 4 + 1, -d / 4 - 1, -d / 4 - 1));
+                }
             }
             p.setPen(line == currentLine_ ? pal.color(QPalette::Text) : numberColor);
             p.drawText(0, y, w - 20, fh, Qt::AlignRight | Qt::AlignVCenter, QString::number(line));

@@ -32,8 +32,15 @@ class SourceView : public QPlainTextEdit {
     int gutterWidth() const;
     // Toggles the breakpoint on `line` of the shown file (what a gutter click does).
     void toggleBreakpointAt(int line);
-    // Sets (or replaces) the breakpoint on `line` with a hit condition (see Session).
-    void setBreakpointAt(int line, const QString& condition);
+    // Sets (or replaces) the breakpoint on `line` with a hit condition (see Session); a
+    // temporary one is deleted when it first stops a command (tbreak).
+    void setBreakpointAt(int line, const QString& condition, bool temporary = false);
+    // The line of the text cursor (1-based; where "Run to cursor" goes), and moving it there.
+    int cursorLine() const;
+    void moveCursorToLine(int line);
+    // Actions shown in the context menus of the text and the gutter (Run to cursor, ...); they
+    // act on the cursor line, which a right-click moves to the clicked line first.
+    void setContextActions(const QList<QAction*>& actions) { contextActions_ = actions; }
     // The index in Session::breakpoints() of the breakpoint shown at `line` (its file names the
     // shown code's file as the Navigator matches it, e.g. by a path suffix), or -1.
     int breakpointAt(int line) const;
@@ -41,6 +48,7 @@ class SourceView : public QPlainTextEdit {
 
   protected:
     void resizeEvent(QResizeEvent* e) override;
+    void contextMenuEvent(QContextMenuEvent* e) override;
     void changeEvent(QEvent* e) override;
 
   private:
@@ -59,6 +67,7 @@ class SourceView : public QPlainTextEdit {
     bool currentIsException_ = false;
     std::vector<uint8_t> executed_;  // by line, for the shown file
     bool dark_ = false;
+    QList<QAction*> contextActions_;
 };
 
 }  // namespace reel::gui

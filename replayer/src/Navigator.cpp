@@ -216,27 +216,6 @@ class Navigator::Impl {
         }
     }
 
-    // A step-like command: found -> Step; else to the end (start) of the trace.
-    template <class Pred, class Skip>
-    NavResult step(Direction dir, Pred&& pred, Skip&& skip) {
-        return guarded([&] { return stepUnguarded(dir, pred, skip); });
-    }
-    template <class Pred, class Skip>
-    NavResult stepUnguarded(Direction dir, Pred&& pred, Skip&& skip) {
-        const uint64_t orig = pos();
-        if (dir == Direction::Forward) {
-            if (orig == last()) return {orig, StopReason::AtEnd, false};
-            if (auto e = searchForward(last(), pred, skip)) return {*e, StopReason::Step, true};
-            live.seek(last());
-            return {last(), StopReason::AtEnd, last() != orig};
-        }
-        const uint64_t first = impl.base;
-        if (orig == first) return {first, StopReason::AtStart, false};
-        if (auto e = searchBackward(first, pred, skip)) return {*e, StopReason::Step, true};
-        live.seek(first);
-        return {first, StopReason::AtStart, true};
-    }
-
     // A search that stays put when it finds nothing.
     template <class Pred, class Skip>
     NavResult find(Direction dir, StopReason reason, Pred&& pred, Skip&& skip,
@@ -276,14 +255,12 @@ class Navigator::Impl {
                std::string::npos;
     }
 
-    // Breakpoints stop every step command that runs code (next, finish, until and their
-    // reverses) on the thread it follows, as in pdb and gdb.
-    int bpHitOn(const Scanner& s, uint32_t t) {
-        if (allBpCodes.empty() || s.state().thread != t) return 0;
-        return breakpointHit(s);
-    }
-    bool noBpIn(size_t b, uint32_t t) const {
-        return allBpCodes.empty() || threadAbsent(b, t) || !impl.blockHasAnyCode(b, allBpCodes);
+    // Breakpoints stop every step command that runs code (step, next, finish, until and their
+    // reverses) on whichever thread hits them: the program runs all its threads while the
+    // followed one steps, and an all-stop debugger (gdb, rr) stops the whole step there.
+    int bpHitAny(const Scanner& s) { return allBpCodes.empty() ? 0 : breakpointHit(s); }
+    bool noBpIn(size_t b) const {
+        return allBpCodes.empty() || !impl.blockHasAnyCode(b, allBpCodes);
     }
 
     // Where a step command is: the thread it follows and the depth of the frame it acts on.
@@ -296,42 +273,39 @@ class Navigator::Impl {
         int bp = 0;  // a breakpoint hit stopped the search there
     };
     // The first event after the position on w.t that `target` accepts, or where a breakpoint
-    // hits on w.t (the target wins when both hold). `skip(b)`: block b holds no target.
+    // hits on any thread (the target wins when both hold). `skip(b)`: block b holds no target.
     template <class Target, class Skip>
     Found forwardOn(const Walk& w, Target&& target, Skip&& skip) {
         int hit = 0;
         auto e = searchForward(
             last(),
             [&](const Scanner& s) {
-                if (s.state().thread != w.t) return false;
-                if (target(s)) {
+                if (s.state().thread == w.t && target(s)) {
                     hit = 0;
                     return true;
                 }
-                return (hit = bpHitOn(s, w.t)) != 0;
+                return (hit = bpHitAny(s)) != 0;
             },
-            [&](size_t b) { return skip(b) && noBpIn(b, w.t); });
+            [&](size_t b) { return skip(b) && noBpIn(b); });
         return {e, e ? hit : 0};
     }
     // The last such event before the position, at least `lowest` (the live scanner is there).
     template <class Target, class Skip>
     Found backwardOn(const Walk& w, Target&& target, Skip&& skip, uint64_t lowest) {
-        auto accepts = [&](const Scanner& s) {
-            return s.state().thread == w.t && (target(s) || bpHitOn(s, w.t) != 0);
-        };
-        auto e =
-            searchBackward(lowest, accepts, [&](size_t b) { return skip(b) && noBpIn(b, w.t); });
+        auto onTarget = [&](const Scanner& s) { return s.state().thread == w.t && target(s); };
+        auto accepts = [&](const Scanner& s) { return onTarget(s) || bpHitAny(s) != 0; };
+        auto e = searchBackward(lowest, accepts, [&](size_t b) { return skip(b) && noBpIn(b); });
         if (!e) return {};
         // The scan evaluated everything after the match too; evaluate the stop again.
-        if (target(live)) return {e, 0};
+        if (onTarget(live)) return {e, 0};
         return {e, breakpointHit(live)};
     }
 
     // The next (previous) event at which frame `fid` has an event `edgeOk` accepts,
-    // on any thread (a generator may be resumed by another thread), or a breakpoint hits on
-    // thread t (the program runs on while the frame is suspended).
+    // on any thread (a generator may be resumed by another thread), or a breakpoint hits (the
+    // program runs on while the frame is suspended).
     template <class EdgeOk>
-    Found frameEdge(Direction dir, uint64_t fid, uint32_t codeId, uint32_t t, EdgeOk&& edgeOk) {
+    Found frameEdge(Direction dir, uint64_t fid, uint32_t codeId, EdgeOk&& edgeOk) {
         const std::vector<uint32_t> codes{codeId};
         auto edge = [&](const Scanner& s) {
             const ProgramState& st = s.state();
@@ -339,7 +313,7 @@ class Navigator::Impl {
             const Frame* f = st.eventFrame();
             return f && f->id == fid;
         };
-        auto skip = [&](size_t b) { return !impl.blockHasAnyCode(b, codes) && noBpIn(b, t); };
+        auto skip = [&](size_t b) { return !impl.blockHasAnyCode(b, codes) && noBpIn(b); };
         if (dir == Direction::Forward) {
             int hit = 0;
             auto e = searchForward(
@@ -349,13 +323,13 @@ class Navigator::Impl {
                         hit = 0;
                         return true;
                     }
-                    return (hit = bpHitOn(s, t)) != 0;
+                    return (hit = bpHitAny(s)) != 0;
                 },
                 skip);
             return {e, e ? hit : 0};
         }
         auto e = searchBackward(
-            impl.base, [&](const Scanner& s) { return edge(s) || bpHitOn(s, t) != 0; }, skip);
+            impl.base, [&](const Scanner& s) { return edge(s) || bpHitAny(s) != 0; }, skip);
         if (!e) return {};
         if (edge(live)) return {e, 0};
         return {e, breakpointHit(live)};
@@ -392,7 +366,7 @@ class Navigator::Impl {
     std::optional<NavResult> crossSuspension(Direction dir, uint64_t orig, Walk& w,
                                              std::optional<uint64_t>& fid, uint32_t& fcode) {
         const bool fwd = dir == Direction::Forward;
-        Found r = frameEdge(dir, *fid, fcode, w.t,
+        Found r = frameEdge(dir, *fid, fcode,
                             [&](const ProgramState& x) { return comesBackHere(x, fwd); });
         if (r.bp) return NavResult{*r.event, StopReason::Breakpoint, true, r.bp};
         if (r.event) {
@@ -437,7 +411,7 @@ class Navigator::Impl {
             if (!followSuspension || !fid || !suspendsHere(st, fwd) || !ef || ef->id != *fid)
                 return {*e.event, StopReason::Step, true};
             const uint64_t at = *e.event;
-            Found r = frameEdge(dir, *fid, fcode, w.t,
+            Found r = frameEdge(dir, *fid, fcode,
                                 [&](const ProgramState& x) { return comesBackHere(x, fwd); });
             if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
             if (!r.event) {
@@ -448,14 +422,30 @@ class Navigator::Impl {
         }
     }
 
-    // Removes a temporary breakpoint a command stopped at.
-    NavResult settle(NavResult r) {
-        if (r.reason != StopReason::Breakpoint) return r;
-        auto it = bps.find(r.breakpointId);
-        if (it != bps.end() && it->second.temporary) {
-            bps.erase(it);
-            bpCodes.erase(r.breakpointId);
-            rebuildBpCodes();
+    // Runs a command that runs the program (a step, continue): see settle().
+    template <class F>
+    NavResult command(F&& f) {
+        const uint32_t from = focusThread();
+        return settle(guarded(std::forward<F>(f)), from);
+    }
+    // Removes a temporary breakpoint a command stopped at. A stop on another thread than the one
+    // the command followed (`from`: a breakpoint or raise there, or the frame it followed resumed
+    // there) makes that thread the followed one, as gdb's "[Switching to thread N]": the next
+    // step goes on where the user now looks.
+    NavResult settle(NavResult r, uint32_t from) {
+        if (r.reason == StopReason::Breakpoint) {
+            auto it = bps.find(r.breakpointId);
+            if (it != bps.end() && it->second.temporary) {
+                bps.erase(it);
+                bpCodes.erase(r.breakpointId);
+                rebuildBpCodes();
+            }
+        }
+        const bool stop = r.reason == StopReason::Step || r.reason == StopReason::Breakpoint ||
+                          r.reason == StopReason::Exception;
+        if (r.moved && stop && live.state().thread != from) {
+            r.threadSwitched = true;
+            if (focus) focus = live.state().thread;
         }
         return r;
     }
@@ -530,16 +520,31 @@ NavResult Navigator::goToEnd() {
 }
 
 NavResult Navigator::stepInto(Direction dir, Granularity g) {
-    const uint32_t t = impl_->focusThread();
-    const bool instr = g == Granularity::Instruction;
-    return impl_->step(
-        dir, [&](const Scanner& s) { return s.state().thread == t && (instr || s.sm.lineStop()); },
-        [&](size_t b) { return impl_->threadAbsent(b, t); });
+    Impl& m = *impl_;
+    return m.command([&]() -> NavResult {
+        const bool fwd = dir == Direction::Forward;
+        const uint64_t orig = m.pos();
+        if (orig == (fwd ? m.last() : m.impl.base))
+            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        const bool instr = g == Granularity::Instruction;
+        const Impl::Walk w{m.focusThread(), 0};
+        auto target = [&](const Scanner& s) { return instr || s.sm.lineStop(); };
+        auto skip = [&](size_t b) { return m.threadAbsent(b, w.t); };
+        Impl::Found e = fwd ? m.forwardOn(w, target, skip)
+                            : m.backwardOn(w, target, skip, m.impl.base);
+        if (!e.event) {
+            const uint64_t end = fwd ? m.last() : m.impl.base;
+            m.live.seek(end);
+            return {end, fwd ? StopReason::AtEnd : StopReason::AtStart, true};
+        }
+        if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
+        return {*e.event, StopReason::Step, true};
+    });
 }
 
 NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
     Impl& m = *impl_;
-    return m.settle(m.guarded([&]() -> NavResult {
+    return m.command([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
         if (orig == (fwd ? m.last() : m.impl.base))
@@ -561,12 +566,12 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
             return !x || x->minDepth > w.d;
         };
         return m.followFrame(dir, orig, w, fid, fcode, line, target, skip);
-    }));
+    });
 }
 
 NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
     Impl& m = *impl_;
-    return m.settle(m.guarded([&]() -> NavResult {
+    return m.command([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
         if (orig == (fwd ? m.last() : m.impl.base))
@@ -620,7 +625,7 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
             return {*e.event, StopReason::Step, true};
         // The frame suspended (a generator yielded, a coroutine awaits): finish runs on until
         // it really returns or unwinds, then to its caller there.
-        Impl::Found r = m.frameEdge(dir, *fid, fcode, w.t,
+        Impl::Found r = m.frameEdge(dir, *fid, fcode,
                                     [](const ProgramState& x) { return isReturn(x.kind); });
         if (!r.event) return atEnd();
         if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
@@ -629,7 +634,7 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
         if (!e.event) return atEnd();
         if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
         return {*e.event, StopReason::Step, true};
-    }));
+    });
 }
 
 NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint32_t framesUp) {
@@ -648,7 +653,7 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
     const int32_t bound = line ? *line : fwd ? cur + 1 : cur - 1;
     std::optional<uint64_t> fid = f->id;
     uint32_t fcode = f->codeId;
-    return m.settle(m.guarded([&]() -> NavResult {
+    return m.command([&]() -> NavResult {
         if (orig == (fwd ? m.last() : m.impl.base))
             return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
         if (atSuspension) {
@@ -671,7 +676,7 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
             return m.threadAbsent(b, w.t) || !m.impl.blockHasAnyCode(b, codes);
         };
         return m.followFrame(dir, orig, w, fid, fcode, true, target, skip);
-    }));
+    });
 }
 
 int Navigator::addBreakpoint(Breakpoint bp) {
@@ -762,7 +767,7 @@ void Navigator::setCancelCheck(CancelCheck check) {
 }
 
 NavResult Navigator::continueRun(Direction dir) {
-    return impl_->settle(impl_->guarded([&] { return continueUnguarded(dir); }));
+    return impl_->command([&] { return continueUnguarded(dir); });
 }
 
 NavResult Navigator::continueUnguarded(Direction dir) {
@@ -822,15 +827,40 @@ NavResult Navigator::continueUnguarded(Direction dir) {
     return {m.impl.base, StopReason::AtStart, true};
 }
 
+NavResult Navigator::runTo(Direction dir, Breakpoint location) {
+    if (breakpointCodes(location).empty())
+        throw std::invalid_argument(
+            location.function.empty()
+                ? "no code at " + location.file + ":" + std::to_string(location.line) +
+                      " ran in this trace"
+                : "no function named '" + location.function + "' ran in this trace");
+    location.temporary = true;
+    location.enabled = true;
+    const int id = addBreakpoint(std::move(location));
+    // Gone whatever happens: reached (continueRun deleted it), not reached, cancelled, damage.
+    struct Remove {
+        Navigator& nav;
+        int id;
+        ~Remove() { nav.removeBreakpoint(id); }
+    } remove{*this, id};
+    NavResult r = continueRun(dir);
+    if (r.reason == StopReason::Breakpoint && r.breakpointId == id) {
+        r.reason = StopReason::Target;
+        r.breakpointId = -1;
+    }
+    return r;
+}
+
 NavResult Navigator::toBreakpointHit(Direction dir, int id) {
     Impl& m = *impl_;
     if (!m.bps.count(id)) throw std::out_of_range("no breakpoint " + std::to_string(id));
     const std::vector<uint32_t>& codes = m.bpCodes[id];
+    const uint32_t from = m.focusThread();
     NavResult r = m.find(
         dir, StopReason::Breakpoint, [&](const Scanner& s) { return m.breakpointHit(s, id) != 0; },
         [&](size_t b) { return !m.impl.blockHasAnyCode(b, codes); });
     if (r.reason == StopReason::Breakpoint) r.breakpointId = id;
-    return m.settle(r);
+    return m.settle(r, from);
 }
 
 NavResult Navigator::toException(Direction dir) {

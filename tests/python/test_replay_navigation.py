@@ -6,7 +6,7 @@ Each test records its program with the interpreter under test (3.11, 3.12, 3.13)
 import re
 import subprocess
 
-from conftest import RUN_TIMEOUT
+from conftest import PROGRAMS_DIR, RUN_TIMEOUT
 
 # Two tasks interleaving at each `await`: a: 7 8 | b: 7 8 | a: 9 6 7 8 | b: 9 6 7 8 | ...
 TASKS = """\
@@ -82,7 +82,8 @@ def stops(out, name):
 def values(out):
     """The lines `print` wrote: those that are no part of a stop report."""
     return [line for line in out.splitlines()
-            if not line.startswith(("[event", "> ", "-> ", "Breakpoint", "Deleted", "(this"))]
+            if not line.startswith(("[event", "> ", "-> ", "Breakpoint", "Deleted", "(this",
+                                    "[Switching"))]
 
 
 def test_next_over_await_stays_in_the_task(reel_bin, record, tmp_path):
@@ -338,3 +339,58 @@ def test_display_in_a_loop(reel_bin, record, source_dir):
                      "display total: 10.0  [old: 0.0]",
                      "display sku: 'nut'  [old: 'bolt']",
                      "display total: 11.0  [old: 10.0]"], out
+
+
+# --- all-stop: a breakpoint on another thread stops a step and switches to that thread ----------
+
+def record_threads(record):
+    # tests/programs/threads.py: the main thread's line 19 runs a worker thread to its end (and
+    # emits no event meanwhile); each worker's line 15 appends its result. --only keeps the
+    # threading module's frames out, so a worker's stack is its work() frame.
+    trace, out, err, rc = record(PROGRAMS_DIR / "threads.py", extra=["--only", str(PROGRAMS_DIR)])
+    assert rc == 0 and out == "[('t0', 6), ('t1', 10), ('t2', 15)]\n", err
+    return trace
+
+
+SWITCH = re.compile(r"^\[Switching to thread (\d+) \(work\)\]\nBreakpoint 2 at \S*threads\.py:15\n"
+                    r"\[event \d+/\d+\]  thread \1 \(work\)\n> \S*threads\.py\(15\)work\(\)$", re.M)
+
+
+def test_breakpoint_on_another_thread_stops_every_step(reel_bin, record):
+    trace = record_threads(record)
+    for step in ("next", "step", "until", "finish"):
+        rc, out, err = replay(reel_bin, trace,
+                              "break threads.py:19; c; break threads.py:15; "
+                              f"{step}; p name; p acc; n; where")
+        assert rc == 0, err
+        # Where the main thread would have gone on to line 18, the worker's breakpoint stops the
+        # step, and the session follows the worker from then on.
+        assert SWITCH.search(out), (step, out)
+        assert values(out)[:2] == ["'t0'", "6"], (step, out)
+        assert stops(out, "threads")[:2] == [(19, "<module>"), (15, "work")], (step, out)
+        assert all(fn == "work" for _, fn in stops(out, "threads")[2:]), (step, out)
+
+
+def test_reverse_steps_and_a_pinned_thread_switch_too(reel_bin, record):
+    trace = record_threads(record)
+    # From line 19 of the second iteration: rnext reaches line 18 (same iteration), then crosses
+    # the first worker, whose last hit of line 15 stops it.
+    rc, out, err = replay(reel_bin, trace,
+                          "break threads.py:19; c; c; break threads.py:15; rn; rn; p name")
+    assert rc == 0, err
+    assert stops(out, "threads")[-3:] == [(19, "<module>"), (18, "<module>"), (15, "work")], out
+    assert SWITCH.search(out), out
+    assert values(out)[-1] == "'t0'", out
+    # `thread 0` pinned the main thread: the stop moves the pin to the worker (no "showing
+    # thread 0"), and `threads` marks it followed.
+    rc, out, err = replay(reel_bin, trace,
+                          "break threads.py:19; c; thread 0; break threads.py:15; n; threads")
+    assert rc == 0, err
+    assert SWITCH.search(out), out
+    assert "showing" not in out, out
+    assert re.search(r"^\* thread \d+ \(work\)", out, re.M), out
+    # Without breakpoints elsewhere, next stays on the main thread, as before.
+    rc, out, err = replay(reel_bin, trace, "break threads.py:19; c; n")
+    assert rc == 0, err
+    assert "Switching" not in out, out
+    assert stops(out, "threads")[-1] == (18, "<module>"), out

@@ -142,6 +142,61 @@ TEST_CASE("setBreakpointEnabled disables a breakpoint without deleting it", "[re
     CHECK_THROWS_AS(nav.toBreakpointHit(Direction::Forward, 999), std::out_of_range);
 }
 
+TEST_CASE("runTo: a continue to one location that leaves no breakpoint behind", "[replayer][api]") {
+    Program p;
+    Replayer rep(p.path);
+    Navigator nav(rep);
+    auto at = [](const char* file, int32_t line) {
+        Breakpoint b;
+        b.file = file;
+        b.line = line;
+        return b;
+    };
+    NavResult r = nav.runTo(Direction::Forward, at("main.py", 4));
+    CHECK(r.reason == StopReason::Target);
+    CHECK(r.event == p.line4Hits[0]);
+    CHECK(r.breakpointId == -1);
+    CHECK(nav.breakpointIds().empty());
+    r = nav.runTo(Direction::Forward, at("main.py", 4));
+    CHECK(r.event == p.line4Hits[1]);
+    nav.goToEnd();
+    r = nav.runTo(Direction::Backward, at("main.py", 4));
+    CHECK(r.reason == StopReason::Target);
+    CHECK(r.event == p.line4Hits.back());
+    // Another breakpoint on the way stops it first; the location is gone all the same.
+    const int on3 = nav.addBreakpoint({"main.py", 3, {}, true});
+    nav.goToStart();
+    r = nav.runTo(Direction::Forward, at("main.py", 4));
+    CHECK(r.reason == StopReason::Breakpoint);
+    CHECK(r.breakpointId == on3);
+    CHECK(r.event == p.line4Hits[0] - 1);
+    CHECK(nav.breakpointIds() == std::vector<int>{on3});
+    // With break-on-raise, a raise before it too.
+    nav.removeBreakpoint(on3);
+    nav.setBreakOnRaise(true);
+    nav.goTo(p.line4Hits[1]);
+    r = nav.runTo(Direction::Forward, at("main.py", 4));
+    CHECK(r.reason == StopReason::Exception);
+    CHECK(r.event == p.valueErrorAt);
+    nav.setBreakOnRaise(false);
+    // Past the last hit: to the end, nothing left behind.
+    r = nav.runTo(Direction::Forward, at("main.py", 2));
+    CHECK(r.reason == StopReason::Target);
+    nav.goTo(p.line4Hits.back());
+    r = nav.runTo(Direction::Forward, at("main.py", 4));
+    CHECK(r.reason == StopReason::AtEnd);
+    CHECK(nav.breakpointIds().empty());
+    // A location where no code ran: refused, nothing added, the position kept.
+    const uint64_t here = nav.position();
+    CHECK_THROWS_AS(nav.runTo(Direction::Forward, at("main.py", 40)), std::invalid_argument);
+    CHECK_THROWS_AS(nav.runTo(Direction::Forward, at("other.py", 4)), std::invalid_argument);
+    Breakpoint fn;
+    fn.function = "nosuch";
+    CHECK_THROWS_AS(nav.runTo(Direction::Forward, fn), std::invalid_argument);
+    CHECK(nav.position() == here);
+    CHECK(nav.breakpointIds().empty());
+}
+
 TEST_CASE("one file rule for breakpoints: the Navigator's hits and the front ends' marks",
           "[replayer][api]") {
     CHECK(fileMatches("/src/main.py", "/src/main.py"));

@@ -92,9 +92,9 @@ uint64_t stepTarget(const Reference& ref, Direction dir, uint64_t p,
     return dir == Direction::Forward ? ref.lastEvent() : 0;
 }
 
-// The frame-following step commands (stepOver, stepOut, stepUntil) as linear scans of their
-// definitions in docs/replayer.md, with breakpoint hits (`hit(n, t)`: a breakpoint hits at event
-// n, on thread t) stopping them on the way. The random programs' generator code has no
+// The step commands (stepInto, stepOver, stepOut, stepUntil) as linear scans of their
+// definitions in docs/replayer.md, with breakpoint hits (`hit(n)`: a breakpoint hits at event n,
+// whatever its thread) stopping them on the way. The random programs' generator code has no
 // CO_GENERATOR flag, so the StopIteration rule never applies here (it has its own test).
 struct Expected {
     uint64_t event = 0;
@@ -103,7 +103,7 @@ struct Expected {
 };
 struct StepModel {
     const Reference& ref;
-    std::function<bool(uint64_t, uint32_t)> hit = [](uint64_t, uint32_t) { return false; };
+    std::function<bool(uint64_t)> hit = [](uint64_t) { return false; };
 
     const Frame* frameAt(uint64_t n, uint32_t t, uint32_t d) const {
         const ThreadState* ts = ref.states[n].threadState(t);
@@ -128,20 +128,30 @@ struct StepModel {
         return ref.states[n].kind == RecordKind::Call || ref.resumed[n] != 0;
     }
 
-    // next/until's loop: target or breakpoint on t; a suspension of `fid` is followed.
+    // step: the next event on t that is a stop, or a breakpoint hit.
+    Expected into(uint64_t p, bool fwd, bool instr) const {
+        const uint32_t t = ref.states[p].thread;
+        auto mine = [&](uint64_t n) {
+            return ref.states[n].thread == t && (instr || ref.stop[n] != 0);
+        };
+        auto e = scan(fwd, p, [&](uint64_t n) { return mine(n) || hit(n); });
+        if (!e) return end(fwd);
+        return {*e, !mine(*e)};
+    }
+
+    // next/until's loop: target on t or a breakpoint hit; a suspension of `fid` is followed.
     Expected follow(bool fwd, uint64_t cur, uint32_t t, uint32_t d, std::optional<uint64_t> fid,
                     bool followSuspension,
                     const std::function<bool(uint64_t, uint32_t, uint32_t)>& target) const {
         while (true) {
-            auto e = scan(fwd, cur, [&](uint64_t n) {
-                return ref.states[n].thread == t && (target(n, t, d) || hit(n, t));
-            });
+            auto mine = [&](uint64_t n) { return ref.states[n].thread == t && target(n, t, d); };
+            auto e = scan(fwd, cur, [&](uint64_t n) { return mine(n) || hit(n); });
             if (!e) return end(fwd);
-            if (!target(*e, t, d)) return {*e, true};
+            if (!mine(*e)) return {*e, true};
             if (!followSuspension || !fid || !leaves(*e, fwd) || frameOf(*e) != *fid)
                 return {*e};
             auto r = scan(fwd, *e, [&](uint64_t n) {
-                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n);
             });
             if (!r) return {*e};
             if (!(comesBack(*r, fwd) && frameOf(*r) == *fid)) return {*r, true};
@@ -168,7 +178,7 @@ struct StepModel {
         uint64_t cur = p;
         if (atSuspension) {
             auto r = scan(fwd, p, [&](uint64_t n) {
-                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == *fid) || hit(n);
             });
             if (r && !(comesBack(*r, fwd) && frameOf(*r) == *fid)) return {*r, true};
             if (r) {
@@ -190,20 +200,21 @@ struct StepModel {
         uint32_t t = ref.states[p].thread, d = ref.depth(p, t);
         if (d > 1) d -= std::min(k, d - 1);
         const Frame* f = frameAt(p, t, d);
+        auto mine = [&](uint64_t n) {
+            return ref.states[n].thread == t && ref.depth(n, t) < d;
+        };
         auto below = [&](uint64_t from) {
-            return scan(fwd, from, [&](uint64_t n) {
-                return ref.states[n].thread == t && (ref.depth(n, t) < d || hit(n, t));
-            });
+            return scan(fwd, from, [&](uint64_t n) { return mine(n) || hit(n); });
         };
         auto result = [&](std::optional<uint64_t> e) -> Expected {
             if (!e) return end(fwd);
-            return {*e, ref.depth(*e, t) >= d};
+            return {*e, !mine(*e)};
         };
         if (!fwd) {
             uint64_t cur = p;
             if (f && f->callEvent != f->activationEvent && f->callEvent < p) {
                 auto b = scan(
-                    false, p, [&](uint64_t n) { return hit(n, t); }, f->callEvent + 1);
+                    false, p, [&](uint64_t n) { return hit(n); }, f->callEvent + 1);
                 if (b) return {*b, true};
                 cur = f->callEvent;
                 t = ref.states[cur].thread;
@@ -212,13 +223,13 @@ struct StepModel {
             return result(below(cur));
         }
         auto e = below(p);
-        if (!e || !f || ref.depth(*e, t) >= d || !ref.states[*e].suspended.count(f->id))
+        if (!e || !f || !mine(*e) || !ref.states[*e].suspended.count(f->id))
             return result(e);
         const uint64_t fid = f->id;
         auto r = scan(true, *e, [&](uint64_t n) {
             const RecordKind kd = ref.states[n].kind;
             return ((kd == RecordKind::Return || kd == RecordKind::Unwind) && frameOf(n) == fid) ||
-                   hit(n, t);
+                   hit(n);
         });
         if (!r) return end(true);
         if (frameOf(*r) != fid || ref.states[*r].kind == RecordKind::Opcode) return {*r, true};
@@ -246,7 +257,7 @@ struct StepModel {
         uint64_t cur = p;
         if (atSuspension) {
             auto r = scan(fwd, p, [&](uint64_t n) {
-                return (comesBack(n, fwd) && frameOf(n) == fid) || hit(n, t);
+                return (comesBack(n, fwd) && frameOf(n) == fid) || hit(n);
             });
             if (r && !(comesBack(*r, fwd) && frameOf(*r) == fid)) return {*r, true};
             if (r) {
@@ -493,34 +504,57 @@ TEST_CASE("navigation commands match linear scans of their definitions", "[repla
             NavResult r = nav.continueRun(Direction::Forward);
             CHECK(r.event == (f ? *f : ref.lastEvent()));
             if (f && hit(*f) && !raised(*f)) CHECK(r.breakpointId == id);
+            CHECK(r.threadSwitched == (f && ref.states[*f].thread != ref.states[p].thread));
             nav.goTo(p);
             auto b = ref.lastBefore(p, [&](uint64_t n) { return hit(n) || raised(n); });
             r = nav.continueRun(Direction::Backward);
             CHECK(r.event == (b ? *b : 0));
 
-            // Step commands that run code stop at a hit on their thread on the way.
-            StepModel withBp{
-                ref, [&](uint64_t n, uint32_t t) { return ref.states[n].thread == t && hit(n); }};
+            // Step commands stop at a hit on any thread on the way (all-stop, as gdb and rr).
+            // Half of them start with the thread pinned (setFocusThread), which a hit on another
+            // thread moves there; unpinned, the focus is the stop's thread anyway.
+            StepModel withBp{ref, hit};
+            const uint32_t t = ref.states[p].thread;
+            const bool pinned = i % 2 == 0;
+            auto checkStop = [&](const NavResult& res, const Expected& e) {
+                CHECK(res.event == e.event);
+                CHECK(nav.state() == ref.states[res.event]);
+                if (e.bp) {
+                    CHECK(res.reason == StopReason::Breakpoint);
+                    CHECK(res.breakpointId == id);
+                    const uint32_t ht = ref.states[e.event].thread;
+                    CHECK(res.threadSwitched == (ht != t));
+                    CHECK(nav.focusThread() == ht);
+                } else if (res.reason == StopReason::Step) {
+                    // On the thread followed to the end (a frame can resume on another one).
+                    const uint32_t st = ref.states[e.event].thread;
+                    CHECK(res.threadSwitched == (st != t));
+                    CHECK(nav.focusThread() == st);
+                } else {
+                    CHECK_FALSE(res.threadSwitched);  // the ends of the trace switch nothing
+                }
+            };
             for (bool fwd : {true, false}) {
                 const Direction dir = fwd ? Direction::Forward : Direction::Backward;
-                INFO((fwd ? "forward" : "backward"));
-                nav.goTo(p);
-                Expected e = withBp.over(p, fwd, true, 0);
-                r = nav.stepOver(dir);
-                CHECK(r.event == e.event);
-                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
-                if (e.bp) CHECK(r.breakpointId == id);
-                nav.goTo(p);
-                e = withBp.out(p, fwd, 0);
-                r = nav.stepOut(dir);
-                CHECK(r.event == e.event);
-                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
-                nav.goTo(p);
-                e = withBp.until(p, fwd, std::nullopt, 0);
-                r = nav.stepUntil(dir);
-                CHECK(r.event == e.event);
-                if (e.bp) CHECK(r.reason == StopReason::Breakpoint);
+                INFO((fwd ? "forward" : "backward") << (pinned ? " pinned" : ""));
+                auto from = [&] {
+                    nav.goTo(p);
+                    nav.setFocusThread(pinned ? std::optional<uint32_t>(t) : std::nullopt);
+                };
+                for (bool instr : {false, true}) {
+                    INFO((instr ? "stepi" : "step"));
+                    from();
+                    const Granularity g = instr ? Granularity::Instruction : Granularity::Line;
+                    checkStop(nav.stepInto(dir, g), withBp.into(p, fwd, instr));
+                }
+                from();
+                checkStop(nav.stepOver(dir), withBp.over(p, fwd, true, 0));
+                from();
+                checkStop(nav.stepOut(dir), withBp.out(p, fwd, 0));
+                from();
+                checkStop(nav.stepUntil(dir), withBp.until(p, fwd, std::nullopt, 0));
             }
+            nav.setFocusThread(std::nullopt);
         }
     }
 }

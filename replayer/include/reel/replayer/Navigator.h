@@ -21,8 +21,10 @@
 //              or its RETURN/UNWIND, following suspensions; backward, a line < the current one
 //              (<= line) or its CALL
 //   (stepOver, stepOut and stepUntil with framesUp k > 0 act on the frame k levels above
-//   T's innermost, as pdb's and gdb's next/finish after `up`: d is that frame's depth; they
-//   also stop at a breakpoint hit on T on the way, reported as Breakpoint)
+//   T's innermost, as pdb's and gdb's next/finish after `up`: d is that frame's depth)
+//   Every step command (stepInto, stepOver, stepOut, stepUntil) also stops at a breakpoint hit
+//   on the way, on any thread, reported as Breakpoint (all-stop, as gdb and rr); a stop on
+//   another thread than T makes it the focus thread (NavResult::threadSwitched).
 //   continueRun next/previous breakpoint hit (an OPCODE event that starts a line, like pdb) or,
 //              when enabled, exception raise
 // When nothing matches, forward commands go to the last event (AtEnd) and backward ones to event
@@ -37,6 +39,8 @@
 //   nav branch: stepOver/stepOut follow generator/coroutine frames across suspensions and stop at
 //         breakpoint hits on the way; added stepUntil, Breakpoint::function/temporary,
 //         breakpointCodes.
+//   guinav branch: breakpoint hits on every thread stop the step commands, stepInto included;
+//         added NavResult::threadSwitched (a pinned focus thread follows the stop) and runTo.
 
 #include <cstdint>
 #include <functional>
@@ -73,6 +77,11 @@ struct NavResult {
     StopReason reason = StopReason::Step;
     bool moved = false;
     int breakpointId = -1;
+    // A command that runs the program (a step, continueRun, toBreakpointHit, runTo) stopped on
+    // another thread than the focus thread it started with: a breakpoint or raise there, or the
+    // generator it followed resumed there. That thread is now the focus thread (also when one
+    // was set with setFocusThread); front ends say so, as gdb's "[Switching to thread N]".
+    bool threadSwitched = false;
 };
 
 struct Breakpoint {
@@ -166,6 +175,12 @@ class Navigator {
     const RaiseFilter& raiseFilter() const;
     // To the next/previous breakpoint hit, or exception raise when break-on-raise is on.
     NavResult continueRun(Direction dir);
+    // Runs to `location` as continueRun would, the location acting as an extra one-shot
+    // breakpoint gone when the command ends, reached or not (a front end's "Run to cursor"):
+    // Target when it got there, Breakpoint / Exception when another breakpoint or a raise came
+    // first, AtEnd / AtStart when none. `temporary` and `enabled` are ignored. Throws
+    // std::invalid_argument when no code of the trace is at the location.
+    NavResult runTo(Direction dir, Breakpoint location);
     // To the next/previous hit of breakpoint `id` alone (enabled or not; its condition applies),
     // ignoring the other breakpoints and raises: a breakpoint list's "go to hit". NotFound (and
     // stays) when there is none; Breakpoint otherwise. Throws std::out_of_range for an unknown id.
