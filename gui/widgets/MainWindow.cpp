@@ -250,6 +250,24 @@ void MainWindow::buildActions() {
     unhandled->setToolTip(
         tr("With Stop on exceptions: stop only at raises that are never handled "
            "(uncaught, or still in flight at the end)"));
+    // Checked from the start, as the Exceptions pane hides them: an import-heavy run raises and
+    // handles hundreds inside importlib before the program's first line of interest.
+    auto* skipLibrary = make("skipLibraryExceptions", tr("Skip exceptions inside library code"),
+                             QKeySequence(), [this](bool on) {
+                                 replayer::RaiseFilter f = session_->raiseFilter();
+                                 f.library = !on;
+                                 session_->setRaiseFilter(f);
+                             });
+    skipLibrary->setCheckable(true);
+    skipLibrary->setChecked(true);
+    {
+        replayer::RaiseFilter f = session_->raiseFilter();
+        f.library = false;
+        session_->setRaiseFilter(f);
+    }
+    skipLibrary->setToolTip(
+        tr("With Stop on exceptions: pass by the exceptions raised and handled inside the "
+           "standard library or installed packages that never reach the program's own code"));
     auto* cancel = make("cancelSearch", tr("Cancel search"), QKeySequence(Qt::Key_Escape),
                         [this] { session_->cancelSearch(); });
     cancel->setEnabled(false);
@@ -547,6 +565,7 @@ void MainWindow::buildMenus() {
     nav->addAction(action("instructionGranularity"));
     nav->addAction(action("breakOnRaise"));
     nav->addAction(action("unhandledOnly"));
+    nav->addAction(action("skipLibraryExceptions"));
 
     auto* bp = menuBar()->addMenu(tr("&Breakpoints"));
     bp->addAction(action("addFunctionBreakpoint"));

@@ -309,6 +309,18 @@ class TestMainWindow : public QObject {
         QCOMPARE(w->session().position(), t.libOnly);
         box->setChecked(false);
         QCOMPARE(ex->model()->rowCount(), 2);
+        // Stop on exceptions passes by the library's own raise, unless asked not to.
+        QVERIFY(w->action("skipLibraryExceptions")->isChecked());
+        w->action("goToStart")->trigger();
+        w->action("breakOnRaise")->setChecked(true);
+        Q_EMIT w->action("breakOnRaise")->triggered(true);
+        w->action("continue")->trigger();
+        QCOMPARE(w->session().position(), t.intoApp);
+        w->action("skipLibraryExceptions")->setChecked(false);
+        Q_EMIT w->action("skipLibraryExceptions")->triggered(false);
+        w->action("goToStart")->trigger();
+        w->action("continue")->trigger();
+        QCOMPARE(w->session().position(), t.libOnly);
         // A trace whose exceptions all concern the program shows no check box.
         auto plain = openWindow(trace_);
         QVERIFY(plain);

@@ -46,7 +46,12 @@ def test_implied_events_equal_recorded_ones(corpus_program, record_implied, expo
     assert stray == 0, "runs of implied instructions reached some unforeseen way"
     assert written > 0, "no implied event written: the optimization is off"
     assert _report(off[2])[0] == 0
-    assert info(on[0])["events"] == info(off[0])["events"]
+    # Every event counts, the standard library's too; except where the program starts threads:
+    # Thread.start() waits in threading.py for the new thread to signal that it runs, and whether
+    # the signal came first changes how many events that wait takes (two runs differed by 89).
+    # The export below is limited to the program's own code, which the threads never interleave.
+    if "threading" not in corpus_program.read_text():
+        assert info(on[0])["events"] == info(off[0])["events"]
     a, b = export_states(on[0]), export_states(off[0])
     if a != b:
         la, lb = a.split("\n"), b.split("\n")

@@ -36,11 +36,12 @@
 //   19:00 added setBreakpointEnabled, RaiseFilter/setRaiseFilter, setCancelCheck,
 //         StopReason::Cancelled, toBreakpointHit.
 //   session 33: stepOver/stepOut take an optional framesUp (the frame a front end selected).
-//   nav branch: stepOver/stepOut follow generator/coroutine frames across suspensions and stop at
+//   session 34: stepOver/stepOut follow generator/coroutine frames across suspensions and stop at
 //         breakpoint hits on the way; added stepUntil, Breakpoint::function/temporary,
 //         breakpointCodes.
-//   guinav branch: breakpoint hits on every thread stop the step commands, stepInto included;
-//         added NavResult::threadSwitched (a pinned focus thread follows the stop) and runTo.
+//   session 35: breakpoint hits on every thread stop the step commands, stepInto included;
+//         added NavResult::threadSwitched (a pinned focus thread follows the stop) and runTo;
+//         RaiseFilter::library (raises that stay inside library code, ExceptionInfo::ownCode).
 
 #include <cstdint>
 #include <functional>

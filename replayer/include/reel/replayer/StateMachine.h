@@ -5,7 +5,7 @@
 //
 // API stability: other modules build on this header. Additive changes only; any change is noted
 // here.
-//   nav branch: added callStart().
+//   session 34: added callStart().
 
 #include <cstdint>
 #include <memory>
