@@ -12,6 +12,7 @@
 
 #include "reel/format/TraceFormatError.h"
 #include "reel/replayer/FileMatch.h"
+#include "reel/replayer/FrameLine.h"
 #include "reel/replayer/UnicodePrintable.h"
 
 namespace reel::cli {
@@ -260,16 +261,19 @@ int ReplaySession::parseCount(const std::string& args) const {
 
 std::string ReplaySession::locationLine(const Frame& f) {
     const auto& c = code(f.codeId);
-    // At an instruction without a line number, the last line the frame ran (Frame::shownLine, as
-    // the GUI shows it); 0 when it has run none yet.
-    return sources_->fileName(c) + "(" + std::to_string(f.shownLine()) + ")" + c.name + "()";
+    // At an instruction without a line number, the last line the frame ran; before its first
+    // line, the line it starts at (replayer::displayLine, as the GUI shows it).
+    return sources_->fileName(c) + "(" + std::to_string(replayer::displayLine(f, c)) + ")" +
+           c.name + "()";
 }
 
 std::string ReplaySession::sourceLine(const Frame& f) {
-    if (f.shownLine() < 1) return "<no line number at this instruction>";
-    auto text = sources_->line(code(f.codeId), f.shownLine());
+    const auto& c = code(f.codeId);
+    const int32_t line = replayer::displayLine(f, c);
+    if (line < 1) return "<no line number at this instruction>";
+    auto text = sources_->line(c, line);
     std::string shown = text ? lstrip(*text) : std::string("<source not in the trace>");
-    if (f.lineless())
+    if (f.lineless() && f.shownLine() >= 1)
         shown += "  <no line number at this instruction: line " + std::to_string(f.shownLine()) +
                  " ran last>";
     return shown;
@@ -1051,18 +1055,19 @@ void ReplaySession::listLines(const format::CodeObject& c, int32_t first, int32_
 void ReplaySession::cmdList(const std::string& args) {
     const Frame& f = requireFrame();
     const auto& c = code(f.codeId);
+    const int32_t at = replayer::displayLine(f, c);
     const std::string a = trim(args);
     if (a.empty()) {
         // Continue the previous listing while nothing moved, as pdb does.
         if (listEvent_ == nav_->position() && listCode_ == f.codeId && listNext_ > 0) {
-            listLines(c, listNext_, listNext_ + 10, f.shownLine());
+            listLines(c, listNext_, listNext_ + 10, at);
             return;
         }
-        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
+        listLines(c, at - 5, at + 5, at);
         return;
     }
     if (a == ".") {
-        listLines(c, f.shownLine() - 5, f.shownLine() + 5, f.shownLine());
+        listLines(c, at - 5, at + 5, at);
         return;
     }
     const auto comma = a.find(',');
@@ -1073,13 +1078,13 @@ void ReplaySession::cmdList(const std::string& args) {
         if (count > 0 && (l < 1 || l > count))
             fail("there is no line " + std::to_string(l) + " in " + sources_->fileName(c) + " (" +
                  std::to_string(count) + " lines)");
-        listLines(c, l - 5, l + 5, f.shownLine());
+        listLines(c, l - 5, l + 5, at);
         return;
     }
     const int first = parseInt(trim(a.substr(0, comma)), "a line number");
     int last = parseInt(trim(a.substr(comma + 1)), "a line number");
     if (last < first) last = first + last;  // pdb: "list 10,3" lists 3 lines from 10
-    listLines(c, first, last, f.shownLine());
+    listLines(c, first, last, at);
 }
 
 void ReplaySession::cmdLongList(const std::string& args) {
@@ -1090,7 +1095,7 @@ void ReplaySession::cmdLongList(const std::string& args) {
     for (const auto& in : c.instructions) last = std::max(last, in.line);
     // A module's code spans the whole file.
     if (c.name == "<module>") last = std::max(last, sources_->lineCount(c));
-    listLines(c, c.firstLine, last, f.shownLine());
+    listLines(c, c.firstLine, last, replayer::displayLine(f, c));
 }
 
 void ReplaySession::cmdDis(const std::string& args) {

@@ -4,6 +4,7 @@
 #include <QFont>
 
 #include "models/Session.h"
+#include "reel/replayer/FrameLine.h"
 
 namespace reel::gui {
 
@@ -58,6 +59,8 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
                 if (!f.lineless()) return QStringLiteral("%1:%2").arg(file).arg(f.line);
                 if (f.shownLine() >= 1)
                     return QStringLiteral("%1:%2 (after)").arg(file).arg(f.shownLine());
+                if (code && replayer::displayLine(f, *code) >= 1)  // about to start there
+                    return QStringLiteral("%1:%2").arg(file).arg(replayer::displayLine(f, *code));
                 return QStringLiteral("%1 (no line)").arg(file);
             }
             return {};
@@ -86,7 +89,7 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
         case FrameIdRole:
             return QVariant::fromValue<qulonglong>(f.id);
         case LineRole:
-            return f.shownLine();
+            return code ? replayer::displayLine(f, *code) : f.shownLine();
         case LinelessRole:
             return f.lineless();
         case FileRole:

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "models/Session.h"
+#include "reel/replayer/FrameLine.h"
 #include "widgets/PythonHighlighter.h"
 #include "widgets/TabStop.h"
 
@@ -153,9 +154,10 @@ void SourceView::refresh() {
     file_ = code ? QString::fromStdString(code->filename) : QString();
     const replayer::Frame* f = code ? session_.frame() : nullptr;
     // At an instruction without a line number, the last line the frame ran, marked (a hollow
-    // arrow, a paler band): the replayer's rule (Frame::shownLine), as `reel replay` shows it.
-    currentLine_ = f && src ? f->shownLine() : -1;
-    currentRanLast_ = f && f->lineless();
+    // arrow, a paler band); before its first line, the line it starts at: the replayer's rule
+    // (displayLine), as `reel replay` shows it.
+    currentLine_ = f && src ? replayer::displayLine(*f, *code) : -1;
+    currentRanLast_ = f && f->lineless() && f->shownLine() >= 1;
     // Red only in the frame the exception reached: with another thread pinned in the stack
     // pane, that thread's innermost frame is not where the current event happened.
     currentIsException_ = f && session_.state().kind == format::RecordKind::Exception &&

@@ -860,9 +860,14 @@ TEST_CASE("replay: an instruction without a line shows the last line the frame r
     // A numbered instruction: its own line, no note.
     r = cmds(dir, dir / "t.reel", "goto 6");
     CHECK(has(r.out, "> /src/prog.py(4)f()\n-> except E:\n"));
-    // Before any numbered line (the module's start, line 0): no line, as before.
-    r = cmds(dir, dir / "t.reel", "goto 0");
-    CHECK(has(r.out, "> /src/prog.py(0)<module>()\n-> <no line number at this instruction>\n"));
+    // Before any numbered line (the module's start, line 0): the line it is about to start at,
+    // as pdb shows a program that has not started, with no note (it has run nothing yet).
+    r = cmds(dir, dir / "t.reel", "goto 0; list");
+    INFO(r.out << r.err);
+    CHECK(has(r.out, "> /src/prog.py(9)<module>()\n-> f()\n"));
+    CHECK(has(r.out, "  9  ->\tf()\n"));
+    CHECK_FALSE(has(r.out, "(0)<module>"));
+    CHECK_FALSE(has(r.out, "ran last"));
 }
 
 TEST_CASE("replay: help, info, unknown commands and scripts that fail", "[cli][replay]") {
