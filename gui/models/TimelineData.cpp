@@ -29,6 +29,10 @@ void TimelineData::build(Session& session) {
     const auto& exceptions = r.exceptions();
     for (size_t i = 0; i < exceptions.size(); ++i) {
         const auto& e = exceptions[i];
+        // Exceptions that stayed inside library code (importlib's probes) would cover an
+        // import-heavy run's timeline with marks of nothing the program did; the Exceptions pane
+        // lists them on request.
+        if (!e.concernsProgram()) continue;
         // Red only for exceptions that ended the thread (or the trace) still propagating; one
         // replaced by another exception is marked like a handled one (the run went on).
         const bool fatal = e.outcome == Outcome::Uncaught || e.outcome == Outcome::InFlightAtEnd;

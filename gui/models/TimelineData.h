@@ -1,8 +1,9 @@
 #pragma once
 // What the timeline draws, computed once per trace from the replayer's index (no scan of the
 // events): the call depth over time (the index's depth profile: the deepest and shallowest stack
-// of any thread per bucket of a few events), exception raises with their outcome, thread switches
-// and asyncgen hook calls.
+// of any thread per bucket of a few events), exception raises with their outcome (those that
+// concern the program: not the ones raised and handled inside library code), thread switches and
+// asyncgen hook calls.
 
 #include <QString>
 

@@ -239,6 +239,13 @@ class TestModels : public QObject {
         ex.setShowLibrary(false);
         QCOMPARE(ex.rowCount(), 2);
         QCOMPARE(cell(ex, 1, ExceptionsModel::ExceptionColumn), QString("KeyError('cb')"));
+        // The timeline marks the program's two, not the library's own.
+        TimelineData tl;
+        tl.build(s);
+        std::vector<uint64_t> marked;
+        for (const auto& m : tl.markers())
+            if (m.kind != TimelineMarker::Kind::ThreadSwitch) marked.push_back(m.event);
+        QCOMPARE(marked, (std::vector<uint64_t>{t.intoApp, t.fromApp}));
     }
 
     void exceptionsAndOutput() {
