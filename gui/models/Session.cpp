@@ -201,7 +201,8 @@ NavResult Session::continueRun(Direction dir) {
     return run([&] { return nav_->continueRun(dir); }, true);
 }
 NavResult Session::toException(Direction dir) {
-    return run([&] { return nav_->toException(dir); }, false);
+    // "Skip exceptions inside library code" applies here as to Stop on exceptions.
+    return run([&] { return nav_->toException(dir, raiseFilter_.library); }, false);
 }
 NavResult Session::toLocalChange(Direction dir, replayer::LocalKey key) {
     const replayer::Frame* f = frame();

@@ -863,21 +863,24 @@ NavResult Navigator::toBreakpointHit(Direction dir, int id) {
     return m.settle(r, from);
 }
 
-NavResult Navigator::toException(Direction dir) {
+NavResult Navigator::toException(Direction dir, bool library) {
     Impl& m = *impl_;
     const uint64_t orig = m.pos();
     const auto& ex = m.impl.exceptions;
+    auto wanted = [&](const ExceptionInfo& x) { return library || x.concernsProgram(); };
     std::optional<uint64_t> target;
     if (dir == Direction::Forward) {
         auto it =
             std::upper_bound(ex.begin(), ex.end(), orig,
                              [](uint64_t e, const ExceptionInfo& x) { return e < x.raisedAt; });
+        it = std::find_if(it, ex.end(), wanted);
         if (it != ex.end()) target = it->raisedAt;
     } else {
         auto it =
             std::lower_bound(ex.begin(), ex.end(), orig,
                              [](const ExceptionInfo& x, uint64_t e) { return x.raisedAt < e; });
-        if (it != ex.begin()) target = std::prev(it)->raisedAt;
+        auto back = std::find_if(std::make_reverse_iterator(it), ex.rend(), wanted);
+        if (back != ex.rend()) target = back->raisedAt;
     }
     if (!target) return {orig, StopReason::NotFound, false};
     m.live.seek(*target);

@@ -321,6 +321,15 @@ class TestMainWindow : public QObject {
         w->action("goToStart")->trigger();
         w->action("continue")->trigger();
         QCOMPARE(w->session().position(), t.libOnly);
+        // Next exception follows the same choice.
+        w->action("goToStart")->trigger();
+        w->action("nextException")->trigger();
+        QCOMPARE(w->session().position(), t.libOnly);
+        w->action("skipLibraryExceptions")->setChecked(true);
+        Q_EMIT w->action("skipLibraryExceptions")->triggered(true);
+        w->action("goToStart")->trigger();
+        w->action("nextException")->trigger();
+        QCOMPARE(w->session().position(), t.intoApp);
         // A trace whose exceptions all concern the program shows no check box.
         auto plain = openWindow(trace_);
         QVERIFY(plain);

@@ -682,5 +682,13 @@ TEST_CASE("exceptions that stay inside library code are told apart, and catch ow
         nav.goToStart();
         nav.setRaiseFilter(RaiseFilter{});
         CHECK(nav.continueRun(Direction::Forward).event == t.libOnly);
+        // Next/previous exception, with and without the library's own.
+        nav.goToStart();
+        CHECK(nav.toException(Direction::Forward, false).event == t.intoApp);
+        CHECK(nav.toException(Direction::Forward, false).event == t.fromApp);
+        CHECK(nav.toException(Direction::Forward, false).reason == StopReason::NotFound);
+        CHECK(nav.toException(Direction::Backward, false).event == t.intoApp);
+        CHECK(nav.toException(Direction::Backward, false).reason == StopReason::NotFound);
+        CHECK(nav.toException(Direction::Backward).event == t.libOnly);
     }
 }

@@ -41,7 +41,8 @@
 //         breakpointCodes.
 //   session 35: breakpoint hits on every thread stop the step commands, stepInto included;
 //         added NavResult::threadSwitched (a pinned focus thread follows the stop) and runTo;
-//         RaiseFilter::library (raises that stay inside library code, ExceptionInfo::ownCode).
+//         RaiseFilter::library (raises that stay inside library code, ExceptionInfo::ownCode)
+//         and toException's `library`.
 
 #include <cstdint>
 #include <functional>
@@ -197,7 +198,9 @@ class Navigator {
     void setCancelCheck(CancelCheck check);
 
     // To the next/previous exception raise (any thread).
-    NavResult toException(Direction dir);
+    // library false: pass by the exceptions that stayed inside library code
+    // (ExceptionInfo::concernsProgram() false), as RaiseFilter::library.
+    NavResult toException(Direction dir, bool library = true);
     // To the next/previous event at which the local `key` of frame `frameId` changed (a
     // LOCAL_SET/LOCAL_DEL/NAME_SET/NAME_DEL record for it belongs to that event). Backward finds
     // the latest change strictly before the position.
