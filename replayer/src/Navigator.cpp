@@ -394,17 +394,27 @@ class Navigator::Impl {
     // resumes stops at that YIELD, as pdb's step would; backward, its RESUME sends the search on
     // from the frame's previous YIELD, and without one (a slice that starts while it is
     // suspended) stops at the RESUME. Breakpoints hit on the way stop (Breakpoint).
+    // A step command at the end (start) of the trace already, going forward (backward): it stays
+    // and says so.
+    std::optional<NavResult> atEdge(bool fwd) const {
+        const uint64_t orig = pos();
+        if (orig != (fwd ? last() : impl.base)) return std::nullopt;
+        return NavResult{orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+    }
+    // A step command that found no stop: to the end (start) of the trace.
+    NavResult toEdge(bool fwd, uint64_t orig) {
+        const uint64_t end = fwd ? last() : impl.base;
+        live.seek(end);
+        return {end, fwd ? StopReason::AtEnd : StopReason::AtStart, end != orig};
+    }
+
     template <class Target, class Skip>
     NavResult followFrame(Direction dir, uint64_t orig, Walk& w, std::optional<uint64_t> fid,
                           uint32_t fcode, bool followSuspension, Target&& target, Skip&& skip) {
         const bool fwd = dir == Direction::Forward;
         while (true) {
             Found e = fwd ? forwardOn(w, target, skip) : backwardOn(w, target, skip, impl.base);
-            if (!e.event) {
-                const uint64_t end = fwd ? last() : impl.base;
-                live.seek(end);
-                return {end, fwd ? StopReason::AtEnd : StopReason::AtStart, end != orig};
-            }
+            if (!e.event) return toEdge(fwd, orig);
             if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
             const ProgramState& st = live.state();
             const Frame* ef = st.eventFrame();
@@ -524,19 +534,14 @@ NavResult Navigator::stepInto(Direction dir, Granularity g) {
     return m.command([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
-        if (orig == (fwd ? m.last() : m.impl.base))
-            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (auto stay = m.atEdge(fwd)) return *stay;
         const bool instr = g == Granularity::Instruction;
         const Impl::Walk w{m.focusThread(), 0};
         auto target = [&](const Scanner& s) { return instr || s.sm.lineStop(); };
         auto skip = [&](size_t b) { return m.threadAbsent(b, w.t); };
         Impl::Found e = fwd ? m.forwardOn(w, target, skip)
                             : m.backwardOn(w, target, skip, m.impl.base);
-        if (!e.event) {
-            const uint64_t end = fwd ? m.last() : m.impl.base;
-            m.live.seek(end);
-            return {end, fwd ? StopReason::AtEnd : StopReason::AtStart, true};
-        }
+        if (!e.event) return m.toEdge(fwd, orig);
         if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
         return {*e.event, StopReason::Step, true};
     });
@@ -547,8 +552,7 @@ NavResult Navigator::stepOver(Direction dir, Granularity g, uint32_t framesUp) {
     return m.command([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
-        if (orig == (fwd ? m.last() : m.impl.base))
-            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (auto stay = m.atEdge(fwd)) return *stay;
         const bool line = g == Granularity::Line;
         bool atSuspension = false;
         Impl::Walk w = m.start(fwd, framesUp, line, atSuspension);
@@ -574,8 +578,7 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
     return m.command([&]() -> NavResult {
         const bool fwd = dir == Direction::Forward;
         const uint64_t orig = m.pos();
-        if (orig == (fwd ? m.last() : m.impl.base))
-            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (auto stay = m.atEdge(fwd)) return *stay;
         Impl::Walk w{m.focusThread(), 0};
         const ThreadState* ts = m.live.state().threadState(w.t);
         w.d = ts ? static_cast<uint32_t>(ts->depth()) : 0;
@@ -594,11 +597,6 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
             const ThreadSummary* x = m.impl.blockThread(b, w.t);
             return !x || x->minDepth >= w.d;
         };
-        auto atEnd = [&] {
-            const uint64_t end = fwd ? m.last() : m.impl.base;
-            m.live.seek(end);
-            return NavResult{end, fwd ? StopReason::AtEnd : StopReason::AtStart, end != orig};
-        };
         if (!fwd) {
             // A generator or coroutine frame resumed since its first call: back to before that
             // call, the mirror of running until it really returns.
@@ -614,12 +612,12 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
                 m.follow(w);
             }
             Impl::Found e = m.backwardOn(w, target, skip, m.impl.base);
-            if (!e.event) return atEnd();
+            if (!e.event) return m.toEdge(fwd, orig);
             if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
             return {*e.event, StopReason::Step, true};
         }
         Impl::Found e = m.forwardOn(w, target, skip);
-        if (!e.event) return atEnd();
+        if (!e.event) return m.toEdge(fwd, orig);
         if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
         if (!fid || !m.live.state().suspended.count(*fid))
             return {*e.event, StopReason::Step, true};
@@ -627,11 +625,11 @@ NavResult Navigator::stepOut(Direction dir, uint32_t framesUp) {
         // it really returns or unwinds, then to its caller there.
         Impl::Found r = m.frameEdge(dir, *fid, fcode,
                                     [](const ProgramState& x) { return isReturn(x.kind); });
-        if (!r.event) return atEnd();
+        if (!r.event) return m.toEdge(fwd, orig);
         if (r.bp) return {*r.event, StopReason::Breakpoint, true, r.bp};
         m.follow(w);
         e = m.forwardOn(w, target, skip);
-        if (!e.event) return atEnd();
+        if (!e.event) return m.toEdge(fwd, orig);
         if (e.bp) return {*e.event, StopReason::Breakpoint, true, e.bp};
         return {*e.event, StopReason::Step, true};
     });
@@ -654,8 +652,7 @@ NavResult Navigator::stepUntil(Direction dir, std::optional<int32_t> line, uint3
     std::optional<uint64_t> fid = f->id;
     uint32_t fcode = f->codeId;
     return m.command([&]() -> NavResult {
-        if (orig == (fwd ? m.last() : m.impl.base))
-            return {orig, fwd ? StopReason::AtEnd : StopReason::AtStart, false};
+        if (auto stay = m.atEdge(fwd)) return *stay;
         if (atSuspension) {
             if (auto stop = m.crossSuspension(dir, orig, w, fid, fcode)) return *stop;
             // A frame that never resumes: its caller's, with the same bound.
